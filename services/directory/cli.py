@@ -1,0 +1,241 @@
+"""The `kontakt` command: first admin token, tokens, migrations, demo data, import and export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from services.directory.auth import new_token
+from services.directory.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
+from services.directory.transfer import (
+    Report,
+    contacts_to_csv,
+    csv_to_contacts,
+    export_document,
+    import_contacts,
+    import_document,
+)
+from shared.db import create_pool
+from shared.embedded import start_postgres, stop_postgres
+from shared.migrate import migrate
+from shared.queries import Queries
+from shared.settings import Settings
+
+DEMO = Path(__file__).with_name("demo.json")
+
+
+@asynccontextmanager
+async def connect(settings: Settings) -> AsyncIterator[tuple[asyncpg.Connection, Queries]]:
+    """A migrated connection: to DATABASE_URL, or to the embedded PostgreSQL."""
+    server = None
+    if not settings.database_url:
+        server, url = await asyncio.to_thread(start_postgres, settings.data_dir)
+        settings = settings.replace(database_url=url)
+    pool = await create_pool(settings.replace(db_pool_min=1, db_pool_max=1), SCHEMA)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn, SCHEMA, MIGRATIONS)
+            queries = Queries.load(QUERIES_DIR)
+            yield conn, queries
+    finally:
+        await pool.close()
+        if server is not None:
+            await asyncio.to_thread(stop_postgres, server)
+
+
+class ProgressBar:
+    """A progress bar on a terminal, a line every 10% elsewhere (logs stay readable)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.last_decile = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        """Show that `done` of `total` rows are through."""
+        share = done / total if total else 1.0
+        if self.tty:
+            filled = int(share * 30)
+            bar = "#" * filled + "-" * (30 - filled)
+            end = "\n" if done == total else ""
+            print(f"\r{self.label} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+        elif int(share * 10) > self.last_decile:
+            self.last_decile = int(share * 10)
+            print(f"{self.label}: {done}/{total} ({share:.0%})", file=sys.stderr, flush=True)
+
+
+def print_report(report: Report) -> None:
+    """Summarise an import on stdout, one line per rejected row."""
+    print(f"created {report.created}, updated {report.updated}, rejected {len(report.rejected)}")
+    for rejected in report.rejected:
+        reasons = "; ".join(
+            f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in rejected["errors"]
+        )
+        print(f"  rejected {rejected['kind']} row {rejected['row']}: {reasons}")
+
+
+async def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    """Apply migrations."""
+    async with connect(settings):
+        print("migrations applied")
+    return 0
+
+
+async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Load the FOR-IN demo network."""
+    async with connect(settings) as (conn, q):
+        if args.if_empty and await conn.fetchval(q["count-networks"]):
+            print("directory is not empty; demo not loaded")
+            return 0
+        doc = json.loads(DEMO.read_text(encoding="utf-8"))
+        async with conn.transaction():
+            report = await import_document(conn, q, doc)
+        print_report(report)
+        return 1 if report.rejected else 0
+
+
+async def cmd_admin_create(settings: Settings, args: argparse.Namespace) -> int:
+    """Create (or reuse) an admin account and print a new token for it, once."""
+    async with connect(settings) as (conn, q), conn.transaction():
+        account_id = await conn.fetchval(q["account-by-email"], args.email)
+        if account_id is None:
+            account_id = await conn.fetchval(q["insert-account"], args.email, args.name, True)
+        else:
+            await conn.execute(q["update-account"], account_id, args.name or "", True, False)
+        token, prefix, digest = new_token()
+        expires = datetime.now(UTC) + timedelta(days=args.days) if args.days else None
+        await conn.fetchrow(q["insert-token"], account_id, "api", args.token_name, prefix, digest, expires)
+    print(token)
+    print(f"admin token for {args.email} (account {account_id}); it is shown only now", file=sys.stderr)
+    return 0
+
+
+async def cmd_tokens_list(settings: Settings, args: argparse.Namespace) -> int:
+    """List tokens (never the secrets)."""
+    async with connect(settings) as (conn, q):
+        account_id = None
+        if args.account:
+            account_id = await conn.fetchval(q["account-by-email"], args.account)
+            if account_id is None:
+                print(f"no account {args.account}", file=sys.stderr)
+                return 1
+        rows = await conn.fetch(q["list-tokens"], account_id)
+    print(f"{'id':>5}  {'prefix':<10}  {'kind':<4}  {'state':<8}  {'account':<30}  name")
+    now = datetime.now(UTC)
+    for r in rows:
+        state = "revoked" if r["revoked_at"] else "expired" if r["expires_at"] and r["expires_at"] < now else "active"
+        print(f"{r['id']:>5}  {r['prefix']:<10}  {r['kind']:<4}  {state:<8}  {r['account_email']:<30}  {r['name']}")
+    return 0
+
+
+async def cmd_tokens_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    """Revoke a token by id."""
+    async with connect(settings) as (conn, q):
+        revoked = await conn.fetchval(q["revoke-token"], args.id)
+    if revoked is None:
+        print(f"no token {args.id}", file=sys.stderr)
+        return 1
+    print(f"token {args.id} revoked")
+    return 0
+
+
+async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Export the directory as JSON (everything) or CSV (contacts)."""
+    async with connect(settings) as (conn, q):
+        doc = await export_document(conn, q)
+    if args.format == "csv":
+        text = contacts_to_csv(doc["contacts"])
+    else:
+        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if args.output and args.output != "-":
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        print(f"exported {len(doc['contacts'])} contacts to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import JSON or CSV; good rows are kept, bad rows reported; exit 2 if any were rejected."""
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
+    fmt = args.format or ("csv" if args.file.endswith(".csv") else "json")
+    progress = ProgressBar("importing")
+    async with connect(settings) as (conn, q), conn.transaction():
+        if fmt == "csv":
+            try:
+                numbered, unreadable = csv_to_contacts(text)
+            except ValueError as exc:
+                print(f"cannot import: {exc}", file=sys.stderr)
+                return 1
+            report = Report(rejected=unreadable)
+            await import_contacts(conn, q, numbered, report, progress)
+        else:
+            try:
+                doc: Any = json.loads(text)
+            except json.JSONDecodeError as exc:
+                print(f"cannot import: not JSON ({exc})", file=sys.stderr)
+                return 1
+            if not isinstance(doc, dict):
+                print("cannot import: expected an object with networks, organisations, contacts",
+                      file=sys.stderr)
+                return 1
+            report = await import_document(conn, q, doc, progress)
+    print_report(report)
+    return 2 if report.rejected else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    top = argparse.ArgumentParser(prog="kontakt", description="Kontakt directory administration.")
+    sub = top.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+    demo = sub.add_parser("demo", help="load the FOR-IN demo network")
+    demo.add_argument("--if-empty", action="store_true", help="only into an empty directory")
+    demo.set_defaults(run=cmd_demo)
+
+    admin = sub.add_parser("admin", help="admin accounts").add_subparsers(dest="admin", required=True)
+    create = admin.add_parser("create", help="create an admin and print a token for it")
+    create.add_argument("email")
+    create.add_argument("--name", default="")
+    create.add_argument("--token-name", default="cli")
+    create.add_argument("--days", type=int, default=None, help="token expires after N days")
+    create.set_defaults(run=cmd_admin_create)
+
+    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="tokens", required=True)
+    listing = tokens.add_parser("list", help="list tokens")
+    listing.add_argument("--account", help="only this account's (e-mail)")
+    listing.set_defaults(run=cmd_tokens_list)
+    revoke = tokens.add_parser("revoke", help="revoke a token")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(run=cmd_tokens_revoke)
+
+    export = sub.add_parser("export", help="export the directory")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("-o", "--output", default="-")
+    export.set_defaults(run=cmd_export)
+    imp = sub.add_parser("import", help="import JSON (whole directory) or CSV (contacts)")
+    imp.add_argument("file", help="path, or - for standard input")
+    imp.add_argument("--format", choices=("json", "csv"))
+    imp.set_defaults(run=cmd_import)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `kontakt` console script."""
+    args = parser().parse_args(argv)
+    settings = Settings.from_env()
+    result: int = asyncio.run(args.run(settings, args))
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

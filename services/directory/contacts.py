@@ -1,0 +1,245 @@
+"""Contacts: the public card list and detail, and permission-checked changes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from services.directory.auth import Principal, principal, require_writer
+from services.directory.keys import POOL, QUERIES, SETTINGS
+from services.directory.networks import get_network_row, if_match
+from services.directory.reading import conditional_json, requested_lang
+from services.directory.render import contact_json
+from services.directory.store import (
+    check_revision,
+    contact_as_input,
+    create_contact,
+    network_ids,
+    replace_contact,
+)
+from services.directory.validation import contact_in
+from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed, read_object
+from shared.queries import Queries
+
+routes = web.RouteTableDef()
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def encode_cursor(position: int, contact_id: int) -> str:
+    """An opaque keyset cursor."""
+    return base64.urlsafe_b64encode(f"{position}:{contact_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    """The (position, id) a cursor stands for, or a 422 on `after`."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        position, contact_id = raw.split(":")
+        return int(position), int(contact_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValidationFailed([FieldError("after", "is not a cursor this API gave out")]) from exc
+
+
+def _limit(request: web.Request) -> int:
+    raw = request.query.get("limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ValidationFailed([FieldError("limit", f"must be a number from 1 to {MAX_LIMIT}")])
+    return int(raw)
+
+
+def may_see(caller: Principal | None, network: asyncpg.Record) -> bool:
+    """Private networks are visible only to their own people."""
+    if not network["is_private"]:
+        return True
+    return caller is not None and caller.entitled_to_emails([network["id"]])
+
+
+async def emails_for(
+    conn: asyncpg.Connection, q: Queries, caller: Principal | None, rows: list[asyncpg.Record]
+) -> dict[int, list[str]]:
+    """E-mail addresses of the contacts the caller is entitled to; none for anonymous callers."""
+    if caller is None:
+        return {}
+    allowed = [r["id"] for r in rows if caller.entitled_to_emails(r["network_ids"])]
+    if not allowed:
+        return {}
+    found = await conn.fetch(q["contact-emails"], allowed)
+    emails = {r["contact_id"]: list(r["emails"]) for r in found}
+    return {contact_id: emails.get(contact_id, []) for contact_id in allowed}
+
+
+@routes.get("/v1/networks/{slug}/contacts")
+async def list_contacts(request: web.Request) -> web.StreamResponse:
+    """Published contacts of a network and everything below it, or of one member network."""
+    lang = requested_lang(request)
+    caller = await principal(request)
+    slug = request.match_info["slug"]
+    member = request.query.get("member") or None
+    search = request.query.get("q", "").strip() or None
+    if search is not None and len(search) > 100:
+        raise ValidationFailed([FieldError("q", "must be at most 100 characters")])
+    limit = _limit(request)
+    after = decode_cursor(request.query["after"]) if request.query.get("after") else (-(2**31), 0)
+    want_all = request.query.get("include_unpublished") == "true"
+    q = request.app[QUERIES]
+
+    async def build(conn: asyncpg.Connection) -> Any:
+        network = await get_network_row(conn, request, slug)
+        if not may_see(caller, network):
+            raise NotFound(f"No network {slug!r}.")
+        scope: list[int] = await conn.fetchval(q["network-subtree"], network["id"])
+        target = network
+        if member is not None:
+            target = await conn.fetchrow(q["get-network"], member)
+            if target is None or target["id"] not in scope:
+                raise ValidationFailed([FieldError("member", f"{member!r} is not a network in {slug!r}")])
+            scope = await conn.fetchval(q["network-subtree"], target["id"])
+        unpublished = bool(want_all and caller and caller.can("edit_contacts", target["id"]))
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if search else None
+        rows = await conn.fetch(
+            q["list-contacts"], scope, escaped, after[0], after[1], limit + 1, unpublished
+        )
+        page, more = rows[:limit], len(rows) > limit
+        emails = await emails_for(conn, q, caller, page)
+        default = target["default_lang"]
+        items = [contact_json(r, lang or default, default, emails.get(r["id"])) for r in page]
+        next_url = None
+        if more:
+            cursor = encode_cursor(page[-1]["position"], page[-1]["id"])
+            next_url = str(request.rel_url.update_query(after=cursor))
+        return {"items": items, "next": next_url}
+
+    return await conditional_json(request, caller, build)
+
+
+async def _contact_row(
+    conn: asyncpg.Connection, q: Queries, contact_id: int, caller: Principal | None
+) -> asyncpg.Record:
+    row = await conn.fetchrow(q["get-contact"], contact_id, True)
+    visible = row is not None and (
+        row["published"] or (caller is not None and caller.can_all("edit_contacts", row["network_ids"]))
+    )
+    if not visible:
+        raise NotFound(f"No contact {contact_id}.")
+    assert row is not None
+    return row
+
+
+async def _default_lang(conn: asyncpg.Connection, q: Queries, row: asyncpg.Record) -> str:
+    if row["networks"]:
+        network = await conn.fetchrow(q["get-network"], row["networks"][0]["network"])
+        return str(network["default_lang"])
+    return "en"
+
+
+def _contact_id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if not raw.isdigit() or int(raw) > 2**62:
+        raise NotFound(f"No contact {raw!r}.")
+    return int(raw)
+
+
+@routes.get("/v1/contacts/{id}")
+async def get_contact(request: web.Request) -> web.StreamResponse:
+    """One contact card."""
+    lang = requested_lang(request)
+    caller = await principal(request)
+    contact_id = _contact_id(request)
+    q = request.app[QUERIES]
+
+    async def build(conn: asyncpg.Connection) -> Any:
+        row = await _contact_row(conn, q, contact_id, caller)
+        default = await _default_lang(conn, q, row)
+        emails = await emails_for(conn, q, caller, [row])
+        return contact_json(row, lang or default, default, emails.get(row["id"]))
+
+    return await conditional_json(request, caller, build)
+
+
+async def _check_networks(
+    conn: asyncpg.Connection, q: Queries, caller: Principal, slugs: list[str]
+) -> None:
+    ids = await network_ids(conn, q, slugs)
+    if not caller.can_all("edit_contacts", ids.values()):
+        raise Forbidden("You may edit contacts only in your own networks.")
+
+
+async def _respond(request: web.Request, contact_id: int, caller: Principal, status: int) -> web.Response:
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn:
+        row = await _contact_row(conn, q, contact_id, caller)
+        default = await _default_lang(conn, q, row)
+        emails = await emails_for(conn, q, caller, [row])
+    body = contact_json(row, default, default, emails.get(contact_id, []))
+    return web.json_response(
+        body, status=status, headers={"ETag": f'"{row["revision"]}"'}, dumps=_dumps
+    )
+
+
+def _dumps(data: Any) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False)
+
+
+@routes.post("/v1/contacts")
+async def create(request: web.Request) -> web.Response:
+    """Create a contact in networks where the caller may edit contacts."""
+    caller = await require_writer(request)
+    contact = contact_in(
+        await read_object(request),
+        check_deliverability=request.app[SETTINGS].email_check_deliverability,
+    )
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        await _check_networks(conn, q, caller, [s for s, _ in contact.networks])
+        contact_id = await create_contact(conn, q, contact)
+    return await _respond(request, contact_id, caller, 201)
+
+
+@routes.patch("/v1/contacts/{id}")
+async def patch(request: web.Request) -> web.Response:
+    """Change a contact; fields left out keep their value, lists sent replace the old ones."""
+    caller = await require_writer(request)
+    contact_id = _contact_id(request)
+    body = await read_object(request)
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(q["lock-contact"], contact_id)
+        if row is None:
+            raise NotFound(f"No contact {contact_id}.")
+        if not caller.can_all("edit_contacts", row["network_ids"]):
+            raise Forbidden("You may edit contacts only in your own networks.")
+        check_revision(row["revision"], if_match(request, body))
+        merged = await contact_as_input(conn, q, row) | body
+        contact = contact_in(
+            merged, check_deliverability=request.app[SETTINGS].email_check_deliverability
+        )
+        await _check_networks(conn, q, caller, [s for s, _ in contact.networks])
+        await replace_contact(conn, q, contact_id, contact)
+    return await _respond(request, contact_id, caller, 200)
+
+
+@routes.delete("/v1/contacts/{id}")
+async def delete(request: web.Request) -> web.Response:
+    """Delete a contact from networks where the caller may edit contacts."""
+    caller = await require_writer(request)
+    contact_id = _contact_id(request)
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(q["lock-contact"], contact_id)
+        if row is None:
+            raise NotFound(f"No contact {contact_id}.")
+        if not caller.can_all("edit_contacts", row["network_ids"]):
+            raise Forbidden("You may delete contacts only in your own networks.")
+        check_revision(row["revision"], if_match(request, {}))
+        await conn.execute(q["delete-contact"], contact_id)
+    return web.Response(status=204)

@@ -1,0 +1,13 @@
+"""Typed application state of the directory service, declared in one place."""
+
+import asyncpg
+from aiohttp import web
+
+from shared.conditional import BodyCache
+from shared.queries import Queries
+from shared.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+QUERIES = web.AppKey("queries", Queries)
+CACHE = web.AppKey("cache", BodyCache)

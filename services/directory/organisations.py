@@ -1,0 +1,111 @@
+"""Organisations: public reads, admin changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from services.directory.auth import principal, require_admin, require_writer
+from services.directory.keys import POOL, QUERIES
+from services.directory.networks import if_match
+from services.directory.reading import conditional_json, requested_lang
+from services.directory.render import organisation_json
+from services.directory.store import check_revision, create_organisation
+from services.directory.validation import organisation_in
+from shared.errors import Conflict, Forbidden, NotFound, read_object
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/v1/organisations")
+async def list_organisations(request: web.Request) -> web.StreamResponse:
+    """Every organisation."""
+    lang = requested_lang(request) or "en"
+    caller = await principal(request)
+
+    async def build(conn: asyncpg.Connection) -> Any:
+        rows = await conn.fetch(request.app[QUERIES]["list-organisations"])
+        return {"items": [organisation_json(r, lang) for r in rows]}
+
+    return await conditional_json(request, caller, build)
+
+
+@routes.get("/v1/organisations/{slug}")
+async def get_organisation(request: web.Request) -> web.StreamResponse:
+    """One organisation."""
+    lang = requested_lang(request) or "en"
+    caller = await principal(request)
+    slug = request.match_info["slug"]
+
+    async def build(conn: asyncpg.Connection) -> Any:
+        row = await conn.fetchrow(request.app[QUERIES]["get-organisation"], slug)
+        if row is None:
+            raise NotFound(f"No organisation {slug!r}.")
+        return organisation_json(row, lang)
+
+    return await conditional_json(request, caller, build)
+
+
+async def _one(request: web.Request, slug: str, status: int = 200) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        row = await conn.fetchrow(request.app[QUERIES]["get-organisation"], slug)
+    return web.json_response(
+        organisation_json(row), status=status, headers={"ETag": f'"{row["revision"]}"'}
+    )
+
+
+@routes.post("/v1/organisations")
+async def create(request: web.Request) -> web.Response:
+    """Create an organisation: admins, and anyone who may edit contacts somewhere."""
+    caller = await require_writer(request)
+    if not (caller.is_admin or any("edit_contacts" in p for p in caller.grants.values())):
+        raise Forbidden("Only an admin or a coordinator who edits contacts may add organisations.")
+    organisation = organisation_in(await read_object(request))
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        if await conn.fetchval(q["organisation-id"], organisation.slug):
+            raise Conflict(f"An organisation {organisation.slug!r} already exists.")
+        await create_organisation(conn, q, organisation)
+    return await _one(request, organisation.slug, status=201)
+
+
+@routes.patch("/v1/organisations/{slug}")
+async def patch(request: web.Request) -> web.Response:
+    """Change an organisation (admins)."""
+    await require_admin(request)
+    body = await read_object(request)
+    slug = request.match_info["slug"]
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(q["lock-organisation"], slug)
+        if row is None:
+            raise NotFound(f"No organisation {slug!r}.")
+        check_revision(row["revision"], if_match(request, body))
+        merged = {
+            "slug": row["slug"],
+            "names": row["names"],
+            "country": row["country"],
+            "website": row["website"],
+        } | body
+        o = organisation_in(merged)
+        await conn.fetchval(q["update-organisation"], row["id"], o.slug, o.names, o.country, o.website)
+    return await _one(request, o.slug)
+
+
+@routes.delete("/v1/organisations/{slug}")
+async def delete(request: web.Request) -> web.Response:
+    """Delete an organisation no contact works at (admins)."""
+    await require_admin(request)
+    slug = request.match_info["slug"]
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(q["lock-organisation"], slug)
+        if row is None:
+            raise NotFound(f"No organisation {slug!r}.")
+        try:
+            await conn.execute(q["delete-organisation"], row["id"])
+        except asyncpg.ForeignKeyViolationError as exc:
+            raise Conflict(f"Contacts still work at {slug!r}; change them first.") from exc
+    return web.Response(status=204)

@@ -1,0 +1,9 @@
+"""Where the directory's files live."""
+
+from pathlib import Path
+
+HERE = Path(__file__).parent
+MIGRATIONS = HERE / "migrations"
+QUERIES_DIR = HERE / "queries"
+OPENAPI = HERE / "openapi.yaml"
+SCHEMA = "directory"

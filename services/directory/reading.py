@@ -1,0 +1,62 @@
+"""Conditional, cached public reads: one cheap version query decides 304 or a cached body."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from services.directory.auth import Principal
+from services.directory.keys import CACHE, POOL, QUERIES
+from shared.conditional import etag_for, matches, not_modified
+from shared.errors import FieldError, ValidationFailed
+from shared.i18n import LANGUAGES
+
+PUBLIC_CACHE = "public, max-age=0, must-revalidate"
+PRIVATE_CACHE = "private, no-cache"
+
+Build = Callable[[asyncpg.Connection], Awaitable[Any]]
+
+
+def requested_lang(request: web.Request) -> str | None:
+    """The `lang` query parameter, checked."""
+    lang = request.query.get("lang")
+    if lang is None or lang == "":
+        return None
+    if lang not in LANGUAGES:
+        raise ValidationFailed([FieldError("lang", f"must be one of {', '.join(LANGUAGES)}")])
+    return lang
+
+
+def dumps(data: Any) -> bytes:
+    """JSON as UTF-8, diacritics kept as they are."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+async def conditional_json(
+    request: web.Request, caller: Principal | None, build: Build
+) -> web.StreamResponse:
+    """Answer a GET from cache or 304 when the directory has not changed since."""
+    view = "public" if caller is None else f"account:{caller.account_id}:{caller.token_id}"
+    pool = request.app[POOL]
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        version = await conn.fetchval(request.app[QUERIES]["data-version"])
+        etag = etag_for(version, view, request.rel_url)
+        cache_control = PUBLIC_CACHE if caller is None else PRIVATE_CACHE
+        if matches(request, etag):
+            return not_modified(etag, cache_control)
+        cache = request.app[CACHE]
+        body = cache.get(etag) if caller is None else None
+        if body is None:
+            body = dumps(await build(conn))
+            if caller is None:
+                cache.put(etag, body)
+    return web.Response(
+        body=body,
+        content_type="application/json",
+        charset="utf-8",
+        headers={"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization"},
+    )

@@ -1,0 +1,81 @@
+"""JSON shapes of networks, organisations and contacts, in the caller's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from shared.i18n import pick
+
+
+def _ts(value: datetime) -> str:
+    return value.isoformat()
+
+
+def network_json(row: asyncpg.Record, lang: str | None = None) -> dict[str, Any]:
+    """A network, with its name in `lang` (falling back to its default, then English)."""
+    return {
+        "slug": row["slug"],
+        "parent": row["parent"],
+        "name": pick(row["names"], lang or row["default_lang"], row["default_lang"]),
+        "names": row["names"],
+        "default_lang": row["default_lang"],
+        "is_private": row["is_private"],
+        "position": row["position"],
+        "revision": row["revision"],
+        "created_at": _ts(row["created_at"]),
+        "updated_at": _ts(row["updated_at"]),
+    }
+
+
+def organisation_json(row: asyncpg.Record, lang: str = "en") -> dict[str, Any]:
+    """An organisation, with its name in `lang`."""
+    return {
+        "slug": row["slug"],
+        "name": pick(row["names"], lang),
+        "names": row["names"],
+        "country": row["country"],
+        "website": row["website"],
+        "revision": row["revision"],
+        "created_at": _ts(row["created_at"]),
+        "updated_at": _ts(row["updated_at"]),
+    }
+
+
+def contact_json(
+    row: asyncpg.Record, lang: str, default_lang: str, emails: list[str] | None = None
+) -> dict[str, Any]:
+    """A contact card; `emails` only for a caller entitled to them."""
+    organisation = None
+    if row["org_slug"] is not None:
+        organisation = {
+            "slug": row["org_slug"],
+            "name": pick(row["org_names"], lang, default_lang),
+            "names": row["org_names"],
+            "country": row["org_country"],
+            "website": row["org_website"],
+        }
+    card: dict[str, Any] = {
+        "id": row["id"],
+        "uid": str(row["uid"]),
+        "given_name": row["given_name"],
+        "family_name": row["family_name"],
+        "display_name": row["display_name"],
+        "title": pick(row["titles"], lang, default_lang),
+        "titles": row["titles"],
+        "organisation": organisation,
+        "phones": row["phones"],
+        "links": row["links"],
+        "networks": row["networks"],
+        "has_email": row["has_email"],
+        "position": row["position"],
+        "published": row["published"],
+        "revision": row["revision"],
+        "created_at": _ts(row["created_at"]),
+        "updated_at": _ts(row["updated_at"]),
+    }
+    if emails is not None:
+        card["emails"] = emails
+    return card

@@ -1,0 +1,52 @@
+"""ETags, 304 Not Modified, and a small cache of rendered bodies keyed by data version."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+
+from aiohttp import web
+
+
+def etag_for(*parts: object) -> str:
+    """A strong ETag from the things that determine a representation."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=12).hexdigest()
+    return f'"{digest}"'
+
+
+def matches(request: web.Request, etag: str) -> bool:
+    """Whether the client's If-None-Match already names `etag`."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return etag in tags
+
+
+def not_modified(etag: str, cache_control: str) -> web.Response:
+    """A 304 carrying the validators a cache needs."""
+    return web.Response(status=304, headers={"ETag": etag, "Cache-Control": cache_control})
+
+
+class BodyCache:
+    """Least-recently-used rendered bodies; keys include the data version, so no invalidation."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, key: str) -> bytes | None:
+        """The body stored under `key`, if any."""
+        body = self._items.get(key)
+        if body is not None:
+            self._items.move_to_end(key)
+        return body
+
+    def put(self, key: str, body: bytes) -> None:
+        """Store a body, dropping the oldest beyond the size."""
+        self._items[key] = body
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)

@@ -1,0 +1,262 @@
+"""Domain errors (no HTTP in them) and the one middleware that turns everything into RFC 9457."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from shared.logs import request_id_var
+
+log = logging.getLogger("kontakt.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One field that failed validation: a JSON-pointer-like path and why."""
+
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of errors that code raises without knowing about HTTP."""
+
+    title = "Error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class BadRequest(DomainError):
+    """The request itself cannot be read."""
+
+    title = "Bad request"
+
+
+class Unauthenticated(DomainError):
+    """No valid credential was given."""
+
+    title = "Authentication required"
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
+
+    title = "Forbidden"
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    """The change clashes with the current state: a duplicate or a stale revision."""
+
+    title = "Conflict"
+
+
+class ValidationFailed(DomainError):
+    """One or more fields are invalid."""
+
+    title = "Validation failed"
+
+    def __init__(self, errors: Sequence[FieldError], detail: str | None = None) -> None:
+        names = ", ".join(e.field for e in errors)
+        super().__init__(detail or f"Invalid fields: {names}")
+        self.errors = list(errors)
+
+
+class RateLimited(DomainError):
+    """Too many requests from one client; try again later."""
+
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """A dependency (PostgreSQL, another service) cannot be reached."""
+
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+STATUS: dict[type[DomainError], int] = {
+    BadRequest: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    ValidationFailed: 422,
+    RateLimited: 429,
+    Unavailable: 503,
+}
+
+HTTP_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+# Errors that mean PostgreSQL is not there, as opposed to a bug in a query.
+DB_DOWN = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.InvalidCatalogNameError,
+    asyncpg.exceptions.ObjectNotInPrerequisiteStateError,
+)
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> web.Response:
+    """An `application/problem+json` response."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTP_TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    request_id = request_id_var.get()
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extra)
+    return web.Response(
+        status=status,
+        text=json.dumps(body, ensure_ascii=False),
+        content_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def domain_problem(exc: DomainError) -> web.Response:
+    """Map a domain error to its problem response."""
+    status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
+    extra = dict(exc.extra)
+    headers: dict[str, str] = {}
+    if isinstance(exc, ValidationFailed):
+        extra["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+    if isinstance(exc, RateLimited | Unavailable):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="kontakt"'
+    return problem(status, exc.detail, title=exc.title, headers=headers, **extra)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give every request an id and turn every failure into a problem response."""
+    request_id = request.headers.get("X-Request-Id", "")
+    if not (0 < len(request_id) <= 64 and request_id.replace("-", "").isalnum()):
+        request_id = secrets.token_hex(8)
+    token = request_id_var.set(request_id)
+    try:
+        response = await _handle(request, handler)
+        response.headers["X-Request-Id"] = request_id
+        return response
+    finally:
+        request_id_var.reset(token)
+
+
+async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except DomainError as exc:
+        return domain_problem(exc)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        if exc.status == 413:
+            detail = "The request body is larger than this service accepts."
+        elif exc.status == 405:
+            detail = f"{request.method} is not allowed on {request.path}."
+        elif exc.status == 404:
+            detail = f"Nothing is found at {request.path}."
+        else:
+            detail = exc.text or exc.reason
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in {"allow", "retry-after"}}
+        return problem(exc.status, detail, headers=headers)
+    except asyncio.CancelledError:
+        raise
+    except asyncpg.UniqueViolationError as exc:
+        return problem(409, "This already exists.", constraint=exc.constraint_name)
+    except asyncpg.ForeignKeyViolationError as exc:
+        return problem(
+            409,
+            "This refers to something that does not exist, or is still referred to.",
+            constraint=exc.constraint_name,
+        )
+    except (asyncpg.CheckViolationError, asyncpg.NotNullViolationError) as exc:
+        return problem(422, "A value breaks a rule of the data model.", constraint=exc.constraint_name)
+    except DB_DOWN as exc:
+        log.warning("database unavailable: %s", type(exc).__name__, extra={"path": request.path})
+        return problem(
+            503, "The database is unavailable. Try again shortly.", headers={"Retry-After": "5"}
+        )
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        return problem(500, "Something went wrong on our side. Quote the request id if you report it.")
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as JSON, or a 400 that says what is wrong with it."""
+    if request.content_type not in {"application/json", "application/merge-patch+json"}:
+        raise BadRequest("Send the body as application/json.")
+    raw = await request.read()
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BadRequest("The body is not valid UTF-8.") from exc
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from exc
+
+
+async def read_object(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object."""
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    return body

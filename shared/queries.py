@@ -1,0 +1,64 @@
+"""Named SQL queries kept in `.sql` files (`-- name: get-contact`), checked at start-up."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import asyncpg
+
+_NAME = re.compile(r"^--\s*name:\s*([a-z0-9][a-z0-9_-]*)\s*$", re.MULTILINE)
+
+
+class QueryError(RuntimeError):
+    """A query file is malformed, or a query does not compile against the database."""
+
+
+class Queries(Mapping[str, str]):
+    """The named queries of one service, looked up as `queries["get-contact"]`."""
+
+    def __init__(self, queries: dict[str, str]) -> None:
+        self._queries = queries
+
+    @classmethod
+    def load(cls, folder: Path) -> Queries:
+        """Read every `*.sql` file in `folder`; names must be unique across files."""
+        found: dict[str, str] = {}
+        for path in sorted(folder.glob("*.sql")):
+            text = path.read_text(encoding="utf-8")
+            parts = _NAME.split(text)
+            if parts[0].strip() and not all(
+                line.strip().startswith("--") for line in parts[0].strip().splitlines()
+            ):
+                raise QueryError(f"{path.name}: SQL before the first '-- name:' line")
+            for name, sql in zip(parts[1::2], parts[2::2], strict=True):
+                if name in found:
+                    raise QueryError(f"{path.name}: query {name!r} is defined twice")
+                body = sql.strip().rstrip(";").strip()
+                if not body:
+                    raise QueryError(f"{path.name}: query {name!r} is empty")
+                found[name] = body
+        if not found:
+            raise QueryError(f"no queries found in {folder}")
+        return cls(found)
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            return self._queries[name]
+        except KeyError:
+            raise QueryError(f"no query named {name!r}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._queries)
+
+    def __len__(self) -> int:
+        return len(self._queries)
+
+    async def check(self, conn: asyncpg.Connection) -> None:
+        """Prepare every query once, so a typo fails at boot and not at the first request."""
+        for name, sql in self._queries.items():
+            try:
+                await conn.prepare(sql)
+            except asyncpg.PostgresError as exc:
+                raise QueryError(f"query {name!r} does not compile: {exc}") from exc

@@ -1,0 +1,213 @@
+"""Settings from prefixed environment variables, built once into a frozen object."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+PREFIX = "KONTAKT_"
+
+
+class SettingsError(ValueError):
+    """One or more environment variables hold values that cannot be used."""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 65535:
+        raise ValueError("expected a port number from 0 to 65535")
+    return value
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("expected a positive whole number")
+    return value
+
+
+def _seconds(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError("expected a positive number of seconds")
+    return value
+
+
+def _optional(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """How one field is read: its variable, parser, default and description for the README."""
+
+    env: str
+    parse: Callable[[str], Any]
+    default: Any
+    doc: str
+    alias: str | None = None
+
+
+# Every setting Kontakt reads. The README table is generated from (and tested against) this.
+SPEC: dict[str, Setting] = {
+    "database_url": Setting(
+        "DATABASE_URL", _optional, None,
+        "PostgreSQL URL. Unset: `make run` starts an embedded PostgreSQL under the data folder.",
+        alias="DATABASE_URL",
+    ),
+    "smtp_url": Setting(
+        "SMTP_URL", _optional, None,
+        "SMTP server, e.g. `smtp://user:pass@host:587`. Unset: the built-in development mail sink.",
+        alias="SMTP_URL",
+    ),
+    "host": Setting("HOST", str, "127.0.0.1", "Address the services listen on."),
+    "directory_port": Setting("DIRECTORY_PORT", _port, 8081, "Port of the directory service."),
+    "mailing_port": Setting("MAILING_PORT", _port, 8082, "Port of the mailing service."),
+    "vcard_port": Setting("VCARD_PORT", _port, 8083, "Port of the vcard service."),
+    "mailsink_smtp_port": Setting(
+        "MAILSINK_SMTP_PORT", _port, 1025, "SMTP port of the development mail sink."
+    ),
+    "mailsink_web_port": Setting(
+        "MAILSINK_WEB_PORT", _port, 8025, "Port of the development mail sink's page."
+    ),
+    "directory_url": Setting(
+        "DIRECTORY_URL", _optional, None,
+        "Where other services reach the directory. Default: `http://HOST:DIRECTORY_PORT`.",
+    ),
+    "public_directory_url": Setting(
+        "PUBLIC_DIRECTORY_URL", _optional, None,
+        "The directory's URL as browsers see it (widgets). Default: DIRECTORY_URL.",
+    ),
+    "public_vcard_url": Setting(
+        "PUBLIC_VCARD_URL", _optional, None,
+        "The vcard service's URL as browsers see it. Default: `http://HOST:VCARD_PORT`.",
+    ),
+    "service_token": Setting(
+        "SERVICE_TOKEN", _optional, None,
+        "Shared credential services present to each other (introspection). "
+        "`make run` generates one in the data folder.",
+    ),
+    "secret_key": Setting(
+        "SECRET_KEY", _optional, None,
+        "Key for signed tokens. `make run` generates one in the data folder.",
+    ),
+    "data_dir": Setting(
+        "DATA_DIR", Path, Path(".data"),
+        "Folder for the embedded PostgreSQL, generated keys and sink mail.",
+    ),
+    "log_level": Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR."),
+    "log_format": Setting("LOG_FORMAT", str, "json", "`json` (one object per line) or `text`."),
+    "max_body_bytes": Setting(
+        "MAX_BODY_BYTES", _positive, 1_048_576, "Largest request body accepted (413 above)."
+    ),
+    "db_pool_min": Setting("DB_POOL_MIN", _positive, 1, "Fewest PostgreSQL connections kept."),
+    "db_pool_max": Setting("DB_POOL_MAX", _positive, 10, "Most PostgreSQL connections a service opens."),
+    "db_timeout": Setting(
+        "DB_TIMEOUT", _seconds, 5.0, "Seconds to wait for PostgreSQL before answering 503."
+    ),
+    "http_timeout": Setting(
+        "HTTP_TIMEOUT", _seconds, 5.0, "Seconds a service waits for another service."
+    ),
+    "email_check_deliverability": Setting(
+        "EMAIL_CHECK_DELIVERABILITY", _bool, False,
+        "Ask DNS whether an address's domain takes mail (off: no DNS here).",
+    ),
+    "load_demo": Setting(
+        "LOAD_DEMO", _bool, True, "`make run` loads the FOR-IN demo network into an empty directory."
+    ),
+    "exit_with_parent": Setting(
+        "EXIT_WITH_PARENT", _bool, False,
+        "Stop a service when the process that started it dies (set by `make run`).",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a Kontakt process is configured with."""
+
+    database_url: str | None
+    smtp_url: str | None
+    host: str
+    directory_port: int
+    mailing_port: int
+    vcard_port: int
+    mailsink_smtp_port: int
+    mailsink_web_port: int
+    directory_url: str | None
+    public_directory_url: str | None
+    public_vcard_url: str | None
+    service_token: str | None
+    secret_key: str | None
+    data_dir: Path
+    log_level: str
+    log_format: str
+    max_body_bytes: int
+    db_pool_min: int
+    db_pool_max: int
+    db_timeout: float
+    http_timeout: float
+    email_check_deliverability: bool
+    load_demo: bool
+    exit_with_parent: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every setting from `env` (default: the process environment)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for name, spec in SPEC.items():
+            raw = env.get(PREFIX + spec.env)
+            if raw is None and spec.alias:
+                raw = env.get(spec.alias)
+            if raw is None:
+                values[name] = spec.default
+                continue
+            try:
+                values[name] = spec.parse(raw)
+            except ValueError as exc:
+                problems.append(f"{PREFIX}{spec.env}={raw!r}: {exc}")
+        if problems:
+            raise SettingsError("; ".join(problems))
+        values.update(overrides)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed."""
+        current = {f.name: getattr(self, f.name) for f in fields(self)}
+        current.update(changes)
+        return Settings(**current)
+
+    @property
+    def directory_base(self) -> str:
+        """The directory's URL for service-to-service calls."""
+        return (self.directory_url or f"http://{self.host}:{self.directory_port}").rstrip("/")
+
+    @property
+    def public_directory_base(self) -> str:
+        """The directory's URL as a browser sees it."""
+        return (self.public_directory_url or self.directory_base).rstrip("/")
+
+    @property
+    def public_vcard_base(self) -> str:
+        """The vcard service's URL as a browser sees it."""
+        return (self.public_vcard_url or f"http://{self.host}:{self.vcard_port}").rstrip("/")
+
+    def require_database(self) -> str:
+        """The database URL, or a clear error when none is configured."""
+        if not self.database_url:
+            raise SettingsError(f"{PREFIX}DATABASE_URL (or DATABASE_URL) is not set")
+        return self.database_url

@@ -1,0 +1,166 @@
+"""Field-by-field validation that collects every error before answering 422."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from shared.errors import FieldError, ValidationFailed
+from shared.i18n import LANGUAGES
+
+T = TypeVar("T")
+_MISSING: Any = object()
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+class Fields:
+    """Reads fields from a JSON object, remembering what was wrong with each."""
+
+    def __init__(self, data: Mapping[str, Any], prefix: str = "") -> None:
+        self.data = data
+        self.prefix = prefix
+        self.errors: list[FieldError] = []
+
+    def path(self, name: str) -> str:
+        """The field's name as reported to the client."""
+        return f"{self.prefix}{name}"
+
+    def fail(self, name: str, message: str) -> None:
+        """Record one error."""
+        self.errors.append(FieldError(self.path(name), message))
+
+    def has(self, name: str) -> bool:
+        """Whether the field was sent at all."""
+        return name in self.data
+
+    def text(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        default: str | None = None,
+        max_length: int = 200,
+        allow_empty: bool = False,
+    ) -> str | None:
+        """A string without control characters (so it can never break a header or a card)."""
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                self.fail(name, "is required")
+            return default
+        if not isinstance(value, str):
+            self.fail(name, "must be a string")
+            return default
+        value = value.strip()
+        if not value and not allow_empty:
+            if required:
+                self.fail(name, "must not be empty")
+            return default
+        if len(value) > max_length:
+            self.fail(name, f"must be at most {max_length} characters")
+            return default
+        if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029" for ch in value):
+            self.fail(name, "must not contain control characters or line breaks")
+            return default
+        return value
+
+    def slug(self, name: str, *, required: bool = False) -> str | None:
+        """A lower-case slug such as `for-in`."""
+        value = self.text(name, required=required, max_length=64)
+        if value is not None and not SLUG.match(value):
+            self.fail(name, "must be lower-case letters, digits and single hyphens")
+            return None
+        return value
+
+    def boolean(self, name: str, default: bool | None = None) -> bool | None:
+        """A JSON boolean."""
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(name, "must be true or false")
+            return default
+        return value
+
+    def integer(
+        self, name: str, default: int | None = None, *, low: int = -(2**31), high: int = 2**31 - 1
+    ) -> int | None:
+        """A whole number within bounds."""
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(name, "must be a whole number")
+            return default
+        if not low <= value <= high:
+            self.fail(name, f"must be between {low} and {high}")
+            return default
+        return value
+
+    def choice(self, name: str, options: tuple[str, ...], default: str | None = None) -> str | None:
+        """One of a fixed set of strings."""
+        value = self.text(name, default=None, max_length=64)
+        if value is None:
+            return default
+        if value not in options:
+            self.fail(name, f"must be one of {', '.join(options)}")
+            return default
+        return value
+
+    def url(self, name: str, *, required: bool = False) -> str | None:
+        """An http(s) URL."""
+        value = self.text(name, required=required, max_length=2000)
+        if value is not None and not URL.match(value):
+            self.fail(name, "must be an http:// or https:// URL")
+            return None
+        return value
+
+    def texts(self, name: str, *, required: bool = False, max_length: int = 300) -> dict[str, str]:
+        """A mapping of language code to text, e.g. {"en": "Director", "et": "Direktor"}."""
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                self.fail(name, "is required")
+            return {}
+        if not isinstance(value, dict):
+            self.fail(name, 'must be an object of language to text, e.g. {"en": "…"}')
+            return {}
+        inner = Fields(value, prefix=f"{self.path(name)}.")
+        result: dict[str, str] = {}
+        for lang in value:
+            if lang not in LANGUAGES:
+                self.fail(f"{name}.{lang}", f"language must be one of {', '.join(LANGUAGES)}")
+                continue
+            text = inner.text(lang, max_length=max_length)
+            if text:
+                result[lang] = text
+        self.errors.extend(inner.errors)
+        if required and not result and not inner.errors:
+            self.fail(name, "needs at least one language")
+        return result
+
+    def items(self, name: str, *, max_items: int = 50) -> list[Any]:
+        """A JSON array."""
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(name, "must be an array")
+            return []
+        if len(value) > max_items:
+            self.fail(name, f"must have at most {max_items} items")
+            return []
+        return value
+
+    def unknown(self, allowed: set[str]) -> None:
+        """Report fields the API does not know, so a typo does not pass silently."""
+        for name in self.data:
+            if name not in allowed:
+                self.fail(name, "is not a known field")
+
+    def done(self) -> None:
+        """Raise 422 with every error found, if any."""
+        if self.errors:
+            raise ValidationFailed(self.errors)

@@ -1,0 +1,124 @@
+"""What every service's app has in common: middleware, health, OpenAPI, and how it is served."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import yaml
+from aiohttp import web
+
+from shared.errors import error_middleware, problem
+from shared.migrate import is_current
+from shared.settings import Settings
+
+log = logging.getLogger("kontakt.web")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Headers every response carries, whatever produced it."""
+    response: web.StreamResponse = await handler(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def base_app(settings: Settings) -> web.Application:
+    """An application with the shared middleware and body limit."""
+    return web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[security_headers, error_middleware],
+    )
+
+
+def load_openapi(path: Path) -> dict[str, Any]:
+    """The service's OpenAPI document, read once."""
+    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return document
+
+
+def add_openapi(app: web.Application, document: dict[str, Any]) -> None:
+    """Serve the document at `/openapi.json`."""
+    body = json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+    async def openapi(_: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/json", charset="utf-8")
+
+    app.router.add_get("/openapi.json", openapi)
+
+
+def add_health(
+    app: web.Application,
+    pool_key: web.AppKey[asyncpg.Pool],
+    schema: str,
+    migrations: Path,
+) -> None:
+    """`/healthz` (the process answers) and `/readyz` (PostgreSQL answers, schema current)."""
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(request: web.Request) -> web.Response:
+        pool = request.app[pool_key]
+        try:
+            async with asyncio.timeout(2):
+                async with pool.acquire() as conn:
+                    current = await is_current(conn, schema, migrations)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return problem(503, "PostgreSQL is not reachable.", headers={"Retry-After": "5"})
+        if not current:
+            return problem(503, "Migrations are not applied yet.", headers={"Retry-After": "5"})
+        return web.json_response({"status": "ready"})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+
+
+async def _watch_parent(stop: asyncio.Event) -> None:
+    parent = os.getppid()
+    while not stop.is_set():
+        await asyncio.sleep(0.5)
+        if os.getppid() != parent:
+            log.warning("parent process is gone; stopping")
+            stop.set()
+
+
+async def serve(app: web.Application, settings: Settings, port: int) -> None:
+    """Run `app` until SIGINT or SIGTERM (or the parent's death, when asked)."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, port)
+    await site.start()
+    log.info("listening", extra={"url": f"http://{settings.host}:{port}"})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    watcher = asyncio.create_task(_watch_parent(stop)) if settings.exit_with_parent else None
+    try:
+        await stop.wait()
+    finally:
+        if watcher:
+            watcher.cancel()
+        await runner.cleanup()
+
+
+def run_service(app_factory: Any, service: str, port_of: Any) -> None:
+    """The body of every service's `__main__`: settings, logs, app, serve."""
+    from shared.logs import setup_logging
+
+    settings = Settings.from_env()
+    setup_logging(service, settings.log_level, settings.log_format)
+    asyncio.run(serve(app_factory(settings), settings, port_of(settings)))
