@@ -223,7 +223,7 @@ async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise
     except asyncpg.UniqueViolationError as exc:
         return problem(409, "This already exists.", constraint=exc.constraint_name)
-    except asyncpg.ForeignKeyViolationError as exc:
+    except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
         return problem(
             409,
             "This refers to something that does not exist, or is still referred to.",

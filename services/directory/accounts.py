@@ -88,7 +88,7 @@ async def write_permissions(
 ) -> None:
     """Replace an account's permissions."""
     slugs = [p["network"] for p in permissions]
-    ids = await network_ids(conn, q, slugs)
+    ids = await network_ids(conn, q, slugs, field="permissions[{i}].network")
     await conn.execute(q["clear-permissions"], account_id)
     if permissions:
         await conn.execute(

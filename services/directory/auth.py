@@ -18,7 +18,7 @@ from shared.queries import Queries
 
 PERMISSIONS = ("edit_contacts", "manage_lists", "send_campaigns")
 TOKEN_PREFIX = "kt_"
-_PRINCIPAL = "kontakt.principal"
+_PRINCIPAL = web.RequestKey("principal", object)
 
 
 def hash_token(token: str) -> bytes:
@@ -104,8 +104,8 @@ def bearer(request: web.Request) -> str | None:
 async def principal(request: web.Request) -> Principal | None:
     """The caller, or None when anonymous; a token that does not work is a 401, not anonymity."""
     if _PRINCIPAL in request:
-        cached: Principal | None = request[_PRINCIPAL]
-        return cached
+        cached = request[_PRINCIPAL]
+        return cached if isinstance(cached, Principal) else None
     token = bearer(request)
     found = None
     if token is not None:

@@ -12,7 +12,7 @@ from aiohttp import web
 from services.directory.auth import Principal, principal, require_writer
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from services.directory.networks import get_network_row, if_match
-from services.directory.reading import conditional_json, requested_lang
+from services.directory.reading import conditional_json, dumps, requested_lang
 from services.directory.render import contact_json
 from services.directory.store import (
     check_revision,
@@ -172,22 +172,21 @@ async def _check_networks(
         raise Forbidden("You may edit contacts only in your own networks.")
 
 
-async def _respond(request: web.Request, contact_id: int, caller: Principal, status: int) -> web.Response:
-    q = request.app[QUERIES]
-    async with request.app[POOL].acquire() as conn:
-        row = await _contact_row(conn, q, contact_id, caller)
-        default = await _default_lang(conn, q, row)
-        emails = await emails_for(conn, q, caller, [row])
+async def _written(
+    conn: asyncpg.Connection, q: Queries, contact_id: int, caller: Principal, status: int
+) -> web.Response:
+    """The contact as this request's own transaction wrote it."""
+    row = await _contact_row(conn, q, contact_id, caller)
+    default = await _default_lang(conn, q, row)
+    emails = await emails_for(conn, q, caller, [row])
     body = contact_json(row, default, default, emails.get(contact_id, []))
-    return web.json_response(
-        body, status=status, headers={"ETag": f'"{row["revision"]}"'}, dumps=_dumps
+    return web.Response(
+        body=dumps(body),
+        status=status,
+        content_type="application/json",
+        charset="utf-8",
+        headers={"ETag": f'"{row["revision"]}"'},
     )
-
-
-def _dumps(data: Any) -> str:
-    import json
-
-    return json.dumps(data, ensure_ascii=False)
 
 
 @routes.post("/v1/contacts")
@@ -202,7 +201,7 @@ async def create(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         await _check_networks(conn, q, caller, [s for s, _ in contact.networks])
         contact_id = await create_contact(conn, q, contact)
-    return await _respond(request, contact_id, caller, 201)
+        return await _written(conn, q, contact_id, caller, 201)
 
 
 @routes.patch("/v1/contacts/{id}")
@@ -225,7 +224,7 @@ async def patch(request: web.Request) -> web.Response:
         )
         await _check_networks(conn, q, caller, [s for s, _ in contact.networks])
         await replace_contact(conn, q, contact_id, contact)
-    return await _respond(request, contact_id, caller, 200)
+        return await _written(conn, q, contact_id, caller, 200)
 
 
 @routes.delete("/v1/contacts/{id}")

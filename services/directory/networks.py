@@ -114,7 +114,7 @@ async def delete(request: web.Request) -> web.Response:
         check_revision(row["revision"], if_match(request, {}))
         try:
             await conn.execute(q["delete-network"], row["id"])
-        except asyncpg.ForeignKeyViolationError as exc:
+        except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
             raise Conflict(
                 f"Network {slug!r} still has member networks or contacts; move or delete them first."
             ) from exc

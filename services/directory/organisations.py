@@ -106,6 +106,6 @@ async def delete(request: web.Request) -> web.Response:
             raise NotFound(f"No organisation {slug!r}.")
         try:
             await conn.execute(q["delete-organisation"], row["id"])
-        except asyncpg.ForeignKeyViolationError as exc:
+        except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
             raise Conflict(f"Contacts still work at {slug!r}; change them first.") from exc
     return web.Response(status=204)

@@ -22,13 +22,13 @@ def check_revision(current: int, expected: int | None) -> None:
 
 
 async def network_ids(
-    conn: asyncpg.Connection, q: Queries, slugs: list[str], field: str = "networks"
+    conn: asyncpg.Connection, q: Queries, slugs: list[str], field: str = "networks[{i}].network"
 ) -> dict[str, int]:
-    """Ids of networks by slug; unknown slugs are a 422 on `field`."""
+    """Ids of networks by slug; an unknown slug is a 422 on `field` (`{i}`: its index)."""
     rows = await conn.fetch(q["network-ids-by-slug"], slugs)
     found = {r["slug"]: r["id"] for r in rows}
     missing = [
-        FieldError(f"{field}[{i}].network" if field == "networks" else field, f"no network {s!r}")
+        FieldError(field.format(i=i), f"no network {s!r}")
         for i, s in enumerate(slugs)
         if s not in found
     ]
