@@ -33,7 +33,10 @@ async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
         timeout=settings.db_timeout,
         command_timeout=30,
         init=_init_connection,
-        server_settings={"search_path": f"{schema},public", "application_name": f"kontakt-{schema}"},
+        server_settings={
+            "search_path": f"{schema},public",
+            "application_name": f"kontakt-{schema}",
+        },
     )
     assert pool is not None
     return pool

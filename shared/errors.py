@@ -135,6 +135,8 @@ DB_DOWN = (
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.ConnectionFailureError,
     asyncpg.exceptions.InterfaceError,
+    # what asyncpg raises when the server dropped an idle connection it has not noticed yet
+    asyncpg.exceptions.InternalClientError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.InvalidCatalogNameError,
@@ -230,15 +232,37 @@ async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
             constraint=exc.constraint_name,
         )
     except (asyncpg.CheckViolationError, asyncpg.NotNullViolationError) as exc:
-        return problem(422, "A value breaks a rule of the data model.", constraint=exc.constraint_name)
+        return problem(
+            422, "A value breaks a rule of the data model.", constraint=exc.constraint_name
+        )
     except DB_DOWN as exc:
         log.warning("database unavailable: %s", type(exc).__name__, extra={"path": request.path})
         return problem(
             503, "The database is unavailable. Try again shortly.", headers={"Retry-After": "5"}
         )
-    except Exception:
+    except Exception as exc:
+        if _caused_by_database_loss(exc):
+            log.warning("database connection lost", extra={"path": request.path})
+            return problem(
+                503, "The database is unavailable. Try again shortly.", headers={"Retry-After": "5"}
+            )
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
-        return problem(500, "Something went wrong on our side. Quote the request id if you report it.")
+        return problem(
+            500, "Something went wrong on our side. Quote the request id if you report it."
+        )
+
+
+def _caused_by_database_loss(exc: BaseException) -> bool:
+    # A connection killed mid-transaction surfaces as a confused client state while
+    # rolling back; the lost connection is further down the chain.
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, DB_DOWN):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 async def read_json(request: web.Request) -> Any:
@@ -251,7 +275,9 @@ async def read_json(request: web.Request) -> Any:
     except UnicodeDecodeError as exc:
         raise BadRequest("The body is not valid UTF-8.") from exc
     except json.JSONDecodeError as exc:
-        raise BadRequest(f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from exc
+        raise BadRequest(
+            f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
+        ) from exc
 
 
 async def read_object(request: web.Request) -> dict[str, Any]:

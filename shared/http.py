@@ -18,7 +18,9 @@ def client_session(settings: Settings, *, base_url: str | None = None) -> aiohtt
     return aiohttp.ClientSession(
         base_url=base_url,
         headers=headers,
-        timeout=aiohttp.ClientTimeout(total=settings.http_timeout, connect=settings.http_timeout / 2),
+        timeout=aiohttp.ClientTimeout(
+            total=settings.http_timeout, connect=settings.http_timeout / 2
+        ),
         raise_for_status=False,
     )
 

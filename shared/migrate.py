@@ -11,6 +11,8 @@ from pathlib import Path
 
 import asyncpg
 
+from shared.conn import Conn
+
 log = logging.getLogger("kontakt.migrate")
 
 _FILE = re.compile(r"^(\d{3,})_([a-z0-9_]+)\.sql$")
@@ -48,14 +50,21 @@ def discover(folder: Path) -> list[Migration]:
     return found
 
 
+def _check_identifier(schema: str) -> None:
+    # Schema names come from code, never from users; this keeps it that way.
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
+        raise MigrationError(f"unusable schema name {schema!r}")
+
+
 def lock_key(schema: str) -> int:
     """The advisory-lock key of one schema's migrations (stable across processes)."""
     return zlib.crc32(f"kontakt-migrate:{schema}".encode()) & 0x7FFFFFFF
 
 
-async def migrate(conn: asyncpg.Connection, schema: str, folder: Path) -> list[int]:
+async def migrate(conn: Conn, schema: str, folder: Path) -> list[int]:
     """Apply the pending migrations of `schema`; returns the versions applied now."""
     migrations = discover(folder)
+    _check_identifier(schema)
     applied_now: list[int] = []
     # Session-level lock: a second process waits here, then finds nothing left to do.
     await conn.execute("SELECT pg_advisory_lock($1)", lock_key(schema))
@@ -68,7 +77,7 @@ async def migrate(conn: asyncpg.Connection, schema: str, folder: Path) -> list[i
                     checksum text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now())"""
         )
-        rows = await conn.fetch(f'SELECT version, checksum FROM "{schema}".schema_migrations')
+        rows = await conn.fetch(f'SELECT version, checksum FROM "{schema}".schema_migrations')  # noqa: S608
         recorded = {r["version"]: r["checksum"] for r in rows}
         for migration in migrations:
             if migration.version in recorded:
@@ -81,7 +90,7 @@ async def migrate(conn: asyncpg.Connection, schema: str, folder: Path) -> list[i
             async with conn.transaction():
                 await conn.execute(migration.sql)
                 await conn.execute(
-                    f'INSERT INTO "{schema}".schema_migrations (version, name, checksum) '
+                    f'INSERT INTO "{schema}".schema_migrations (version, name, checksum) '  # noqa: S608
                     "VALUES ($1, $2, $3)",
                     migration.version,
                     migration.name,
@@ -99,12 +108,12 @@ async def migrate(conn: asyncpg.Connection, schema: str, folder: Path) -> list[i
     return applied_now
 
 
-async def is_current(conn: asyncpg.Connection, schema: str, folder: Path) -> bool:
+async def is_current(conn: Conn, schema: str, folder: Path) -> bool:
     """True when every migration on disk is recorded as applied."""
     latest = len(discover(folder))
     try:
         applied = await conn.fetchval(
-            f'SELECT coalesce(max(version), 0) FROM "{schema}".schema_migrations'
+            f'SELECT coalesce(max(version), 0) FROM "{schema}".schema_migrations'  # noqa: S608
         )
     except asyncpg.UndefinedTableError:
         return False

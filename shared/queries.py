@@ -8,6 +8,8 @@ from pathlib import Path
 
 import asyncpg
 
+from shared.conn import Conn
+
 _NAME = re.compile(r"^--\s*name:\s*([a-z0-9][a-z0-9_-]*)\s*$", re.MULTILINE)
 
 
@@ -55,7 +57,7 @@ class Queries(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._queries)
 
-    async def check(self, conn: asyncpg.Connection) -> None:
+    async def check(self, conn: Conn) -> None:
         """Prepare every query once, so a typo fails at boot and not at the first request."""
         for name, sql in self._queries.items():
             try:

@@ -63,12 +63,16 @@ class Setting:
 # Every setting Kontakt reads. The README table is generated from (and tested against) this.
 SPEC: dict[str, Setting] = {
     "database_url": Setting(
-        "DATABASE_URL", _optional, None,
+        "DATABASE_URL",
+        _optional,
+        None,
         "PostgreSQL URL. Unset: `make run` starts an embedded PostgreSQL under the data folder.",
         alias="DATABASE_URL",
     ),
     "smtp_url": Setting(
-        "SMTP_URL", _optional, None,
+        "SMTP_URL",
+        _optional,
+        None,
         "SMTP server, e.g. `smtp://user:pass@host:587`. Unset: the built-in development mail sink.",
         alias="SMTP_URL",
     ),
@@ -83,28 +87,40 @@ SPEC: dict[str, Setting] = {
         "MAILSINK_WEB_PORT", _port, 8025, "Port of the development mail sink's page."
     ),
     "directory_url": Setting(
-        "DIRECTORY_URL", _optional, None,
+        "DIRECTORY_URL",
+        _optional,
+        None,
         "Where other services reach the directory. Default: `http://HOST:DIRECTORY_PORT`.",
     ),
     "public_directory_url": Setting(
-        "PUBLIC_DIRECTORY_URL", _optional, None,
+        "PUBLIC_DIRECTORY_URL",
+        _optional,
+        None,
         "The directory's URL as browsers see it (widgets). Default: DIRECTORY_URL.",
     ),
     "public_vcard_url": Setting(
-        "PUBLIC_VCARD_URL", _optional, None,
+        "PUBLIC_VCARD_URL",
+        _optional,
+        None,
         "The vcard service's URL as browsers see it. Default: `http://HOST:VCARD_PORT`.",
     ),
     "service_token": Setting(
-        "SERVICE_TOKEN", _optional, None,
+        "SERVICE_TOKEN",
+        _optional,
+        None,
         "Shared credential services present to each other (introspection). "
         "`make run` generates one in the data folder.",
     ),
     "secret_key": Setting(
-        "SECRET_KEY", _optional, None,
+        "SECRET_KEY",
+        _optional,
+        None,
         "Key for signed tokens. `make run` generates one in the data folder.",
     ),
     "data_dir": Setting(
-        "DATA_DIR", Path, Path(".data"),
+        "DATA_DIR",
+        Path,
+        Path(".data"),
         "Folder for the embedded PostgreSQL, generated keys and sink mail.",
     ),
     "log_level": Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR."),
@@ -113,7 +129,9 @@ SPEC: dict[str, Setting] = {
         "MAX_BODY_BYTES", _positive, 1_048_576, "Largest request body accepted (413 above)."
     ),
     "db_pool_min": Setting("DB_POOL_MIN", _positive, 1, "Fewest PostgreSQL connections kept."),
-    "db_pool_max": Setting("DB_POOL_MAX", _positive, 10, "Most PostgreSQL connections a service opens."),
+    "db_pool_max": Setting(
+        "DB_POOL_MAX", _positive, 10, "Most PostgreSQL connections a service opens."
+    ),
     "db_timeout": Setting(
         "DB_TIMEOUT", _seconds, 5.0, "Seconds to wait for PostgreSQL before answering 503."
     ),
@@ -121,14 +139,21 @@ SPEC: dict[str, Setting] = {
         "HTTP_TIMEOUT", _seconds, 5.0, "Seconds a service waits for another service."
     ),
     "email_check_deliverability": Setting(
-        "EMAIL_CHECK_DELIVERABILITY", _bool, False,
+        "EMAIL_CHECK_DELIVERABILITY",
+        _bool,
+        False,
         "Ask DNS whether an address's domain takes mail (off: no DNS here).",
     ),
     "load_demo": Setting(
-        "LOAD_DEMO", _bool, True, "`make run` loads the FOR-IN demo network into an empty directory."
+        "LOAD_DEMO",
+        _bool,
+        True,
+        "`make run` loads the FOR-IN demo network into an empty directory.",
     ),
     "exit_with_parent": Setting(
-        "EXIT_WITH_PARENT", _bool, False,
+        "EXIT_WITH_PARENT",
+        _bool,
+        False,
         "Stop a service when the process that started it dies (set by `make run`).",
     ),
 }

@@ -27,8 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "services" / "directory" / "demo.json"
 SERVICE_TOKEN = "service-credential-for-tests"
 DEMO_EMAILS = [
-    "vida@norden.lt", "lina@diversitygroup.lt", "daina@norden.lv", "alda.sebre@sif.gov.lv",
-    "ieva.raubisko@providus.lv", "madis.kanarbik@norden.ee", "zibas@unhcr.org", "jmk@jmk.ee",
+    "vida@norden.lt",
+    "lina@diversitygroup.lt",
+    "daina@norden.lv",
+    "alda.sebre@sif.gov.lv",
+    "ieva.raubisko@providus.lv",
+    "madis.kanarbik@norden.ee",
+    "zibas@unhcr.org",
+    "jmk@jmk.ee",
 ]
 
 
@@ -166,7 +172,10 @@ def make_account(conn: asyncpg.Connection, queries: Queries) -> MakeAccount:
             network_id = await conn.fetchval("SELECT id FROM networks WHERE slug = $1", slug)
             await conn.execute(
                 "INSERT INTO permissions VALUES ($1, $2, $3, $4, $5)",
-                account_id, network_id, "edit_contacts" in perms, "manage_lists" in perms,
+                account_id,
+                network_id,
+                "edit_contacts" in perms,
+                "manage_lists" in perms,
                 "send_campaigns" in perms,
             )
         token, prefix, digest = new_token()
@@ -184,4 +193,4 @@ async def admin_token(make_account: MakeAccount) -> str:
 
 def demo_contact_id(items: list[dict[str, Any]], family_name: str) -> int:
     """The id of a demo contact by family name."""
-    return next(c["id"] for c in items if c["family_name"] == family_name)
+    return int(next(c["id"] for c in items if c["family_name"] == family_name))

@@ -21,6 +21,7 @@ from services.directory.auth import (
 )
 from services.directory.keys import POOL, QUERIES
 from services.directory.store import network_ids
+from shared.conn import Conn
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed, read_object
 from shared.queries import Queries
 from shared.validate import Fields
@@ -84,7 +85,7 @@ def _permissions(f: Fields) -> list[dict[str, Any]]:
 
 
 async def write_permissions(
-    conn: asyncpg.Connection, q: Queries, account_id: int, permissions: list[dict[str, Any]]
+    conn: Conn, q: Queries, account_id: int, permissions: list[dict[str, Any]]
 ) -> None:
     """Replace an account's permissions."""
     slugs = [p["network"] for p in permissions]
@@ -92,12 +93,14 @@ async def write_permissions(
     await conn.execute(q["clear-permissions"], account_id)
     if permissions:
         await conn.execute(
-            q["insert-permissions"], account_id, [ids[s] for s in slugs],
+            q["insert-permissions"],
+            account_id,
+            [ids[s] for s in slugs],
             *([p[perm] for p in permissions] for perm in PERMISSIONS),
         )
 
 
-async def _account(conn: asyncpg.Connection, q: Queries, account_id: int) -> dict[str, Any]:
+async def _account(conn: Conn, q: Queries, account_id: int) -> dict[str, Any]:
     row = await conn.fetchrow(q["list-accounts"], account_id)
     if row is None:
         raise NotFound(f"No account {account_id}.")
@@ -122,7 +125,11 @@ async def me(request: web.Request) -> web.Response:
     caller = await require(request)
     async with request.app[POOL].acquire() as conn:
         body = await _account(conn, request.app[QUERIES], caller.account_id)
-    body["token"] = {"id": caller.token_id, "kind": caller.kind, "expires_at": _ts(caller.expires_at)}
+    body["token"] = {
+        "id": caller.token_id,
+        "kind": caller.kind,
+        "expires_at": _ts(caller.expires_at),
+    }
     return web.json_response(body)
 
 
@@ -218,7 +225,10 @@ async def create_token(request: web.Request) -> web.Response:
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         await _account(conn, q, account_id)
-        row = await conn.fetchrow(q["insert-token"], account_id, kind, name, prefix, digest, expires_at)
+        row = await conn.fetchrow(
+            q["insert-token"], account_id, kind, name, prefix, digest, expires_at
+        )
+        assert row is not None
         listed = [r for r in await conn.fetch(q["list-tokens"], account_id) if r["id"] == row["id"]]
     body = token_json(listed[0]) | {"token": token}
     return web.json_response(body, status=201, headers={"Cache-Control": "no-store"})
@@ -290,5 +300,3 @@ def _dumps(data: Any) -> str:
     import json
 
     return json.dumps(data, ensure_ascii=False)
-
-

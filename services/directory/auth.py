@@ -9,15 +9,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import asyncpg
 from aiohttp import web
 
 from services.directory.keys import POOL, QUERIES, SETTINGS
+from shared.conn import Conn
 from shared.errors import Forbidden, Unauthenticated
 from shared.queries import Queries
 
 PERMISSIONS = ("edit_contacts", "manage_lists", "send_campaigns")
-TOKEN_PREFIX = "kt_"
+TOKEN_PREFIX = "kt_"  # noqa: S105 (a marker, not a secret)
 _PRINCIPAL = web.RequestKey("principal", object)
 
 
@@ -67,7 +67,7 @@ class Principal:
         return {self.slugs[n]: sorted(p) for n, p in sorted(self.grants.items()) if p}
 
 
-async def load_principal(conn: asyncpg.Connection, queries: Queries, token: str) -> Principal | None:
+async def load_principal(conn: Conn, queries: Queries, token: str) -> Principal | None:
     """The principal behind a token, or None when it is unknown, revoked or expired."""
     row = await conn.fetchrow(queries["token-principal"], hash_token(token))
     if row is None:
@@ -146,4 +146,6 @@ def require_service(request: web.Request) -> None:
     expected = request.app[SETTINGS].service_token
     given = bearer(request)
     if not expected or given is None or not hmac.compare_digest(given, expected):
-        raise Unauthenticated("This endpoint is for Kontakt services and needs the service credential.")
+        raise Unauthenticated(
+            "This endpoint is for Kontakt services and needs the service credential."
+        )

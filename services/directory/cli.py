@@ -12,8 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from services.directory.auth import new_token
 from services.directory.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from services.directory.transfer import (
@@ -24,6 +22,7 @@ from services.directory.transfer import (
     import_contacts,
     import_document,
 )
+from shared.conn import Conn
 from shared.db import create_pool
 from shared.embedded import start_postgres, stop_postgres
 from shared.migrate import migrate
@@ -34,7 +33,7 @@ DEMO = Path(__file__).with_name("demo.json")
 
 
 @asynccontextmanager
-async def connect(settings: Settings) -> AsyncIterator[tuple[asyncpg.Connection, Queries]]:
+async def connect(settings: Settings) -> AsyncIterator[tuple[Conn, Queries]]:
     """A migrated connection: to DATABASE_URL, or to the embedded PostgreSQL."""
     server = None
     if not settings.database_url:
@@ -78,7 +77,8 @@ def print_report(report: Report) -> None:
     print(f"created {report.created}, updated {report.updated}, rejected {len(report.rejected)}")
     for rejected in report.rejected:
         reasons = "; ".join(
-            f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in rejected["errors"]
+            f"{e['field']}: {e['message']}" if e["field"] else e["message"]
+            for e in rejected["errors"]
         )
         print(f"  rejected {rejected['kind']} row {rejected['row']}: {reasons}")
 
@@ -113,9 +113,14 @@ async def cmd_admin_create(settings: Settings, args: argparse.Namespace) -> int:
             await conn.execute(q["update-account"], account_id, args.name or "", True, False)
         token, prefix, digest = new_token()
         expires = datetime.now(UTC) + timedelta(days=args.days) if args.days else None
-        await conn.fetchrow(q["insert-token"], account_id, "api", args.token_name, prefix, digest, expires)
+        await conn.fetchrow(
+            q["insert-token"], account_id, "api", args.token_name, prefix, digest, expires
+        )
     print(token)
-    print(f"admin token for {args.email} (account {account_id}); it is shown only now", file=sys.stderr)
+    print(
+        f"admin token for {args.email} (account {account_id}); it is shown only now",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -132,8 +137,17 @@ async def cmd_tokens_list(settings: Settings, args: argparse.Namespace) -> int:
     print(f"{'id':>5}  {'prefix':<10}  {'kind':<4}  {'state':<8}  {'account':<30}  name")
     now = datetime.now(UTC)
     for r in rows:
-        state = "revoked" if r["revoked_at"] else "expired" if r["expires_at"] and r["expires_at"] < now else "active"
-        print(f"{r['id']:>5}  {r['prefix']:<10}  {r['kind']:<4}  {state:<8}  {r['account_email']:<30}  {r['name']}")
+        state = (
+            "revoked"
+            if r["revoked_at"]
+            else "expired"
+            if r["expires_at"] and r["expires_at"] < now
+            else "active"
+        )
+        print(
+            f"{r['id']:>5}  {r['prefix']:<10}  {r['kind']:<4}  {state:<8}  "
+            f"{r['account_email']:<30}  {r['name']}"
+        )
     return 0
 
 
@@ -157,7 +171,7 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     else:
         text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if args.output and args.output != "-":
-        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        await asyncio.to_thread(Path(args.output).write_text, text, "utf-8", None, "")
         print(f"exported {len(doc['contacts'])} contacts to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -166,7 +180,10 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import JSON or CSV; good rows are kept, bad rows reported; exit 2 if any were rejected."""
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        text = await asyncio.to_thread(Path(args.file).read_text, "utf-8-sig")
     fmt = args.format or ("csv" if args.file.endswith(".csv") else "json")
     progress = ProgressBar("importing")
     async with connect(settings) as (conn, q), conn.transaction():
@@ -185,8 +202,10 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"cannot import: not JSON ({exc})", file=sys.stderr)
                 return 1
             if not isinstance(doc, dict):
-                print("cannot import: expected an object with networks, organisations, contacts",
-                      file=sys.stderr)
+                print(
+                    "cannot import: expected an object with networks, organisations, contacts",
+                    file=sys.stderr,
+                )
                 return 1
             report = await import_document(conn, q, doc, progress)
     print_report(report)
@@ -202,7 +221,9 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true", help="only into an empty directory")
     demo.set_defaults(run=cmd_demo)
 
-    admin = sub.add_parser("admin", help="admin accounts").add_subparsers(dest="admin", required=True)
+    admin = sub.add_parser("admin", help="admin accounts").add_subparsers(
+        dest="admin", required=True
+    )
     create = admin.add_parser("create", help="create an admin and print a token for it")
     create.add_argument("email")
     create.add_argument("--name", default="")
@@ -210,7 +231,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--days", type=int, default=None, help="token expires after N days")
     create.set_defaults(run=cmd_admin_create)
 
-    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="tokens", required=True)
+    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(
+        dest="tokens", required=True
+    )
     listing = tokens.add_parser("list", help="list tokens")
     listing.add_argument("--account", help="only this account's (e-mail)")
     listing.set_defaults(run=cmd_tokens_list)

@@ -22,6 +22,7 @@ from services.directory.store import (
     replace_contact,
 )
 from services.directory.validation import contact_in
+from shared.conn import Conn
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed, read_object
 from shared.queries import Queries
 
@@ -63,7 +64,7 @@ def may_see(caller: Principal | None, network: asyncpg.Record) -> bool:
 
 
 async def emails_for(
-    conn: asyncpg.Connection, q: Queries, caller: Principal | None, rows: list[asyncpg.Record]
+    conn: Conn, q: Queries, caller: Principal | None, rows: list[asyncpg.Record]
 ) -> dict[int, list[str]]:
     """E-mail addresses of the contacts the caller is entitled to; none for anonymous callers."""
     if caller is None:
@@ -91,19 +92,24 @@ async def list_contacts(request: web.Request) -> web.StreamResponse:
     want_all = request.query.get("include_unpublished") == "true"
     q = request.app[QUERIES]
 
-    async def build(conn: asyncpg.Connection) -> Any:
+    async def build(conn: Conn) -> Any:
         network = await get_network_row(conn, request, slug)
         if not may_see(caller, network):
             raise NotFound(f"No network {slug!r}.")
         scope: list[int] = await conn.fetchval(q["network-subtree"], network["id"])
         target = network
         if member is not None:
-            target = await conn.fetchrow(q["get-network"], member)
-            if target is None or target["id"] not in scope:
-                raise ValidationFailed([FieldError("member", f"{member!r} is not a network in {slug!r}")])
+            found = await conn.fetchrow(q["get-network"], member)
+            if found is None or found["id"] not in scope:
+                raise ValidationFailed(
+                    [FieldError("member", f"{member!r} is not a network in {slug!r}")]
+                )
+            target = found
             scope = await conn.fetchval(q["network-subtree"], target["id"])
         unpublished = bool(want_all and caller and caller.can("edit_contacts", target["id"]))
-        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if search else None
+        escaped = (
+            search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if search else None
+        )
         rows = await conn.fetch(
             q["list-contacts"], scope, escaped, after[0], after[1], limit + 1, unpublished
         )
@@ -121,11 +127,12 @@ async def list_contacts(request: web.Request) -> web.StreamResponse:
 
 
 async def _contact_row(
-    conn: asyncpg.Connection, q: Queries, contact_id: int, caller: Principal | None
+    conn: Conn, q: Queries, contact_id: int, caller: Principal | None
 ) -> asyncpg.Record:
     row = await conn.fetchrow(q["get-contact"], contact_id, True)
     visible = row is not None and (
-        row["published"] or (caller is not None and caller.can_all("edit_contacts", row["network_ids"]))
+        row["published"]
+        or (caller is not None and caller.can_all("edit_contacts", row["network_ids"]))
     )
     if not visible:
         raise NotFound(f"No contact {contact_id}.")
@@ -133,10 +140,11 @@ async def _contact_row(
     return row
 
 
-async def _default_lang(conn: asyncpg.Connection, q: Queries, row: asyncpg.Record) -> str:
+async def _default_lang(conn: Conn, q: Queries, row: asyncpg.Record) -> str:
     if row["networks"]:
         network = await conn.fetchrow(q["get-network"], row["networks"][0]["network"])
-        return str(network["default_lang"])
+        if network is not None:
+            return str(network["default_lang"])
     return "en"
 
 
@@ -155,7 +163,7 @@ async def get_contact(request: web.Request) -> web.StreamResponse:
     contact_id = _contact_id(request)
     q = request.app[QUERIES]
 
-    async def build(conn: asyncpg.Connection) -> Any:
+    async def build(conn: Conn) -> Any:
         row = await _contact_row(conn, q, contact_id, caller)
         default = await _default_lang(conn, q, row)
         emails = await emails_for(conn, q, caller, [row])
@@ -164,16 +172,14 @@ async def get_contact(request: web.Request) -> web.StreamResponse:
     return await conditional_json(request, caller, build)
 
 
-async def _check_networks(
-    conn: asyncpg.Connection, q: Queries, caller: Principal, slugs: list[str]
-) -> None:
+async def _check_networks(conn: Conn, q: Queries, caller: Principal, slugs: list[str]) -> None:
     ids = await network_ids(conn, q, slugs)
     if not caller.can_all("edit_contacts", ids.values()):
         raise Forbidden("You may edit contacts only in your own networks.")
 
 
 async def _written(
-    conn: asyncpg.Connection, q: Queries, contact_id: int, caller: Principal, status: int
+    conn: Conn, q: Queries, contact_id: int, caller: Principal, status: int
 ) -> web.Response:
     """The contact as this request's own transaction wrote it."""
     row = await _contact_row(conn, q, contact_id, caller)

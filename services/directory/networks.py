@@ -13,12 +13,13 @@ from services.directory.reading import conditional_json, requested_lang
 from services.directory.render import network_json
 from services.directory.store import check_revision, create_network, update_network
 from services.directory.validation import network_in
+from shared.conn import Conn
 from shared.errors import Conflict, NotFound, read_object
 
 routes = web.RouteTableDef()
 
 
-async def get_network_row(conn: asyncpg.Connection, request: web.Request, slug: str) -> asyncpg.Record:
+async def get_network_row(conn: Conn, request: web.Request, slug: str) -> asyncpg.Record:
     """The network with `slug`, or 404."""
     row = await conn.fetchrow(request.app[QUERIES]["get-network"], slug)
     if row is None:
@@ -32,7 +33,7 @@ async def list_networks(request: web.Request) -> web.StreamResponse:
     lang = requested_lang(request)
     caller = await principal(request)
 
-    async def build(conn: asyncpg.Connection) -> Any:
+    async def build(conn: Conn) -> Any:
         rows = await conn.fetch(request.app[QUERIES]["list-networks"])
         return {"items": [network_json(r, lang) for r in rows]}
 
@@ -46,7 +47,7 @@ async def get_network(request: web.Request) -> web.StreamResponse:
     caller = await principal(request)
     slug = request.match_info["slug"]
 
-    async def build(conn: asyncpg.Connection) -> Any:
+    async def build(conn: Conn) -> Any:
         row = await get_network_row(conn, request, slug)
         rows = await conn.fetch(request.app[QUERIES]["list-networks"])
         body = network_json(row, lang)
@@ -116,7 +117,8 @@ async def delete(request: web.Request) -> web.Response:
             await conn.execute(q["delete-network"], row["id"])
         except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
             raise Conflict(
-                f"Network {slug!r} still has member networks or contacts; move or delete them first."
+                f"Network {slug!r} still has member networks or contacts; "
+                "move or delete them first."
             ) from exc
     return web.Response(status=204)
 

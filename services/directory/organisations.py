@@ -14,6 +14,7 @@ from services.directory.reading import conditional_json, requested_lang
 from services.directory.render import organisation_json
 from services.directory.store import check_revision, create_organisation
 from services.directory.validation import organisation_in
+from shared.conn import Conn
 from shared.errors import Conflict, Forbidden, NotFound, read_object
 
 routes = web.RouteTableDef()
@@ -25,7 +26,7 @@ async def list_organisations(request: web.Request) -> web.StreamResponse:
     lang = requested_lang(request) or "en"
     caller = await principal(request)
 
-    async def build(conn: asyncpg.Connection) -> Any:
+    async def build(conn: Conn) -> Any:
         rows = await conn.fetch(request.app[QUERIES]["list-organisations"])
         return {"items": [organisation_json(r, lang) for r in rows]}
 
@@ -39,7 +40,7 @@ async def get_organisation(request: web.Request) -> web.StreamResponse:
     caller = await principal(request)
     slug = request.match_info["slug"]
 
-    async def build(conn: asyncpg.Connection) -> Any:
+    async def build(conn: Conn) -> Any:
         row = await conn.fetchrow(request.app[QUERIES]["get-organisation"], slug)
         if row is None:
             raise NotFound(f"No organisation {slug!r}.")
@@ -51,6 +52,8 @@ async def get_organisation(request: web.Request) -> web.StreamResponse:
 async def _one(request: web.Request, slug: str, status: int = 200) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         row = await conn.fetchrow(request.app[QUERIES]["get-organisation"], slug)
+    if row is None:
+        raise NotFound(f"No organisation {slug!r}.")
     return web.json_response(
         organisation_json(row), status=status, headers={"ETag": f'"{row["revision"]}"'}
     )
@@ -90,7 +93,9 @@ async def patch(request: web.Request) -> web.Response:
             "website": row["website"],
         } | body
         o = organisation_in(merged)
-        await conn.fetchval(q["update-organisation"], row["id"], o.slug, o.names, o.country, o.website)
+        await conn.fetchval(
+            q["update-organisation"], row["id"], o.slug, o.names, o.country, o.website
+        )
     return await _one(request, o.slug)
 
 

@@ -6,19 +6,19 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 from aiohttp import web
 
 from services.directory.auth import Principal
 from services.directory.keys import CACHE, POOL, QUERIES
 from shared.conditional import etag_for, matches, not_modified
+from shared.conn import Conn
 from shared.errors import FieldError, ValidationFailed
 from shared.i18n import LANGUAGES
 
 PUBLIC_CACHE = "public, max-age=0, must-revalidate"
 PRIVATE_CACHE = "private, no-cache"
 
-Build = Callable[[asyncpg.Connection], Awaitable[Any]]
+Build = Callable[[Conn], Awaitable[Any]]
 
 
 def requested_lang(request: web.Request) -> str | None:

@@ -7,6 +7,7 @@ from typing import Any
 import asyncpg
 
 from services.directory.validation import ContactIn, NetworkIn, OrganisationIn
+from shared.conn import Conn
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 from shared.queries import Queries
 
@@ -22,7 +23,7 @@ def check_revision(current: int, expected: int | None) -> None:
 
 
 async def network_ids(
-    conn: asyncpg.Connection, q: Queries, slugs: list[str], field: str = "networks[{i}].network"
+    conn: Conn, q: Queries, slugs: list[str], field: str = "networks[{i}].network"
 ) -> dict[str, int]:
     """Ids of networks by slug; an unknown slug is a 422 on `field` (`{i}`: its index)."""
     rows = await conn.fetch(q["network-ids-by-slug"], slugs)
@@ -37,7 +38,7 @@ async def network_ids(
     return found
 
 
-async def _organisation_id(conn: asyncpg.Connection, q: Queries, slug: str | None) -> int | None:
+async def _organisation_id(conn: Conn, q: Queries, slug: str | None) -> int | None:
     if slug is None:
         return None
     found: int | None = await conn.fetchval(q["organisation-id"], slug)
@@ -47,61 +48,79 @@ async def _organisation_id(conn: asyncpg.Connection, q: Queries, slug: str | Non
 
 
 async def _write_children(
-    conn: asyncpg.Connection, q: Queries, contact_id: int, c: ContactIn, ids: dict[str, int]
+    conn: Conn, q: Queries, contact_id: int, c: ContactIn, ids: dict[str, int]
 ) -> None:
     if c.phones:
         await conn.execute(
-            q["insert-phones"], contact_id, list(range(len(c.phones))),
-            [p.e164 for p in c.phones], [p.written for p in c.phones], [p.kind for p in c.phones],
+            q["insert-phones"],
+            contact_id,
+            list(range(len(c.phones))),
+            [p.e164 for p in c.phones],
+            [p.written for p in c.phones],
+            [p.kind for p in c.phones],
         )
     if c.emails:
         await conn.execute(q["insert-emails"], contact_id, list(range(len(c.emails))), c.emails)
     if c.links:
         await conn.execute(
-            q["insert-links"], contact_id, list(range(len(c.links))),
-            [u for u, _ in c.links], [label for _, label in c.links],
+            q["insert-links"],
+            contact_id,
+            list(range(len(c.links))),
+            [u for u, _ in c.links],
+            [label for _, label in c.links],
         )
     if c.networks:
         await conn.execute(
-            q["insert-memberships"], contact_id,
-            [ids[s] for s, _ in c.networks], [r for _, r in c.networks],
+            q["insert-memberships"],
+            contact_id,
+            [ids[s] for s, _ in c.networks],
+            [r for _, r in c.networks],
         )
 
 
-async def create_contact(
-    conn: asyncpg.Connection, q: Queries, c: ContactIn, uid: str | None = None
-) -> int:
+async def create_contact(conn: Conn, q: Queries, c: ContactIn, uid: str | None = None) -> int:
     """Insert a contact with its phones, e-mails, links and memberships (caller's transaction)."""
     ids = await network_ids(conn, q, [s for s, _ in c.networks])
     org = await _organisation_id(conn, q, c.organisation)
     contact_id: int = await conn.fetchval(
-        q["insert-contact"], c.given_name, c.family_name, c.display_name, c.titles, org,
-        c.position, c.published, uid,
+        q["insert-contact"],
+        c.given_name,
+        c.family_name,
+        c.display_name,
+        c.titles,
+        org,
+        c.position,
+        c.published,
+        uid,
     )
     await _write_children(conn, q, contact_id, c, ids)
     return contact_id
 
 
-async def replace_contact(
-    conn: asyncpg.Connection, q: Queries, contact_id: int, c: ContactIn
-) -> int:
+async def replace_contact(conn: Conn, q: Queries, contact_id: int, c: ContactIn) -> int:
     """Overwrite a locked contact and its children; returns the new revision."""
     ids = await network_ids(conn, q, [s for s, _ in c.networks])
     org = await _organisation_id(conn, q, c.organisation)
     revision: int = await conn.fetchval(
-        q["update-contact"], contact_id, c.given_name, c.family_name, c.display_name, c.titles,
-        org, c.position, c.published,
+        q["update-contact"],
+        contact_id,
+        c.given_name,
+        c.family_name,
+        c.display_name,
+        c.titles,
+        org,
+        c.position,
+        c.published,
     )
     await conn.execute(q["clear-contact-children"], contact_id)
     await _write_children(conn, q, contact_id, c, ids)
     return revision
 
 
-async def contact_as_input(
-    conn: asyncpg.Connection, q: Queries, row: asyncpg.Record
-) -> dict[str, Any]:
+async def contact_as_input(conn: Conn, q: Queries, row: asyncpg.Record) -> dict[str, Any]:
     """A locked contact in the shape the API accepts, as the base of a PATCH."""
     children = await conn.fetchrow(q["contact-children"], row["id"])
+    assert children is not None  # an aggregate always returns its one row
     return {
         "given_name": row["given_name"],
         "family_name": row["family_name"],
@@ -117,9 +136,7 @@ async def contact_as_input(
     }
 
 
-async def _parent_id(
-    conn: asyncpg.Connection, q: Queries, network: NetworkIn, own_id: int | None
-) -> int | None:
+async def _parent_id(conn: Conn, q: Queries, network: NetworkIn, own_id: int | None) -> int | None:
     if network.parent is None:
         return None
     parent_id = (await network_ids(conn, q, [network.parent], field="parent"))[network.parent]
@@ -130,7 +147,7 @@ async def _parent_id(
     return parent_id
 
 
-async def create_network(conn: asyncpg.Connection, q: Queries, n: NetworkIn) -> int:
+async def create_network(conn: Conn, q: Queries, n: NetworkIn) -> int:
     """Insert a network."""
     parent = await _parent_id(conn, q, n, None)
     network_id: int = await conn.fetchval(
@@ -140,7 +157,7 @@ async def create_network(conn: asyncpg.Connection, q: Queries, n: NetworkIn) -> 
 
 
 async def update_network(
-    conn: asyncpg.Connection, q: Queries, slug: str, n: NetworkIn, revision: int | None
+    conn: Conn, q: Queries, slug: str, n: NetworkIn, revision: int | None
 ) -> int:
     """Overwrite a network; returns its new revision."""
     row = await conn.fetchrow(q["lock-network"], slug)
@@ -149,13 +166,19 @@ async def update_network(
     check_revision(row["revision"], revision)
     parent = await _parent_id(conn, q, n, row["id"])
     new_revision: int = await conn.fetchval(
-        q["update-network"], row["id"], n.slug, parent, n.names, n.default_lang, n.is_private,
+        q["update-network"],
+        row["id"],
+        n.slug,
+        parent,
+        n.names,
+        n.default_lang,
+        n.is_private,
         n.position,
     )
     return new_revision
 
 
-async def create_organisation(conn: asyncpg.Connection, q: Queries, o: OrganisationIn) -> int:
+async def create_organisation(conn: Conn, q: Queries, o: OrganisationIn) -> int:
     """Insert an organisation."""
     organisation_id: int = await conn.fetchval(
         q["insert-organisation"], o.slug, o.names, o.country, o.website

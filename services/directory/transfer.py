@@ -19,14 +19,24 @@ from services.directory.store import (
     update_network,
 )
 from services.directory.validation import contact_in, network_in, organisation_in
+from shared.conn import Conn
 from shared.errors import DomainError, ValidationFailed
 from shared.i18n import LANGUAGES
 from shared.queries import Queries
 
 CSV_COLUMNS = [
-    "uid", "given_name", "family_name", "display_name",
+    "uid",
+    "given_name",
+    "family_name",
+    "display_name",
     *(f"title_{lang}" for lang in LANGUAGES),
-    "organisation", "phones", "emails", "links", "networks", "position", "published",
+    "organisation",
+    "phones",
+    "emails",
+    "links",
+    "networks",
+    "position",
+    "published",
 ]
 SEPARATOR = "|"
 
@@ -54,9 +64,7 @@ def _reasons(exc: Exception) -> list[dict[str, str]]:
     return [{"field": "", "message": f"{type(exc).__name__}: {exc}"}]
 
 
-async def _row(
-    conn: asyncpg.Connection, report: Report, kind: str, index: int, work: Any
-) -> None:
+async def _row(conn: Conn, report: Report, kind: str, index: int, work: Any) -> None:
     # A savepoint per row: a bad row is reported and rolled back, the good ones stay.
     try:
         async with conn.transaction():
@@ -70,7 +78,7 @@ async def _row(
         report.updated += 1
 
 
-async def import_contact(conn: asyncpg.Connection, q: Queries, data: dict[str, Any]) -> bool:
+async def import_contact(conn: Conn, q: Queries, data: dict[str, Any]) -> bool:
     """Create or (when its uid is known) overwrite one contact; True when created."""
     data = dict(data)
     uid = data.pop("uid", None) or None
@@ -90,7 +98,7 @@ async def import_contact(conn: asyncpg.Connection, q: Queries, data: dict[str, A
 
 
 async def import_document(
-    conn: asyncpg.Connection, q: Queries, doc: dict[str, Any], progress: Progress | None = None
+    conn: Conn, q: Queries, doc: dict[str, Any], progress: Progress | None = None
 ) -> Report:
     """Import networks, organisations and contacts; running it twice changes nothing more."""
     report = Report()
@@ -137,7 +145,7 @@ async def import_document(
 
 
 async def import_contacts(
-    conn: asyncpg.Connection,
+    conn: Conn,
     q: Queries,
     numbered: list[tuple[int, dict[str, Any]]],
     report: Report,
@@ -159,7 +167,7 @@ _NETWORK_KEYS = {"slug", "parent", "names", "default_lang", "is_private", "posit
 _ORGANISATION_KEYS = {"slug", "names", "country", "website"}
 
 
-async def export_document(conn: asyncpg.Connection, q: Queries) -> dict[str, Any]:
+async def export_document(conn: Conn, q: Queries) -> dict[str, Any]:
     """The whole directory, e-mail addresses included (for operators and entitled callers)."""
     networks = await conn.fetch(q["list-networks"])
     organisations = await conn.fetch(q["list-organisations"])
@@ -169,10 +177,13 @@ async def export_document(conn: asyncpg.Connection, q: Queries) -> dict[str, Any
         for r in await conn.fetch(q["contact-emails"], [c["id"] for c in contacts])
     }
     return {
-        "networks": [{k: r[k] for k in ("slug", "parent", *sorted(_NETWORK_KEYS - {"slug", "parent"}))}
-                     for r in networks],
-        "organisations": [{k: r[k] for k in ("slug", "names", "country", "website")}
-                          for r in organisations],
+        "networks": [
+            {k: r[k] for k in ("slug", "parent", *sorted(_NETWORK_KEYS - {"slug", "parent"}))}
+            for r in networks
+        ],
+        "organisations": [
+            {k: r[k] for k in ("slug", "names", "country", "website")} for r in organisations
+        ],
         "contacts": [_contact_export(c, emails.get(c["id"], [])) for c in contacts],
     }
 
@@ -185,7 +196,9 @@ def _contact_export(row: asyncpg.Record, emails: list[str]) -> dict[str, Any]:
         "display_name": row["display_name"],
         "titles": row["titles"],
         "organisation": row["org_slug"],
-        "phones": [{"number": p["written"], "e164": p["e164"], "kind": p["kind"]} for p in row["phones"]],
+        "phones": [
+            {"number": p["written"], "e164": p["e164"], "kind": p["kind"]} for p in row["phones"]
+        ],
         "emails": emails,
         "links": row["links"],
         "networks": row["networks"],
@@ -200,8 +213,17 @@ def contacts_to_csv(contacts: Iterable[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for c in contacts:
-        row = {k: c.get(k, "") for k in ("uid", "given_name", "family_name", "display_name",
-                                           "organisation", "position")}
+        row = {
+            k: c.get(k, "")
+            for k in (
+                "uid",
+                "given_name",
+                "family_name",
+                "display_name",
+                "organisation",
+                "position",
+            )
+        }
         row["organisation"] = row["organisation"] or ""
         for lang in LANGUAGES:
             row[f"title_{lang}"] = c["titles"].get(lang, "")
@@ -223,7 +245,10 @@ def csv_to_contacts(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[d
     contacts: list[tuple[int, dict[str, Any]]] = []
     problems: list[dict[str, Any]] = []
     for index, row in enumerate(reader, start=1):
-        split = lambda name: [v.strip() for v in (row.get(name) or "").split(SEPARATOR) if v.strip()]  # noqa: E731
+
+        def split(name: str, row: dict[str, str] = row) -> list[str]:
+            return [v.strip() for v in (row.get(name) or "").split(SEPARATOR) if v.strip()]
+
         networks = []
         for item in split("networks"):
             slug, _, role = item.partition(":")
@@ -232,7 +257,9 @@ def csv_to_contacts(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[d
             "uid": (row.get("uid") or "").strip() or None,
             "given_name": row.get("given_name") or "",
             "family_name": row.get("family_name") or "",
-            "titles": {lang: row[f"title_{lang}"] for lang in LANGUAGES if row.get(f"title_{lang}")},
+            "titles": {
+                lang: row[f"title_{lang}"] for lang in LANGUAGES if row.get(f"title_{lang}")
+            },
             "organisation": (row.get("organisation") or "").strip() or None,
             "phones": split("phones"),
             "emails": split("emails"),
@@ -244,8 +271,13 @@ def csv_to_contacts(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[d
         position = (row.get("position") or "").strip()
         if position:
             if not position.lstrip("-").isdigit():
-                problems.append({"kind": "contact", "row": index,
-                                 "errors": [{"field": "position", "message": "must be a whole number"}]})
+                problems.append(
+                    {
+                        "kind": "contact",
+                        "row": index,
+                        "errors": [{"field": "position", "message": "must be a whole number"}],
+                    }
+                )
                 continue
             contact["position"] = int(position)
         published = (row.get("published") or "").strip().lower()

@@ -66,8 +66,18 @@ class OrganisationIn:
 
 
 CONTACT_FIELDS = {
-    "given_name", "family_name", "display_name", "titles", "organisation", "position",
-    "published", "phones", "emails", "links", "networks", "revision",
+    "given_name",
+    "family_name",
+    "display_name",
+    "titles",
+    "organisation",
+    "position",
+    "published",
+    "phones",
+    "emails",
+    "links",
+    "networks",
+    "revision",
 }
 
 

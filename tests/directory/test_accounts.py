@@ -19,8 +19,11 @@ async def test_account_with_permissions_and_a_token_shown_once(
     api = directory.as_(admin_token)
     created = await api.post(
         "/v1/accounts",
-        json={"email": "koordinaator@example.ee", "name": "Kadri Jõemets",
-              "permissions": [{"network": "ee", "edit_contacts": True, "manage_lists": True}]},
+        json={
+            "email": "koordinaator@example.ee",
+            "name": "Kadri Jõemets",
+            "permissions": [{"network": "ee", "edit_contacts": True, "manage_lists": True}],
+        },
     )
     assert created.status == 201, created.text
     account_id = created.json["id"]
@@ -48,19 +51,25 @@ async def test_account_with_permissions_and_a_token_shown_once(
 async def test_revoked_and_expired_tokens_stop_working(
     directory: Api, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
-    account_id, token = await make_account("someone@example.org")
+    _, token = await make_account("someone@example.org")
     api = directory.as_(token)
     assert (await api.get("/v1/me")).status == 200
     token_id = (await api.get("/v1/me")).json["token"]["id"]
-    await conn.execute("UPDATE tokens SET expires_at = now() - interval '1 second' WHERE id = $1", token_id)
+    await conn.execute(
+        "UPDATE tokens SET expires_at = now() - interval '1 second' WHERE id = $1", token_id
+    )
     assert (await api.get("/v1/me")).status == 401
     await conn.execute("UPDATE tokens SET expires_at = NULL WHERE id = $1", token_id)
     assert (await api.delete(f"/v1/tokens/{token_id}")).status == 204
     assert (await api.get("/v1/me")).status == 401
 
 
-async def test_only_admins_manage_accounts(directory: Api, make_account: MakeAccount, admin_token: str) -> None:
-    account_id, token = await make_account("plain@example.org", permissions={"lt": ("edit_contacts",)})
+async def test_only_admins_manage_accounts(
+    directory: Api, make_account: MakeAccount, admin_token: str
+) -> None:
+    account_id, token = await make_account(
+        "plain@example.org", permissions={"lt": ("edit_contacts",)}
+    )
     api = directory.as_(token)
     assert (await api.get("/v1/accounts")).status == 403
     assert (await api.post("/v1/accounts", json={"email": "x@example.org"})).status == 403
@@ -76,7 +85,9 @@ async def test_only_admins_manage_accounts(directory: Api, make_account: MakeAcc
         json={"permissions": [{"network": "lv", "send_campaigns": True}], "name": "Plain"},
     )
     assert changed.json["permissions"][0]["network"] == "lv"
-    bad = await admin_api.patch(f"/v1/accounts/{account_id}", json={"permissions": [{"network": "mars"}]})
+    bad = await admin_api.patch(
+        f"/v1/accounts/{account_id}", json={"permissions": [{"network": "mars"}]}
+    )
     assert bad.status == 422
     assert bad.problem_fields() == ["permissions[0].network"]
     self_lockout = await admin_api.patch(f"/v1/accounts/{other_id}", json={"is_admin": False})
@@ -87,7 +98,9 @@ async def test_only_admins_manage_accounts(directory: Api, make_account: MakeAcc
 
 
 async def test_introspection_for_services_only(directory: Api, make_account: MakeAccount) -> None:
-    _, token = await make_account("lv-coord@example.org", permissions={"lv": ("manage_lists", "send_campaigns")})
+    _, token = await make_account(
+        "lv-coord@example.org", permissions={"lv": ("manage_lists", "send_campaigns")}
+    )
     anonymous = await directory.post("/v1/introspect", json={"token": token})
     assert anonymous.status == 401
     as_user = await directory.as_(token).post("/v1/introspect", json={"token": token})
@@ -98,16 +111,22 @@ async def test_introspection_for_services_only(directory: Api, make_account: Mak
     assert answer.json["active"] is True
     assert answer.json["token_type"] == "api"
     assert answer.json["kontakt"]["networks"] == {"lv": ["manage_lists", "send_campaigns"]}
-    assert (await service.post("/v1/introspect", json={"token": "kt_nothing"})).json == {"active": False}
+    assert (await service.post("/v1/introspect", json={"token": "kt_nothing"})).json == {
+        "active": False
+    }
     assert (await service.post("/v1/introspect", json={})).problem_fields() == ["token"]
 
 
-async def test_read_token_sees_emails_of_its_networks(directory: Api, make_account: MakeAccount) -> None:
+async def test_read_token_sees_emails_of_its_networks(
+    directory: Api, make_account: MakeAccount
+) -> None:
     _, token = await make_account("phone@example.org", kind="read", permissions={"lt": ()})
     reply = await directory.as_(token).get("/v1/networks/for-in/contacts?member=lt")
     # A grant without any permission is no entitlement.
     assert all("emails" not in c for c in reply.json["items"])
-    _, entitled = await make_account("phone2@example.org", kind="read", permissions={"lt": ("edit_contacts",)})
+    _, entitled = await make_account(
+        "phone2@example.org", kind="read", permissions={"lt": ("edit_contacts",)}
+    )
     reply = await directory.as_(entitled).get("/v1/networks/for-in/contacts")
     by_name = {c["family_name"]: c for c in reply.json["items"]}
     assert by_name["Kisevičienė"]["emails"] == ["lina@diversitygroup.lt"]

@@ -25,7 +25,9 @@ NEW_CONTACT: dict[str, Any] = {
 }
 
 
-async def test_admin_creates_updates_and_deletes_a_contact(directory: Api, admin_token: str) -> None:
+async def test_admin_creates_updates_and_deletes_a_contact(
+    directory: Api, admin_token: str
+) -> None:
     api = directory.as_(admin_token)
     created = await api.post("/v1/contacts", json=NEW_CONTACT)
     assert created.status == 201, created.text
@@ -37,7 +39,9 @@ async def test_admin_creates_updates_and_deletes_a_contact(directory: Api, admin
     assert body["revision"] == 1
     contact_id = body["id"]
 
-    changed = await api.patch(f"/v1/contacts/{contact_id}", json={"titles": {"en": "Senior Adviser"}})
+    changed = await api.patch(
+        f"/v1/contacts/{contact_id}", json={"titles": {"en": "Senior Adviser"}}
+    )
     assert changed.status == 200
     assert changed.json["titles"] == {"en": "Senior Adviser"}
     assert changed.json["revision"] == 2
@@ -53,7 +57,9 @@ async def test_anonymous_cannot_change_anything(directory: Api) -> None:
     reply = await directory.post("/v1/contacts", json=NEW_CONTACT)
     assert reply.status == 401
     assert reply.headers["WWW-Authenticate"].startswith("Bearer")
-    assert (await directory.post("/v1/networks", json={"slug": "x", "names": {"en": "X"}})).status == 401
+    assert (
+        await directory.post("/v1/networks", json={"slug": "x", "names": {"en": "X"}})
+    ).status == 401
     assert (await directory.as_("kt_not-a-token").get("/v1/networks")).status == 401
 
 
@@ -94,7 +100,9 @@ async def test_permission_on_parent_network_covers_members(
 
 
 async def test_read_token_changes_nothing(directory: Api, make_account: MakeAccount) -> None:
-    _, token = await make_account("reader@example.org", kind="read", permissions={"lv": ("edit_contacts",)})
+    _, token = await make_account(
+        "reader@example.org", kind="read", permissions={"lv": ("edit_contacts",)}
+    )
     reply = await directory.as_(token).post("/v1/contacts", json=NEW_CONTACT)
     assert reply.status == 403
 
@@ -117,8 +125,13 @@ async def test_invalid_contact_names_every_field_and_writes_nothing(
     assert reply.status == 422
     fields = set(reply.problem_fields())
     assert {
-        "phones[1].number", "emails[1]", "links[0].url", "titles.de",
-        "networks[1].network", "given_name", "colour",
+        "phones[1].number",
+        "emails[1]",
+        "links[0].url",
+        "titles.de",
+        "networks[1].network",
+        "given_name",
+        "colour",
     } <= fields
     assert await conn.fetchval("SELECT count(*) FROM contacts") == before
     assert await conn.fetchval("SELECT count(*) FROM contact_phones") == phones_before
@@ -167,8 +180,10 @@ async def test_concurrent_updates_lose_no_revision(directory: Api, admin_token: 
     # With a revision each, exactly one of several racing edits wins.
     current = (await api.get(f"/v1/contacts/{contact_id}")).json["revision"]
     racing = await asyncio.gather(
-        *(api.patch(f"/v1/contacts/{contact_id}", json={"position": i, "revision": current})
-          for i in range(5))
+        *(
+            api.patch(f"/v1/contacts/{contact_id}", json={"position": i, "revision": current})
+            for i in range(5)
+        )
     )
     assert sorted(r.status for r in racing) == [200, 409, 409, 409, 409]
 
@@ -183,7 +198,9 @@ async def test_networks_admin(directory: Api, admin_token: str) -> None:
     assert created.json["parent"] == "for-in"
     duplicate = await api.post("/v1/networks", json={"slug": "fi", "names": {"en": "Again"}})
     assert duplicate.status == 409
-    bad = await api.post("/v1/networks", json={"slug": "Not A Slug", "names": {}, "default_lang": "de"})
+    bad = await api.post(
+        "/v1/networks", json={"slug": "Not A Slug", "names": {}, "default_lang": "de"}
+    )
     assert bad.status == 422
     assert {"slug", "names", "default_lang"} <= set(bad.problem_fields())
     loop = await api.patch("/v1/networks/for-in", json={"parent": "fi"})
@@ -197,26 +214,40 @@ async def test_networks_admin(directory: Api, admin_token: str) -> None:
     assert (await api.get("/v1/networks/fi")).status == 404
 
 
-async def test_organisations_admin(directory: Api, admin_token: str, make_account: MakeAccount) -> None:
+async def test_organisations_admin(
+    directory: Api, admin_token: str, make_account: MakeAccount
+) -> None:
     api = directory.as_(admin_token)
     created = await api.post(
         "/v1/organisations",
-        json={"slug": "tartu-city", "names": {"et": "Tartu linn", "en": "City of Tartu"},
-              "country": "EE", "website": "https://www.tartu.ee"},
+        json={
+            "slug": "tartu-city",
+            "names": {"et": "Tartu linn", "en": "City of Tartu"},
+            "country": "EE",
+            "website": "https://www.tartu.ee",
+        },
     )
     assert created.status == 201
-    bad = await api.post("/v1/organisations", json={"slug": "x", "names": {"en": "X"}, "country": "Estonia",
-                                                    "website": "ftp://x"})
+    bad = await api.post(
+        "/v1/organisations",
+        json={"slug": "x", "names": {"en": "X"}, "country": "Estonia", "website": "ftp://x"},
+    )
     assert set(bad.problem_fields()) == {"country", "website"}
     assert (await api.delete("/v1/organisations/providus")).status == 409
     changed = await api.patch("/v1/organisations/tartu-city", json={"country": "EE", "revision": 1})
     assert changed.json["revision"] == 2
     assert (await api.delete("/v1/organisations/tartu-city")).status == 204
     _, nobody = await make_account("nobody@example.org")
-    assert (await directory.as_(nobody).post("/v1/organisations", json={"slug": "y", "names": {"en": "Y"}})).status == 403
+    assert (
+        await directory.as_(nobody).post(
+            "/v1/organisations", json={"slug": "y", "names": {"en": "Y"}}
+        )
+    ).status == 403
 
 
-async def test_unpublished_contact_is_hidden_from_the_public(directory: Api, admin_token: str) -> None:
+async def test_unpublished_contact_is_hidden_from_the_public(
+    directory: Api, admin_token: str
+) -> None:
     api = directory.as_(admin_token)
     listing = (await directory.get("/v1/networks/for-in/contacts?member=lt")).json["items"]
     contact_id = listing[0]["id"]
@@ -234,9 +265,16 @@ async def test_names_with_diacritics_round_trip_through_the_database(
 ) -> None:
     created = await directory.as_(admin_token).post(
         "/v1/contacts",
-        json={"given_name": "Žydrūnė", "family_name": "Kisevičienė-Jõemets", "networks": ["lt"],
-              "titles": {"lv": "Vadītāja", "et": "Juhataja"}},
+        json={
+            "given_name": "Žydrūnė",
+            "family_name": "Kisevičienė-Jõemets",
+            "networks": ["lt"],
+            "titles": {"lv": "Vadītāja", "et": "Juhataja"},
+        },
     )
-    stored = await conn.fetchrow("SELECT family_name, titles FROM contacts WHERE id = $1", created.json["id"])
+    stored = await conn.fetchrow(
+        "SELECT family_name, titles FROM contacts WHERE id = $1", created.json["id"]
+    )
+    assert stored is not None
     assert stored["family_name"] == "Kisevičienė-Jõemets"
     assert stored["titles"]["lv"] == "Vadītāja"

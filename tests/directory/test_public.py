@@ -74,7 +74,9 @@ async def test_bad_language_is_named(directory: Api) -> None:
         ("lace", "Agnese Lāce"),
     ],
 )
-async def test_search_ignores_case_and_diacritics(directory: Api, query: str, expected: str) -> None:
+async def test_search_ignores_case_and_diacritics(
+    directory: Api, query: str, expected: str
+) -> None:
     reply = await directory.get(f"/v1/networks/for-in/contacts?q={query}")
     assert [c["display_name"] for c in reply.json["items"]] == [expected]
 
@@ -99,21 +101,33 @@ async def test_keyset_pagination_visits_every_contact_once(directory: Api) -> No
 
 
 async def test_bad_cursor_and_limit_are_named(directory: Api) -> None:
-    assert (await directory.get("/v1/networks/for-in/contacts?after=xyz")).problem_fields() == ["after"]
-    assert (await directory.get("/v1/networks/for-in/contacts?limit=0")).problem_fields() == ["limit"]
-    assert (await directory.get("/v1/networks/for-in/contacts?limit=a")).problem_fields() == ["limit"]
+    assert (await directory.get("/v1/networks/for-in/contacts?after=xyz")).problem_fields() == [
+        "after"
+    ]
+    assert (await directory.get("/v1/networks/for-in/contacts?limit=0")).problem_fields() == [
+        "limit"
+    ]
+    assert (await directory.get("/v1/networks/for-in/contacts?limit=a")).problem_fields() == [
+        "limit"
+    ]
 
 
 async def test_etag_gives_304_until_something_changes(directory: Api, admin_token: str) -> None:
     first = await directory.get("/v1/networks/for-in/contacts?member=lt")
     etag = first.headers["ETag"]
-    again = await directory.get("/v1/networks/for-in/contacts?member=lt", headers={"If-None-Match": etag})
+    again = await directory.get(
+        "/v1/networks/for-in/contacts?member=lt", headers={"If-None-Match": etag}
+    )
     assert again.status == 304
     assert again.body == b""
     contact_id = first.json["items"][0]["id"]
-    changed = await directory.as_(admin_token).patch(f"/v1/contacts/{contact_id}", json={"position": 99})
+    changed = await directory.as_(admin_token).patch(
+        f"/v1/contacts/{contact_id}", json={"position": 99}
+    )
     assert changed.status == 200
-    after = await directory.get("/v1/networks/for-in/contacts?member=lt", headers={"If-None-Match": etag})
+    after = await directory.get(
+        "/v1/networks/for-in/contacts?member=lt", headers={"If-None-Match": etag}
+    )
     assert after.status == 200
     assert after.headers["ETag"] != etag
 

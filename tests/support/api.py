@@ -38,7 +38,9 @@ class Reply:
 class Api:
     """Requests to one service as one caller (a token, or nobody)."""
 
-    def __init__(self, client: TestClient[Any, Any], spec: OpenApi, token: str | None = None) -> None:
+    def __init__(
+        self, client: TestClient[Any, Any], spec: OpenApi, token: str | None = None
+    ) -> None:
         self.client = client
         self.spec = spec
         self.token = token

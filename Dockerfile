@@ -1,0 +1,7 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY services ./services
+COPY shared ./shared
+RUN pip install --no-cache-dir .
+USER nobody

@@ -1,0 +1,108 @@
+"""The `kontakt` command, run as a person runs it: a real process against a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import asyncpg
+
+from tests.conftest import DEMO_EMAILS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def kontakt(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the console script's entry point in a fresh process."""
+    env = dict(os.environ, KONTAKT_DATABASE_URL=db_url, KONTAKT_LOG_LEVEL="WARNING")
+    return subprocess.run(
+        [sys.executable, "-m", "services.directory.cli", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_first_admin_token_then_list_and_revoke(db_url: str) -> None:
+    created = kontakt(db_url, "admin", "create", "admin@for-in.example", "--name", "Mežecka")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("kt_")
+    listed = kontakt(db_url, "tokens", "list")
+    assert "admin@for-in.example" in listed.stdout
+    assert token not in listed.stdout
+    assert "active" in listed.stdout
+    token_id = listed.stdout.splitlines()[1].split()[0]
+    revoked = kontakt(db_url, "tokens", "revoke", token_id)
+    assert revoked.returncode == 0
+    assert "revoked" in kontakt(db_url, "tokens", "list").stdout
+    assert kontakt(db_url, "tokens", "revoke", "99999").returncode == 1
+
+
+def test_demo_export_import_round_trip(db_url: str, tmp_path: Path) -> None:
+    assert kontakt(db_url, "demo", "--if-empty").returncode == 0
+    again = kontakt(db_url, "demo", "--if-empty")
+    assert "not empty" in again.stdout
+    exported = kontakt(db_url, "export")
+    doc = json.loads(exported.stdout)
+    assert len(doc["contacts"]) == 12
+    assert {e for c in doc["contacts"] for e in c["emails"]} == set(DEMO_EMAILS)
+    assert any(c["family_name"] == "Kisevičienė" for c in doc["contacts"])
+    # Importing the export again changes nothing but revisions: every contact is updated by uid.
+    path = tmp_path / "directory.json"
+    path.write_text(exported.stdout, encoding="utf-8")
+    imported = kontakt(db_url, "import", str(path))
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert "created 0, updated 27, rejected 0" in imported.stdout
+    assert json.loads(kontakt(db_url, "export").stdout)["contacts"] == doc["contacts"]
+
+
+async def test_csv_import_reports_bad_rows_and_keeps_good_ones(db_url: str, tmp_path: Path) -> None:
+    assert kontakt(db_url, "demo").returncode == 0
+    csv_out = kontakt(db_url, "export", "--format", "csv", "-o", str(tmp_path / "all.csv"))
+    assert csv_out.returncode == 0
+    header = (tmp_path / "all.csv").read_text(encoding="utf-8").splitlines()[0]
+    rows = [
+        header,
+        ",Jana,Pūce,,Padomniece,,Padomniece,,providus,+371 293 94399,jana@example.lv,,"
+        "lv:member,50,true",
+        ",Bad,Phone,,,,,,,not-a-number,bad@,,lv,51,true",
+        ",Nowhere,Network,,,,,,,,,,atlantis,52,true",
+        ",Late,Row,,,,,,,,,,lt,x,true",
+    ]
+    (tmp_path / "new.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = kontakt(db_url, "import", str(tmp_path / "new.csv"))
+    assert result.returncode == 2
+    assert "created 1, updated 0, rejected 3" in result.stdout
+    assert "row 2: phones[0].number" in result.stdout
+    assert "emails[0]" in result.stdout
+    assert "row 3: networks[0].network: no network 'atlantis'" in result.stdout
+    assert "row 4: position" in result.stdout
+    assert "importing:" in result.stderr  # progress, even when not on a terminal
+    conn = await asyncpg.connect(db_url)
+    try:
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM directory.contacts WHERE family_name = 'Pūce'"
+            )
+            == 1
+        )
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM directory.contacts WHERE family_name = 'Phone'"
+            )
+            == 0
+        )
+    finally:
+        await conn.close()
+    # The whole export, re-imported, is harmless.
+    again = kontakt(db_url, "import", str(tmp_path / "all.csv"))
+    assert again.returncode == 0, again.stdout
+    assert "created 0" in again.stdout

@@ -1,0 +1,129 @@
+"""Migrations, named queries and settings: the parts every service stands on."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestServer
+
+from services.directory.app import create_app
+from services.directory.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
+from shared.migrate import MigrationError, is_current, migrate
+from shared.queries import Queries, QueryError
+from shared.settings import SPEC, Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_migrations_from_empty_twice(empty_db_url: str) -> None:
+    conn = await asyncpg.connect(empty_db_url)
+    try:
+        assert not await is_current(conn, SCHEMA, MIGRATIONS)
+        assert await migrate(conn, SCHEMA, MIGRATIONS) == [1]
+        assert await migrate(conn, SCHEMA, MIGRATIONS) == []
+        assert await is_current(conn, SCHEMA, MIGRATIONS)
+        rows = await conn.fetch("SELECT version, name FROM directory.schema_migrations")
+        assert [(r["version"], r["name"]) for r in rows] == [(1, "directory")]
+    finally:
+        await conn.close()
+
+
+async def test_two_processes_migrating_at_once_apply_each_migration_once(empty_db_url: str) -> None:
+    first, second = await asyncpg.connect(empty_db_url), await asyncpg.connect(empty_db_url)
+    try:
+        results = await asyncio.gather(
+            migrate(first, SCHEMA, MIGRATIONS), migrate(second, SCHEMA, MIGRATIONS)
+        )
+        assert sorted(results) == [[], [1]]
+        assert await first.fetchval("SELECT count(*) FROM directory.schema_migrations") == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_an_applied_migration_that_was_edited_stops_the_boot(
+    empty_db_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, folder)
+    conn = await asyncpg.connect(empty_db_url)
+    try:
+        await migrate(conn, SCHEMA, folder)
+        edited = folder / "001_directory.sql"
+        edited.write_text(edited.read_text() + "\n-- changed\n")
+        with pytest.raises(MigrationError, match="changed after it was applied"):
+            await migrate(conn, SCHEMA, folder)
+        (folder / "003_gap.sql").write_text("SELECT 1;")
+        with pytest.raises(MigrationError, match="missing"):
+            await migrate(conn, SCHEMA, folder)
+    finally:
+        await conn.close()
+
+
+async def test_a_typo_in_a_query_fails_at_boot(conn: asyncpg.Connection, tmp_path: Path) -> None:
+    (tmp_path / "bad.sql").write_text("-- name: broken\nSELEC id FROM directory.contacts;\n")
+    with pytest.raises(QueryError, match="broken"):
+        await Queries.load(tmp_path).check(conn)
+    await Queries.load(QUERIES_DIR).check(conn)
+
+
+async def test_the_service_refuses_to_start_with_a_broken_query(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "queries"
+    shutil.copytree(QUERIES_DIR, folder)
+    sql = folder / "contacts.sql"
+    sql.write_text(
+        sql.read_text().replace(
+            "FROM directory.contact_cards c ORDER BY", "FROM directory.contact_kards c ORDER BY"
+        )
+    )
+    monkeypatch.setattr("services.directory.app.QUERIES_DIR", folder)
+    server = TestServer(create_app(settings))
+    with pytest.raises(QueryError, match="all-contacts"):
+        await server.start_server()
+    await server.close()
+
+
+def test_query_files_are_well_formed(tmp_path: Path) -> None:
+    (tmp_path / "a.sql").write_text("-- name: one\nSELECT 1;\n-- name: one\nSELECT 2;\n")
+    with pytest.raises(QueryError, match="twice"):
+        Queries.load(tmp_path)
+    queries = Queries.load(QUERIES_DIR)
+    assert "list-contacts" in queries
+    with pytest.raises(QueryError):
+        queries["no-such-query"]
+
+
+def test_settings_read_prefixed_variables_into_a_frozen_object() -> None:
+    settings = Settings.from_env(
+        {
+            "KONTAKT_DIRECTORY_PORT": "9001",
+            "DATABASE_URL": "postgresql://x/y",
+            "KONTAKT_EMAIL_CHECK_DELIVERABILITY": "yes",
+        }
+    )
+    assert settings.directory_port == 9001
+    assert settings.database_url == "postgresql://x/y"
+    assert settings.email_check_deliverability is True
+    assert settings.mailing_port == 8082
+    assert settings.directory_base == "http://127.0.0.1:9001"
+    with pytest.raises(AttributeError):
+        settings.directory_port = 1  # type: ignore[misc]
+
+
+def test_bad_settings_name_the_variable() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"KONTAKT_VCARD_PORT": "eighty", "KONTAKT_DB_TIMEOUT": "-1"})
+    assert "KONTAKT_VCARD_PORT" in str(caught.value)
+    assert "KONTAKT_DB_TIMEOUT" in str(caught.value)
+
+
+def test_readme_lists_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for spec in SPEC.values():
+        assert f"`KONTAKT_{spec.env}`" in readme, spec.env

@@ -1,0 +1,141 @@
+"""The whole system as a person starts it: `make run`, the mail sink, compose.yaml."""
+
+from __future__ import annotations
+
+import asyncio
+import email.message
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import aiosmtplib
+import psutil
+import pytest
+import yaml
+from aiohttp.test_utils import TestClient, TestServer
+from aiosmtpd.smtp import SMTP
+
+from shared.mailsink import Sink, sink_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def get_json(url: str) -> object:
+    """GET a URL and parse its JSON."""
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (our own localhost)
+        return json.loads(response.read())
+
+
+def related(data_dir: Path, session: int) -> list[psutil.Process]:
+    """Processes `make run` started: its session, and the PostgreSQL in its data folder."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            in_session = os.getsid(process.pid) == session
+            cmdline = " ".join(process.info["cmdline"] or [])
+        except (psutil.Error, ProcessLookupError):
+            continue
+        if in_session or str(data_dir) in cmdline:
+            found.append(process)
+    return found
+
+
+@pytest.mark.timeout(240)
+def test_make_run_serves_the_demo_and_sigterm_leaves_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    ports = {
+        name: free_port()
+        for name in ("DIRECTORY", "MAILING", "VCARD", "MAILSINK_SMTP", "MAILSINK_WEB")
+    }
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("KONTAKT_") and k != "DATABASE_URL"
+    }
+    env.update({f"KONTAKT_{name}_PORT": str(port) for name, port in ports.items()})
+    env["KONTAKT_DATA_DIR"] = str(data_dir)
+    make = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    try:
+        assert make.stdout is not None
+        deadline = time.monotonic() + 180
+        for line in make.stdout:
+            output.append(line)
+            if "Press Ctrl-C to stop." in line or time.monotonic() > deadline:
+                break
+        printed = "".join(output)
+        directory_url = f"http://127.0.0.1:{ports['DIRECTORY']}"
+        assert directory_url in printed, printed
+        assert f"http://127.0.0.1:{ports['MAILSINK_WEB']}" in printed
+        assert get_json(f"{directory_url}/readyz") == {"status": "ready"}
+        contacts = get_json(f"{directory_url}/v1/networks/for-in/contacts?member=lt")
+        assert isinstance(contacts, dict)
+        assert [c["family_name"] for c in contacts["items"]] == ["Gintautaitė", "Kisevičienė"]
+        assert related(data_dir, make.pid), "nothing seems to run"
+    finally:
+        make.send_signal(signal.SIGTERM)
+        make.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while related(data_dir, make.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [(p.pid, p.info["cmdline"]) for p in related(data_dir, make.pid)]
+    assert left == [], f"processes left behind: {left}"
+
+
+async def test_mail_sink_keeps_messages_with_diacritics(tmp_path: Path) -> None:
+    sink = Sink(tmp_path / "mail")
+    loop = asyncio.get_running_loop()
+    port = free_port()
+    server = await loop.create_server(lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", port)
+    try:
+        message = email.message.EmailMessage()
+        message["From"] = "Daina Mežecka <daina@example.lv>"
+        message["To"] = "Lina Kisevičienė <lina@example.lt>"
+        message["Subject"] = "Sveiki, Jõemets!"
+        message.set_content("Labdien — tere — sveiki.")
+        await aiosmtplib.send(message, hostname="127.0.0.1", port=port)
+    finally:
+        server.close()
+    assert len(sink.messages) == 1
+    assert (tmp_path / "mail" / "000001.eml").exists()
+    async with TestClient(TestServer(sink_app(sink))) as client:
+        page = await (await client.get("/")).text()
+        assert "Sveiki, Jõemets!" in page
+        listing = await (await client.get("/messages")).json()
+        assert listing[0]["from"] == "Daina Mežecka <daina@example.lv>"
+        assert listing[0]["text"].strip() == "Labdien — tere — sveiki."
+
+
+def test_compose_file_names_every_service_with_healthchecks() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    running = {p.parent.name for p in (ROOT / "services").glob("*/__main__.py")}
+    assert running <= set(services)
+    assert {"postgres", "mailpit"} <= set(services)
+    for name, service in services.items():
+        assert "healthcheck" in service, name
+    for name in running:
+        depends = services[name]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy"
+        env = services[name]["environment"]
+        assert ":?" in env["KONTAKT_SERVICE_TOKEN"]  # required, no default secret
+        assert ":?" in env["KONTAKT_SECRET_KEY"]
