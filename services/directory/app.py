@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
 from aiohttp import web
 
 from services.directory import accounts, contacts, networks, organisations
-from services.directory.keys import CACHE, POOL, QUERIES, SETTINGS
+from services.directory.freshness import Freshness
+from services.directory.keys import CACHE, FRESHNESS, POOL, QUERIES, SETTINGS
 from services.directory.paths import MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
 from shared.conditional import BodyCache
 from shared.db import database_ctx
@@ -14,16 +20,43 @@ from shared.settings import Settings
 from shared.web import add_health, add_openapi, base_app, load_openapi
 
 
+@web.middleware
+async def writes_refresh(request: web.Request, handler: Any) -> web.StreamResponse:
+    """After a change made here, read from PostgreSQL until the new version is confirmed."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    finally:
+        if request.method not in {"GET", "HEAD", "OPTIONS"}:
+            request.app[FRESHNESS].forget()
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the directory application; the pool opens when it starts."""
     app = base_app(settings)
+    app.middlewares.append(writes_refresh)
     queries = Queries.load(QUERIES_DIR)
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app[CACHE] = BodyCache()
+    app[FRESHNESS] = Freshness()
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
+    app.cleanup_ctx.append(freshness_ctx)
     add_health(app, POOL, SCHEMA, MIGRATIONS)
     add_openapi(app, load_openapi(OPENAPI))
     for module in (networks, organisations, contacts, accounts):
         app.router.add_routes(module.routes)
     return app
+
+
+async def freshness_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Keep the data version current while the app runs (after the pool is open)."""
+    task = asyncio.create_task(
+        app[FRESHNESS].run(app[SETTINGS], app[POOL], app[QUERIES]["data-version"])
+    )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

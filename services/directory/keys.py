@@ -3,6 +3,7 @@
 import asyncpg
 from aiohttp import web
 
+from services.directory.freshness import Freshness
 from shared.conditional import BodyCache
 from shared.queries import Queries
 from shared.settings import Settings
@@ -11,3 +12,4 @@ SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 QUERIES = web.AppKey("queries", Queries)
 CACHE = web.AppKey("cache", BodyCache)
+FRESHNESS = web.AppKey("freshness", Freshness)

@@ -7,6 +7,8 @@ import hashlib
 import asyncpg
 import pytest
 
+from shared.http import client_session
+from shared.settings import Settings
 from tests.conftest import SERVICE_TOKEN, MakeAccount
 from tests.support.api import Api
 
@@ -132,3 +134,23 @@ async def test_read_token_sees_emails_of_its_networks(
     assert by_name["Kisevičienė"]["emails"] == ["lina@diversitygroup.lt"]
     assert "emails" not in by_name["Kanarbik"]
     assert reply.headers["Cache-Control"] == "private, no-cache"
+
+
+async def test_service_client_presents_the_service_credential(
+    directory: Api, settings: Settings, make_account: MakeAccount
+) -> None:
+    _, token = await make_account("ee-coord@example.org", permissions={"ee": ("edit_contacts",)})
+    base = str(directory.client.make_url("/"))
+    async with (
+        client_session(settings, base_url=base) as session,
+        session.post("/v1/introspect", data={"token": token}) as response,
+    ):
+        assert response.status == 200
+        answer = await response.json()
+    assert answer["kontakt"]["networks"] == {"ee": ["edit_contacts"]}
+    wrong = settings.replace(service_token="not-the-credential")
+    async with (
+        client_session(wrong, base_url=base) as session,
+        session.post("/v1/introspect", data={"token": token}) as response,
+    ):
+        assert response.status == 401

@@ -173,3 +173,15 @@ async def test_organisations(directory: Api) -> None:
     one = await directory.get("/v1/organisations/providus")
     assert one.json["website"] == "https://providus.lv"
     assert (await directory.get("/v1/organisations/nope")).status == 404
+
+
+async def test_reads_right_after_writes_are_never_stale(directory: Api, admin_token: str) -> None:
+    listing = await directory.get("/v1/networks/for-in/contacts?member=lv")
+    contact_id = listing.json["items"][0]["id"]
+    for position in range(20):
+        changed = await directory.as_(admin_token).patch(
+            f"/v1/contacts/{contact_id}", json={"position": position}
+        )
+        assert changed.status == 200
+        seen = await directory.get(f"/v1/contacts/{contact_id}")
+        assert seen.json["position"] == position

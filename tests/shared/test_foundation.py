@@ -23,11 +23,14 @@ async def test_migrations_from_empty_twice(empty_db_url: str) -> None:
     conn = await asyncpg.connect(empty_db_url)
     try:
         assert not await is_current(conn, SCHEMA, MIGRATIONS)
-        assert await migrate(conn, SCHEMA, MIGRATIONS) == [1]
+        assert await migrate(conn, SCHEMA, MIGRATIONS) == [1, 2]
         assert await migrate(conn, SCHEMA, MIGRATIONS) == []
         assert await is_current(conn, SCHEMA, MIGRATIONS)
         rows = await conn.fetch("SELECT version, name FROM directory.schema_migrations")
-        assert [(r["version"], r["name"]) for r in rows] == [(1, "directory")]
+        assert [(r["version"], r["name"]) for r in rows] == [
+            (1, "directory"),
+            (2, "change_notifications"),
+        ]
     finally:
         await conn.close()
 
@@ -38,8 +41,8 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(empty_d
         results = await asyncio.gather(
             migrate(first, SCHEMA, MIGRATIONS), migrate(second, SCHEMA, MIGRATIONS)
         )
-        assert sorted(results) == [[], [1]]
-        assert await first.fetchval("SELECT count(*) FROM directory.schema_migrations") == 1
+        assert sorted(results) == [[], [1, 2]]
+        assert await first.fetchval("SELECT count(*) FROM directory.schema_migrations") == 2
     finally:
         await first.close()
         await second.close()
@@ -57,7 +60,7 @@ async def test_an_applied_migration_that_was_edited_stops_the_boot(
         edited.write_text(edited.read_text() + "\n-- changed\n")
         with pytest.raises(MigrationError, match="changed after it was applied"):
             await migrate(conn, SCHEMA, folder)
-        (folder / "003_gap.sql").write_text("SELECT 1;")
+        (folder / "004_gap.sql").write_text("SELECT 1;")
         with pytest.raises(MigrationError, match="missing"):
             await migrate(conn, SCHEMA, folder)
     finally:

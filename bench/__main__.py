@@ -1,0 +1,139 @@
+"""`make bench`: start the system and baselines, measure, print one table, save it as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.load import measure, peak_rss_mb
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+
+
+def free_port() -> int:
+    """A port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for(url: str) -> None:
+    """Poll until `url` answers 200."""
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (localhost)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[bytes, Any]:
+    """Body and headers of a GET."""
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (localhost)
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+        return response.read(), response.headers
+
+
+def main() -> int:
+    """Run every benchmark row."""
+    from shared.embedded import start_postgres, stop_postgres
+
+    data = Path(tempfile.mkdtemp(prefix="kontakt-bench-"))
+    server, db_url = start_postgres(data)
+    env = dict(
+        os.environ,
+        KONTAKT_DATABASE_URL=db_url,
+        KONTAKT_LOG_LEVEL="WARNING",
+        KONTAKT_DATA_DIR=str(data),
+        KONTAKT_DB_POOL_MAX="10",
+    )
+    processes: list[subprocess.Popen[bytes]] = []
+    rows: list[dict[str, Any]] = []
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "services.directory.cli", "demo"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        port = free_port()
+        env["KONTAKT_DIRECTORY_PORT"] = str(port)
+        directory = subprocess.Popen(
+            [sys.executable, "-m", "services.directory"], env=env, cwd=ROOT
+        )
+        processes.append(directory)
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/readyz")
+        contacts_url = f"{base}/v1/networks/for-in/contacts?lang=et"
+        body, headers = fetch(contacts_url)
+        baseline_port = free_port()
+        baseline = subprocess.Popen(
+            [sys.executable, "-m", "bench.baseline", str(baseline_port), str(len(body))], cwd=ROOT
+        )
+        processes.append(baseline)
+        wait_for(f"http://127.0.0.1:{baseline_port}/")
+
+        reference = measure(f"http://127.0.0.1:{baseline_port}/", SECONDS)
+        rows.append(
+            _row("baseline: bare aiohttp, constant body", reference, reference, baseline.pid)
+        )
+        cases = [
+            ("GET contacts (cached body)", contacts_url, {}),
+            ("GET contacts, If-None-Match (304)", contacts_url, {"If-None-Match": headers["ETag"]}),
+            ("GET networks", f"{base}/v1/networks", {}),
+        ]
+        for name, url, extra in cases:
+            rows.append(_row(name, measure(url, SECONDS, headers=extra), reference, directory.pid))
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+        stop_postgres(server)
+    _print(rows)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(rows, indent=2))
+    (RESULTS / "latest.json").write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+def _row(name: str, result: Any, reference: Any, pid: int) -> dict[str, Any]:
+    return {
+        "benchmark": name,
+        "req_per_s": round(result.requests_per_s),
+        "ratio_to_baseline": round(result.requests_per_s / reference.requests_per_s, 2),
+        "p50_ms": round(result.p50_ms, 2),
+        "p99_ms": round(result.p99_ms, 2),
+        "peak_rss_mib": round(peak_rss_mb(pid), 1),
+        "tool": result.tool,
+    }
+
+
+def _print(rows: list[dict[str, Any]]) -> None:
+    print(
+        f"\n{'benchmark':<38} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'RSS MiB':>8}"
+    )
+    for r in rows:
+        print(
+            f"{r['benchmark']:<38} {r['req_per_s']:>8} {r['ratio_to_baseline']:>6} "
+            f"{r['p50_ms']:>8} {r['p99_ms']:>8} {r['peak_rss_mib']:>8}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
