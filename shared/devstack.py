@@ -16,6 +16,7 @@ from aiohttp import web
 from aiosmtpd.smtp import SMTP
 
 from shared.embedded import start_postgres, stop_postgres, with_embedded_secrets
+from shared.example_site import example_app
 from shared.logs import setup_logging
 from shared.mailsink import Sink, sink_app
 from shared.settings import PREFIX, Settings
@@ -134,6 +135,7 @@ async def main() -> int:
     postgres = None
     sink_parts: tuple[Sink, asyncio.AbstractServer, web.AppRunner] | None = None
     children: list[Child] = []
+    runners: list[web.AppRunner] = []
     try:
         if not settings.database_url:
             postgres, url = await asyncio.to_thread(start_postgres, settings.data_dir)
@@ -156,9 +158,18 @@ async def main() -> int:
             children.append(Child(name, port, process))
         for child in children:
             await wait_ready(f"http://{settings.host}:{child.port}", child.process)
+        example = web.AppRunner(example_app(settings.public_directory_base), access_log=None)
+        await example.setup()
+        await web.TCPSite(example, settings.host, settings.example_port).start()
+        runners.append(example)
         print("\nKontakt is running:", flush=True)
         for child in children:
             print(f"  {child.name:<10} http://{settings.host}:{child.port}", flush=True)
+        print(
+            f"  {'example':<10} http://{settings.host}:{settings.example_port}"
+            "  (a host site embedding the demo network three ways)",
+            flush=True,
+        )
         if sink_parts:
             print(
                 f"  {'mail sink':<10} http://{settings.host}:{settings.mailsink_web_port}"
@@ -175,6 +186,8 @@ async def main() -> int:
         return 0
     finally:
         parent_watch.cancel()
+        for runner in runners:
+            await runner.cleanup()
         await stop_children(children)
         if sink_parts:
             sink_parts[1].close()

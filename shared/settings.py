@@ -49,6 +49,10 @@ def _optional(raw: str) -> str | None:
     return raw.strip() or None
 
 
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     """How one field is read: its variable, parser, default and description for the README."""
@@ -150,6 +154,27 @@ SPEC: dict[str, Setting] = {
         True,
         "`make run` loads the FOR-IN demo network into an empty directory.",
     ),
+    "reveal_limit": Setting(
+        "REVEAL_LIMIT",
+        _positive,
+        30,
+        "E-mail reveals (and vCards with e-mail) one client may get per window.",
+    ),
+    "reveal_window": Setting(
+        "REVEAL_WINDOW", _positive, 600, "Length of the reveal rate-limit window, in seconds."
+    ),
+    "trusted_proxies": Setting(
+        "TRUSTED_PROXIES",
+        _list,
+        (),
+        "Comma-separated proxy addresses or networks whose X-Forwarded-For is believed.",
+    ),
+    "example_port": Setting(
+        "EXAMPLE_PORT",
+        _port,
+        8090,
+        "Port of the example host page `make run` serves (another origin, as a real site is).",
+    ),
     "exit_with_parent": Setting(
         "EXIT_WITH_PARENT",
         _bool,
@@ -186,6 +211,10 @@ class Settings:
     http_timeout: float
     email_check_deliverability: bool
     load_demo: bool
+    reveal_limit: int
+    reveal_window: int
+    trusted_proxies: tuple[str, ...]
+    example_port: int
     exit_with_parent: bool
 
     @classmethod
@@ -236,3 +265,23 @@ class Settings:
         if not self.database_url:
             raise SettingsError(f"{PREFIX}DATABASE_URL (or DATABASE_URL) is not set")
         return self.database_url
+
+
+def markdown_table() -> str:
+    """Every setting as the README's table (`python -m shared.settings`)."""
+    rows = ["| Variable | Default | What it does |", "|---|---|---|"]
+    for spec in SPEC.values():
+        default = spec.default
+        if default is None or default == ():
+            shown = "unset"
+        elif isinstance(default, bool):
+            shown = str(default).lower()
+        else:
+            shown = str(default)
+        name = f"`{PREFIX}{spec.env}`" + (f" (or `{spec.alias}`)" if spec.alias else "")
+        rows.append(f"| {name} | `{shown}` | {spec.doc} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

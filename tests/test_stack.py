@@ -58,7 +58,7 @@ def test_make_run_serves_the_demo_and_sigterm_leaves_nothing(tmp_path: Path) -> 
     data_dir = tmp_path / "data"
     ports = {
         name: free_port()
-        for name in ("DIRECTORY", "MAILING", "VCARD", "MAILSINK_SMTP", "MAILSINK_WEB")
+        for name in ("DIRECTORY", "MAILING", "VCARD", "MAILSINK_SMTP", "MAILSINK_WEB", "EXAMPLE")
     }
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("KONTAKT_") and k != "DATABASE_URL"
@@ -91,6 +91,12 @@ def test_make_run_serves_the_demo_and_sigterm_leaves_nothing(tmp_path: Path) -> 
         assert isinstance(contacts, dict)
         assert [c["family_name"] for c in contacts["items"]] == ["Gintautaitė", "Kisevičienė"]
         assert related(data_dir, make.pid), "nothing seems to run"
+        example_url = f"http://127.0.0.1:{ports['EXAMPLE']}/"
+        with urllib.request.urlopen(example_url, timeout=10) as page:
+            example = page.read().decode()
+        assert "<kontakt-contacts" in example
+        assert "/embed/for-in" in example
+        assert "kontakt-reveal-link" in example  # the fragment, included server-side
     finally:
         make.send_signal(signal.SIGTERM)
         make.wait(timeout=60)

@@ -9,14 +9,15 @@ from typing import Any
 
 from aiohttp import web
 
-from services.directory import accounts, contacts, networks, organisations
+from services.directory import accounts, contacts, networks, organisations, reveal, widgets
 from services.directory.freshness import Freshness
-from services.directory.keys import CACHE, FRESHNESS, POOL, QUERIES, SETTINGS
+from services.directory.keys import ASSETS, CACHE, FRESHNESS, POOL, QUERIES, SETTINGS
+from services.directory.pages import load_assets
 from services.directory.paths import MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
 from shared.conditional import BodyCache
 from shared.db import database_ctx
 from shared.queries import Queries
-from shared.settings import Settings
+from shared.settings import Settings, SettingsError
 from shared.web import add_health, add_openapi, base_app, load_openapi
 
 
@@ -33,6 +34,8 @@ async def writes_refresh(request: web.Request, handler: Any) -> web.StreamRespon
 
 def create_app(settings: Settings) -> web.Application:
     """Build the directory application; the pool opens when it starts."""
+    if not settings.secret_key:
+        raise SettingsError("KONTAKT_SECRET_KEY is required: it signs the widgets' reveal tokens")
     app = base_app(settings)
     app.middlewares.append(writes_refresh)
     queries = Queries.load(QUERIES_DIR)
@@ -40,11 +43,12 @@ def create_app(settings: Settings) -> web.Application:
     app[QUERIES] = queries
     app[CACHE] = BodyCache()
     app[FRESHNESS] = Freshness()
+    app[ASSETS] = load_assets()
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
     app.cleanup_ctx.append(freshness_ctx)
     add_health(app, POOL, SCHEMA, MIGRATIONS)
     add_openapi(app, load_openapi(OPENAPI))
-    for module in (networks, organisations, contacts, accounts):
+    for module in (networks, organisations, contacts, accounts, widgets, reveal):
         app.router.add_routes(module.routes)
     return app
 

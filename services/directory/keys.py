@@ -4,6 +4,7 @@ import asyncpg
 from aiohttp import web
 
 from services.directory.freshness import Freshness
+from services.directory.pages import Asset
 from shared.conditional import BodyCache
 from shared.queries import Queries
 from shared.settings import Settings
@@ -13,3 +14,4 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 QUERIES = web.AppKey("queries", Queries)
 CACHE = web.AppKey("cache", BodyCache)
 FRESHNESS = web.AppKey("freshness", Freshness)
+ASSETS = web.AppKey("assets", dict[str, Asset])

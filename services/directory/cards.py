@@ -1,0 +1,127 @@
+"""Contact cards as the widgets show them: localised, with signed tokens instead of addresses."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import asyncpg
+
+from services.directory.contacts import may_see
+from services.directory.labels import labels
+from shared.conn import Conn
+from shared.errors import FieldError, NotFound, ValidationFailed
+from shared.i18n import LANGUAGES, pick
+from shared.queries import Queries
+from shared.settings import Settings
+from shared.signing import sign
+
+# How long a rendered page may wait for a person to click "show".
+RENDER_TTL = 3600
+REVEAL_TTL = 300
+MAX_CARDS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """What one widget shows: the network, the language, the cards and the labels."""
+
+    network: asyncpg.Record
+    target: asyncpg.Record
+    lang: str
+    cards: list[dict[str, Any]]
+    origins: list[str]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The labels of the rendering's language."""
+        return labels(self.lang)
+
+    def as_json(self) -> dict[str, Any]:
+        """For widget.js."""
+        return {
+            "network": self.network["slug"],
+            "member": self.target["slug"] if self.target["id"] != self.network["id"] else None,
+            "title": pick(self.target["names"], self.lang, self.target["default_lang"]),
+            "lang": self.lang,
+            "labels": self.labels,
+            "cards": self.cards,
+        }
+
+
+def render_token(settings: Settings, contact_id: int, rendering: str) -> str:
+    """Proof that this page showed this contact: the only thing a reveal accepts."""
+    assert settings.secret_key
+    return sign(settings.secret_key, "render", {"c": contact_id, "r": rendering}, RENDER_TTL)
+
+
+def reveal_token(settings: Settings, contact_id: int) -> str:
+    """Proof that a person passed the reveal check for this contact, for a vCard with e-mail."""
+    assert settings.secret_key
+    return sign(settings.secret_key, "reveal", {"c": contact_id}, REVEAL_TTL)
+
+
+def widget_lang(raw: str | None, default: str) -> str:
+    """The `lang` parameter, checked; the network's default when absent."""
+    if raw in (None, ""):
+        return default
+    if raw not in LANGUAGES:
+        raise ValidationFailed([FieldError("lang", f"must be one of {', '.join(LANGUAGES)}")])
+    return str(raw)
+
+
+async def render(
+    conn: Conn,
+    q: Queries,
+    settings: Settings,
+    slug: str,
+    member: str | None,
+    lang: str | None,
+) -> Rendering:
+    """Cards for a network (or one member network) in a language."""
+    network = await conn.fetchrow(q["get-network"], slug)
+    if network is None or not may_see(None, network):
+        raise NotFound(f"No network {slug!r}.")
+    scope: list[int] = await conn.fetchval(q["network-subtree"], network["id"])
+    target = network
+    if member:
+        found = await conn.fetchrow(q["get-network"], member)
+        if found is None or found["id"] not in scope:
+            raise ValidationFailed(
+                [FieldError("member", f"{member!r} is not a network in {slug!r}")]
+            )
+        target = found
+        scope = await conn.fetchval(q["network-subtree"], target["id"])
+    chosen = widget_lang(lang, target["default_lang"])
+    rows = await conn.fetch(q["list-contacts"], scope, None, -(2**31), 0, MAX_CARDS, False)
+    origins = list(await conn.fetchval(q["network-origins"], [target["id"]]))
+    rendering = secrets.token_hex(8)
+    cards = [_card(settings, r, chosen, target["default_lang"], rendering) for r in rows]
+    return Rendering(network, target, chosen, cards, origins)
+
+
+def _card(
+    settings: Settings, row: asyncpg.Record, lang: str, default: str, rendering: str
+) -> dict[str, Any]:
+    contact_id = row["id"]
+    card: dict[str, Any] = {
+        "id": contact_id,
+        "name": row["display_name"],
+        "title": pick(row["titles"], lang, default),
+        "organisation": pick(row["org_names"], lang, default) if row["org_names"] else None,
+        "organisation_url": row["org_website"],
+        "phones": [{"tel": p["e164"], "text": p["written"]} for p in row["phones"]],
+        "links": [
+            {"url": link["url"], "text": link["label"] or link["url"]} for link in row["links"]
+        ],
+        "has_email": row["has_email"],
+        "vcard_url": f"{settings.public_vcard_base}/v1/contacts/{contact_id}.vcf?lang={lang}",
+    }
+    if row["has_email"]:
+        token = render_token(settings, contact_id, rendering)
+        card["token"] = token
+        query = urlencode({"t": token, "lang": lang})
+        card["reveal_url"] = f"{settings.public_directory_base}/reveal/{contact_id}?{query}"
+    return card

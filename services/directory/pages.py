@@ -1,0 +1,98 @@
+"""HTML from templates that escape every value, and the security headers pages need."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+HERE = Path(__file__).parent
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A static file with its content hash, for versioned, long-cached URLs."""
+
+    name: str
+    body: bytes
+    content_type: str
+
+    @property
+    def digest(self) -> str:
+        """A short content hash."""
+        return hashlib.sha256(self.body).hexdigest()[:12]
+
+    @property
+    def versioned(self) -> str:
+        """`/static/widget.3f2a….js`: safe to cache for a year."""
+        stem, _, ext = self.name.rpartition(".")
+        return f"/static/{stem}.{self.digest}.{ext}"
+
+
+def load_assets() -> dict[str, Asset]:
+    """widget.js, widget.css and embed.js, read once; widget.js learns the CSS URL."""
+    folder = HERE / "static"
+    css = Asset("widget.css", (folder / "widget.css").read_bytes(), "text/css")
+    js_text = (
+        (folder / "widget.js").read_text(encoding="utf-8").replace("__CSS_PATH__", css.versioned)
+    )
+    js = Asset("widget.js", js_text.encode("utf-8"), "application/javascript")
+    return {a.name: a for a in (css, js)}
+
+
+def csp(frame_ancestors: list[str] | None) -> str:
+    """A strict policy: our own scripts and styles only, nothing inline."""
+    ancestors = (
+        "'none'"
+        if frame_ancestors is None
+        else ("*" if "*" in frame_ancestors else " ".join(frame_ancestors) or "'none'")
+    )
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+        f"frame-ancestors {ancestors}"
+    )
+
+
+def html_page(
+    template: str,
+    context: dict[str, Any],
+    *,
+    frame_ancestors: list[str] | None = None,
+    status: int = 200,
+    lang: str = "en",
+) -> web.Response:
+    """A rendered page with CSP; pages carry per-view tokens, so they are never cached."""
+    text = TEMPLATES.get_template(template).render(**context)
+    return web.Response(
+        text=text,
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={
+            "Content-Security-Policy": csp(frame_ancestors),
+            "Cache-Control": "no-store",
+            "Content-Language": lang,
+        },
+    )
+
+
+def cors_headers(request: web.Request, origins: list[str]) -> dict[str, str]:
+    """CORS for embedders: open to all when the list is '*', else only to the listed sites."""
+    origin = request.headers.get("Origin")
+    if "*" in origins:
+        return {"Access-Control-Allow-Origin": "*"}
+    if origin and origin in origins:
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {"Vary": "Origin"}

@@ -1,0 +1,237 @@
+"""Revealing an address after a person acts: a button (JSON) or, without JavaScript, a question."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from services.directory.cards import reveal_token
+from services.directory.keys import POOL, QUERIES, SETTINGS
+from services.directory.labels import labels, number_word
+from services.directory.pages import cors_headers, html_page
+from services.directory.ratelimit import spend
+from services.directory.reading import dumps
+from shared.errors import (
+    FieldError,
+    Forbidden,
+    RateLimited,
+    ValidationFailed,
+    domain_problem,
+    read_object,
+)
+from shared.i18n import LANGUAGES
+from shared.settings import Settings
+from shared.signing import BadToken, sign, verify
+
+routes = web.RouteTableDef()
+
+CHALLENGE_TTL = 900
+
+
+def _claims(settings: Settings, token: str, contact_id: int | None = None) -> dict[str, Any]:
+    assert settings.secret_key
+    try:
+        claims = verify(settings.secret_key, "render", token)
+    except BadToken as exc:
+        raise Forbidden(f"The reveal token is {exc}; reload the page.") from exc
+    if not isinstance(claims.get("c"), int) or (
+        contact_id is not None and claims["c"] != contact_id
+    ):
+        raise Forbidden("The reveal token is for another contact.")
+    return claims
+
+
+async def _addresses(request: web.Request, contact_id: int) -> tuple[str, list[str], list[str]]:
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn:
+        row = await conn.fetchrow(q["get-contact"], contact_id, False)
+        if row is None:
+            raise Forbidden("This contact is no longer published.")
+        found = await conn.fetch(q["contact-emails"], [contact_id])
+        origins = list(await conn.fetchval(q["network-origins"], list(row["network_ids"])))
+    emails = list(found[0]["emails"]) if found else []
+    return row["display_name"], emails, origins
+
+
+def _vcard_url(settings: Settings, contact_id: int, lang: str) -> str:
+    query = urlencode({"reveal": reveal_token(settings, contact_id), "lang": lang})
+    return f"{settings.public_vcard_base}/v1/contacts/{contact_id}.vcf?{query}"
+
+
+@routes.options("/v1/reveal")
+async def reveal_preflight(request: web.Request) -> web.Response:
+    """CORS preflight for widget.js on another site."""
+    return web.Response(
+        status=204,
+        headers={
+            "Access-Control-Allow-Origin": request.headers.get("Origin", "*"),
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+        },
+    )
+
+
+@routes.post("/v1/reveal")
+async def reveal(request: web.Request) -> web.Response:
+    """A person pressed "show": the address, and a short-lived token for a full vCard."""
+    body = await read_object(request)
+    token = body.get("token")
+    if not isinstance(token, str) or not token:
+        raise ValidationFailed([FieldError("token", "is required")])
+    lang = body.get("lang") if body.get("lang") in LANGUAGES else "en"
+    settings = request.app[SETTINGS]
+    contact_id = int(_claims(settings, token)["c"])
+    name, emails, origins = await _addresses(request, contact_id)
+    cors = cors_headers(request, origins)
+    if "Access-Control-Allow-Origin" not in cors and request.headers.get("Origin"):
+        raise Forbidden("This site may not show these contacts.")
+    try:
+        await spend(request)
+    except RateLimited as exc:
+        # The widget on another site must be able to read this answer to explain it.
+        minutes = max(1, (exc.retry_after + 59) // 60)
+        exc.extra["message"] = labels(str(lang))["too_many"].format(minutes=minutes)
+        limited = domain_problem(exc)
+        limited.headers.update(cors)
+        return limited
+    answer = {
+        "contact": contact_id,
+        "name": name,
+        "emails": emails,
+        "vcard_url": _vcard_url(settings, contact_id, str(lang)),
+    }
+    return web.Response(
+        body=dumps(answer),
+        content_type="application/json",
+        charset="utf-8",
+        headers=cors | {"Cache-Control": "no-store"},
+    )
+
+
+def _challenge(settings: Settings, contact_id: int) -> tuple[int, int, str]:
+    a, b = secrets.randbelow(5) + 1, secrets.randbelow(4) + 1
+    nonce = secrets.token_hex(8)
+    assert settings.secret_key
+    # Only a keyed hash of the answer travels, so the page does not give it away.
+    digest = _answer_digest(settings.secret_key, nonce, a + b)
+    token = sign(
+        settings.secret_key, "challenge", {"c": contact_id, "n": nonce, "h": digest}, CHALLENGE_TTL
+    )
+    return a, b, token
+
+
+def _answer_digest(secret: str, nonce: str, answer: int) -> str:
+    return hmac.new(secret.encode(), f"{nonce}:{answer}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _page_lang(raw: Any) -> str:
+    return str(raw) if raw in LANGUAGES else "en"
+
+
+def _question_page(
+    request: web.Request, contact_id: int, token: str, lang: str, name: str, wrong: bool = False
+) -> web.Response:
+    settings = request.app[SETTINGS]
+    a, b, challenge = _challenge(settings, contact_id)
+    text = labels(lang)
+    return html_page(
+        "reveal.html",
+        {
+            "labels": text,
+            "lang": lang,
+            "name": name,
+            "contact_id": contact_id,
+            "token": token,
+            "challenge": challenge,
+            "wrong": wrong,
+            "emails": None,
+            "error": None,
+            "question": text["question"].format(a=number_word(lang, a), b=number_word(lang, b)),
+        },
+        lang=lang,
+        status=422 if wrong else 200,
+    )
+
+
+def _error_page(lang: str, message: str, status: int) -> web.Response:
+    return html_page(
+        "reveal.html",
+        {"labels": labels(lang), "lang": lang, "error": message, "emails": None, "name": ""},
+        lang=lang,
+        status=status,
+    )
+
+
+def _contact_id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if not raw.isdigit() or int(raw) > 2**62:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+@routes.get("/reveal/{id}")
+async def reveal_page(request: web.Request) -> web.Response:
+    """Without JavaScript: a page with one simple question in the page's language."""
+    lang = _page_lang(request.query.get("lang"))
+    contact_id = _contact_id(request)
+    token = request.query.get("t", "")
+    try:
+        _claims(request.app[SETTINGS], token, contact_id)
+        name, _, _ = await _addresses(request, contact_id)
+    except Forbidden:
+        return _error_page(lang, labels(lang)["expired"], 403)
+    return _question_page(request, contact_id, token, lang, name)
+
+
+@routes.post("/reveal/{id}")
+async def reveal_answer(request: web.Request) -> web.Response:
+    """The answer to the question: right gives the address, under the same rate limit."""
+    contact_id = _contact_id(request)
+    form = await request.post()
+    lang = _page_lang(form.get("lang"))
+    token, challenge, answer = (str(form.get(k, "")) for k in ("t", "challenge", "answer"))
+    settings = request.app[SETTINGS]
+    assert settings.secret_key
+    try:
+        _claims(settings, token, contact_id)
+        claims = verify(settings.secret_key, "challenge", challenge)
+        name, emails, _ = await _addresses(request, contact_id)
+    except (Forbidden, BadToken):
+        return _error_page(lang, labels(lang)["expired"], 403)
+    try:
+        await spend(request)
+    except RateLimited as exc:
+        minutes = max(1, (exc.retry_after + 59) // 60)
+        page = _error_page(lang, labels(lang)["too_many"].format(minutes=minutes), 429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    given = answer.strip()
+    right = (
+        claims.get("c") == contact_id
+        and given.isdigit()
+        and hmac.compare_digest(
+            _answer_digest(settings.secret_key, str(claims.get("n")), int(given[:3])),
+            str(claims.get("h")),
+        )
+    )
+    if not right:
+        return _question_page(request, contact_id, token, lang, name, wrong=True)
+    return html_page(
+        "reveal.html",
+        {
+            "labels": labels(lang),
+            "lang": lang,
+            "name": name,
+            "emails": emails,
+            "error": None,
+            "vcard_url": _vcard_url(settings, contact_id, lang),
+        },
+        lang=lang,
+    )

@@ -1,0 +1,210 @@
+/* Kontakt contact widget: <kontakt-contacts network="for-in" member="ee" lang="et">.
+   E-mail addresses are never in the page; a person's click on a real button asks for one. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var base = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  var cssPath = "__CSS_PATH__";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function fill(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (_, key) {
+      return values[key] === undefined ? "" : String(values[key]);
+    });
+  }
+
+  function ask(token, lang) {
+    return fetch(base + "/v1/reveal", {
+      method: "POST",
+      credentials: "omit",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: token, lang: lang })
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        return { status: response.status, body: body, retry: response.headers.get("Retry-After") };
+      });
+    });
+  }
+
+  function problemText(result, labels) {
+    if (result.status === 429) {
+      return result.body.message ||
+        fill(labels.too_many, { minutes: Math.max(1, Math.ceil((+result.retry || 60) / 60)) });
+    }
+    return labels.failed;
+  }
+
+  function revealButton(token, name, lang, labels, live) {
+    var button = el("button", "kontakt-reveal", labels.show_email);
+    button.type = "button";
+    button.setAttribute("aria-label", fill(labels.show_email_of, { name: name }));
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      ask(token, lang).then(function (result) {
+        if (result.status !== 200) {
+          live.textContent = problemText(result, labels);
+          live.classList.add("kontakt-error");
+          button.disabled = false;
+          return;
+        }
+        var shown = document.createDocumentFragment();
+        result.body.emails.forEach(function (address, index) {
+          if (index) shown.append(", ");
+          var link = el("a", "kontakt-mailto", address);
+          link.href = "mailto:" + address;
+          shown.append(link);
+        });
+        live.classList.remove("kontakt-error");
+        var first = shown.querySelector("a");
+        button.replaceWith(shown);
+        // The person asked for it: the address takes the button's place and its focus.
+        if (first) first.focus();
+        live.textContent = fill(labels.email_shown, { name: name });
+      }, function () {
+        live.textContent = labels.failed;
+        live.classList.add("kontakt-error");
+        button.disabled = false;
+      });
+    });
+    return button;
+  }
+
+  function vcardButton(token, name, lang, labels, live) {
+    var button = el("button", "kontakt-vcard", labels.add_to_contacts);
+    button.type = "button";
+    button.setAttribute("aria-label", fill(labels.add_to_contacts_of, { name: name }));
+    button.addEventListener("click", function () {
+      ask(token, lang).then(function (result) {
+        if (result.status === 200) {
+          location.assign(result.body.vcard_url);
+        } else {
+          live.textContent = problemText(result, labels);
+        }
+      });
+    });
+    return button;
+  }
+
+  function card(data, lang, labels) {
+    var item = el("li", "kontakt-card");
+    item.append(el("h3", "kontakt-name", data.name));
+    if (data.title) item.append(el("p", "kontakt-title", data.title));
+    if (data.organisation) {
+      var org = el("p", "kontakt-org");
+      if (data.organisation_url) {
+        var orgLink = el("a", null, data.organisation);
+        orgLink.href = data.organisation_url;
+        orgLink.rel = "noopener";
+        org.append(orgLink);
+      } else {
+        org.textContent = data.organisation;
+      }
+      item.append(org);
+    }
+    var lines = el("ul", "kontakt-lines");
+    data.phones.forEach(function (phone) {
+      var line = el("li");
+      var link = el("a", null, phone.text);
+      link.href = "tel:" + phone.tel;
+      line.append(el("span", "kontakt-label", labels.phone + ":"), " ", link);
+      lines.append(line);
+    });
+    data.links.forEach(function (web) {
+      var line = el("li");
+      var link = el("a", null, web.text);
+      link.href = web.url;
+      link.rel = "noopener";
+      line.append(el("span", "kontakt-label", labels.web + ":"), " ", link);
+      lines.append(line);
+    });
+    var live = el("span", "kontakt-live");
+    live.setAttribute("role", "status");
+    live.setAttribute("aria-live", "polite");
+    if (data.has_email) {
+      var email = el("li", "kontakt-email");
+      email.append(el("span", "kontakt-label", labels.email + ":"), " ",
+        revealButton(data.token, data.name, lang, labels, live), " ", live);
+      lines.append(email);
+    }
+    item.append(lines);
+    if (data.has_email) {
+      item.append(vcardButton(data.token, data.name, lang, labels, live));
+    } else {
+      var vcard = el("a", "kontakt-vcard", labels.add_to_contacts);
+      vcard.href = data.vcard_url;
+      vcard.setAttribute("aria-label", fill(labels.add_to_contacts_of, { name: data.name }));
+      item.append(vcard);
+    }
+    return item;
+  }
+
+  /* Server-rendered cards (iframe, fragment): turn reveal links into buttons. */
+  function enhance(root) {
+    root.querySelectorAll("section.kontakt[data-labels]").forEach(function (section) {
+      var labels = JSON.parse(section.getAttribute("data-labels"));
+      var lang = section.getAttribute("data-lang") || "en";
+      section.querySelectorAll("a.kontakt-reveal-link").forEach(function (link) {
+        var live = link.parentNode.querySelector(".kontakt-live") || el("span", "kontakt-live");
+        link.replaceWith(revealButton(link.dataset.token, link.dataset.name, lang, labels, live));
+      });
+      section.querySelectorAll("a.kontakt-vcard[data-token]").forEach(function (link) {
+        var live = link.parentNode.querySelector(".kontakt-live") || el("span", "kontakt-live");
+        link.replaceWith(vcardButton(link.dataset.token, link.dataset.name, lang, labels, live));
+      });
+    });
+  }
+
+  class KontaktContacts extends HTMLElement {
+    connectedCallback() { render(this); }
+  }
+
+  function render(host) {
+    if (host.shadowRoot) return;
+    var root = host.attachShadow({ mode: "open" });
+    var style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = base + cssPath;
+    root.append(style);
+    var query = new URLSearchParams();
+    ["member", "lang"].forEach(function (name) {
+      if (host.getAttribute(name)) query.set(name, host.getAttribute(name));
+    });
+    var network = encodeURIComponent(host.getAttribute("network") || "");
+    var section = el("section", "kontakt");
+    section.setAttribute("aria-busy", "true");
+    root.append(section);
+    fetch(base + "/v1/widget/" + network + "?" + query.toString(), { credentials: "omit" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        section.setAttribute("lang", data.lang);
+        section.setAttribute("aria-label", data.labels.contacts);
+        if (!data.cards.length) section.append(el("p", "kontakt-empty", data.labels.no_contacts));
+        var list = el("ul", "kontakt-cards");
+        data.cards.forEach(function (one) { list.append(card(one, data.lang, data.labels)); });
+        section.append(list);
+        section.removeAttribute("aria-busy");
+      })
+      .catch(function () {
+        section.removeAttribute("aria-busy");
+        section.append(el("p", "kontakt-error", "Contacts could not be loaded."));
+      });
+  }
+
+  if (!customElements.get("kontakt-contacts")) {
+    customElements.define("kontakt-contacts", KontaktContacts);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  } else {
+    enhance(document);
+  }
+})();

@@ -1,0 +1,81 @@
+"""A real Chromium (Debian's), the directory and an example host site on another origin."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+from playwright.async_api import Browser, async_playwright
+
+from services.directory.app import create_app
+from shared.example_site import example_app
+from shared.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_PRESENT = CHROMIUM.exists()
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    """A port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium; `.ci/run` installs Debian's package."""
+    assert CHROMIUM_PRESENT, "install Debian's chromium (apt-get install chromium)"
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+@dataclass
+class Site:
+    """The directory and a host page that embeds it, on two origins."""
+
+    directory: str
+    host: str
+
+
+StartSite = Callable[..., Awaitable[Site]]
+
+
+@pytest.fixture
+async def start_site(settings: Settings) -> AsyncIterator[StartSite]:
+    """Start the directory (with given settings changes) and the example host site."""
+    servers: list[TestServer] = []
+
+    async def start(**changes: object) -> Site:
+        port = free_port()
+        directory_url = f"http://127.0.0.1:{port}"
+        configured = settings.replace(public_directory_url=directory_url, **changes)
+        directory = TestServer(create_app(configured), host="127.0.0.1", port=port)
+        await directory.start_server()
+        servers.append(directory)
+        host = TestServer(example_app(directory_url), host="127.0.0.1", port=free_port())
+        await host.start_server()
+        servers.append(host)
+        return Site(directory_url, str(host.make_url("/")).rstrip("/"))
+
+    yield start
+    for server in reversed(servers):
+        await server.close()
