@@ -96,6 +96,7 @@ async def patch(request: web.Request) -> web.Response:
             "default_lang": current["default_lang"],
             "is_private": current["is_private"],
             "position": current["position"],
+            "embed_origins": current["embed_origins"],
         } | body
         network = network_in(merged)
         await update_network(conn, q, slug, network, if_match(request, body))

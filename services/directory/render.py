@@ -24,6 +24,7 @@ def network_json(row: asyncpg.Record, lang: str | None = None) -> dict[str, Any]
         "default_lang": row["default_lang"],
         "is_private": row["is_private"],
         "position": row["position"],
+        "embed_origins": row["embed_origins"],
         "revision": row["revision"],
         "created_at": _ts(row["created_at"]),
         "updated_at": _ts(row["updated_at"]),

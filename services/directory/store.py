@@ -151,7 +151,14 @@ async def create_network(conn: Conn, q: Queries, n: NetworkIn) -> int:
     """Insert a network."""
     parent = await _parent_id(conn, q, n, None)
     network_id: int = await conn.fetchval(
-        q["insert-network"], n.slug, parent, n.names, n.default_lang, n.is_private, n.position
+        q["insert-network"],
+        n.slug,
+        parent,
+        n.names,
+        n.default_lang,
+        n.is_private,
+        n.position,
+        n.embed_origins,
     )
     return network_id
 
@@ -174,6 +181,7 @@ async def update_network(
         n.default_lang,
         n.is_private,
         n.position,
+        n.embed_origins,
     )
     return new_revision
 

@@ -163,7 +163,15 @@ async def import_contacts(
     return report
 
 
-_NETWORK_KEYS = {"slug", "parent", "names", "default_lang", "is_private", "position"}
+_NETWORK_KEYS = {
+    "slug",
+    "parent",
+    "names",
+    "default_lang",
+    "is_private",
+    "position",
+    "embed_origins",
+}
 _ORGANISATION_KEYS = {"slug", "names", "country", "website"}
 
 

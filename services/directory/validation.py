@@ -53,6 +53,26 @@ class NetworkIn:
     default_lang: str
     is_private: bool
     position: int
+    embed_origins: list[str] | None = None
+
+
+ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def _origins(f: Fields) -> list[str] | None:
+    if not f.has("embed_origins") or f.data["embed_origins"] is None:
+        return None
+    origins: list[str] = []
+    for index, item in enumerate(f.items("embed_origins")):
+        if not isinstance(item, str) or not (item == "*" or ORIGIN.match(item)):
+            f.fail(
+                f"embed_origins[{index}]", "must be * or an origin such as https://www.norden.ee"
+            )
+            continue
+        origins.append(item)
+    if not origins and not f.errors:
+        f.fail("embed_origins", "must list at least one origin, or be null to inherit")
+    return origins
 
 
 @dataclass(slots=True)
@@ -234,7 +254,18 @@ def contact_in(data: dict[str, Any], *, check_deliverability: bool = False) -> C
 def network_in(data: dict[str, Any]) -> NetworkIn:
     """A network from JSON."""
     f = Fields(data)
-    f.unknown({"slug", "parent", "names", "default_lang", "is_private", "position", "revision"})
+    f.unknown(
+        {
+            "slug",
+            "parent",
+            "names",
+            "default_lang",
+            "is_private",
+            "position",
+            "revision",
+            "embed_origins",
+        }
+    )
     network = NetworkIn(
         slug=f.slug("slug", required=True) or "",
         parent=f.slug("parent"),
@@ -242,6 +273,7 @@ def network_in(data: dict[str, Any]) -> NetworkIn:
         default_lang=f.choice("default_lang", LANGUAGES, default="en") or "en",
         is_private=bool(f.boolean("is_private", False)),
         position=f.integer("position", 0) or 0,
+        embed_origins=_origins(f),
     )
     f.integer("revision", low=1)
     if network.parent is not None and network.parent == network.slug:

@@ -205,7 +205,7 @@ async def test_reveal_without_javascript_asks_a_question_in_the_page_language(
 
 
 async def test_pages_are_csp_clean_and_framed_only_where_allowed(
-    directory: Api, admin_token: str, conn: object
+    directory: Api, admin_token: str
 ) -> None:
     page = await directory.get("/embed/for-in?member=ee&lang=et")
     policy = page.headers["Content-Security-Policy"]
@@ -215,12 +215,14 @@ async def test_pages_are_csp_clean_and_framed_only_where_allowed(
     assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), "inline script"
     assert not re.search(r"<style|<[^>]*\sstyle\s*=", page.text), "inline style"
     assert not re.search(r"<[^>]*\son[a-z]+\s*=", page.text), "inline event handler"
-    import asyncpg
-
-    assert isinstance(conn, asyncpg.Connection)
-    await conn.execute(
-        "UPDATE networks SET embed_origins = '{https://www.norden.ee}' WHERE slug = 'for-in'"
+    bad = await directory.as_(admin_token).patch(
+        "/v1/networks/for-in", json={"embed_origins": ["javascript:alert(1)"]}
     )
+    assert bad.problem_fields() == ["embed_origins[0]"]
+    restricted = await directory.as_(admin_token).patch(
+        "/v1/networks/for-in", json={"embed_origins": ["https://www.norden.ee"]}
+    )
+    assert restricted.json["embed_origins"] == ["https://www.norden.ee"]
     framed = await directory.get("/embed/for-in?member=ee")
     assert "frame-ancestors https://www.norden.ee" in framed.headers["Content-Security-Policy"]
     other = await directory.get("/v1/widget/for-in", headers={"Origin": "https://evil.example"})

@@ -3,13 +3,13 @@ SELECT version FROM directory.state;
 
 -- name: list-networks
 SELECT n.id, n.slug, n.names, n.default_lang, n.is_private, n.position, n.revision,
-       n.created_at, n.updated_at, p.slug AS parent
+       n.created_at, n.updated_at, p.slug AS parent, n.embed_origins
   FROM directory.networks n LEFT JOIN directory.networks p ON p.id = n.parent_id
  ORDER BY n.parent_id NULLS FIRST, n.position, n.id;
 
 -- name: get-network
 SELECT n.id, n.slug, n.names, n.default_lang, n.is_private, n.position, n.revision,
-       n.created_at, n.updated_at, p.slug AS parent
+       n.created_at, n.updated_at, p.slug AS parent, n.embed_origins
   FROM directory.networks n LEFT JOIN directory.networks p ON p.id = n.parent_id
  WHERE n.slug = $1;
 
@@ -28,14 +28,15 @@ SELECT array_agg(id) FROM tree;
 SELECT id, slug FROM directory.networks WHERE slug = ANY($1::text[]);
 
 -- name: insert-network
-INSERT INTO directory.networks (slug, parent_id, names, default_lang, is_private, position)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO directory.networks
+       (slug, parent_id, names, default_lang, is_private, position, embed_origins)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING id;
 
 -- name: update-network
 UPDATE directory.networks
    SET slug = $2, parent_id = $3, names = $4, default_lang = $5, is_private = $6,
-       position = $7, revision = revision + 1, updated_at = now()
+       position = $7, embed_origins = $8, revision = revision + 1, updated_at = now()
  WHERE id = $1
 RETURNING revision;
 
