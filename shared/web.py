@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,27 +60,33 @@ def add_openapi(app: web.Application, document: dict[str, Any]) -> None:
     app.router.add_get("/openapi.json", openapi)
 
 
-def add_health(
-    app: web.Application,
-    pool_key: web.AppKey[asyncpg.Pool],
-    schema: str,
-    migrations: Path,
-) -> None:
-    """`/healthz` (the process answers) and `/readyz` (PostgreSQL answers, schema current)."""
+ReadyCheck = Callable[[web.Application], Awaitable[str | None]]
+
+
+def database_ready(pool_key: web.AppKey[asyncpg.Pool], schema: str, migrations: Path) -> ReadyCheck:
+    """Ready when PostgreSQL answers and every migration is applied."""
+
+    async def check(app: web.Application) -> str | None:
+        try:
+            async with asyncio.timeout(2), app[pool_key].acquire() as conn:
+                current = await is_current(conn, schema, migrations)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return "PostgreSQL is not reachable."
+        return None if current else "Migrations are not applied yet."
+
+    return check
+
+
+def add_health(app: web.Application, ready: ReadyCheck) -> None:
+    """`/healthz` (the process answers) and `/readyz` (what this service needs answers)."""
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
     async def readyz(request: web.Request) -> web.Response:
-        pool = request.app[pool_key]
-        try:
-            async with asyncio.timeout(2):
-                async with pool.acquire() as conn:
-                    current = await is_current(conn, schema, migrations)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            return problem(503, "PostgreSQL is not reachable.", headers={"Retry-After": "5"})
-        if not current:
-            return problem(503, "Migrations are not applied yet.", headers={"Retry-After": "5"})
+        reason = await ready(request.app)
+        if reason:
+            return problem(503, reason, headers={"Retry-After": "5"})
         return web.json_response({"status": "ready"})
 
     app.router.add_get("/healthz", healthz)

@@ -18,7 +18,7 @@ from shared.conditional import BodyCache
 from shared.db import database_ctx
 from shared.queries import Queries
 from shared.settings import Settings, SettingsError
-from shared.web import add_health, add_openapi, base_app, load_openapi
+from shared.web import add_health, add_openapi, base_app, database_ready, load_openapi
 
 
 @web.middleware
@@ -46,7 +46,7 @@ def create_app(settings: Settings) -> web.Application:
     app[ASSETS] = load_assets()
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
     app.cleanup_ctx.append(freshness_ctx)
-    add_health(app, POOL, SCHEMA, MIGRATIONS)
+    add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
     add_openapi(app, load_openapi(OPENAPI))
     for module in (networks, organisations, contacts, accounts, widgets, reveal):
         app.router.add_routes(module.routes)

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -59,8 +59,14 @@ class Principal:
         return bool(ids) and all(self.can(permission, n) for n in ids)
 
     def entitled_to_emails(self, network_ids: Iterable[int]) -> bool:
-        """Admins, and accounts with any permission on one of the contact's networks."""
-        return self.is_admin or any(self.grants.get(n) for n in network_ids)
+        """Admins, accounts with a permission on one of the contact's networks, and services.
+
+        A Kontakt service reads addresses to serve entitled callers; it answers for the rule
+        (see the vcard service) and can change nothing.
+        """
+        return (
+            self.is_admin or self.kind == "service" or any(self.grants.get(n) for n in network_ids)
+        )
 
     def networks_json(self) -> dict[str, list[str]]:
         """Permissions by network slug, for introspection."""
@@ -92,6 +98,18 @@ async def load_principal(conn: Conn, queries: Queries, token: str) -> Principal 
     )
 
 
+SERVICE = Principal(
+    account_id=0,
+    email="service",
+    name="Kontakt service",
+    is_admin=False,
+    token_id=0,
+    kind="service",
+    issued_at=datetime.fromtimestamp(0, UTC),
+    expires_at=None,
+)
+
+
 def bearer(request: web.Request) -> str | None:
     """The bearer token of the request, if it sends one."""
     header = request.headers.get("Authorization", "")
@@ -108,7 +126,10 @@ async def principal(request: web.Request) -> Principal | None:
         return cached if isinstance(cached, Principal) else None
     token = bearer(request)
     found = None
-    if token is not None:
+    service_token = request.app[SETTINGS].service_token
+    if token is not None and service_token and hmac.compare_digest(token, service_token):
+        found = SERVICE
+    elif token is not None:
         async with request.app[POOL].acquire() as conn:
             found = await load_principal(conn, request.app[QUERIES], token)
         if found is None:

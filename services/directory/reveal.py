@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from services.directory.auth import require_service
 from services.directory.cards import reveal_token
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from services.directory.labels import labels, number_word
@@ -27,6 +28,7 @@ from shared.errors import (
 from shared.i18n import LANGUAGES
 from shared.settings import Settings
 from shared.signing import BadToken, sign, verify
+from shared.validate import Fields
 
 routes = web.RouteTableDef()
 
@@ -113,6 +115,25 @@ async def reveal(request: web.Request) -> web.Response:
         charset="utf-8",
         headers=cors | {"Cache-Control": "no-store"},
     )
+
+
+@routes.post("/v1/reveal/redeem")
+async def redeem(request: web.Request) -> web.Response:
+    """For the vcard service: is this reveal token good? Spends the client's shared budget."""
+    require_service(request)
+    body = await read_object(request)
+    f = Fields(body)
+    token = f.text("token", required=True, max_length=2048)
+    client = f.text("client", required=True, max_length=64)
+    f.done()
+    settings = request.app[SETTINGS]
+    assert settings.secret_key and token and client
+    try:
+        claims = verify(settings.secret_key, "reveal", token)
+    except BadToken as exc:
+        raise Forbidden(f"The reveal token is {exc}.") from exc
+    await spend(request, client=client)
+    return web.json_response({"contact": claims["c"]}, headers={"Cache-Control": "no-store"})
 
 
 def _challenge(settings: Settings, contact_id: int) -> tuple[int, int, str]:
