@@ -59,11 +59,9 @@ class Principal:
         return bool(ids) and all(self.can(permission, n) for n in ids)
 
     def entitled_to_emails(self, network_ids: Iterable[int]) -> bool:
-        """Admins, accounts with a permission on one of the contact's networks, and services.
-
-        A Kontakt service reads addresses to serve entitled callers; it answers for the rule
-        (see the vcard service) and can change nothing.
-        """
+        """Admins, accounts with a permission on one of the contact's networks, and services."""
+        # A Kontakt service reads addresses to serve entitled callers and answers for the
+        # rule itself (see the vcard service); it can change nothing.
         return (
             self.is_admin or self.kind == "service" or any(self.grants.get(n) for n in network_ids)
         )

@@ -127,7 +127,9 @@ async def redeem(request: web.Request) -> web.Response:
     client = f.text("client", required=True, max_length=64)
     f.done()
     settings = request.app[SETTINGS]
-    assert settings.secret_key and token and client
+    assert settings.secret_key
+    assert token
+    assert client
     try:
         claims = verify(settings.secret_key, "reveal", token)
     except BadToken as exc:
