@@ -87,6 +87,9 @@ def test_make_run_serves_the_demo_and_sigterm_leaves_nothing(tmp_path: Path) -> 
         assert directory_url in printed, printed
         assert f"http://127.0.0.1:{ports['MAILSINK_WEB']}" in printed
         assert get_json(f"{directory_url}/readyz") == {"status": "ready"}
+        vcard_url = f"http://127.0.0.1:{ports['VCARD']}"
+        assert vcard_url in printed
+        assert get_json(f"{vcard_url}/readyz") == {"status": "ready"}
         contacts = get_json(f"{directory_url}/v1/networks/for-in/contacts?member=lt")
         assert isinstance(contacts, dict)
         assert [c["family_name"] for c in contacts["items"]] == ["Gintautaitė", "Kisevičienė"]

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, async_playwright
 
 from services.directory.app import create_app
+from services.vcard.app import create_app as create_vcard
 from shared.example_site import example_app
 from shared.settings import Settings
 
@@ -54,6 +55,7 @@ class Site:
 
     directory: str
     host: str
+    vcard: str
 
 
 StartSite = Callable[..., Awaitable[Site]]
@@ -65,16 +67,25 @@ async def start_site(settings: Settings) -> AsyncIterator[StartSite]:
     servers: list[TestServer] = []
 
     async def start(**changes: object) -> Site:
-        port = free_port()
+        port, vcard_port = free_port(), free_port()
         directory_url = f"http://127.0.0.1:{port}"
-        configured = settings.replace(public_directory_url=directory_url, **changes)
+        vcard_url = f"http://127.0.0.1:{vcard_port}"
+        configured = settings.replace(
+            public_directory_url=directory_url,
+            directory_url=directory_url,
+            public_vcard_url=vcard_url,
+            **changes,
+        )
         directory = TestServer(create_app(configured), host="127.0.0.1", port=port)
         await directory.start_server()
         servers.append(directory)
+        vcard = TestServer(create_vcard(configured), host="127.0.0.1", port=vcard_port)
+        await vcard.start_server()
+        servers.append(vcard)
         host = TestServer(example_app(directory_url), host="127.0.0.1", port=free_port())
         await host.start_server()
         servers.append(host)
-        return Site(directory_url, str(host.make_url("/")).rstrip("/"))
+        return Site(directory_url, str(host.make_url("/")).rstrip("/"), vcard_url)
 
     yield start
     for server in reversed(servers):

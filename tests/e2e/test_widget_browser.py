@@ -6,6 +6,7 @@ import re
 
 import asyncpg
 import pytest
+import vobject
 from playwright.async_api import Browser, Frame, Page, expect
 
 from tests.conftest import DEMO_EMAILS
@@ -191,18 +192,40 @@ async def test_a_hostile_name_shows_as_text(
     await page.close()
 
 
-async def test_add_to_contacts_asks_for_a_reveal_first(
+async def test_add_to_contacts_gives_a_card_with_the_email(
     browser: Browser, start_site: StartSite
 ) -> None:
     site = await start_site()
-    page = await browser.new_page()
+    context = await browser.new_context(accept_downloads=True)
+    page = await context.new_page()
     await page.goto(f"{site.host}/?member=lt")
     button = page.locator("#custom-element").get_by_role(
         "button", name="Add Vida Gintautaitė to contacts"
     )
     await button.wait_for()
-    async with page.expect_request(re.compile(r".*/v1/contacts/\d+\.vcf\?.*")) as wanted:
+    async with page.expect_download() as download_info:
         await button.click()
-    url = (await wanted.value).url
-    assert "reveal=" in url
-    await page.close()
+    download = await download_info.value
+    assert download.suggested_filename == "Vida Gintautaitė.vcf"
+    path = await download.path()
+    card = vobject.readOne(path.read_text(encoding="utf-8"))
+    assert card.fn.value == "Vida Gintautaitė"
+    assert card.email.value == "vida@norden.lt"
+    await context.close()
+
+
+async def test_l3_harvester_following_add_to_contacts_links_finds_nothing(
+    browser: Browser, start_site: StartSite
+) -> None:
+    site = await start_site()
+    context = await browser.new_context(java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(f"{site.directory}/embed/for-in")
+    links = await page.locator("a.kontakt-vcard").evaluate_all("as => as.map(a => a.href)")
+    assert len(links) == 12
+    request = page.context.request
+    for link in links:
+        response = await request.get(link)
+        assert response.status == 200
+        assert not harvest(await response.text()) & set(DEMO_EMAILS), link
+    await context.close()

@@ -1,0 +1,7 @@
+"""Run the vcard service: `python -m services.vcard`."""
+
+from services.vcard.app import create_app
+from shared.web import run_service
+
+if __name__ == "__main__":
+    run_service(create_app, "vcard", lambda settings: settings.vcard_port)

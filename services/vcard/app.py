@@ -1,0 +1,42 @@
+"""The vcard service's app factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from services.vcard import downloads
+from services.vcard.directory import DirectoryClient, wait_for
+from services.vcard.keys import DIRECTORY, SESSION, SETTINGS
+from services.vcard.paths import OPENAPI
+from shared.http import client_ctx
+from shared.settings import Settings, SettingsError
+from shared.web import add_health, add_openapi, base_app, load_openapi
+
+
+async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The directory client, over the app's one client session."""
+    app[DIRECTORY] = DirectoryClient(app[SESSION], app[SETTINGS].directory_base)
+    yield
+
+
+async def ready(app: web.Application) -> str | None:
+    """Ready when the directory answers."""
+    return await wait_for(app[DIRECTORY])
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the vcard application."""
+    if not settings.service_token:
+        raise SettingsError(
+            "KONTAKT_SERVICE_TOKEN is required: the vcard service reads the directory"
+        )
+    app = base_app(settings)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))
+    app.cleanup_ctx.append(directory_ctx)
+    add_health(app, ready)
+    add_openapi(app, load_openapi(OPENAPI))
+    app.router.add_routes(downloads.routes)
+    return app

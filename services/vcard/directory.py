@@ -1,0 +1,131 @@
+"""The directory, as the vcard service sees it: HTTP with the service credential, ETag-cached."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from shared.errors import DomainError, Forbidden, NotFound, RateLimited, Unavailable
+
+CACHE_SIZE = 2048
+INTROSPECTION_SECONDS = 10.0
+PAGE = 200
+
+
+class DirectoryClient:
+    """Reads contacts and networks; asks who a token belongs to; redeems reveal tokens."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
+        self.session = session
+        self.base = base.rstrip("/")
+        self._cache: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+        self._introspected: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any, Any]:
+        try:
+            async with self.session.request(method, f"{self.base}{path}", **kwargs) as response:
+                body = await response.read()
+                data = json.loads(body) if body else None
+                return response.status, data, response.headers
+        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+            raise Unavailable("The directory cannot be reached. Try again shortly.") from exc
+
+    async def get(self, path: str, params: dict[str, str] | None = None) -> Any:
+        """GET JSON, revalidating a cached copy by ETag; 404 and 5xx become domain errors."""
+        key = str(URL(path).with_query(params or {}))
+        cached = self._cache.get(key)
+        headers = {"If-None-Match": cached[0]} if cached else {}
+        status, data, response_headers = await self._request(
+            "GET", path, params=params, headers=headers
+        )
+        if status == 304 and cached:
+            self._cache.move_to_end(key)
+            return cached[1]
+        if status == 404:
+            raise NotFound(data.get("detail", "Not found.") if data else "Not found.")
+        if status >= 500 or data is None:
+            raise Unavailable("The directory is not answering properly. Try again shortly.")
+        if status >= 400:
+            raise DomainError(data.get("detail", "The directory refused the request."))
+        etag = response_headers.get("ETag")
+        if etag:
+            self._cache[key] = (etag, data)
+            self._cache.move_to_end(key)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return data
+
+    async def contact(self, contact_id: int) -> dict[str, Any]:
+        """One contact, e-mail addresses included (the caller decides who sees them)."""
+        data: dict[str, Any] = await self.get(f"/v1/contacts/{contact_id}")
+        return data
+
+    async def network_info(self) -> dict[str, dict[str, Any]]:
+        """Every network by slug: its names and whether it is private."""
+        data = await self.get("/v1/networks")
+        return {
+            n["slug"]: {"names": n["names"], "is_private": n["is_private"]} for n in data["items"]
+        }
+
+    async def contacts(self, slug: str, member: str | None) -> AsyncIterator[dict[str, Any]]:
+        """Every contact of a network, a page at a time (memory stays flat however many)."""
+        params = {"limit": str(PAGE)}
+        if member:
+            params["member"] = member
+        data = await self.get(f"/v1/networks/{slug}/contacts", params)
+        while True:
+            for item in data["items"]:
+                yield item
+            if not data.get("next"):
+                return
+            url = URL(data["next"])
+            data = await self.get(url.path, dict(url.query))
+
+    async def introspect(self, token: str) -> dict[str, Any]:
+        """RFC 7662 introspection, remembered for a few seconds."""
+        key = hashlib.sha256(token.encode()).hexdigest()
+        now = time.monotonic()
+        remembered = self._introspected.get(key)
+        if remembered and now - remembered[0] < INTROSPECTION_SECONDS:
+            return remembered[1]
+        status, data, _ = await self._request("POST", "/v1/introspect", data={"token": token})
+        if status != 200 or not isinstance(data, dict):
+            raise Unavailable("The directory cannot check tokens right now.")
+        if len(self._introspected) > 4096:
+            self._introspected.clear()
+        self._introspected[key] = (now, data)
+        return data
+
+    async def redeem(self, token: str, client: str) -> int:
+        """The contact a reveal token is good for; spends the client's budget at the directory."""
+        status, data, headers = await self._request(
+            "POST", "/v1/reveal/redeem", json={"token": token, "client": client}
+        )
+        if status == 200 and isinstance(data, dict):
+            return int(data["contact"])
+        if status == 429:
+            retry = int(headers.get("Retry-After", "60"))
+            raise RateLimited(data.get("detail", "Too many requests.") if data else "", retry)
+        if status in (403, 422):
+            raise Forbidden(
+                "The reveal link has expired or is not valid; reveal the address again."
+            )
+        raise Unavailable("The directory cannot check reveal links right now.")
+
+
+async def wait_for(client: DirectoryClient) -> str | None:
+    """Readiness: None when the directory answers, else why not."""
+    try:
+        async with asyncio.timeout(2):
+            status, _, _ = await client._request("GET", "/readyz")
+    except (Unavailable, TimeoutError):
+        return "The directory is not reachable."
+    return None if status == 200 else "The directory is not ready."

@@ -1,0 +1,199 @@
+"""Downloads: one card (3.0, 4.0, jCard), a network as one streamed .vcf or a ZIP, QR codes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from collections.abc import AsyncIterator
+from typing import Any
+
+import segno
+from aiohttp import web
+
+from services.vcard.access import View, view_of
+from services.vcard.cards import Card, card_from_contact
+from services.vcard.keys import DIRECTORY, SETTINGS
+from services.vcard.negotiation import (
+    CONTENT_TYPES,
+    disposition,
+    safe_name,
+    wanted_format,
+    wanted_lang,
+)
+from services.vcard.render import jcard_text, vcard
+from shared.conditional import matches, not_modified
+from shared.errors import NotFound
+
+routes = web.RouteTableDef()
+
+
+def _contact_id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if not raw.isdigit() or int(raw) > 2**62:
+        raise NotFound(f"No contact {raw!r}.")
+    return int(raw)
+
+
+def _caching(view: View) -> dict[str, str]:
+    # A card with addresses is for this caller only; the anonymous card may be revalidated.
+    control = "public, max-age=0, must-revalidate" if view.anonymous else "private, no-store"
+    return {"Cache-Control": control, "Vary": "Accept, Authorization"}
+
+
+async def _card(request: web.Request, reveal_ok: bool) -> tuple[Card, View, dict[str, Any]]:
+    directory = request.app[DIRECTORY]
+    view = await view_of(request, directory, request.app[SETTINGS], reveal_ok=reveal_ok)
+    contact = await directory.contact(_contact_id(request))
+    networks = await directory.network_info()
+    memberships = [m["network"] for m in contact["networks"]]
+    private = memberships and all(networks.get(s, {}).get("is_private") for s in memberships)
+    if private and not view.emails(contact):
+        raise NotFound(f"No contact {contact['id']}.")
+    names = {slug: info["names"] for slug, info in networks.items()}
+    card = card_from_contact(contact, wanted_lang(request), names, view.emails(contact))
+    return card, view, contact
+
+
+@routes.get(r"/v1/contacts/{id:\d+}.vcf")
+async def single(request: web.Request) -> web.StreamResponse:
+    """One contact: vCard 3.0 by default, 4.0 or jCard on request; e-mail only when entitled."""
+    fmt = wanted_format(request)
+    card, view, contact = await _card(request, reveal_ok=True)
+    outlook = request.query.get("flavour") == "outlook"
+    text = jcard_text([card]) if fmt == "jcard" else vcard(card, fmt, outlook=outlook)
+    body = text.encode("utf-8")
+    digest = hashlib.blake2b(body, digest_size=8).hexdigest()
+    etag = f'"{contact["id"]}.{contact["revision"]}.{view.key.replace(chr(34), "")}.{digest}"'
+    headers = _caching(view)
+    if matches(request, etag):
+        response = not_modified(etag, headers["Cache-Control"])
+        response.headers["Vary"] = headers["Vary"]
+        return response
+    ext = "json" if fmt == "jcard" else "vcf"
+    return web.Response(
+        body=body,
+        headers=headers
+        | {
+            "Content-Type": CONTENT_TYPES[fmt],
+            "Content-Disposition": disposition(f"{card.file_stem}.{ext}"),
+            "ETag": etag,
+        },
+    )
+
+
+async def _cards(request: web.Request) -> tuple[AsyncIterator[Card], str]:
+    """The network's cards as they stream from the directory, and the download's name."""
+    directory = request.app[DIRECTORY]
+    view = await view_of(request, directory, request.app[SETTINGS], reveal_ok=False)
+    slug = request.match_info["slug"]
+    member = request.query.get("member") or None
+    lang = wanted_lang(request)
+    networks = await directory.network_info()
+    target = networks.get(member or slug)
+    if target is None or (
+        target["is_private"] and not (view.everything or (member or slug) in view.networks)
+    ):
+        raise NotFound(f"No network {member or slug!r}.")
+    names = {s: info["names"] for s, info in networks.items()}
+    contacts = directory.contacts(slug, member)
+    first = await anext(contacts, None)  # fail before the response starts, not halfway
+
+    async def cards() -> AsyncIterator[Card]:
+        if first is None:
+            return
+        yield card_from_contact(first, lang, names, view.emails(first))
+        async for contact in contacts:
+            yield card_from_contact(contact, lang, names, view.emails(contact))
+
+    name = f"{slug}-{member}" if member else slug
+    return cards(), name
+
+
+def _bulk_headers(name: str, content_type: str) -> dict[str, str]:
+    return {
+        "Content-Type": content_type,
+        "Content-Disposition": disposition(name),
+        "Cache-Control": "private, no-store",
+        "Vary": "Authorization",
+    }
+
+
+@routes.get(r"/v1/networks/{slug}.vcf")
+async def bulk(request: web.Request) -> web.StreamResponse:
+    """A network (or `?member=`) as one .vcf, streamed: memory stays flat however large."""
+    fmt = wanted_format(request)
+    if fmt == "jcard":
+        fmt = "4.0"
+    outlook = request.query.get("flavour") == "outlook"
+    cards, name = await _cards(request)
+    response = web.StreamResponse(headers=_bulk_headers(f"{name}.vcf", CONTENT_TYPES[fmt]))
+    await response.prepare(request)
+    async for card in cards:
+        await response.write(vcard(card, fmt, outlook=outlook).encode("utf-8"))
+    await response.write_eof()
+    return response
+
+
+class _Spool(io.RawIOBase):
+    """A write-only stream whose bytes are handed on as they come (ZIP without a seek)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def drain(self) -> bytes:
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return data
+
+
+@routes.get(r"/v1/networks/{slug}.zip")
+async def bulk_zip(request: web.Request) -> web.StreamResponse:
+    """One file per contact, for Outlook, which imports only a file's first card."""
+    fmt = wanted_format(request)
+    if fmt == "jcard":
+        fmt = "4.0"
+    outlook = request.query.get("flavour") == "outlook"
+    cards, name = await _cards(request)
+    response = web.StreamResponse(headers=_bulk_headers(f"{name}.zip", "application/zip"))
+    await response.prepare(request)
+    spool = _Spool()
+    used: set[str] = set()
+    with zipfile.ZipFile(spool, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+        async for card in cards:
+            stem = safe_name(card.file_stem)
+            filename, counter = f"{stem}.vcf", 1
+            while filename.lower() in used:
+                counter += 1
+                filename = f"{stem} ({counter}).vcf"
+            used.add(filename.lower())
+            archive.writestr(filename, vcard(card, fmt, outlook=outlook).encode("utf-8"))
+            await response.write(spool.drain())
+    await response.write(spool.drain())
+    await response.write_eof()
+    return response
+
+
+@routes.get(r"/v1/contacts/{id:\d+}/qr.{kind:svg|png}")
+async def qr(request: web.Request) -> web.Response:
+    """A QR code holding a compact vCard (with e-mail only for an entitled caller)."""
+    card, view, _ = await _card(request, reveal_ok=True)
+    code = segno.make(vcard(card, "3.0", compact=True), error="m", micro=False)
+    buffer = io.BytesIO()
+    kind = request.match_info["kind"]
+    if kind == "png":
+        code.save(buffer, kind="png", scale=6, border=4)
+        content_type = "image/png"
+    else:
+        code.save(buffer, kind="svg", scale=4, border=4, xmldecl=False)
+        content_type = "image/svg+xml"
+    return web.Response(
+        body=buffer.getvalue(), headers=_caching(view) | {"Content-Type": content_type}
+    )

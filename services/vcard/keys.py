@@ -1,0 +1,11 @@
+"""Typed application state of the vcard service, declared in one place."""
+
+import aiohttp
+from aiohttp import web
+
+from services.vcard.directory import DirectoryClient
+from shared.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+SESSION = web.AppKey("session", aiohttp.ClientSession)
+DIRECTORY = web.AppKey("directory", DirectoryClient)

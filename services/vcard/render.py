@@ -1,0 +1,135 @@
+"""vCard 3.0 and 4.0 (RFC 2426, RFC 6350) and jCard (RFC 7095), written exactly.
+
+vobject cannot write 4.0 and folds by characters rather than octets, so the writing is ours:
+CRLF line ends, no byte-order mark, escaping per RFC, folding at 75 octets without ever
+splitting a UTF-8 character.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from services.vcard.cards import PRODID, Card
+
+CRLF = "\r\n"
+LIMIT = 75  # octets per line, CRLF not counted
+
+TYPES_30 = {
+    "work": "WORK,VOICE",
+    "cell": "CELL,VOICE",
+    "voice": "VOICE",
+    "fax": "WORK,FAX",
+    "home": "HOME,VOICE",
+}
+TYPES_40 = {
+    "work": "work,voice",
+    "cell": "cell,voice",
+    "voice": "voice",
+    "fax": "work,fax",
+    "home": "home,voice",
+}
+
+
+def escape(text: str) -> str:
+    """A TEXT value: backslash, comma, semicolon and line breaks escaped."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace(",", "\\,")
+        .replace(";", "\\;")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def fold(line: str) -> str:
+    """Fold one content line at 75 octets, never inside a UTF-8 character."""
+    encoded = line.encode("utf-8")
+    if len(encoded) <= LIMIT:
+        return line + CRLF
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    budget = LIMIT
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > budget:
+            parts.append("".join(current))
+            current, size, budget = [], 0, LIMIT - 1  # continuation lines start with a space
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return (CRLF + " ").join(parts) + CRLF
+
+
+def _line(name: str, value: str, params: str = "") -> str:
+    return fold(f"{name}{params}:{value}")
+
+
+def vcard(card: Card, version: str = "3.0", *, outlook: bool = False, compact: bool = False) -> str:
+    """One card as text. `outlook` adds CHARSET=UTF-8 (outside the RFCs, read by Outlook)."""
+    charset = ";CHARSET=UTF-8" if outlook and version == "3.0" else ""
+    lines = ["BEGIN:VCARD" + CRLF, f"VERSION:{version}" + CRLF]
+    if not compact:
+        lines.append(_line("PRODID", PRODID))
+        lines.append(_line("UID", f"urn:uuid:{card.uid}"))
+    if version == "4.0":
+        lines.append(_line("KIND", "individual" if card.given or card.family else "org"))
+    lines.append(_line("N", f"{escape(card.family)};{escape(card.given)};;;", charset))
+    lines.append(_line("FN", escape(card.display), charset))
+    if card.organisation:
+        lines.append(_line("ORG", escape(card.organisation), charset))
+    if card.title:
+        lines.append(_line("TITLE", escape(card.title), charset))
+    for number, kind in card.phones:
+        if version == "4.0":
+            lines.append(_line("TEL", f"tel:{number}", f';VALUE=uri;TYPE="{TYPES_40[kind]}"'))
+        else:
+            lines.append(_line("TEL", number, f";TYPE={TYPES_30[kind]}"))
+    for address in card.emails:
+        params = ";TYPE=work" if version == "4.0" else ";TYPE=INTERNET"
+        lines.append(_line("EMAIL", address, params))
+    for url in card.urls:
+        lines.append(_line("URL", url))
+    if card.categories and not compact:
+        lines.append(_line("CATEGORIES", ",".join(escape(c) for c in card.categories), charset))
+    if not compact:
+        stamp = card.revision.strftime(
+            "%Y%m%dT%H%M%SZ" if version == "4.0" else "%Y-%m-%dT%H:%M:%SZ"
+        )
+        lines.append(_line("REV", stamp))
+    lines.append("END:VCARD" + CRLF)
+    return "".join(lines)
+
+
+def jcard(card: Card) -> list[Any]:
+    """One card as jCard (RFC 7095)."""
+    props: list[list[Any]] = [
+        ["version", {}, "text", "4.0"],
+        ["prodid", {}, "text", PRODID],
+        ["uid", {}, "uri", f"urn:uuid:{card.uid}"],
+        ["kind", {}, "text", "individual" if card.given or card.family else "org"],
+        ["n", {}, "text", [card.family, card.given, "", "", ""]],
+        ["fn", {}, "text", card.display],
+    ]
+    if card.organisation:
+        props.append(["org", {}, "text", card.organisation])
+    if card.title:
+        props.append(["title", {}, "text", card.title])
+    for number, kind in card.phones:
+        props.append(["tel", {"type": TYPES_40[kind].split(",")}, "uri", f"tel:{number}"])
+    for address in card.emails:
+        props.append(["email", {"type": "work"}, "text", address])
+    for url in card.urls:
+        props.append(["url", {}, "uri", url])
+    if card.categories:
+        props.append(["categories", {}, "text", *card.categories])
+    props.append(["rev", {}, "timestamp", card.revision.strftime("%Y-%m-%dT%H:%M:%SZ")])
+    return ["vcard", props]
+
+
+def jcard_text(cards: list[Card]) -> str:
+    """One jCard, or a JSON array of jCards for several."""
+    data: Any = jcard(cards[0]) if len(cards) == 1 else [jcard(c) for c in cards]
+    return json.dumps(data, ensure_ascii=False)

@@ -1,0 +1,62 @@
+"""The vcard service started for real, reading a directory started for real."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.directory.app import create_app as create_directory
+from services.vcard.app import create_app as create_vcard
+from services.vcard.paths import OPENAPI
+from shared.settings import Settings
+from shared.web import load_openapi
+from tests.e2e.conftest import free_port
+from tests.support.api import Api
+from tests.support.openapi import OpenApi
+
+
+@dataclass
+class Pair:
+    """The directory and the vcard service, both running."""
+
+    directory: Api
+    vcard: Api
+    directory_server: TestServer
+
+
+@pytest.fixture(scope="session")
+def vcard_spec() -> OpenApi:
+    """The vcard service's OpenAPI document."""
+    return OpenApi(load_openapi(OPENAPI))
+
+
+async def start_pair(
+    settings: Settings, directory_spec: OpenApi, vcard_spec: OpenApi
+) -> tuple[Pair, list[TestClient]]:  # type: ignore[type-arg]
+    """Start both services; the vcard service finds the directory by URL."""
+    port = free_port()
+    directory_url = f"http://127.0.0.1:{port}"
+    configured = settings.replace(directory_url=directory_url)
+    directory_server = TestServer(create_directory(configured), host="127.0.0.1", port=port)
+    directory_client = TestClient(directory_server)
+    await directory_client.start_server()
+    vcard_client = TestClient(TestServer(create_vcard(configured), host="127.0.0.1"))
+    await vcard_client.start_server()
+    pair = Pair(
+        Api(directory_client, directory_spec), Api(vcard_client, vcard_spec), directory_server
+    )
+    return pair, [vcard_client, directory_client]
+
+
+@pytest.fixture
+async def services(
+    settings: Settings, directory_spec: OpenApi, vcard_spec: OpenApi
+) -> AsyncIterator[Pair]:
+    """Directory and vcard service with the test settings."""
+    pair, clients = await start_pair(settings, directory_spec, vcard_spec)
+    yield pair
+    for client in clients:
+        await client.close()

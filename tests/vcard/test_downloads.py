@@ -1,0 +1,311 @@
+"""Single cards, bulk, ZIP and QR: exact output, read back by two parsers; the e-mail rule."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import vobject
+import zxingcpp
+from PIL import Image
+from vcard.vcard_validator import VCard as StrictVCard
+
+from shared.settings import Settings
+from tests.conftest import DEMO_EMAILS, MakeAccount
+from tests.support.harvesters import harvest
+from tests.support.openapi import OpenApi
+from tests.vcard.conftest import Pair, start_pair
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+async def contact_ids(services: Pair) -> dict[str, int]:
+    """Demo contact ids by family name."""
+    listing = await services.directory.get("/v1/networks/for-in/contacts?limit=200")
+    return {c["family_name"] or c["display_name"]: c["id"] for c in listing.json["items"]}
+
+
+def split_cards(text: str) -> list[str]:
+    """The cards of a .vcf, each with its CRLFs."""
+    return [c + "END:VCARD\r\n" for c in text.split("END:VCARD\r\n") if c.strip()]
+
+
+def strict(text: str) -> StrictVCard:
+    """The independent RFC 2426 parser; its grammar is over octets, so it gets the octets."""
+    return StrictVCard(text.encode("utf-8").decode("latin-1"))
+
+
+def unescape(value: str) -> str:
+    """Undo RFC 2426 text escaping."""
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], value)
+
+
+def strict_values(text: str) -> dict[str, list[str]]:
+    """Property values as the independent parser reads them, back in UTF-8."""
+    found: dict[str, list[str]] = {}
+    for prop in strict(text).properties:
+        value = ";".join(",".join(unescape(v) for v in part) for part in prop.values)
+        found.setdefault(prop.name, []).append(value.encode("latin-1").decode("utf-8"))
+    return found
+
+
+def check_wire_format(body: bytes) -> None:
+    """CRLF only, no byte-order mark, no line over 75 octets, no split UTF-8 character."""
+    assert not body.startswith(b"\xef\xbb\xbf")
+    assert body.endswith(b"\r\n")
+    assert b"\n" not in body.replace(b"\r\n", b"")
+    for line in body.split(b"\r\n"):
+        assert len(line) <= 75, line
+        line.decode("utf-8")  # each physical line is valid UTF-8 on its own
+
+
+async def test_anonymous_card_is_complete_but_has_no_email(services: Pair) -> None:
+    ids = await contact_ids(services)
+    reply = await services.vcard.get(f"/v1/contacts/{ids['Kanarbik']}.vcf?lang=et")
+    assert reply.status == 200
+    assert reply.headers["Content-Type"] == "text/vcard; charset=utf-8"
+    check_wire_format(reply.body)
+    card = vobject.readOne(reply.text)
+    assert card.version.value == "3.0"
+    assert card.n.value.family == "Kanarbik"
+    assert card.n.value.given == "Madis"
+    assert card.fn.value == "Madis Kanarbik"
+    assert card.org.value == ["Põhjamaade Ministrite Nõukogu Tartu filiaal"]
+    assert card.title.value == "Põhjamaade Ministrite Nõukogu Tartu filiaali juhataja"
+    tels = [(t.value, t.params["TYPE"]) for t in card.contents["tel"]]
+    assert tels == [("+3727423625", ["WORK", "VOICE"]), ("+3725046570", ["CELL", "VOICE"])]
+    assert card.uid.value.startswith("urn:uuid:")
+    assert card.prodid.value.startswith("-//Kontakt//")
+    assert card.rev.value.endswith("Z")
+    assert card.categories.value == ["Eesti"]
+    assert "email" not in card.contents
+    assert "EMAIL" not in reply.text
+    independent = strict_values(reply.text)  # accepted as RFC 2426, and the same data
+    assert independent["N"] == ["Kanarbik;Madis;;;"]
+    assert independent["FN"] == [card.fn.value]
+    assert independent["ORG"] == card.org.value
+    assert independent["TITLE"] == [card.title.value]
+    assert independent["TEL"] == [t for t, _ in tels]
+    assert independent["UID"] == [card.uid.value]
+
+
+async def test_vcard_40_and_jcard_by_accept_or_format(services: Pair) -> None:
+    ids = await contact_ids(services)
+    url = f"/v1/contacts/{ids['Kisevičienė']}.vcf"
+    four = await services.vcard.get(url, headers={"Accept": "text/vcard; version=4.0"})
+    assert "VERSION:4.0\r\n" in four.text
+    assert 'TEL;VALUE=uri;TYPE="cell,voice":tel:+37060766902' in four.text
+    check_wire_format(four.body)
+    parsed = vobject.readOne(four.text)
+    assert parsed.fn.value == "Lina Kisevičienė"
+    assert (await services.vcard.get(url + "?format=4.0")).text == four.text
+    jcard = await services.vcard.get(url, headers={"Accept": "application/vcard+json"})
+    assert jcard.headers["Content-Type"] == "application/vcard+json"
+    data = jcard.json
+    assert data[0] == "vcard"
+    props = {p[0]: p for p in data[1]}
+    assert props["fn"][3] == "Lina Kisevičienė"
+    assert props["n"][3] == ["Kisevičienė", "Lina", "", "", ""]
+    assert props["tel"][1] == {"type": ["cell", "voice"]}
+    assert props["tel"][3] == "tel:+37060766902"
+    assert (await services.vcard.get(url + "?format=2.1")).problem_fields() == ["format"]
+
+
+async def test_file_name_etag_and_not_modified(services: Pair) -> None:
+    ids = await contact_ids(services)
+    reply = await services.vcard.get(f"/v1/contacts/{ids['Gintautaitė']}.vcf")
+    disposition = reply.headers["Content-Disposition"]
+    assert 'filename="Vida Gintautaite.vcf"' in disposition
+    assert f"filename*=UTF-8''{quote('Vida Gintautaitė.vcf')}" in disposition
+    etag = reply.headers["ETag"]
+    again = await services.vcard.get(
+        f"/v1/contacts/{ids['Gintautaitė']}.vcf", headers={"If-None-Match": etag}
+    )
+    assert again.status == 304
+    assert (await services.vcard.get("/v1/contacts/999999.vcf")).status == 404
+
+
+async def test_entitled_callers_get_email_and_other_etags(
+    services: Pair, make_account: MakeAccount, admin_token: str
+) -> None:
+    ids = await contact_ids(services)
+    url = f"/v1/contacts/{ids['Kisevičienė']}.vcf"
+    anonymous = await services.vcard.get(url)
+    admin = await services.vcard.as_(admin_token).get(url)
+    assert "EMAIL;TYPE=INTERNET:lina@diversitygroup.lt" in admin.text
+    assert admin.headers["ETag"] != anonymous.headers["ETag"]
+    assert admin.headers["Cache-Control"] == "private, no-store"
+    _, lt_reader = await make_account(
+        "phone@example.lt", kind="read", permissions={"lt": ("edit_contacts",)}
+    )
+    assert "lina@diversitygroup.lt" in (await services.vcard.as_(lt_reader).get(url)).text
+    estonian = await services.vcard.as_(lt_reader).get(f"/v1/contacts/{ids['Kanarbik']}.vcf")
+    assert "EMAIL" not in estonian.text
+    assert (await services.vcard.as_("kt_revoked-or-made-up").get(url)).status == 401
+
+
+async def test_reveal_token_from_the_directory_adds_the_email(services: Pair) -> None:
+    cards = (await services.directory.get("/v1/widget/for-in?member=lv")).json["cards"]
+    mezecka = next(c for c in cards if c["name"] == "Daina Mežecka")
+    revealed = await services.directory.post("/v1/reveal", json={"token": mezecka["token"]})
+    path = re.sub(r"^https?://[^/]+", "", revealed.json["vcard_url"])
+    card = await services.vcard.get(path)
+    assert card.status == 200
+    assert "EMAIL;TYPE=INTERNET:daina@norden.lv" in card.text
+    other = next(c for c in cards if c["name"] == "Alda Sebre")
+    foreign = path.replace(f"/contacts/{mezecka['id']}.vcf", f"/contacts/{other['id']}.vcf")
+    assert "EMAIL" not in (await services.vcard.get(foreign)).text
+    assert (
+        await services.vcard.get(path.split("reveal=")[0] + "reveal=forged.token")
+    ).status == 403
+
+
+@pytest.fixture
+async def strict_pair(
+    settings: Settings, directory_spec: OpenApi, vcard_spec: OpenApi
+) -> AsyncIterator[Pair]:
+    """Both services with a budget of two."""
+    pair, clients = await start_pair(settings.replace(reveal_limit=2), directory_spec, vcard_spec)
+    yield pair
+    for client in clients:
+        await client.close()
+
+
+async def test_reveals_and_vcards_with_email_share_one_budget(strict_pair: Pair) -> None:
+    cards = (await strict_pair.directory.get("/v1/widget/for-in?member=lt")).json["cards"]
+    revealed = await strict_pair.directory.post("/v1/reveal", json={"token": cards[0]["token"]})
+    path = re.sub(r"^https?://[^/]+", "", revealed.json["vcard_url"])
+    assert (await strict_pair.vcard.get(path)).status == 200  # budget: 2 of 2 spent
+    limited = await strict_pair.vcard.get(path)
+    assert limited.status == 429
+    assert int(limited.headers["Retry-After"]) > 0
+    assert (
+        await strict_pair.directory.post("/v1/reveal", json={"token": cards[1]["token"]})
+    ).status == 429
+
+
+async def test_bulk_vcf_streams_the_network(services: Pair, admin_token: str) -> None:
+    anonymous = await services.vcard.get("/v1/networks/for-in.vcf?lang=lt")
+    assert anonymous.status == 200
+    check_wire_format(anonymous.body)
+    cards = list(vobject.readComponents(anonymous.text))
+    assert len(cards) == 12
+    assert "EMAIL" not in anonymous.text
+    for text, parsed in zip(split_cards(anonymous.text), cards, strict=True):
+        assert strict_values(text)["FN"] == [parsed.fn.value]
+    assert 'filename="for-in.vcf"' in anonymous.headers["Content-Disposition"]
+    member = await services.vcard.get("/v1/networks/for-in.vcf?member=ee")
+    assert len(list(vobject.readComponents(member.text))) == 5
+    full = await services.vcard.as_(admin_token).get("/v1/networks/for-in.vcf")
+    assert {
+        e.value for c in vobject.readComponents(full.text) for e in c.contents.get("email", [])
+    } == set(DEMO_EMAILS)
+    outlook = await services.vcard.get("/v1/networks/for-in.vcf?flavour=outlook&member=lt")
+    assert "FN;CHARSET=UTF-8:Lina Kisevičienė\r\n" in outlook.text
+    assert (await services.vcard.get("/v1/networks/atlantis.vcf")).status == 404
+
+
+async def test_zip_has_one_card_per_file_with_unicode_names(services: Pair) -> None:
+    reply = await services.vcard.get("/v1/networks/for-in.zip?member=lt")
+    assert reply.headers["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(reply.body))
+    assert sorted(archive.namelist()) == ["Lina Kisevičienė.vcf", "Vida Gintautaitė.vcf"]
+    card = vobject.readOne(archive.read("Lina Kisevičienė.vcf").decode())
+    assert card.fn.value == "Lina Kisevičienė"
+
+
+def decode_qr(png: bytes) -> str:
+    """The text a QR code holds."""
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert results, "no QR code found"
+    return str(results[0].text)
+
+
+async def test_qr_codes_hold_the_card(services: Pair, admin_token: str) -> None:
+    ids = await contact_ids(services)
+    png = await services.vcard.get(f"/v1/contacts/{ids['Zibas']}/qr.png")
+    assert png.headers["Content-Type"] == "image/png"
+    text = decode_qr(png.body)
+    card = vobject.readOne(text)
+    assert card.fn.value == "Karolis Zibas"
+    assert card.tel.value == "+46704375594"
+    assert "EMAIL" not in text
+    full = decode_qr(
+        (await services.vcard.as_(admin_token).get(f"/v1/contacts/{ids['Zibas']}/qr.png")).body
+    )
+    assert "zibas@unhcr.org" in full
+    svg = await services.vcard.get(f"/v1/contacts/{ids['Zibas']}/qr.svg")
+    assert svg.text.lstrip().startswith("<svg")
+
+
+async def test_long_titles_fold_by_octets_and_survive(services: Pair, admin_token: str) -> None:
+    title = "ė" * 70 + "; ja, veel \\ midagi"
+    created = await services.directory.as_(admin_token).post(
+        "/v1/contacts",
+        json={
+            "given_name": "Žydrūnė",
+            "family_name": "Jõemets",
+            "titles": {"et": title},
+            "networks": ["ee"],
+        },
+    )
+    url = f"/v1/contacts/{created.json['id']}.vcf?lang=et"
+    for fmt in ("3.0", "4.0"):
+        reply = await services.vcard.get(f"{url}&format={fmt}")
+        check_wire_format(reply.body)
+        assert vobject.readOne(reply.text).title.value == title
+    independent = strict_values((await services.vcard.get(url)).text)
+    assert independent["TITLE"] == [title]
+
+
+async def test_directory_down_is_503_with_retry_after(services: Pair) -> None:
+    ids = await contact_ids(services)
+    await services.directory_server.close()
+    reply = await services.vcard.get(f"/v1/contacts/{ids['Zibas']}.vcf")
+    assert reply.status == 503
+    assert reply.headers["Retry-After"]
+    assert (await services.vcard.get("/readyz")).status == 503
+    assert (await services.vcard.get("/v1/networks/for-in.vcf")).status == 503
+
+
+async def test_no_anonymous_path_carries_an_address(services: Pair) -> None:
+    ids = await contact_ids(services)
+    texts: dict[str, str] = {}
+    for contact_id in ids.values():
+        for fmt in ("3.0", "4.0", "jcard"):
+            reply = await services.vcard.get(f"/v1/contacts/{contact_id}.vcf?format={fmt}")
+            texts[f"{contact_id}/{fmt}"] = reply.text
+        texts[f"{contact_id}/qr"] = decode_qr(
+            (await services.vcard.get(f"/v1/contacts/{contact_id}/qr.png")).body
+        )
+        texts[f"{contact_id}/svg"] = (
+            await services.vcard.get(f"/v1/contacts/{contact_id}/qr.svg")
+        ).text
+    for member in ("", "ee", "lv", "lt", "nordic-baltic"):
+        texts[f"bulk/{member}"] = (
+            await services.vcard.get(f"/v1/networks/for-in.vcf?member={member}")
+        ).text
+        archive = zipfile.ZipFile(
+            io.BytesIO((await services.vcard.get(f"/v1/networks/for-in.zip?member={member}")).body)
+        )
+        texts[f"zip/{member}"] = "".join(archive.read(n).decode() for n in archive.namelist())
+    for where, text in texts.items():
+        assert not harvest(text) & set(DEMO_EMAILS), where
+
+
+async def test_jcard_round_trip_matches_the_vcard(services: Pair, admin_token: str) -> None:
+    ids = await contact_ids(services)
+    api = services.vcard.as_(admin_token)
+    url = f"/v1/contacts/{ids['Mežecka']}.vcf?lang=lv"
+    card = vobject.readOne((await api.get(url + "&format=4.0")).text)
+    data: list[Any] = json.loads((await api.get(url + "&format=jcard")).text)
+    props = {p[0]: p[3] for p in data[1]}
+    assert props["fn"] == card.fn.value
+    assert props["email"] == card.email.value == "daina@norden.lv"
+    assert props["tel"] == card.tel.value
