@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -60,6 +61,8 @@ def main() -> int:
         KONTAKT_LOG_LEVEL="WARNING",
         KONTAKT_DATA_DIR=str(data),
         KONTAKT_DB_POOL_MAX="10",
+        KONTAKT_SECRET_KEY=secrets.token_urlsafe(32),
+        KONTAKT_SERVICE_TOKEN=secrets.token_urlsafe(32),
     )
     processes: list[subprocess.Popen[bytes]] = []
     rows: list[dict[str, Any]] = []
@@ -105,6 +108,16 @@ def main() -> int:
             process.wait(10)
         stop_postgres(server)
     _print(rows)
+    from bench.vcard_export import run as vcard_rows
+
+    exports = vcard_rows()
+    print(f"\n{'benchmark':<52} {'cards/s':>9} {'ratio':>6} {'peak MiB':>9}")
+    for r in exports:
+        print(
+            f"{r['benchmark']:<52} {r.get('cards_per_s', ''):>9} "
+            f"{r.get('ratio_to_baseline', ''):>6} {r.get('peak_mib', ''):>9}"
+        )
+    rows += exports
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(rows, indent=2))

@@ -9,7 +9,15 @@ from typing import Any
 
 from aiohttp import web
 
-from services.directory import accounts, contacts, networks, organisations, reveal, widgets
+from services.directory import (
+    accounts,
+    contacts,
+    imports,
+    networks,
+    organisations,
+    reveal,
+    widgets,
+)
 from services.directory.freshness import Freshness
 from services.directory.keys import ASSETS, CACHE, FRESHNESS, POOL, QUERIES, SETTINGS
 from services.directory.pages import load_assets
@@ -48,7 +56,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(freshness_ctx)
     add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
     add_openapi(app, load_openapi(OPENAPI))
-    for module in (networks, organisations, contacts, accounts, widgets, reveal):
+    for module in (networks, organisations, contacts, imports, accounts, widgets, reveal):
         app.router.add_routes(module.routes)
     return app
 

@@ -22,6 +22,7 @@ from services.directory.transfer import (
     import_contacts,
     import_document,
 )
+from services.directory.vcf_import import decode, import_vcf
 from shared.conn import Conn
 from shared.db import create_pool
 from shared.embedded import start_postgres, stop_postgres
@@ -212,6 +213,33 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 2 if report.rejected else 0
 
 
+async def cmd_import_vcf(settings: Settings, args: argparse.Namespace) -> int:
+    """Import a .vcf file; exit 2 if any card was rejected."""
+    data = await asyncio.to_thread(Path(args.file).read_bytes)
+    async with connect(settings) as (conn, q), conn.transaction():
+        results = await import_vcf(
+            conn,
+            q,
+            decode(data),
+            network=args.network,
+            lang=args.lang,
+            check=settings.email_check_deliverability,
+        )
+    counts = {
+        s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "rejected")
+    }
+    print(", ".join(f"{k} {v}" for k, v in counts.items()))
+    for result in results:
+        line = f"  card {result.card} ({result.name or 'no name'}): {result.status}"
+        if result.errors:
+            line += " - " + "; ".join(
+                f"{e['field']}: {e['message']}" if e["field"] else e["message"]
+                for e in result.errors
+            )
+        print(line)
+    return 2 if counts["rejected"] else 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     top = argparse.ArgumentParser(prog="kontakt", description="Kontakt directory administration.")
@@ -249,6 +277,16 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="path, or - for standard input")
     imp.add_argument("--format", choices=("json", "csv"))
     imp.set_defaults(run=cmd_import)
+    vcf = sub.add_parser("import-vcf", help="import a .vcf file (vCard 2.1, 3.0 or 4.0)")
+    vcf.add_argument("file")
+    vcf.add_argument("--network", help="member network for the cards (besides their CATEGORIES)")
+    vcf.add_argument(
+        "--lang",
+        default="en",
+        choices=("en", "et", "lv", "lt"),
+        help="language of the cards' titles",
+    )
+    vcf.set_defaults(run=cmd_import_vcf)
     return top
 
 

@@ -21,7 +21,7 @@ class Card:
     display: str
     organisation: str | None
     title: str | None
-    phones: tuple[tuple[str, str], ...]  # (E.164, kind)
+    phones: tuple[tuple[str, str, str], ...]  # (E.164, kind, as written)
     urls: tuple[str, ...]
     categories: tuple[str, ...]
     revision: datetime
@@ -43,8 +43,6 @@ def card_from_contact(
     default = "en"
     organisation = contact.get("organisation")
     urls = [link["url"] for link in contact.get("links", [])]
-    if organisation and organisation.get("website") and organisation["website"] not in urls:
-        urls.append(organisation["website"])
     categories = []
     for membership in contact.get("networks", []):
         names = network_names.get(membership["network"])
@@ -58,7 +56,7 @@ def card_from_contact(
         display=contact["display_name"],
         organisation=pick(organisation["names"], lang, default) if organisation else None,
         title=pick(contact.get("titles"), lang, default),
-        phones=tuple((p["e164"], p["kind"]) for p in contact.get("phones", [])),
+        phones=tuple((p["e164"], p["kind"], p["written"]) for p in contact.get("phones", [])),
         urls=tuple(urls),
         categories=tuple(c for c in categories if c),
         revision=revision.astimezone(UTC),

@@ -82,11 +82,13 @@ def vcard(card: Card, version: str = "3.0", *, outlook: bool = False, compact: b
         lines.append(_line("ORG", escape(card.organisation), charset))
     if card.title:
         lines.append(_line("TITLE", escape(card.title), charset))
-    for number, kind in card.phones:
+    for number, kind, written in card.phones:
         if version == "4.0":
             lines.append(_line("TEL", f"tel:{number}", f';VALUE=uri;TYPE="{TYPES_40[kind]}"'))
         else:
-            lines.append(_line("TEL", number, f";TYPE={TYPES_30[kind]}"))
+            # 3.0 takes the number as people write it, when that is still dialable abroad.
+            shown = written if written.startswith("+") else number
+            lines.append(_line("TEL", escape(shown), f";TYPE={TYPES_30[kind]}"))
     for address in card.emails:
         params = ";TYPE=work" if version == "4.0" else ";TYPE=INTERNET"
         lines.append(_line("EMAIL", address, params))
@@ -117,7 +119,7 @@ def jcard(card: Card) -> list[Any]:
         props.append(["org", {}, "text", card.organisation])
     if card.title:
         props.append(["title", {}, "text", card.title])
-    for number, kind in card.phones:
+    for number, kind, _ in card.phones:
         props.append(["tel", {"type": TYPES_40[kind].split(",")}, "uri", f"tel:{number}"])
     for address in card.emails:
         props.append(["email", {"type": "work"}, "text", address])

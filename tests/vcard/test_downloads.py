@@ -79,7 +79,7 @@ async def test_anonymous_card_is_complete_but_has_no_email(services: Pair) -> No
     assert card.org.value == ["Põhjamaade Ministrite Nõukogu Tartu filiaal"]
     assert card.title.value == "Põhjamaade Ministrite Nõukogu Tartu filiaali juhataja"
     tels = [(t.value, t.params["TYPE"]) for t in card.contents["tel"]]
-    assert tels == [("+3727423625", ["WORK", "VOICE"]), ("+3725046570", ["CELL", "VOICE"])]
+    assert tels == [("+372 7423 625", ["WORK", "VOICE"]), ("+372 50 46570", ["CELL", "VOICE"])]
     assert card.uid.value.startswith("urn:uuid:")
     assert card.prodid.value.startswith("-//Kontakt//")
     assert card.rev.value.endswith("Z")
@@ -234,7 +234,7 @@ async def test_qr_codes_hold_the_card(services: Pair, admin_token: str) -> None:
     text = decode_qr(png.body)
     card = vobject.readOne(text)
     assert card.fn.value == "Karolis Zibas"
-    assert card.tel.value == "+46704375594"
+    assert card.tel.value == "+46 704 375594"
     assert "EMAIL" not in text
     full = decode_qr(
         (await services.vcard.as_(admin_token).get(f"/v1/contacts/{ids['Zibas']}/qr.png")).body
@@ -308,4 +308,4 @@ async def test_jcard_round_trip_matches_the_vcard(services: Pair, admin_token: s
     props = {p[0]: p[3] for p in data[1]}
     assert props["fn"] == card.fn.value
     assert props["email"] == card.email.value == "daina@norden.lv"
-    assert props["tel"] == card.tel.value
+    assert props["tel"] == card.tel.value == "tel:+37129394399"

@@ -90,3 +90,19 @@ SELECT $1, m.network_id, m.role FROM unnest($2::bigint[], $3::text[]) AS m(netwo
 
 -- name: count-contacts
 SELECT count(*) FROM directory.contacts;
+
+-- name: contact-by-email
+SELECT contact_id FROM directory.contact_emails WHERE lower(address) = lower($1) LIMIT 1;
+
+-- name: organisation-by-name
+SELECT slug FROM directory.organisations o
+ WHERE EXISTS (SELECT 1 FROM jsonb_each_text(o.names) n
+                WHERE directory.fold(n.value) = directory.fold($1))
+ ORDER BY id LIMIT 1;
+
+-- name: network-by-name
+SELECT slug FROM directory.networks n
+ WHERE n.slug = lower($1)
+    OR EXISTS (SELECT 1 FROM jsonb_each_text(n.names) x
+                WHERE directory.fold(x.value) = directory.fold($1))
+ ORDER BY id LIMIT 1;

@@ -1,0 +1,51 @@
+"""`POST /v1/contacts/import`: .vcf files into the directory, permission-checked per card."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from services.directory.auth import require_writer
+from services.directory.keys import POOL, QUERIES, SETTINGS
+from services.directory.store import network_ids
+from services.directory.vcf_import import decode, import_vcf
+from shared.errors import BadRequest, FieldError, Forbidden, ValidationFailed
+from shared.i18n import LANGUAGES
+
+routes = web.RouteTableDef()
+
+VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory", "application/octet-stream"}
+
+
+@routes.post("/v1/contacts/import")
+async def import_contacts(request: web.Request) -> web.Response:
+    """Import every card of a .vcf body into `?network=`, reporting each card."""
+    caller = await require_writer(request)
+    if request.content_type not in VCARD_TYPES:
+        raise BadRequest("Send the file as text/vcard.")
+    network = request.query.get("network") or None
+    lang = request.query.get("lang", "en")
+    if lang not in LANGUAGES:
+        raise ValidationFailed([FieldError("lang", f"must be one of {', '.join(LANGUAGES)}")])
+    text = decode(await request.read())
+    q = request.app[QUERIES]
+    settings = request.app[SETTINGS]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        if network is not None:
+            ids = await network_ids(conn, q, [network], field="network")
+            if not caller.can("edit_contacts", ids[network]):
+                raise Forbidden("You may import contacts only into your own networks.")
+        elif not caller.is_admin:
+            raise ValidationFailed([FieldError("network", "is required")])
+        results = await import_vcf(
+            conn,
+            q,
+            text,
+            network=network,
+            lang=lang,
+            check=settings.email_check_deliverability,
+            may_edit=lambda ids: caller.can_all("edit_contacts", ids),
+        )
+    counts = {
+        s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "rejected")
+    }
+    return web.json_response(counts | {"cards": [r.as_json() for r in results]})

@@ -1,0 +1,33 @@
+"""`make bench` keeps working (a smoke run: it measures, it asserts no speed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.timeout(180)
+def test_bench_runs_and_writes_its_table() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KONTAKT_")}
+    env["BENCH_SECONDS"] = "1"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=170,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "baseline: bare aiohttp" in run.stdout
+    assert "vobject (baseline)" in run.stdout
+    rows = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
+    assert all(r.get("ratio_to_baseline", 1) > 0 for r in rows)
