@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
+import asyncpg
 import pytest
 import vobject
 import zxingcpp
 from PIL import Image
+from pythonvCard4.vcard import Contact
 from vcard.vcard_validator import VCard as StrictVCard
 
 from shared.settings import Settings
@@ -104,6 +106,10 @@ async def test_vcard_40_and_jcard_by_accept_or_format(services: Pair) -> None:
     check_wire_format(four.body)
     parsed = vobject.readOne(four.text)
     assert parsed.fn.value == "Lina Kisevičienė"
+    independent = Contact.from_vcard(four.text)  # a second, independent 4.0 parser
+    assert independent.fn == parsed.fn.value
+    assert independent.n == ["Kisevičienė", "Lina", "", "", ""]
+    assert [t["value"] for t in independent.tel] == [parsed.tel.value] == ["tel:+37060766902"]
     assert (await services.vcard.get(url + "?format=4.0")).text == four.text
     jcard = await services.vcard.get(url, headers={"Accept": "application/vcard+json"})
     assert jcard.headers["Content-Type"] == "application/vcard+json"
@@ -309,3 +315,36 @@ async def test_jcard_round_trip_matches_the_vcard(services: Pair, admin_token: s
     assert props["fn"] == card.fn.value
     assert props["email"] == card.email.value == "daina@norden.lv"
     assert props["tel"] == card.tel.value == "tel:+37129394399"
+
+
+async def test_read_tokens_get_full_bulk_until_revoked_or_expired(
+    services: Pair, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    _, reader = await make_account(
+        "reader@example.lv", kind="read", permissions={"lv": ("edit_contacts",)}
+    )
+    full = await services.vcard.as_(reader).get("/v1/networks/for-in.vcf?member=lv")
+    emails = {
+        e.value for c in vobject.readComponents(full.text) for e in c.contents.get("email", [])
+    }
+    assert emails == {"daina@norden.lv", "alda.sebre@sif.gov.lv", "ieva.raubisko@providus.lv"}
+    _, revoked = await make_account(
+        "revoked@example.lv", kind="read", permissions={"lv": ("edit_contacts",)}
+    )
+    await conn.execute(
+        "UPDATE tokens SET revoked_at = now() WHERE account_id = "
+        "(SELECT id FROM accounts WHERE email = 'revoked@example.lv')"
+    )
+    assert (
+        await services.vcard.as_(revoked).get("/v1/networks/for-in.vcf?member=lv")
+    ).status == 401
+    _, expired = await make_account(
+        "expired@example.lv", kind="read", permissions={"lv": ("edit_contacts",)}
+    )
+    await conn.execute(
+        "UPDATE tokens SET expires_at = now() - interval '1 minute' WHERE account_id = "
+        "(SELECT id FROM accounts WHERE email = 'expired@example.lv')"
+    )
+    assert (
+        await services.vcard.as_(expired).get("/v1/networks/for-in.zip?member=lv")
+    ).status == 401
