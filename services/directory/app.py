@@ -16,6 +16,7 @@ from services.directory import (
     networks,
     organisations,
     reveal,
+    sync,
     widgets,
 )
 from services.directory.freshness import Freshness
@@ -56,7 +57,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(freshness_ctx)
     add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
     add_openapi(app, load_openapi(OPENAPI))
-    for module in (networks, organisations, contacts, imports, accounts, widgets, reveal):
+    for module in (networks, organisations, contacts, imports, accounts, widgets, reveal, sync):
         app.router.add_routes(module.routes)
     return app
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,14 +51,30 @@ class View:
 ANONYMOUS = View()
 
 
+def credential(request: web.Request) -> str | None:
+    """A directory token from `Bearer`, or from Basic auth's password (what phones send)."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if scheme.lower() == "basic" and value.strip():
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise Unauthenticated("The Basic credentials cannot be read.") from exc
+        password = decoded.partition(":")[2]
+        if not password:
+            raise Unauthenticated("Use a Kontakt read token as the password.")
+        return password
+    return None
+
+
 async def view_of(
     request: web.Request, directory: DirectoryClient, settings: Settings, *, reveal_ok: bool
 ) -> View:
     """Decide from a bearer token (introspected) or a reveal token (redeemed)."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        answer = await directory.introspect(token.strip())
+    token = credential(request)
+    if token:
+        answer = await directory.introspect(token)
         if not answer.get("active"):
             raise Unauthenticated("The bearer token is unknown, revoked or expired.")
         details = answer.get("kontakt", {})

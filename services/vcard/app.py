@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from services.vcard import downloads
+from services.vcard import carddav, downloads
 from services.vcard.directory import DirectoryClient, wait_for
 from services.vcard.keys import DIRECTORY, SESSION, SETTINGS
 from services.vcard.paths import OPENAPI
@@ -39,4 +39,5 @@ def create_app(settings: Settings) -> web.Application:
     add_health(app, ready)
     add_openapi(app, load_openapi(OPENAPI))
     app.router.add_routes(downloads.routes)
+    carddav.add_routes(app)
     return app

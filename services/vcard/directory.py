@@ -72,8 +72,24 @@ class DirectoryClient:
         """Every network by slug: its names and whether it is private."""
         data = await self.get("/v1/networks")
         return {
-            n["slug"]: {"names": n["names"], "is_private": n["is_private"]} for n in data["items"]
+            n["slug"]: {
+                "names": n["names"],
+                "is_private": n["is_private"],
+                "default_lang": n["default_lang"],
+                "parent": n["parent"],
+            }
+            for n in data["items"]
         }
+
+    async def sync_point(self, since: str | None) -> dict[str, Any]:
+        """The directory's sync token and version, and what changed since `since`."""
+        params = {"since": since} if since else {}
+        status, data, _ = await self._request("GET", "/v1/sync", params=params)
+        if status == 422:
+            raise ValueError("unknown sync token")
+        if status != 200 or not isinstance(data, dict):
+            raise Unavailable("The directory cannot say what changed right now.")
+        return data
 
     async def contacts(self, slug: str, member: str | None) -> AsyncIterator[dict[str, Any]]:
         """Every contact of a network, a page at a time (memory stays flat however many)."""

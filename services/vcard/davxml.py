@@ -1,0 +1,109 @@
+"""WebDAV XML: namespaces, multistatus responses and request bodies (RFC 4918, 6352, 6578)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+
+from aiohttp import web
+
+DAV = "DAV:"
+CARD = "urn:ietf:params:xml:ns:carddav"
+CS = "http://calendarserver.org/ns/"
+ET.register_namespace("D", DAV)
+ET.register_namespace("C", CARD)
+ET.register_namespace("CS", CS)
+
+MAX_BODY = 256 * 1024
+
+
+def tag(namespace: str, name: str) -> str:
+    """A Clark-notation tag name, `{DAV:}href`."""
+    return f"{{{namespace}}}{name}"
+
+
+class BadXml(ValueError):
+    """A request body that is not the XML it should be."""
+
+
+def parse(body: bytes) -> ET.Element | None:
+    """The request's XML, or None for an empty body; entity tricks are refused."""
+    if not body.strip():
+        return None
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        raise BadXml("document type declarations are not accepted")
+    try:
+        return ET.fromstring(body)  # noqa: S314 (no DTDs, so no entity expansion)
+    except ET.ParseError as exc:
+        raise BadXml(str(exc)) from exc
+
+
+Props = dict[str, ET.Element | str | None]
+
+
+def response(href: str, found: Props, missing: Iterable[str] = ()) -> ET.Element:
+    """One <D:response> with a 200 propstat for what exists and a 404 one for the rest."""
+    element = ET.Element(tag(DAV, "response"))
+    ET.SubElement(element, tag(DAV, "href")).text = href
+    if found:
+        stat = ET.SubElement(element, tag(DAV, "propstat"))
+        prop = ET.SubElement(stat, tag(DAV, "prop"))
+        for name, value in found.items():
+            if isinstance(value, ET.Element):
+                prop.append(value)
+            else:
+                ET.SubElement(prop, name).text = value
+        ET.SubElement(stat, tag(DAV, "status")).text = "HTTP/1.1 200 OK"
+    names = list(missing)
+    if names:
+        stat = ET.SubElement(element, tag(DAV, "propstat"))
+        prop = ET.SubElement(stat, tag(DAV, "prop"))
+        for name in names:
+            ET.SubElement(prop, name)
+        ET.SubElement(stat, tag(DAV, "status")).text = "HTTP/1.1 404 Not Found"
+    return element
+
+
+def gone(href: str) -> ET.Element:
+    """A member that is no longer there (sync-collection, multiget)."""
+    element = ET.Element(tag(DAV, "response"))
+    ET.SubElement(element, tag(DAV, "href")).text = href
+    ET.SubElement(element, tag(DAV, "status")).text = "HTTP/1.1 404 Not Found"
+    return element
+
+
+def multistatus(responses: Iterable[ET.Element], sync_token: str | None = None) -> web.Response:
+    """A 207 Multi-Status."""
+    root = ET.Element(tag(DAV, "multistatus"))
+    root.extend(responses)
+    if sync_token is not None:
+        ET.SubElement(root, tag(DAV, "sync-token")).text = sync_token
+    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return web.Response(
+        status=207,
+        body=body,
+        content_type="application/xml",
+        charset="utf-8",
+        headers={"DAV": "1, 3, addressbook"},
+    )
+
+
+def error(status: int, condition: str, namespace: str = DAV) -> web.Response:
+    """A WebDAV precondition failure: <D:error><D:condition/></D:error>."""
+    root = ET.Element(tag(DAV, "error"))
+    ET.SubElement(root, tag(namespace, condition))
+    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return web.Response(status=status, body=body, content_type="application/xml", charset="utf-8")
+
+
+def element(name: str, *children: ET.Element, text: str | None = None, **attrs: str) -> ET.Element:
+    """An element with children, text and attributes."""
+    made = ET.Element(name, attrs)
+    made.extend(children)
+    made.text = text
+    return made
+
+
+def href_element(name: str, href: str) -> ET.Element:
+    """<name><D:href>href</D:href></name>."""
+    return element(name, element(tag(DAV, "href"), text=href))
