@@ -30,4 +30,6 @@ def test_bench_runs_and_writes_its_table() -> None:
     assert "baseline: bare aiohttp" in run.stdout
     assert "vobject (baseline)" in run.stdout
     rows = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
-    assert all(r.get("ratio_to_baseline", 1) > 0 for r in rows)
+    # Speed is reported, never asserted: a loaded machine must not fail the suite.
+    assert {"benchmark", "ratio_to_baseline"} <= set(rows[0])
+    assert any("peak_mib" in r for r in rows)
