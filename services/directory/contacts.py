@@ -130,13 +130,15 @@ async def _contact_row(
     conn: Conn, q: Queries, contact_id: int, caller: Principal | None
 ) -> asyncpg.Record:
     row = await conn.fetchrow(q["get-contact"], contact_id, True)
-    visible = row is not None and (
-        row["published"]
-        or (caller is not None and caller.can_all("edit_contacts", row["network_ids"]))
-    )
-    if not visible:
+    if row is None:
         raise NotFound(f"No contact {contact_id}.")
-    assert row is not None
+    editor = caller is not None and caller.can_all("edit_contacts", row["network_ids"])
+    hidden = bool(row["network_ids"]) and await conn.fetchval(
+        q["all-private"], list(row["network_ids"])
+    )
+    entitled = caller is not None and caller.entitled_to_emails(row["network_ids"])
+    if not (row["published"] or editor) or (hidden and not entitled):
+        raise NotFound(f"No contact {contact_id}.")
     return row
 
 

@@ -278,3 +278,21 @@ async def test_names_with_diacritics_round_trip_through_the_database(
     assert stored is not None
     assert stored["family_name"] == "Kisevičienė-Jõemets"
     assert stored["titles"]["lv"] == "Vadītāja"
+
+
+async def test_contacts_only_in_private_networks_are_not_public(
+    directory: Api, admin_token: str, make_account: MakeAccount
+) -> None:
+    api = directory.as_(admin_token)
+    listing = (await directory.get("/v1/networks/for-in/contacts?member=nordic-baltic")).json[
+        "items"
+    ]
+    zibas = listing[0]["id"]
+    assert (await api.patch("/v1/networks/nordic-baltic", json={"is_private": True})).status == 200
+    assert (await directory.get(f"/v1/contacts/{zibas}")).status == 404
+    assert (await directory.get("/v1/networks/nordic-baltic/contacts")).status == 404
+    _, member = await make_account(
+        "nb@example.org", kind="read", permissions={"nordic-baltic": ("edit_contacts",)}
+    )
+    assert (await directory.as_(member).get(f"/v1/contacts/{zibas}")).status == 200
+    assert (await api.get(f"/v1/contacts/{zibas}")).status == 200

@@ -45,3 +45,7 @@ DELETE FROM directory.networks WHERE id = $1;
 
 -- name: count-networks
 SELECT count(*) FROM directory.networks;
+
+-- name: all-private
+-- True when every one of the networks is private (a contact in them is not public).
+SELECT coalesce(bool_and(is_private), false) FROM directory.networks WHERE id = ANY($1::bigint[]);
