@@ -20,6 +20,7 @@ from shared.example_site import example_app
 from shared.logs import setup_logging
 from shared.mailsink import Sink, sink_app
 from shared.settings import PREFIX, Settings
+from shared.web import watch_parent
 
 log = logging.getLogger("kontakt.devstack")
 
@@ -110,16 +111,6 @@ async def start_sink(settings: Settings) -> tuple[Sink, asyncio.AbstractServer, 
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.mailsink_web_port).start()
     return sink, smtp, runner
-
-
-async def watch_parent(stop: asyncio.Event) -> None:
-    """Stop when `make` (our parent) is gone, however it died."""
-    parent = os.getppid()
-    while not stop.is_set():
-        await asyncio.sleep(0.5)
-        if os.getppid() != parent:
-            log.warning("parent process is gone; stopping")
-            stop.set()
 
 
 async def main() -> int:

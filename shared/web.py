@@ -93,7 +93,8 @@ def add_health(app: web.Application, ready: ReadyCheck) -> None:
     app.router.add_get("/readyz", readyz)
 
 
-async def _watch_parent(stop: asyncio.Event) -> None:
+async def watch_parent(stop: asyncio.Event) -> None:
+    """Set `stop` when the process that started this one is gone, however it died."""
     parent = os.getppid()
     while not stop.is_set():
         await asyncio.sleep(0.5)
@@ -113,7 +114,7 @@ async def serve(app: web.Application, settings: Settings, port: int) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    watcher = asyncio.create_task(_watch_parent(stop)) if settings.exit_with_parent else None
+    watcher = asyncio.create_task(watch_parent(stop)) if settings.exit_with_parent else None
     try:
         await stop.wait()
     finally:

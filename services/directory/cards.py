@@ -8,13 +8,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 import asyncpg
+from aiohttp import web
 
 from services.directory.contacts import may_see
+from services.directory.keys import QUERIES, SETTINGS
 from services.directory.labels import labels
+from services.directory.networks import resolve_scope
 from shared.conn import Conn
 from shared.errors import FieldError, NotFound, ValidationFailed
 from shared.i18n import LANGUAGES, pick
-from shared.queries import Queries
 from shared.settings import Settings
 from shared.signing import sign
 
@@ -72,28 +74,15 @@ def widget_lang(raw: str | None, default: str) -> str:
     return str(raw)
 
 
-async def render(
-    conn: Conn,
-    q: Queries,
-    settings: Settings,
-    slug: str,
-    member: str | None,
-    lang: str | None,
-) -> Rendering:
-    """Cards for a network (or one member network) in a language."""
-    network = await conn.fetchrow(q["get-network"], slug)
-    if network is None or not may_see(None, network):
+async def render(conn: Conn, request: web.Request) -> Rendering:
+    """Cards for `{network}` (or `?member=`) in `?lang=`, as the widgets show them."""
+    q, settings = request.app[QUERIES], request.app[SETTINGS]
+    slug = request.match_info["network"]
+    member = request.query.get("member") or None
+    lang = request.query.get("lang")
+    network, target, scope = await resolve_scope(conn, request, slug, member)
+    if not may_see(None, network):
         raise NotFound(f"No network {slug!r}.")
-    scope: list[int] = await conn.fetchval(q["network-subtree"], network["id"])
-    target = network
-    if member:
-        found = await conn.fetchrow(q["get-network"], member)
-        if found is None or found["id"] not in scope:
-            raise ValidationFailed(
-                [FieldError("member", f"{member!r} is not a network in {slug!r}")]
-            )
-        target = found
-        scope = await conn.fetchval(q["network-subtree"], target["id"])
     chosen = widget_lang(lang, target["default_lang"])
     rows = await conn.fetch(q["list-contacts"], scope, None, -(2**31), 0, MAX_CARDS, False)
     origins = list(await conn.fetchval(q["network-origins"], [target["id"]]))

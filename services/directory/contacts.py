@@ -11,7 +11,7 @@ from aiohttp import web
 
 from services.directory.auth import Principal, principal, require_writer
 from services.directory.keys import POOL, QUERIES, SETTINGS
-from services.directory.networks import get_network_row, if_match
+from services.directory.networks import if_match, resolve_scope
 from services.directory.reading import conditional_json, dumps, requested_lang
 from services.directory.render import contact_json
 from services.directory.store import (
@@ -93,19 +93,9 @@ async def list_contacts(request: web.Request) -> web.StreamResponse:
     q = request.app[QUERIES]
 
     async def build(conn: Conn) -> Any:
-        network = await get_network_row(conn, request, slug)
+        network, target, scope = await resolve_scope(conn, request, slug, member)
         if not may_see(caller, network):
             raise NotFound(f"No network {slug!r}.")
-        scope: list[int] = await conn.fetchval(q["network-subtree"], network["id"])
-        target = network
-        if member is not None:
-            found = await conn.fetchrow(q["get-network"], member)
-            if found is None or found["id"] not in scope:
-                raise ValidationFailed(
-                    [FieldError("member", f"{member!r} is not a network in {slug!r}")]
-                )
-            target = found
-            scope = await conn.fetchval(q["network-subtree"], target["id"])
         unpublished = bool(want_all and caller and caller.can("edit_contacts", target["id"]))
         escaped = (
             search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if search else None
@@ -212,6 +202,18 @@ async def create(request: web.Request) -> web.Response:
         return await _written(conn, q, contact_id, caller, 201)
 
 
+async def _lock_for_edit(
+    conn: Conn, q: Queries, contact_id: int, caller: Principal, revision: int | None
+) -> asyncpg.Record:
+    row = await conn.fetchrow(q["lock-contact"], contact_id)
+    if row is None:
+        raise NotFound(f"No contact {contact_id}.")
+    if not caller.can_all("edit_contacts", row["network_ids"]):
+        raise Forbidden("You may change contacts only in your own networks.")
+    check_revision(row["revision"], revision)
+    return row
+
+
 @routes.patch("/v1/contacts/{id}")
 async def patch(request: web.Request) -> web.Response:
     """Change a contact; fields left out keep their value, lists sent replace the old ones."""
@@ -220,12 +222,7 @@ async def patch(request: web.Request) -> web.Response:
     body = await read_object(request)
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(q["lock-contact"], contact_id)
-        if row is None:
-            raise NotFound(f"No contact {contact_id}.")
-        if not caller.can_all("edit_contacts", row["network_ids"]):
-            raise Forbidden("You may edit contacts only in your own networks.")
-        check_revision(row["revision"], if_match(request, body))
+        row = await _lock_for_edit(conn, q, contact_id, caller, if_match(request, body))
         merged = await contact_as_input(conn, q, row) | body
         contact = contact_in(
             merged, check_deliverability=request.app[SETTINGS].email_check_deliverability
@@ -242,11 +239,6 @@ async def delete(request: web.Request) -> web.Response:
     contact_id = _contact_id(request)
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(q["lock-contact"], contact_id)
-        if row is None:
-            raise NotFound(f"No contact {contact_id}.")
-        if not caller.can_all("edit_contacts", row["network_ids"]):
-            raise Forbidden("You may delete contacts only in your own networks.")
-        check_revision(row["revision"], if_match(request, {}))
+        await _lock_for_edit(conn, q, contact_id, caller, if_match(request, {}))
         await conn.execute(q["delete-contact"], contact_id)
     return web.Response(status=204)

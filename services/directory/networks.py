@@ -14,7 +14,7 @@ from services.directory.render import network_json
 from services.directory.store import check_revision, create_network, update_network
 from services.directory.validation import network_in
 from shared.conn import Conn
-from shared.errors import Conflict, NotFound, read_object
+from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
 
 routes = web.RouteTableDef()
 
@@ -25,6 +25,21 @@ async def get_network_row(conn: Conn, request: web.Request, slug: str) -> asyncp
     if row is None:
         raise NotFound(f"No network {slug!r}.")
     return row
+
+
+async def resolve_scope(
+    conn: Conn, request: web.Request, slug: str, member: str | None
+) -> tuple[asyncpg.Record, asyncpg.Record, list[int]]:
+    """The network, the member network asked for (or the network), and the ids below it."""
+    q = request.app[QUERIES]
+    network = await get_network_row(conn, request, slug)
+    scope: list[int] = await conn.fetchval(q["network-subtree"], network["id"])
+    if member is None:
+        return network, network, scope
+    target = await conn.fetchrow(q["get-network"], member)
+    if target is None or target["id"] not in scope:
+        raise ValidationFailed([FieldError("member", f"{member!r} is not a network in {slug!r}")])
+    return network, target, await conn.fetchval(q["network-subtree"], target["id"])
 
 
 @routes.get("/v1/networks")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.directory.cards import render
-from services.directory.keys import ASSETS, POOL, QUERIES, SETTINGS
+from services.directory.keys import ASSETS, POOL
 from services.directory.pages import TEMPLATES, cors_headers, html_page
 from services.directory.reading import dumps
 from shared.conditional import matches, not_modified
@@ -17,14 +17,7 @@ routes = web.RouteTableDef()
 async def widget_data(request: web.Request) -> web.Response:
     """Cards for widget.js, with per-view tokens and labels in the page's language."""
     async with request.app[POOL].acquire() as conn:
-        rendering = await render(
-            conn,
-            request.app[QUERIES],
-            request.app[SETTINGS],
-            request.match_info["network"],
-            request.query.get("member") or None,
-            request.query.get("lang"),
-        )
+        rendering = await render(conn, request)
     headers = cors_headers(request, rendering.origins) | {"Cache-Control": "no-store"}
     return web.Response(
         body=dumps(rendering.as_json()),
@@ -38,14 +31,7 @@ async def widget_data(request: web.Request) -> web.Response:
 async def embed(request: web.Request) -> web.Response:
     """A whole page for an iframe; works with JavaScript off, better with it on."""
     async with request.app[POOL].acquire() as conn:
-        rendering = await render(
-            conn,
-            request.app[QUERIES],
-            request.app[SETTINGS],
-            request.match_info["network"],
-            request.query.get("member") or None,
-            request.query.get("lang"),
-        )
+        rendering = await render(conn, request)
     assets = request.app[ASSETS]
     return html_page(
         "embed.html",
@@ -64,14 +50,7 @@ async def embed(request: web.Request) -> web.Response:
 async def fragment(request: web.Request) -> web.Response:
     """Cards as an HTML fragment, for sites that include HTML on their server."""
     async with request.app[POOL].acquire() as conn:
-        rendering = await render(
-            conn,
-            request.app[QUERIES],
-            request.app[SETTINGS],
-            request.match_info["network"],
-            request.query.get("member") or None,
-            request.query.get("lang"),
-        )
+        rendering = await render(conn, request)
     text = TEMPLATES.get_template("fragment.html").render(r=rendering, labels=rendering.labels)
     return web.Response(
         text=text,

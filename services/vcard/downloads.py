@@ -110,6 +110,12 @@ async def _cards(request: web.Request) -> tuple[AsyncIterator[Card], str]:
     return cards(), name
 
 
+def _bulk_format(request: web.Request) -> tuple[str, bool]:
+    # A bulk file is vCard text; a jCard request gets 4.0, its closest relative.
+    fmt = wanted_format(request)
+    return ("4.0" if fmt == "jcard" else fmt), request.query.get("flavour") == "outlook"
+
+
 def _bulk_headers(name: str, content_type: str) -> dict[str, str]:
     return {
         "Content-Type": content_type,
@@ -122,10 +128,7 @@ def _bulk_headers(name: str, content_type: str) -> dict[str, str]:
 @routes.get(r"/v1/networks/{slug}.vcf")
 async def bulk(request: web.Request) -> web.StreamResponse:
     """A network (or `?member=`) as one .vcf, streamed: memory stays flat however large."""
-    fmt = wanted_format(request)
-    if fmt == "jcard":
-        fmt = "4.0"
-    outlook = request.query.get("flavour") == "outlook"
+    fmt, outlook = _bulk_format(request)
     cards, name = await _cards(request)
     response = web.StreamResponse(headers=_bulk_headers(f"{name}.vcf", CONTENT_TYPES[fmt]))
     await response.prepare(request)
@@ -157,10 +160,7 @@ class _Spool(io.RawIOBase):
 @routes.get(r"/v1/networks/{slug}.zip")
 async def bulk_zip(request: web.Request) -> web.StreamResponse:
     """One file per contact, for Outlook, which imports only a file's first card."""
-    fmt = wanted_format(request)
-    if fmt == "jcard":
-        fmt = "4.0"
-    outlook = request.query.get("flavour") == "outlook"
+    fmt, outlook = _bulk_format(request)
     cards, name = await _cards(request)
     response = web.StreamResponse(headers=_bulk_headers(f"{name}.zip", "application/zip"))
     await response.prepare(request)
