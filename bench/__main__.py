@@ -129,7 +129,7 @@ def _row(name: str, result: Any, reference: Any, pid: int) -> dict[str, Any]:
     return {
         "benchmark": name,
         "req_per_s": round(result.requests_per_s),
-        "ratio_to_baseline": round(result.requests_per_s / reference.requests_per_s, 2),
+        "ratio_to_baseline": round(result.requests_per_s / max(reference.requests_per_s, 1e-9), 2),
         "p50_ms": round(result.p50_ms, 2),
         "p99_ms": round(result.p99_ms, 2),
         "peak_rss_mib": round(peak_rss_mb(pid), 1),

@@ -24,9 +24,20 @@ class Result:
     tool: str
 
 
-def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def _ms(value: str | None) -> float:
+    """wrk's latency (`950.00us`, `4.20ms`, `1.01s`, `2.00m`) in milliseconds; NaN if unreadable."""
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", value or "")
+    if match is None:
+        return float("nan")
+    return float(match[1]) * UNITS_MS[match[2]]
+
+
+def _field(pattern: str, text: str) -> str | None:
+    found = re.search(pattern, text)
+    return found.group(1) if found else None
 
 
 def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> Result:
@@ -37,9 +48,9 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> Re
     out = subprocess.run(
         args, capture_output=True, text=True, check=True, timeout=seconds + 30
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    rps = float(_field(r"Requests/sec:\s+([\d.]+)", out) or 0.0)
+    p50 = _ms(_field(r"50%\s+(\S+)", out))
+    p99 = _ms(_field(r"99%\s+(\S+)", out))
     return Result(rps, p50, p99, "wrk")
 
 
