@@ -173,7 +173,7 @@ def problem(
 
 def domain_problem(exc: DomainError) -> web.Response:
     """Map a domain error to its problem response."""
-    status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
+    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
     extra = dict(exc.extra)
     headers: dict[str, str] = {}
     if isinstance(exc, ValidationFailed):
@@ -223,6 +223,9 @@ async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
         return problem(exc.status, detail, headers=headers)
     except asyncio.CancelledError:
         raise
+    except (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError):
+        # Text PostgreSQL cannot store (a NUL byte, say) came in a parameter or path.
+        return problem(400, "The request contains characters that are not allowed in text.")
     except asyncpg.UniqueViolationError as exc:
         return problem(409, "This already exists.", constraint=exc.constraint_name)
     except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
@@ -286,3 +289,17 @@ async def read_object(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object.")
     return body
+
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+async def read_form(request: web.Request) -> dict[str, str]:
+    """The request body as form fields, or a 400 that says what is wrong with it."""
+    if request.content_type not in FORM_TYPES:
+        raise BadRequest("Send the form as application/x-www-form-urlencoded.")
+    try:
+        form = await request.post()
+    except (ValueError, AssertionError, UnicodeDecodeError) as exc:
+        raise BadRequest("The form body cannot be read.") from exc
+    return {k: v for k, v in form.items() if isinstance(v, str)}

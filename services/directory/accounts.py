@@ -22,7 +22,16 @@ from services.directory.auth import (
 from services.directory.keys import POOL, QUERIES
 from services.directory.store import network_ids
 from shared.conn import Conn
-from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed, read_object
+from shared.errors import (
+    FORM_TYPES,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    read_form,
+    read_object,
+)
 from shared.queries import Queries
 from shared.validate import Fields
 
@@ -266,8 +275,8 @@ async def revoke_token(request: web.Request) -> web.Response:
 async def introspect(request: web.Request) -> web.Response:
     """RFC 7662 token introspection, for Kontakt services holding the service credential."""
     require_service(request)
-    if request.content_type == "application/x-www-form-urlencoded":
-        token = (await request.post()).get("token")
+    if request.content_type in FORM_TYPES:
+        token = (await read_form(request)).get("token")
     else:
         token = (await read_object(request)).get("token")
     if not isinstance(token, str) or not token:

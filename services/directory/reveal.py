@@ -23,6 +23,7 @@ from shared.errors import (
     RateLimited,
     ValidationFailed,
     domain_problem,
+    read_form,
     read_object,
 )
 from shared.i18n import LANGUAGES
@@ -217,7 +218,7 @@ async def reveal_page(request: web.Request) -> web.Response:
 async def reveal_answer(request: web.Request) -> web.Response:
     """The answer to the question: right gives the address, under the same rate limit."""
     contact_id = _contact_id(request)
-    form = await request.post()
+    form = await read_form(request)
     lang = _page_lang(form.get("lang"))
     token, challenge, answer = (str(form.get(k, "")) for k in ("t", "challenge", "answer"))
     settings = request.app[SETTINGS]

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from shared.errors import DomainError, Forbidden, NotFound, RateLimited, Unavailable
+from shared.errors import BadRequest, Forbidden, NotFound, RateLimited, Unavailable
 
 CACHE_SIZE = 2048
 INTROSPECTION_SECONDS = 10.0
@@ -54,7 +54,7 @@ class DirectoryClient:
         if status >= 500 or data is None:
             raise Unavailable("The directory is not answering properly. Try again shortly.")
         if status >= 400:
-            raise DomainError(data.get("detail", "The directory refused the request."))
+            raise BadRequest(data.get("detail", "The directory refused the request."))
         etag = response_headers.get("ETag")
         if etag:
             self._cache[key] = (etag, data)

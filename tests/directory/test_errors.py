@@ -107,3 +107,25 @@ async def test_openapi_document_is_served(directory: Api) -> None:
     reply = await directory.get("/openapi.json")
     assert reply.json["openapi"].startswith("3.1")
     assert "/v1/networks/{slug}/contacts" in reply.json["paths"]
+
+
+async def test_unreadable_forms_are_400(directory: Api) -> None:
+    broken = await directory.post(
+        "/reveal/1", data=b"t=&answer=", headers={"Content-Type": "multipart/form-data"}
+    )
+    assert broken.status == 400
+    service = await directory.post(
+        "/v1/introspect", data=b"token=x", headers={"Content-Type": "multipart/form-data"}
+    )
+    assert service.status in (400, 401)
+
+
+async def test_nul_characters_anywhere_are_400(directory: Api) -> None:
+    for url in [
+        "/embed/ee?member=%00x",
+        "/v1/networks/for-in/contacts?member=a%00b",
+        "/v1/networks/x%00y",
+        "/v1/organisations/a%00",
+    ]:
+        reply = await directory.get(url)
+        assert reply.status in (400, 404), url
