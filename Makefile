@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint fmt bench clean
+.PHONY: install run test lint fmt bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
+
+# A longer fuzzing run than the one in `make test`.
+fuzz: install
+	FUZZ_EXAMPLES=200 $(BIN)/python -m pytest tests/test_fuzz.py $(PYTEST_ARGS)

@@ -23,6 +23,9 @@ from tests.support.api import Api
 from tests.support.openapi import OpenApi
 from tests.support.postgres import server_url, unique_name, with_database
 
+# The directory-and-vcard pair, for every test folder.
+pytest_plugins = ["tests.support.services"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "services" / "directory" / "demo.json"
 SERVICE_TOKEN = "service-credential-for-tests"

@@ -22,7 +22,7 @@ from shared.settings import Settings
 from tests.conftest import DEMO_EMAILS, MakeAccount
 from tests.support.api import Api
 from tests.support.harvesters import harvest
-from tests.vcard.conftest import Pair
+from tests.support.services import Pair
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -22,7 +22,7 @@ from shared.settings import Settings
 from tests.conftest import DEMO_EMAILS, MakeAccount
 from tests.support.harvesters import harvest
 from tests.support.openapi import OpenApi
-from tests.vcard.conftest import Pair, start_pair
+from tests.support.services import Pair, start_pair
 
 pytestmark = pytest.mark.usefixtures("demo")
 

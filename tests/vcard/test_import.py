@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.vcard.conftest import Pair
+from tests.support.services import Pair
 
 pytestmark = pytest.mark.usefixtures("demo")
 
