@@ -9,8 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
-from services.vcard.directory import DirectoryClient
 from shared.clientip import client_address
+from shared.directory_client import DirectoryClient
 from shared.errors import Unauthenticated
 from shared.settings import Settings
 

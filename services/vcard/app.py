@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.vcard import carddav, downloads
-from services.vcard.directory import DirectoryClient, wait_for
 from services.vcard.keys import DIRECTORY, SESSION, SETTINGS
 from services.vcard.paths import OPENAPI
+from shared.directory_client import DirectoryClient, wait_for
 from shared.http import client_ctx
 from shared.settings import Settings, SettingsError
 from shared.web import add_health, add_openapi, base_app, load_openapi

@@ -3,7 +3,7 @@
 import aiohttp
 from aiohttp import web
 
-from services.vcard.directory import DirectoryClient
+from shared.directory_client import DirectoryClient
 from shared.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)

@@ -1,4 +1,4 @@
-"""The directory, as the vcard service sees it: HTTP with the service credential, ETag-cached."""
+"""The directory as other services see it: HTTP with the service credential, ETag-cached."""
 
 from __future__ import annotations
 
