@@ -169,6 +169,25 @@ SPEC: dict[str, Setting] = {
         (),
         "Comma-separated proxy addresses or networks whose X-Forwarded-For is believed.",
     ),
+    "public_mailing_url": Setting(
+        "PUBLIC_MAILING_URL",
+        _optional,
+        None,
+        "The mailing service's URL as subscribers see it (links in mail). "
+        "Default: `http://HOST:MAILING_PORT`.",
+    ),
+    "confirm_window": Setting(
+        "CONFIRM_WINDOW",
+        _positive,
+        3600,
+        "Seconds in which one address gets at most one confirmation mail per list.",
+    ),
+    "subscribe_limit": Setting(
+        "SUBSCRIBE_LIMIT",
+        _positive,
+        20,
+        "Subscribe requests one client may make per REVEAL_WINDOW seconds.",
+    ),
     "example_port": Setting(
         "EXAMPLE_PORT",
         _port,
@@ -214,6 +233,9 @@ class Settings:
     reveal_limit: int
     reveal_window: int
     trusted_proxies: tuple[str, ...]
+    public_mailing_url: str | None
+    confirm_window: int
+    subscribe_limit: int
     example_port: int
     exit_with_parent: bool
 
@@ -259,6 +281,11 @@ class Settings:
     def public_vcard_base(self) -> str:
         """The vcard service's URL as a browser sees it."""
         return (self.public_vcard_url or f"http://{self.host}:{self.vcard_port}").rstrip("/")
+
+    @property
+    def public_mailing_base(self) -> str:
+        """The mailing service's URL as a subscriber sees it."""
+        return (self.public_mailing_url or f"http://{self.host}:{self.mailing_port}").rstrip("/")
 
     def require_database(self) -> str:
         """The database URL, or a clear error when none is configured."""

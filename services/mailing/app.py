@@ -1,0 +1,51 @@
+"""The mailing service's app factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from services.mailing import lists, subscriptions
+from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
+from services.mailing.paths import HERE, MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
+from shared.db import database_ctx
+from shared.directory_client import DirectoryClient
+from shared.http import client_ctx
+from shared.queries import Queries
+from shared.settings import Settings, SettingsError
+from shared.web import add_health, add_openapi, base_app, database_ready, load_openapi
+
+
+async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The directory client, over the app's one client session."""
+    app[DIRECTORY] = DirectoryClient(app[SESSION], app[SETTINGS].directory_base)
+    yield
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the mailing application."""
+    missing = [
+        name
+        for name, value in (
+            ("KONTAKT_SECRET_KEY", settings.secret_key),
+            ("KONTAKT_SERVICE_TOKEN", settings.service_token),
+            ("KONTAKT_SMTP_URL", settings.smtp_url),
+        )
+        if not value
+    ]
+    if missing:
+        raise SettingsError(f"the mailing service needs {', '.join(missing)}")
+    app = base_app(settings)
+    queries = Queries.load(QUERIES_DIR)
+    app[SETTINGS] = settings
+    app[QUERIES] = queries
+    app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
+    app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))
+    app.cleanup_ctx.append(directory_ctx)
+    add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
+    add_openapi(app, load_openapi(OPENAPI))
+    app.router.add_routes(lists.routes)
+    app.router.add_routes(subscriptions.routes)
+    app.router.add_static("/static", HERE / "static")
+    return app

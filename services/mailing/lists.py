@@ -1,0 +1,208 @@
+"""Lists: one per directory network and language, managed by that network's coordinators."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from email_validator import EmailNotValidError, validate_email
+
+from services.mailing.access import coordinator, require
+from services.mailing.keys import DIRECTORY, POOL, QUERIES
+from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
+from shared.i18n import LANGUAGES, pick
+from shared.validate import Fields
+
+routes = web.RouteTableDef()
+
+STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained")
+
+
+def list_json(row: asyncpg.Record) -> dict[str, Any]:
+    """A list as the API shows it."""
+    return {
+        "slug": row["slug"],
+        "network": row["network"],
+        "lang": row["lang"],
+        "name": pick(row["names"], row["lang"]),
+        "names": row["names"],
+        "descriptions": row["descriptions"],
+        "from_name": row["from_name"],
+        "from_address": row["from_address"],
+        "reply_to": row["reply_to"],
+        "confirmed": row["confirmed"],
+        "revision": row["revision"],
+        "created_at": row["created_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
+    }
+
+
+def _address(f: Fields, name: str, *, required: bool) -> str | None:
+    raw = f.text(name, required=required, max_length=254)
+    if raw is None:
+        return None
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        f.fail(name, str(exc))
+        return None
+
+
+def list_fields(body: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A list's fields from JSON, every bad one named."""
+    data = (current or {}) | body
+    f = Fields(data)
+    f.unknown(
+        {
+            "slug",
+            "network",
+            "lang",
+            "names",
+            "descriptions",
+            "from_name",
+            "from_address",
+            "reply_to",
+            "revision",
+        }
+    )
+    fields = {
+        "slug": f.slug("slug", required=True),
+        "network": f.slug("network", required=True),
+        "lang": f.choice("lang", LANGUAGES, default="en"),
+        "names": f.texts("names", required=True, max_length=200),
+        "descriptions": f.texts("descriptions", max_length=2000),
+        "from_name": f.text("from_name", required=True, max_length=200),
+        "from_address": _address(f, "from_address", required=True),
+        "reply_to": _address(f, "reply_to", required=False),
+    }
+    f.done()
+    return fields
+
+
+async def _list_row(request: web.Request, slug: str) -> asyncpg.Record:
+    async with request.app[POOL].acquire() as conn:
+        row: asyncpg.Record | None = await conn.fetchrow(request.app[QUERIES]["get-list"], slug)
+    if row is None:
+        raise NotFound(f"No list {slug!r}.")
+    return row
+
+
+@routes.get("/v1/lists")
+async def all_lists(request: web.Request) -> web.Response:
+    """The lists of the caller's networks (all of them for admins)."""
+    caller = await coordinator(request)
+    mine = [n for n, perms in caller.networks.items() if "manage_lists" in perms]
+    async with request.app[POOL].acquire() as conn:
+        rows = await conn.fetch(request.app[QUERIES]["list-lists"], caller.is_admin, mine)
+    return web.json_response({"items": [list_json(r) for r in rows]}, dumps=_dumps)
+
+
+@routes.post("/v1/lists")
+async def create_list(request: web.Request) -> web.Response:
+    """Create a list for a network the caller manages lists of; the directory must know it."""
+    caller = await coordinator(request)
+    fields = list_fields(await read_object(request))
+    require(caller, "manage_lists", fields["network"])
+    networks = await request.app[DIRECTORY].network_info()
+    if fields["network"] not in networks:
+        raise ValidationFailed([FieldError("network", "the directory has no such network")])
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        if await conn.fetchval(q["get-list"], fields["slug"]):
+            raise Conflict(f"A list {fields['slug']!r} already exists.")
+        await conn.execute(
+            q["insert-list"],
+            fields["slug"],
+            fields["network"],
+            fields["lang"],
+            fields["names"],
+            fields["descriptions"],
+            fields["from_name"],
+            fields["from_address"],
+            fields["reply_to"],
+        )
+    return web.json_response(
+        list_json(await _list_row(request, fields["slug"])), status=201, dumps=_dumps
+    )
+
+
+@routes.get("/v1/lists/{slug}")
+async def get_list(request: web.Request) -> web.Response:
+    """One list (its network's list managers)."""
+    caller = await coordinator(request)
+    row = await _list_row(request, request.match_info["slug"])
+    require(caller, "manage_lists", row["network"], write=False)
+    return web.json_response(list_json(row), dumps=_dumps)
+
+
+@routes.patch("/v1/lists/{slug}")
+async def patch_list(request: web.Request) -> web.Response:
+    """Change a list's names, language or sender; its network and slug stay."""
+    caller = await coordinator(request)
+    row = await _list_row(request, request.match_info["slug"])
+    require(caller, "manage_lists", row["network"])
+    body = await read_object(request)
+    current = list_json(row)
+    fields = list_fields(
+        {k: v for k, v in body.items() if k not in {"slug", "network"}},
+        {
+            k: current[k]
+            for k in (
+                "slug",
+                "network",
+                "lang",
+                "names",
+                "descriptions",
+                "from_name",
+                "from_address",
+                "reply_to",
+            )
+        },
+    )
+    revision = body.get("revision")
+    if isinstance(revision, int) and revision != row["revision"]:
+        raise Conflict("The list changed since you read it.", revision=row["revision"])
+    async with request.app[POOL].acquire() as conn:
+        await conn.execute(
+            request.app[QUERIES]["update-list"],
+            row["id"],
+            fields["lang"],
+            fields["names"],
+            fields["descriptions"],
+            fields["from_name"],
+            fields["from_address"],
+            fields["reply_to"],
+        )
+    return web.json_response(list_json(await _list_row(request, row["slug"])), dumps=_dumps)
+
+
+@routes.get("/v1/lists/{slug}/members")
+async def members(request: web.Request) -> web.Response:
+    """The list's subscribers and their status (`?status=` to filter)."""
+    caller = await coordinator(request)
+    row = await _list_row(request, request.match_info["slug"])
+    require(caller, "manage_lists", row["network"], write=False)
+    status = request.query.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise ValidationFailed([FieldError("status", f"must be one of {', '.join(STATUSES)}")])
+    async with request.app[POOL].acquire() as conn:
+        rows = await conn.fetch(request.app[QUERIES]["list-members"], row["id"], status)
+    items = [
+        {
+            "email": r["email"],
+            "name": r["name"],
+            "status": r["status"],
+            "lang": r["lang"],
+            "created_at": r["created_at"].isoformat(),
+            "confirmed_at": r["confirmed_at"].isoformat() if r["confirmed_at"] else None,
+            "unsubscribed_at": r["unsubscribed_at"].isoformat() if r["unsubscribed_at"] else None,
+        }
+        for r in rows
+    ]
+    return web.json_response({"items": items}, dumps=_dumps)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)

@@ -1,0 +1,343 @@
+"""Subscribing (form and API), double opt-in, and unsubscribing with one click (RFC 8058)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiosmtplib
+import asyncpg
+import jinja2
+from aiohttp import web
+from email_validator import EmailNotValidError, validate_email
+
+from services.mailing.keys import POOL, QUERIES, SETTINGS
+from services.mailing.labels import labels
+from services.mailing.mailer import message, send
+from services.mailing.paths import TEMPLATES
+from shared.clientip import client_address
+from shared.errors import NotFound, RateLimited, read_form, read_object
+from shared.i18n import LANGUAGES, pick
+from shared.settings import Settings
+from shared.signing import BadToken, sign, verify
+from shared.validate import Fields
+
+log = logging.getLogger("kontakt.mailing.subscriptions")
+routes = web.RouteTableDef()
+PAGES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+)
+CSP = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *"
+FORM_TTL = 86_400
+CONFIRM_TTL = 7 * 86_400
+UNSUBSCRIBE_TTL = 10 * 365 * 86_400  # links in old newsletters must keep working
+
+
+def page(lang: str, title: str, *, status: int = 200, **context: Any) -> web.Response:
+    """A page for a person, in their language, under a strict CSP."""
+    values = {
+        "lang": lang,
+        "labels": labels(lang),
+        "title": title,
+        "error": None,
+        "message": None,
+        "form": None,
+        "button": "",
+        "slug": "",
+        "form_token": "",
+        "email": "",
+    } | context
+    return web.Response(
+        text=PAGES.get_template("page.html").render(**values),
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={
+            "Content-Security-Policy": CSP,
+            "Cache-Control": "no-store",
+            "Content-Language": lang,
+        },
+    )
+
+
+def _lang(raw: Any, default: str) -> str:
+    return str(raw) if raw in LANGUAGES else default
+
+
+async def _list(request: web.Request) -> asyncpg.Record:
+    async with request.app[POOL].acquire() as conn:
+        row: asyncpg.Record | None = await conn.fetchrow(
+            request.app[QUERIES]["get-list"], request.match_info["slug"]
+        )
+    if row is None:
+        raise NotFound(f"No list {request.match_info['slug']!r}.")
+    return row
+
+
+def _secret(settings: Settings) -> str:
+    assert settings.secret_key
+    return settings.secret_key
+
+
+async def _over_limit(request: web.Request) -> int | None:
+    """Seconds to wait when this client has sent too many subscribe requests, else None."""
+    settings = request.app[SETTINGS]
+    bucket = f"subscribe:{client_address(request, settings.trusted_proxies)}"
+    async with request.app[POOL].acquire() as conn:
+        row = await conn.fetchrow(request.app[QUERIES]["rate-hit"], bucket, settings.reveal_window)
+    assert row is not None
+    return max(int(row["resets_in"]), 1) if row["hits"] > settings.subscribe_limit else None
+
+
+async def subscribe(
+    request: web.Request, lst: asyncpg.Record, address: str, name: str, lang: str
+) -> None:
+    """Record the wish, then send at most one confirmation per window; never tell anyone more."""
+    settings = request.app[SETTINGS]
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn:
+        async with conn.transaction():
+            subscriber = await conn.fetchval(q["upsert-subscriber"], address, name)
+            await conn.execute(q["insert-subscription"], lst["id"], subscriber, lang)
+            await conn.execute(q["restart-subscription"], lst["id"], subscriber, lang)
+            # Claim the window's one confirmation under the row lock, so racing requests
+            # for the same address send one mail between them.
+            claimed = await conn.fetchrow(
+                q["claim-confirmation"], lst["id"], subscriber, settings.confirm_window
+            )
+        if claimed is None:
+            return  # confirmed already, or a mail went out within the window
+        try:
+            await _send_confirmation(settings, lst, subscriber, address, lang)
+        except (aiosmtplib.SMTPException, OSError):
+            # Nothing is lost: the wish stays pending, and the next request may send again.
+            await conn.execute(
+                q["release-confirmation"], lst["id"], subscriber, claimed["previous"]
+            )
+            raise
+
+
+async def _send_confirmation(
+    settings: Settings, lst: asyncpg.Record, subscriber: int, address: str, lang: str
+) -> None:
+    token = sign(
+        _secret(settings),
+        "confirm",
+        {"l": lst["id"], "s": subscriber, "n": secrets.token_hex(8)},
+        CONFIRM_TTL,
+    )
+    text = labels(lang)
+    list_name = pick(lst["names"], lang, lst["lang"]) or lst["slug"]
+    link = f"{settings.public_mailing_base}/confirm/{token}?lang={lang}"
+    mail = message(
+        from_name=lst["from_name"],
+        from_address=lst["from_address"],
+        to=address,
+        subject=text["mail_subject"].format(list=list_name),
+        body=text["mail_body"].format(list=list_name, link=link),
+        reply_to=lst["reply_to"],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    try:
+        await send(settings, mail)
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        log.warning("confirmation mail not sent: %s", type(exc).__name__)
+        raise
+
+
+@routes.get("/subscribe/{slug}")
+async def form(request: web.Request) -> web.Response:
+    """The public, embeddable subscribe form in the list's (or the asked) language."""
+    lst = await _list(request)
+    lang = _lang(request.query.get("lang"), lst["lang"])
+    token = sign(_secret(request.app[SETTINGS]), "form", {"l": lst["id"]}, FORM_TTL)
+    title = labels(lang)["subscribe_title"].format(list=pick(lst["names"], lang, lst["lang"]))
+    return page(lang, title, form="subscribe", slug=lst["slug"], form_token=token)
+
+
+@routes.post("/subscribe/{slug}")
+async def form_post(request: web.Request) -> web.Response:
+    """The form's answer is the same whatever the address's state: nothing leaks."""
+    lst = await _list(request)
+    fields = await read_form(request)
+    lang = _lang(fields.get("lang"), lst["lang"])
+    text = labels(lang)
+    title = text["subscribe_title"].format(list=pick(lst["names"], lang, lst["lang"]))
+    settings = request.app[SETTINGS]
+    origin = request.headers.get("Origin")
+    own = "{0.scheme}://{0.netloc}".format(urlsplit(settings.public_mailing_base))
+    try:
+        claims = verify(_secret(settings), "form", fields.get("form_token", ""))
+    except BadToken:
+        claims = {}
+    if claims.get("l") != lst["id"] or (origin and origin not in {own, "null"}):
+        return page(lang, title, status=403, error=text["form_error"])
+    if fields.get("website"):
+        return page(lang, title, message=text["check_inbox"])  # a bot filled the honeypot
+    wait = await _over_limit(request)
+    if wait is not None:
+        response = page(
+            lang,
+            title,
+            status=429,
+            error=text["too_many"].format(minutes=max(1, (wait + 59) // 60)),
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    try:
+        address = validate_email(
+            fields.get("email", ""), check_deliverability=settings.email_check_deliverability
+        ).normalized
+    except EmailNotValidError:
+        return page(
+            lang,
+            title,
+            status=422,
+            error=text["bad_email"],
+            form="subscribe",
+            slug=lst["slug"],
+            form_token=fields.get("form_token", ""),
+        )
+    name = " ".join(fields.get("name", "").split())[:200]
+    # An SMTP failure gets the same answer: the wish is recorded, asking again resends.
+    with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+        await subscribe(request, lst, address, name, lang)
+    return page(lang, title, message=text["check_inbox"])
+
+
+@routes.post("/v1/lists/{slug}/subscribe")
+async def api_subscribe(request: web.Request) -> web.Response:
+    """Subscribe through the API: always 202, whatever the address's state."""
+    lst = await _list(request)
+    body = await read_object(request)
+    f = Fields(body)
+    f.unknown({"email", "name", "lang"})
+    raw = f.text("email", required=True, max_length=254)
+    name = f.text("name", default="", max_length=200) or ""
+    lang = f.choice("lang", LANGUAGES, default=lst["lang"]) or lst["lang"]
+    address = None
+    if raw:
+        try:
+            address = validate_email(
+                raw, check_deliverability=request.app[SETTINGS].email_check_deliverability
+            ).normalized
+        except EmailNotValidError as exc:
+            f.fail("email", str(exc))
+    f.done()
+    wait = await _over_limit(request)
+    if wait is not None:
+        raise RateLimited("Too many subscribe requests from this client.", retry_after=wait)
+    assert address
+    with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+        await subscribe(request, lst, address, name, lang)
+    return web.json_response({"status": "accepted"}, status=202)
+
+
+def _claims(request: web.Request, purpose: str) -> dict[str, Any] | None:
+    try:
+        return verify(_secret(request.app[SETTINGS]), purpose, request.match_info["token"])
+    except BadToken:
+        return None
+
+
+async def _view(request: web.Request, claims: dict[str, Any]) -> asyncpg.Record | None:
+    async with request.app[POOL].acquire() as conn:
+        return await conn.fetchrow(
+            request.app[QUERIES]["subscription-view"], claims["l"], claims["s"]
+        )
+
+
+@routes.get("/confirm/{token}")
+async def confirm_page(request: web.Request) -> web.Response:
+    """A page with one button: link scanners only GET, so they never confirm anyone."""
+    claims = _claims(request, "confirm")
+    view = await _view(request, claims) if claims else None
+    lang = _lang(request.query.get("lang"), view["lang"] if view else "en")
+    text = labels(lang)
+    if view is None:
+        return page(lang, text["confirm_title"], status=404, error=text["expired"])
+    list_name = pick(view["names"], lang, view["list_lang"])
+    return page(
+        lang,
+        text["confirm_title"],
+        message=text["confirm_text"].format(email=view["email"], list=list_name),
+        form=f"/confirm/{request.match_info['token']}",
+        button=text["confirm_button"],
+    )
+
+
+@routes.post("/confirm/{token}")
+async def confirm(request: web.Request) -> web.Response:
+    """Confirm, once: the token's nonce is recorded as used."""
+    claims = _claims(request, "confirm")
+    fields = await read_form(request) if request.can_read_body else {}
+    view = await _view(request, claims) if claims else None
+    lang = _lang(fields.get("lang"), view["lang"] if view else "en")
+    text = labels(lang)
+    if claims is None or view is None:
+        return page(lang, text["confirm_title"], status=404, error=text["expired"])
+    q = request.app[QUERIES]
+    nonce = hashlib.sha256(str(claims.get("n")).encode()).digest()
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        if await conn.fetchval(q["use-token"], nonce) is None:
+            return page(lang, text["confirm_title"], status=410, error=text["expired"])
+        await conn.execute(q["confirm"], claims["l"], claims["s"])
+    list_name = pick(view["names"], lang, view["list_lang"])
+    return page(lang, text["confirm_title"], message=text["confirmed"].format(list=list_name))
+
+
+def unsubscribe_url(settings: Settings, list_id: int, subscriber_id: int) -> str:
+    """The one-click unsubscribe URL that every campaign message carries."""
+    token = sign(
+        _secret(settings), "unsubscribe", {"l": list_id, "s": subscriber_id}, UNSUBSCRIBE_TTL
+    )
+    return f"{settings.public_mailing_base}/unsubscribe/{token}"
+
+
+@routes.get("/unsubscribe/{token}")
+async def unsubscribe_page(request: web.Request) -> web.Response:
+    """A GET only shows a page: unsubscribing takes a POST."""
+    claims = _claims(request, "unsubscribe")
+    view = await _view(request, claims) if claims else None
+    lang = _lang(request.query.get("lang"), view["lang"] if view else "en")
+    text = labels(lang)
+    if view is None:
+        return page(lang, text["unsubscribe_title"], status=404, error=text["expired"])
+    list_name = pick(view["names"], lang, view["list_lang"])
+    if view["status"] == "unsubscribed":
+        return page(
+            lang, text["unsubscribe_title"], message=text["unsubscribed"].format(list=list_name)
+        )
+    return page(
+        lang,
+        text["unsubscribe_title"],
+        message=text["unsubscribe_text"].format(list=list_name, email=view["email"]),
+        form=f"/unsubscribe/{request.match_info['token']}",
+        button=text["unsubscribe_button"],
+    )
+
+
+@routes.post("/unsubscribe/{token}")
+async def unsubscribe(request: web.Request) -> web.Response:
+    """RFC 8058 one-click: a POST without cookies unsubscribes and never redirects."""
+    claims = _claims(request, "unsubscribe")
+    view = await _view(request, claims) if claims else None
+    fields = (
+        await read_form(request)
+        if request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}
+        else {}
+    )
+    lang = _lang(fields.get("lang"), view["lang"] if view else "en")
+    text = labels(lang)
+    if claims is None or view is None:
+        return page(lang, text["unsubscribe_title"], status=404, error=text["expired"])
+    async with request.app[POOL].acquire() as conn:
+        await conn.execute(request.app[QUERIES]["unsubscribe"], claims["l"], claims["s"])
+    list_name = pick(view["names"], lang, view["list_lang"])
+    return page(
+        lang, text["unsubscribe_title"], message=text["unsubscribed"].format(list=list_name)
+    )

@@ -1,0 +1,76 @@
+"""The mailing service with the directory and a real SMTP server, all started for real."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from aiosmtpd.smtp import SMTP
+
+from services.directory.app import create_app as create_directory
+from services.mailing.app import create_app as create_mailing
+from services.mailing.paths import OPENAPI
+from shared.mailsink import Sink
+from shared.settings import Settings
+from shared.web import load_openapi
+from tests.e2e.conftest import free_port
+from tests.support.api import Api
+from tests.support.openapi import OpenApi
+
+
+@dataclass
+class Mailing:
+    """The mailing service, the directory it asks, and the SMTP server it sends to."""
+
+    api: Api
+    directory: Api
+    sink: Sink
+    base: str
+
+    def links(self, pattern: str) -> list[str]:
+        """Paths of links of a kind (`/confirm/`) in the mail received so far."""
+        found = []
+        for message in self.sink.messages:
+            found += re.findall(rf"https?://[^/\s]+({pattern}\S+)", message.summary()["text"])
+        return found
+
+
+@pytest.fixture(scope="session")
+def mailing_spec() -> OpenApi:
+    """The mailing service's OpenAPI document."""
+    return OpenApi(load_openapi(OPENAPI))
+
+
+@pytest.fixture
+async def mailing(
+    settings: Settings, directory_spec: OpenApi, mailing_spec: OpenApi
+) -> AsyncIterator[Mailing]:
+    """Directory, mailing and an aiosmtpd server on local ports."""
+    sink = Sink()
+    smtp_port, directory_port, mailing_port = free_port(), free_port(), free_port()
+    loop = asyncio.get_running_loop()
+    smtp = await loop.create_server(
+        lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", smtp_port
+    )
+    base = f"http://127.0.0.1:{mailing_port}"
+    configured = settings.replace(
+        directory_url=f"http://127.0.0.1:{directory_port}",
+        smtp_url=f"smtp://127.0.0.1:{smtp_port}",
+        public_mailing_url=base,
+    )
+    directory = TestClient(
+        TestServer(create_directory(configured), host="127.0.0.1", port=directory_port)
+    )
+    service = TestClient(
+        TestServer(create_mailing(configured), host="127.0.0.1", port=mailing_port)
+    )
+    await directory.start_server()
+    await service.start_server()
+    yield Mailing(Api(service, mailing_spec), Api(directory, directory_spec), sink, base)
+    await service.close()
+    await directory.close()
+    smtp.close()

@@ -1,0 +1,20 @@
+"""Schemathesis against the running mailing service: no 5xx, every answer documented."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import MakeAccount
+from tests.mailing.conftest import Mailing
+from tests.mailing.test_subscriptions import make_list
+from tests.test_fuzz import fuzz
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+@pytest.mark.timeout(600)
+async def test_mailing_survives_fuzzing(mailing: Mailing, make_account: MakeAccount) -> None:
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await make_list(mailing, token)
+    code, output = await fuzz(mailing.base, token)
+    assert code == 0, output[-4000:]

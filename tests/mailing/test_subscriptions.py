@@ -1,0 +1,218 @@
+"""Lists per network, the subscribe form, double opt-in and one-click unsubscribe."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.conftest import MakeAccount
+from tests.mailing.conftest import Mailing
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+EE_LIST: dict[str, Any] = {
+    "slug": "ee-uudised",
+    "network": "ee",
+    "lang": "et",
+    "names": {"et": "FOR-IN Eesti uudiskiri", "en": "FOR-IN Estonia newsletter"},
+    "from_name": "Madis Kanarbik",
+    "from_address": "uudised@example.ee",
+}
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """The hidden fields of a page's form."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+async def make_list(mailing: Mailing, token: str, data: dict[str, Any] = EE_LIST) -> dict[str, Any]:
+    """Create a list through the API."""
+    reply = await mailing.api.as_(token).post("/v1/lists", json=data)
+    assert reply.status == 201, reply.text
+    created: dict[str, Any] = reply.json
+    return created
+
+
+async def subscribe_by_form(mailing: Mailing, slug: str, email: str, lang: str = "et") -> str:
+    """Fill in and send the public form, as a person does."""
+    page = await mailing.api.get(f"/subscribe/{slug}?lang={lang}")
+    assert page.status == 200
+    fields = form_fields(page.text) | {"email": email, "name": "Žydrūnė Jõemets", "website": ""}
+    answer = await mailing.api.post(f"/subscribe/{slug}", data=fields)
+    assert answer.status == 200
+    return answer.text
+
+
+async def test_a_person_subscribes_confirms_and_unsubscribes(
+    mailing: Mailing, make_account: MakeAccount
+) -> None:
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await make_list(mailing, token)
+    answer = await subscribe_by_form(mailing, "ee-uudised", "Lugeja@Example.ee")
+    assert "Aitäh!" in answer
+    assert len(mailing.sink.messages) == 1
+    mail = mailing.sink.messages[0].summary()
+    assert mail["subject"] == "Palun kinnita FOR-IN Eesti uudiskiri tellimus"
+    assert mail["from"] == "Madis Kanarbik <uudised@example.ee>"
+    assert mailing.sink.messages[0].rcpt_to == ["Lugeja@example.ee"]
+    confirm = mailing.links("/confirm/")[0]
+
+    # A link scanner GETs the link: nothing is confirmed.
+    scanned = await mailing.api.get(confirm)
+    assert scanned.status == 200
+    assert "Kinnita tellimus" in scanned.text
+    members = await mailing.api.as_(token).get("/v1/lists/ee-uudised/members")
+    assert [m["status"] for m in members.json["items"]] == ["pending"]
+
+    path = confirm.split("?")[0]
+    confirmed = await mailing.api.post(path, data={"lang": "et"})
+    assert confirmed.status == 200
+    assert "tellimus on kinnitatud" in confirmed.text
+    again = await mailing.api.post(path, data={"lang": "et"})
+    assert again.status == 410  # single use
+    members = await mailing.api.as_(token).get("/v1/lists/ee-uudised/members")
+    assert members.json["items"][0]["status"] == "confirmed"
+    assert members.json["items"][0]["name"] == "Žydrūnė Jõemets"
+    assert (await mailing.api.as_(token).get("/v1/lists/ee-uudised")).json["confirmed"] == 1
+
+
+async def test_one_click_unsubscribe_follows_rfc_8058(
+    mailing: Mailing, make_account: MakeAccount
+) -> None:
+    from services.mailing.subscriptions import unsubscribe_url
+
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await make_list(mailing, token)
+    await subscribe_by_form(mailing, "ee-uudised", "lugeja@example.ee")
+    await mailing.api.post(mailing.links("/confirm/")[0].split("?")[0], data={})
+    list_row = (await mailing.api.as_(token).get("/v1/lists/ee-uudised")).json
+    assert list_row["confirmed"] == 1
+    # The URL a campaign carries: GET shows a page, a cookie-less POST unsubscribes, no redirect.
+    from shared.settings import Settings
+
+    url = unsubscribe_url(
+        Settings.from_env({}, secret_key="secret-key-for-tests", public_mailing_url=mailing.base),
+        1,
+        1,
+    )
+    path = url.removeprefix(mailing.base)
+    page = await mailing.api.get(path)
+    assert page.status == 200
+    assert "Loobu tellimusest" in page.text
+    members = await mailing.api.as_(token).get("/v1/lists/ee-uudised/members")
+    assert members.json["items"][0]["status"] == "confirmed"
+    one_click = await mailing.api.post(
+        path,
+        data="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert one_click.status == 200
+    assert "Location" not in one_click.headers
+    members = await mailing.api.as_(token).get("/v1/lists/ee-uudised/members")
+    assert members.json["items"][0]["status"] == "unsubscribed"
+    assert (await mailing.api.post(path + "x")).status == 404
+
+
+async def test_answers_never_reveal_whether_an_address_is_subscribed(
+    mailing: Mailing, make_account: MakeAccount
+) -> None:
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await make_list(mailing, token)
+    first = await subscribe_by_form(mailing, "ee-uudised", "known@example.ee")
+    await mailing.api.post(mailing.links("/confirm/")[0].split("?")[0], data={})
+    known = await subscribe_by_form(mailing, "ee-uudised", "known@example.ee")
+    unknown = await subscribe_by_form(mailing, "ee-uudised", "stranger@example.ee")
+
+    def strip(html: str) -> str:
+        return re.sub(r'value="[^"]*"', "", html)
+
+    assert strip(first) == strip(known) == strip(unknown)
+    api_known = await mailing.api.post(
+        "/v1/lists/ee-uudised/subscribe", json={"email": "known@example.ee"}
+    )
+    api_new = await mailing.api.post(
+        "/v1/lists/ee-uudised/subscribe", json={"email": "new@example.ee"}
+    )
+    assert api_known.status == api_new.status == 202
+    assert api_known.json == api_new.json
+
+
+async def test_at_most_one_confirmation_per_address_per_window(
+    mailing: Mailing, make_account: MakeAccount
+) -> None:
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await make_list(mailing, token)
+    for _ in range(5):
+        await subscribe_by_form(mailing, "ee-uudised", "someone@example.ee")
+    assert len(mailing.sink.messages) == 1
+
+
+async def test_honeypot_csrf_and_bad_addresses(mailing: Mailing, make_account: MakeAccount) -> None:
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await make_list(mailing, token)
+    page = await mailing.api.get("/subscribe/ee-uudised?lang=lv")
+    assert "Abonēt" in page.text
+    fields = form_fields(page.text)
+    bot = await mailing.api.post(
+        "/subscribe/ee-uudised", data=fields | {"email": "bot@example.ee", "website": "http://spam"}
+    )
+    assert bot.status == 200
+    assert mailing.sink.messages == []
+    forged = await mailing.api.post(
+        "/subscribe/ee-uudised", data={"email": "x@example.ee", "form_token": "forged"}
+    )
+    assert forged.status == 403
+    cross_site = await mailing.api.post(
+        "/subscribe/ee-uudised",
+        data=fields | {"email": "x@example.ee"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert cross_site.status == 403
+    bad = await mailing.api.post("/subscribe/ee-uudised", data=fields | {"email": "not-an-address"})
+    assert bad.status == 422
+    assert "Lūdzu, pārbaudiet e-pasta adresi." in bad.text
+    injected = await mailing.api.post(
+        "/v1/lists/ee-uudised/subscribe", json={"email": "a@example.ee\r\nBcc: victim@example.org"}
+    )
+    assert injected.status == 422
+    assert injected.problem_fields() == ["email"]
+    assert mailing.sink.messages == []
+
+
+async def test_latvian_coordinator_cannot_touch_the_estonian_list(
+    mailing: Mailing, make_account: MakeAccount
+) -> None:
+    _, ee = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    _, lv = await make_account("lv@example.lv", permissions={"lv": ("manage_lists",)})
+    await make_list(mailing, ee)
+    api = mailing.api.as_(lv)
+    assert (await api.get("/v1/lists/ee-uudised")).status == 403
+    assert (await api.get("/v1/lists/ee-uudised/members")).status == 403
+    assert (await api.patch("/v1/lists/ee-uudised", json={"from_name": "X"})).status == 403
+    assert (await api.post("/v1/lists", json=EE_LIST | {"slug": "other"})).status == 403
+    assert (await api.get("/v1/lists")).json["items"] == []
+    assert (await mailing.api.get("/v1/lists")).status == 401
+    unknown = await mailing.api.as_(ee).post(
+        "/v1/lists", json=EE_LIST | {"slug": "x", "network": "atlantis"}
+    )
+    assert unknown.status == 403  # not theirs, and unknown besides
+    changed = await mailing.api.as_(ee).patch(
+        "/v1/lists/ee-uudised", json={"from_name": "Anne-Ly Reimaa"}
+    )
+    assert changed.json["from_name"] == "Anne-Ly Reimaa"
+    assert (await mailing.api.as_(ee).post("/v1/lists", json=EE_LIST)).status == 409
+    bad = await mailing.api.as_(ee).post("/v1/lists", json={"slug": "Bad Slug", "network": "ee"})
+    assert {"slug", "names", "from_name", "from_address"} <= set(bad.problem_fields())
+
+
+async def test_admin_creates_lists_only_for_networks_the_directory_knows(
+    mailing: Mailing, admin_token: str
+) -> None:
+    unknown = await mailing.api.as_(admin_token).post(
+        "/v1/lists", json=EE_LIST | {"network": "atlantis"}
+    )
+    assert unknown.status == 422
+    assert unknown.problem_fields() == ["network"]
+    assert (await mailing.api.as_(admin_token).post("/v1/lists", json=EE_LIST)).status == 201
