@@ -188,6 +188,32 @@ SPEC: dict[str, Setting] = {
         20,
         "Subscribe requests one client may make per REVEAL_WINDOW seconds.",
     ),
+    "mailing_worker": Setting(
+        "MAILING_WORKER",
+        _bool,
+        True,
+        "Run the sending worker inside the mailing service (more can run as "
+        "`python -m services.mailing.worker`).",
+    ),
+    "smtp_pool": Setting(
+        "SMTP_POOL", _positive, 4, "SMTP connections a sending worker keeps open."
+    ),
+    "send_rate": Setting("SEND_RATE", _positive, 1000, "Most messages a worker sends per second."),
+    "send_hourly": Setting(
+        "SEND_HOURLY", _positive, 1_000_000, "Most messages a worker sends per hour."
+    ),
+    "retry_base": Setting(
+        "RETRY_BASE",
+        _positive,
+        5,
+        "Seconds before the first retry of a 4xx or a dropped connection (then 6x, 24x, …).",
+    ),
+    "lease_seconds": Setting(
+        "LEASE_SECONDS",
+        _positive,
+        60,
+        "After this long, a message claimed by a worker that died is claimed again.",
+    ),
     "example_port": Setting(
         "EXAMPLE_PORT",
         _port,
@@ -236,6 +262,12 @@ class Settings:
     public_mailing_url: str | None
     confirm_window: int
     subscribe_limit: int
+    mailing_worker: bool
+    smtp_pool: int
+    send_rate: int
+    send_hourly: int
+    retry_base: int
+    lease_seconds: int
     example_port: int
     exit_with_parent: bool
 

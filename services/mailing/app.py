@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from services.mailing import lists, subscriptions
+from services.mailing import campaigns, lists, subscriptions
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
 from services.mailing.paths import HERE, MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
+from services.mailing.worker import Worker
 from shared.db import database_ctx
 from shared.directory_client import DirectoryClient
 from shared.http import client_ctx
@@ -21,6 +24,18 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     """The directory client, over the app's one client session."""
     app[DIRECTORY] = DirectoryClient(app[SESSION], app[SETTINGS].directory_base)
     yield
+
+
+async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
+    """A sending worker inside the service, stopped (after its batch) with the app."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(Worker(app[SETTINGS], app[POOL], app[QUERIES]).run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 30)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -45,7 +60,10 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(directory_ctx)
     add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
     add_openapi(app, load_openapi(OPENAPI))
+    if settings.mailing_worker:
+        app.cleanup_ctx.append(worker_ctx)
     app.router.add_routes(lists.routes)
+    app.router.add_routes(campaigns.routes)
     app.router.add_routes(subscriptions.routes)
     app.router.add_static("/static", HERE / "static")
     return app

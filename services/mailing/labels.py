@@ -7,6 +7,8 @@ from shared.i18n import FALLBACK, LANGUAGES
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "footer": "You receive this because you subscribed to {list}. To unsubscribe, open: {link}",
+        "greeting": "Hello",
         "subscribe_title": "Subscribe to {list}",
         "email": "E-mail address",
         "name": "Name (optional)",
@@ -28,6 +30,8 @@ LABELS: dict[str, dict[str, str]] = {
         "form_error": "The form has expired. Please load the page again.",
     },
     "et": {
+        "footer": "Saad seda kirja, sest tellisid {list}. Tellimusest loobumiseks ava: {link}",
+        "greeting": "Tere",
         "subscribe_title": "Telli {list}",
         "email": "E-posti aadress",
         "name": "Nimi (vabatahtlik)",
@@ -49,6 +53,8 @@ LABELS: dict[str, dict[str, str]] = {
         "form_error": "Vorm on aegunud. Palun laadi leht uuesti.",
     },
     "lv": {
+        "footer": "Jūs saņemat šo vēstuli, jo abonējāt {list}. Lai atteiktos, atveriet: {link}",
+        "greeting": "Labdien",
         "subscribe_title": "Abonēt {list}",
         "email": "E-pasta adrese",
         "name": "Vārds (nav obligāts)",
@@ -70,6 +76,8 @@ LABELS: dict[str, dict[str, str]] = {
         "form_error": "Veidlapa vairs nav derīga. Lūdzu, pārlādējiet lapu.",
     },
     "lt": {
+        "footer": "Gaunate šį laišką, nes užsiprenumeravote {list}. Norėdami atsisakyti, atverkite: {link}",
+        "greeting": "Sveiki",
         "subscribe_title": "Prenumeruoti {list}",
         "email": "El. pašto adresas",
         "name": "Vardas (neprivaloma)",

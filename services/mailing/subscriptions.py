@@ -34,7 +34,6 @@ PAGES = jinja2.Environment(
 CSP = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *"
 FORM_TTL = 86_400
 CONFIRM_TTL = 7 * 86_400
-UNSUBSCRIBE_TTL = 10 * 365 * 86_400  # links in old newsletters must keep working
 
 
 def page(lang: str, title: str, *, status: int = 200, **context: Any) -> web.Response:
@@ -288,14 +287,6 @@ async def confirm(request: web.Request) -> web.Response:
         await conn.execute(q["confirm"], claims["l"], claims["s"])
     list_name = pick(view["names"], lang, view["list_lang"])
     return page(lang, text["confirm_title"], message=text["confirmed"].format(list=list_name))
-
-
-def unsubscribe_url(settings: Settings, list_id: int, subscriber_id: int) -> str:
-    """The one-click unsubscribe URL that every campaign message carries."""
-    token = sign(
-        _secret(settings), "unsubscribe", {"l": list_id, "s": subscriber_id}, UNSUBSCRIBE_TTL
-    )
-    return f"{settings.public_mailing_base}/unsubscribe/{token}"
 
 
 @routes.get("/unsubscribe/{token}")

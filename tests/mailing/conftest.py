@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -30,6 +31,7 @@ class Mailing:
     directory: Api
     sink: Sink
     base: str
+    settings: Settings
 
     def links(self, pattern: str) -> list[str]:
         """Paths of links of a kind (`/confirm/`) in the mail received so far."""
@@ -45,32 +47,51 @@ def mailing_spec() -> OpenApi:
     return OpenApi(load_openapi(OPENAPI))
 
 
+StartMailing = Callable[..., Awaitable[Mailing]]
+
+
 @pytest.fixture
-async def mailing(
+async def start_mailing(
     settings: Settings, directory_spec: OpenApi, mailing_spec: OpenApi
-) -> AsyncIterator[Mailing]:
-    """Directory, mailing and an aiosmtpd server on local ports."""
-    sink = Sink()
-    smtp_port, directory_port, mailing_port = free_port(), free_port(), free_port()
-    loop = asyncio.get_running_loop()
-    smtp = await loop.create_server(
-        lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", smtp_port
-    )
-    base = f"http://127.0.0.1:{mailing_port}"
-    configured = settings.replace(
-        directory_url=f"http://127.0.0.1:{directory_port}",
-        smtp_url=f"smtp://127.0.0.1:{smtp_port}",
-        public_mailing_url=base,
-    )
-    directory = TestClient(
-        TestServer(create_directory(configured), host="127.0.0.1", port=directory_port)
-    )
-    service = TestClient(
-        TestServer(create_mailing(configured), host="127.0.0.1", port=mailing_port)
-    )
-    await directory.start_server()
-    await service.start_server()
-    yield Mailing(Api(service, mailing_spec), Api(directory, directory_spec), sink, base)
-    await service.close()
-    await directory.close()
-    smtp.close()
+) -> AsyncIterator[StartMailing]:
+    """Start directory, mailing and an SMTP server (a given sink, or a plain one)."""
+    cleanup: list[Any] = []
+
+    async def start(sink: Sink | None = None, **changes: Any) -> Mailing:
+        sink = sink or Sink()
+        smtp_port, directory_port, mailing_port = free_port(), free_port(), free_port()
+        loop = asyncio.get_running_loop()
+        smtp = await loop.create_server(
+            lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", smtp_port
+        )
+        base = f"http://127.0.0.1:{mailing_port}"
+        configured = settings.replace(
+            directory_url=f"http://127.0.0.1:{directory_port}",
+            smtp_url=f"smtp://127.0.0.1:{smtp_port}",
+            public_mailing_url=base,
+            **changes,
+        )
+        directory = TestClient(
+            TestServer(create_directory(configured), host="127.0.0.1", port=directory_port)
+        )
+        service = TestClient(
+            TestServer(create_mailing(configured), host="127.0.0.1", port=mailing_port)
+        )
+        await directory.start_server()
+        await service.start_server()
+        cleanup.extend([service.close, directory.close, smtp.close])
+        return Mailing(
+            Api(service, mailing_spec), Api(directory, directory_spec), sink, base, configured
+        )
+
+    yield start
+    for step in cleanup:
+        result = step()
+        if asyncio.iscoroutine(result):
+            await result
+
+
+@pytest.fixture
+async def mailing(start_mailing: StartMailing) -> Mailing:
+    """Directory, mailing (with its worker) and an aiosmtpd server on local ports."""
+    return await start_mailing()

@@ -81,7 +81,7 @@ async def test_a_person_subscribes_confirms_and_unsubscribes(
 async def test_one_click_unsubscribe_follows_rfc_8058(
     mailing: Mailing, make_account: MakeAccount
 ) -> None:
-    from services.mailing.subscriptions import unsubscribe_url
+    from services.mailing.compose import unsubscribe_url
 
     _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
     await make_list(mailing, token)

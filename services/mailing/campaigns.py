@@ -1,0 +1,233 @@
+"""Campaigns: write, preview, test-send, send now or later, pause, resume, cancel, progress."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosmtplib
+import asyncpg
+from aiohttp import web
+from email_validator import EmailNotValidError, validate_email
+
+from services.mailing.access import coordinator, require
+from services.mailing.compose import MARKDOWN, campaign_message, personalise
+from services.mailing.keys import POOL, QUERIES, SETTINGS
+from services.mailing.mailer import send
+from shared.errors import Conflict, FieldError, NotFound, Unavailable, ValidationFailed, read_object
+from shared.validate import Fields
+
+routes = web.RouteTableDef()
+
+# What each action needs the campaign to be in, and what it becomes.
+MOVES = {
+    "pause": ({"sending", "scheduled"}, "paused"),
+    "resume": ({"paused"}, "sending"),
+    "cancel": ({"draft", "scheduled", "sending", "paused"}, "cancelled"),
+}
+
+
+def _content(body: dict[str, Any], current: dict[str, Any] | None = None) -> tuple[str, str]:
+    f = Fields((current or {}) | body)
+    f.unknown({"subject", "body", "revision"})
+    subject = f.text("subject", required=True, max_length=300)
+    text = f.data.get("body")
+    if not isinstance(text, str) or not text.strip():
+        f.fail("body", "is required (Markdown)")
+    elif len(text) > 200_000:
+        f.fail("body", "must be at most 200,000 characters")
+    f.done()
+    assert subject is not None
+    return subject, str(text)
+
+
+async def _campaign(request: web.Request) -> asyncpg.Record:
+    raw = request.match_info["id"]
+    if not raw.isdigit() or int(raw) > 2**62:
+        raise NotFound(f"No campaign {raw!r}.")
+    async with request.app[POOL].acquire() as conn:
+        row: asyncpg.Record | None = await conn.fetchrow(
+            request.app[QUERIES]["get-campaign"], int(raw)
+        )
+    if row is None:
+        raise NotFound(f"No campaign {raw}.")
+    return row
+
+
+async def campaign_json(request: web.Request, row: asyncpg.Record) -> dict[str, Any]:
+    """A campaign with its delivery counts, rate and estimated time left."""
+    async with request.app[POOL].acquire() as conn:
+        progress = await conn.fetchrow(request.app[QUERIES]["campaign-progress"], row["id"])
+    assert progress is not None
+    left = progress["queued"] + progress["sending"]
+    rate = progress["last_minute"] / 60
+    return {
+        "id": row["id"],
+        "list": row["list_slug"],
+        "subject": row["subject"],
+        "body": row["body"],
+        "status": row["status"],
+        "scheduled_at": row["scheduled_at"].isoformat() if row["scheduled_at"] else None,
+        "started_at": row["started_at"].isoformat() if row["started_at"] else None,
+        "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
+        "revision": row["revision"],
+        "progress": {k: progress[k] for k in ("queued", "sending", "sent", "failed", "bounced")}
+        | {
+            "per_second": round(rate, 2),
+            "eta_seconds": round(left / rate) if rate and left else None,
+        },
+    }
+
+
+@routes.post("/v1/lists/{slug}/campaigns")
+async def create(request: web.Request) -> web.Response:
+    """A draft campaign (needs `manage_lists` on the list's network)."""
+    caller = await coordinator(request)
+    async with request.app[POOL].acquire() as conn:
+        lst = await conn.fetchrow(request.app[QUERIES]["get-list"], request.match_info["slug"])
+    if lst is None:
+        raise NotFound(f"No list {request.match_info['slug']!r}.")
+    require(caller, "manage_lists", lst["network"])
+    subject, body = _content(await read_object(request))
+    async with request.app[POOL].acquire() as conn:
+        campaign_id = await conn.fetchval(
+            request.app[QUERIES]["insert-campaign"], lst["id"], subject, body
+        )
+        row = await conn.fetchrow(request.app[QUERIES]["get-campaign"], campaign_id)
+    assert row is not None
+    return web.json_response(await campaign_json(request, row), status=201)
+
+
+@routes.get("/v1/campaigns/{id}")
+async def get(request: web.Request) -> web.Response:
+    """A campaign and its progress: counts, rate, ETA."""
+    caller = await coordinator(request)
+    row = await _campaign(request)
+    require(caller, "manage_lists", row["network"], write=False)
+    return web.json_response(await campaign_json(request, row))
+
+
+@routes.patch("/v1/campaigns/{id}")
+async def patch(request: web.Request) -> web.Response:
+    """Change a draft's subject or body."""
+    caller = await coordinator(request)
+    row = await _campaign(request)
+    require(caller, "manage_lists", row["network"])
+    if row["status"] != "draft":
+        raise Conflict(f"Only a draft can be changed; this campaign is {row['status']}.")
+    subject, body = _content(
+        await read_object(request), {"subject": row["subject"], "body": row["body"]}
+    )
+    async with request.app[POOL].acquire() as conn:
+        await conn.execute(request.app[QUERIES]["update-campaign"], row["id"], subject, body)
+    return web.json_response(await campaign_json(request, await _campaign(request)))
+
+
+@routes.get("/v1/campaigns/{id}/preview")
+async def preview(request: web.Request) -> web.Response:
+    """The HTML and text a subscriber called `?name=` would read."""
+    caller = await coordinator(request)
+    row = await _campaign(request)
+    require(caller, "manage_lists", row["network"], write=False)
+    name = request.query.get("name", "")
+    text = personalise(row["body"], name, row["list_lang"])
+    return web.json_response(
+        {"subject": row["subject"], "text": text, "html": MARKDOWN.render(text)}
+    )
+
+
+@routes.post("/v1/campaigns/{id}/test")
+async def test_send(request: web.Request) -> web.Response:
+    """Send the campaign now to a few given addresses (needs `send_campaigns`)."""
+    caller = await coordinator(request)
+    row = await _campaign(request)
+    require(caller, "send_campaigns", row["network"])
+    body = await read_object(request)
+    f = Fields(body)
+    f.unknown({"addresses"})
+    addresses = []
+    for index, raw in enumerate(f.items("addresses", max_items=10)):
+        try:
+            addresses.append(validate_email(str(raw), check_deliverability=False).normalized)
+        except EmailNotValidError as exc:
+            f.fail(f"addresses[{index}]", str(exc))
+    if not addresses and not f.errors:
+        f.fail("addresses", "needs at least one address")
+    f.done()
+    settings = request.app[SETTINGS]
+    for address in addresses:
+        recipient = {"id": 0, "email": address, "name": "", "lang": row["list_lang"]}
+        mail, envelope = campaign_message(settings, row, recipient, test=True)
+        try:
+            await send(settings, mail, envelope)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise Unavailable(
+                f"The mail server did not take the test message ({type(exc).__name__})."
+            ) from exc
+    return web.json_response({"sent": addresses})
+
+
+@routes.post("/v1/campaigns/{id}/send")
+async def send_campaign(request: web.Request) -> web.Response:
+    """Send now, or at `{"at": "2026-12-01T09:00:00+02:00"}` (needs `send_campaigns`)."""
+    caller = await coordinator(request)
+    row = await _campaign(request)
+    require(caller, "send_campaigns", row["network"])
+    body = await read_object(request) if request.can_read_body else {}
+    at = None
+    if body.get("at") is not None:
+        try:
+            at = datetime.fromisoformat(str(body["at"]))
+        except ValueError as exc:
+            raise ValidationFailed(
+                [FieldError("at", "must be an ISO 8601 time with a zone")]
+            ) from exc
+        if at.tzinfo is None:
+            raise ValidationFailed([FieldError("at", "must name its time zone")])
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        locked = await conn.fetchrow(q["lock-campaign"], row["id"])
+        assert locked is not None
+        if locked["status"] != "draft":
+            raise Conflict(f"This campaign is {locked['status']}; only a draft can be sent.")
+        if at is not None and at > datetime.now(UTC):
+            await conn.execute(q["set-campaign-status"], row["id"], "scheduled", at)
+        else:
+            await conn.execute(q["enqueue-recipients"], row["id"], locked["list_id"])
+            await conn.execute(q["set-campaign-status"], row["id"], "sending", None)
+    return web.json_response(await campaign_json(request, await _campaign(request)), status=202)
+
+
+async def _move(request: web.Request, action: str) -> web.Response:
+    caller = await coordinator(request)
+    row = await _campaign(request)
+    require(caller, "send_campaigns", row["network"])
+    allowed, target = MOVES[action]
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        locked = await conn.fetchrow(q["lock-campaign"], row["id"])
+        assert locked is not None
+        if locked["status"] not in allowed:
+            raise Conflict(f"A {locked['status']} campaign cannot be {action}d.")
+        if action == "resume" and locked["scheduled_at"] and locked["started_at"] is None:
+            target = "scheduled"
+        await conn.execute(q["set-campaign-status"], row["id"], target, None)
+    return web.json_response(await campaign_json(request, await _campaign(request)))
+
+
+@routes.post("/v1/campaigns/{id}/pause")
+async def pause(request: web.Request) -> web.Response:
+    """Stop handing out work; what is in flight finishes."""
+    return await _move(request, "pause")
+
+
+@routes.post("/v1/campaigns/{id}/resume")
+async def resume(request: web.Request) -> web.Response:
+    """Carry on where it paused."""
+    return await _move(request, "resume")
+
+
+@routes.post("/v1/campaigns/{id}/cancel")
+async def cancel(request: web.Request) -> web.Response:
+    """Send nothing more."""
+    return await _move(request, "cancel")

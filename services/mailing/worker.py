@@ -1,0 +1,230 @@
+"""The sending worker: claims deliveries from the shared ledger and sends them, losing nothing.
+
+Run inside the mailing service (KONTAKT_MAILING_WORKER) or on its own as
+`python -m services.mailing.worker`; any number of workers share the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiosmtplib
+import asyncpg
+
+from services.mailing.compose import campaign_message
+from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
+from shared.db import create_pool
+from shared.logs import setup_logging
+from shared.migrate import migrate
+from shared.queries import Queries
+from shared.settings import Settings
+
+log = logging.getLogger("kontakt.mailing.worker")
+
+IDLE_SECONDS = 0.2
+BACKOFF = (1, 6, 24, 120, 360)  # times KONTAKT_RETRY_BASE seconds
+MAX_ATTEMPTS = 8
+
+
+class SmtpPool:
+    """A few open SMTP connections, reused from message to message."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = urlsplit(settings.smtp_url or "smtp://127.0.0.1:25")
+        self.options: dict[str, Any] = {
+            "hostname": url.hostname or "127.0.0.1",
+            "port": url.port or (465 if url.scheme == "smtps" else 25),
+            "username": url.username or None,
+            "password": url.password or None,
+            "use_tls": url.scheme == "smtps",
+            "start_tls": None if url.scheme == "smtp" else False,
+            "timeout": settings.http_timeout * 2,
+        }
+        self.idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
+        self.slots = asyncio.Semaphore(settings.smtp_pool)
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[aiosmtplib.SMTP]:
+        """A connected client; a broken one is dropped instead of going back to the pool."""
+        async with self.slots:
+            client = self.idle.get_nowait() if not self.idle.empty() else None
+            if client is None or not client.is_connected:
+                client = aiosmtplib.SMTP(**self.options)
+                await client.connect()
+            try:
+                yield client
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    client.close()
+                raise
+            self.idle.put_nowait(client)
+
+    async def close(self) -> None:
+        """Say QUIT to every idle connection."""
+        while not self.idle.empty():
+            client = self.idle.get_nowait()
+            with contextlib.suppress(Exception):
+                await client.quit()
+
+
+class Pace:
+    """At most `per_second` and `per_hour` sends, spread evenly."""
+
+    def __init__(self, per_second: int, per_hour: int) -> None:
+        self.per_second = per_second
+        self.per_hour = per_hour
+        self.recent: deque[float] = deque()
+        self.hour: deque[float] = deque()
+
+    async def wait(self) -> None:
+        """Sleep until one more send fits both limits."""
+        while True:
+            now = time.monotonic()
+            while self.recent and now - self.recent[0] >= 1:
+                self.recent.popleft()
+            while self.hour and now - self.hour[0] >= 3600:
+                self.hour.popleft()
+            if len(self.recent) < self.per_second and len(self.hour) < self.per_hour:
+                self.recent.append(now)
+                self.hour.append(now)
+                return
+            oldest = self.recent[0] if len(self.recent) >= self.per_second else self.hour[0]
+            await asyncio.sleep(max(0.001, (1 if oldest in self.recent else 3600) - (now - oldest)))
+
+
+class Worker:
+    """One sending worker."""
+
+    def __init__(self, settings: Settings, pool: asyncpg.Pool, queries: Queries) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.q = queries
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.smtp = SmtpPool(settings)
+        self.pace = Pace(settings.send_rate, settings.send_hourly)
+        self.campaigns: dict[int, Any] = {}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until `stop` is set."""
+        try:
+            while not stop.is_set():
+                try:
+                    busy = await self.step()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("worker step failed: %s", type(exc).__name__)
+                    busy = False
+                if not busy:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), IDLE_SECONDS)
+        finally:
+            await self.smtp.close()
+
+    async def step(self) -> bool:
+        """Start due campaigns, claim a batch, send it; False when there was nothing to do."""
+        async with self.pool.acquire() as conn:
+            for row in await conn.fetch(self.q["start-due-campaigns"]):
+                await conn.execute(self.q["enqueue-recipients"], row["id"], row["list_id"])
+            claimed = await conn.fetch(
+                self.q["claim-deliveries"],
+                self.name,
+                self.settings.smtp_pool * 8,
+                self.settings.lease_seconds,
+            )
+            if not claimed:
+                await conn.execute(self.q["finish-campaigns"])
+                return False
+        await asyncio.gather(*(self.deliver(row) for row in claimed))
+        return True
+
+    async def _campaign(self, campaign_id: int) -> Any:
+        if campaign_id not in self.campaigns:
+            async with self.pool.acquire() as conn:
+                self.campaigns[campaign_id] = await conn.fetchrow(
+                    self.q["get-campaign"], campaign_id
+                )
+        return self.campaigns[campaign_id]
+
+    async def deliver(self, row: Any) -> None:
+        """Send one claimed delivery and record what happened."""
+        campaign_id, subscriber_id = row["campaign_id"], row["subscriber_id"]
+        campaign = await self._campaign(campaign_id)
+        async with self.pool.acquire() as conn:
+            recipient = await conn.fetchrow(self.q["recipient"], campaign["list_id"], subscriber_id)
+        if recipient is None or recipient["status"] != "confirmed":
+            await self._record(
+                "delivery-failed", campaign_id, subscriber_id, "no longer subscribed"
+            )
+            return
+        mail, envelope = campaign_message(self.settings, campaign, recipient)
+        await self.pace.wait()
+        try:
+            async with self.smtp.connection() as client:
+                await client.send_message(mail, sender=envelope)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            # Our one recipient was refused at RCPT: its own code decides.
+            refusal = exc.recipients[0] if exc.recipients else None
+            code = refusal.code if refusal else 451
+            reason = f"{code} {refusal.message if refusal else ''}".strip()
+            if 500 <= code < 600:
+                await self._record("delivery-failed", campaign_id, subscriber_id, reason)
+            else:
+                await self._retry(row, reason)
+            return
+        except aiosmtplib.SMTPResponseException as exc:
+            if 500 <= exc.code < 600:
+                await self._record(
+                    "delivery-failed", campaign_id, subscriber_id, f"{exc.code} {exc.message}"
+                )
+                return
+            await self._retry(row, f"{exc.code} {exc.message}")
+            return
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            await self._retry(row, type(exc).__name__)
+            return
+        await self._record("delivery-sent", campaign_id, subscriber_id)
+
+    async def _retry(self, row: Any, reason: str) -> None:
+        if row["attempts"] >= MAX_ATTEMPTS:
+            await self._record("delivery-failed", row["campaign_id"], row["subscriber_id"], reason)
+            return
+        delay = BACKOFF[min(row["attempts"] - 1, len(BACKOFF) - 1)] * self.settings.retry_base
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                self.q["delivery-retry"], row["campaign_id"], row["subscriber_id"], delay, reason
+            )
+
+    async def _record(self, query: str, campaign_id: int, subscriber_id: int, *extra: str) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute(self.q[query], campaign_id, subscriber_id, *extra)
+
+
+async def main() -> None:
+    """A standalone worker process: settings from the environment, until SIGTERM."""
+    settings = Settings.from_env()
+    setup_logging("mailing-worker", settings.log_level, settings.log_format)
+    pool = await create_pool(settings, SCHEMA)
+    queries = Queries.load(QUERIES_DIR)
+    async with pool.acquire() as conn:
+        await migrate(conn, SCHEMA, MIGRATIONS)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await Worker(settings, pool, queries).run(stop)
+    finally:
+        await pool.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
