@@ -208,6 +208,10 @@ SPEC: dict[str, Setting] = {
         5,
         "Seconds before the first retry of a 4xx or a dropped connection (then 6x, 24x, …).",
     ),
+    "soft_bounce_limit": Setting(
+        "SOFT_BOUNCE_LIMIT", _positive, 3,
+        "Soft bounces after which a subscription is treated as bounced.",
+    ),
     "lease_seconds": Setting(
         "LEASE_SECONDS",
         _positive,
@@ -267,6 +271,7 @@ class Settings:
     send_rate: int
     send_hourly: int
     retry_base: int
+    soft_bounce_limit: int
     lease_seconds: int
     example_port: int
     exit_with_parent: bool

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from services.mailing import campaigns, lists, subscriptions
+from services.mailing import campaigns, inbound, lists, subscriptions
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
 from services.mailing.paths import HERE, MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
 from services.mailing.worker import Worker
@@ -64,6 +64,7 @@ def create_app(settings: Settings) -> web.Application:
         app.cleanup_ctx.append(worker_ctx)
     app.router.add_routes(lists.routes)
     app.router.add_routes(campaigns.routes)
+    app.router.add_routes(inbound.routes)
     app.router.add_routes(subscriptions.routes)
     app.router.add_static("/static", HERE / "static")
     return app

@@ -39,6 +39,17 @@ def verp_token(settings: Settings, campaign_id: int, subscriber_id: int) -> str:
     return f"{body}.{mac.hexdigest()[:16]}"
 
 
+def read_verp(settings: Settings, token: str) -> tuple[int, int] | None:
+    """(campaign, subscriber) from a VERP token, or None when it is not one of ours."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    campaign_id, subscriber_id = int(parts[0]), int(parts[1])
+    if not hmac.compare_digest(verp_token(settings, campaign_id, subscriber_id), token):
+        return None
+    return campaign_id, subscriber_id
+
+
 def personalise(text: str, name: str, lang: str) -> str:
     """`{name}` becomes the subscriber's name, or a greeting word when there is none."""
     return text.replace("{name}", name or labels(lang)["greeting"])
