@@ -209,8 +209,19 @@ SPEC: dict[str, Setting] = {
         "Seconds before the first retry of a 4xx or a dropped connection (then 6x, 24x, …).",
     ),
     "soft_bounce_limit": Setting(
-        "SOFT_BOUNCE_LIMIT", _positive, 3,
+        "SOFT_BOUNCE_LIMIT",
+        _positive,
+        3,
         "Soft bounces after which a subscription is treated as bounced.",
+    ),
+    "dkim_key_file": Setting(
+        "DKIM_KEY_FILE",
+        _optional,
+        None,
+        "PEM private key; when set, campaign mail is DKIM-signed for the sender's domain.",
+    ),
+    "dkim_selector": Setting(
+        "DKIM_SELECTOR", str, "kontakt", "The DKIM selector (DNS: SELECTOR._domainkey)."
     ),
     "lease_seconds": Setting(
         "LEASE_SECONDS",
@@ -272,6 +283,8 @@ class Settings:
     send_hourly: int
     retry_base: int
     soft_bounce_limit: int
+    dkim_key_file: str | None
+    dkim_selector: str
     lease_seconds: int
     example_port: int
     exit_with_parent: bool

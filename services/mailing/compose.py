@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import email.policy
+import email.utils
+import functools
 import hashlib
 import hmac
 import html
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 from typing import Any
 
+import dkim
 from markdown_it import MarkdownIt
 
 from services.mailing.labels import labels
@@ -48,6 +53,43 @@ def read_verp(settings: Settings, token: str) -> tuple[int, int] | None:
     if not hmac.compare_digest(verp_token(settings, campaign_id, subscriber_id), token):
         return None
     return campaign_id, subscriber_id
+
+
+SIGNED_HEADERS = [
+    b"From",
+    b"To",
+    b"Subject",
+    b"Date",
+    b"Message-ID",
+    b"Reply-To",
+    b"List-Id",
+    b"List-Unsubscribe",
+    b"List-Unsubscribe-Post",
+    b"MIME-Version",
+    b"Content-Type",
+]
+
+
+@functools.cache
+def _dkim_key(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+def wire_bytes(settings: Settings, mail: EmailMessage) -> bytes:
+    """The message as sent: CRLF lines, DKIM-signed (covering List-Unsubscribe) when configured."""
+    data = mail.as_bytes(policy=email.policy.SMTP)
+    if not settings.dkim_key_file:
+        return data
+    domain = email.utils.parseaddr(str(mail["From"]))[1].partition("@")[2]
+    signature: bytes = dkim.sign(
+        data,
+        settings.dkim_selector.encode(),
+        domain.encode(),
+        _dkim_key(settings.dkim_key_file),
+        canonicalize=(b"relaxed", b"relaxed"),
+        include_headers=SIGNED_HEADERS,
+    )
+    return signature + data
 
 
 def personalise(text: str, name: str, lang: str) -> str:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import aiosmtplib
 import asyncpg
 
-from services.mailing.compose import campaign_message
+from services.mailing.compose import campaign_message, wire_bytes
 from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from shared.db import create_pool
 from shared.logs import setup_logging
@@ -169,7 +169,9 @@ class Worker:
         await self.pace.wait()
         try:
             async with self.smtp.connection() as client:
-                await client.send_message(mail, sender=envelope)
+                await client.sendmail(
+                    envelope, [recipient["email"]], wire_bytes(self.settings, mail)
+                )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             # Our one recipient was refused at RCPT: its own code decides.
             refusal = exc.recipients[0] if exc.recipients else None
