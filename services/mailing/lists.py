@@ -81,7 +81,7 @@ def list_fields(body: dict[str, Any], current: dict[str, Any] | None = None) -> 
     return fields
 
 
-async def _list_row(request: web.Request, slug: str) -> asyncpg.Record:
+async def list_row(request: web.Request, slug: str) -> asyncpg.Record:
     async with request.app[POOL].acquire() as conn:
         row: asyncpg.Record | None = await conn.fetchrow(request.app[QUERIES]["get-list"], slug)
     if row is None:
@@ -124,7 +124,7 @@ async def create_list(request: web.Request) -> web.Response:
             fields["reply_to"],
         )
     return web.json_response(
-        list_json(await _list_row(request, fields["slug"])), status=201, dumps=_dumps
+        list_json(await list_row(request, fields["slug"])), status=201, dumps=_dumps
     )
 
 
@@ -132,7 +132,7 @@ async def create_list(request: web.Request) -> web.Response:
 async def get_list(request: web.Request) -> web.Response:
     """One list (its network's list managers)."""
     caller = await coordinator(request)
-    row = await _list_row(request, request.match_info["slug"])
+    row = await list_row(request, request.match_info["slug"])
     require(caller, "manage_lists", row["network"], write=False)
     return web.json_response(list_json(row), dumps=_dumps)
 
@@ -141,7 +141,7 @@ async def get_list(request: web.Request) -> web.Response:
 async def patch_list(request: web.Request) -> web.Response:
     """Change a list's names, language or sender; its network and slug stay."""
     caller = await coordinator(request)
-    row = await _list_row(request, request.match_info["slug"])
+    row = await list_row(request, request.match_info["slug"])
     require(caller, "manage_lists", row["network"])
     body = await read_object(request)
     current = list_json(row)
@@ -175,14 +175,14 @@ async def patch_list(request: web.Request) -> web.Response:
             fields["from_address"],
             fields["reply_to"],
         )
-    return web.json_response(list_json(await _list_row(request, row["slug"])), dumps=_dumps)
+    return web.json_response(list_json(await list_row(request, row["slug"])), dumps=_dumps)
 
 
 @routes.get("/v1/lists/{slug}/members")
 async def members(request: web.Request) -> web.Response:
     """The list's subscribers and their status (`?status=` to filter)."""
     caller = await coordinator(request)
-    row = await _list_row(request, request.match_info["slug"])
+    row = await list_row(request, request.match_info["slug"])
     require(caller, "manage_lists", row["network"], write=False)
     status = request.query.get("status") or None
     if status is not None and status not in STATUSES:
