@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from services.mailing import campaigns, inbound, lists, subscriptions, transfer
+from services.mailing import campaigns, inbound, lists, preferences, subscriptions, transfer
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
 from services.mailing.paths import HERE, MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
 from services.mailing.worker import Worker
@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(campaigns.routes)
     app.router.add_routes(inbound.routes)
     app.router.add_routes(transfer.routes)
+    app.router.add_routes(preferences.routes)
     app.router.add_routes(subscriptions.routes)
     app.router.add_static("/static", HERE / "static")
     return app

@@ -36,6 +36,13 @@ def unsubscribe_url(settings: Settings, list_id: int, subscriber_id: int) -> str
     return f"{settings.public_mailing_base}/unsubscribe/{token}"
 
 
+def preferences_url(settings: Settings, subscriber_id: int) -> str:
+    """The subscriber's own page: every list, their data, erasure."""
+    assert settings.secret_key
+    token = sign(settings.secret_key, "preferences", {"s": subscriber_id}, UNSUBSCRIBE_TTL)
+    return f"{settings.public_mailing_base}/preferences/{token}"
+
+
 def verp_token(settings: Settings, campaign_id: int, subscriber_id: int) -> str:
     """`C.S.MAC` for the envelope sender, so a bounce names its recipient and cannot be forged."""
     assert settings.secret_key
@@ -106,8 +113,9 @@ def campaign_message(
     domain = campaign["from_address"].partition("@")[2]
     link = unsubscribe_url(settings, campaign["list_id"], recipient["id"])
     footer = labels(lang)["footer"].format(list=list_name, link=link)
+    manage = labels(lang)["manage"].format(link=preferences_url(settings, recipient["id"]))
     source = personalise(campaign["body"], recipient["name"], lang)
-    text = f"{source}\n\n-- \n{footer}\n"
+    text = f"{source}\n\n-- \n{footer}\n{manage}\n"
     body_html = MARKDOWN.render(source)
     footer_html = html.escape(footer).replace(
         html.escape(link), f'<a href="{html.escape(link)}">{html.escape(link)}</a>'
@@ -132,7 +140,7 @@ def campaign_message(
     mail["Message-ID"] = make_msgid(idstring=verp, domain=domain)
     mail.add_alternative(
         f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><body>{body_html}'
-        f"<hr><p><small>{footer_html}</small></p></body></html>",
+        f"<hr><p><small>{footer_html}<br>{html.escape(manage)}</small></p></body></html>",
         subtype="html",
     )
     return mail, f"bounces+{verp}@{domain}"

@@ -57,3 +57,27 @@ INSERT INTO mailing.rate_limits AS r (bucket, window_start, hits)
 VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
 ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1
 RETURNING hits, extract(epoch FROM (window_start + make_interval(secs => $2) - now()))::integer AS resets_in;
+
+-- name: subscriber-lists
+SELECT l.slug, l.names, l.lang AS list_lang, s.status, s.lang, s.created_at, s.confirmed_at,
+       s.unsubscribed_at, b.email, b.name AS subscriber_name, b.created_at AS since
+  FROM mailing.subscribers b
+  LEFT JOIN mailing.subscriptions s ON s.subscriber_id = b.id
+  LEFT JOIN mailing.lists l ON l.id = s.list_id
+ WHERE b.id = $1
+ ORDER BY l.slug;
+
+-- name: subscriber-deliveries
+SELECT c.subject, d.status, d.sent_at
+  FROM mailing.deliveries d JOIN mailing.campaigns c ON c.id = d.campaign_id
+ WHERE d.subscriber_id = $1 ORDER BY d.sent_at NULLS LAST;
+
+-- name: unsubscribe-by-slug
+UPDATE mailing.subscriptions s
+   SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
+  FROM mailing.lists l
+ WHERE l.id = s.list_id AND l.slug = $2 AND s.subscriber_id = $1
+   AND s.status IN ('pending', 'confirmed');
+
+-- name: erase-subscriber
+DELETE FROM mailing.subscribers WHERE id = $1;
