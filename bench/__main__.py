@@ -102,6 +102,9 @@ def main() -> int:
         ]
         for name, url, extra in cases:
             rows.append(_row(name, measure(url, SECONDS, headers=extra), reference, directory.pid))
+        from bench.campaign_send import run as campaign_rows
+
+        mail_rows = campaign_rows(db_url)
     finally:
         for process in processes:
             process.terminate()
@@ -118,6 +121,13 @@ def main() -> int:
             f"{r.get('ratio_to_baseline', ''):>6} {r.get('peak_mib', ''):>9}"
         )
     rows += exports
+    print(f"\n{'benchmark':<52} {'msgs/s':>9} {'ratio':>6} {'peak MiB':>9}")
+    for r in mail_rows:
+        print(
+            f"{r['benchmark']:<52} {r.get('msgs_per_s', ''):>9} "
+            f"{r.get('ratio_to_baseline', ''):>6} {r.get('peak_mib', ''):>9}"
+        )
+    rows += mail_rows
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(rows, indent=2))

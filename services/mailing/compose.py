@@ -8,6 +8,7 @@ import functools
 import hashlib
 import hmac
 import html
+import secrets
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -88,6 +89,12 @@ def wire_bytes(settings: Settings, mail: EmailMessage) -> bytes:
     if not settings.dkim_key_file:
         return data
     domain = email.utils.parseaddr(str(mail["From"]))[1].partition("@")[2]
+    return sign_bytes(settings, data, domain)
+
+
+def sign_bytes(settings: Settings, data: bytes, domain: str) -> bytes:
+    """A DKIM-Signature header for `data`, prepended."""
+    assert settings.dkim_key_file
     signature: bytes = dkim.sign(
         data,
         settings.dkim_selector.encode(),
@@ -144,3 +151,93 @@ def campaign_message(
         subtype="html",
     )
     return mail, f"bounces+{verp}@{domain}"
+
+
+def wrap_long_lines(text: str, width: int = 900) -> str:
+    """Break lines over `width` at spaces: 8-bit mail may not carry lines over 998 octets."""
+    out = []
+    for line in text.split("\n"):
+        while len(line.encode()) > width and " " in line[: width // 2 :]:
+            cut = line.rfind(" ", 0, width // 2)
+            cut = cut if cut > 0 else line.find(" ")
+            out.append(line[:cut])
+            line = line[cut + 1 :]
+        out.append(line)
+    return "\n".join(out)
+
+
+class CampaignTemplate:
+    """A campaign built once per language; each recipient's message is a substitution away.
+
+    Building a message with the email package costs about a millisecond; this keeps the
+    worker's cost per recipient to string replacement. Bodies are 8-bit (every server we
+    send to speaks 8BITMIME), so the markers survive encoding untouched.
+    """
+
+    def __init__(self, settings: Settings, campaign: Any, lang: str) -> None:
+        self.settings = settings
+        self.campaign = campaign
+        self.lang = lang
+        self.domain = campaign["from_address"].partition("@")[2]
+        list_name = (
+            pick(campaign["list_names"], lang, campaign["list_lang"]) or campaign["list_slug"]
+        )
+        text_labels = labels(lang)
+        footer = text_labels["footer"].format(list=list_name, link="kmark7qunsub")
+        manage = text_labels["manage"].format(link="kmark7qprefs")
+        source = campaign["body"].replace("{name}", "kmark7qname")
+        body_html = MARKDOWN.render(source).replace("kmark7qname", "kmark7qhname")
+        footer_html = html.escape(footer).replace(
+            "kmark7qunsub", '<a href="kmark7qunsub">kmark7qunsub</a>'
+        )
+        mail = message(
+            from_name=campaign["from_name"],
+            from_address=campaign["from_address"],
+            to="kmark7qto@kmark7q.invalid",
+            subject=campaign["subject"],
+            body="x",
+            reply_to=campaign["reply_to"],
+            headers={
+                "List-Id": f"{clean_header(list_name)} <{campaign['list_slug']}.{self.domain}>",
+                "List-Unsubscribe": (
+                    f"<kmark7qunsub>, <mailto:unsubscribe+kmark7qverp@{self.domain}>"
+                ),
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Auto-Submitted": "auto-generated",
+                "Precedence": "bulk",
+            },
+        )
+        del mail["Message-ID"]
+        mail["Message-ID"] = f"<kmark7qverp.{secrets.token_hex(4)}@{self.domain}>"
+        mail.set_content(wrap_long_lines(f"{source}\n\n-- \n{footer}\n{manage}\n"), cte="8bit")
+        mail.add_alternative(
+            wrap_long_lines(
+                f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><body>{body_html}'
+                f"<hr><p><small>{footer_html}<br>{html.escape(manage)}</small></p></body></html>"
+            ),
+            subtype="html",
+            cte="8bit",
+        )
+        self.skeleton = mail.as_bytes(policy=email.policy.SMTPUTF8)
+        self.greeting = labels(lang)["greeting"]
+
+    def render(self, recipient: Any) -> tuple[bytes, str]:
+        """This recipient's message bytes and VERP envelope sender."""
+        name = clean_header(recipient["name"]) or self.greeting
+        verp = verp_token(self.settings, self.campaign["id"], recipient["id"])
+        values = {
+            "kmark7qto@kmark7q.invalid": clean_header(recipient["email"]),
+            "kmark7qhname": html.escape(name),
+            "kmark7qname": name,
+            "kmark7qunsub": unsubscribe_url(
+                self.settings, self.campaign["list_id"], recipient["id"]
+            ),
+            "kmark7qprefs": preferences_url(self.settings, recipient["id"]),
+            "kmark7qverp": verp,
+        }
+        data = self.skeleton
+        for marker, value in values.items():
+            data = data.replace(marker.encode(), value.encode("utf-8"))
+        if self.settings.dkim_key_file:
+            data = sign_bytes(self.settings, data, self.domain)
+        return data, f"bounces+{verp}@{self.domain}"

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import aiosmtplib
 import asyncpg
 
-from services.mailing.compose import campaign_message, wire_bytes
+from services.mailing.compose import CampaignTemplate
 from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from shared.db import create_pool
 from shared.logs import setup_logging
@@ -112,7 +112,9 @@ class Worker:
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.smtp = SmtpPool(settings)
         self.pace = Pace(settings.send_rate, settings.send_hourly)
+        self.templates: dict[tuple[int, str], CampaignTemplate] = {}
         self.campaigns: dict[int, Any] = {}
+        self.outcomes: list[tuple[str, int, int, str | None]] = []
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set."""
@@ -143,71 +145,89 @@ class Worker:
             if not claimed:
                 await conn.execute(self.q["finish-campaigns"])
                 return False
-        await asyncio.gather(*(self.deliver(row) for row in claimed))
+        recipients = await self._recipients(claimed)
+        await asyncio.gather(
+            *(
+                self.deliver(row, recipients.get((row["campaign_id"], row["subscriber_id"])))
+                for row in claimed
+            )
+        )
+        await self._flush()
         return True
 
-    async def _campaign(self, campaign_id: int) -> Any:
+    async def _recipients(self, claimed: list[Any]) -> dict[tuple[int, int], Any]:
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                self.q["recipients"],
+                [r["campaign_id"] for r in claimed],
+                [r["subscriber_id"] for r in claimed],
+            )
+        return {(r["campaign_id"], r["id"]): r for r in rows}
+
+    async def _flush(self) -> None:
+        """Record the batch's outcomes in one statement per kind."""
+        outcomes, self.outcomes = self.outcomes, []
+        sent = [(c, s) for kind, c, s, _ in outcomes if kind == "sent"]
+        async with self.pool.acquire() as conn:
+            if sent:
+                await conn.execute(
+                    self.q["deliveries-sent"], [c for c, _ in sent], [s for _, s in sent]
+                )
+            for kind, campaign_id, subscriber_id, reason in outcomes:
+                if kind == "failed":
+                    await conn.execute(
+                        self.q["delivery-failed"], campaign_id, subscriber_id, reason
+                    )
+                elif kind == "retry":
+                    delay, _, text = (reason or "").partition(" ")
+                    await conn.execute(
+                        self.q["delivery-retry"], campaign_id, subscriber_id, int(delay), text
+                    )
+
+    async def _template(self, campaign_id: int, lang: str) -> CampaignTemplate:
         if campaign_id not in self.campaigns:
             async with self.pool.acquire() as conn:
                 self.campaigns[campaign_id] = await conn.fetchrow(
                     self.q["get-campaign"], campaign_id
                 )
-        return self.campaigns[campaign_id]
+        key = (campaign_id, lang)
+        if key not in self.templates:
+            self.templates[key] = CampaignTemplate(self.settings, self.campaigns[campaign_id], lang)
+        return self.templates[key]
 
-    async def deliver(self, row: Any) -> None:
-        """Send one claimed delivery and record what happened."""
+    async def deliver(self, row: Any, recipient: Any) -> None:
+        """Send one claimed delivery; its outcome is recorded with the batch."""
         campaign_id, subscriber_id = row["campaign_id"], row["subscriber_id"]
-        campaign = await self._campaign(campaign_id)
-        async with self.pool.acquire() as conn:
-            recipient = await conn.fetchrow(self.q["recipient"], campaign["list_id"], subscriber_id)
         if recipient is None or recipient["status"] != "confirmed":
-            await self._record(
-                "delivery-failed", campaign_id, subscriber_id, "no longer subscribed"
-            )
+            self.outcomes.append(("failed", campaign_id, subscriber_id, "no longer subscribed"))
             return
-        mail, envelope = campaign_message(self.settings, campaign, recipient)
+        template = await self._template(campaign_id, recipient["lang"])
+        data, envelope = template.render(recipient)
         await self.pace.wait()
         try:
             async with self.smtp.connection() as client:
-                await client.sendmail(
-                    envelope, [recipient["email"]], wire_bytes(self.settings, mail)
-                )
+                await client.sendmail(envelope, [recipient["email"]], data)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             # Our one recipient was refused at RCPT: its own code decides.
             refusal = exc.recipients[0] if exc.recipients else None
             code = refusal.code if refusal else 451
             reason = f"{code} {refusal.message if refusal else ''}".strip()
-            if 500 <= code < 600:
-                await self._record("delivery-failed", campaign_id, subscriber_id, reason)
-            else:
-                await self._retry(row, reason)
-            return
+            self._failed_or_retry(row, code, reason)
         except aiosmtplib.SMTPResponseException as exc:
-            if 500 <= exc.code < 600:
-                await self._record(
-                    "delivery-failed", campaign_id, subscriber_id, f"{exc.code} {exc.message}"
-                )
-                return
-            await self._retry(row, f"{exc.code} {exc.message}")
-            return
+            self._failed_or_retry(row, exc.code, f"{exc.code} {exc.message}")
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            await self._retry(row, type(exc).__name__)
-            return
-        await self._record("delivery-sent", campaign_id, subscriber_id)
+            self._failed_or_retry(row, 451, type(exc).__name__)
+        else:
+            self.outcomes.append(("sent", campaign_id, subscriber_id, None))
 
-    async def _retry(self, row: Any, reason: str) -> None:
-        if row["attempts"] >= MAX_ATTEMPTS:
-            await self._record("delivery-failed", row["campaign_id"], row["subscriber_id"], reason)
+    def _failed_or_retry(self, row: Any, code: int, reason: str) -> None:
+        """5xx fails for good; anything else is retried with backoff, up to a limit."""
+        campaign_id, subscriber_id = row["campaign_id"], row["subscriber_id"]
+        if 500 <= code < 600 or row["attempts"] >= MAX_ATTEMPTS:
+            self.outcomes.append(("failed", campaign_id, subscriber_id, reason))
             return
         delay = BACKOFF[min(row["attempts"] - 1, len(BACKOFF) - 1)] * self.settings.retry_base
-        async with self.pool.acquire() as conn:
-            await conn.execute(
-                self.q["delivery-retry"], row["campaign_id"], row["subscriber_id"], delay, reason
-            )
-
-    async def _record(self, query: str, campaign_id: int, subscriber_id: int, *extra: str) -> None:
-        async with self.pool.acquire() as conn:
-            await conn.execute(self.q[query], campaign_id, subscriber_id, *extra)
+        self.outcomes.append(("retry", campaign_id, subscriber_id, f"{delay} {reason}"))
 
 
 async def main() -> None:

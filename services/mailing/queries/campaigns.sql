@@ -81,3 +81,15 @@ UPDATE mailing.campaigns c SET status = 'done', finished_at = now(), updated_at 
    AND NOT EXISTS (SELECT 1 FROM mailing.deliveries d
                     WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
 RETURNING id;
+
+-- name: recipients
+SELECT d.campaign_id, b.id, b.email, b.name, s.lang, s.status
+  FROM unnest($1::bigint[], $2::bigint[]) AS d(campaign_id, subscriber_id)
+  JOIN mailing.campaigns c ON c.id = d.campaign_id
+  JOIN mailing.subscribers b ON b.id = d.subscriber_id
+  JOIN mailing.subscriptions s ON s.list_id = c.list_id AND s.subscriber_id = b.id;
+
+-- name: deliveries-sent
+UPDATE mailing.deliveries d SET status = 'sent', sent_at = now(), last_error = NULL
+  FROM unnest($1::bigint[], $2::bigint[]) AS x(campaign_id, subscriber_id)
+ WHERE d.campaign_id = x.campaign_id AND d.subscriber_id = x.subscriber_id AND d.status = 'sending';

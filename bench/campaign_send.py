@@ -1,0 +1,180 @@
+"""Campaign send: the real worker and ledger against a naive sender, to the same sink."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import aiosmtplib
+import asyncpg
+import psutil
+
+from services.mailing.compose import campaign_message
+from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
+from services.mailing.worker import Worker
+from shared.conn import Conn
+from shared.db import create_pool
+from shared.migrate import migrate
+from shared.queries import Queries
+from shared.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BODY = (
+    "# Tere, {name}!\n\nFOR-IN uudised: lõimumine, kohanemine ja koostöö.\n\n"
+    + "Lorem ipsum. " * 80
+)
+
+
+async def prepare(conn: Conn, recipients: int) -> int:
+    """A list with `recipients` confirmed subscribers and a campaign being sent to them."""
+    await conn.execute(
+        "TRUNCATE mailing.deliveries, mailing.campaigns, mailing.subscriptions, "
+        "mailing.subscribers, mailing.lists RESTART IDENTITY CASCADE"
+    )
+    list_id = await conn.fetchval(
+        "INSERT INTO mailing.lists (slug, network, lang, names, from_name, from_address) "
+        "VALUES ('bench', 'ee', 'et', '{\"et\": \"Uudised\"}', 'Madis Kanarbik', "
+        "'uudised@example.ee') "
+        "RETURNING id"
+    )
+    await conn.execute(
+        "INSERT INTO mailing.subscribers (email, name) "
+        "SELECT 'reader' || i || '@example.ee', 'Lugeja Žydrūnė ' || i "
+        "FROM generate_series(1, $1) i",
+        recipients,
+    )
+    await conn.execute(
+        "INSERT INTO mailing.subscriptions (list_id, subscriber_id, status, lang) "
+        "SELECT $1, id, 'confirmed', 'et' FROM mailing.subscribers",
+        list_id,
+    )
+    campaign: int = await conn.fetchval(
+        "INSERT INTO mailing.campaigns (list_id, subject, body, status, started_at) "
+        "VALUES ($1, 'Uudised: Kisevičienė ja Jõemets', $2, 'sending', now()) RETURNING id",
+        list_id,
+        BODY,
+    )
+    await conn.execute(
+        "INSERT INTO mailing.deliveries (campaign_id, subscriber_id) "
+        "SELECT $1, subscriber_id FROM mailing.subscriptions WHERE list_id = $2",
+        campaign,
+        list_id,
+    )
+    return campaign
+
+
+async def _worker_run(
+    settings: Settings, pool: asyncpg.Pool, recipients: int
+) -> tuple[float, float]:
+    async with pool.acquire() as conn:
+        campaign = await prepare(conn, recipients)
+    worker = Worker(settings, pool, Queries.load(QUERIES_DIR))
+    stop = asyncio.Event()
+    process = psutil.Process()
+    baseline_rss = process.memory_info().rss
+    peak = baseline_rss
+    started = time.perf_counter()
+    task = asyncio.create_task(worker.run(stop))
+    while True:
+        await asyncio.sleep(0.25)
+        peak = max(peak, process.memory_info().rss)
+        async with pool.acquire() as conn:
+            left = await conn.fetchval(
+                "SELECT count(*) FROM mailing.deliveries WHERE campaign_id = $1 "
+                "AND status IN ('queued', 'sending')",
+                campaign,
+            )
+        if left == 0:
+            break
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await task
+    return recipients / elapsed, (peak - baseline_rss) / 2**20
+
+
+async def _naive_run(settings: Settings, pool: asyncpg.Pool, count: int, port: int) -> float:
+    async with pool.acquire() as conn:
+        campaign_id = await prepare(conn, count)
+        campaign = await conn.fetchrow(
+            "SELECT c.*, l.slug AS list_slug, l.network, l.lang AS list_lang, "
+            "l.names AS list_names, "
+            "l.from_name, l.from_address, l.reply_to FROM mailing.campaigns c "
+            "JOIN mailing.lists l ON l.id = c.list_id WHERE c.id = $1",
+            campaign_id,
+        )
+        people = await conn.fetch("SELECT id, email, name, 'et' AS lang FROM mailing.subscribers")
+    semaphore = asyncio.Semaphore(settings.smtp_pool)
+
+    async def one(person: Any) -> None:
+        async with semaphore:
+            mail, envelope = campaign_message(settings, campaign, person)
+            await aiosmtplib.send(mail, sender=envelope, hostname="127.0.0.1", port=port)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(p) for p in people))
+    return count / (time.perf_counter() - started)
+
+
+async def measure(db_url: str, recipients: int, large: int | None) -> list[dict[str, Any]]:
+    """The rows: worker msgs/s and memory, naive msgs/s, and memory at a larger campaign."""
+    port = 20000 + os.getpid() % 20000
+    sink = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.smtp_sink", str(port), cwd=ROOT
+    )
+    await asyncio.sleep(0.5)
+    settings = Settings.from_env(
+        {},
+        database_url=db_url,
+        smtp_url=f"smtp://127.0.0.1:{port}",
+        secret_key=secrets.token_urlsafe(32),
+        smtp_pool=8,
+        send_rate=1_000_000,
+        send_hourly=10**9,
+        db_pool_max=10,
+    )
+    pool = await create_pool(settings, SCHEMA)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn, SCHEMA, MIGRATIONS)
+        naive = await _naive_run(settings, pool, min(recipients, 2000), port)
+        rate, memory = await _worker_run(settings, pool, recipients)
+        rows = [
+            {
+                "benchmark": f"campaign send, {recipients} recipients: Kontakt worker",
+                "msgs_per_s": round(rate),
+                "ratio_to_baseline": round(rate / naive, 2),
+                "peak_mib": round(memory, 1),
+            },
+            {
+                "benchmark": "campaign send: naive (a connection per message)",
+                "msgs_per_s": round(naive),
+                "ratio_to_baseline": 1.0,
+            },
+        ]
+        if large:
+            large_rate, large_memory = await _worker_run(settings, pool, large)
+            rows.append(
+                {
+                    "benchmark": f"campaign send, {large} recipients: Kontakt worker",
+                    "msgs_per_s": round(large_rate),
+                    "ratio_to_baseline": round(large_rate / naive, 2),
+                    "peak_mib": round(large_memory, 1),
+                }
+            )
+        return rows
+    finally:
+        await pool.close()
+        sink.terminate()
+        await sink.wait()
+
+
+def run(db_url: str) -> list[dict[str, Any]]:
+    """For `make bench`: BENCH_RECIPIENTS (10,000) and, with BENCH_LARGE, a second size."""
+    recipients = int(os.environ.get("BENCH_RECIPIENTS", "10000"))
+    large = int(os.environ["BENCH_LARGE"]) if os.environ.get("BENCH_LARGE") else None
+    return asyncio.run(measure(db_url, recipients, large))
