@@ -11,7 +11,7 @@ from aiohttp import web
 from email_validator import EmailNotValidError, validate_email
 
 from services.mailing.access import coordinator, require
-from services.mailing.compose import MARKDOWN, campaign_message, personalise
+from services.mailing.compose import MARKDOWN, CampaignTemplate, personalise
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.mailer import send
 from shared.errors import Conflict, FieldError, NotFound, Unavailable, ValidationFailed, read_object
@@ -155,11 +155,14 @@ async def test_send(request: web.Request) -> web.Response:
         f.fail("addresses", "needs at least one address")
     f.done()
     settings = request.app[SETTINGS]
+    # The same path as the real send (template, DKIM), with the subject marked.
+    template = CampaignTemplate(
+        settings, dict(row) | {"subject": f"[TEST] {row['subject']}"}, row["list_lang"]
+    )
     for address in addresses:
-        recipient = {"id": 0, "email": address, "name": "", "lang": row["list_lang"]}
-        mail, envelope = campaign_message(settings, row, recipient, test=True)
+        data, envelope = template.render({"id": 0, "email": address, "name": ""})
         try:
-            await send(settings, mail, envelope)
+            await send(settings, data, envelope, [address])
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise Unavailable(
                 f"The mail server did not take the test message ({type(exc).__name__})."

@@ -17,6 +17,16 @@ from shared.validate import Fields
 
 routes = web.RouteTableDef()
 
+EDITABLE = (
+    "slug",
+    "network",
+    "lang",
+    "names",
+    "descriptions",
+    "from_name",
+    "from_address",
+    "reply_to",
+)
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained")
 
 
@@ -54,19 +64,7 @@ def list_fields(body: dict[str, Any], current: dict[str, Any] | None = None) -> 
     """A list's fields from JSON, every bad one named."""
     data = (current or {}) | body
     f = Fields(data)
-    f.unknown(
-        {
-            "slug",
-            "network",
-            "lang",
-            "names",
-            "descriptions",
-            "from_name",
-            "from_address",
-            "reply_to",
-            "revision",
-        }
-    )
+    f.unknown({*EDITABLE, "revision"})
     fields = {
         "slug": f.slug("slug", required=True),
         "network": f.slug("network", required=True),
@@ -147,19 +145,7 @@ async def patch_list(request: web.Request) -> web.Response:
     current = list_json(row)
     fields = list_fields(
         {k: v for k, v in body.items() if k not in {"slug", "network"}},
-        {
-            k: current[k]
-            for k in (
-                "slug",
-                "network",
-                "lang",
-                "names",
-                "descriptions",
-                "from_name",
-                "from_address",
-                "reply_to",
-            )
-        },
+        {k: current[k] for k in EDITABLE},
     )
     revision = body.get("revision")
     if isinstance(revision, int) and revision != row["revision"]:

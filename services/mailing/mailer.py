@@ -43,14 +43,23 @@ def message(
     return mail
 
 
-async def send(settings: Settings, mail: EmailMessage, envelope_from: str | None = None) -> None:
-    """Deliver through SMTP_URL (smtp://user:pass@host:port, smtps:// for implicit TLS)."""
+async def send(
+    settings: Settings,
+    mail: EmailMessage | bytes,
+    envelope_from: str | None = None,
+    recipients: list[str] | None = None,
+) -> None:
+    """Deliver through SMTP_URL (smtp://user:pass@host:port, smtps:// for implicit TLS).
+
+    Bytes need `envelope_from` and `recipients`; a message object supplies its own.
+    """
     if not settings.smtp_url:
         raise RuntimeError("KONTAKT_SMTP_URL is not set")
     url = urlsplit(settings.smtp_url)
     await aiosmtplib.send(
         mail,
         sender=envelope_from,
+        recipients=recipients,
         hostname=url.hostname or "127.0.0.1",
         port=url.port or (465 if url.scheme == "smtps" else 25),
         username=url.username or None,
