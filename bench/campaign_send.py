@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import sys
@@ -97,6 +98,49 @@ async def _worker_run(
     return recipients / elapsed, (peak - baseline_rss) / 2**20
 
 
+async def _processes_run(
+    settings: Settings, pool: asyncpg.Pool, recipients: int, workers: int
+) -> tuple[float, float]:
+    """The same campaign sent by `workers` worker processes sharing the ledger."""
+    async with pool.acquire() as conn:
+        campaign = await prepare(conn, recipients)
+    env = dict(
+        os.environ,
+        KONTAKT_DATABASE_URL=settings.database_url or "",
+        KONTAKT_SMTP_URL=settings.smtp_url or "",
+        KONTAKT_SECRET_KEY=settings.secret_key or "",
+        KONTAKT_SMTP_POOL=str(settings.smtp_pool),
+        KONTAKT_SEND_RATE=str(settings.send_rate),
+        KONTAKT_LOG_LEVEL="WARNING",
+    )
+    started = time.perf_counter()
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.mailing.worker", env=env, cwd=ROOT
+        )
+        for _ in range(workers)
+    ]
+    peak = 0.0
+    while True:
+        await asyncio.sleep(0.25)
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, psutil.Process(child.pid).memory_info().rss / 2**20)
+        async with pool.acquire() as conn:
+            left = await conn.fetchval(
+                "SELECT count(*) FROM mailing.deliveries WHERE campaign_id = $1 "
+                "AND status IN ('queued', 'sending')",
+                campaign,
+            )
+        if left == 0:
+            break
+    elapsed = time.perf_counter() - started
+    for child in children:
+        child.terminate()
+        await child.wait()
+    return recipients / elapsed, peak
+
+
 async def _naive_run(settings: Settings, pool: asyncpg.Pool, count: int, port: int) -> float:
     async with pool.acquire() as conn:
         campaign_id = await prepare(conn, count)
@@ -156,6 +200,17 @@ async def measure(db_url: str, recipients: int, large: int | None) -> list[dict[
                 "ratio_to_baseline": 1.0,
             },
         ]
+        workers = int(os.environ.get("BENCH_WORKERS", "2"))
+        if workers > 1:
+            multi, multi_memory = await _processes_run(settings, pool, recipients, workers)
+            rows.append(
+                {
+                    "benchmark": f"campaign send, {recipients} recipients: {workers} workers",
+                    "msgs_per_s": round(multi),
+                    "ratio_to_baseline": round(multi / naive, 2),
+                    "peak_mib": round(multi_memory, 1),
+                }
+            )
         if large:
             large_rate, large_memory = await _worker_run(settings, pool, large)
             rows.append(
