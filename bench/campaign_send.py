@@ -69,6 +69,18 @@ async def prepare(conn: Conn, recipients: int) -> int:
     return campaign
 
 
+async def _unsent(pool: asyncpg.Pool, campaign: int) -> int:
+    """After a short pause, how many of the campaign's messages are still to go."""
+    await asyncio.sleep(0.25)
+    async with pool.acquire() as conn:
+        left: int = await conn.fetchval(
+            "SELECT count(*) FROM mailing.deliveries WHERE campaign_id = $1 "
+            "AND status IN ('queued', 'sending')",
+            campaign,
+        )
+    return left
+
+
 async def _worker_run(
     settings: Settings, pool: asyncpg.Pool, recipients: int
 ) -> tuple[float, float]:
@@ -81,17 +93,8 @@ async def _worker_run(
     peak = baseline_rss
     started = time.perf_counter()
     task = asyncio.create_task(worker.run(stop))
-    while True:
-        await asyncio.sleep(0.25)
+    while await _unsent(pool, campaign):
         peak = max(peak, process.memory_info().rss)
-        async with pool.acquire() as conn:
-            left = await conn.fetchval(
-                "SELECT count(*) FROM mailing.deliveries WHERE campaign_id = $1 "
-                "AND status IN ('queued', 'sending')",
-                campaign,
-            )
-        if left == 0:
-            break
     elapsed = time.perf_counter() - started
     stop.set()
     await task
@@ -121,19 +124,10 @@ async def _processes_run(
         for _ in range(workers)
     ]
     peak = 0.0
-    while True:
-        await asyncio.sleep(0.25)
+    while await _unsent(pool, campaign):
         for child in children:
             with contextlib.suppress(psutil.Error):
                 peak = max(peak, psutil.Process(child.pid).memory_info().rss / 2**20)
-        async with pool.acquire() as conn:
-            left = await conn.fetchval(
-                "SELECT count(*) FROM mailing.deliveries WHERE campaign_id = $1 "
-                "AND status IN ('queued', 'sending')",
-                campaign,
-            )
-        if left == 0:
-            break
     elapsed = time.perf_counter() - started
     for child in children:
         child.terminate()

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.labels import labels
-from services.mailing.subscriptions import CSP, PAGES, _lang
+from services.mailing.subscriptions import CSP, PAGES, page_lang
 from shared.errors import NotFound, read_form
 from shared.i18n import pick
 from shared.signing import BadToken, verify
@@ -71,7 +71,7 @@ def _page(
 async def show(request: web.Request) -> web.Response:
     """Every list of this address, with its state."""
     rows = await _rows(request, _subscriber(request))
-    lang = _lang(request.query.get("lang"), rows[0]["lang"] or "en")
+    lang = page_lang(request.query.get("lang"), rows[0]["lang"] or "en")
     return _page(lang, request.match_info["token"], rows)
 
 
@@ -85,7 +85,7 @@ async def leave(request: web.Request) -> web.Response:
             request.app[QUERIES]["unsubscribe-by-slug"], subscriber, form.get("list", "")
         )
     rows = await _rows(request, subscriber)
-    return _page(_lang(form.get("lang"), "en"), request.match_info["token"], rows)
+    return _page(page_lang(form.get("lang"), "en"), request.match_info["token"], rows)
 
 
 @routes.get("/preferences/{token}/export.json")
@@ -139,5 +139,5 @@ async def erase(request: web.Request) -> web.Response:
     form = await read_form(request)
     async with request.app[POOL].acquire() as conn:
         await conn.execute(request.app[QUERIES]["erase-subscriber"], subscriber)
-    lang = _lang(form.get("lang"), "en")
+    lang = page_lang(form.get("lang"), "en")
     return _page(lang, request.match_info["token"], None, message=labels(lang)["erased"])

@@ -63,7 +63,8 @@ def page(lang: str, title: str, *, status: int = 200, **context: Any) -> web.Res
     )
 
 
-def _lang(raw: Any, default: str) -> str:
+def page_lang(raw: Any, default: str) -> str:
+    """The page language from a form or query value, else `default`."""
     return str(raw) if raw in LANGUAGES else default
 
 
@@ -152,7 +153,7 @@ async def _send_confirmation(
 async def form(request: web.Request) -> web.Response:
     """The public, embeddable subscribe form in the list's (or the asked) language."""
     lst = await _list(request)
-    lang = _lang(request.query.get("lang"), lst["lang"])
+    lang = page_lang(request.query.get("lang"), lst["lang"])
     token = sign(_secret(request.app[SETTINGS]), "form", {"l": lst["id"]}, FORM_TTL)
     title = labels(lang)["subscribe_title"].format(list=pick(lst["names"], lang, lst["lang"]))
     return page(lang, title, form="subscribe", slug=lst["slug"], form_token=token)
@@ -163,7 +164,7 @@ async def form_post(request: web.Request) -> web.Response:
     """The form's answer is the same whatever the address's state: nothing leaks."""
     lst = await _list(request)
     fields = await read_form(request)
-    lang = _lang(fields.get("lang"), lst["lang"])
+    lang = page_lang(fields.get("lang"), lst["lang"])
     text = labels(lang)
     title = text["subscribe_title"].format(list=pick(lst["names"], lang, lst["lang"]))
     settings = request.app[SETTINGS]
@@ -255,7 +256,7 @@ async def confirm_page(request: web.Request) -> web.Response:
     """A page with one button: link scanners only GET, so they never confirm anyone."""
     claims = _claims(request, "confirm")
     view = await _view(request, claims) if claims else None
-    lang = _lang(request.query.get("lang"), view["lang"] if view else "en")
+    lang = page_lang(request.query.get("lang"), view["lang"] if view else "en")
     text = labels(lang)
     if view is None:
         return page(lang, text["confirm_title"], status=404, error=text["expired"])
@@ -275,7 +276,7 @@ async def confirm(request: web.Request) -> web.Response:
     claims = _claims(request, "confirm")
     fields = await read_form(request) if request.can_read_body else {}
     view = await _view(request, claims) if claims else None
-    lang = _lang(fields.get("lang"), view["lang"] if view else "en")
+    lang = page_lang(fields.get("lang"), view["lang"] if view else "en")
     text = labels(lang)
     if claims is None or view is None:
         return page(lang, text["confirm_title"], status=404, error=text["expired"])
@@ -294,7 +295,7 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
     """A GET only shows a page: unsubscribing takes a POST."""
     claims = _claims(request, "unsubscribe")
     view = await _view(request, claims) if claims else None
-    lang = _lang(request.query.get("lang"), view["lang"] if view else "en")
+    lang = page_lang(request.query.get("lang"), view["lang"] if view else "en")
     text = labels(lang)
     if view is None:
         return page(lang, text["unsubscribe_title"], status=404, error=text["expired"])
@@ -322,7 +323,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
         if request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}
         else {}
     )
-    lang = _lang(fields.get("lang"), view["lang"] if view else "en")
+    lang = page_lang(fields.get("lang"), view["lang"] if view else "en")
     text = labels(lang)
     if claims is None or view is None:
         return page(lang, text["unsubscribe_title"], status=404, error=text["expired"])
