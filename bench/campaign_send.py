@@ -15,6 +15,7 @@ import aiosmtplib
 import asyncpg
 import psutil
 
+from bench import postfix
 from services.mailing.compose import campaign_message
 from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from services.mailing.worker import Worker
@@ -135,7 +136,10 @@ async def _processes_run(
     return recipients / elapsed, peak
 
 
-async def _naive_run(settings: Settings, pool: asyncpg.Pool, count: int, port: int) -> float:
+async def _naive_run(
+    settings: Settings, pool: asyncpg.Pool, count: int, port: int
+) -> tuple[float, int]:
+    """Messages per second of the naive sender, and the size of one message in bytes."""
     async with pool.acquire() as conn:
         campaign_id = await prepare(conn, count)
         campaign = await conn.fetchrow(
@@ -146,6 +150,7 @@ async def _naive_run(settings: Settings, pool: asyncpg.Pool, count: int, port: i
             campaign_id,
         )
         people = await conn.fetch("SELECT id, email, name, 'et' AS lang FROM mailing.subscribers")
+    size = len(campaign_message(settings, campaign, people[0])[0].as_bytes())
     semaphore = asyncio.Semaphore(settings.smtp_pool)
 
     async def one(person: Any) -> None:
@@ -155,7 +160,7 @@ async def _naive_run(settings: Settings, pool: asyncpg.Pool, count: int, port: i
 
     started = time.perf_counter()
     await asyncio.gather(*(one(p) for p in people))
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), size
 
 
 async def measure(db_url: str, recipients: int, large: int | None) -> list[dict[str, Any]]:
@@ -179,7 +184,7 @@ async def measure(db_url: str, recipients: int, large: int | None) -> list[dict[
     try:
         async with pool.acquire() as conn:
             await migrate(conn, SCHEMA, MIGRATIONS)
-        naive = await _naive_run(settings, pool, min(recipients, 2000), port)
+        naive, size = await _naive_run(settings, pool, min(recipients, 2000), port)
         rate, memory = await _worker_run(settings, pool, recipients)
         rows = [
             {
@@ -205,6 +210,8 @@ async def measure(db_url: str, recipients: int, large: int | None) -> list[dict[
                     "peak_mib": round(multi_memory, 1),
                 }
             )
+        if postfix.available():
+            rows += await _postfix_rows(settings, pool, recipients, size)
         if large:
             large_rate, large_memory = await _worker_run(settings, pool, large)
             rows.append(
@@ -220,6 +227,34 @@ async def measure(db_url: str, recipients: int, large: int | None) -> list[dict[
         await pool.close()
         sink.terminate()
         await sink.wait()
+
+
+async def _postfix_rows(
+    settings: Settings, pool: asyncpg.Pool, recipients: int, size: int
+) -> list[dict[str, Any]]:
+    """The worker to Postfix's smtp-sink, against Postfix's smtp-source to the same sink."""
+    port = 40000 + os.getpid() % 20000
+    sink = await postfix.start_sink(port)
+    try:
+        pointed = settings.replace(smtp_url=f"smtp://127.0.0.1:{port}")
+        rate, memory = await _worker_run(pointed, pool, recipients)
+        source = await postfix.source_rate(port, recipients, size)
+    finally:
+        sink.terminate()
+        await sink.wait()
+    return [
+        {
+            "benchmark": f"campaign send to Postfix smtp-sink, {recipients}: Kontakt worker",
+            "msgs_per_s": round(rate),
+            "ratio_to_baseline": round(rate / source, 2),
+            "peak_mib": round(memory, 1),
+        },
+        {
+            "benchmark": f"Postfix smtp-source -s 4 -d, {size} B (baseline)",
+            "msgs_per_s": round(source),
+            "ratio_to_baseline": 1.0,
+        },
+    ]
 
 
 def run(db_url: str) -> list[dict[str, Any]]:

@@ -49,8 +49,8 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> Re
         args, capture_output=True, text=True, check=True, timeout=seconds + 30
     ).stdout
     rps = float(_field(r"Requests/sec:\s+([\d.]+)", out) or 0.0)
-    p50 = _ms(_field(r"50%\s+(\S+)", out))
-    p99 = _ms(_field(r"99%\s+(\S+)", out))
+    p50 = _ms(_field(r"(?m)^\s+50%\s+(\S+)", out))
+    p99 = _ms(_field(r"(?m)^\s+99%\s+(\S+)", out))
     return Result(rps, p50, p99, "wrk")
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from typing import Generic, TypeVar
 
 from aiohttp import web
+
+V = TypeVar("V")
 
 
 def etag_for(*parts: object) -> str:
@@ -30,23 +33,27 @@ def not_modified(etag: str, cache_control: str) -> web.Response:
     return web.Response(status=304, headers={"ETag": etag, "Cache-Control": cache_control})
 
 
-class BodyCache:
-    """Least-recently-used rendered bodies; keys include the data version, so no invalidation."""
+class VersionedCache(Generic[V]):
+    """Least-recently-used values; keys include the data version, so no invalidation."""
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._items: OrderedDict[str, V] = OrderedDict()
 
-    def get(self, key: str) -> bytes | None:
-        """The body stored under `key`, if any."""
+    def get(self, key: str) -> V | None:
+        """The value stored under `key`, if any."""
         body = self._items.get(key)
         if body is not None:
             self._items.move_to_end(key)
         return body
 
-    def put(self, key: str, body: bytes) -> None:
+    def put(self, key: str, body: V) -> None:
         """Store a body, dropping the oldest beyond the size."""
         self._items[key] = body
         self._items.move_to_end(key)
         while len(self._items) > self.size:
             self._items.popitem(last=False)
+
+
+class BodyCache(VersionedCache[bytes]):
+    """Rendered response bodies by ETag."""

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from functools import lru_cache
 from typing import Any
 
 
@@ -22,6 +23,7 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+@lru_cache(maxsize=64)
 def _key(secret: str, purpose: str) -> bytes:
     # One derived key per purpose: a token made for one use is worthless for another.
     return hmac.new(secret.encode(), f"kontakt:{purpose}".encode(), hashlib.sha256).digest()

@@ -20,10 +20,10 @@ from services.directory import (
     widgets,
 )
 from services.directory.freshness import Freshness
-from services.directory.keys import ASSETS, CACHE, FRESHNESS, POOL, QUERIES, SETTINGS
+from services.directory.keys import ASSETS, CACHE, FRESHNESS, POOL, QUERIES, SETTINGS, SHOWN
 from services.directory.pages import load_assets
 from services.directory.paths import MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
-from shared.conditional import BodyCache
+from shared.conditional import BodyCache, VersionedCache
 from shared.db import database_ctx
 from shared.queries import Queries
 from shared.settings import Settings, SettingsError
@@ -51,6 +51,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app[CACHE] = BodyCache()
+    app[SHOWN] = VersionedCache(256)
     app[FRESHNESS] = Freshness()
     app[ASSETS] = load_assets()
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))

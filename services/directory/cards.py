@@ -11,7 +11,7 @@ import asyncpg
 from aiohttp import web
 
 from services.directory.contacts import may_see
-from services.directory.keys import QUERIES, SETTINGS
+from services.directory.keys import FRESHNESS, POOL, QUERIES, SETTINGS, SHOWN
 from services.directory.labels import labels
 from services.directory.networks import resolve_scope
 from shared.conn import Conn
@@ -74,21 +74,51 @@ def widget_lang(raw: str | None, default: str) -> str:
     return str(raw)
 
 
-async def render(conn: Conn, request: web.Request) -> Rendering:
-    """Cards for `{network}` (or `?member=`) in `?lang=`, as the widgets show them."""
-    q, settings = request.app[QUERIES], request.app[SETTINGS]
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a widget shows before per-view tokens: it changes only when the directory does."""
+
+    network: asyncpg.Record
+    target: asyncpg.Record
+    lang: str
+    rows: list[asyncpg.Record]
+    origins: list[str]
+
+
+async def _load(conn: Conn, request: web.Request) -> Shown:
+    q = request.app[QUERIES]
     slug = request.match_info["network"]
-    member = request.query.get("member") or None
-    lang = request.query.get("lang")
-    network, target, scope = await resolve_scope(conn, request, slug, member)
+    network, target, scope = await resolve_scope(
+        conn, request, slug, request.query.get("member") or None
+    )
     if not may_see(None, network):
         raise NotFound(f"No network {slug!r}.")
-    chosen = widget_lang(lang, target["default_lang"])
+    chosen = widget_lang(request.query.get("lang"), target["default_lang"])
     rows = await conn.fetch(q["list-contacts"], scope, None, -(2**31), 0, MAX_CARDS, False)
     origins = list(await conn.fetchval(q["network-origins"], [target["id"]]))
+    return Shown(network, target, chosen, rows, origins)
+
+
+async def render(request: web.Request) -> Rendering:
+    """Cards for `{network}` (or `?member=`) in `?lang=`, as the widgets show them."""
+    settings = request.app[SETTINGS]
+    # Widgets are the busiest public pages: while the data version is known, the rows come
+    # from memory and only the per-view tokens are new.
+    known = request.app[FRESHNESS].current()
+    key = "\x1f".join(
+        [str(known), request.match_info["network"], *(request.query.getall("member", [])),
+         "|", *(request.query.getall("lang", []))]
+    )  # fmt: skip
+    shown = request.app[SHOWN].get(key) if known is not None else None
+    if shown is None:
+        async with request.app[POOL].acquire() as conn:
+            shown = await _load(conn, request)
+        if known is not None:
+            request.app[SHOWN].put(key, shown)
     rendering = secrets.token_hex(8)
-    cards = [_card(settings, r, chosen, target["default_lang"], rendering) for r in rows]
-    return Rendering(network, target, chosen, cards, origins)
+    default = shown.target["default_lang"]
+    cards = [_card(settings, r, shown.lang, default, rendering) for r in shown.rows]
+    return Rendering(shown.network, shown.target, shown.lang, cards, shown.origins)
 
 
 def _card(

@@ -1,11 +1,13 @@
 """Typed application state of the directory service, declared in one place."""
 
+from typing import Any
+
 import asyncpg
 from aiohttp import web
 
 from services.directory.freshness import Freshness
 from services.directory.pages import Asset
-from shared.conditional import BodyCache
+from shared.conditional import BodyCache, VersionedCache
 from shared.queries import Queries
 from shared.settings import Settings
 
@@ -15,3 +17,5 @@ QUERIES = web.AppKey("queries", Queries)
 CACHE = web.AppKey("cache", BodyCache)
 FRESHNESS = web.AppKey("freshness", Freshness)
 ASSETS = web.AppKey("assets", dict[str, Asset])
+# Widget data by data version (values are services.directory.cards.Shown).
+SHOWN = web.AppKey("shown", VersionedCache[Any])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.directory.cards import render
-from services.directory.keys import ASSETS, POOL
+from services.directory.keys import ASSETS
 from services.directory.pages import TEMPLATES, cors_headers, html_page
 from services.directory.reading import dumps
 from shared.conditional import matches, not_modified
@@ -16,8 +16,7 @@ routes = web.RouteTableDef()
 @routes.get("/v1/widget/{network}")
 async def widget_data(request: web.Request) -> web.Response:
     """Cards for widget.js, with per-view tokens and labels in the page's language."""
-    async with request.app[POOL].acquire() as conn:
-        rendering = await render(conn, request)
+    rendering = await render(request)
     headers = cors_headers(request, rendering.origins) | {"Cache-Control": "no-store"}
     return web.Response(
         body=dumps(rendering.as_json()),
@@ -30,8 +29,7 @@ async def widget_data(request: web.Request) -> web.Response:
 @routes.get("/embed/{network}")
 async def embed(request: web.Request) -> web.Response:
     """A whole page for an iframe; works with JavaScript off, better with it on."""
-    async with request.app[POOL].acquire() as conn:
-        rendering = await render(conn, request)
+    rendering = await render(request)
     assets = request.app[ASSETS]
     return html_page(
         "embed.html",
@@ -49,8 +47,7 @@ async def embed(request: web.Request) -> web.Response:
 @routes.get("/fragment/{network}")
 async def fragment(request: web.Request) -> web.Response:
     """Cards as an HTML fragment, for sites that include HTML on their server."""
-    async with request.app[POOL].acquire() as conn:
-        rendering = await render(conn, request)
+    rendering = await render(request)
     text = TEMPLATES.get_template("fragment.html").render(r=rendering, labels=rendering.labels)
     return web.Response(
         text=text,

@@ -8,11 +8,12 @@ import json
 from typing import Any
 
 from aiohttp import web
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 
 from services.mailing.access import coordinator, require
 from services.mailing.keys import POOL, QUERIES
 from services.mailing.lists import list_row
+from shared.addresses import normalize_address
 from shared.errors import BadRequest
 from shared.i18n import LANGUAGES
 
@@ -46,7 +47,7 @@ def parse_rows(
             )
             continue
         try:
-            address = validate_email(row.get("email", ""), check_deliverability=False).normalized
+            address = normalize_address(row.get("email", ""))
         except EmailNotValidError as exc:
             bad.append({"row": number, "field": "email", "message": str(exc)})
             continue
