@@ -204,7 +204,7 @@ SPEC: dict[str, Setting] = {
     ),
     "retry_base": Setting(
         "RETRY_BASE",
-        _positive,
+        _seconds,
         5,
         "Seconds before the first retry of a 4xx or a dropped connection (then 6x, 24x, …).",
     ),
@@ -281,7 +281,7 @@ class Settings:
     smtp_pool: int
     send_rate: int
     send_hourly: int
-    retry_base: int
+    retry_base: float
     soft_bounce_limit: int
     dkim_key_file: str | None
     dkim_selector: str

@@ -21,26 +21,11 @@ from shared.settings import Settings
 
 log = logging.getLogger("kontakt.web")
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-
-
-@web.middleware
-async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Headers every response carries, whatever produced it."""
-    response: web.StreamResponse = await handler(request)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
-
-
 def base_app(settings: Settings) -> web.Application:
     """An application with the shared middleware and body limit."""
     return web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[security_headers, error_middleware],
+        middlewares=[error_middleware],
     )
 
 

@@ -181,7 +181,7 @@ class Worker:
                 elif kind == "retry":
                     delay, _, text = (reason or "").partition(" ")
                     await conn.execute(
-                        self.q["delivery-retry"], campaign_id, subscriber_id, int(delay), text
+                        self.q["delivery-retry"], campaign_id, subscriber_id, float(delay), text
                     )
 
     async def _template(self, campaign_id: int, lang: str) -> CampaignTemplate:
