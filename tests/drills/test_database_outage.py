@@ -1,0 +1,182 @@
+"""Drill: PostgreSQL stops for 5 s under load; services answer 503 and recover on their own."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from services.directory.paths import MIGRATIONS, SCHEMA
+from shared.mailsink import Sink
+from shared.migrate import migrate
+from tests.conftest import MakeAccount
+from tests.mailing.conftest import StartMailing
+from tests.mailing.test_campaigns import tokens, wait_done
+from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.postgres import StoppablePostgres, with_database
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+OUTAGE_SECONDS = 5
+RECOVERY_SECONDS = 12
+RECIPIENTS = 300
+
+
+@pytest.fixture(scope="module")
+def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoppablePostgres]:
+    """A server for this drill alone: stopping the suite's server would stop every test."""
+    server = StoppablePostgres(Path(tmp_path_factory.mktemp("outage")))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+async def db_url(own_postgres: StoppablePostgres) -> AsyncIterator[str]:
+    """This module's database, on the server the drill stops (overrides the suite's)."""
+    admin = await asyncpg.connect(own_postgres.url)
+    await admin.execute("DROP DATABASE IF EXISTS drill WITH (FORCE)")
+    await admin.execute("CREATE DATABASE drill")
+    await admin.close()
+    url = with_database(own_postgres.url, "drill")
+    conn = await asyncpg.connect(url)
+    await migrate(conn, SCHEMA, MIGRATIONS)
+    await conn.close()
+    yield url
+
+
+class SlowSink(Sink):
+    """Takes a little time per message, as a real server does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.accepted: Counter[str] = Counter()
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        await asyncio.sleep(0.01)
+        self.accepted[envelope.rcpt_tos[0]] += 1
+        return await super().handle_DATA(server, session, envelope)
+
+
+@dataclass
+class Answer:
+    """One response seen by the load."""
+
+    at: float
+    url: str
+    status: int
+    content_type: str
+    retry_after: str | None
+
+
+async def load(
+    session: aiohttp.ClientSession, urls: list[str], stop: asyncio.Event, seen: list[Answer]
+) -> None:
+    """Request the URLs round and round until told to stop."""
+    while not stop.is_set():
+        for url in urls:
+            try:
+                async with session.get(url) as response:
+                    await response.read()
+                    seen.append(
+                        Answer(
+                            time.monotonic(),
+                            url,
+                            response.status,
+                            response.content_type,
+                            response.headers.get("Retry-After"),
+                        )
+                    )
+            except aiohttp.ClientError as exc:
+                raise AssertionError(f"{url}: the service itself failed: {exc!r}") from exc
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.timeout(180)
+async def test_services_answer_503_while_postgres_is_down_and_recover_without_a_restart(
+    start_mailing: StartMailing,
+    make_account: MakeAccount,
+    conn: asyncpg.Connection,
+    own_postgres: StoppablePostgres,
+) -> None:
+    sink = SlowSink()
+    mailing = await start_mailing(sink=sink, send_rate=40, smtp_pool=2)
+    editor, sender = await tokens(make_account)
+    await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
+    list_id = await conn.fetchval("SELECT id FROM mailing.lists WHERE slug = 'ee-uudised'")
+    addresses = [f"lugeja{i:03d}@example.ee" for i in range(RECIPIENTS)]
+    await conn.execute(
+        "WITH s AS (INSERT INTO mailing.subscribers (email, name) "
+        "SELECT a, 'Jõemets' FROM unnest($1::text[]) a RETURNING id) "
+        "INSERT INTO mailing.subscriptions (list_id, subscriber_id, status, lang) "
+        "SELECT $2, id, 'confirmed', 'et' FROM s",
+        addresses,
+        list_id,
+    )
+    await conn.close()  # the drill's own connection would only be cut
+    campaign = (
+        await mailing.api.as_(editor).post(
+            "/v1/lists/ee-uudised/campaigns", json={"subject": "Uudised", "body": "Tere!"}
+        )
+    ).json["id"]
+    assert (await mailing.api.as_(sender).post(f"/v1/campaigns/{campaign}/send")).status == 202
+    while len(sink.messages) < 40:  # noqa: ASYNC110 (the worker sends in the background)
+        await asyncio.sleep(0.05)
+
+    directory = mailing.settings.directory_url
+    urls = [
+        f"{directory}/v1/networks/for-in/contacts?lang=et",
+        f"{directory}/readyz",
+        f"{mailing.base}/subscribe/ee-uudised?lang=et",
+        f"{mailing.base}/readyz",
+    ]
+    seen: list[Answer] = []
+    stop = asyncio.Event()
+    async with aiohttp.ClientSession() as session:
+        # Authenticated reads go through introspection: the mailing service asks the directory.
+        authed = aiohttp.ClientSession(headers={"Authorization": f"Bearer {editor}"})
+        tasks = [
+            asyncio.create_task(load(session, urls, stop, seen)),
+            asyncio.create_task(load(authed, [f"{mailing.base}/v1/lists/ee-uudised"], stop, seen)),
+        ]
+        await asyncio.sleep(1)
+        sent_before = len(sink.messages)
+        await asyncio.to_thread(own_postgres.stop)
+        down_at = time.monotonic()
+        await asyncio.sleep(OUTAGE_SECONDS)
+        up_at = time.monotonic()
+        await asyncio.to_thread(own_postgres.start)
+        await asyncio.sleep(RECOVERY_SECONDS)
+        stop.set()
+        await asyncio.gather(*tasks)
+        await authed.close()
+
+    all_urls = [*urls, f"{mailing.base}/v1/lists/ee-uudised"]
+    assert sent_before < RECIPIENTS, "the campaign must be in progress when PostgreSQL stops"
+    for answer in seen:
+        assert answer.status in (200, 503), answer
+        if answer.status == 503:
+            assert answer.content_type == "application/problem+json", answer
+            assert answer.retry_after, answer
+    during = [a for a in seen if down_at + 3.5 < a.at < up_at]
+    for url in all_urls:
+        # While PostgreSQL is down (after the 3 s the directory trusts its last version)...
+        assert {a.status for a in during if a.url == url} == {503}, url
+        # ...and, once it is back, every service answers again by itself.
+        recovered = [a for a in seen if a.url == url and a.at > up_at and a.status == 200]
+        assert recovered, f"{url} did not recover"
+        last = [a.status for a in seen if a.url == url][-5:]
+        assert last == [200] * 5, (url, last)
+
+    # The campaign in progress resumed and finished: everyone once, nobody twice.
+    done = await wait_done(mailing, sender, campaign, seconds=60)
+    assert done["progress"]["sent"] == RECIPIENTS
+    assert set(sink.accepted) == set(addresses)
+    assert set(sink.accepted.values()) == {1}
