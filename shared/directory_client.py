@@ -43,9 +43,17 @@ class DirectoryClient:
         key = str(URL(path).with_query(params or {}))
         cached = self._cache.get(key)
         headers = {"If-None-Match": cached[0]} if cached else {}
-        status, data, response_headers = await self._request(
-            "GET", path, params=params, headers=headers
-        )
+        try:
+            status, data, response_headers = await self._request(
+                "GET", path, params=params, headers=headers
+            )
+        except Unavailable:
+            if cached:
+                # Stale if error (RFC 5861): a directory outage should not empty address books.
+                return cached[1]
+            raise
+        if status >= 500 and cached:
+            return cached[1]
         if status == 304 and cached:
             self._cache.move_to_end(key)
             return cached[1]

@@ -21,6 +21,7 @@ from shared.settings import Settings
 
 log = logging.getLogger("kontakt.web")
 
+
 def base_app(settings: Settings) -> web.Application:
     """An application with the shared middleware and body limit."""
     return web.Application(
@@ -62,8 +63,11 @@ def database_ready(pool_key: web.AppKey[asyncpg.Pool], schema: str, migrations: 
     return check
 
 
-def add_health(app: web.Application, ready: ReadyCheck) -> None:
-    """`/healthz` (the process answers) and `/readyz` (what this service needs answers)."""
+def add_health(app: web.Application, ready: ReadyCheck, degraded: ReadyCheck | None = None) -> None:
+    """`/healthz` (the process answers) and `/readyz` (what this service needs answers).
+
+    `degraded` names a dependency the service can partly do without: it is reported, not fatal.
+    """
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -72,6 +76,9 @@ def add_health(app: web.Application, ready: ReadyCheck) -> None:
         reason = await ready(request.app)
         if reason:
             return problem(503, reason, headers={"Retry-After": "5"})
+        weaker = await degraded(request.app) if degraded else None
+        if weaker:
+            return web.json_response({"status": "degraded", "detail": weaker})
         return web.json_response({"status": "ready"})
 
     app.router.add_get("/healthz", healthz)

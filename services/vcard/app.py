@@ -21,8 +21,13 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-async def ready(app: web.Application) -> str | None:
-    """Ready when the directory answers."""
+async def ready(_: web.Application) -> str | None:
+    """Always ready once started: without the directory it still serves the cards it has."""
+    return None
+
+
+async def directory_reachable(app: web.Application) -> str | None:
+    """Reported in /readyz: whether the directory answers."""
     return await wait_for(app[DIRECTORY])
 
 
@@ -36,7 +41,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))
     app.cleanup_ctx.append(directory_ctx)
-    add_health(app, ready)
+    add_health(app, ready, directory_reachable)
     add_openapi(app, load_openapi(OPENAPI))
     app.router.add_routes(downloads.routes)
     carddav.add_routes(app)

@@ -276,7 +276,8 @@ async def test_directory_down_is_503_with_retry_after(services: Pair) -> None:
     reply = await services.vcard.get(f"/v1/contacts/{ids['Zibas']}.vcf")
     assert reply.status == 503
     assert reply.headers["Retry-After"]
-    assert (await services.vcard.get("/readyz")).status == 503
+    ready = await services.vcard.get("/readyz")
+    assert ready.json == {"status": "degraded", "detail": "The directory is not reachable."}
     assert (await services.vcard.get("/v1/networks/for-in.vcf")).status == 503
 
 
