@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +39,7 @@ def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stoppable
 
 
 @pytest.fixture
-async def db_url(own_postgres: StoppablePostgres) -> AsyncIterator[str]:
+async def db_url(own_postgres: StoppablePostgres) -> str:
     """This module's database, on the server the drill stops (overrides the suite's)."""
     admin = await asyncpg.connect(own_postgres.url)
     await admin.execute("DROP DATABASE IF EXISTS drill WITH (FORCE)")
@@ -49,7 +49,7 @@ async def db_url(own_postgres: StoppablePostgres) -> AsyncIterator[str]:
     conn = await asyncpg.connect(url)
     await migrate(conn, SCHEMA, MIGRATIONS)
     await conn.close()
-    yield url
+    return url
 
 
 class SlowSink(Sink):
