@@ -84,6 +84,7 @@ SPEC: dict[str, Setting] = {
     "directory_port": Setting("DIRECTORY_PORT", _port, 8081, "Port of the directory service."),
     "mailing_port": Setting("MAILING_PORT", _port, 8082, "Port of the mailing service."),
     "vcard_port": Setting("VCARD_PORT", _port, 8083, "Port of the vcard service."),
+    "console_port": Setting("CONSOLE_PORT", _port, 8084, "Port of the coordinators' web console."),
     "mailsink_smtp_port": Setting(
         "MAILSINK_SMTP_PORT", _port, 1025, "SMTP port of the development mail sink."
     ),
@@ -96,11 +97,30 @@ SPEC: dict[str, Setting] = {
         None,
         "Where other services reach the directory. Default: `http://HOST:DIRECTORY_PORT`.",
     ),
+    "mailing_url": Setting(
+        "MAILING_URL",
+        _optional,
+        None,
+        "Where the console reaches the mailing service. Default: `http://HOST:MAILING_PORT`.",
+    ),
+    "vcard_url": Setting(
+        "VCARD_URL",
+        _optional,
+        None,
+        "Where the console reaches the vcard service. Default: `http://HOST:VCARD_PORT`.",
+    ),
     "public_directory_url": Setting(
         "PUBLIC_DIRECTORY_URL",
         _optional,
         None,
         "The directory's URL as browsers see it (widgets). Default: DIRECTORY_URL.",
+    ),
+    "public_console_url": Setting(
+        "PUBLIC_CONSOLE_URL",
+        _optional,
+        None,
+        "The console's URL as browsers see it (widgets allow it, for the embed preview). "
+        "Default: `http://HOST:CONSOLE_PORT`.",
     ),
     "public_vcard_url": Setting(
         "PUBLIC_VCARD_URL",
@@ -254,10 +274,14 @@ class Settings:
     directory_port: int
     mailing_port: int
     vcard_port: int
+    console_port: int
     mailsink_smtp_port: int
     mailsink_web_port: int
     directory_url: str | None
+    mailing_url: str | None
+    vcard_url: str | None
     public_directory_url: str | None
+    public_console_url: str | None
     public_vcard_url: str | None
     service_token: str | None
     secret_key: str | None
@@ -323,9 +347,24 @@ class Settings:
         return (self.directory_url or f"http://{self.host}:{self.directory_port}").rstrip("/")
 
     @property
+    def mailing_base(self) -> str:
+        """The mailing service's URL for service-to-service calls."""
+        return (self.mailing_url or f"http://{self.host}:{self.mailing_port}").rstrip("/")
+
+    @property
+    def vcard_base(self) -> str:
+        """The vcard service's URL for service-to-service calls."""
+        return (self.vcard_url or f"http://{self.host}:{self.vcard_port}").rstrip("/")
+
+    @property
     def public_directory_base(self) -> str:
         """The directory's URL as a browser sees it."""
         return (self.public_directory_url or self.directory_base).rstrip("/")
+
+    @property
+    def public_console_base(self) -> str:
+        """The console's URL as a browser sees it."""
+        return (self.public_console_url or f"http://{self.host}:{self.console_port}").rstrip("/")
 
     @property
     def public_vcard_base(self) -> str:

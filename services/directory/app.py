@@ -12,6 +12,7 @@ from aiohttp import web
 from services.directory import (
     accounts,
     contacts,
+    csv_import,
     imports,
     networks,
     organisations,
@@ -58,7 +59,18 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(freshness_ctx)
     add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
     add_openapi(app, load_openapi(OPENAPI))
-    for module in (networks, organisations, contacts, imports, accounts, widgets, reveal, sync):
+    modules = (
+        networks,
+        organisations,
+        contacts,
+        imports,
+        csv_import,
+        accounts,
+        widgets,
+        reveal,
+        sync,
+    )
+    for module in modules:
         app.router.add_routes(module.routes)
     return app
 

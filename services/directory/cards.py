@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import asyncpg
 from aiohttp import web
@@ -51,6 +51,12 @@ class Rendering:
             "labels": self.labels,
             "cards": self.cards,
         }
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def render_token(settings: Settings, contact_id: int, rendering: str) -> str:
@@ -118,7 +124,9 @@ async def render(request: web.Request) -> Rendering:
     rendering = secrets.token_hex(8)
     default = shown.target["default_lang"]
     cards = [_card(settings, r, shown.lang, default, rendering) for r in shown.rows]
-    return Rendering(shown.network, shown.target, shown.lang, cards, shown.origins)
+    # The console's embed builder shows every network's widget live.
+    origins = [*shown.origins, origin_of(settings.public_console_base)]
+    return Rendering(shown.network, shown.target, shown.lang, cards, origins)
 
 
 def _card(

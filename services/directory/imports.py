@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
 
 from services.directory.auth import require_writer
+from services.directory.csv_import import import_csv
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from services.directory.store import network_ids
 from services.directory.vcf_import import decode, import_vcf
@@ -18,10 +21,13 @@ VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory", "application/octe
 
 @routes.post("/v1/contacts/import")
 async def import_contacts(request: web.Request) -> web.Response:
-    """Import every card of a .vcf body into `?network=`, reporting each card."""
+    """Import a .vcf (every card) or a CSV (every row) into `?network=`, reporting each."""
     caller = await require_writer(request)
+    if request.content_type == "text/csv":
+        report = await import_csv(request, caller, decode(await request.read()))
+        return web.json_response(report, dumps=lambda d: json.dumps(d, ensure_ascii=False))
     if request.content_type not in VCARD_TYPES:
-        raise BadRequest("Send the file as text/vcard.")
+        raise BadRequest("Send the file as text/vcard or text/csv.")
     network = request.query.get("network") or None
     lang = request.query.get("lang", "en")
     if lang not in LANGUAGES:

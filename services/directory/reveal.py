@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from services.directory.auth import require_service
-from services.directory.cards import reveal_token
+from services.directory.cards import origin_of, reveal_token
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from services.directory.labels import labels, number_word
 from services.directory.pages import cors_headers, html_page
@@ -58,6 +58,7 @@ async def _addresses(request: web.Request, contact_id: int) -> tuple[str, list[s
         found = await conn.fetch(q["contact-emails"], [contact_id])
         origins = list(await conn.fetchval(q["network-origins"], list(row["network_ids"])))
     emails = list(found[0]["emails"]) if found else []
+    origins.append(origin_of(request.app[SETTINGS].public_console_base))
     return row["display_name"], emails, origins
 
 

@@ -64,7 +64,7 @@ def _reasons(exc: Exception) -> list[dict[str, str]]:
     return [{"field": "", "message": f"{type(exc).__name__}: {exc}"}]
 
 
-async def _row(conn: Conn, report: Report, kind: str, index: int, work: Any) -> None:
+async def import_row(conn: Conn, report: Report, kind: str, index: int, work: Any) -> None:
     # A savepoint per row: a bad row is reported and rolled back, the good ones stay.
     try:
         async with conn.transaction():
@@ -117,7 +117,7 @@ async def import_document(
             await create_network(conn, q, n)
             return True
 
-        await _row(conn, report, "network", index, network_work)
+        await import_row(conn, report, "network", index, network_work)
         done += 1
         if progress:
             progress(done, total)
@@ -135,7 +135,7 @@ async def import_document(
             await create_organisation(conn, q, o)
             return True
 
-        await _row(conn, report, "organisation", index, organisation_work)
+        await import_row(conn, report, "organisation", index, organisation_work)
         done += 1
         if progress:
             progress(done, total)
@@ -156,7 +156,9 @@ async def import_contacts(
     """Import contacts one savepoint each, reporting rejected rows by their number."""
     total = len(numbered) if total is None else total
     for number, raw in numbered:
-        await _row(conn, report, "contact", number, lambda raw=raw: import_contact(conn, q, raw))
+        await import_row(
+            conn, report, "contact", number, lambda raw=raw: import_contact(conn, q, raw)
+        )
         done += 1
         if progress:
             progress(done, total)
@@ -192,11 +194,11 @@ async def export_document(conn: Conn, q: Queries) -> dict[str, Any]:
         "organisations": [
             {k: r[k] for k in ("slug", "names", "country", "website")} for r in organisations
         ],
-        "contacts": [_contact_export(c, emails.get(c["id"], [])) for c in contacts],
+        "contacts": [contact_export(c, emails.get(c["id"], [])) for c in contacts],
     }
 
 
-def _contact_export(row: asyncpg.Record, emails: list[str]) -> dict[str, Any]:
+def contact_export(row: asyncpg.Record, emails: list[str]) -> dict[str, Any]:
     return {
         "uid": str(row["uid"]),
         "given_name": row["given_name"],

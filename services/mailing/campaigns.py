@@ -98,6 +98,21 @@ async def create(request: web.Request) -> web.Response:
     return web.json_response(await campaign_json(request, row), status=201)
 
 
+@routes.get("/v1/lists/{slug}/campaigns")
+async def list_campaigns(request: web.Request) -> web.Response:
+    """A list's campaigns with their progress, newest first."""
+    caller = await coordinator(request)
+    async with request.app[POOL].acquire() as conn:
+        lst = await conn.fetchrow(request.app[QUERIES]["get-list"], request.match_info["slug"])
+        if lst is None:
+            raise NotFound(f"No list {request.match_info['slug']!r}.")
+        require(caller, "manage_lists", lst["network"], write=False)
+        ids = [r["id"] for r in await conn.fetch(request.app[QUERIES]["list-campaigns"], lst["id"])]
+        rows = [await conn.fetchrow(request.app[QUERIES]["get-campaign"], i) for i in ids]
+    items = [await campaign_json(request, row) for row in rows if row is not None]
+    return web.json_response({"items": items})
+
+
 @routes.get("/v1/campaigns/{id}")
 async def get(request: web.Request) -> web.Response:
     """A campaign and its progress: counts, rate, ETA."""

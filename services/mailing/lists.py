@@ -132,7 +132,12 @@ async def get_list(request: web.Request) -> web.Response:
     caller = await coordinator(request)
     row = await list_row(request, request.match_info["slug"])
     require(caller, "manage_lists", row["network"], write=False)
-    return web.json_response(list_json(row), dumps=_dumps)
+    async with request.app[POOL].acquire() as conn:
+        counts = await conn.fetch(request.app[QUERIES]["status-counts"], row["id"])
+    body = list_json(row) | {
+        "counts": {s: 0 for s in STATUSES} | {r["status"]: r["n"] for r in counts}
+    }
+    return web.json_response(body, dumps=_dumps)
 
 
 @routes.patch("/v1/lists/{slug}")
@@ -173,8 +178,13 @@ async def members(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     if status is not None and status not in STATUSES:
         raise ValidationFailed([FieldError("status", f"must be one of {', '.join(STATUSES)}")])
+    search = request.query.get("q", "").strip().casefold()
+    if len(search) > 254:
+        raise ValidationFailed([FieldError("q", "must be at most 254 characters")])
     async with request.app[POOL].acquire() as conn:
         rows = await conn.fetch(request.app[QUERIES]["list-members"], row["id"], status)
+    if search:
+        rows = [r for r in rows if search in f"{r['email']} {r['name']}".casefold()]
     items = [
         {
             "email": r["email"],

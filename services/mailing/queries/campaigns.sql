@@ -93,3 +93,7 @@ SELECT d.campaign_id, b.id, b.email, b.name, s.lang, s.status
 UPDATE mailing.deliveries d SET status = 'sent', sent_at = now(), last_error = NULL
   FROM unnest($1::bigint[], $2::bigint[]) AS x(campaign_id, subscriber_id)
  WHERE d.campaign_id = x.campaign_id AND d.subscriber_id = x.subscriber_id AND d.status = 'sending';
+
+-- name: list-campaigns
+-- A list's campaigns, newest first, with what the ledger says of each.
+SELECT c.id FROM mailing.campaigns c WHERE c.list_id = $1 ORDER BY c.id DESC LIMIT 100;

@@ -27,3 +27,6 @@ SELECT s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, b.emai
   FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
  WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2)
  ORDER BY b.email;
+
+-- name: status-counts
+SELECT status, count(*)::int AS n FROM mailing.subscriptions WHERE list_id = $1 GROUP BY status;

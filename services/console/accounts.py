@@ -1,0 +1,99 @@
+"""Admins only: accounts, their permissions per network, and their tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from services.console.backend import Forbidden
+from services.console.contacts import networks_of
+from services.console.forms import text
+from services.console.pages import backend, me, render
+
+routes = web.RouteTableDef()
+PERMISSIONS = ("edit_contacts", "manage_lists", "send_campaigns")
+
+
+def _admin(request: web.Request) -> None:
+    if not me(request).get("is_admin"):
+        raise Forbidden()
+
+
+async def _page(request: web.Request, **extra: Any) -> web.Response:
+    api = backend(request)
+    accounts = (await api.get("directory", "/v1/accounts"))["items"]
+    for account in accounts:
+        account["tokens"] = (await api.get("directory", f"/v1/accounts/{account['id']}/tokens"))[
+            "items"
+        ]
+    context = {
+        "accounts": accounts,
+        "networks": await networks_of(request),
+        "permissions": PERMISSIONS,
+        "new_token": None,
+        "error": None,
+    } | extra
+    return render(request, "accounts.html", context, status=422 if extra.get("error") else 200)
+
+
+@routes.get("/accounts")
+async def accounts_page(request: web.Request) -> web.Response:
+    """Every account, its permissions and tokens."""
+    _admin(request)
+    return await _page(request)
+
+
+@routes.post("/accounts")
+async def create_account(request: web.Request) -> web.Response:
+    """A new coordinator (no permissions until given)."""
+    _admin(request)
+    form = await request.post()
+    body = {"email": text(form, "email"), "name": text(form, "name")}
+    answer = await backend(request).call("directory", "POST", "/v1/accounts", json=body)
+    if not answer.ok:
+        return await _page(request, error=answer.detail or str(answer.field_errors()))
+    raise web.HTTPSeeOther("/accounts")
+
+
+@routes.post("/accounts/{id:\\d+}/permissions")
+async def set_permissions(request: web.Request) -> web.Response:
+    """Replace an account's permissions with the ticked boxes."""
+    _admin(request)
+    form = await request.post()
+    networks = await networks_of(request)
+    granted = []
+    for network in networks:
+        chosen = {p: form.get(f"{network['slug']}:{p}") == "on" for p in PERMISSIONS}
+        if any(chosen.values()):
+            granted.append({"network": network["slug"], **chosen})
+    account = request.match_info["id"]
+    answer = await backend(request).call(
+        "directory", "PATCH", f"/v1/accounts/{account}", json={"permissions": granted}
+    )
+    if not answer.ok:
+        return await _page(request, error=answer.detail)
+    raise web.HTTPSeeOther("/accounts")
+
+
+@routes.post("/accounts/{id:\\d+}/tokens")
+async def new_token(request: web.Request) -> web.Response:
+    """Issue a token and show it this once."""
+    _admin(request)
+    form = await request.post()
+    body = {"name": text(form, "name") or "console", "kind": text(form, "kind") or "api"}
+    account = request.match_info["id"]
+    answer = await backend(request).call(
+        "directory", "POST", f"/v1/accounts/{account}/tokens", json=body
+    )
+    if not answer.ok:
+        return await _page(request, error=answer.detail)
+    return await _page(request, new_token=answer.data["token"])
+
+
+@routes.post("/tokens/{id:\\d+}/revoke")
+async def revoke(request: web.Request) -> web.Response:
+    """Revoke a token at once."""
+    _admin(request)
+    await backend(request).call("directory", "DELETE", f"/v1/tokens/{request.match_info['id']}")
+    raise web.HTTPSeeOther("/accounts")

@@ -1,0 +1,82 @@
+"""The other services, called over HTTP with the signed-in coordinator's own token."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from shared.errors import Unavailable
+
+
+@dataclass
+class Answer:
+    """What a service said: status and JSON (or a problem document)."""
+
+    status: int
+    data: Any
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx answer."""
+        return 200 <= self.status < 300
+
+    def field_errors(self) -> dict[str, str]:
+        """Problem `errors` by field name, for showing next to the form's inputs."""
+        if not isinstance(self.data, dict):
+            return {}
+        return {e.get("field", ""): e.get("message", "") for e in self.data.get("errors", [])}
+
+    @property
+    def detail(self) -> str:
+        """The problem's detail, for a message at the top of the page."""
+        if isinstance(self.data, dict):
+            return str(self.data.get("detail") or self.data.get("title") or "")
+        return ""
+
+
+class Forbidden(Exception):
+    """The coordinator may not see or do this: the console shows its 403 page."""
+
+
+class SignedOut(Exception):
+    """The token no longer works: the console asks the coordinator to sign in again."""
+
+
+class Backend:
+    """One coordinator's view of the directory and the mailing service."""
+
+    def __init__(self, session: aiohttp.ClientSession, bases: dict[str, str], token: str) -> None:
+        self.session = session
+        self.bases = {name: url.rstrip("/") for name, url in bases.items()}
+        self.token = token
+
+    async def call(
+        self, service: str, method: str, path: str, *, strict: bool = True, **kwargs: Any
+    ) -> Answer:
+        """Call a service; 401 signs out, 403/404 show the 403 page when `strict`."""
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        url = f"{self.bases[service]}{path}"
+        try:
+            async with self.session.request(method, url, headers=headers, **kwargs) as response:
+                body = await response.read()
+                status = response.status
+                is_json = response.content_type.endswith("json")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise Unavailable(
+                f"The {service} service cannot be reached. Try again shortly."
+            ) from exc
+        data: Any = json.loads(body) if body and is_json else body
+        if status == 401:
+            raise SignedOut()
+        if strict and status in (403, 404):
+            raise Forbidden()
+        if status >= 500:
+            raise Unavailable(f"The {service} service is not answering properly.")
+        return Answer(status, data)
+
+    async def get(self, service: str, path: str, **kwargs: Any) -> Any:
+        """GET JSON that must be there."""
+        return (await self.call(service, "GET", path, **kwargs)).data

@@ -1,0 +1,296 @@
+"""Contacts: list, search and filter; create, edit, unpublish and reorder; import and export."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from services.console.backend import Forbidden
+from services.console.forms import contact_body, contact_form, errors_by_field
+from services.console.pages import backend, my_networks, render, session_of
+
+routes = web.RouteTableDef()
+
+
+async def networks_of(request: web.Request) -> list[dict[str, Any]]:
+    """Every network (for names and member filters), in the coordinator's language."""
+    lang = session_of(request).lang
+    data = await backend(request).get("directory", f"/v1/networks?lang={lang}")
+    items: list[dict[str, Any]] = data["items"]
+    return items
+
+
+def subtree(networks: list[dict[str, Any]], root: str) -> list[dict[str, Any]]:
+    """`root` and every network below it, parents first."""
+    found = [n for n in networks if n["slug"] == root]
+    for network in networks:
+        if network.get("parent") in {f["slug"] for f in found} and network not in found:
+            found.append(network)
+    return found
+
+
+def editable(request: web.Request) -> list[str]:
+    """Networks where the coordinator edits contacts (every top network for an admin)."""
+    return my_networks(request, "edit_contacts")
+
+
+async def _chosen(request: web.Request) -> tuple[str, list[dict[str, Any]]]:
+    networks = await networks_of(request)
+    mine = editable(request) or my_networks(request)
+    if request.get("console.me", {}).get("is_admin"):
+        mine = mine or [n["slug"] for n in networks if not n.get("parent")]
+    if not mine:
+        raise Forbidden()
+    chosen = request.query.get("network") or mine[0]
+    if chosen not in mine:
+        raise Forbidden()
+    return chosen, networks
+
+
+@routes.get("/contacts")
+async def contacts_page(request: web.Request) -> web.Response:
+    """The coordinator's contacts, searchable and filtered by member network."""
+    chosen, networks = await _chosen(request)
+    lang = session_of(request).lang
+    query = {"lang": lang, "limit": "200", "include_unpublished": "true"}
+    search = request.query.get("q", "").strip()[:100]
+    member = request.query.get("member", "")
+    members = subtree(networks, chosen)
+    if search:
+        query["q"] = search
+    if member and member in {m["slug"] for m in members} and member != chosen:
+        query["member"] = member
+    data = await backend(request).get(
+        "directory", f"/v1/networks/{chosen}/contacts?{urlencode(query)}"
+    )
+    mine = editable(request) or my_networks(request)
+    return render(
+        request,
+        "contacts.html",
+        {
+            "contacts": data["items"],
+            "chosen": chosen,
+            "mine": [n for n in networks if n["slug"] in mine],
+            "members": members,
+            "member": member,
+            "search": search,
+            "saved": request.query.get("saved") == "1",
+        },
+    )
+
+
+async def _contact(request: web.Request, contact_id: str) -> dict[str, Any]:
+    lang = session_of(request).lang
+    found: dict[str, Any] = await backend(request).get(
+        "directory", f"/v1/contacts/{contact_id}?lang={lang}"
+    )
+    return found
+
+
+def _editor(
+    request: web.Request,
+    networks: list[dict[str, Any]],
+    contact: dict[str, Any] | None,
+    values: dict[str, str],
+    chosen_networks: list[str],
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> web.Response:
+    mine = set(editable(request))
+    allowed = [n for n in networks if n["slug"] in mine or any(
+        n["slug"] in {s["slug"] for s in subtree(networks, m)} for m in mine
+    )]  # fmt: skip
+    return render(
+        request,
+        "contact_form.html",
+        {
+            "contact": contact,
+            "values": values,
+            "networks": allowed,
+            "chosen_networks": chosen_networks,
+            "errors": errors or {},
+        },
+        status=status,
+    )
+
+
+@routes.get("/contacts/new")
+async def new_contact(request: web.Request) -> web.Response:
+    """An empty contact form."""
+    chosen, networks = await _chosen(request)
+    return _editor(request, networks, None, contact_form(None), [chosen])
+
+
+@routes.post("/contacts/new")
+async def create_contact(request: web.Request) -> web.Response:
+    """Create the contact; on a bad field, the form again with what was typed."""
+    form = await request.post()
+    body = contact_body(form)
+    answer = await backend(request).call("directory", "POST", "/v1/contacts", json=body)
+    if answer.ok:
+        raise web.HTTPSeeOther(f"/contacts/{answer.data['id']}?saved=1")
+    networks = await networks_of(request)
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    errors = errors_by_field(answer.field_errors()) or {"form": [answer.detail]}
+    return _editor(request, networks, None, values, body["networks"], errors, status=422)
+
+
+@routes.get("/contacts/{id:\\d+}")
+async def edit_contact(request: web.Request) -> web.Response:
+    """The contact's form."""
+    contact = await _contact(request, request.match_info["id"])
+    networks = await networks_of(request)
+    chosen = [n["network"] for n in contact["networks"]]
+    response = _editor(request, networks, contact, contact_form(contact), chosen)
+    return response
+
+
+@routes.post("/contacts/{id:\\d+}")
+async def save_contact(request: web.Request) -> web.Response:
+    """Save the contact (409 when someone else saved it first: the form says so)."""
+    form = await request.post()
+    body = contact_body(form) | {"revision": int(str(form.get("revision", "0")) or 0) or None}
+    contact_id = request.match_info["id"]
+    answer = await backend(request).call(
+        "directory", "PATCH", f"/v1/contacts/{contact_id}", json=body
+    )
+    if answer.ok:
+        raise web.HTTPSeeOther(f"/contacts/{contact_id}?saved=1")
+    contact = await _contact(request, contact_id)
+    networks = await networks_of(request)
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    errors = errors_by_field(answer.field_errors()) or {"form": [answer.detail]}
+    return _editor(request, networks, contact, values, body["networks"], errors, status=422)
+
+
+@routes.post("/contacts/{id:\\d+}/published")
+async def set_published(request: web.Request) -> web.Response:
+    """Publish or unpublish from the list."""
+    form = await request.post()
+    contact = await _contact(request, request.match_info["id"])
+    body = {"published": form.get("published") == "true", "revision": contact["revision"]}
+    await backend(request).call("directory", "PATCH", f"/v1/contacts/{contact['id']}", json=body)
+    raise web.HTTPSeeOther(str(form.get("back") or "/contacts"))
+
+
+@routes.post("/contacts/{id:\\d+}/move")
+async def move(request: web.Request) -> web.Response:
+    """Swap a contact with its neighbour in the network's order."""
+    form = await request.post()
+    network = str(form.get("network", ""))
+    data = await backend(request).get(
+        "directory", f"/v1/networks/{network}/contacts?limit=200&include_unpublished=true"
+    )
+    order = [c for c in data["items"]]
+    ids = [c["id"] for c in order]
+    contact_id = int(request.match_info["id"])
+    if contact_id in ids:
+        index = ids.index(contact_id)
+        other = index - 1 if form.get("direction") == "up" else index + 1
+        if 0 <= other < len(order):
+            order[index], order[other] = order[other], order[index]
+            # Positions are renumbered in tens, so later moves have room.
+            for position, contact in enumerate(order):
+                wanted = (position + 1) * 10
+                if contact["position"] != wanted:
+                    await backend(request).call(
+                        "directory",
+                        "PATCH",
+                        f"/v1/contacts/{contact['id']}",
+                        json={"position": wanted, "revision": contact["revision"]},
+                    )
+    raise web.HTTPSeeOther(str(form.get("back") or f"/contacts?network={network}"))
+
+
+@routes.get("/contacts/import")
+async def import_form(request: web.Request) -> web.Response:
+    """Upload a CSV or vCard file into one of the coordinator's networks."""
+    chosen, networks = await _chosen(request)
+    mine = editable(request)
+    return render(
+        request,
+        "contacts_import.html",
+        {"chosen": chosen, "networks": [n for n in networks if n["slug"] in mine]},
+    )
+
+
+@routes.post("/contacts/import")
+async def import_file(request: web.Request) -> web.Response:
+    """Send the file to the directory; show its report, row by row."""
+    form = await request.post()
+    upload = form.get("file")
+    if not isinstance(upload, web.FileField):
+        raise web.HTTPSeeOther("/contacts/import")
+    body = upload.file.read()
+    is_csv = upload.filename.lower().endswith(".csv") or upload.content_type == "text/csv"
+    network = str(form.get("network", ""))
+    lang = session_of(request).lang
+    answer = await backend(request).call(
+        "directory",
+        "POST",
+        f"/v1/contacts/import?{urlencode({'network': network, 'lang': lang})}",
+        data=body,
+        headers={"Content-Type": "text/csv" if is_csv else "text/vcard"},
+    )
+    report = None
+    if answer.ok and is_csv:
+        report = answer.data
+    elif answer.ok:
+        rejected = [
+            {"row": c["card"], "errors": c["errors"]}
+            for c in answer.data["cards"]
+            if c["status"] == "rejected"
+        ]
+        report = answer.data | {"rejected": rejected, "rows": len(answer.data["cards"])}
+    return render(
+        request,
+        "import_report.html",
+        {"report": report, "error": None if answer.ok else answer.detail, "back": "/contacts"},
+        status=200 if answer.ok else 422,
+    )
+
+
+async def _passthrough(
+    request: web.Request, service: str, path: str, content_type: str, filename: str
+) -> web.StreamResponse:
+    api = backend(request)
+    async with api.session.get(
+        f"{api.bases[service]}{path}", headers={"Authorization": f"Bearer {api.token}"}
+    ) as upstream:
+        if upstream.status in (403, 404):
+            raise Forbidden()
+        if upstream.status != 200:
+            raise web.HTTPBadGateway()
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": content_type,
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            }
+        )
+        await response.prepare(request)
+        async for piece in upstream.content.iter_chunked(65536):
+            await response.write(piece)
+    await response.write_eof()
+    return response
+
+
+@routes.get("/contacts/export.csv")
+async def export_csv(request: web.Request) -> web.StreamResponse:
+    """The network's contacts as CSV, addresses included."""
+    chosen, _ = await _chosen(request)
+    path = f"/v1/networks/{chosen}/contacts.csv"
+    return await _passthrough(
+        request, "directory", path, "text/csv; charset=utf-8", f"{chosen}-contacts.csv"
+    )
+
+
+@routes.get("/contacts/export.vcf")
+async def export_vcf(request: web.Request) -> web.StreamResponse:
+    """The network's contacts as one vCard file, from the vcard service."""
+    chosen, _ = await _chosen(request)
+    lang = session_of(request).lang
+    path = f"/v1/networks/{chosen}.vcf?lang={lang}"
+    return await _passthrough(request, "vcard", path, "text/vcard; charset=utf-8", f"{chosen}.vcf")

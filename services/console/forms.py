@@ -1,0 +1,70 @@
+"""Turning form fields into API bodies, and API problems back into messages per field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from multidict import MultiDictProxy
+
+from shared.i18n import LANGUAGES
+
+
+def text(form: MultiDictProxy[Any], name: str) -> str:
+    """A form field as trimmed text ('' when missing or a file)."""
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def lines(form: MultiDictProxy[Any], name: str) -> list[str]:
+    """A textarea as its non-empty lines."""
+    return [line.strip() for line in text(form, name).splitlines() if line.strip()]
+
+
+def contact_body(form: MultiDictProxy[Any]) -> dict[str, Any]:
+    """A contact's JSON from the edit form."""
+    body: dict[str, Any] = {
+        "given_name": text(form, "given_name"),
+        "family_name": text(form, "family_name"),
+        "titles": {
+            lang: text(form, f"title_{lang}") for lang in LANGUAGES if text(form, f"title_{lang}")
+        },
+        "organisation": text(form, "organisation") or None,
+        "phones": [{"number": n} for n in lines(form, "phones")],
+        "emails": lines(form, "emails"),
+        "networks": [str(n) for n in form.getall("networks", []) if isinstance(n, str)],
+        "published": form.get("published") == "on",
+    }
+    if text(form, "display_name"):
+        body["display_name"] = text(form, "display_name")
+    return body
+
+
+def contact_form(contact: dict[str, Any] | None) -> dict[str, str]:
+    """The edit form's values for an existing contact (empty for a new one)."""
+    if contact is None:
+        return {"published": "on"}
+    values = {
+        "given_name": contact.get("given_name") or "",
+        "family_name": contact.get("family_name") or "",
+        "display_name": contact.get("display_name") or "",
+        "organisation": (contact.get("organisation") or {}).get("slug") or "",
+        "phones": "\n".join(p.get("written") or p["e164"] for p in contact.get("phones", [])),
+        "emails": "\n".join(contact.get("emails", [])),
+        "published": "on" if contact.get("published") else "",
+    }
+    for lang in LANGUAGES:
+        values[f"title_{lang}"] = (contact.get("titles") or {}).get(lang, "")
+    return values
+
+
+def errors_by_field(errors: dict[str, str]) -> dict[str, list[str]]:
+    """API field paths (`phones[1].number`, `titles.et`) grouped under the form's inputs."""
+    grouped: dict[str, list[str]] = {}
+    for path, message in errors.items():
+        head = path.split("[", 1)[0].split(".", 1)[0]
+        if head == "titles" and "." in path:
+            head = f"title_{path.split('.', 1)[1]}"
+        grouped.setdefault(head or "form", []).append(
+            f"{path}: {message}" if path != head else message
+        )
+    return grouped

@@ -1,0 +1,210 @@
+"""Newsletters: lists and subscribers, CSV import and export, campaigns and their progress."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from aiohttp import web
+
+from services.console.forms import text
+from services.console.pages import backend, render
+
+routes = web.RouteTableDef()
+
+STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained")
+
+
+@routes.get("/lists")
+async def lists_page(request: web.Request) -> web.Response:
+    """The newsletters of the coordinator's networks."""
+    data = await backend(request).get("mailing", "/v1/lists")
+    return render(request, "lists.html", {"lists": data["items"]})
+
+
+def _slug(request: web.Request) -> str:
+    return quote(request.match_info["slug"], safe="")
+
+
+@routes.get("/lists/{slug}")
+async def list_page(request: web.Request) -> web.Response:
+    """One newsletter: subscribers by status, a search, import and export, campaigns."""
+    slug = _slug(request)
+    api = backend(request)
+    lst = await api.get("mailing", f"/v1/lists/{slug}")
+    search = request.query.get("q", "").strip()[:254]
+    found = None
+    if search:
+        found = (await api.get("mailing", f"/v1/lists/{slug}/members?{urlencode({'q': search})}"))[
+            "items"
+        ][:50]
+    campaigns = (await api.get("mailing", f"/v1/lists/{slug}/campaigns"))["items"]
+    return render(
+        request,
+        "list.html",
+        {
+            "list": lst,
+            "statuses": STATUSES,
+            "search": search,
+            "found": found,
+            "campaigns": campaigns,
+        },
+    )
+
+
+@routes.post("/lists/{slug}/import")
+async def import_subscribers(request: web.Request) -> web.StreamResponse:
+    """Send the uploaded CSV to the mailing service; stream its progress to a script if asked."""
+    form = await request.post()
+    upload = form.get("file")
+    body = upload.file.read() if isinstance(upload, web.FileField) else b""
+    slug = _slug(request)
+    headers = {"Content-Type": "text/csv"}
+    if "application/x-ndjson" in request.headers.get("Accept", ""):
+        return await _stream_import(request, slug, body)
+    answer = await backend(request).call(
+        "mailing", "POST", f"/v1/lists/{slug}/import", data=body, headers=headers
+    )
+    report = answer.data if answer.ok else None
+    return render(
+        request,
+        "import_report.html",
+        {"report": report, "error": None if answer.ok else answer.detail, "back": f"/lists/{slug}"},
+        status=200 if answer.ok else 422,
+    )
+
+
+async def _stream_import(request: web.Request, slug: str, body: bytes) -> web.StreamResponse:
+    """Pass the service's NDJSON progress lines through as they come."""
+    api = backend(request)
+    response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+    await response.prepare(request)
+    async with api.session.post(
+        f"{api.bases['mailing']}/v1/lists/{slug}/import",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {api.token}",
+            "Content-Type": "text/csv",
+            "Accept": "application/x-ndjson",
+        },
+    ) as upstream:
+        if upstream.status != 200:
+            problem = await upstream.json(content_type=None)
+            detail = problem.get("detail", "") if isinstance(problem, dict) else ""
+            await response.write(json.dumps({"error": detail}).encode() + b"\n")
+        else:
+            async for line in upstream.content:
+                await response.write(line)
+    await response.write_eof()
+    return response
+
+
+@routes.get("/lists/{slug}/export.csv")
+async def export_subscribers(request: web.Request) -> web.StreamResponse:
+    """The mailing service's CSV export, streamed through."""
+    api = backend(request)
+    slug = _slug(request)
+    await api.call("mailing", "GET", f"/v1/lists/{slug}")  # 403 page before any bytes
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{slug}.csv"',
+        }
+    )
+    await response.prepare(request)
+    async with api.session.get(
+        f"{api.bases['mailing']}/v1/lists/{slug}/export.csv",
+        headers={"Authorization": f"Bearer {api.token}"},
+    ) as upstream:
+        async for piece in upstream.content.iter_chunked(65536):
+            await response.write(piece)
+    await response.write_eof()
+    return response
+
+
+@routes.post("/lists/{slug}/campaigns")
+async def new_campaign(request: web.Request) -> web.Response:
+    """A draft, then its editor."""
+    form = await request.post()
+    body = {"subject": text(form, "subject") or "…", "body": text(form, "body") or "…"}
+    answer = await backend(request).call(
+        "mailing", "POST", f"/v1/lists/{_slug(request)}/campaigns", json=body
+    )
+    if not answer.ok:
+        return render(request, "message.html", {"text": answer.detail}, status=422)
+    raise web.HTTPSeeOther(f"/campaigns/{answer.data['id']}")
+
+
+def _id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+async def _campaign(request: web.Request) -> dict[str, Any]:
+    found: dict[str, Any] = await backend(request).get("mailing", f"/v1/campaigns/{_id(request)}")
+    return found
+
+
+@routes.get("/campaigns/{id:\\d+}")
+async def campaign_page(request: web.Request) -> web.Response:
+    """The editor (while a draft), the buttons that apply, and the live progress."""
+    campaign = await _campaign(request)
+    return render(
+        request,
+        "campaign.html",
+        {
+            "c": campaign,
+            "message": request.query.get("m", ""),
+            "error": request.query.get("e", ""),
+        },
+    )
+
+
+@routes.get("/campaigns/{id:\\d+}/progress.json")
+async def progress(request: web.Request) -> web.Response:
+    """For the progress bar's script: status and counts."""
+    campaign = await _campaign(request)
+    p = campaign["progress"]
+    total = p["queued"] + p["sending"] + p["sent"] + p["failed"]
+    done = p["sent"] + p["failed"]
+    body = {
+        "status": campaign["status"],
+        "percent": round(100 * done / total)
+        if total
+        else (100 if campaign["status"] == "done" else 0),
+        **p,
+    }
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+@routes.get("/campaigns/{id:\\d+}/preview")
+async def preview(request: web.Request) -> web.Response:
+    """What a reader sees, for the preview frame (sandboxed, our CSP, no scripts)."""
+    data = await backend(request).get("mailing", f"/v1/campaigns/{_id(request)}/preview?name=Ieva")
+    return render(request, "preview.html", {"subject": data["subject"], "html": data["html"]})
+
+
+@routes.post("/campaigns/{id:\\d+}")
+async def campaign_action(request: web.Request) -> web.Response:
+    """Save, test, send, schedule, pause, resume or cancel, as the button pressed says."""
+    form = await request.post()
+    action = text(form, "action")
+    campaign_id = _id(request)
+    api = backend(request)
+    path = f"/v1/campaigns/{campaign_id}"
+    if action == "save":
+        body = {"subject": text(form, "subject"), "body": str(form.get("body", ""))}
+        answer = await api.call("mailing", "PATCH", path, json=body)
+    elif action == "test":
+        addresses = [a.strip() for a in text(form, "addresses").split(",") if a.strip()]
+        answer = await api.call("mailing", "POST", f"{path}/test", json={"addresses": addresses})
+    elif action == "schedule":
+        answer = await api.call("mailing", "POST", f"{path}/send", json={"at": text(form, "at")})
+    elif action in ("send", "pause", "resume", "cancel"):
+        answer = await api.call("mailing", "POST", f"{path}/{action}")
+    else:
+        raise web.HTTPBadRequest(text="unknown action")
+    if request.headers.get("X-Requested-With") == "console":
+        return web.json_response({"ok": answer.ok, "detail": answer.detail})
+    query = {"m": action} if answer.ok else {"e": answer.detail or action}
+    raise web.HTTPSeeOther(f"/campaigns/{campaign_id}?{urlencode(query)}")

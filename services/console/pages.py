@@ -1,0 +1,111 @@
+"""Console pages: templates that escape every value, a strict CSP, and the request's context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from aiohttp import web
+
+from services.console.backend import Backend
+from services.console.keys import SETTINGS
+from services.console.labels import labels
+from services.console.session import Session
+from shared.i18n import LANGUAGES
+
+HERE = Path(__file__).parent
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+SESSION_KEY = "console.session"
+BACKEND_KEY = "console.backend"
+ME_KEY = "console.me"
+
+
+def origin(url: str) -> str:
+    """scheme://host:port of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def csp(request: web.Request) -> str:
+    """Our own scripts and styles only, plus the directory's widget for the live embed preview."""
+    directory = origin(request.app[SETTINGS].public_directory_base)
+    return (
+        f"default-src 'none'; script-src 'self' {directory}; style-src 'self' {directory}; "
+        f"connect-src 'self' {directory}; frame-src 'self' {directory}; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+def bases(settings: Any) -> dict[str, str]:
+    """Where the console reaches each service."""
+    return {
+        "directory": settings.directory_base,
+        "mailing": settings.mailing_base,
+        "vcard": settings.vcard_base,
+    }
+
+
+def session_of(request: web.Request) -> Session:
+    """The signed-in session (the middleware made sure there is one)."""
+    found: Session = request[SESSION_KEY]
+    return found
+
+
+def backend(request: web.Request) -> Backend:
+    """The other services as the signed-in coordinator."""
+    found: Backend = request[BACKEND_KEY]
+    return found
+
+
+def me(request: web.Request) -> dict[str, Any]:
+    """The signed-in coordinator's account."""
+    found: dict[str, Any] = request[ME_KEY]
+    return found
+
+
+def my_networks(request: web.Request, permission: str | None = None) -> list[str]:
+    """Slugs of the networks the coordinator holds `permission` on (any, when None)."""
+    account = me(request)
+    return [
+        p["network"]
+        for p in account.get("permissions") or []
+        if permission is None or p.get(permission)
+    ]
+
+
+def render(
+    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> web.Response:
+    """A console page in the coordinator's language."""
+    session: Session | None = request.get(SESSION_KEY)
+    lang = session.lang if session else request.query.get("lang", "en")
+    lang = lang if lang in LANGUAGES else "en"
+    secret = request.app[SETTINGS].secret_key or ""
+    text = TEMPLATES.get_template(template).render(
+        t=labels(lang),
+        lang=lang,
+        languages=LANGUAGES,
+        csrf=session.csrf(secret) if session else "",
+        account=request.get(ME_KEY),
+        path=request.path,
+        **context,
+    )
+    return web.Response(
+        text=text,
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={
+            "Content-Security-Policy": csp(request),
+            "Cache-Control": "no-store",
+            "Content-Language": lang,
+        },
+    )

@@ -1,0 +1,164 @@
+// Progressive enhancement for the console: every form works without this file.
+"use strict";
+
+function on(selector, each) {
+  document.querySelectorAll(selector).forEach(each);
+}
+
+// Selects that choose a view submit their form at once.
+on("select[data-autosubmit]", function (select) {
+  select.addEventListener("change", function () { select.form.submit(); });
+});
+
+// Phone numbers are checked as they are typed (and again by the directory).
+on("textarea[data-phones]", function (area) {
+  var live = document.getElementById("phones-live");
+  var pattern = /^\+[1-9][0-9 ()\-\/.]{5,24}$/;
+  area.addEventListener("input", function () {
+    var bad = area.value.split("\n").map(function (l) { return l.trim(); })
+      .filter(function (l) { return l && l.split(",").some(function (p) { return !pattern.test(p.trim()); }); });
+    area.setAttribute("aria-invalid", bad.length ? "true" : "false");
+    live.textContent = bad.length ? area.getAttribute("data-message") + " " + bad.join("; ") : "";
+  });
+});
+
+// CSV import: a progress bar from the service's NDJSON lines, then the report.
+on("form[data-import]", function (form) {
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var bar = form.querySelector("progress");
+    var out = form.querySelector(".report");
+    var labels = JSON.parse(out.getAttribute("data-labels"));
+    bar.hidden = false;
+    bar.value = 0;
+    out.textContent = "";
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "Accept": "application/x-ndjson" }
+    }).then(function (response) {
+      var reader = response.body.getReader();
+      var decoder = new TextDecoder();
+      var buffer = "";
+      function line(text) {
+        if (!text.trim()) return;
+        var message = JSON.parse(text);
+        if (message.progress !== undefined) {
+          bar.max = message.total || 1;
+          bar.value = message.progress;
+        } else if (message.report) {
+          bar.value = bar.max;
+          report(out, message.report, labels);
+        } else if (message.error !== undefined) {
+          out.textContent = message.error;
+        }
+      }
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) { line(buffer); return; }
+          buffer += decoder.decode(chunk.value, { stream: true });
+          var lines = buffer.split("\n");
+          buffer = lines.pop();
+          lines.forEach(line);
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function () { form.submit(); });
+  });
+});
+
+function cell(row, kind, text) {
+  var node = document.createElement(kind);
+  node.textContent = text;
+  row.append(node);
+}
+
+function report(out, data, labels) {
+  var counts = document.createElement("dl");
+  counts.className = "counts";
+  [["rows", data.rows], ["created", data.created], ["unchanged", data.unchanged],
+   ["rejected", data.rejected.length]].forEach(function (pair) {
+    var box = document.createElement("div");
+    cell(box, "dt", labels[pair[0]]);
+    var value = document.createElement("dd");
+    value.textContent = pair[1];
+    value.setAttribute("data-count", pair[0]);
+    box.append(value);
+    counts.append(box);
+  });
+  out.append(counts);
+  if (!data.rejected.length) return;
+  var table = document.createElement("table");
+  var head = document.createElement("tr");
+  ["row", "field", "problem"].forEach(function (k) { cell(head, "th", labels[k]); });
+  table.append(head);
+  data.rejected.forEach(function (r) {
+    var row = document.createElement("tr");
+    cell(row, "td", r.row);
+    cell(row, "td", r.field);
+    cell(row, "td", r.message);
+    table.append(row);
+  });
+  out.append(table);
+}
+
+// Campaign progress, polled every second until the campaign is over.
+on("[data-progress]", function (section) {
+  var bar = section.querySelector("progress");
+  function poll() {
+    fetch(section.getAttribute("data-progress"), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (p) {
+        bar.value = p.percent;
+        section.querySelectorAll("[data-field]").forEach(function (node) {
+          var key = node.getAttribute("data-field");
+          var value = key === "queued" ? p.queued + p.sending : p[key];
+          node.textContent = value === null || value === undefined ? "–" : value;
+        });
+        if (["done", "cancelled", "draft"].indexOf(p.status) < 0) setTimeout(poll, 1000);
+        else if (p.status !== "draft") {
+          var status = document.querySelector("[data-campaign-status]");
+          if (status && status.getAttribute("data-status") !== p.status) location.reload();
+        }
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  setTimeout(poll, 1000);
+});
+
+// The Markdown editor saves the draft as one types and refreshes the preview.
+on("form[data-editor]", function (form) {
+  var frame = document.querySelector("iframe[data-preview]");
+  var timer = null;
+  function save() {
+    var data = new FormData(form);
+    data.set("action", "save");
+    fetch(form.action, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-Requested-With": "console" }
+    }).then(function () { frame.src = frame.src; });
+  }
+  form.querySelectorAll("input, textarea").forEach(function (field) {
+    field.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(save, 600);
+    });
+  });
+});
+
+// Copy buttons next to the embed snippets.
+on("button[data-copy]", function (button) {
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var text = document.getElementById(button.getAttribute("data-copy")).textContent;
+    if (navigator.clipboard) navigator.clipboard.writeText(text);
+  });
+});
+
+// Uploads that report only at the end show that they are working.
+on("form[data-busy]", function (form) {
+  form.addEventListener("submit", function () {
+    var bar = form.querySelector("progress");
+    if (bar) bar.hidden = false;
+  });
+});

@@ -1,0 +1,92 @@
+"""Contacts from CSV over HTTP, each row checked against the caller's networks, and CSV out."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from services.directory.auth import Principal, require_writer
+from services.directory.keys import POOL, QUERIES
+from services.directory.networks import resolve_scope
+from services.directory.store import network_ids
+from services.directory.transfer import (
+    Report,
+    contact_export,
+    contacts_to_csv,
+    csv_to_contacts,
+    import_contact,
+    import_row,
+)
+from shared.conn import Conn
+from shared.errors import BadRequest, FieldError, Forbidden, ValidationFailed
+from shared.queries import Queries
+
+routes = web.RouteTableDef()
+
+
+async def _allowed(conn: Conn, q: Queries, caller: Principal, contact: dict[str, Any]) -> None:
+    """The row's networks, and the contact it would overwrite, must be the caller's to edit."""
+    slugs = [n["network"] for n in contact["networks"]]
+    ids = await network_ids(conn, q, slugs)
+    if not caller.can_all("edit_contacts", ids.values()):
+        raise Forbidden("You may import contacts only into your own networks.")
+    if contact.get("uid"):
+        try:
+            uid = str(uuid.UUID(str(contact["uid"])))
+        except ValueError as exc:
+            raise ValidationFailed([FieldError("uid", "is not a UUID")]) from exc
+        existing = await conn.fetchval(q["contact-by-uid"], uid)
+        if existing is not None:
+            row = await conn.fetchrow(q["lock-contact"], existing)
+            if row is not None and not caller.can_all("edit_contacts", row["network_ids"]):
+                raise Forbidden("That contact belongs to networks you do not edit.")
+
+
+async def import_csv(request: web.Request, caller: Principal, text: str) -> dict[str, Any]:
+    """Every row created, updated or rejected with its reasons; the good rows stay."""
+    network = request.query.get("network") or None
+    try:
+        numbered, unreadable = csv_to_contacts(text)
+    except ValueError as exc:
+        raise BadRequest(f"The CSV cannot be read: {exc}.") from exc
+    report = Report(rejected=list(unreadable))
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        for number, contact in numbered:
+            if not contact["networks"] and network:
+                contact["networks"] = [{"network": network, "role": "member"}]
+
+            async def work(contact: dict[str, Any] = contact) -> bool:
+                await _allowed(conn, q, caller, contact)
+                return await import_contact(conn, q, contact)
+
+            await import_row(conn, report, "contact", number, work)
+    return report.as_json() | {"rows": len(numbered) + len(unreadable)}
+
+
+@routes.get("/v1/networks/{slug}/contacts.csv")
+async def export_csv(request: web.Request) -> web.Response:
+    """A network's contacts with their addresses, for the network's editors (or admins)."""
+    caller = await require_writer(request)
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn:
+        network, _, scope = await resolve_scope(conn, request, request.match_info["slug"], None)
+        if not caller.can("edit_contacts", network["id"]):
+            raise Forbidden("You may export only the networks whose contacts you edit.")
+        rows = await conn.fetch(q["list-contacts"], scope, None, -(2**31), 0, 100_000, True)
+        emails = {
+            r["contact_id"]: list(r["emails"])
+            for r in await conn.fetch(q["contact-emails"], [c["id"] for c in rows])
+        }
+    text = contacts_to_csv(contact_export(r, emails.get(r["id"], [])) for r in rows)
+    return web.Response(
+        text=text,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{network["slug"]}-contacts.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
