@@ -23,11 +23,13 @@ KEYS = (
     "token_once", "revoke", "revoked", "permissions", "edit_contacts", "manage_lists",
     "send_campaigns", "network", "csrf", "error", "nothing", "campaign_status_draft",
     "campaign_status_scheduled", "campaign_status_sending", "campaign_status_paused",
-    "campaign_status_cancelled", "campaign_status_done", "live", "skip",
+    "campaign_status_cancelled", "campaign_status_done", "live", "skip", "new_list",
+    "list_slug", "from_name", "from_address", "create_list",
 )  # fmt: skip
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "new_list": "New newsletter", "list_slug": "Short name for links (a-z, 0-9, -)", "from_name": "Sender name", "from_address": "Sender address", "create_list": "Create newsletter",
         "app": "Kontakt console", "signin_title": "Sign in", "token": "API token",
         "token_help": "The token an administrator gave you (it starts with kt_).",
         "language": "Language", "signin": "Sign in", "signout": "Sign out",
@@ -81,6 +83,7 @@ LABELS: dict[str, dict[str, str]] = {
         "campaign_status_done": "done", "live": "Live preview", "skip": "Skip to content",
     },
     "et": {
+        "new_list": "Uus uudiskiri", "list_slug": "Lühinimi linkide jaoks (a-z, 0-9, -)", "from_name": "Saatja nimi", "from_address": "Saatja aadress", "create_list": "Loo uudiskiri",
         "app": "Kontakti konsool", "signin_title": "Logi sisse", "token": "API-võti",
         "token_help": "Võti, mille andis sulle administraator (algab kt_).",
         "language": "Keel", "signin": "Logi sisse", "signout": "Logi välja",
@@ -134,6 +137,7 @@ LABELS: dict[str, dict[str, str]] = {
         "campaign_status_done": "valmis", "live": "Eelvaade", "skip": "Jäta menüü vahele",
     },
     "lv": {
+        "new_list": "Jauna jaunumu vēstule", "list_slug": "Īsais nosaukums saitēm (a-z, 0-9, -)", "from_name": "Sūtītāja vārds", "from_address": "Sūtītāja adrese", "create_list": "Izveidot jaunumu vēstuli",
         "app": "Kontakt konsole", "signin_title": "Pieteikties", "token": "API atslēga",
         "token_help": "Atslēga, ko jums iedeva administrators (sākas ar kt_).",
         "language": "Valoda", "signin": "Pieteikties", "signout": "Iziet",
@@ -187,6 +191,7 @@ LABELS: dict[str, dict[str, str]] = {
         "campaign_status_done": "pabeigta", "live": "Priekšskatījums", "skip": "Pāriet uz saturu",
     },
     "lt": {
+        "new_list": "Naujas naujienlaiškis", "list_slug": "Trumpas pavadinimas nuorodoms (a-z, 0-9, -)", "from_name": "Siuntėjo vardas", "from_address": "Siuntėjo adresas", "create_list": "Sukurti naujienlaiškį",
         "app": "Kontakt konsolė", "signin_title": "Prisijungti", "token": "API raktas",
         "token_help": "Raktas, kurį jums davė administratorius (prasideda kt_).",
         "language": "Kalba", "signin": "Prisijungti", "signout": "Atsijungti",

@@ -8,8 +8,9 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from services.console.forms import text
-from services.console.pages import backend, render
+from services.console.contacts import networks_of
+from services.console.forms import errors_by_field, text
+from services.console.pages import backend, my_networks, render
 
 routes = web.RouteTableDef()
 
@@ -18,9 +19,45 @@ STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained")
 
 @routes.get("/lists")
 async def lists_page(request: web.Request) -> web.Response:
-    """The newsletters of the coordinator's networks."""
+    """The newsletters of the coordinator's networks, and a form for a new one."""
     data = await backend(request).get("mailing", "/v1/lists")
-    return render(request, "lists.html", {"lists": data["items"]})
+    return await _lists(request, data["items"], {}, {})
+
+
+async def _lists(
+    request: web.Request,
+    lists: list[dict[str, Any]],
+    values: dict[str, str],
+    errors: dict[str, list[str]],
+    status: int = 200,
+) -> web.Response:
+    networks = [
+        n for n in await networks_of(request) if n["slug"] in my_networks(request, "manage_lists")
+    ]
+    context = {"lists": lists, "networks": networks, "values": values, "errors": errors}
+    return render(request, "lists.html", context, status=status)
+
+
+@routes.post("/lists")
+async def create_list(request: web.Request) -> web.Response:
+    """A new newsletter for one of the coordinator's networks."""
+    form = await request.post()
+    lang = text(form, "lang") or "en"
+    body = {
+        "slug": text(form, "slug"),
+        "network": text(form, "network"),
+        "lang": lang,
+        "names": {lang: text(form, "name")} if text(form, "name") else {},
+        "from_name": text(form, "from_name"),
+        "from_address": text(form, "from_address"),
+    }
+    answer = await backend(request).call("mailing", "POST", "/v1/lists", json=body)
+    if answer.ok:
+        raise web.HTTPSeeOther(f"/lists/{quote(text(form, 'slug'), safe='')}")
+    data = await backend(request).get("mailing", "/v1/lists")
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    errors = errors_by_field(answer.field_errors()) or {"form": [answer.detail]}
+    return await _lists(request, data["items"], values, errors, status=422)
 
 
 def _slug(request: web.Request) -> str:
@@ -181,7 +218,8 @@ async def progress(request: web.Request) -> web.Response:
 async def preview(request: web.Request) -> web.Response:
     """What a reader sees, for the preview frame (sandboxed, our CSP, no scripts)."""
     data = await backend(request).get("mailing", f"/v1/campaigns/{_id(request)}/preview?name=Ieva")
-    return render(request, "preview.html", {"subject": data["subject"], "html": data["html"]})
+    context = {"subject": data["subject"], "html": data["html"]}
+    return render(request, "preview.html", context, frame_ancestors="'self'")
 
 
 @routes.post("/campaigns/{id:\\d+}")

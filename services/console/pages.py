@@ -23,9 +23,9 @@ TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-SESSION_KEY = "console.session"
-BACKEND_KEY = "console.backend"
-ME_KEY = "console.me"
+SESSION_KEY = web.RequestKey("console.session", Session)
+BACKEND_KEY = web.RequestKey("console.backend", Backend)
+ME_KEY = web.RequestKey("console.me", dict[str, Any])
 
 
 def origin(url: str) -> str:
@@ -34,13 +34,13 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def csp(request: web.Request) -> str:
+def csp(request: web.Request, frame_ancestors: str = "'none'") -> str:
     """Our own scripts and styles only, plus the directory's widget for the live embed preview."""
     directory = origin(request.app[SETTINGS].public_directory_base)
     return (
         f"default-src 'none'; script-src 'self' {directory}; style-src 'self' {directory}; "
         f"connect-src 'self' {directory}; frame-src 'self' {directory}; img-src 'self' data:; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        f"form-action 'self'; base-uri 'none'; frame-ancestors {frame_ancestors}"
     )
 
 
@@ -55,20 +55,17 @@ def bases(settings: Any) -> dict[str, str]:
 
 def session_of(request: web.Request) -> Session:
     """The signed-in session (the middleware made sure there is one)."""
-    found: Session = request[SESSION_KEY]
-    return found
+    return request[SESSION_KEY]
 
 
 def backend(request: web.Request) -> Backend:
     """The other services as the signed-in coordinator."""
-    found: Backend = request[BACKEND_KEY]
-    return found
+    return request[BACKEND_KEY]
 
 
 def me(request: web.Request) -> dict[str, Any]:
     """The signed-in coordinator's account."""
-    found: dict[str, Any] = request[ME_KEY]
-    return found
+    return request[ME_KEY]
 
 
 def my_networks(request: web.Request, permission: str | None = None) -> list[str]:
@@ -82,7 +79,12 @@ def my_networks(request: web.Request, permission: str | None = None) -> list[str
 
 
 def render(
-    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
+    request: web.Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    frame_ancestors: str = "'none'",
 ) -> web.Response:
     """A console page in the coordinator's language."""
     session: Session | None = request.get(SESSION_KEY)
@@ -104,7 +106,7 @@ def render(
         content_type="text/html",
         charset="utf-8",
         headers={
-            "Content-Security-Policy": csp(request),
+            "Content-Security-Policy": csp(request, frame_ancestors),
             "Cache-Control": "no-store",
             "Content-Language": lang,
         },

@@ -32,7 +32,7 @@ on("form[data-import]", function (form) {
     bar.hidden = false;
     bar.value = 0;
     out.textContent = "";
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {
       method: "POST", body: new FormData(form), credentials: "same-origin",
       headers: { "Accept": "application/x-ndjson" }
     }).then(function (response) {
@@ -133,7 +133,7 @@ on("form[data-editor]", function (form) {
   function save() {
     var data = new FormData(form);
     data.set("action", "save");
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "X-Requested-With": "console" }
     }).then(function () { frame.src = frame.src; });

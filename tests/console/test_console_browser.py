@@ -1,0 +1,196 @@
+"""A coordinator, in Chromium, does their work in the console without a terminal."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import aiohttp
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.conftest import MakeAccount
+from tests.console.conftest import Stack, sign_in
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+# `CONSOLE_SCREENSHOTS=docs/console make test` refreshes the README's pictures.
+SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
+
+SUBSCRIBERS = (
+    "email,name,lang\r\n"
+    "ieva.raubisko@example.lv,Ieva Raubiško,lv\r\n"
+    "zydrune@example.lt,Žydrūnė Kisevičienė,lt\r\n"
+    "jmk@example.ee,Jaan Jõemets,et\r\n"
+    "not-an-address,Broken Row,et\r\n"
+)
+
+
+async def shot(page: Page, name: str) -> None:
+    """Keep a screenshot for the README when asked to."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+async def test_sign_in_and_see_only_my_networks(page: Page, stack: Stack, coordinator: str) -> None:
+    await page.goto(f"{stack.console}/contacts")
+    await page.wait_for_url("**/signin?next=/contacts")
+    await page.get_by_label("API token").fill("kt_wrong")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("alert")).to_contain_text("unknown, revoked or expired")
+    await sign_in(page, stack, coordinator)
+    await expect(page.get_by_role("heading", name="Contacts")).to_be_visible()
+    await expect(page.get_by_role("link", name="Madis Kanarbik")).to_be_visible()
+    # The Estonian coordinator sees the Estonian network and nothing else.
+    assert await page.locator("#network option").all_inner_texts() == ["Estonia"]
+    await expect(page.get_by_role("link", name="Vida Bagdonavičienė")).to_have_count(0)
+    await shot(page, "contacts")
+    cookie = next(c for c in await page.context.cookies() if c["name"] == "kontakt_console")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url("**/signin")
+    await page.goto(f"{stack.console}/contacts")
+    await page.wait_for_url("**/signin?next=/contacts")
+
+
+async def test_an_edited_contact_shows_in_the_public_widget(
+    page: Page, stack: Stack, coordinator: str
+) -> None:
+    await sign_in(page, stack, coordinator)
+    await page.get_by_role("link", name="Madis Kanarbik").click()
+    title = "Koordinaator — Jõemets & Mežecka <test>"
+    await page.get_by_label("Title (et)").fill(title)
+    await page.get_by_label("Phone numbers").fill("+372 5046 57O")
+    await expect(page.locator("#phones-live")).to_contain_text("international form")
+    await page.get_by_role("button", name="Save").click()
+    # The directory refuses the number too; nothing is lost from the form.
+    await expect(page.get_by_role("alert")).to_contain_text("check the marked fields")
+    await expect(page.get_by_label("Title (et)")).to_have_value(title)
+    await page.get_by_label("Phone numbers").fill("+372 50 46570")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status")).to_have_text("Saved.")
+    await shot(page, "contact")
+    await page.goto(f"{stack.directory}/embed/ee?lang=et")
+    await expect(page.get_by_text(title)).to_be_visible()
+
+
+async def test_reorder_and_unpublish(page: Page, stack: Stack, coordinator: str) -> None:
+    await sign_in(page, stack, coordinator)
+    names = await page.locator("tbody th").all_inner_texts()
+    await page.get_by_role("button", name=f"Move down: {names[0]}").click()
+    assert (await page.locator("tbody th").all_inner_texts())[:2] == [names[1], names[0]]
+    await page.get_by_role("button", name=f"Unpublish: {names[1]}").click()
+    row = page.locator("tr", has=page.get_by_role("link", name=names[1]))
+    await expect(row).to_contain_text("unpublished")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{stack.directory}/v1/networks/ee/contacts") as public:
+            shown = [c["display_name"] for c in (await public.json())["items"]]
+    assert names[1] not in shown and names[0] in shown
+
+
+async def open_new_list(page: Page, slug: str) -> None:
+    """Create a newsletter for Estonia through the console."""
+    await page.get_by_role("link", name="Newsletters").click()
+    await page.get_by_label("Language").last.select_option("et")
+    await page.get_by_label("Short name for links").fill(slug)
+    await page.get_by_label("Name", exact=True).fill("FOR-IN Eesti uudiskiri")
+    await page.get_by_label("Sender name").fill("Madis Kanarbik")
+    await page.get_by_label("Sender address").fill("uudised@example.ee")
+    await page.get_by_role("button", name="Create newsletter").click()
+    await page.wait_for_url(f"**/lists/{slug}")
+
+
+async def test_import_subscribers_then_send_a_campaign_and_watch_it_finish(
+    page: Page, stack: Stack, coordinator: str
+) -> None:
+    await sign_in(page, stack, coordinator)
+    await open_new_list(page, "ee-uudised")
+    await page.get_by_label("A UTF-8 CSV file").set_input_files(
+        {"name": "lugejad.csv", "mimeType": "text/csv", "buffer": SUBSCRIBERS.encode()}
+    )
+    await page.get_by_role("button", name="Upload").click()
+    report = page.locator(".report")
+    await expect(report.locator('[data-count="created"]')).to_have_text("3")
+    await expect(report.locator('[data-count="rejected"]')).to_have_text("1")
+    await expect(report).to_contain_text("not-an-address" if False else "email")
+    assert await page.locator("form[data-import] progress").evaluate("p => p.value === p.max")
+    await page.reload()
+    await expect(page.locator('[data-status="confirmed"]')).to_have_text("3")
+    await page.get_by_label("E-mail / Name").fill("kisevič")
+    await page.get_by_role("button", name="Search").click()
+    await expect(page.get_by_role("cell", name="Žydrūnė Kisevičienė")).to_be_visible()
+    await shot(page, "newsletter")
+
+    await page.get_by_label("Subject").fill("Uudised: Jõemets ja Mežecka")
+    await page.get_by_role("button", name="New campaign").click()
+    await page.wait_for_url(re.compile(r".*/campaigns/\d+$"))
+    await page.get_by_label("Text (Markdown)").fill("# Tere, {name}!\n\n**Lõimumine** ja koostöö.")
+    # The preview follows the typing (the draft saves itself).
+    preview = page.frame_locator("iframe[data-preview]")
+    await expect(preview.get_by_role("heading", name="Tere, Ieva!")).to_be_visible()
+    await shot(page, "campaign-editor")
+    await page.get_by_label("Test addresses").fill("proov@example.ee")
+    await page.get_by_role("button", name="Send a test").click()
+    await expect(page.get_by_role("status")).to_have_text("The test was sent.")
+    assert any(m.rcpt_to == ["proov@example.ee"] for m in stack.sink.messages)
+    await page.get_by_role("button", name="Send now").click()
+    await expect(page.locator('[data-field="percent"]')).to_have_text("100", timeout=30_000)
+    await expect(page.locator('[data-field="sent"]')).to_have_text("3")
+    await shot(page, "campaign-progress")
+    readers = sorted(m.rcpt_to[0] for m in stack.sink.messages if m.rcpt_to != ["proov@example.ee"])
+    assert readers == ["ieva.raubisko@example.lv", "jmk@example.ee", "zydrune@example.lt"]
+
+
+async def test_import_works_without_javascript(
+    browser: Browser, stack: Stack, coordinator: str
+) -> None:
+    context = await browser.new_context(java_script_enabled=False, locale="en-GB")
+    page = await context.new_page()
+    try:
+        await sign_in(page, stack, coordinator)
+        await open_new_list(page, "ee-nojs")
+        await page.get_by_label("A UTF-8 CSV file").set_input_files(
+            {"name": "lugejad.csv", "mimeType": "text/csv", "buffer": SUBSCRIBERS.encode()}
+        )
+        await page.get_by_role("button", name="Upload").click()
+        await expect(page.get_by_role("heading", name="Import report")).to_be_visible()
+        await expect(page.get_by_role("cell", name="email", exact=True)).to_be_visible()
+    finally:
+        await context.close()
+
+
+async def test_another_networks_list_is_a_403_page(
+    page: Page, stack: Stack, coordinator: str, make_account: MakeAccount
+) -> None:
+    _, latvian = await make_account("daina@example.lv", permissions={"lv": ("manage_lists",)})
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {latvian}"}) as http:
+        body = {
+            "slug": "lv-jaunumi",
+            "network": "lv",
+            "lang": "lv",
+            "names": {"lv": "FOR-IN Latvija"},
+            "from_name": "Daina",
+            "from_address": "jaunumi@example.lv",
+        }
+        async with http.post(f"{stack.mailing}/v1/lists", json=body) as created:
+            assert created.status == 201
+    await sign_in(page, stack, coordinator)
+    response = await page.goto(f"{stack.console}/lists/lv-jaunumi")
+    assert response is not None and response.status == 403
+    await expect(page.get_by_role("heading", name="Not yours to open")).to_be_visible()
+    await page.get_by_role("link", name="Newsletters").click()
+    await expect(page.get_by_role("link", name="FOR-IN Latvija")).to_have_count(0)
+
+
+async def test_the_console_speaks_estonian_latvian_and_lithuanian(
+    page: Page, stack: Stack, coordinator: str
+) -> None:
+    await sign_in(page, stack, coordinator, lang="et")
+    await expect(page.get_by_role("heading", name="Kontaktid")).to_be_visible()
+    await page.locator("#console-lang").select_option("lv")
+    await expect(page.get_by_role("heading", name="Kontakti")).to_be_visible()
+    await page.locator("#console-lang").select_option("lt")
+    await expect(page.get_by_role("heading", name="Kontaktai")).to_be_visible()
+    assert await page.locator("html").get_attribute("lang") == "lt"
