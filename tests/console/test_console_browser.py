@@ -30,7 +30,7 @@ SUBSCRIBERS = (
 async def shot(page: Page, name: str) -> None:
     """Keep a screenshot for the README when asked to."""
     if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        # Playwright creates the folder.
         await page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
@@ -48,7 +48,8 @@ async def test_sign_in_and_see_only_my_networks(page: Page, stack: Stack, coordi
     await expect(page.get_by_role("link", name="Vida Bagdonavičienė")).to_have_count(0)
     await shot(page, "contacts")
     cookie = next(c for c in await page.context.cookies() if c["name"] == "kontakt_console")
-    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert cookie["httpOnly"]
+    assert cookie["sameSite"] == "Strict"
     await page.get_by_role("button", name="Sign out").click()
     await page.wait_for_url("**/signin")
     await page.goto(f"{stack.console}/contacts")
@@ -84,10 +85,11 @@ async def test_reorder_and_unpublish(page: Page, stack: Stack, coordinator: str)
     await page.get_by_role("button", name=f"Unpublish: {names[1]}").click()
     row = page.locator("tr", has=page.get_by_role("link", name=names[1]))
     await expect(row).to_contain_text("unpublished")
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{stack.directory}/v1/networks/ee/contacts") as public:
-            shown = [c["display_name"] for c in (await public.json())["items"]]
-    assert names[1] not in shown and names[0] in shown
+    url = f"{stack.directory}/v1/networks/ee/contacts"
+    async with aiohttp.ClientSession() as http, http.get(url) as public:
+        shown = [c["display_name"] for c in (await public.json())["items"]]
+    assert names[1] not in shown
+    assert names[0] in shown
 
 
 async def open_new_list(page: Page, slug: str) -> None:
@@ -114,7 +116,7 @@ async def test_import_subscribers_then_send_a_campaign_and_watch_it_finish(
     report = page.locator(".report")
     await expect(report.locator('[data-count="created"]')).to_have_text("3")
     await expect(report.locator('[data-count="rejected"]')).to_have_text("1")
-    await expect(report).to_contain_text("not-an-address" if False else "email")
+    await expect(report.locator("td").nth(1)).to_have_text("email")
     assert await page.locator("form[data-import] progress").evaluate("p => p.value === p.max")
     await page.reload()
     await expect(page.locator('[data-status="confirmed"]')).to_have_text("3")
@@ -178,7 +180,8 @@ async def test_another_networks_list_is_a_403_page(
             assert created.status == 201
     await sign_in(page, stack, coordinator)
     response = await page.goto(f"{stack.console}/lists/lv-jaunumi")
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     await expect(page.get_by_role("heading", name="Not yours to open")).to_be_visible()
     await page.get_by_role("link", name="Newsletters").click()
     await expect(page.get_by_role("link", name="FOR-IN Latvija")).to_have_count(0)
