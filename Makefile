@@ -6,16 +6,23 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint fmt bench fuzz clean
 
+AXE := tests/console/axe/node_modules/axe-core/axe.min.js
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core (npm) checks the console's accessibility in the browser tests.
+$(AXE): tests/console/axe/package-lock.json
+	cd tests/console/axe && npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+install: $(STAMP) $(AXE)
 
 # One command, no shell: make forwards SIGTERM straight to the stack.
-run: install
+run: $(STAMP)
 	$(BIN)/python -m shared.devstack
 
 test: install

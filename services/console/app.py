@@ -9,7 +9,7 @@ from aiohttp import web
 from services.console import accounts, auth, contacts, embed, newsletters
 from services.console.backend import Backend, Forbidden, SignedOut
 from services.console.keys import SESSION, SETTINGS
-from services.console.pages import BACKEND_KEY, HERE, ME_KEY, SESSION_KEY, bases, render
+from services.console.pages import ALL_KEY, BACKEND_KEY, HERE, ME_KEY, SESSION_KEY, bases, render
 from services.console.session import clear_session, read_session
 from shared.errors import Unavailable
 from shared.http import client_ctx
@@ -42,6 +42,9 @@ async def console_session(request: web.Request, handler: Any) -> web.StreamRespo
             if form.get("csrf") != session.csrf(secret):
                 return render(request, "message.html", {"message_key": "csrf"}, status=403)
         request[ME_KEY] = await request[BACKEND_KEY].get("directory", "/v1/me")
+        if request[ME_KEY].get("is_admin"):
+            networks = await request[BACKEND_KEY].get("directory", "/v1/networks")
+            request[ALL_KEY] = [n["slug"] for n in networks["items"]]
         answered: web.StreamResponse = await handler(request)
         return answered
     except SignedOut:

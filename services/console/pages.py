@@ -26,6 +26,8 @@ TEMPLATES = jinja2.Environment(
 SESSION_KEY = web.RequestKey("console.session", Session)
 BACKEND_KEY = web.RequestKey("console.backend", Backend)
 ME_KEY = web.RequestKey("console.me", dict[str, Any])
+# For admins: every network's slug (they hold every permission everywhere).
+ALL_KEY = web.RequestKey("console.all_networks", list[str])
 
 
 def origin(url: str) -> str:
@@ -71,6 +73,8 @@ def me(request: web.Request) -> dict[str, Any]:
 def my_networks(request: web.Request, permission: str | None = None) -> list[str]:
     """Slugs of the networks the coordinator holds `permission` on (any, when None)."""
     account = me(request)
+    if account.get("is_admin"):
+        return list(request.get(ALL_KEY, []))
     return [
         p["network"]
         for p in account.get("permissions") or []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -101,3 +103,26 @@ async def sign_in(page: Page, stack: Stack, token: str, lang: str = "en") -> Non
     await page.locator("#lang").select_option(lang)
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_url("**/contacts**")
+
+
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def axe_violations(browser: Browser, url: str, cookies: list[Any]) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.1 AA violations on a page (a context that lets the checker in)."""
+    assert AXE.exists(), "run `make install` (npm ci in tests/console/axe)"
+    context = await browser.new_context(bypass_csp=True, locale="en-GB")
+    try:
+        await context.add_cookies(cookies)
+        page = await context.new_page()
+        await page.goto(url)
+        await page.add_script_tag(path=str(AXE))
+        result = await page.evaluate(
+            "() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        )
+        # The checker really looked: it found rules the page passes.
+        assert len(result["passes"]) > 10, url
+        violations: list[dict[str, Any]] = result["violations"]
+        return violations
+    finally:
+        await context.close()

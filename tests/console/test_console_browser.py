@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import MakeAccount
-from tests.console.conftest import Stack, sign_in
+from tests.console.conftest import Stack, axe_violations, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -197,3 +197,33 @@ async def test_the_console_speaks_estonian_latvian_and_lithuanian(
     await page.locator("#console-lang").select_option("lt")
     await expect(page.get_by_role("heading", name="Kontaktai")).to_be_visible()
     assert await page.locator("html").get_attribute("lang") == "lt"
+
+
+async def test_main_pages_pass_axe_core(
+    page: Page, browser: Browser, stack: Stack, coordinator: str, make_account: MakeAccount
+) -> None:
+    _, admin = await make_account("admin@example.ee", admin=True)
+    await sign_in(page, stack, admin)
+    await open_new_list(page, "ee-axe")
+    await page.get_by_label("Subject").fill("Uudised")
+    await page.get_by_role("button", name="New campaign").click()
+    await page.wait_for_url(re.compile(r".*/campaigns/\d+$"))
+    campaign = page.url
+    cookies = await page.context.cookies()
+    pages = [
+        "/signin",
+        "/contacts",
+        "/contacts/new",
+        "/contacts/import",
+        "/lists",
+        "/lists/ee-axe",
+        campaign.removeprefix(stack.console),
+        "/embed?network=for-in&member=lt&lang=lt",
+        "/accounts",
+    ]
+    found = {}
+    for path in pages:
+        violations = await axe_violations(browser, f"{stack.console}{path}", cookies)
+        if violations:
+            found[path] = [(v["id"], v["help"], len(v["nodes"])) for v in violations]
+    assert not found, found
