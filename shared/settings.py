@@ -115,6 +115,12 @@ SPEC: dict[str, Setting] = {
         None,
         "The directory's URL as browsers see it (widgets). Default: DIRECTORY_URL.",
     ),
+    "console_mail_from": Setting(
+        "CONSOLE_MAIL_FROM",
+        str,
+        "console@kontakt.invalid",
+        "Sender address of the console's sign-in links (set a real one in production).",
+    ),
     "public_console_url": Setting(
         "PUBLIC_CONSOLE_URL",
         _optional,
@@ -281,6 +287,7 @@ class Settings:
     mailing_url: str | None
     vcard_url: str | None
     public_directory_url: str | None
+    console_mail_from: str
     public_console_url: str | None
     public_vcard_url: str | None
     service_token: str | None

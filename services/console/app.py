@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from services.console import accounts, auth, contacts, embed, newsletters
+from services.console import accounts, auth, contacts, embed, newsletters, signin_link
 from services.console.backend import Backend, Forbidden, SignedOut
 from services.console.keys import SESSION, SETTINGS
 from services.console.pages import ALL_KEY, BACKEND_KEY, HERE, ME_KEY, SESSION_KEY, bases, render
@@ -73,7 +73,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))
     add_health(app, ready)
-    for module in (auth, contacts, newsletters, embed, accounts):
+    for module in (auth, signin_link, contacts, newsletters, embed, accounts):
         app.router.add_routes(module.routes)
     app.router.add_static("/static", HERE / "static")
     return app

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from services.console.backend import Backend, SignedOut
 from services.console.keys import SESSION, SETTINGS
-from services.console.pages import bases, render, session_of
+from services.console.pages import backend, bases, me, render, session_of
 from services.console.session import Session, clear_session, read_session, write_session
 from shared.i18n import LANGUAGES, negotiate
 
@@ -22,6 +22,27 @@ def _next(raw: str | None) -> str:
 
 def _secure(request: web.Request) -> bool:
     return request.secure or request.headers.get("X-Forwarded-Proto") == "https"
+
+
+def same_origin(request: web.Request) -> bool:
+    """Forms that start a session must come from our own pages (no login CSRF)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in {"same-origin", "none"}
+    # Older browsers: the Origin header, when it names a real origin, must be ours.
+    origin = request.headers.get("Origin")
+    own = {request.app[SETTINGS].public_console_base, f"{request.scheme}://{request.host}"}
+    return origin in (None, "null") or origin in own
+
+
+def new_session(
+    request: web.Request, token: str, lang: str, *, minted: bool = False, to: str = "/contacts"
+) -> web.HTTPSeeOther:
+    """A redirect that carries the new session cookie."""
+    response = web.HTTPSeeOther(to)
+    secret = request.app[SETTINGS].secret_key or ""
+    write_session(response, secret, Session(token, lang, minted), _secure(request))
+    return response
 
 
 @routes.get("/")
@@ -44,6 +65,8 @@ async def signin_page(request: web.Request) -> web.Response:
 @routes.post("/signin")
 async def signin(request: web.Request) -> web.Response:
     """Check the token with the directory; a session cookie follows."""
+    if not same_origin(request):
+        raise web.HTTPForbidden()
     form = await request.post()
     token = str(form.get("token", "")).strip()
     lang = str(form.get("lang", "en"))
@@ -59,9 +82,7 @@ async def signin(request: web.Request) -> web.Response:
     if not known:
         context = {"next": _next(str(form.get("next", ""))), "chosen": lang, "failed": True}
         return render(request, "signin.html", context, status=401)
-    response = web.HTTPSeeOther(_next(str(form.get("next", ""))))
-    write_session(response, settings.secret_key or "", Session(token, lang), _secure(request))
-    raise response
+    raise new_session(request, token, lang, to=_next(str(form.get("next", ""))))
 
 
 @routes.post("/language")
@@ -73,14 +94,20 @@ async def language(request: web.Request) -> web.Response:
     response = web.HTTPSeeOther(_next(str(form.get("next", ""))))
     if lang in LANGUAGES:
         secret = request.app[SETTINGS].secret_key or ""
-        write_session(response, secret, Session(session.token, lang), _secure(request))
+        changed = Session(session.token, lang, session.minted)
+        write_session(response, secret, changed, _secure(request))
     raise response
 
 
 @routes.post("/signout")
 async def signout(request: web.Request) -> web.Response:
-    """Forget the session (the token itself stays valid; revoke it under Accounts)."""
+    """Forget the session; a token made by a sign-in link is revoked with it."""
     response = web.HTTPSeeOther("/signin")
-    if read_session(request, request.app[SETTINGS].secret_key or ""):
+    session = read_session(request, request.app[SETTINGS].secret_key or "")
+    if session is not None:
+        if session.minted:
+            api = backend(request)
+            token_id = me(request)["token"]["id"]
+            await api.call("directory", "DELETE", f"/v1/tokens/{token_id}", strict=False)
         clear_session(response)
     raise response

@@ -21,6 +21,8 @@ class Session:
 
     token: str
     lang: str
+    # Made by a sign-in link for this session alone: revoked when the session ends.
+    minted: bool = False
 
     def csrf(self, secret: str) -> str:
         """A token for the session's forms; another site cannot read or guess it."""
@@ -39,7 +41,7 @@ def read_session(request: web.Request, secret: str) -> Session | None:
         return None
     lang = claims.get("l") if claims.get("l") in LANGUAGES else "en"
     token = claims.get("t")
-    return Session(token, str(lang)) if isinstance(token, str) else None
+    return Session(token, str(lang), bool(claims.get("m"))) if isinstance(token, str) else None
 
 
 def write_session(
@@ -47,7 +49,10 @@ def write_session(
 ) -> None:
     """Set the cookie: sent only to us, only from our own pages, never readable by scripts."""
     value = sign(
-        secret, "console-session", {"t": session.token, "l": session.lang}, SESSION_SECONDS
+        secret,
+        "console-session",
+        {"t": session.token, "l": session.lang, "m": session.minted},
+        SESSION_SECONDS,
     )
     response.set_cookie(
         COOKIE,

@@ -17,6 +17,7 @@ from services.directory import (
     networks,
     organisations,
     reveal,
+    signin,
     sync,
     widgets,
 )
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> web.Application:
         imports,
         csv_import,
         accounts,
+        signin,
         widgets,
         reveal,
         sync,

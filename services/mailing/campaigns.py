@@ -13,8 +13,8 @@ from email_validator import EmailNotValidError, validate_email
 from services.mailing.access import coordinator, require
 from services.mailing.compose import MARKDOWN, CampaignTemplate, personalise
 from services.mailing.keys import POOL, QUERIES, SETTINGS
-from services.mailing.mailer import send
 from shared.errors import Conflict, FieldError, NotFound, Unavailable, ValidationFailed, read_object
+from shared.mail import send
 from shared.validate import Fields
 
 routes = web.RouteTableDef()

@@ -18,8 +18,8 @@ import dkim
 from markdown_it import MarkdownIt
 
 from services.mailing.labels import labels
-from services.mailing.mailer import clean_header, message
 from shared.i18n import pick
+from shared.mail import clean_header, message
 from shared.settings import Settings
 from shared.signing import sign
 

@@ -17,11 +17,11 @@ from email_validator import EmailNotValidError, validate_email
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.labels import labels
-from services.mailing.mailer import message, send
 from services.mailing.paths import TEMPLATES
 from shared.clientip import client_address
 from shared.errors import NotFound, RateLimited, read_form, read_object
 from shared.i18n import LANGUAGES, pick
+from shared.mail import message, send
 from shared.settings import Settings
 from shared.signing import BadToken, sign, verify
 from shared.validate import Fields

@@ -227,3 +227,27 @@ async def test_main_pages_pass_axe_core(
         if violations:
             found[path] = [(v["id"], v["help"], len(v["nodes"])) for v in violations]
     assert not found, found
+
+
+async def test_sign_in_by_a_link_sent_by_e_mail(page: Page, stack: Stack, coordinator: str) -> None:
+    await page.goto(f"{stack.console}/signin?lang=lv")
+    await page.get_by_label("E-pasts").fill("madis.kanarbik@example.ee")
+    await page.get_by_role("button", name="Sūtīt man saiti").click()
+    await expect(page.get_by_role("status")).to_contain_text("pieteikšanās saite ir ceļā")
+    # An unknown address gets the very same answer, and no mail.
+    await page.goto(f"{stack.console}/signin?lang=lv")
+    await page.get_by_label("E-pasts").fill("nobody@example.ee")
+    await page.get_by_role("button", name="Sūtīt man saiti").click()
+    await expect(page.get_by_role("status")).to_contain_text("pieteikšanās saite ir ceļā")
+    assert [m.rcpt_to for m in stack.sink.messages] == [["madis.kanarbik@example.ee"]]
+    mail = stack.sink.messages[0].summary()
+    assert mail["subject"] == "Jūsu pieteikšanās saite Kontakt konsolei"
+    link = re.search(r"http://\S+/signin/link\?\S+", mail["text"])
+    assert link is not None
+    await page.goto(link.group(0))
+    await page.get_by_role("button", name="Pieteikties").click()
+    await expect(page.get_by_role("heading", name="Kontakti")).to_be_visible()
+    # The link worked once; a second use is refused.
+    await page.goto(link.group(0))
+    await page.get_by_role("button", name="Pieteikties").click()
+    await expect(page.get_by_role("alert")).to_contain_text("beigusies vai jau izmantota")

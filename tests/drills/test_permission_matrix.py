@@ -233,6 +233,12 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "POST /v1/reveal/redeem": _fixed(
             "POST", "/v1/reveal/redeem", json={"token": "x.y", "client": "203.0.113.1"}
         ),
+        "POST /v1/signin-links": _fixed(
+            "POST", "/v1/signin-links", json={"email": "madis.kanarbik@example.ee"}
+        ),
+        "POST /v1/signin-links/redeem": _fixed(
+            "POST", "/v1/signin-links/redeem", json={"code": "not-a-code"}
+        ),
         "POST /v1/contacts/import": _fixed(
             "POST",
             "/v1/contacts/import?network=ee&lang=lv",

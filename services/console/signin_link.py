@@ -1,0 +1,107 @@
+"""Signing in by e-mail: a one-time link sent through the same SMTP server as newsletters."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+
+import aiosmtplib
+from aiohttp import web
+
+from services.console.auth import new_session, same_origin
+from services.console.keys import SESSION, SETTINGS
+from services.console.labels import labels
+from services.console.pages import render
+from shared.clientip import client_address
+from shared.i18n import LANGUAGES
+from shared.mail import message, send
+
+routes = web.RouteTableDef()
+log = logging.getLogger("kontakt.console")
+
+# Per client address, in this process: the directory also allows one link per account a minute.
+REQUESTS_PER_WINDOW = 5
+WINDOW_SECONDS = 600
+_recent: dict[str, deque[float]] = {}
+
+
+def _over_limit(client: str) -> bool:
+    now = time.monotonic()
+    times = _recent.setdefault(client, deque())
+    while times and now - times[0] > WINDOW_SECONDS:
+        times.popleft()
+    if len(times) >= REQUESTS_PER_WINDOW:
+        return True
+    times.append(now)
+    if len(_recent) > 10_000:
+        _recent.clear()
+    return False
+
+
+def _lang(raw: object) -> str:
+    return str(raw) if raw in LANGUAGES else "en"
+
+
+async def _service(request: web.Request, path: str, body: dict[str, str]) -> tuple[int, dict]:  # type: ignore[type-arg]
+    settings = request.app[SETTINGS]
+    async with request.app[SESSION].post(
+        f"{settings.directory_base}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {settings.service_token}"},
+    ) as response:
+        return response.status, await response.json(content_type=None)
+
+
+@routes.post("/signin/email")
+async def ask_for_link(request: web.Request) -> web.Response:
+    """Mail a link if the address has an account; the page says the same either way."""
+    form = await request.post()
+    lang = _lang(form.get("lang"))
+    text = labels(lang)
+    if not same_origin(request):
+        raise web.HTTPForbidden()
+    settings = request.app[SETTINGS]
+    address = str(form.get("email", "")).strip()[:254]
+    if _over_limit(client_address(request, settings.trusted_proxies)):
+        page = render(request, "message.html", {"text": text["too_many"]}, status=429)
+        page.headers["Retry-After"] = str(WINDOW_SECONDS)
+        return page
+    if address and settings.service_token:
+        status, found = await _service(request, "/v1/signin-links", {"email": address})
+        if status == 201:
+            link = f"{settings.public_console_base}/signin/link?code={found['code']}&lang={lang}"
+            mail = message(
+                from_name=text["app"],
+                from_address=settings.console_mail_from,
+                to=found["email"],
+                subject=text["link_subject"],
+                body=text["link_body"].format(name=found["name"] or found["email"], link=link),
+            )
+            try:
+                await send(settings, mail)
+            except (aiosmtplib.SMTPException, OSError, RuntimeError) as exc:
+                log.warning("sign-in link not sent: %s", type(exc).__name__)
+    return render(request, "message.html", {"text": text["link_sent"], "ok": True})
+
+
+@routes.get("/signin/link")
+async def link_page(request: web.Request) -> web.Response:
+    """A button, not an automatic sign-in: mail scanners that open links spend nothing."""
+    code = request.query.get("code", "")[:100]
+    return render(request, "signin_link.html", {"code": code})
+
+
+@routes.post("/signin/link")
+async def use_link(request: web.Request) -> web.Response:
+    """Trade the code for a token and start the session."""
+    if not same_origin(request):
+        raise web.HTTPForbidden()
+    form = await request.post()
+    lang = _lang(form.get("lang"))
+    status, found = await _service(
+        request, "/v1/signin-links/redeem", {"code": str(form.get("code", ""))[:100]}
+    )
+    if status != 200:
+        return render(request, "message.html", {"text": labels(lang)["link_expired"]}, status=403)
+    raise new_session(request, found["token"], lang, minted=True)

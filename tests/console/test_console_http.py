@@ -1,0 +1,106 @@
+"""The console's guards, seen from a plain HTTP client: CSRF, login CSRF, escaping, sessions."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from tests.conftest import MakeAccount
+from tests.console.conftest import Stack
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+async def signed_in(stack: Stack, token: str) -> aiohttp.ClientSession:
+    """A client holding a console session cookie."""
+    client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    async with client.post(
+        f"{stack.console}/signin",
+        data={"token": token, "lang": "en"},
+        headers={"Sec-Fetch-Site": "same-origin"},
+        allow_redirects=False,
+    ) as response:
+        assert response.status == 303
+    return client
+
+
+async def test_forms_without_the_csrf_token_change_nothing(stack: Stack, coordinator: str) -> None:
+    client = await signed_in(stack, coordinator)
+    try:
+        body = {"family_name": "Põldsaar-Unikaalne", "networks": "ee", "published": "on"}
+        async with client.post(f"{stack.console}/contacts/new", data=body) as refused:
+            assert refused.status == 403
+            assert "This form has expired" in await refused.text()
+        async with client.get(f"{stack.directory}/v1/networks/ee/contacts?q=Unikaalne") as found:
+            assert (await found.json())["items"] == []
+    finally:
+        await client.close()
+
+
+async def test_a_session_cannot_be_started_from_another_site(
+    stack: Stack, coordinator: str
+) -> None:
+    async with aiohttp.ClientSession() as client:
+        for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+            async with client.post(
+                f"{stack.console}/signin",
+                data={"token": coordinator},
+                headers=headers,
+                allow_redirects=False,
+            ) as response:
+                assert response.status == 403
+                assert "kontakt_console" not in response.cookies
+
+
+async def test_a_forged_or_missing_cookie_is_sent_to_sign_in(stack: Stack) -> None:
+    forged = {"kontakt_console": "forged.cookie"}
+    async with (
+        aiohttp.ClientSession(cookies=forged) as client,
+        client.get(f"{stack.console}/lists", allow_redirects=False) as response,
+    ):
+        assert response.status == 303
+        assert response.headers["Location"] == "/signin?next=/lists"
+
+
+async def test_hostile_names_are_escaped_everywhere(
+    stack: Stack, coordinator: str, make_account: MakeAccount
+) -> None:
+    hostile = '<img src=x onerror=alert(1)>"Mežecka'
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {coordinator}"}) as api:
+        body = {"given_name": hostile, "family_name": "Kisevičienė", "networks": ["ee"]}
+        async with api.post(f"{stack.directory}/v1/contacts", json=body) as created:
+            assert created.status == 201
+            contact = (await created.json())["id"]
+    client = await signed_in(stack, coordinator)
+    try:
+        for path in ("/contacts", f"/contacts/{contact}"):
+            async with client.get(f"{stack.console}{path}") as page:
+                html = await page.text()
+                assert "<img src=x" not in html
+                assert "&lt;img src=x onerror=alert(1)&gt;" in html
+                assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+                assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    finally:
+        await client.close()
+
+
+async def test_a_revoked_token_ends_the_session(
+    stack: Stack, coordinator: str, make_account: MakeAccount
+) -> None:
+    client = await signed_in(stack, coordinator)
+    _, admin = await make_account("admin@example.ee", admin=True)
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {admin}"}) as api:
+            async with api.get(f"{stack.directory}/v1/accounts") as accounts:
+                mine = next(
+                    a for a in (await accounts.json())["items"] if a["email"].startswith("madis")
+                )
+            async with api.get(f"{stack.directory}/v1/accounts/{mine['id']}/tokens") as tokens:
+                token_id = (await tokens.json())["items"][0]["id"]
+            async with api.delete(f"{stack.directory}/v1/tokens/{token_id}") as revoked:
+                assert revoked.status == 204
+        async with client.get(f"{stack.console}/contacts", allow_redirects=False) as response:
+            assert response.status == 303
+            assert response.headers["Location"] == "/signin"
+    finally:
+        await client.close()
