@@ -251,3 +251,59 @@ async def test_sign_in_by_a_link_sent_by_e_mail(page: Page, stack: Stack, coordi
     await page.goto(link.group(0))
     await page.get_by_role("button", name="Pieteikties").click()
     await expect(page.get_by_role("alert")).to_contain_text("beigusies vai jau izmantota")
+
+
+async def test_embed_builder_shows_the_widget_live_and_the_three_snippets(
+    page: Page, stack: Stack, coordinator: str
+) -> None:
+    await sign_in(page, stack, coordinator)
+    await page.get_by_role("link", name="Embed on a website").click()
+    await page.get_by_label("Language").last.select_option("et")
+    await page.wait_for_url("**/embed?*lang=et*")
+    snippet = await page.locator("#snippet-js").inner_text()
+    assert '<kontakt-contacts network="ee" lang="et"></kontakt-contacts>' in snippet
+    assert f"{stack.directory}/widget.js" in snippet
+    assert (
+        f"{stack.directory}/embed/ee?lang=et" in await page.locator("#snippet-iframe").inner_text()
+    )
+    assert await page.locator("#snippet-fragment").inner_text() == (
+        f"{stack.directory}/fragment/ee?lang=et"
+    )
+    # The live widget, from the directory, inside the console's strict CSP.
+    widget = page.locator("kontakt-contacts")
+    await expect(widget.get_by_text("Madis Kanarbik")).to_be_visible()
+    await shot(page, "embed")
+
+
+async def test_an_admin_creates_an_account_grants_a_network_and_issues_a_token(
+    page: Page, browser: Browser, stack: Stack, make_account: MakeAccount
+) -> None:
+    _, admin = await make_account("admin@example.ee", admin=True)
+    await sign_in(page, stack, admin)
+    await page.get_by_role("link", name="Accounts").click()
+    await page.get_by_label("E-mail").fill("daina@example.lv")
+    await page.get_by_label("Name", exact=True).first.fill("Daina Mežecka")
+    await page.get_by_role("button", name="Create account").click()
+    section = page.locator("section.account", has_text="daina@example.lv")
+    await section.get_by_label("Manage newsletters: Latvia").check()
+    await section.get_by_role("button", name="Save").click()
+    section = page.locator("section.account", has_text="daina@example.lv")
+    await expect(section.get_by_label("Manage newsletters: Latvia")).to_be_checked()
+    await section.get_by_role("button", name="New token").click()
+    token = await page.locator("#new-token").inner_text()
+    await shot(page, "accounts")
+    # The new coordinator signs in with it and sees Latvia's newsletters only.
+    context = await browser.new_context(locale="en-GB")
+    other = await context.new_page()
+    try:
+        await sign_in(other, stack, token)
+        await other.get_by_role("link", name="Newsletters").click()
+        assert await other.locator("#new-network option").all_inner_texts() == ["Latvia"]
+    finally:
+        await context.close()
+    # Revoked, the token opens nothing.
+    section = page.locator("section.account", has_text="daina@example.lv")
+    await section.get_by_role("button", name=re.compile("^Revoke")).click()
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as api:
+        async with api.get(f"{stack.directory}/v1/me") as me:
+            assert me.status == 401
