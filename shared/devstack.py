@@ -69,6 +69,40 @@ async def run_cli(env: dict[str, str], *args: str) -> None:
         raise RuntimeError(f"kontakt {' '.join(args)} failed")
 
 
+DEMO_ADMIN = "admin@example.org"
+
+
+async def demo_admin_token(env: dict[str, str], data_dir: Path) -> str:
+    """The demo admin's console token: made once, kept (0600) in the data folder."""
+    path = data_dir / "admin-token"
+    if path.exists():
+        return path.read_text().strip()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.directory.cli",
+        "admin",
+        "create",
+        DEMO_ADMIN,
+        "--name",
+        "Demo admin",
+        "--token-name",
+        "make run",
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError("kontakt admin create failed")
+    token = out.decode().strip()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token)
+    return token
+
+
 async def wait_ready(url: str, process: asyncio.subprocess.Process, within: float = 60) -> None:
     """Poll `/readyz` until it answers 200, the process dies, or time runs out."""
     deadline = asyncio.get_running_loop().time() + within
@@ -139,8 +173,10 @@ async def main() -> int:
             )
         env = child_env(settings)
         await run_cli(env, "migrate")
+        admin_token = None
         if settings.load_demo:
             await run_cli(env, "demo", "--if-empty")
+            admin_token = await demo_admin_token(env, settings.data_dir)
         for name in discover_services():
             port = int(getattr(settings, f"{name}_port"))
             process = await asyncio.create_subprocess_exec(
@@ -165,6 +201,13 @@ async def main() -> int:
             print(
                 f"  {'mail sink':<10} http://{settings.host}:{settings.mailsink_web_port}"
                 f"  (SMTP {settings.host}:{settings.mailsink_smtp_port})",
+                flush=True,
+            )
+        if admin_token:
+            print(
+                f"\nSign in to the console with the demo admin's token "
+                f"({settings.data_dir / 'admin-token'}):\n  {admin_token}\n"
+                f"or by an e-mail link to {DEMO_ADMIN} (the mail lands in the mail sink).",
                 flush=True,
             )
         print("Press Ctrl-C to stop.\n", flush=True)

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -58,7 +59,15 @@ def test_make_run_serves_the_demo_and_sigterm_leaves_nothing(tmp_path: Path) -> 
     data_dir = tmp_path / "data"
     ports = {
         name: free_port()
-        for name in ("DIRECTORY", "MAILING", "VCARD", "MAILSINK_SMTP", "MAILSINK_WEB", "EXAMPLE")
+        for name in (
+            "DIRECTORY",
+            "MAILING",
+            "VCARD",
+            "CONSOLE",
+            "MAILSINK_SMTP",
+            "MAILSINK_WEB",
+            "EXAMPLE",
+        )
     }
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("KONTAKT_") and k != "DATABASE_URL"
@@ -100,6 +109,18 @@ def test_make_run_serves_the_demo_and_sigterm_leaves_nothing(tmp_path: Path) -> 
         assert "<kontakt-contacts" in example
         assert "/embed/for-in" in example
         assert "kontakt-reveal-link" in example  # the fragment, included server-side
+        # The console is up, and the demo admin's printed token signs in to it.
+        console_url = f"http://127.0.0.1:{ports['CONSOLE']}"
+        assert console_url in printed
+        token = (data_dir / "admin-token").read_text().strip()
+        assert token in printed
+        form = urllib.parse.urlencode({"token": token, "lang": "et"}).encode()
+        request = urllib.request.Request(  # noqa: S310 (a localhost URL we built)
+            f"{console_url}/signin", data=form, method="POST"
+        )
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with browser.open(request, timeout=10) as signed_in:
+            assert "Kontaktid" in signed_in.read().decode()
     finally:
         make.send_signal(signal.SIGTERM)
         make.wait(timeout=60)
@@ -144,7 +165,9 @@ def test_compose_file_names_every_service_with_healthchecks() -> None:
         assert "healthcheck" in service, name
     for name in running:
         depends = services[name]["depends_on"]
-        assert depends["postgres"]["condition"] == "service_healthy"
+        # The console keeps nothing of its own: it waits for the services it talks to.
+        first = "directory" if name == "console" else "postgres"
+        assert depends[first]["condition"] == "service_healthy"
         env = services[name]["environment"]
         assert ":?" in env["KONTAKT_SERVICE_TOKEN"]  # required, no default secret
         assert ":?" in env["KONTAKT_SECRET_KEY"]

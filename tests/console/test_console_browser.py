@@ -304,6 +304,9 @@ async def test_an_admin_creates_an_account_grants_a_network_and_issues_a_token(
     # Revoked, the token opens nothing.
     section = page.locator("section.account", has_text="daina@example.lv")
     await section.get_by_role("button", name=re.compile("^Revoke")).click()
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as api:
-        async with api.get(f"{stack.directory}/v1/me") as me:
-            assert me.status == 401
+    bearer = {"Authorization": f"Bearer {token}"}
+    async with (
+        aiohttp.ClientSession(headers=bearer) as api,
+        api.get(f"{stack.directory}/v1/me") as me,
+    ):
+        assert me.status == 401
