@@ -31,9 +31,12 @@ def _key(secret: str, purpose: str) -> bytes:
 
 def sign(secret: str, purpose: str, claims: dict[str, Any], ttl: int) -> str:
     """A token carrying `claims` for `purpose`, valid for `ttl` seconds."""
-    body = _b64(
-        json.dumps(claims | {"exp": int(time.time()) + ttl}, separators=(",", ":")).encode()
-    )
+    return sign_until(secret, purpose, claims, int(time.time()) + ttl)
+
+
+def sign_until(secret: str, purpose: str, claims: dict[str, Any], expires: int) -> str:
+    """A token valid until the Unix time `expires`; the same inputs give the same token."""
+    body = _b64(json.dumps(claims | {"exp": expires}, separators=(",", ":")).encode())
     mac = hmac.new(_key(secret, purpose), body.encode(), hashlib.sha256).digest()
     return f"{body}.{_b64(mac)}"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -18,10 +18,14 @@ from shared.conn import Conn
 from shared.errors import FieldError, NotFound, ValidationFailed
 from shared.i18n import LANGUAGES, pick
 from shared.settings import Settings
-from shared.signing import sign
+from shared.signing import sign, sign_until
 
 # How long a rendered page may wait for a person to click "show".
 RENDER_TTL = 3600
+# Render tokens are the same for every view within this many seconds, so a widget's whole
+# answer can be cached; a harvester gains nothing (tokens are in every page anyway, and each
+# reveal is counted against the client's own budget).
+TOKEN_BUCKET = 600
 REVEAL_TTL = 300
 MAX_CARDS = 500
 
@@ -59,10 +63,16 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def render_token(settings: Settings, contact_id: int, rendering: str) -> str:
-    """Proof that this page showed this contact: the only thing a reveal accepts."""
+def render_token(settings: Settings, contact_id: int, bucket: int) -> str:
+    """Proof that a page showed this contact lately: the only thing a reveal accepts."""
     assert settings.secret_key
-    return sign(settings.secret_key, "render", {"c": contact_id, "r": rendering}, RENDER_TTL)
+    expires = (bucket + 1) * TOKEN_BUCKET + RENDER_TTL
+    return sign_until(settings.secret_key, "render", {"c": contact_id, "r": bucket}, expires)
+
+
+def token_bucket() -> int:
+    """The current render-token period."""
+    return int(time.time()) // TOKEN_BUCKET
 
 
 def reveal_token(settings: Settings, contact_id: int) -> str:
@@ -105,32 +115,40 @@ async def _load(conn: Conn, request: web.Request) -> Shown:
     return Shown(network, target, chosen, rows, origins)
 
 
-async def render(request: web.Request) -> Rendering:
+def cache_key(request: web.Request) -> str | None:
+    """What determines a widget's answer now; None while the data version is unconfirmed."""
+    known = request.app[FRESHNESS].current()
+    if known is None:
+        return None
+    return "\x1f".join(
+        [str(known), str(token_bucket()), request.match_info["network"],
+         *request.query.getall("member", []), "|", *request.query.getall("lang", [])]
+    )  # fmt: skip
+
+
+async def render(request: web.Request, key: str | None) -> Rendering:
     """Cards for `{network}` (or `?member=`) in `?lang=`, as the widgets show them."""
     settings = request.app[SETTINGS]
-    # Widgets are the busiest public pages: while the data version is known, the rows come
-    # from memory and only the per-view tokens are new.
-    known = request.app[FRESHNESS].current()
-    key = "\x1f".join(
-        [str(known), request.match_info["network"], *(request.query.getall("member", [])),
-         "|", *(request.query.getall("lang", []))]
-    )  # fmt: skip
-    shown = request.app[SHOWN].get(key) if known is not None else None
-    if shown is None:
-        async with request.app[POOL].acquire() as conn:
-            shown = await _load(conn, request)
-        if known is not None:
-            request.app[SHOWN].put(key, shown)
-    rendering = secrets.token_hex(8)
+    # Widgets are the busiest public pages: while the data version is known, they come
+    # from memory.
+    cached = request.app[SHOWN].get(key) if key is not None else None
+    if isinstance(cached, Rendering):
+        return cached
+    async with request.app[POOL].acquire() as conn:
+        shown = await _load(conn, request)
+    bucket = token_bucket()
     default = shown.target["default_lang"]
-    cards = [_card(settings, r, shown.lang, default, rendering) for r in shown.rows]
+    cards = [_card(settings, r, shown.lang, default, bucket) for r in shown.rows]
     # The console's embed builder shows every network's widget live.
     origins = [*shown.origins, origin_of(settings.public_console_base)]
-    return Rendering(shown.network, shown.target, shown.lang, cards, origins)
+    rendering = Rendering(shown.network, shown.target, shown.lang, cards, origins)
+    if key is not None:
+        request.app[SHOWN].put(key, rendering)
+    return rendering
 
 
 def _card(
-    settings: Settings, row: asyncpg.Record, lang: str, default: str, rendering: str
+    settings: Settings, row: asyncpg.Record, lang: str, default: str, bucket: int
 ) -> dict[str, Any]:
     contact_id = row["id"]
     card: dict[str, Any] = {
@@ -147,7 +165,7 @@ def _card(
         "vcard_url": f"{settings.public_vcard_base}/v1/contacts/{contact_id}.vcf?lang={lang}",
     }
     if row["has_email"]:
-        token = render_token(settings, contact_id, rendering)
+        token = render_token(settings, contact_id, bucket)
         card["token"] = token
         query = urlencode({"t": token, "lang": lang})
         card["reveal_url"] = f"{settings.public_directory_base}/reveal/{contact_id}?{query}"

@@ -17,5 +17,5 @@ QUERIES = web.AppKey("queries", Queries)
 CACHE = web.AppKey("cache", BodyCache)
 FRESHNESS = web.AppKey("freshness", Freshness)
 ASSETS = web.AppKey("assets", dict[str, Asset])
-# Widget data by data version (values are services.directory.cards.Shown).
+# Widget renderings and answers by data version and token period.
 SHOWN = web.AppKey("shown", VersionedCache[Any])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 
-from services.directory.cards import render
-from services.directory.keys import ASSETS
+from services.directory.cards import Rendering, cache_key, render
+from services.directory.keys import ASSETS, SHOWN
 from services.directory.pages import TEMPLATES, cors_headers, html_page
 from services.directory.reading import dumps
 from shared.conditional import matches, not_modified
@@ -13,23 +15,37 @@ from shared.conditional import matches, not_modified
 routes = web.RouteTableDef()
 
 
+async def _body(
+    request: web.Request, kind: str, build: Callable[[Rendering], bytes]
+) -> tuple[bytes, Rendering]:
+    """The answer's bytes and what they show, from memory while nothing has changed."""
+    key = cache_key(request)
+    whole = f"{kind}\x1f{key}" if key is not None else None
+    cached = request.app[SHOWN].get(whole) if whole is not None else None
+    if cached is not None:
+        body, rendering = cached
+        return body, rendering
+    rendering = await render(request, key)
+    body = build(rendering)
+    if whole is not None:
+        request.app[SHOWN].put(whole, (body, rendering))
+    return body, rendering
+
+
 @routes.get("/v1/widget/{network}")
 async def widget_data(request: web.Request) -> web.Response:
-    """Cards for widget.js, with per-view tokens and labels in the page's language."""
-    rendering = await render(request)
+    """Cards for widget.js, with reveal tokens and labels in the page's language."""
+    body, rendering = await _body(request, "json", lambda r: dumps(r.as_json()))
     headers = cors_headers(request, rendering.origins) | {"Cache-Control": "no-store"}
     return web.Response(
-        body=dumps(rendering.as_json()),
-        content_type="application/json",
-        charset="utf-8",
-        headers=headers,
+        body=body, content_type="application/json", charset="utf-8", headers=headers
     )
 
 
 @routes.get("/embed/{network}")
 async def embed(request: web.Request) -> web.Response:
     """A whole page for an iframe; works with JavaScript off, better with it on."""
-    rendering = await render(request)
+    rendering = await render(request, cache_key(request))
     assets = request.app[ASSETS]
     return html_page(
         "embed.html",
@@ -47,10 +63,13 @@ async def embed(request: web.Request) -> web.Response:
 @routes.get("/fragment/{network}")
 async def fragment(request: web.Request) -> web.Response:
     """Cards as an HTML fragment, for sites that include HTML on their server."""
-    rendering = await render(request)
-    text = TEMPLATES.get_template("fragment.html").render(r=rendering, labels=rendering.labels)
+
+    def build(r: Rendering) -> bytes:
+        return TEMPLATES.get_template("fragment.html").render(r=r, labels=r.labels).encode()
+
+    body, rendering = await _body(request, "fragment", build)
     return web.Response(
-        text=text,
+        body=body,
         content_type="text/html",
         charset="utf-8",
         headers=cors_headers(request, rendering.origins) | {"Cache-Control": "no-store"},
