@@ -122,6 +122,31 @@ async def get(request: web.Request) -> web.Response:
     return web.json_response(await campaign_json(request, row))
 
 
+@routes.get("/v1/campaigns/{id}/timeline")
+async def timeline(request: web.Request) -> web.Response:
+    """Messages sent over time, in `?slices=` (40) equal parts of the sending time."""
+    caller = await coordinator(request)
+    row = await _campaign(request)
+    require(caller, "manage_lists", row["network"], write=False)
+    raw = request.query.get("slices", "40")
+    if not raw.isdigit() or not 1 <= int(raw) <= 500:
+        raise ValidationFailed([FieldError("slices", "must be a whole number from 1 to 500")])
+    slices = int(raw)
+    async with request.app[POOL].acquire() as conn:
+        rows = await conn.fetch(request.app[QUERIES]["campaign-timeline"], row["id"], slices)
+    if not rows:
+        return web.json_response({"first": None, "last": None, "slices": [0] * slices})
+    counts = [0] * slices
+    for r in rows:
+        counts[min(max(r["slice"], 1), slices) - 1] += r["sent"]
+    body = {
+        "first": rows[0]["first"].isoformat(),
+        "last": rows[0]["last"].isoformat(),
+        "slices": counts,
+    }
+    return web.json_response(body)
+
+
 @routes.patch("/v1/campaigns/{id}")
 async def patch(request: web.Request) -> web.Response:
     """Change a draft's subject or body."""

@@ -140,6 +140,16 @@ async def test_import_subscribers_then_send_a_campaign_and_watch_it_finish(
     await page.get_by_role("button", name="Send now").click()
     await expect(page.locator('[data-field="percent"]')).to_have_text("100", timeout=30_000)
     await expect(page.locator('[data-field="sent"]')).to_have_text("3")
+    # Once it is over, the page shows deliveries over time as a chart.
+    await expect(
+        page.get_by_role("img", name=re.compile("3 messages sent between"))
+    ).to_be_visible()
+    # A finished campaign's page stays still (it reloads once, when the sending ends).
+    await expect(page.locator("[data-campaign-status]")).to_have_text("done", timeout=15_000)
+    loads: list[str] = []
+    page.on("load", lambda loaded: loads.append(loaded.url))
+    await page.wait_for_timeout(2500)
+    assert loads == []
     await shot(page, "campaign-progress")
     readers = sorted(m.rcpt_to[0] for m in stack.sink.messages if m.rcpt_to != ["proov@example.ee"])
     assert readers == ["ieva.raubisko@example.lv", "jmk@example.ee", "zydrune@example.lt"]

@@ -97,3 +97,18 @@ UPDATE mailing.deliveries d SET status = 'sent', sent_at = now(), last_error = N
 -- name: list-campaigns
 -- A list's campaigns, newest first, with what the ledger says of each.
 SELECT c.id FROM mailing.campaigns c WHERE c.list_id = $1 ORDER BY c.id DESC LIMIT 100;
+
+-- name: campaign-timeline
+-- Messages sent over time, in $2 equal slices between the first and the last.
+WITH span AS (
+    SELECT min(sent_at) AS first, max(sent_at) AS last
+      FROM mailing.deliveries WHERE campaign_id = $1 AND sent_at IS NOT NULL)
+SELECT span.first, span.last,
+       width_bucket(extract(epoch FROM d.sent_at),
+                    extract(epoch FROM span.first),
+                    extract(epoch FROM span.last) + 0.001, $2) AS slice,
+       count(*)::int AS sent
+  FROM mailing.deliveries d, span
+ WHERE d.campaign_id = $1 AND d.sent_at IS NOT NULL
+ GROUP BY span.first, span.last, slice
+ ORDER BY slice;
