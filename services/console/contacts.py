@@ -138,9 +138,12 @@ async def create_contact(request: web.Request) -> web.Response:
 
 @routes.get("/contacts/{id:\\d+}")
 async def edit_contact(request: web.Request) -> web.Response:
-    """The contact's form."""
+    """The contact's form, for a contact of the coordinator's own networks only."""
     contact = await _contact(request, request.match_info["id"])
     networks = await networks_of(request)
+    mine = {n["slug"] for m in editable(request) for n in subtree(networks, m)}
+    if not mine & {n["network"] for n in contact["networks"]}:
+        raise Forbidden()
     chosen = [n["network"] for n in contact["networks"]]
     response = _editor(request, networks, contact, contact_form(contact), chosen)
     return response

@@ -193,6 +193,13 @@ async def test_another_networks_list_is_a_403_page(
     assert response is not None
     assert response.status == 403
     await expect(page.get_by_role("heading", name="Not yours to open")).to_be_visible()
+    # A Latvian contact is public, but not the Estonian coordinator's to edit.
+    url = f"{stack.directory}/v1/networks/lv/contacts"
+    async with aiohttp.ClientSession() as http, http.get(url) as public:
+        latvian = (await public.json())["items"][0]["id"]
+    response = await page.goto(f"{stack.console}/contacts/{latvian}")
+    assert response is not None
+    assert response.status == 403
     await page.get_by_role("link", name="Newsletters").click()
     await expect(page.get_by_role("link", name="FOR-IN Latvija")).to_have_count(0)
 
