@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -139,6 +140,31 @@ async def test_trusted_proxy_decides_whose_budget_it_is(
         assert (await api.post("/v1/reveal", json={"token": token}, headers=first)).status == 200
         assert (await api.post("/v1/reveal", json={"token": token}, headers=first)).status == 429
         assert (await api.post("/v1/reveal", json={"token": token}, headers=second)).status == 200
+
+
+async def test_the_budget_slides_over_the_window_edge(
+    settings: Settings, directory_spec: OpenApi, conn: asyncpg.Connection
+) -> None:
+    # A client that spent its budget in the last window gets nothing new just because a
+    # fixed window ended: the last window still counts, in proportion to its overlap.
+    window = 3600
+    app = create_app(
+        settings.replace(reveal_limit=3, reveal_window=window, trusted_proxies=("127.0.0.0/8",))
+    )
+    await conn.execute(
+        "INSERT INTO directory.rate_limits (bucket, window_start, hits) VALUES "
+        "('reveal:203.0.113.9', "
+        "to_timestamp(floor(extract(epoch FROM now()) / $1) * $1 - $1), 100000)",
+        window,
+    )
+    async with TestClient(TestServer(app)) as client:
+        api = Api(client, directory_spec)
+        token = (await api.get("/v1/widget/for-in?member=lt")).json["cards"][0]["token"]
+        straddling = {"X-Forwarded-For": "203.0.113.9"}
+        fresh = {"X-Forwarded-For": "203.0.113.10"}
+        reply = await api.post("/v1/reveal", json={"token": token}, headers=straddling)
+        assert reply.status == 429
+        assert (await api.post("/v1/reveal", json={"token": token}, headers=fresh)).status == 200
 
 
 class Form(HTMLParser):

