@@ -283,5 +283,6 @@ async def campaign_action(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="unknown action")
     if request.headers.get("X-Requested-With") == "console":
         return web.json_response({"ok": answer.ok, "detail": answer.detail})
-    query = {"m": action} if answer.ok else {"e": answer.detail or action}
+    problems = "; ".join(f"{k}: {v}" for k, v in answer.field_errors().items())
+    query = {"m": action} if answer.ok else {"e": problems or answer.detail or action}
     raise web.HTTPSeeOther(f"/campaigns/{campaign_id}?{urlencode(query)}")

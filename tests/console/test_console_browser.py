@@ -327,3 +327,32 @@ async def test_an_admin_creates_an_account_grants_a_network_and_issues_a_token(
         api.get(f"{stack.directory}/v1/me") as me,
     ):
         assert me.status == 401
+
+
+async def test_schedule_pause_resume_and_cancel_a_campaign(
+    page: Page, stack: Stack, coordinator: str
+) -> None:
+    await sign_in(page, stack, coordinator)
+    await open_new_list(page, "ee-ajastatud")
+    await page.get_by_label("Subject").fill("Jõulukiri")
+    await page.get_by_role("button", name="New campaign").click()
+    await page.wait_for_url(re.compile(r".*/campaigns/\d+$"))
+    status = page.locator("[data-campaign-status]")
+    await page.get_by_label("Send at").fill("2099-12-24T09:00:00+02:00")
+    await page.get_by_role("button", name="Schedule").click()
+    await expect(status).to_have_text("scheduled")
+    await page.get_by_role("button", name="Pause").click()
+    await expect(status).to_have_text("paused")
+    await page.get_by_role("button", name="Resume").click()
+    await expect(status).to_have_text("scheduled")
+    await page.get_by_role("button", name="Cancel").click()
+    await expect(status).to_have_text("cancelled")
+    await expect(page.get_by_role("button", name="Resume")).to_have_count(0)
+    # A time without a zone is refused with the service's reason, and nothing changes.
+    await page.get_by_role("link", name="Back").click()
+    await page.get_by_label("Subject").fill("Teine kiri")
+    await page.get_by_role("button", name="New campaign").click()
+    await page.get_by_label("Send at").fill("2099-12-24 09:00")
+    await page.get_by_role("button", name="Schedule").click()
+    await expect(page.get_by_role("alert")).to_contain_text("zone")
+    await expect(status).to_have_text("draft")
