@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from shared.errors import DB_DOWN
 from shared.settings import Settings
 
 log = logging.getLogger("kontakt.directory.freshness")
@@ -57,8 +58,13 @@ class Freshness:
                     await listener.add_listener(CHANNEL, self._notified)
                 async with pool.acquire() as conn:
                     self.saw(await conn.fetchval(query))
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+            except (*DB_DOWN, asyncpg.PostgresError) as exc:
                 log.warning("cannot confirm the data version: %s", type(exc).__name__)
+                self.version = None
+                listener = None
+            except Exception:
+                # Without this loop every read asks PostgreSQL: it must outlive any surprise.
+                log.exception("cannot confirm the data version")
                 self.version = None
                 listener = None
             await asyncio.sleep(RECHECK_SECONDS)

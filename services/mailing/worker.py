@@ -24,6 +24,7 @@ import asyncpg
 from services.mailing.compose import CampaignTemplate
 from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from shared.db import create_pool
+from shared.errors import DB_DOWN
 from shared.logs import setup_logging
 from shared.migrate import migrate
 from shared.queries import Queries
@@ -32,6 +33,7 @@ from shared.settings import Settings
 log = logging.getLogger("kontakt.mailing.worker")
 
 IDLE_SECONDS = 0.2
+FAILURE_PAUSE = 1.0
 BACKOFF = (1, 6, 24, 120, 360)  # times KONTAKT_RETRY_BASE seconds
 MAX_ATTEMPTS = 8
 
@@ -115,24 +117,27 @@ class Worker:
         self.templates: dict[tuple[int, str], CampaignTemplate] = {}
         self.campaigns: dict[int, Any] = {}
         self.outcomes: list[tuple[str, int, int, str | None]] = []
+        # Set when a step failed midway: its unsent claims are released before the next.
+        self.interrupted = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set."""
         try:
             while not stop.is_set():
+                pause = IDLE_SECONDS
                 try:
                     busy = await self.step()
-                except (
-                    OSError,
-                    TimeoutError,
-                    asyncpg.PostgresError,
-                    asyncpg.InterfaceError,
-                ) as exc:
+                except (*DB_DOWN, asyncpg.PostgresError) as exc:
                     log.warning("worker step failed: %s", type(exc).__name__)
-                    busy = False
+                    busy, pause, self.interrupted = False, FAILURE_PAUSE, True
+                except Exception:
+                    # A worker that dies sends nothing more: anything unforeseen is logged
+                    # and the work is tried again (claimed rows come back after their lease).
+                    log.exception("worker step failed unexpectedly")
+                    busy, pause, self.interrupted = False, FAILURE_PAUSE, True
                 if not busy:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), IDLE_SECONDS)
+                        await asyncio.wait_for(stop.wait(), pause)
         finally:
             await self.smtp.close()
 
@@ -141,6 +146,10 @@ class Worker:
         if self.outcomes:
             # A batch was sent but PostgreSQL was away when it was to be recorded.
             await self._flush()
+        if self.interrupted:
+            async with self.pool.acquire() as conn:
+                await conn.execute(self.q["release-claims"], self.name)
+            self.interrupted = False
         async with self.pool.acquire() as conn:
             for row in await conn.fetch(self.q["start-due-campaigns"]):
                 await conn.execute(self.q["enqueue-recipients"], row["id"], row["list_id"])
@@ -154,13 +163,19 @@ class Worker:
                 await conn.execute(self.q["finish-campaigns"])
                 return False
         recipients = await self._recipients(claimed)
-        await asyncio.gather(
+        # Every send finishes (and is noted) before a failure of one is raised: a send still
+        # in flight when its claim is released would be sent twice.
+        results = await asyncio.gather(
             *(
                 self.deliver(row, recipients.get((row["campaign_id"], row["subscriber_id"])))
                 for row in claimed
-            )
+            ),
+            return_exceptions=True,
         )
         await self._flush()
+        failure = next((r for r in results if isinstance(r, BaseException)), None)
+        if failure is not None:
+            raise failure
         return True
 
     async def _recipients(self, claimed: list[Any]) -> dict[tuple[int, int], Any]:

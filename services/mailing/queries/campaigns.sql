@@ -112,3 +112,10 @@ SELECT span.first, span.last,
  WHERE d.campaign_id = $1 AND d.sent_at IS NOT NULL
  GROUP BY span.first, span.last, slice
  ORDER BY slice;
+
+-- name: release-claims
+-- After a failed step: what this worker claimed but never tried goes back to the queue
+-- (its sent messages were recorded first), instead of waiting for the lease to run out.
+UPDATE mailing.deliveries
+   SET status = 'queued', claimed_by = NULL, claimed_at = NULL, attempts = attempts - 1
+ WHERE claimed_by = $1 AND status = 'sending';
