@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bench import postfix
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -18,6 +20,7 @@ def test_bench_runs_and_writes_its_table() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KONTAKT_")}
     env["BENCH_SECONDS"] = "1"
     env["BENCH_RECIPIENTS"] = "500"
+    env["BENCH_IMPORT_ROWS"] = "5000"
     run = subprocess.run(
         [sys.executable, "-m", "bench"],
         cwd=ROOT,
@@ -30,6 +33,10 @@ def test_bench_runs_and_writes_its_table() -> None:
     assert run.returncode == 0, run.stderr[-2000:]
     assert "baseline: bare aiohttp" in run.stdout
     assert "vobject (baseline)" in run.stdout
+    assert "GET widget fragment" in run.stdout
+    assert "raw COPY of the same rows (baseline)" in run.stdout
+    if postfix.available():
+        assert "Postfix smtp-source" in run.stdout
     rows = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
     # Speed is reported, never asserted: a loaded machine must not fail the suite.
     assert {"benchmark", "ratio_to_baseline"} <= set(rows[0])
