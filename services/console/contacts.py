@@ -10,6 +10,8 @@ from aiohttp import web
 from services.console.backend import Forbidden
 from services.console.forms import contact_body, contact_form, errors_by_field
 from services.console.pages import backend, my_networks, render, session_of
+from services.console.streaming import stream_progress
+from shared.progress import wants_progress
 
 routes = web.RouteTableDef()
 
@@ -219,7 +221,7 @@ async def import_form(request: web.Request) -> web.Response:
 
 
 @routes.post("/contacts/import")
-async def import_file(request: web.Request) -> web.Response:
+async def import_file(request: web.Request) -> web.StreamResponse:
     """Send the file to the directory; show its report, row by row."""
     form = await request.post()
     upload = form.get("file")
@@ -229,12 +231,12 @@ async def import_file(request: web.Request) -> web.Response:
     is_csv = upload.filename.lower().endswith(".csv") or upload.content_type == "text/csv"
     network = str(form.get("network", ""))
     lang = session_of(request).lang
+    path = f"/v1/contacts/import?{urlencode({'network': network, 'lang': lang})}"
+    content_type = "text/csv" if is_csv else "text/vcard"
+    if wants_progress(request):
+        return await stream_progress(request, "directory", path, body, content_type)
     answer = await backend(request).call(
-        "directory",
-        "POST",
-        f"/v1/contacts/import?{urlencode({'network': network, 'lang': lang})}",
-        data=body,
-        headers={"Content-Type": "text/csv" if is_csv else "text/vcard"},
+        "directory", "POST", path, data=body, headers={"Content-Type": content_type}
     )
     report = None
     if answer.ok and is_csv:

@@ -26,11 +26,14 @@ KEYS = (
     "campaign_status_cancelled", "campaign_status_done", "live", "skip", "new_list",
     "list_slug", "from_name", "from_address", "create_list", "or_email", "email_help",
     "send_link", "link_sent", "link_subject", "link_body", "link_title", "link_expired",
-    "too_many", "copy", "chart", "chart_desc",
+    "too_many", "copy", "chart", "chart_desc", "updated", "import_contacts",
+    "export_contacts_csv",
 )  # fmt: skip
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "import_contacts": "Import contacts (CSV or vCard)", "export_contacts_csv": "Export contacts (CSV)",
+        "updated": "Updated",
         "chart": "Deliveries over time", "chart_desc": "{n} messages sent between {first} and {last}",
         "copy": "Copy",
         "or_email": "Or sign in with a link by e-mail", "email_help": "The address of your Kontakt account.", "send_link": "Send me a link", "link_sent": "If this address belongs to an account, a sign-in link is on its way. It works once, for 15 minutes.", "link_subject": "Your sign-in link to the Kontakt console", "link_body": "Hello {name},\n\nopen this link to sign in to the Kontakt console:\n\n{link}\n\nIt works once, within 15 minutes. If you did not ask for it, ignore this message.", "link_title": "Sign in with this link", "link_expired": "This sign-in link has expired or was already used. Ask for a new one.", "too_many": "Too many requests. Please try again later.",
@@ -88,6 +91,8 @@ LABELS: dict[str, dict[str, str]] = {
         "campaign_status_done": "done", "live": "Live preview", "skip": "Skip to content",
     },
     "et": {
+        "import_contacts": "Impordi kontaktid (CSV või vCard)", "export_contacts_csv": "Ekspordi kontaktid (CSV)",
+        "updated": "Uuendatud",
         "chart": "Saatmised ajas", "chart_desc": "{n} kirja saadeti ajavahemikus {first} – {last}",
         "copy": "Kopeeri",
         "or_email": "Või logi sisse e-postiga saadetud lingiga", "email_help": "Sinu Kontakti konto aadress.", "send_link": "Saada mulle link", "link_sent": "Kui see aadress kuulub mõnele kontole, on sisselogimislink teel. See toimib üks kord, 15 minuti jooksul.", "link_subject": "Sinu sisselogimislink Kontakti konsooli", "link_body": "Tere, {name}!\n\nAva see link, et Kontakti konsooli sisse logida:\n\n{link}\n\nLink toimib üks kord, 15 minuti jooksul. Kui sa seda ei küsinud, jäta kiri tähelepanuta.", "link_title": "Logi sisse selle lingiga", "link_expired": "See sisselogimislink on aegunud või juba kasutatud. Küsi uus.", "too_many": "Liiga palju päringuid. Palun proovi hiljem uuesti.",
@@ -145,6 +150,8 @@ LABELS: dict[str, dict[str, str]] = {
         "campaign_status_done": "valmis", "live": "Eelvaade", "skip": "Jäta menüü vahele",
     },
     "lv": {
+        "import_contacts": "Importēt kontaktus (CSV vai vCard)", "export_contacts_csv": "Eksportēt kontaktus (CSV)",
+        "updated": "Atjaunināti",
         "chart": "Piegādes laikā", "chart_desc": "{n} vēstules nosūtītas laikā no {first} līdz {last}",
         "copy": "Kopēt",
         "or_email": "Vai piesakieties ar saiti e-pastā", "email_help": "Jūsu Kontakt konta adrese.", "send_link": "Sūtīt man saiti", "link_sent": "Ja šī adrese pieder kontam, pieteikšanās saite ir ceļā. Tā darbojas vienreiz, 15 minūtes.", "link_subject": "Jūsu pieteikšanās saite Kontakt konsolei", "link_body": "Labdien, {name}!\n\nAtveriet šo saiti, lai pieteiktos Kontakt konsolē:\n\n{link}\n\nTā darbojas vienreiz, 15 minūšu laikā. Ja to nepieprasījāt, neņemiet vērā šo vēstuli.", "link_title": "Pieteikties ar šo saiti", "link_expired": "Šī pieteikšanās saite ir beigusies vai jau izmantota. Pieprasiet jaunu.", "too_many": "Pārāk daudz pieprasījumu. Lūdzu, mēģiniet vēlāk.",
@@ -202,6 +209,8 @@ LABELS: dict[str, dict[str, str]] = {
         "campaign_status_done": "pabeigta", "live": "Priekšskatījums", "skip": "Pāriet uz saturu",
     },
     "lt": {
+        "import_contacts": "Importuoti kontaktus (CSV arba vCard)", "export_contacts_csv": "Eksportuoti kontaktus (CSV)",
+        "updated": "Atnaujinta",
         "chart": "Pristatymai laike", "chart_desc": "{n} laiškų išsiųsta nuo {first} iki {last}",
         "copy": "Kopijuoti",
         "or_email": "Arba prisijunkite nuoroda el. paštu", "email_help": "Jūsų Kontakt paskyros adresas.", "send_link": "Atsiųsti man nuorodą", "link_sent": "Jei šis adresas priklauso paskyrai, prisijungimo nuoroda jau siunčiama. Ji veikia vieną kartą, 15 minučių.", "link_subject": "Jūsų prisijungimo prie Kontakt konsolės nuoroda", "link_body": "Sveiki, {name},\n\natverkite šią nuorodą, kad prisijungtumėte prie Kontakt konsolės:\n\n{link}\n\nJi veikia vieną kartą, 15 minučių. Jei jos neprašėte, nekreipkite dėmesio į šį laišką.", "link_title": "Prisijungti su šia nuoroda", "link_expired": "Ši prisijungimo nuoroda nebegalioja arba jau panaudota. Paprašykite naujos.", "too_many": "Per daug užklausų. Bandykite vėliau.",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -11,6 +10,8 @@ from aiohttp import web
 from services.console.contacts import networks_of
 from services.console.forms import errors_by_field, text
 from services.console.pages import backend, my_networks, render
+from services.console.streaming import stream_progress
+from shared.progress import wants_progress
 
 routes = web.RouteTableDef()
 
@@ -98,8 +99,9 @@ async def import_subscribers(request: web.Request) -> web.StreamResponse:
     body = upload.file.read() if isinstance(upload, web.FileField) else b""
     slug = _slug(request)
     headers = {"Content-Type": "text/csv"}
-    if "application/x-ndjson" in request.headers.get("Accept", ""):
-        return await _stream_import(request, slug, body)
+    if wants_progress(request):
+        path = f"/v1/lists/{slug}/import"
+        return await stream_progress(request, "mailing", path, body, "text/csv")
     answer = await backend(request).call(
         "mailing", "POST", f"/v1/lists/{slug}/import", data=body, headers=headers
     )
@@ -110,31 +112,6 @@ async def import_subscribers(request: web.Request) -> web.StreamResponse:
         {"report": report, "error": None if answer.ok else answer.detail, "back": f"/lists/{slug}"},
         status=200 if answer.ok else 422,
     )
-
-
-async def _stream_import(request: web.Request, slug: str, body: bytes) -> web.StreamResponse:
-    """Pass the service's NDJSON progress lines through as they come."""
-    api = backend(request)
-    response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
-    await response.prepare(request)
-    async with api.session.post(
-        f"{api.bases['mailing']}/v1/lists/{slug}/import",
-        data=body,
-        headers={
-            "Authorization": f"Bearer {api.token}",
-            "Content-Type": "text/csv",
-            "Accept": "application/x-ndjson",
-        },
-    ) as upstream:
-        if upstream.status != 200:
-            problem = await upstream.json(content_type=None)
-            detail = problem.get("detail", "") if isinstance(problem, dict) else ""
-            await response.write(json.dumps({"error": detail}).encode() + b"\n")
-        else:
-            async for line in upstream.content:
-                await response.write(line)
-    await response.write_eof()
-    return response
 
 
 @routes.get("/lists/{slug}/export.csv")

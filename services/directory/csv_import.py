@@ -21,6 +21,7 @@ from services.directory.transfer import (
 )
 from shared.conn import Conn
 from shared.errors import BadRequest, FieldError, Forbidden, ValidationFailed
+from shared.progress import NdjsonProgress as Progress
 from shared.queries import Queries
 
 routes = web.RouteTableDef()
@@ -44,7 +45,9 @@ async def _allowed(conn: Conn, q: Queries, caller: Principal, contact: dict[str,
                 raise Forbidden("That contact belongs to networks you do not edit.")
 
 
-async def import_csv(request: web.Request, caller: Principal, text: str) -> dict[str, Any]:
+async def import_csv(
+    request: web.Request, caller: Principal, text: str, progress: Progress | None = None
+) -> dict[str, Any]:
     """Every row created, updated or rejected with its reasons; the good rows stay."""
     network = request.query.get("network") or None
     try:
@@ -63,6 +66,8 @@ async def import_csv(request: web.Request, caller: Principal, text: str) -> dict
                 return await import_contact(conn, q, contact)
 
             await import_row(conn, report, "contact", number, work)
+            if progress is not None:
+                await progress(number, len(numbered))
     return report.as_json() | {"rows": len(numbered) + len(unreadable)}
 
 

@@ -13,6 +13,7 @@ from services.directory.store import network_ids
 from services.directory.vcf_import import decode, import_vcf
 from shared.errors import BadRequest, FieldError, Forbidden, ValidationFailed
 from shared.i18n import LANGUAGES
+from shared.progress import NdjsonProgress, wants_progress
 
 routes = web.RouteTableDef()
 
@@ -20,11 +21,14 @@ VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory", "application/octe
 
 
 @routes.post("/v1/contacts/import")
-async def import_contacts(request: web.Request) -> web.Response:
+async def import_contacts(request: web.Request) -> web.StreamResponse:
     """Import a .vcf (every card) or a CSV (every row) into `?network=`, reporting each."""
     caller = await require_writer(request)
+    progress = NdjsonProgress(request) if wants_progress(request) else None
     if request.content_type == "text/csv":
-        report = await import_csv(request, caller, decode(await request.read()))
+        report = await import_csv(request, caller, decode(await request.read()), progress)
+        if progress is not None:
+            return await progress.finish(report)
         return web.json_response(report, dumps=lambda d: json.dumps(d, ensure_ascii=False))
     if request.content_type not in VCARD_TYPES:
         raise BadRequest("Send the file as text/vcard or text/csv.")
@@ -50,8 +54,19 @@ async def import_contacts(request: web.Request) -> web.Response:
             lang=lang,
             check=settings.email_check_deliverability,
             may_edit=lambda ids: caller.can_all("edit_contacts", ids),
+            progress=progress,
         )
     counts = {
         s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "rejected")
     }
+    if progress is not None:
+        # The same shape as a CSV report, so one progress view shows both.
+        rejected = [{"row": r.card, "errors": r.errors} for r in results if r.status == "rejected"]
+        report = {
+            "rows": len(results),
+            "created": counts["created"],
+            "updated": counts["updated"],
+            "rejected": rejected,
+        }
+        return await progress.finish(report)
     return web.json_response(counts | {"cards": [r.as_json() for r in results]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,10 +229,14 @@ async def import_vcf(
     lang: str,
     check: bool = False,
     may_edit: MayEdit = lambda _: True,
+    progress: Callable[[int, int], Awaitable[None]] | None = None,
 ) -> list[CardResult]:
     """Import every card of a file, each in its own savepoint; bad cards are reported."""
     results: list[CardResult] = []
-    for index, (chunk, problem) in enumerate(split_cards(text), start=1):
+    cards = split_cards(text)
+    for index, (chunk, problem) in enumerate(cards, start=1):
+        if progress is not None:
+            await progress(index - 1, len(cards))
         name = None
         match = re.search(r"^FN[^:]*:(.*)$", chunk, re.MULTILINE | re.IGNORECASE)
         if match:
@@ -257,6 +261,8 @@ async def import_vcf(
             )
         else:
             results.append(CardResult(index, name, status, contact=contact_id))
+    if progress is not None and cards:
+        await progress(len(cards), len(cards))
     if not results:
         results.append(
             CardResult(

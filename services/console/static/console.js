@@ -76,7 +76,8 @@ function cell(row, kind, text) {
 function report(out, data, labels) {
   var counts = document.createElement("dl");
   counts.className = "counts";
-  [["rows", data.rows], ["created", data.created], ["unchanged", data.unchanged],
+  var kept = data.unchanged !== undefined ? ["unchanged", data.unchanged] : ["updated", data.updated];
+  [["rows", data.rows], ["created", data.created], kept,
    ["rejected", data.rejected.length]].forEach(function (pair) {
     var box = document.createElement("div");
     cell(box, "dt", labels[pair[0]]);
@@ -93,11 +94,14 @@ function report(out, data, labels) {
   ["row", "field", "problem"].forEach(function (k) { cell(head, "th", labels[k]); });
   table.append(head);
   data.rejected.forEach(function (r) {
-    var row = document.createElement("tr");
-    cell(row, "td", r.row);
-    cell(row, "td", r.field);
-    cell(row, "td", r.message);
-    table.append(row);
+    // A row with one problem (subscribers), or with a list of them (contacts).
+    (r.errors || [r]).forEach(function (e) {
+      var row = document.createElement("tr");
+      cell(row, "td", r.row);
+      cell(row, "td", e.field);
+      cell(row, "td", e.message);
+      table.append(row);
+    });
   });
   out.append(table);
 }
