@@ -16,6 +16,7 @@ from services.mailing.lists import list_row
 from shared.addresses import normalize_address
 from shared.errors import BadRequest
 from shared.i18n import LANGUAGES
+from shared.progress import NdjsonProgress, wants_progress
 
 routes = web.RouteTableDef()
 
@@ -79,11 +80,7 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
     except UnicodeDecodeError as exc:
         raise BadRequest("The CSV must be UTF-8.") from exc
     good, bad = parse_rows(text, lst["lang"])
-    streaming = "application/x-ndjson" in request.headers.get("Accept", "")
-    response: web.StreamResponse | None = None
-    if streaming:
-        response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
-        await response.prepare(request)
+    progress = NdjsonProgress(request, every=CHUNK) if wants_progress(request) else None
     created = confirmed = 0
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
@@ -100,11 +97,8 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
             assert row is not None
             created += row["created"]
             confirmed += row["confirmed"]
-            if response is not None:
-                done = min(start + CHUNK, len(good))
-                await response.write(
-                    json.dumps({"progress": done, "total": len(good)}).encode() + b"\n"
-                )
+            if progress is not None:
+                await progress(min(start + CHUNK, len(good)), len(good))
     report = {
         "rows": len(good) + len(bad),
         "created": created,
@@ -112,10 +106,8 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
         "unchanged": len(good) - created - confirmed,
         "rejected": bad,
     }
-    if response is not None:
-        await response.write(json.dumps({"report": report}, ensure_ascii=False).encode() + b"\n")
-        await response.write_eof()
-        return response
+    if progress is not None:
+        return await progress.finish(report)
     return web.json_response(report, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
 
