@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import aiohttp
 import pytest
 
+from services.console.app import create_app as create_console
 from tests.conftest import MakeAccount
 from tests.console.conftest import Stack
 
@@ -102,5 +105,41 @@ async def test_a_revoked_token_ends_the_session(
         async with client.get(f"{stack.console}/contacts", allow_redirects=False) as response:
             assert response.status == 303
             assert response.headers["Location"] == "/signin"
+    finally:
+        await client.close()
+
+
+async def test_every_console_form_needs_a_session_and_its_csrf_token(
+    stack: Stack, coordinator: str
+) -> None:
+    """Generated from the console's routes, so a new form cannot escape the guard."""
+    app = create_console(stack.settings)
+    posts = sorted(
+        {
+            r.resource.canonical
+            for r in app.router.routes()
+            if r.method == "POST" and r.resource is not None
+        }
+    )
+    assert len(posts) >= 15, posts
+    client = await signed_in(stack, coordinator)
+    try:
+        async with aiohttp.ClientSession() as anonymous:
+            for pattern in posts:
+                path = re.sub(r"\{[^}]+\}", "1", pattern)
+                async with anonymous.post(
+                    f"{stack.console}{path}", data={"x": "1"}, allow_redirects=False
+                ) as response:
+                    if pattern.startswith("/signin"):
+                        # Starting a session is the one thing a stranger may try.
+                        assert response.status in (200, 303, 401, 403), pattern
+                    else:
+                        assert response.status == 303, pattern
+                        assert response.headers["Location"].startswith("/signin"), pattern
+                if not pattern.startswith("/signin"):
+                    async with client.post(
+                        f"{stack.console}{path}", data={"x": "1"}, allow_redirects=False
+                    ) as response:
+                        assert response.status == 403, pattern
     finally:
         await client.close()
