@@ -169,7 +169,7 @@ async def measure(db_url: str, recipients: int, large: int | None) -> list[dict[
     sink = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.smtp_sink", str(port), cwd=ROOT
     )
-    await asyncio.sleep(0.5)
+    await postfix.listening(port)
     settings = Settings.from_env(
         {},
         database_url=db_url,

@@ -39,14 +39,24 @@ async def start_sink(port: int) -> asyncio.subprocess.Process:
     process = await asyncio.create_subprocess_exec(
         *args, f"127.0.0.1:{port}", "256", stdout=asyncio.subprocess.DEVNULL
     )
-    for _ in range(100):
+    try:
+        await listening(port)
+    except RuntimeError:
+        process.terminate()
+        raise
+    return process
+
+
+async def listening(port: int, within: float = 20) -> None:
+    """Wait until something accepts connections on 127.0.0.1:port (a started sink)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
+                return
         except OSError:
             await asyncio.sleep(0.05)
-    process.terminate()
-    raise RuntimeError("smtp-sink did not start")
+    raise RuntimeError(f"nothing listens on port {port}")
 
 
 async def source_rate(port: int, messages: int, size: int) -> float:
