@@ -27,11 +27,12 @@ KEYS = (
     "list_slug", "from_name", "from_address", "create_list", "or_email", "email_help",
     "send_link", "link_sent", "link_subject", "link_body", "link_title", "link_expired",
     "too_many", "copy", "chart", "chart_desc", "updated", "import_contacts",
-    "export_contacts_csv",
+    "export_contacts_csv", "started", "done_action",
 )  # fmt: skip
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "started": "Sending has started.", "done_action": "Done.",
         "import_contacts": "Import contacts (CSV or vCard)", "export_contacts_csv": "Export contacts (CSV)",
         "updated": "Updated",
         "chart": "Deliveries over time", "chart_desc": "{n} messages sent between {first} and {last}",
@@ -91,6 +92,7 @@ LABELS: dict[str, dict[str, str]] = {
         "campaign_status_done": "done", "live": "Live preview", "skip": "Skip to content",
     },
     "et": {
+        "started": "Saatmine algas.", "done_action": "Tehtud.",
         "import_contacts": "Impordi kontaktid (CSV või vCard)", "export_contacts_csv": "Ekspordi kontaktid (CSV)",
         "updated": "Uuendatud",
         "chart": "Saatmised ajas", "chart_desc": "{n} kirja saadeti ajavahemikus {first} – {last}",
@@ -150,6 +152,7 @@ LABELS: dict[str, dict[str, str]] = {
         "campaign_status_done": "valmis", "live": "Eelvaade", "skip": "Jäta menüü vahele",
     },
     "lv": {
+        "started": "Sūtīšana ir sākta.", "done_action": "Izdarīts.",
         "import_contacts": "Importēt kontaktus (CSV vai vCard)", "export_contacts_csv": "Eksportēt kontaktus (CSV)",
         "updated": "Atjaunināti",
         "chart": "Piegādes laikā", "chart_desc": "{n} vēstules nosūtītas laikā no {first} līdz {last}",
@@ -209,6 +212,7 @@ LABELS: dict[str, dict[str, str]] = {
         "campaign_status_done": "pabeigta", "live": "Priekšskatījums", "skip": "Pāriet uz saturu",
     },
     "lt": {
+        "started": "Siuntimas pradėtas.", "done_action": "Atlikta.",
         "import_contacts": "Importuoti kontaktus (CSV arba vCard)", "export_contacts_csv": "Eksportuoti kontaktus (CSV)",
         "updated": "Atnaujinta",
         "chart": "Pristatymai laike", "chart_desc": "{n} laiškų išsiųsta nuo {first} iki {last}",
