@@ -24,10 +24,10 @@ class Queries(Mapping[str, str]):
         self._queries = queries
 
     @classmethod
-    def load(cls, folder: Path) -> Queries:
-        """Read every `*.sql` file in `folder`; names must be unique across files."""
+    def load(cls, folder: Path, *more: Path) -> Queries:
+        """Read every `*.sql` file in the folders; names must be unique across files."""
         found: dict[str, str] = {}
-        for path in sorted(folder.glob("*.sql")):
+        for path in [p for f in (folder, *more) for p in sorted(f.glob("*.sql"))]:
             text = path.read_text(encoding="utf-8")
             parts = _NAME.split(text)
             if parts[0].strip() and not all(

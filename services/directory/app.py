@@ -28,6 +28,7 @@ from services.directory.paths import MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
 from shared.conditional import BodyCache, VersionedCache
 from shared.db import database_ctx
 from shared.queries import Queries
+from shared.ratelimit import RATE_LIMITS
 from shared.settings import Settings, SettingsError
 from shared.web import add_health, add_openapi, base_app, database_ready, load_openapi
 
@@ -64,7 +65,7 @@ def create_app(settings: Settings) -> web.Application:
     if not settings.secret_key:
         raise SettingsError("KONTAKT_SECRET_KEY is required: it signs the widgets' reveal tokens")
     app = base_app(settings)
-    queries = Queries.load(QUERIES_DIR)
+    queries = Queries.load(QUERIES_DIR, RATE_LIMITS)
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app[CACHE] = BodyCache()

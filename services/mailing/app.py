@@ -16,6 +16,7 @@ from shared.db import database_ctx
 from shared.directory_client import DirectoryClient
 from shared.http import client_ctx
 from shared.queries import Queries
+from shared.ratelimit import RATE_LIMITS
 from shared.settings import Settings, SettingsError
 from shared.web import add_health, add_openapi, base_app, database_ready, load_openapi
 
@@ -52,7 +53,7 @@ def create_app(settings: Settings) -> web.Application:
     if missing:
         raise SettingsError(f"the mailing service needs {', '.join(missing)}")
     app = base_app(settings)
-    queries = Queries.load(QUERIES_DIR)
+    queries = Queries.load(QUERIES_DIR, RATE_LIMITS)
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))

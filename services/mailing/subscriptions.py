@@ -22,6 +22,7 @@ from shared.clientip import client_address
 from shared.errors import NotFound, RateLimited, read_form, read_object
 from shared.i18n import LANGUAGES, pick
 from shared.mail import message, send
+from shared.ratelimit import over_limit
 from shared.settings import Settings
 from shared.signing import BadToken, sign, verify
 from shared.validate import Fields
@@ -88,9 +89,9 @@ async def _over_limit(request: web.Request) -> int | None:
     settings = request.app[SETTINGS]
     bucket = f"subscribe:{client_address(request, settings.trusted_proxies)}"
     async with request.app[POOL].acquire() as conn:
-        row = await conn.fetchrow(request.app[QUERIES]["rate-hit"], bucket, settings.reveal_window)
-    assert row is not None
-    return max(int(row["resets_in"]), 1) if row["hits"] > settings.subscribe_limit else None
+        return await over_limit(
+            conn, request.app[QUERIES], bucket, settings.subscribe_limit, settings.reveal_window
+        )
 
 
 async def subscribe(

@@ -52,23 +52,6 @@ SELECT s.status, s.lang, l.slug, l.names, l.lang AS list_lang, b.email
   JOIN mailing.subscribers b ON b.id = s.subscriber_id
  WHERE s.list_id = $1 AND s.subscriber_id = $2;
 
--- name: rate-hit
--- Count one hit, and return the sliding-window estimate: this window's hits plus the last
--- window's, weighted by how much of it still overlaps the last $2 seconds. A fixed window
--- alone would grant twice the budget to a client that straddles its edge.
-WITH hit AS (
-    INSERT INTO mailing.rate_limits AS r (bucket, window_start, hits)
-    VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1
-    RETURNING hits, window_start)
-SELECT (hit.hits + coalesce(
-           (SELECT p.hits FROM mailing.rate_limits p
-             WHERE p.bucket = $1 AND p.window_start = hit.window_start - make_interval(secs => $2)),
-           0) * (1 - extract(epoch FROM (now() - hit.window_start)) / $2))::float8 AS hits,
-       extract(epoch FROM (hit.window_start + make_interval(secs => $2) - now()))::integer
-         AS resets_in
-  FROM hit;
-
 -- name: subscriber-lists
 SELECT l.slug, l.names, l.lang AS list_lang, s.status, s.lang, s.created_at, s.confirmed_at,
        s.unsubscribed_at, b.email, b.name AS subscriber_name, b.created_at AS since
