@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from services.mailing.access import coordinator, require
 from services.mailing.compose import MARKDOWN, CampaignTemplate, personalise
 from services.mailing.keys import POOL, QUERIES, SETTINGS
+from services.mailing.lists import list_row
 from shared.errors import Conflict, FieldError, NotFound, Unavailable, ValidationFailed, read_object
 from shared.mail import send
 from shared.validate import Fields
@@ -83,10 +84,7 @@ async def campaign_json(request: web.Request, row: asyncpg.Record) -> dict[str, 
 async def create(request: web.Request) -> web.Response:
     """A draft campaign (needs `manage_lists` on the list's network)."""
     caller = await coordinator(request)
-    async with request.app[POOL].acquire() as conn:
-        lst = await conn.fetchrow(request.app[QUERIES]["get-list"], request.match_info["slug"])
-    if lst is None:
-        raise NotFound(f"No list {request.match_info['slug']!r}.")
+    lst = await list_row(request, request.match_info["slug"])
     require(caller, "manage_lists", lst["network"])
     subject, body = _content(await read_object(request))
     async with request.app[POOL].acquire() as conn:
@@ -102,14 +100,11 @@ async def create(request: web.Request) -> web.Response:
 async def list_campaigns(request: web.Request) -> web.Response:
     """A list's campaigns with their progress, newest first."""
     caller = await coordinator(request)
+    lst = await list_row(request, request.match_info["slug"])
+    require(caller, "manage_lists", lst["network"], write=False)
     async with request.app[POOL].acquire() as conn:
-        lst = await conn.fetchrow(request.app[QUERIES]["get-list"], request.match_info["slug"])
-        if lst is None:
-            raise NotFound(f"No list {request.match_info['slug']!r}.")
-        require(caller, "manage_lists", lst["network"], write=False)
-        ids = [r["id"] for r in await conn.fetch(request.app[QUERIES]["list-campaigns"], lst["id"])]
-        rows = [await conn.fetchrow(request.app[QUERIES]["get-campaign"], i) for i in ids]
-    items = [await campaign_json(request, row) for row in rows if row is not None]
+        rows = await conn.fetch(request.app[QUERIES]["list-campaigns"], lst["id"])
+    items = [await campaign_json(request, row) for row in rows]
     return web.json_response({"items": items})
 
 

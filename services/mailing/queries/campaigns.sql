@@ -95,8 +95,12 @@ UPDATE mailing.deliveries d SET status = 'sent', sent_at = now(), last_error = N
  WHERE d.campaign_id = x.campaign_id AND d.subscriber_id = x.subscriber_id AND d.status = 'sending';
 
 -- name: list-campaigns
--- A list's campaigns, newest first, with what the ledger says of each.
-SELECT c.id FROM mailing.campaigns c WHERE c.list_id = $1 ORDER BY c.id DESC LIMIT 100;
+-- A list's latest campaigns, newest first, in the shape of get-campaign.
+SELECT c.*, l.slug AS list_slug, l.network, l.lang AS list_lang, l.names AS list_names,
+       l.from_name, l.from_address, l.reply_to
+  FROM mailing.campaigns c JOIN mailing.lists l ON l.id = c.list_id
+ WHERE c.list_id = $1
+ ORDER BY c.id DESC LIMIT 100;
 
 -- name: campaign-timeline
 -- Messages sent over time, in $2 equal slices between the first and the last.
