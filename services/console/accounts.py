@@ -7,9 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from services.console.backend import Forbidden
-from services.console.contacts import networks_of
 from services.console.forms import text
-from services.console.pages import backend, me, render
+from services.console.pages import backend, me, networks_of, render
 
 routes = web.RouteTableDef()
 PERMISSIONS = ("edit_contacts", "manage_lists", "send_campaigns")

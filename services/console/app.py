@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
 from services.console import accounts, auth, contacts, embed, newsletters, signin_link
 from services.console.backend import Backend, Forbidden, SignedOut
 from services.console.keys import SESSION, SETTINGS
-from services.console.pages import ALL_KEY, BACKEND_KEY, HERE, ME_KEY, SESSION_KEY, bases, render
+from services.console.pages import (
+    BACKEND_KEY,
+    HERE,
+    ME_KEY,
+    SESSION_KEY,
+    bases,
+    networks_of,
+    render,
+)
 from services.console.session import clear_session, read_session
 from shared.errors import Unavailable
 from shared.http import client_ctx
@@ -33,18 +43,17 @@ async def console_session(request: web.Request, handler: Any) -> web.StreamRespo
         opened: web.StreamResponse = await handler(request)
         return opened
     if session is None:
-        raise web.HTTPSeeOther(f"/signin?next={request.rel_url.path_qs}")
+        raise web.HTTPSeeOther(f"/signin?next={quote(request.rel_url.path_qs, safe='/')}")
     request[SESSION_KEY] = session
     request[BACKEND_KEY] = Backend(request.app[SESSION], bases(settings), session.token)
     try:
         if request.method == "POST":
             form = await request.post()
-            if form.get("csrf") != session.csrf(secret):
+            if not hmac.compare_digest(str(form.get("csrf", "")), session.csrf(secret)):
                 return render(request, "message.html", {"message_key": "csrf"}, status=403)
         request[ME_KEY] = await request[BACKEND_KEY].get("directory", "/v1/me")
         if request[ME_KEY].get("is_admin"):
-            networks = await request[BACKEND_KEY].get("directory", "/v1/networks")
-            request[ALL_KEY] = [n["slug"] for n in networks["items"]]
+            await networks_of(request)  # an admin's networks are all of them
         answered: web.StreamResponse = await handler(request)
         return answered
     except SignedOut:

@@ -3,39 +3,37 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
-from services.console.backend import Forbidden
-from services.console.forms import contact_body, contact_form, errors_by_field
-from services.console.pages import backend, my_networks, render, session_of
+from services.console.backend import Answer, Forbidden
+from services.console.forms import contact_body, contact_form, problems, text, typed
+from services.console.pages import (
+    backend,
+    local_path,
+    my_networks,
+    networks_of,
+    render,
+    session_of,
+    subtree,
+)
 from services.console.streaming import stream_progress
 from shared.progress import wants_progress
 
 routes = web.RouteTableDef()
 
 
-async def networks_of(request: web.Request) -> list[dict[str, Any]]:
-    """Every network (for names and member filters), in the coordinator's language."""
-    lang = session_of(request).lang
-    data = await backend(request).get("directory", f"/v1/networks?lang={lang}")
-    items: list[dict[str, Any]] = data["items"]
-    return items
-
-
-def subtree(networks: list[dict[str, Any]], root: str) -> list[dict[str, Any]]:
-    """`root` and every network below it, parents first."""
-    found = [n for n in networks if n["slug"] == root]
-    for network in networks:
-        if network.get("parent") in {f["slug"] for f in found} and network not in found:
-            found.append(network)
-    return found
-
-
 def editable(request: web.Request) -> list[str]:
-    """Networks where the coordinator edits contacts (every top network for an admin)."""
+    """Networks where the coordinator edits contacts (every network for an admin)."""
     return my_networks(request, "edit_contacts")
+
+
+def editable_networks(request: web.Request, networks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The networks the coordinator's contacts may belong to: theirs and all below them."""
+    below = {n["slug"] for root in editable(request) for n in subtree(networks, root)}
+    return [n for n in networks if n["slug"] in below]
 
 
 async def _chosen(request: web.Request) -> tuple[str, list[dict[str, Any]]]:
@@ -98,17 +96,13 @@ def _editor(
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> web.Response:
-    mine = set(editable(request))
-    allowed = [n for n in networks if n["slug"] in mine or any(
-        n["slug"] in {s["slug"] for s in subtree(networks, m)} for m in mine
-    )]  # fmt: skip
     return render(
         request,
         "contact_form.html",
         {
             "contact": contact,
             "values": values,
-            "networks": allowed,
+            "networks": editable_networks(request, networks),
             "chosen_networks": chosen_networks,
             "errors": errors or {},
             "request_saved": request.query.get("saved") == "1",
@@ -132,10 +126,26 @@ async def create_contact(request: web.Request) -> web.Response:
     answer = await backend(request).call("directory", "POST", "/v1/contacts", json=body)
     if answer.ok:
         raise web.HTTPSeeOther(f"/contacts/{answer.data['id']}?saved=1")
-    networks = await networks_of(request)
-    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    errors = errors_by_field(answer.field_errors()) or {"form": [answer.detail]}
-    return _editor(request, networks, None, values, body["networks"], errors, status=422)
+    return await _refused(request, form, answer, None, body["networks"])
+
+
+async def _refused(
+    request: web.Request,
+    form: MultiDictProxy[Any],
+    answer: Answer,
+    contact: dict[str, Any] | None,
+    chosen: list[str],
+) -> web.Response:
+    """The form again, as typed, with the directory's reasons beside the fields."""
+    return _editor(
+        request,
+        await networks_of(request),
+        contact,
+        typed(form),
+        chosen,
+        problems(answer),
+        status=422,
+    )
 
 
 @routes.get("/contacts/{id:\\d+}")
@@ -143,19 +153,18 @@ async def edit_contact(request: web.Request) -> web.Response:
     """The contact's form, for a contact of the coordinator's own networks only."""
     contact = await _contact(request, request.match_info["id"])
     networks = await networks_of(request)
-    mine = {n["slug"] for m in editable(request) for n in subtree(networks, m)}
-    if not mine & {n["network"] for n in contact["networks"]}:
-        raise Forbidden()
     chosen = [n["network"] for n in contact["networks"]]
-    response = _editor(request, networks, contact, contact_form(contact), chosen)
-    return response
+    if not {n["slug"] for n in editable_networks(request, networks)} & set(chosen):
+        raise Forbidden()
+    return _editor(request, networks, contact, contact_form(contact), chosen)
 
 
 @routes.post("/contacts/{id:\\d+}")
 async def save_contact(request: web.Request) -> web.Response:
     """Save the contact (409 when someone else saved it first: the form says so)."""
     form = await request.post()
-    body = contact_body(form) | {"revision": int(str(form.get("revision", "0")) or 0) or None}
+    revision = text(form, "revision")
+    body = contact_body(form) | {"revision": int(revision) if revision.isdigit() else None}
     contact_id = request.match_info["id"]
     answer = await backend(request).call(
         "directory", "PATCH", f"/v1/contacts/{contact_id}", json=body
@@ -163,10 +172,7 @@ async def save_contact(request: web.Request) -> web.Response:
     if answer.ok:
         raise web.HTTPSeeOther(f"/contacts/{contact_id}?saved=1")
     contact = await _contact(request, contact_id)
-    networks = await networks_of(request)
-    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    errors = errors_by_field(answer.field_errors()) or {"form": [answer.detail]}
-    return _editor(request, networks, contact, values, body["networks"], errors, status=422)
+    return await _refused(request, form, answer, contact, body["networks"])
 
 
 @routes.post("/contacts/{id:\\d+}/published")
@@ -176,18 +182,19 @@ async def set_published(request: web.Request) -> web.Response:
     contact = await _contact(request, request.match_info["id"])
     body = {"published": form.get("published") == "true", "revision": contact["revision"]}
     await backend(request).call("directory", "PATCH", f"/v1/contacts/{contact['id']}", json=body)
-    raise web.HTTPSeeOther(str(form.get("back") or "/contacts"))
+    raise web.HTTPSeeOther(local_path(form.get("back")))
 
 
 @routes.post("/contacts/{id:\\d+}/move")
 async def move(request: web.Request) -> web.Response:
     """Swap a contact with its neighbour in the network's order."""
     form = await request.post()
-    network = str(form.get("network", ""))
+    network = text(form, "network")
     data = await backend(request).get(
-        "directory", f"/v1/networks/{network}/contacts?limit=200&include_unpublished=true"
+        "directory",
+        f"/v1/networks/{quote(network, safe='')}/contacts?limit=200&include_unpublished=true",
     )
-    order = [c for c in data["items"]]
+    order = list(data["items"])
     ids = [c["id"] for c in order]
     contact_id = int(request.match_info["id"])
     if contact_id in ids:
@@ -205,7 +212,7 @@ async def move(request: web.Request) -> web.Response:
                         f"/v1/contacts/{contact['id']}",
                         json={"position": wanted, "revision": contact["revision"]},
                     )
-    raise web.HTTPSeeOther(str(form.get("back") or f"/contacts?network={network}"))
+    raise web.HTTPSeeOther(local_path(form.get("back"), f"/contacts?network={quote(network)}"))
 
 
 @routes.get("/contacts/import")

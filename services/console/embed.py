@@ -6,9 +6,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from services.console.contacts import networks_of, subtree
 from services.console.keys import SETTINGS
-from services.console.pages import my_networks, render
+from services.console.pages import my_networks, networks_of, render, subtree
 from shared.i18n import LANGUAGES
 
 routes = web.RouteTableDef()

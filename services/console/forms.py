@@ -6,6 +6,7 @@ from typing import Any
 
 from multidict import MultiDictProxy
 
+from services.console.backend import Answer
 from shared.i18n import LANGUAGES
 
 
@@ -55,6 +56,16 @@ def contact_form(contact: dict[str, Any] | None) -> dict[str, str]:
     for lang in LANGUAGES:
         values[f"title_{lang}"] = (contact.get("titles") or {}).get(lang, "")
     return values
+
+
+def typed(form: MultiDictProxy[Any]) -> dict[str, str]:
+    """What was typed into a form, to show it again."""
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def problems(answer: Answer) -> dict[str, list[str]]:
+    """A refusal's reasons by input, or its detail at the top of the form."""
+    return errors_by_field(answer.field_errors()) or {"form": [answer.detail]}
 
 
 def errors_by_field(errors: dict[str, str]) -> dict[str, list[str]]:

@@ -7,9 +7,8 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from services.console.contacts import networks_of
-from services.console.forms import errors_by_field, text
-from services.console.pages import backend, my_networks, render
+from services.console.forms import problems, text, typed
+from services.console.pages import backend, my_networks, networks_of, render
 from services.console.streaming import stream_progress
 from shared.progress import wants_progress
 
@@ -56,9 +55,7 @@ async def create_list(request: web.Request) -> web.Response:
     if answer.ok:
         raise web.HTTPSeeOther(f"/lists/{quote(text(form, 'slug'), safe='')}")
     data = await backend(request).get("mailing", "/v1/lists")
-    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    errors = errors_by_field(answer.field_errors()) or {"form": [answer.detail]}
-    return await _lists(request, data["items"], values, errors, status=422)
+    return await _lists(request, data["items"], typed(form), problems(answer), status=422)
 
 
 def _slug(request: web.Request) -> str:

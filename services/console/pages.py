@@ -14,6 +14,7 @@ from services.console.keys import SETTINGS
 from services.console.labels import labels
 from services.console.session import Session
 from shared.i18n import LANGUAGES
+from shared.settings import Settings
 
 HERE = Path(__file__).parent
 TEMPLATES = jinja2.Environment(
@@ -26,8 +27,8 @@ TEMPLATES = jinja2.Environment(
 SESSION_KEY = web.RequestKey("console.session", Session)
 BACKEND_KEY = web.RequestKey("console.backend", Backend)
 ME_KEY = web.RequestKey("console.me", dict[str, Any])
-# For admins: every network's slug (they hold every permission everywhere).
-ALL_KEY = web.RequestKey("console.all_networks", list[str])
+# Every network, fetched once per request (admins hold every permission on each).
+NETWORKS_KEY = web.RequestKey("console.networks", list[dict[str, Any]])
 
 
 def origin(url: str) -> str:
@@ -46,7 +47,7 @@ def csp(request: web.Request, frame_ancestors: str = "'none'") -> str:
     )
 
 
-def bases(settings: Any) -> dict[str, str]:
+def bases(settings: Settings) -> dict[str, str]:
     """Where the console reaches each service."""
     return {
         "directory": settings.directory_base,
@@ -74,12 +75,37 @@ def my_networks(request: web.Request, permission: str | None = None) -> list[str
     """Slugs of the networks the coordinator holds `permission` on (any, when None)."""
     account = me(request)
     if account.get("is_admin"):
-        return list(request.get(ALL_KEY, []))
+        return [n["slug"] for n in request[NETWORKS_KEY]]
     return [
         p["network"]
         for p in account.get("permissions") or []
         if permission is None or p.get(permission)
     ]
+
+
+async def networks_of(request: web.Request) -> list[dict[str, Any]]:
+    """Every network (for names and member filters), in the coordinator's language."""
+    if NETWORKS_KEY not in request:
+        lang = session_of(request).lang
+        data = await backend(request).get("directory", f"/v1/networks?lang={lang}")
+        request[NETWORKS_KEY] = data["items"]
+    return request[NETWORKS_KEY]
+
+
+def subtree(networks: list[dict[str, Any]], root: str) -> list[dict[str, Any]]:
+    """`root` and every network below it, parents first."""
+    found = [n for n in networks if n["slug"] == root]
+    for network in networks:
+        if network.get("parent") in {f["slug"] for f in found} and network not in found:
+            found.append(network)
+    return found
+
+
+def local_path(raw: object, default: str = "/contacts") -> str:
+    """A path of ours to go to after a form, never another site."""
+    if not isinstance(raw, str) or not raw.startswith("/"):
+        return default
+    return default if raw.startswith("//") or "\\" in raw else raw
 
 
 def render(
