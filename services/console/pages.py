@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jinja2
 from aiohttp import web
 
 from services.console.backend import Backend
@@ -15,15 +14,10 @@ from services.console.labels import labels
 from services.console.session import Session
 from shared.i18n import LANGUAGES
 from shared.settings import Settings
+from shared.templates import page_templates
 
 HERE = Path(__file__).parent
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+TEMPLATES = page_templates(HERE / "templates")
 SESSION_KEY = web.RequestKey("console.session", Session)
 BACKEND_KEY = web.RequestKey("console.backend", Backend)
 ME_KEY = web.RequestKey("console.me", dict[str, Any])

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 import aiosmtplib
 import asyncpg
-import jinja2
 from aiohttp import web
 from email_validator import EmailNotValidError, validate_email
 
@@ -25,13 +24,12 @@ from shared.mail import message, send
 from shared.ratelimit import over_limit
 from shared.settings import Settings
 from shared.signing import BadToken, sign, verify
+from shared.templates import page_templates
 from shared.validate import Fields
 
 log = logging.getLogger("kontakt.mailing.subscriptions")
 routes = web.RouteTableDef()
-PAGES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
-)
+PAGES = page_templates(TEMPLATES)
 CSP = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *"
 FORM_TTL = 86_400
 CONFIRM_TTL = 7 * 86_400
