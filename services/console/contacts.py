@@ -19,7 +19,7 @@ from services.console.pages import (
     session_of,
     subtree,
 )
-from services.console.streaming import stream_progress
+from services.console.streaming import download, stream_progress
 from shared.progress import wants_progress
 
 routes = web.RouteTableDef()
@@ -263,37 +263,12 @@ async def import_file(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def _passthrough(
-    request: web.Request, service: str, path: str, content_type: str, filename: str
-) -> web.StreamResponse:
-    api = backend(request)
-    async with api.session.get(
-        f"{api.bases[service]}{path}", headers={"Authorization": f"Bearer {api.token}"}
-    ) as upstream:
-        if upstream.status in (403, 404):
-            raise Forbidden()
-        if upstream.status != 200:
-            raise web.HTTPBadGateway()
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": content_type,
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Cache-Control": "no-store",
-            }
-        )
-        await response.prepare(request)
-        async for piece in upstream.content.iter_chunked(65536):
-            await response.write(piece)
-    await response.write_eof()
-    return response
-
-
 @routes.get("/contacts/export.csv")
 async def export_csv(request: web.Request) -> web.StreamResponse:
     """The network's contacts as CSV, addresses included."""
     chosen, _ = await _chosen(request)
     path = f"/v1/networks/{chosen}/contacts.csv"
-    return await _passthrough(
+    return await download(
         request, "directory", path, "text/csv; charset=utf-8", f"{chosen}-contacts.csv"
     )
 
@@ -304,4 +279,4 @@ async def export_vcf(request: web.Request) -> web.StreamResponse:
     chosen, _ = await _chosen(request)
     lang = session_of(request).lang
     path = f"/v1/networks/{chosen}.vcf?lang={lang}"
-    return await _passthrough(request, "vcard", path, "text/vcard; charset=utf-8", f"{chosen}.vcf")
+    return await download(request, "vcard", path, "text/vcard; charset=utf-8", f"{chosen}.vcf")

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from services.console.forms import problems, text, typed
 from services.console.pages import backend, my_networks, networks_of, render
-from services.console.streaming import stream_progress
+from services.console.streaming import download, stream_progress
 from shared.progress import wants_progress
 
 routes = web.RouteTableDef()
@@ -114,24 +114,9 @@ async def import_subscribers(request: web.Request) -> web.StreamResponse:
 @routes.get("/lists/{slug}/export.csv")
 async def export_subscribers(request: web.Request) -> web.StreamResponse:
     """The mailing service's CSV export, streamed through."""
-    api = backend(request)
     slug = _slug(request)
-    await api.call("mailing", "GET", f"/v1/lists/{slug}")  # 403 page before any bytes
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{slug}.csv"',
-        }
-    )
-    await response.prepare(request)
-    async with api.session.get(
-        f"{api.bases['mailing']}/v1/lists/{slug}/export.csv",
-        headers={"Authorization": f"Bearer {api.token}"},
-    ) as upstream:
-        async for piece in upstream.content.iter_chunked(65536):
-            await response.write(piece)
-    await response.write_eof()
-    return response
+    path = f"/v1/lists/{slug}/export.csv"
+    return await download(request, "mailing", path, "text/csv; charset=utf-8", f"{slug}.csv")
 
 
 @routes.post("/lists/{slug}/campaigns")

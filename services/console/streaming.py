@@ -1,4 +1,4 @@
-"""Long uploads: a service's NDJSON progress lines passed through to the page's script."""
+"""Long transfers passed through: uploads with their progress lines, and downloads."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 from aiohttp import web
 
+from services.console.backend import Forbidden
 from services.console.pages import backend
 from shared.progress import NDJSON
 
@@ -33,5 +34,31 @@ async def stream_progress(
         else:
             async for line in upstream.content:
                 await response.write(line)
+    await response.write_eof()
+    return response
+
+
+async def download(
+    request: web.Request, service: str, path: str, content_type: str, filename: str
+) -> web.StreamResponse:
+    """A service's file, streamed to the browser as an attachment (403 page when refused)."""
+    api = backend(request)
+    async with api.session.get(
+        f"{api.bases[service]}{path}", headers={"Authorization": f"Bearer {api.token}"}
+    ) as upstream:
+        if upstream.status in (403, 404):
+            raise Forbidden()
+        if upstream.status != 200:
+            raise web.HTTPBadGateway()
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": content_type,
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            }
+        )
+        await response.prepare(request)
+        async for piece in upstream.content.iter_chunked(65536):
+            await response.write(piece)
     await response.write_eof()
     return response

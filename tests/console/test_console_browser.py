@@ -105,7 +105,7 @@ async def open_new_list(page: Page, slug: str) -> None:
 
 
 async def test_import_subscribers_then_send_a_campaign_and_watch_it_finish(
-    page: Page, stack: Stack, coordinator: str
+    page: Page, stack: Stack, coordinator: str, tmp_path: Path
 ) -> None:
     await sign_in(page, stack, coordinator)
     await open_new_list(page, "ee-uudised")
@@ -124,6 +124,11 @@ async def test_import_subscribers_then_send_a_campaign_and_watch_it_finish(
     await page.get_by_role("button", name="Search").click()
     await expect(page.get_by_role("cell", name="Žydrūnė Kisevičienė")).to_be_visible()
     await shot(page, "newsletter")
+    async with page.expect_download() as exported:
+        await page.get_by_role("link", name="Export subscribers (CSV)").click()
+    saved = tmp_path / "lugejad.csv"
+    await (await exported.value).save_as(saved)
+    assert "zydrune@example.lt,Žydrūnė Kisevičienė,lt,confirmed" in saved.read_text("utf-8")
 
     await page.get_by_label("Subject").fill("Uudised: Jõemets ja Mežecka")
     await page.get_by_role("button", name="New campaign").click()
