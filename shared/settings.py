@@ -351,17 +351,17 @@ class Settings:
     @property
     def directory_base(self) -> str:
         """The directory's URL for service-to-service calls."""
-        return (self.directory_url or f"http://{self.host}:{self.directory_port}").rstrip("/")
+        return self._url(self.directory_url, self.directory_port)
 
     @property
     def mailing_base(self) -> str:
         """The mailing service's URL for service-to-service calls."""
-        return (self.mailing_url or f"http://{self.host}:{self.mailing_port}").rstrip("/")
+        return self._url(self.mailing_url, self.mailing_port)
 
     @property
     def vcard_base(self) -> str:
         """The vcard service's URL for service-to-service calls."""
-        return (self.vcard_url or f"http://{self.host}:{self.vcard_port}").rstrip("/")
+        return self._url(self.vcard_url, self.vcard_port)
 
     @property
     def public_directory_base(self) -> str:
@@ -371,17 +371,21 @@ class Settings:
     @property
     def public_console_base(self) -> str:
         """The console's URL as a browser sees it."""
-        return (self.public_console_url or f"http://{self.host}:{self.console_port}").rstrip("/")
+        return self._url(self.public_console_url, self.console_port)
 
     @property
     def public_vcard_base(self) -> str:
         """The vcard service's URL as a browser sees it."""
-        return (self.public_vcard_url or f"http://{self.host}:{self.vcard_port}").rstrip("/")
+        return self._url(self.public_vcard_url, self.vcard_port)
 
     @property
     def public_mailing_base(self) -> str:
         """The mailing service's URL as a subscriber sees it."""
-        return (self.public_mailing_url or f"http://{self.host}:{self.mailing_port}").rstrip("/")
+        return self._url(self.public_mailing_url, self.mailing_port)
+
+    def _url(self, given: str | None, port: int) -> str:
+        """A configured URL without its trailing slash, else this host at `port`."""
+        return (given or f"http://{self.host}:{port}").rstrip("/")
 
     def require_database(self) -> str:
         """The database URL, or a clear error when none is configured."""
