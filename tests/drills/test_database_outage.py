@@ -20,7 +20,7 @@ from shared.mailsink import Sink
 from shared.migrate import migrate
 from tests.conftest import MakeAccount
 from tests.mailing.conftest import StartMailing
-from tests.mailing.test_campaigns import tokens, wait_done
+from tests.mailing.test_campaigns import readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.postgres import StoppablePostgres, with_database
 
@@ -112,16 +112,8 @@ async def test_services_answer_503_while_postgres_is_down_and_recover_without_a_
     mailing = await start_mailing(sink=sink, send_rate=40, smtp_pool=2)
     editor, sender = await tokens(make_account)
     await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
-    list_id = await conn.fetchval("SELECT id FROM mailing.lists WHERE slug = 'ee-uudised'")
     addresses = [f"lugeja{i:03d}@example.ee" for i in range(RECIPIENTS)]
-    await conn.execute(
-        "WITH s AS (INSERT INTO mailing.subscribers (email, name) "
-        "SELECT a, 'Jõemets' FROM unnest($1::text[]) a RETURNING id) "
-        "INSERT INTO mailing.subscriptions (list_id, subscriber_id, status, lang) "
-        "SELECT $2, id, 'confirmed', 'et' FROM s",
-        addresses,
-        list_id,
-    )
+    await readers(conn, "ee-uudised", addresses, "Jõemets")
     await conn.close()  # the drill's own connection would only be cut
     campaign = (
         await mailing.api.as_(editor).post(

@@ -13,7 +13,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from shared.mailsink import Sink
 from tests.conftest import MakeAccount
 from tests.mailing.conftest import StartMailing
-from tests.mailing.test_campaigns import tokens, wait_done
+from tests.mailing.test_campaigns import readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -79,15 +79,7 @@ async def test_a_campaign_survives_a_flaky_server_delivering_each_message_once(
     await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
     addresses = [f"reader{i:04d}@example.ee" for i in range(RECIPIENTS - len(REFUSED))]
     addresses += sorted(REFUSED)
-    list_id = await conn.fetchval("SELECT id FROM mailing.lists WHERE slug = 'ee-uudised'")
-    await conn.execute(
-        "WITH s AS (INSERT INTO mailing.subscribers (email, name) "
-        "SELECT a, 'Žydrūnė Kisevičienė' FROM unnest($1::text[]) a RETURNING id) "
-        "INSERT INTO mailing.subscriptions (list_id, subscriber_id, status, lang) "
-        "SELECT $2, id, 'confirmed', 'et' FROM s",
-        addresses,
-        list_id,
-    )
+    await readers(conn, "ee-uudised", addresses, "Žydrūnė Kisevičienė")
     campaign = (
         await mailing.api.as_(editor).post(
             "/v1/lists/ee-uudised/campaigns", json={"subject": "Uudised", "body": "Tere, {name}!"}
