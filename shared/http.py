@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 
 from shared.settings import Settings
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL: what CORS, CSP and frame-ancestors speak of."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def client_session(settings: Settings, *, base_url: str | None = None) -> aiohttp.ClientSession:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -12,6 +11,7 @@ from services.console.backend import Backend
 from services.console.keys import SETTINGS
 from services.console.labels import labels
 from services.console.session import Session
+from shared.http import origin_of
 from shared.i18n import LANGUAGES
 from shared.settings import Settings
 from shared.templates import page_templates
@@ -25,15 +25,9 @@ ME_KEY = web.RequestKey("console.me", dict[str, Any])
 NETWORKS_KEY = web.RequestKey("console.networks", list[dict[str, Any]])
 
 
-def origin(url: str) -> str:
-    """scheme://host:port of a URL."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def csp(request: web.Request, frame_ancestors: str = "'none'") -> str:
     """Our own scripts and styles only, plus the directory's widget for the live embed preview."""
-    directory = origin(request.app[SETTINGS].public_directory_base)
+    directory = origin_of(request.app[SETTINGS].public_directory_base)
     return (
         f"default-src 'none'; script-src 'self' {directory}; style-src 'self' {directory}; "
         f"connect-src 'self' {directory}; frame-src 'self' {directory}; img-src 'self' data:; "

@@ -22,7 +22,7 @@ from services.directory import (
     widgets,
 )
 from services.directory.freshness import Freshness
-from services.directory.keys import ASSETS, CACHE, FRESHNESS, POOL, QUERIES, SETTINGS, SHOWN
+from services.directory.keys import ASSETS, CACHE, FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
 from services.directory.pages import load_assets
 from services.directory.paths import MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
 from shared.conditional import BodyCache, VersionedCache
@@ -69,7 +69,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app[CACHE] = BodyCache()
-    app[SHOWN] = VersionedCache(256)
+    app[RENDERINGS] = VersionedCache(256)
     app[FRESHNESS] = Freshness()
     app[ASSETS] = load_assets()
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))

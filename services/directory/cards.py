@@ -5,17 +5,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import asyncpg
 from aiohttp import web
 
 from services.directory.contacts import may_see
-from services.directory.keys import FRESHNESS, POOL, QUERIES, SETTINGS, SHOWN
+from services.directory.keys import FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
 from services.directory.labels import labels
 from services.directory.networks import resolve_scope
 from shared.conn import Conn
 from shared.errors import FieldError, NotFound, ValidationFailed
+from shared.http import origin_of
 from shared.i18n import LANGUAGES, pick
 from shared.settings import Settings
 from shared.signing import sign, sign_until
@@ -57,12 +58,6 @@ class Rendering:
         }
 
 
-def origin_of(url: str) -> str:
-    """scheme://host[:port] of a URL."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def render_token(settings: Settings, contact_id: int, bucket: int) -> str:
     """Proof that a page showed this contact lately: the only thing a reveal accepts."""
     assert settings.secret_key
@@ -90,19 +85,8 @@ def widget_lang(raw: str | None, default: str) -> str:
     return str(raw)
 
 
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """What a widget shows before per-view tokens: it changes only when the directory does."""
-
-    network: asyncpg.Record
-    target: asyncpg.Record
-    lang: str
-    rows: list[asyncpg.Record]
-    origins: list[str]
-
-
-async def _load(conn: Conn, request: web.Request) -> Shown:
-    q = request.app[QUERIES]
+async def _load(conn: Conn, request: web.Request) -> Rendering:
+    q, settings = request.app[QUERIES], request.app[SETTINGS]
     slug = request.match_info["network"]
     network, target, scope = await resolve_scope(
         conn, request, slug, request.query.get("member") or None
@@ -112,7 +96,11 @@ async def _load(conn: Conn, request: web.Request) -> Shown:
     chosen = widget_lang(request.query.get("lang"), target["default_lang"])
     rows = await conn.fetch(q["list-contacts"], scope, None, -(2**31), 0, MAX_CARDS, False)
     origins = list(await conn.fetchval(q["network-origins"], [target["id"]]))
-    return Shown(network, target, chosen, rows, origins)
+    # The console's embed builder shows every network's widget live.
+    origins.append(origin_of(settings.public_console_base))
+    bucket = token_bucket()
+    cards = [_card(settings, r, chosen, target["default_lang"], bucket) for r in rows]
+    return Rendering(network, target, chosen, cards, origins)
 
 
 def cache_key(request: web.Request) -> str | None:
@@ -128,22 +116,15 @@ def cache_key(request: web.Request) -> str | None:
 
 async def render(request: web.Request, key: str | None) -> Rendering:
     """Cards for `{network}` (or `?member=`) in `?lang=`, as the widgets show them."""
-    settings = request.app[SETTINGS]
     # Widgets are the busiest public pages: while the data version is known, they come
     # from memory.
-    cached = request.app[SHOWN].get(key) if key is not None else None
-    if isinstance(cached, Rendering):
+    cached: Rendering | None = request.app[RENDERINGS].get(key) if key is not None else None
+    if cached is not None:
         return cached
     async with request.app[POOL].acquire() as conn:
-        shown = await _load(conn, request)
-    bucket = token_bucket()
-    default = shown.target["default_lang"]
-    cards = [_card(settings, r, shown.lang, default, bucket) for r in shown.rows]
-    # The console's embed builder shows every network's widget live.
-    origins = [*shown.origins, origin_of(settings.public_console_base)]
-    rendering = Rendering(shown.network, shown.target, shown.lang, cards, origins)
+        rendering = await _load(conn, request)
     if key is not None:
-        request.app[SHOWN].put(key, rendering)
+        request.app[RENDERINGS].put(key, rendering)
     return rendering
 
 

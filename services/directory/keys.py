@@ -17,5 +17,5 @@ QUERIES = web.AppKey("queries", Queries)
 CACHE = web.AppKey("cache", BodyCache)
 FRESHNESS = web.AppKey("freshness", Freshness)
 ASSETS = web.AppKey("assets", dict[str, Asset])
-# Widget renderings and answers by data version and token period.
-SHOWN = web.AppKey("shown", VersionedCache[Any])
+# Widget renderings (services.directory.cards.Rendering) by data version and token period.
+RENDERINGS = web.AppKey("renderings", VersionedCache[Any])

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from services.directory.auth import require_service
-from services.directory.cards import origin_of, reveal_token
+from services.directory.cards import reveal_token
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from services.directory.labels import labels, number_word
 from services.directory.pages import cors_headers, html_page
@@ -26,6 +26,7 @@ from shared.errors import (
     read_form,
     read_object,
 )
+from shared.http import origin_of
 from shared.i18n import LANGUAGES
 from shared.settings import Settings
 from shared.signing import BadToken, sign, verify

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from services.directory.cards import Rendering, cache_key, render
-from services.directory.keys import ASSETS, SHOWN
+from services.directory.keys import ASSETS, CACHE
 from services.directory.pages import TEMPLATES, cors_headers, html_page
 from services.directory.reading import dumps
 from shared.conditional import matches, not_modified
@@ -20,16 +20,14 @@ async def _body(
 ) -> tuple[bytes, Rendering]:
     """The answer's bytes and what they show, from memory while nothing has changed."""
     key = cache_key(request)
-    whole = f"{kind}\x1f{key}" if key is not None else None
-    cached = request.app[SHOWN].get(whole) if whole is not None else None
-    if cached is not None:
-        body, rendering = cached
-        return body, rendering
     rendering = await render(request, key)
-    body = build(rendering)
-    if whole is not None:
-        request.app[SHOWN].put(whole, (body, rendering))
-    return body, rendering
+    if key is None:
+        return build(rendering), rendering
+    cached = request.app[CACHE].get(f"{kind}\x1f{key}")
+    if cached is None:
+        cached = build(rendering)
+        request.app[CACHE].put(f"{kind}\x1f{key}", cached)
+    return cached, rendering
 
 
 @routes.get("/v1/widget/{network}")
