@@ -42,14 +42,14 @@ class VersionedCache(Generic[V]):
 
     def get(self, key: str) -> V | None:
         """The value stored under `key`, if any."""
-        body = self._items.get(key)
-        if body is not None:
+        value = self._items.get(key)
+        if value is not None:
             self._items.move_to_end(key)
-        return body
+        return value
 
-    def put(self, key: str, body: V) -> None:
-        """Store a body, dropping the oldest beyond the size."""
-        self._items[key] = body
+    def put(self, key: str, value: V) -> None:
+        """Store a value, dropping the oldest beyond the size."""
+        self._items[key] = value
         self._items.move_to_end(key)
         while len(self._items) > self.size:
             self._items.popitem(last=False)

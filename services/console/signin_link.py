@@ -10,9 +10,10 @@ import aiosmtplib
 from aiohttp import web
 
 from services.console.auth import new_session, same_origin
+from services.console.backend import Answer, Backend
 from services.console.keys import SESSION, SETTINGS
 from services.console.labels import labels
-from services.console.pages import render
+from services.console.pages import bases, render
 from shared.clientip import client_address
 from shared.i18n import LANGUAGES
 from shared.mail import message, send
@@ -43,14 +44,11 @@ def _lang(raw: object) -> str:
     return str(raw) if raw in LANGUAGES else "en"
 
 
-async def _service(request: web.Request, path: str, body: dict[str, str]) -> tuple[int, dict]:  # type: ignore[type-arg]
+async def _service(request: web.Request, path: str, body: dict[str, str]) -> Answer:
+    """POST to the directory with the service credential (links are made before anyone signs in)."""
     settings = request.app[SETTINGS]
-    async with request.app[SESSION].post(
-        f"{settings.directory_base}{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {settings.service_token}"},
-    ) as response:
-        return response.status, await response.json(content_type=None)
+    directory = Backend(request.app[SESSION], bases(settings), settings.service_token or "")
+    return await directory.call("directory", "POST", path, strict=False, json=body)
 
 
 @routes.post("/signin/email")
@@ -68,8 +66,9 @@ async def ask_for_link(request: web.Request) -> web.Response:
         page.headers["Retry-After"] = str(WINDOW_SECONDS)
         return page
     if address and settings.service_token:
-        status, found = await _service(request, "/v1/signin-links", {"email": address})
-        if status == 201:
+        made = await _service(request, "/v1/signin-links", {"email": address})
+        if made.status == 201:
+            found = made.data
             link = f"{settings.public_console_base}/signin/link?code={found['code']}&lang={lang}"
             mail = message(
                 from_name=text["app"],
@@ -99,9 +98,9 @@ async def use_link(request: web.Request) -> web.Response:
         raise web.HTTPForbidden()
     form = await request.post()
     lang = _lang(form.get("lang"))
-    status, found = await _service(
+    spent = await _service(
         request, "/v1/signin-links/redeem", {"code": str(form.get("code", ""))[:100]}
     )
-    if status != 200:
+    if not spent.ok:
         return render(request, "message.html", {"text": labels(lang)["link_expired"]}, status=403)
-    raise new_session(request, found["token"], lang, minted=True)
+    raise new_session(request, spent.data["token"], lang, minted=True)

@@ -132,7 +132,7 @@ class Worker:
                     busy, pause, self.interrupted = False, FAILURE_PAUSE, True
                 except Exception:
                     # A worker that dies sends nothing more: anything unforeseen is logged
-                    # and the work is tried again (claimed rows come back after their lease).
+                    # and the work is tried again (its untried claims are released first).
                     log.exception("worker step failed unexpectedly")
                     busy, pause, self.interrupted = False, FAILURE_PAUSE, True
                 if not busy:
