@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.labels import labels
 from services.mailing.paths import TEMPLATES
+from services.mailing.returns.suppression import is_suppressed
 from shared.clientip import client_address
 from shared.errors import NotFound, RateLimited, read_form, read_object
 from shared.i18n import LANGUAGES, pick
@@ -99,6 +100,8 @@ async def subscribe(
     settings = request.app[SETTINGS]
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
+        if await is_suppressed(conn, q, address):
+            return  # no list mails a suppressed address, not even a confirmation
         async with conn.transaction():
             subscriber = await conn.fetchval(q["upsert-subscriber"], address, name)
             await conn.execute(q["insert-subscription"], lst["id"], subscriber, lang)

@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError
 from services.mailing.access import coordinator, require
 from services.mailing.keys import POOL, QUERIES
 from services.mailing.lists import list_row
+from services.mailing.returns.suppression import suppressed_among
 from shared.addresses import normalize_address
 from shared.errors import BadRequest
 from shared.i18n import LANGUAGES
@@ -80,6 +81,21 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
     except UnicodeDecodeError as exc:
         raise BadRequest("The CSV must be UTF-8.") from exc
     good, bad = parse_rows(text, lst["lang"])
+    async with request.app[POOL].acquire() as conn:
+        suppressed = await suppressed_among(conn, request.app[QUERIES], [g[1] for g in good])
+    if suppressed:
+        # No list takes a suppressed address; the row is reported, the rest go on.
+        bad += [
+            {
+                "row": g[0],
+                "field": "email",
+                "message": f"is on the suppression list ({suppressed[g[1].lower()]})",
+            }
+            for g in good
+            if g[1].lower() in suppressed
+        ]
+        bad.sort(key=lambda r: int(r["row"]))
+        good = [g for g in good if g[1].lower() not in suppressed]
     progress = NdjsonProgress(request, every=CHUNK) if wants_progress(request) else None
     created = confirmed = 0
     q = request.app[QUERIES]

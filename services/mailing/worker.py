@@ -224,7 +224,9 @@ class Worker:
         """Send one claimed delivery; its outcome is recorded with the batch."""
         campaign_id, subscriber_id = row["campaign_id"], row["subscriber_id"]
         if recipient is None or recipient["status"] != "confirmed":
-            self.outcomes.append(("failed", campaign_id, subscriber_id, "no longer subscribed"))
+            suppressed = recipient is not None and recipient["status"] == "suppressed"
+            reason = "on the suppression list" if suppressed else "no longer subscribed"
+            self.outcomes.append(("failed", campaign_id, subscriber_id, reason))
             return
         template = await self._template(campaign_id, recipient["lang"])
         data, envelope = template.render(recipient)

@@ -22,10 +22,13 @@ UPDATE mailing.campaigns
  WHERE id = $1;
 
 -- name: enqueue-recipients
--- Every confirmed subscriber, once; enqueuing again adds only the ones not yet there.
+-- Every confirmed subscriber not on the suppression list, once; enqueuing again adds only
+-- the ones not yet there.
 INSERT INTO mailing.deliveries (campaign_id, subscriber_id)
-SELECT $1, s.subscriber_id FROM mailing.subscriptions s
+SELECT $1, s.subscriber_id
+  FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
  WHERE s.list_id = $2 AND s.status = 'confirmed'
+   AND NOT EXISTS (SELECT 1 FROM mailing.suppressions x WHERE lower(x.address) = lower(b.email))
 ON CONFLICT DO NOTHING;
 
 -- name: campaign-progress
@@ -83,7 +86,11 @@ UPDATE mailing.campaigns c SET status = 'done', finished_at = now(), updated_at 
 RETURNING id;
 
 -- name: recipients
-SELECT d.campaign_id, b.id, b.email, b.name, s.lang, s.status
+-- An address suppressed after the campaign was queued reads as not confirmed: never sent.
+SELECT d.campaign_id, b.id, b.email, b.name, s.lang,
+       CASE WHEN EXISTS (SELECT 1 FROM mailing.suppressions x
+                          WHERE lower(x.address) = lower(b.email))
+            THEN 'suppressed' ELSE s.status END AS status
   FROM unnest($1::bigint[], $2::bigint[]) AS d(campaign_id, subscriber_id)
   JOIN mailing.campaigns c ON c.id = d.campaign_id
   JOIN mailing.subscribers b ON b.id = d.subscriber_id

@@ -1,0 +1,1 @@
+"""Returned mail, complaints and the installation-wide suppression list."""

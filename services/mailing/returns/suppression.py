@@ -1,0 +1,55 @@
+"""The installation-wide suppression list: the one place that says an address gets no mail.
+
+Every list honours it at import, subscribe and send. Other code calls `suppress` to add an
+address (with the reason and its evidence) and `is_suppressed` / `suppressed_among` to check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from shared.conn import Conn
+from shared.queries import Queries
+
+Reason = Literal["hard-bounce", "complaint", "manual", "imported"]
+REASONS: tuple[Reason, ...] = ("hard-bounce", "complaint", "manual", "imported")
+
+
+async def suppress(
+    conn: Conn,
+    q: Queries,
+    address: str,
+    reason: Reason,
+    evidence: Mapping[str, Any] | None = None,
+    *,
+    by: str = "",
+) -> bool:
+    """Put `address` on the list; True when it was not there yet (the first reason stays).
+
+    `evidence` is a JSON object (for a report: status, diagnostic, reporting MTA, time);
+    `by` names who or what added it (`account:7`, `intake:lmtp`, `worker`).
+    """
+    if reason not in REASONS:
+        raise ValueError(f"unknown suppression reason {reason!r}")
+    # Through JSON once, so times and other values arrive as text the codec can store.
+    proof = json.loads(json.dumps(dict(evidence or {}), default=str))
+    added = await conn.fetchval(q["suppress"], address, reason, proof, by)
+    return bool(added)
+
+
+async def is_suppressed(conn: Conn, q: Queries, address: str) -> bool:
+    """Whether `address` (compared without case) is on the list."""
+    return await conn.fetchrow(q["suppression"], address) is not None
+
+
+async def suppressed_among(conn: Conn, q: Queries, addresses: Iterable[str]) -> dict[str, str]:
+    """The suppressed ones of `addresses`: lower-cased address -> reason."""
+    rows = await conn.fetch(q["suppressed-among"], list(addresses))
+    return {r["key"]: r["reason"] for r in rows}
+
+
+async def reinstate(conn: Conn, q: Queries, address: str, note: str, *, by: str = "") -> bool:
+    """Take `address` off the list, recording why; False when it was not on it."""
+    return await conn.fetchrow(q["reinstate"], address, note, by) is not None
