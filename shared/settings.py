@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Any
 
 PREFIX = "KONTAKT_"
@@ -70,14 +69,14 @@ SPEC: dict[str, Setting] = {
         "DATABASE_URL",
         _optional,
         None,
-        "PostgreSQL URL. Unset: `make run` starts an embedded PostgreSQL under the data folder.",
+        "PostgreSQL URL (required). `make run` starts an embedded PostgreSQL when it is unset.",
         alias="DATABASE_URL",
     ),
     "smtp_url": Setting(
         "SMTP_URL",
         _optional,
         None,
-        "SMTP server, e.g. `smtp://user:pass@host:587`. Unset: the built-in development mail sink.",
+        "SMTP server, e.g. `smtp://user:pass@host:587`. `make run` starts a mail sink when unset.",
         alias="SMTP_URL",
     ),
     "host": Setting("HOST", str, "127.0.0.1", "Address the services listen on."),
@@ -85,12 +84,6 @@ SPEC: dict[str, Setting] = {
     "mailing_port": Setting("MAILING_PORT", _port, 8082, "Port of the mailing service."),
     "vcard_port": Setting("VCARD_PORT", _port, 8083, "Port of the vcard service."),
     "console_port": Setting("CONSOLE_PORT", _port, 8084, "Port of the coordinators' web console."),
-    "mailsink_smtp_port": Setting(
-        "MAILSINK_SMTP_PORT", _port, 1025, "SMTP port of the development mail sink."
-    ),
-    "mailsink_web_port": Setting(
-        "MAILSINK_WEB_PORT", _port, 8025, "Port of the development mail sink's page."
-    ),
     "directory_url": Setting(
         "DIRECTORY_URL",
         _optional,
@@ -147,12 +140,6 @@ SPEC: dict[str, Setting] = {
         None,
         "Key for signed tokens. `make run` generates one in the data folder.",
     ),
-    "data_dir": Setting(
-        "DATA_DIR",
-        Path,
-        Path(".data"),
-        "Folder for the embedded PostgreSQL, generated keys and sink mail.",
-    ),
     "log_level": Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR."),
     "log_format": Setting("LOG_FORMAT", str, "json", "`json` (one object per line) or `text`."),
     "max_body_bytes": Setting(
@@ -173,12 +160,6 @@ SPEC: dict[str, Setting] = {
         _bool,
         False,
         "Ask DNS whether an address's domain takes mail (off: no DNS here).",
-    ),
-    "load_demo": Setting(
-        "LOAD_DEMO",
-        _bool,
-        True,
-        "`make run` loads the FOR-IN demo network into an empty directory.",
     ),
     "reveal_limit": Setting(
         "REVEAL_LIMIT",
@@ -255,19 +236,27 @@ SPEC: dict[str, Setting] = {
         60,
         "After this long, a message claimed by a worker that died is claimed again.",
     ),
-    "example_port": Setting(
-        "EXAMPLE_PORT",
-        _port,
-        8090,
-        "Port of the example host page `make run` serves (another origin, as a real site is).",
-    ),
-    "exit_with_parent": Setting(
-        "EXIT_WITH_PARENT",
-        _bool,
-        False,
-        "Stop a service when the process that started it dies (set by `make run`).",
-    ),
 }
+
+
+def read_env(spec: Mapping[str, Setting], env: Mapping[str, str]) -> dict[str, Any]:
+    """Every field of `spec` parsed from `env`; SettingsError names each unusable variable."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, setting in spec.items():
+        raw = env.get(PREFIX + setting.env)
+        if raw is None and setting.alias:
+            raw = env.get(setting.alias)
+        if raw is None:
+            values[name] = setting.default
+            continue
+        try:
+            values[name] = setting.parse(raw)
+        except ValueError as exc:
+            problems.append(f"{PREFIX}{setting.env}={raw!r}: {exc}")
+    if problems:
+        raise SettingsError("; ".join(problems))
+    return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,8 +270,6 @@ class Settings:
     mailing_port: int
     vcard_port: int
     console_port: int
-    mailsink_smtp_port: int
-    mailsink_web_port: int
     directory_url: str | None
     mailing_url: str | None
     vcard_url: str | None
@@ -292,7 +279,6 @@ class Settings:
     public_vcard_url: str | None
     service_token: str | None
     secret_key: str | None
-    data_dir: Path
     log_level: str
     log_format: str
     max_body_bytes: int
@@ -301,7 +287,6 @@ class Settings:
     db_timeout: float
     http_timeout: float
     email_check_deliverability: bool
-    load_demo: bool
     reveal_limit: int
     reveal_window: int
     trusted_proxies: tuple[str, ...]
@@ -317,28 +302,11 @@ class Settings:
     dkim_key_file: str | None
     dkim_selector: str
     lease_seconds: int
-    example_port: int
-    exit_with_parent: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read every setting from `env` (default: the process environment)."""
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        problems: list[str] = []
-        for name, spec in SPEC.items():
-            raw = env.get(PREFIX + spec.env)
-            if raw is None and spec.alias:
-                raw = env.get(spec.alias)
-            if raw is None:
-                values[name] = spec.default
-                continue
-            try:
-                values[name] = spec.parse(raw)
-            except ValueError as exc:
-                problems.append(f"{PREFIX}{spec.env}={raw!r}: {exc}")
-        if problems:
-            raise SettingsError("; ".join(problems))
+        values = read_env(SPEC, os.environ if env is None else env)
         values.update(overrides)
         return cls(**values)
 
@@ -394,19 +362,19 @@ class Settings:
         return self.database_url
 
 
-def markdown_table() -> str:
-    """Every setting as the README's table (`python -m shared.settings`)."""
+def markdown_table(spec: Mapping[str, Setting] = SPEC) -> str:
+    """Every setting of `spec` as a README table (`python -m shared.settings`)."""
     rows = ["| Variable | Default | What it does |", "|---|---|---|"]
-    for spec in SPEC.values():
-        default = spec.default
+    for setting in spec.values():
+        default = setting.default
         if default is None or default == ():
             shown = "unset"
         elif isinstance(default, bool):
             shown = str(default).lower()
         else:
             shown = str(default)
-        name = f"`{PREFIX}{spec.env}`" + (f" (or `{spec.alias}`)" if spec.alias else "")
-        rows.append(f"| {name} | `{shown}` | {spec.doc} |")
+        name = f"`{PREFIX}{setting.env}`" + (f" (or `{setting.alias}`)" if setting.alias else "")
+        rows.append(f"| {name} | `{shown}` | {setting.doc} |")
     return "\n".join(rows)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -85,18 +84,8 @@ def add_health(app: web.Application, ready: ReadyCheck, degraded: ReadyCheck | N
     app.router.add_get("/readyz", readyz)
 
 
-async def watch_parent(stop: asyncio.Event) -> None:
-    """Set `stop` when the process that started this one is gone, however it died."""
-    parent = os.getppid()
-    while not stop.is_set():
-        await asyncio.sleep(0.5)
-        if os.getppid() != parent:
-            log.warning("parent process is gone; stopping")
-            stop.set()
-
-
 async def serve(app: web.Application, settings: Settings, port: int) -> None:
-    """Run `app` until SIGINT or SIGTERM (or the parent's death, when asked)."""
+    """Run `app` until SIGINT or SIGTERM."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, port)
@@ -106,12 +95,9 @@ async def serve(app: web.Application, settings: Settings, port: int) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    watcher = asyncio.create_task(watch_parent(stop)) if settings.exit_with_parent else None
     try:
         await stop.wait()
     finally:
-        if watcher:
-            watcher.cancel()
         await runner.cleanup()
 
 

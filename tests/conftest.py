@@ -119,14 +119,13 @@ def queries() -> Queries:
 
 
 @pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
+def settings(db_url: str) -> Settings:
     """Settings for services under test."""
     return Settings.from_env(
         {},
         database_url=db_url,
         service_token=SERVICE_TOKEN,
         secret_key="secret-key-for-tests",
-        data_dir=tmp_path,
         max_body_bytes=64 * 1024,
         db_pool_max=4,
     )

@@ -21,7 +21,7 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.smtp import SMTP
 
-from shared.mailsink import Sink, sink_app
+from devstack.mailsink import Sink, sink_app
 
 ROOT = Path(__file__).resolve().parent.parent
 

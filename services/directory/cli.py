@@ -25,21 +25,16 @@ from services.directory.transfer import (
 from services.directory.vcf_import import decode, import_vcf
 from shared.conn import Conn
 from shared.db import create_pool
-from shared.embedded import start_postgres, stop_postgres
 from shared.migrate import migrate
 from shared.queries import Queries
-from shared.settings import Settings
+from shared.settings import Settings, SettingsError
 
 DEMO = Path(__file__).with_name("demo.json")
 
 
 @asynccontextmanager
 async def connect(settings: Settings) -> AsyncIterator[tuple[Conn, Queries]]:
-    """A migrated connection: to DATABASE_URL, or to the embedded PostgreSQL."""
-    server = None
-    if not settings.database_url:
-        server, url = await asyncio.to_thread(start_postgres, settings.data_dir)
-        settings = settings.replace(database_url=url)
+    """A migrated connection to DATABASE_URL."""
     pool = await create_pool(settings.replace(db_pool_min=1, db_pool_max=1), SCHEMA)
     try:
         async with pool.acquire() as conn:
@@ -48,8 +43,6 @@ async def connect(settings: Settings) -> AsyncIterator[tuple[Conn, Queries]]:
             yield conn, queries
     finally:
         await pool.close()
-        if server is not None:
-            await asyncio.to_thread(stop_postgres, server)
 
 
 class ProgressBar:
@@ -293,7 +286,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `kontakt` console script."""
     args = parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+        settings.require_database()
+    except SettingsError as exc:
+        print(f"kontakt: {exc}", file=sys.stderr)
+        return 2
     result: int = asyncio.run(args.run(settings, args))
     return result
 

@@ -13,11 +13,11 @@ from aiohttp.test_utils import TestServer
 from aiosmtpd.smtp import SMTP
 from playwright.async_api import Browser, Page
 
+from devstack.mailsink import Sink
 from services.console.app import create_app as create_console
 from services.directory.app import create_app as create_directory
 from services.mailing.app import create_app as create_mailing
 from services.vcard.app import create_app as create_vcard
-from shared.mailsink import Sink
 from shared.settings import Settings
 from tests.conftest import MakeAccount
 from tests.e2e.conftest import browser, free_port

@@ -15,8 +15,8 @@ import asyncpg
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from devstack.mailsink import Sink
 from services.directory.paths import MIGRATIONS, SCHEMA
-from shared.mailsink import Sink
 from shared.migrate import migrate
 from tests.conftest import MakeAccount
 from tests.mailing.conftest import StartMailing

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from shared.mailsink import Sink
+from devstack.mailsink import Sink
 from tests.conftest import MakeAccount
 from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import readers, tokens, wait_done

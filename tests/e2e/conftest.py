@@ -11,9 +11,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, async_playwright
 
+from devstack.example_site import example_app
 from services.directory.app import create_app
 from services.vcard.app import create_app as create_vcard
-from shared.example_site import example_app
 from shared.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -12,10 +12,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.smtp import SMTP
 
+from devstack.mailsink import Sink
 from services.directory.app import create_app as create_directory
 from services.mailing.app import create_app as create_mailing
 from services.mailing.paths import OPENAPI
-from shared.mailsink import Sink
 from shared.settings import Settings
 from shared.web import load_openapi
 from tests.e2e.conftest import free_port

@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from shared.mailsink import Sink
+from devstack.mailsink import Sink
 from tests.conftest import MakeAccount
 from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_subscriptions import EE_LIST

