@@ -20,6 +20,7 @@ from services.directory.store import (
 )
 from services.directory.validation import contact_in, network_in, organisation_in
 from shared.conn import Conn
+from shared.csvio import Cell, CsvWriter, restore
 from shared.errors import DomainError, ValidationFailed
 from shared.i18n import LANGUAGES
 from shared.queries import Queries
@@ -217,33 +218,27 @@ def contact_export(row: asyncpg.Record, emails: list[str]) -> dict[str, Any]:
     }
 
 
+def contact_cells(c: dict[str, Any]) -> list[Cell]:
+    """One exported contact as the cells of `CSV_COLUMNS`; lists joined with '|'."""
+    return [
+        c["uid"],
+        c["given_name"],
+        c["family_name"],
+        c["display_name"],
+        *(c["titles"].get(lang, "") for lang in LANGUAGES),
+        c["organisation"] or "",
+        SEPARATOR.join(p["e164"] for p in c["phones"]),
+        SEPARATOR.join(c["emails"]),
+        SEPARATOR.join(link["url"] for link in c["links"]),
+        SEPARATOR.join(f"{n['network']}:{n['role']}" for n in c["networks"]),
+        c["position"],
+        c["published"],
+    ]
+
+
 def contacts_to_csv(contacts: Iterable[dict[str, Any]]) -> str:
-    """Exported contacts as CSV, one row each; lists joined with '|'."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for c in contacts:
-        row = {
-            k: c.get(k, "")
-            for k in (
-                "uid",
-                "given_name",
-                "family_name",
-                "display_name",
-                "organisation",
-                "position",
-            )
-        }
-        row["organisation"] = row["organisation"] or ""
-        for lang in LANGUAGES:
-            row[f"title_{lang}"] = c["titles"].get(lang, "")
-        row["phones"] = SEPARATOR.join(p["e164"] for p in c["phones"])
-        row["emails"] = SEPARATOR.join(c["emails"])
-        row["links"] = SEPARATOR.join(link["url"] for link in c["links"])
-        row["networks"] = SEPARATOR.join(f"{n['network']}:{n['role']}" for n in c["networks"])
-        row["published"] = "true" if c["published"] else "false"
-        writer.writerow(row)
-    return out.getvalue()
+    """Exported contacts as one CSV text (the command line's export)."""
+    return CsvWriter(CSV_COLUMNS).text(contact_cells(c) for c in contacts)
 
 
 def csv_to_contacts(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
@@ -254,7 +249,9 @@ def csv_to_contacts(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[d
         raise ValueError(f"the CSV header lacks {', '.join(sorted(missing))}")
     contacts: list[tuple[int, dict[str, Any]]] = []
     problems: list[dict[str, Any]] = []
-    for index, row in enumerate(reader, start=1):
+    for index, raw in enumerate(reader, start=1):
+        # Our own export neutralised formula-like cells; reading it back restores them.
+        row = {k: restore(v) for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
 
         def split(name: str, row: dict[str, str] = row) -> list[str]:
             return [v.strip() for v in (row.get(name) or "").split(SEPARATOR) if v.strip()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +16,7 @@ from services.mailing.keys import POOL, QUERIES
 from services.mailing.lists import list_row
 from services.mailing.returns.suppression import suppressed_among
 from shared.addresses import normalize_address
+from shared.csvio import Cell, CsvWriter, restore, stream_csv
 from shared.errors import BadRequest
 from shared.i18n import LANGUAGES
 from shared.progress import NdjsonProgress, wants_progress
@@ -37,7 +39,7 @@ def parse_rows(
     bad: list[dict[str, Any]] = []
     seen: set[str] = set()
     for number, raw in enumerate(reader, start=1):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        row = {(k or "").strip().lower(): restore((v or "").strip()) for k, v in raw.items()}
         lang = row.get("lang") or default_lang
         if lang not in LANGUAGES:
             bad.append(
@@ -129,24 +131,15 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/v1/lists/{slug}/export.csv")
 async def export_csv(request: web.Request) -> web.StreamResponse:
-    """Every subscriber of the list with status, streamed."""
+    """Every subscriber of the list with status, streamed; cells neutralised for spreadsheets."""
     caller = await coordinator(request)
     lst = await list_row(request, request.match_info["slug"])
     require(caller, "manage_lists", lst["network"], write=False)
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{lst["slug"]}.csv"',
-        }
-    )
-    await response.prepare(request)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    async with request.app[POOL].acquire() as conn, conn.transaction():
-        async for row in conn.cursor(request.app[QUERIES]["export-members"], lst["id"]):
-            writer.writerow(
-                [
+
+    async def rows() -> AsyncIterator[list[Cell]]:
+        async with request.app[POOL].acquire() as conn, conn.transaction():
+            async for row in conn.cursor(request.app[QUERIES]["export-members"], lst["id"]):
+                yield [
                     row["email"],
                     row["name"],
                     row["lang"],
@@ -154,11 +147,5 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
                     row["created_at"].isoformat(),
                     row["confirmed_at"].isoformat() if row["confirmed_at"] else "",
                 ]
-            )
-            if buffer.tell() > 65536:
-                await response.write(buffer.getvalue().encode())
-                buffer.seek(0)
-                buffer.truncate()
-    await response.write(buffer.getvalue().encode())
-    await response.write_eof()
-    return response
+
+    return await stream_csv(request, CsvWriter(COLUMNS), rows(), f"{lst['slug']}.csv")

@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 
 from tests.conftest import DEMO_EMAILS
+from tests.support.spreadsheets import HOSTILE, assert_safe
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,3 +107,29 @@ async def test_csv_import_reports_bad_rows_and_keeps_good_ones(db_url: str, tmp_
     again = kontakt(db_url, "import", str(tmp_path / "all.csv"))
     assert again.returncode == 0, again.stdout
     assert "created 0" in again.stdout
+
+
+def test_csv_export_is_safe_in_spreadsheets_and_reads_back_unchanged(
+    db_url: str, tmp_path: Path
+) -> None:
+    assert kontakt(db_url, "demo").returncode == 0
+    hostile = {
+        "given_name": HOSTILE[0],
+        "family_name": HOSTILE[3],
+        "titles": {"en": HOSTILE[1], "lv": HOSTILE[2]},
+        "networks": [{"network": "lv", "role": "member"}],
+    }
+    (tmp_path / "hostile.json").write_text(json.dumps({"contacts": [hostile]}), encoding="utf-8")
+    assert kontakt(db_url, "import", str(tmp_path / "hostile.json")).returncode == 0
+    first = tmp_path / "first.csv"
+    assert kontakt(db_url, "export", "--format", "csv", "-o", str(first)).returncode == 0
+    assert_safe(first.read_text(encoding="utf-8"), HOSTILE[:4])
+    # The JSON export keeps the raw value; the CSV, read back, changes nothing.
+    exported = json.loads(kontakt(db_url, "export").stdout)
+    assert any(c["given_name"] == HOSTILE[0] for c in exported["contacts"])
+    again = kontakt(db_url, "import", str(first))
+    assert again.returncode == 0, again.stdout
+    assert "created 0" in again.stdout
+    second = tmp_path / "second.csv"
+    assert kontakt(db_url, "export", "--format", "csv", "-o", str(second)).returncode == 0
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
