@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 from pathlib import Path
@@ -128,7 +130,8 @@ async def test_import_subscribers_then_send_a_campaign_and_watch_it_finish(
         await page.get_by_role("link", name="Export subscribers (CSV)").click()
     saved = tmp_path / "lugejad.csv"
     await (await exported.value).save_as(saved)
-    assert "zydrune@example.lt,Žydrūnė Kisevičienė,lt,confirmed" in saved.read_text("utf-8")
+    rows = list(csv.reader(io.StringIO(saved.read_text("utf-8"))))
+    assert ["zydrune@example.lt", "Žydrūnė Kisevičienė", "lt", "confirmed"] in [r[:4] for r in rows]
 
     await page.get_by_label("Subject").fill("Uudised: Jõemets ja Mežecka")
     await page.get_by_role("button", name="New campaign").click()
