@@ -219,7 +219,28 @@ SPEC: dict[str, Setting] = {
         "SOFT_BOUNCE_LIMIT",
         _positive,
         3,
-        "Soft bounces after which a subscription is treated as bounced.",
+        "Soft bounces of one address within SOFT_BOUNCE_DAYS after which its mail stops.",
+    ),
+    "soft_bounce_days": Setting(
+        "SOFT_BOUNCE_DAYS",
+        _positive,
+        30,
+        "Days a soft bounce counts for (older ones are forgotten).",
+    ),
+    "lmtp_port": Setting(
+        "LMTP_PORT",
+        _port,
+        0,
+        "Port (on HOST) of the LMTP listener the MTA hands returned mail to; 0: off.",
+    ),
+    "imap_url": Setting(
+        "IMAP_URL",
+        _optional,
+        None,
+        "A mailbox polled for returned mail, e.g. `imaps://user:pass@imap.example.org/INBOX`.",
+    ),
+    "imap_interval": Setting(
+        "IMAP_INTERVAL", _seconds, 60, "Seconds between two polls of IMAP_URL."
     ),
     "dkim_key_file": Setting(
         "DKIM_KEY_FILE",
@@ -299,6 +320,10 @@ class Settings:
     send_hourly: int
     retry_base: float
     soft_bounce_limit: int
+    soft_bounce_days: int
+    lmtp_port: int
+    imap_url: str | None
+    imap_interval: float
     dkim_key_file: str | None
     dkim_selector: str
     lease_seconds: int

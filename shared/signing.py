@@ -29,6 +29,14 @@ def _key(secret: str, purpose: str) -> bytes:
     return hmac.new(secret.encode(), f"kontakt:{purpose}".encode(), hashlib.sha256).digest()
 
 
+def mac_hex(secret: str, purpose: str, data: str, length: int = 24) -> str:
+    """A lower-case hex MAC of `data` under `purpose`'s own key, `length` digits (96 bits).
+
+    For tokens that must survive in an address's local part, where case may be lost.
+    """
+    return hmac.new(_key(secret, purpose), data.encode(), hashlib.sha256).hexdigest()[:length]
+
+
 def sign(secret: str, purpose: str, claims: dict[str, Any], ttl: int) -> str:
     """A token carrying `claims` for `purpose`, valid for `ttl` seconds."""
     return sign_until(secret, purpose, claims, int(time.time()) + ttl)

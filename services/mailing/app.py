@@ -11,6 +11,8 @@ from aiohttp import web
 from services.mailing import campaigns, inbound, lists, preferences, subscriptions, transfer
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
 from services.mailing.paths import HERE, MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
+from services.mailing.returns.lmtp import lmtp_ctx
+from services.mailing.returns.mailbox import Mailbox, mailbox_ctx
 from services.mailing.worker import Worker
 from shared.db import database_ctx
 from shared.directory_client import DirectoryClient
@@ -63,6 +65,16 @@ def create_app(settings: Settings) -> web.Application:
     add_openapi(app, load_openapi(OPENAPI))
     if settings.mailing_worker:
         app.cleanup_ctx.append(worker_ctx)
+    if settings.lmtp_port:
+        app.cleanup_ctx.append(lmtp_ctx(inbound.intake, settings.host, settings.lmtp_port))
+    if settings.imap_url:
+        try:
+            Mailbox.from_url(settings.imap_url)
+        except ValueError as exc:
+            raise SettingsError(f"KONTAKT_IMAP_URL: {exc}") from exc
+        app.cleanup_ctx.append(
+            mailbox_ctx(inbound.intake, settings.imap_url, settings.imap_interval)
+        )
     app.router.add_routes(lists.routes)
     app.router.add_routes(campaigns.routes)
     app.router.add_routes(inbound.routes)

@@ -5,12 +5,8 @@ from __future__ import annotations
 import email.policy
 import email.utils
 import functools
-import hashlib
-import hmac
 import html
-import secrets
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +14,7 @@ import dkim
 from markdown_it import MarkdownIt
 
 from services.mailing.labels import labels
+from services.mailing.returns import verp
 from shared.i18n import pick
 from shared.mail import clean_header, message
 from shared.settings import Settings
@@ -42,25 +39,6 @@ def preferences_url(settings: Settings, subscriber_id: int) -> str:
     assert settings.secret_key
     token = sign(settings.secret_key, "preferences", {"s": subscriber_id}, UNSUBSCRIBE_TTL)
     return f"{settings.public_mailing_base}/preferences/{token}"
-
-
-def verp_token(settings: Settings, campaign_id: int, subscriber_id: int) -> str:
-    """`C.S.MAC` for the envelope sender, so a bounce names its recipient and cannot be forged."""
-    assert settings.secret_key
-    body = f"{campaign_id}.{subscriber_id}"
-    mac = hmac.new(settings.secret_key.encode(), f"verp:{body}".encode(), hashlib.sha256)
-    return f"{body}.{mac.hexdigest()[:16]}"
-
-
-def read_verp(settings: Settings, token: str) -> tuple[int, int] | None:
-    """(campaign, subscriber) from a VERP token, or None when it is not one of ours."""
-    parts = token.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
-        return None
-    campaign_id, subscriber_id = int(parts[0]), int(parts[1])
-    if not hmac.compare_digest(verp_token(settings, campaign_id, subscriber_id), token):
-        return None
-    return campaign_id, subscriber_id
 
 
 SIGNED_HEADERS = [
@@ -116,7 +94,8 @@ def campaign_message(settings: Settings, campaign: Any, recipient: Any) -> tuple
     footer_html = html.escape(footer).replace(
         html.escape(link), f'<a href="{html.escape(link)}">{html.escape(link)}</a>'
     )
-    verp = verp_token(settings, campaign["id"], recipient["id"])
+    ids = (campaign["id"], recipient["id"])
+    mailto = verp.address(settings, "unsubscribe", *ids, domain)
     mail = message(
         from_name=campaign["from_name"],
         from_address=campaign["from_address"],
@@ -126,20 +105,20 @@ def campaign_message(settings: Settings, campaign: Any, recipient: Any) -> tuple
         reply_to=campaign["reply_to"],
         headers={
             "List-Id": f"{clean_header(list_name)} <{campaign['list_slug']}.{domain}>",
-            "List-Unsubscribe": f"<{link}>, <mailto:unsubscribe+{verp}@{domain}>",
+            "List-Unsubscribe": f"<{link}>, <mailto:{mailto}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
             "Precedence": "bulk",
         },
     )
     del mail["Message-ID"]
-    mail["Message-ID"] = make_msgid(idstring=verp, domain=domain)
+    mail["Message-ID"] = verp.message_id(settings, *ids, domain)
     mail.add_alternative(
         f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><body>{body_html}'
         f"<hr><p><small>{footer_html}<br>{html.escape(manage)}</small></p></body></html>",
         subtype="html",
     )
-    return mail, f"bounces+{verp}@{domain}"
+    return mail, verp.address(settings, "bounce", *ids, domain)
 
 
 def wrap_long_lines(text: str, width: int = 900) -> str:
@@ -188,16 +167,14 @@ class CampaignTemplate:
             reply_to=campaign["reply_to"],
             headers={
                 "List-Id": f"{clean_header(list_name)} <{campaign['list_slug']}.{self.domain}>",
-                "List-Unsubscribe": (
-                    f"<kmark7qunsub>, <mailto:unsubscribe+kmark7qverp@{self.domain}>"
-                ),
+                "List-Unsubscribe": ("<kmark7qunsub>, <mailto:kmark7qmailto>"),
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "Auto-Submitted": "auto-generated",
                 "Precedence": "bulk",
             },
         )
         del mail["Message-ID"]
-        mail["Message-ID"] = f"<kmark7qverp.{secrets.token_hex(4)}@{self.domain}>"
+        mail["Message-ID"] = "kmark7qmsgid"
         mail.set_content(wrap_long_lines(f"{source}\n\n-- \n{footer}\n{manage}\n"), cte="8bit")
         mail.add_alternative(
             wrap_long_lines(
@@ -213,7 +190,7 @@ class CampaignTemplate:
     def render(self, recipient: Any) -> tuple[bytes, str]:
         """This recipient's message bytes and VERP envelope sender."""
         name = clean_header(recipient["name"]) or self.greeting
-        verp = verp_token(self.settings, self.campaign["id"], recipient["id"])
+        ids = (self.campaign["id"], recipient["id"])
         values = {
             "kmark7qto@kmark7q.invalid": clean_header(recipient["email"]),
             "kmark7qhname": html.escape(name),
@@ -222,11 +199,12 @@ class CampaignTemplate:
                 self.settings, self.campaign["list_id"], recipient["id"]
             ),
             "kmark7qprefs": preferences_url(self.settings, recipient["id"]),
-            "kmark7qverp": verp,
+            "kmark7qmailto": verp.address(self.settings, "unsubscribe", *ids, self.domain),
+            "kmark7qmsgid": verp.message_id(self.settings, *ids, self.domain),
         }
         data = self.skeleton
         for marker, value in values.items():
             data = data.replace(marker.encode(), value.encode("utf-8"))
         if self.settings.dkim_key_file:
             data = sign_bytes(self.settings, data, self.domain)
-        return data, f"bounces+{verp}@{self.domain}"
+        return data, verp.address(self.settings, "bounce", *ids, self.domain)

@@ -1,64 +1,94 @@
-"""Returned mail: hard and soft bounces (RFC 3464), complaints (ARF), the mailto unsubscribe."""
+"""Returned mail through the intake: real reports over LMTP and HTTP change a person's state."""
 
 from __future__ import annotations
 
+import asyncio
+import smtplib
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
 from urllib.parse import quote
 
 import asyncpg
 import pytest
 
-from services.mailing.compose import verp_token
+from services.mailing.returns import verp
 from tests.conftest import SERVICE_TOKEN, MakeAccount
-from tests.mailing.conftest import Mailing
+from tests.e2e.conftest import free_port
+from tests.mailing import returns_corpus as corpus
+from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
 
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-def dsn(status: str, action: str) -> bytes:
-    """A delivery status notification as an MTA writes it."""
-    return (
-        "From: MAILER-DAEMON@mx.example.ee\r\nTo: bounces@example.ee\r\nSubject: Undelivered\r\n"
-        "MIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
-        "--b\r\nContent-Type: text/plain\r\n\r\nThe message could not be delivered.\r\n"
-        "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; mx.example.ee\r\n\r\n"
-        f"Final-Recipient: rfc822; a@example.ee\r\nAction: {action}\r\nStatus: {status}\r\n\r\n"
-        "--b--\r\n"
-    ).encode()
+@dataclass
+class Sent:
+    """What one recipient's copy of the campaign carried."""
+
+    envelope: str  # bounces+…
+    message_id: str
+    mailto: str  # unsubscribe+… from List-Unsubscribe
 
 
-ARF = (
-    b"From: abuse@isp.example\r\nTo: bounces@example.ee\r\nSubject: Complaint\r\n"
-    b"MIME-Version: 1.0\r\n"
-    b'Content-Type: multipart/report; report-type=feedback-report; boundary="f"\r\n\r\n'
-    b"--f\r\nContent-Type: text/plain\r\n\r\nA complaint.\r\n"
-    b"--f\r\nContent-Type: message/feedback-report\r\n\r\n"
-    b"Feedback-Type: abuse\r\nVersion: 1\r\n\r\n"
-    b"--f--\r\n"
-)
-
-
-async def status_of(conn: asyncpg.Connection, address: str) -> tuple[str, int]:
-    """A subscriber's status and soft-bounce count."""
-    row = await conn.fetchrow(
-        "SELECT s.status, s.soft_bounces FROM mailing.subscriptions s "
-        "JOIN mailing.subscribers b ON b.id = s.subscriber_id WHERE b.email = $1",
-        address,
+def about(raw: bytes, sent: Sent, address: str) -> bytes:
+    """A corpus report rewritten to be about the message Kontakt sent to `address`."""
+    return raw.replace(corpus.MESSAGE_ID.encode(), sent.message_id.encode()).replace(
+        corpus.TO.encode(), address.encode()
     )
-    assert row is not None
-    return row["status"], row["soft_bounces"]
 
 
-async def test_bounces_complaints_and_mailto_unsubscribe(
-    mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
-) -> None:
+def lmtp(port: int, recipient: str, raw: bytes) -> str:
+    """Deliver over LMTP as an MTA does; the reply line for the one recipient."""
+    with smtplib.LMTP("127.0.0.1", port) as client:
+        client.ehlo_or_helo_if_needed()
+        client.mail("")
+        code, _ = client.rcpt(recipient)
+        assert code == 250
+        code, text = client.data(raw)
+        assert code == 250, text
+        return text.decode()
+
+
+async def states(conn: asyncpg.Connection) -> dict[str, str]:
+    """Each subscriber's status on the list."""
+    rows = await conn.fetch(
+        "SELECT b.email, s.status FROM mailing.subscriptions s "
+        "JOIN mailing.subscribers b ON b.id = s.subscriber_id"
+    )
+    return {r["email"]: r["status"] for r in rows}
+
+
+async def suppressed(conn: asyncpg.Connection) -> dict[str, str]:
+    """The suppression list."""
+    return {
+        r["address"]: r["reason"] for r in await conn.fetch("SELECT * FROM mailing.suppressions")
+    }
+
+
+ADDRESSES = [
+    "dmarc@example.ee",
+    "delayed@example.ee",
+    "global@example.ee",
+    "fbl@example.ee",
+    "forged@example.ee",
+    "soft@example.ee",
+    "leaving@example.ee",
+    "away@example.ee",
+]
+
+
+async def campaign_sent(
+    start_mailing: StartMailing,
+    make_account: MakeAccount,
+    conn: asyncpg.Connection,
+    **changes: object,
+) -> tuple[Mailing, dict[str, Sent], int]:
+    """A campaign to ADDRESSES, delivered to the SMTP sink; what each copy carried."""
+    mailing = await start_mailing(**changes)
     editor, sender = await tokens(make_account)
     await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
-    addresses = ["hard@example.ee", "soft@example.ee", "angry@example.ee", "leaving@example.ee"]
-    await people(conn, "ee-uudised", [(a, "", "confirmed") for a in addresses])
+    await people(conn, "ee-uudised", [(a, "", "confirmed") for a in ADDRESSES])
     campaign = (
         await mailing.api.as_(editor).post(
             "/v1/lists/ee-uudised/campaigns", json={"subject": "S", "body": "B"}
@@ -66,34 +96,114 @@ async def test_bounces_complaints_and_mailto_unsubscribe(
     ).json["id"]
     await mailing.api.as_(sender).post(f"/v1/campaigns/{campaign}/send")
     await wait_done(mailing, sender, campaign)
-    envelope = {m.rcpt_to[0]: m.mail_from for m in mailing.sink.messages}
-    service = mailing.api.as_(SERVICE_TOKEN)
+    sent = {}
+    for message in mailing.sink.messages:
+        headers = BytesHeaderParser().parsebytes(message.raw)
+        mailto = headers["List-Unsubscribe"].split("<mailto:")[1].rstrip(">")
+        sent[message.rcpt_to[0]] = Sent(message.mail_from, headers["Message-ID"], mailto)
+    return mailing, sent, campaign
+
+
+async def test_reports_over_lmtp_act_only_as_they_should(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    port = free_port()
+    mailing, sent, campaign = await campaign_sent(start_mailing, make_account, conn, lmtp_port=port)
+
+    async def deliver(recipient: str, raw: bytes) -> str:
+        return await asyncio.to_thread(lmtp, port, recipient, raw)
+
+    # A 5.7.1 about the *sender's* DMARC is recorded, and disables nobody.
+    dmarc = sent["dmarc@example.ee"]
+    assert "recorded" in await deliver(
+        dmarc.envelope, about(corpus.OUTLOOK_DMARC, dmarc, "dmarc@example.ee")
+    )
+
+    # Relays repeat "Action: delayed": never a bounce, and the delivery still says sent.
+    delayed = sent["delayed@example.ee"]
+    warning = corpus.postfix("4.4.1", "Connection timed out", action="delayed")
+    for _ in range(3):
+        await deliver(delayed.envelope, about(warning, delayed, "delayed@example.ee"))
+
+    # RFC 6533: a 5.1.1 in message/global-delivery-status suppresses the address everywhere.
+    gone = sent["global@example.ee"]
+    report = corpus.GLOBAL_DSN.replace(corpus.GLOBAL_TO.encode(), b"global@example.ee")
+    assert "suppressed" in await deliver(gone.envelope, about(report, gone, "global@example.ee"))
+
+    # A complaint at the fixed feedback-loop address, matched by the enclosed Message-ID.
+    fbl = sent["fbl@example.ee"]
+    assert "suppressed" in await deliver(
+        "fbl@example.ee", about(corpus.arf("abuse"), fbl, "fbl@example.ee")
+    )
+
+    # The mailto unsubscribe address every copy shows cannot be turned into a bounce.
+    forged = sent["forged@example.ee"]
+    as_bounce = forged.mailto.replace("unsubscribe+", "bounces+")
+    hard = corpus.postfix("5.1.1", "550 5.1.1 User unknown")
+    assert "ignored" in await deliver(
+        as_bounce, hard.replace(corpus.TO.encode(), b"forged@example.ee")
+    )
+    # Nor does a genuine-looking report about a campaign never sent to that person count.
+    other = verp.address(mailing.settings, "bounce", campaign + 1, 1, "example.ee")
+    assert "ignored" in await deliver(other, hard)
+
+    # Soft bounces count within the window; old ones are forgotten.
+    soft = sent["soft@example.ee"]
+    full = about(corpus.GMAIL_FULL, soft, "soft@example.ee")
+    assert "counted" in await deliver(soft.envelope, full)
+    assert "counted" in await deliver(soft.envelope, full)
+    await conn.execute("UPDATE mailing.return_events SET received_at = now() - interval '40 days'")
+    assert "counted" in await deliver(soft.envelope, full)
+    assert "counted" in await deliver(soft.envelope, full)
+    assert "stopped" in await deliver(soft.envelope, full)
+
+    # An out-of-office reply to the unsubscribe address unsubscribes nobody; a person's mail does.
+    away = sent["away@example.ee"]
+    assert "ignored" in await deliver(away.mailto, corpus.OUT_OF_OFFICE)
+    assert "ignored" in await deliver(away.envelope, corpus.OUT_OF_OFFICE)
+    leaving = sent["leaving@example.ee"]
+    assert "unsubscribed" in await deliver(leaving.mailto, b"Subject: unsubscribe\r\n\r\n")
+
+    assert await states(conn) == {
+        "dmarc@example.ee": "confirmed",
+        "delayed@example.ee": "confirmed",
+        "global@example.ee": "bounced",
+        "fbl@example.ee": "complained",
+        "forged@example.ee": "confirmed",
+        "soft@example.ee": "bounced",
+        "leaving@example.ee": "unsubscribed",
+        "away@example.ee": "confirmed",
+    }
+    assert await suppressed(conn) == {
+        "global@example.ee": "hard-bounce",
+        "fbl@example.ee": "complaint",
+    }
+    deliveries = await conn.fetch(
+        "SELECT b.email, d.status FROM mailing.deliveries d "
+        "JOIN mailing.subscribers b ON b.id = d.subscriber_id"
+    )
+    assert {r["email"]: r["status"] for r in deliveries}["delayed@example.ee"] == "sent"
+
+    # Every report is kept with its evidence.
+    evidence = await conn.fetchrow(
+        "SELECT e.* FROM mailing.return_events e JOIN mailing.subscribers b "
+        "ON b.id = e.subscriber_id WHERE b.email = 'dmarc@example.ee'"
+    )
+    assert evidence is not None
+    assert (evidence["kind"], evidence["status"], evidence["intake"]) == ("policy", "5.7.1", "lmtp")
+    assert "DMARC" in evidence["diagnostic"]
+    assert evidence["reporting_mta"] == "AM0PR01MB0001.eurprd01.prod.outlook.example"
+
+
+async def test_the_http_intake_needs_the_service_credential(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    mailing, sent, _ = await campaign_sent(start_mailing, make_account, conn)
+    gone = sent["global@example.ee"]
+    report = about(corpus.postfix("5.1.1", "550 5.1.1 User unknown"), gone, "global@example.ee")
     headers = {"Content-Type": "message/rfc822"}
-
-    async def inbound(to: str, body: bytes) -> str:
-        reply = await service.post(f"/v1/inbound?to={quote(to)}", data=body, headers=headers)
-        assert reply.status == 200, reply.text
-        return str(reply.json["action"])
-
-    assert await inbound(envelope["hard@example.ee"], dsn("5.1.1", "failed")) == "hard"
-    assert await status_of(conn, "hard@example.ee") == ("bounced", 0)
-    for expected in (1, 2):
-        assert await inbound(envelope["soft@example.ee"], dsn("4.2.2", "delayed")) == "soft"
-        assert await status_of(conn, "soft@example.ee") == ("confirmed", expected)
-    await inbound(envelope["soft@example.ee"], dsn("4.2.2", "delayed"))
-    assert await status_of(conn, "soft@example.ee") == ("bounced", 3)
-    assert await inbound(envelope["angry@example.ee"], ARF) == "complaint"
-    assert (await status_of(conn, "angry@example.ee"))[0] == "complained"
-    mailto = envelope["leaving@example.ee"].replace("bounces+", "unsubscribe+")
-    assert await inbound(mailto, b"Subject: unsubscribe\r\n\r\n") == "unsubscribed"
-    assert (await status_of(conn, "leaving@example.ee"))[0] == "unsubscribed"
-
-    forged = f"bounces+{campaign}.1.0000000000000000@example.ee"
-    assert await inbound(forged, dsn("5.1.1", "failed")) == "ignored"
-    assert (
-        await service.post("/v1/inbound?to=someone@example.ee", data=b"x", headers=headers)
-    ).status == 422
-    assert (
-        await mailing.api.post(f"/v1/inbound?to={mailto}", data=b"x", headers=headers)
-    ).status == 401
-    assert verp_token(mailing.settings, campaign, 1).startswith(f"{campaign}.1.")
+    url = f"/v1/inbound?to={quote(gone.envelope)}"
+    assert (await mailing.api.post(url, data=report, headers=headers)).status == 401
+    reply = await mailing.api.as_(SERVICE_TOKEN).post(url, data=report, headers=headers)
+    assert reply.json == {"action": "suppressed"}
+    assert (await suppressed(conn)) == {"global@example.ee": "hard-bounce"}

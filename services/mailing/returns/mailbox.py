@@ -1,0 +1,166 @@
+"""Polling a mailbox over IMAP (the standard library's imaplib) for installations whose
+returned mail lands in a hosted mailbox.
+
+`KONTAKT_IMAP_URL` names it: `imaps://user:password@host:993/INBOX` (or `imap://` with
+STARTTLS when offered). Each poll reads every message, hands it to the same intake as the
+LMTP listener, and deletes what was handled; a message whose handling failed (PostgreSQL
+away) stays for the next poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.policy
+import imaplib
+import logging
+import ssl
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
+from urllib.parse import unquote, urlsplit
+
+import asyncpg
+from aiohttp import web
+
+from services.mailing.returns import verp
+from services.mailing.returns.intake import Intake
+from shared.errors import DB_DOWN
+
+log = logging.getLogger("kontakt.mailing.imap")
+BATCH = 200
+# Where the address a message was delivered to is kept, most reliable first.
+ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To", "Cc")
+
+
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    """Where to poll, from an `imap://` or `imaps://` URL."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    folder: str
+    tls: bool
+
+    @classmethod
+    def from_url(cls, url: str) -> Mailbox:
+        """Parse the URL; ValueError names what is wrong."""
+        parts = urlsplit(url)
+        if parts.scheme not in {"imap", "imaps"} or not parts.hostname or not parts.username:
+            raise ValueError("expected imap[s]://user:password@host[:port]/FOLDER")
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (993 if parts.scheme == "imaps" else 143),
+            user=unquote(parts.username),
+            password=unquote(parts.password or ""),
+            folder=unquote(parts.path.lstrip("/")) or "INBOX",
+            tls=parts.scheme == "imaps",
+        )
+
+    @contextlib.contextmanager
+    def session(self, timeout: float) -> Iterator[imaplib.IMAP4]:
+        """A logged-in connection with the folder selected."""
+        client: imaplib.IMAP4
+        if self.tls:
+            client = imaplib.IMAP4_SSL(
+                self.host, self.port, ssl_context=ssl.create_default_context(), timeout=timeout
+            )
+        else:
+            client = imaplib.IMAP4(self.host, self.port, timeout=timeout)
+            if "STARTTLS" in client.capabilities:
+                client.starttls(ssl.create_default_context())
+        try:
+            client.login(self.user, self.password)
+            typ, _ = client.select(_quoted(self.folder))
+            if typ != "OK":
+                raise imaplib.IMAP4.error(f"cannot select {self.folder!r}")
+            yield client
+        finally:
+            with contextlib.suppress(Exception):
+                client.logout()
+
+    def fetch(self, timeout: float) -> list[tuple[bytes, bytes]]:
+        """Up to BATCH messages as (uid, raw), left unread and in place."""
+        found: list[tuple[bytes, bytes]] = []
+        with self.session(timeout) as client:
+            typ, data = client.uid("SEARCH", "ALL")
+            uids = data[0].split()[:BATCH] if typ == "OK" and data and data[0] else []
+            for uid in uids:
+                typ, parts = client.uid("FETCH", uid, "(BODY.PEEK[])")
+                raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
+                if typ == "OK" and isinstance(raw, bytes):
+                    found.append((uid, raw))
+        return found
+
+    def delete(self, uids: list[bytes], timeout: float) -> None:
+        """Remove handled messages."""
+        if not uids:
+            return
+        with self.session(timeout) as client:
+            client.uid("STORE", b",".join(uids).decode(), "+FLAGS.SILENT", r"(\Deleted)")
+            client.expunge()
+
+
+def _quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def delivered_to(raw: bytes, intake: Intake) -> str:
+    """The address a polled message came to: a VERP address of ours if any header has one."""
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    seen = []
+    for name in ENVELOPE_HEADERS:
+        for _, address in getaddresses([str(v) for v in headers.get_all(name, [])]):
+            if verp.read_address(intake.settings, address) is not None:
+                return address
+            seen.append(address)
+    return seen[0] if seen else ""
+
+
+async def poll_once(intake: Intake, mailbox: Mailbox) -> int:
+    """One poll: read, hand over, delete what was handled; the number handled."""
+    timeout = intake.settings.http_timeout * 2
+    messages = await asyncio.to_thread(mailbox.fetch, timeout)
+    handled = []
+    for uid, raw in messages:
+        try:
+            await intake.take(delivered_to(raw, intake), raw, "imap")
+        except (*DB_DOWN, asyncpg.PostgresError) as exc:
+            log.warning("returned mail left in the mailbox: %s", type(exc).__name__)
+            break
+        except Exception:  # one unreadable message must not block the mailbox for ever
+            log.exception("a returned message could not be read; it is removed")
+        handled.append(uid)
+    await asyncio.to_thread(mailbox.delete, handled, timeout)
+    return len(handled)
+
+
+def mailbox_ctx(
+    intake_of: Callable[[web.Application], Intake], url: str, interval: float
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup_ctx polling `url` every `interval` seconds for the app's life."""
+    mailbox = Mailbox.from_url(url)
+
+    async def run(intake: Intake, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await poll_once(intake, mailbox)
+            except (OSError, imaplib.IMAP4.error, TimeoutError) as exc:
+                log.warning("mailbox poll failed: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run(intake_of(app), stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, 30)
+
+    return ctx
