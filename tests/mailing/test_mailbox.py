@@ -1,0 +1,112 @@
+"""Returned mail from a hosted mailbox: Debian's Dovecot serves IMAP, the service polls it."""
+
+from __future__ import annotations
+
+import asyncio
+import imaplib
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from services.mailing.returns.mailbox import Mailbox
+from tests.conftest import MakeAccount
+from tests.e2e.conftest import free_port
+from tests.mailing import returns_corpus as corpus
+from tests.mailing.conftest import StartMailing
+from tests.mailing.test_inbound import about, campaign_sent, states, suppressed
+
+pytestmark = pytest.mark.usefixtures("demo")
+USER, PASSWORD = "bounces@example.ee", "mailbox-secret"
+
+
+@pytest.fixture
+def dovecot() -> Iterator[int]:
+    """A Dovecot IMAP server of the test's own on a free port, one mailbox; its port."""
+    folder = Path(tempfile.mkdtemp(prefix="kontakt-dovecot-"))
+    folder.chmod(0o755)  # Dovecot's processes run as another user and must reach the mail
+    # Dovecot refuses to keep mail as root; when the tests run as root, its own user keeps it.
+    owner = pwd.getpwnam("dovecot") if os.geteuid() == 0 else pwd.getpwuid(os.getuid())
+    (folder / "home").mkdir()
+    os.chown(folder / "home", owner.pw_uid, owner.pw_gid)
+    (folder / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+    port = free_port()
+    (folder / "dovecot.conf").write_text(
+        f"base_dir = {folder}/run\nstate_dir = {folder}/state\nlog_path = {folder}/log\n"
+        "ssl = no\nlisten = 127.0.0.1\nprotocols = imap\ndisable_plaintext_auth = no\n"
+        "first_valid_uid = 1\nfirst_valid_gid = 1\n"
+        f"mail_location = maildir:{folder}/home/%n/Maildir\n"
+        f"passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {folder}/passwd\n}}\n"
+        "userdb {\n  driver = static\n"
+        f"  args = uid={owner.pw_uid} gid={owner.pw_gid} home={folder}/home/%n\n}}\n"
+        "service imap-login {\n  chroot =\n"
+        f"  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n"
+        "  inet_listener imaps {\n    port = 0\n  }\n}\n"
+        "service anvil {\n  chroot =\n}\n"
+    )
+    process = subprocess.Popen(
+        ["dovecot", "-F", "-c", str(folder / "dovecot.conf")], start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                imaplib.IMAP4("127.0.0.1", port, timeout=2).logout()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "no Dovecot"
+                time.sleep(0.1)
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(20)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def append(port: int, raw: bytes) -> None:
+    """Put a message into the mailbox, as the provider's MTA would."""
+    client = imaplib.IMAP4("127.0.0.1", port)
+    try:
+        client.login(USER, PASSWORD)
+        typ, _ = client.append("INBOX", None, None, raw)
+        assert typ == "OK"
+    finally:
+        client.logout()
+
+
+async def test_reports_in_a_hosted_mailbox_are_polled_and_removed(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection, dovecot: int
+) -> None:
+    url = f"imap://bounces%40example.ee:{PASSWORD}@127.0.0.1:{dovecot}/INBOX"
+    _, sent, _ = await campaign_sent(
+        start_mailing, make_account, conn, imap_url=url, imap_interval=0.2
+    )
+    gone, angry = sent["global@example.ee"], sent["fbl@example.ee"]
+    # The provider wrote where each message came to: plus addressing into one mailbox.
+    bounce = about(corpus.postfix("5.1.1", "550 5.1.1 User unknown"), gone, "global@example.ee")
+    append(dovecot, f"Delivered-To: {gone.envelope}\r\n".encode() + bounce)
+    append(dovecot, about(corpus.arf("abuse"), angry, "fbl@example.ee"))
+    append(dovecot, corpus.OUT_OF_OFFICE)
+    deadline = time.monotonic() + 30
+    while len(await suppressed(conn)) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    assert await suppressed(conn) == {
+        "global@example.ee": "hard-bounce",
+        "fbl@example.ee": "complaint",
+    }
+    assert (await states(conn))["fbl@example.ee"] == "complained"
+    intakes = await conn.fetch("SELECT DISTINCT intake FROM mailing.return_events")
+    assert [r["intake"] for r in intakes] == ["imap"]
+    # Everything handled left the mailbox, the auto-reply too.
+    mailbox = Mailbox.from_url(url)
+    while mailbox.fetch(5) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    assert mailbox.fetch(5) == []
