@@ -62,7 +62,8 @@ def dovecot() -> Iterator[int]:
                 imaplib.IMAP4("127.0.0.1", port, timeout=2).logout()
                 break
             except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, "no Dovecot"
+                assert process.poll() is None, "Dovecot stopped"
+                assert time.monotonic() < deadline, "Dovecot did not listen"
                 time.sleep(0.1)
         yield port
     finally:
@@ -96,7 +97,7 @@ async def test_reports_in_a_hosted_mailbox_are_polled_and_removed(
     append(dovecot, about(corpus.arf("abuse"), angry, "fbl@example.ee"))
     append(dovecot, corpus.OUT_OF_OFFICE)
     deadline = time.monotonic() + 30
-    while len(await suppressed(conn)) < 2 and time.monotonic() < deadline:
+    while len(await suppressed(conn)) < 2 and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.2)
     assert await suppressed(conn) == {
         "global@example.ee": "hard-bounce",
@@ -107,6 +108,6 @@ async def test_reports_in_a_hosted_mailbox_are_polled_and_removed(
     assert [r["intake"] for r in intakes] == ["imap"]
     # Everything handled left the mailbox, the auto-reply too.
     mailbox = Mailbox.from_url(url)
-    while mailbox.fetch(5) and time.monotonic() < deadline:
+    while mailbox.fetch(5) and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.2)
     assert mailbox.fetch(5) == []
