@@ -96,12 +96,12 @@ async def import_subscribers(request: web.Request) -> web.StreamResponse:
     body = upload.file.read() if isinstance(upload, web.FileField) else b""
     slug = _slug(request)
     headers = {"Content-Type": "text/csv"}
+    # The coordinator's statement of how people without a status in the file consented.
+    consent = str(form.get("consent", ""))
+    path = f"/v1/lists/{slug}/import?{urlencode({'consent': consent})}"
     if wants_progress(request):
-        path = f"/v1/lists/{slug}/import"
         return await stream_progress(request, "mailing", path, body, "text/csv")
-    answer = await backend(request).call(
-        "mailing", "POST", f"/v1/lists/{slug}/import", data=body, headers=headers
-    )
+    answer = await backend(request).call("mailing", "POST", path, data=body, headers=headers)
     report = answer.data if answer.ok else None
     return render(
         request,

@@ -109,6 +109,7 @@ async def export(request: web.Request) -> web.Response:
                 "unsubscribed_at": r["unsubscribed_at"].isoformat()
                 if r["unsubscribed_at"]
                 else None,
+                "consent": r["consent"],
             }
             for r in rows
             if r["slug"]

@@ -94,7 +94,7 @@ async def _over_limit(request: web.Request) -> int | None:
 
 
 async def subscribe(
-    request: web.Request, lst: asyncpg.Record, address: str, name: str, lang: str
+    request: web.Request, lst: asyncpg.Record, address: str, name: str, lang: str, via: str
 ) -> None:
     """Record the wish, then send at most one confirmation per window; never tell anyone more."""
     settings = request.app[SETTINGS]
@@ -106,6 +106,8 @@ async def subscribe(
             subscriber = await conn.fetchval(q["upsert-subscriber"], address, name)
             await conn.execute(q["insert-subscription"], lst["id"], subscriber, lang)
             await conn.execute(q["restart-subscription"], lst["id"], subscriber, lang)
+            client = client_address(request, settings.trusted_proxies)
+            await conn.execute(q["request-consent"], lst["id"], subscriber, via, client)
             # Claim the window's one confirmation under the row lock, so racing requests
             # for the same address send one mail between them.
             claimed = await conn.fetchrow(
@@ -207,7 +209,7 @@ async def form_post(request: web.Request) -> web.Response:
     name = " ".join(fields.get("name", "").split())[:200]
     # An SMTP failure gets the same answer: the wish is recorded, asking again resends.
     with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-        await subscribe(request, lst, address, name, lang)
+        await subscribe(request, lst, address, name, lang, "form")
     return page(lang, title, message=text["check_inbox"])
 
 
@@ -235,7 +237,7 @@ async def api_subscribe(request: web.Request) -> web.Response:
         raise RateLimited("Too many subscribe requests from this client.", retry_after=wait)
     assert address
     with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-        await subscribe(request, lst, address, name, lang)
+        await subscribe(request, lst, address, name, lang, "api")
     return web.json_response({"status": "accepted"}, status=202)
 
 
@@ -287,8 +289,12 @@ async def confirm(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         if await conn.fetchval(q["use-token"], nonce) is None:
             return page(lang, text["confirm_title"], status=410, error=text["expired"])
-        await conn.execute(q["confirm"], claims["l"], claims["s"])
-    list_name = pick(view["names"], lang, view["list_lang"])
+        list_name = pick(view["names"], lang, view["list_lang"])
+        # The evidence of consent: when, from where, and the words the person agreed to.
+        shown = f"{text['confirm_text'].format(email=view['email'], list=list_name)} "
+        shown += f"[{text['confirm_button']}]"
+        client = client_address(request, request.app[SETTINGS].trusted_proxies)
+        await conn.execute(q["confirm"], claims["l"], claims["s"], client, shown, lang)
     return page(lang, text["confirm_title"], message=text["confirmed"].format(list=list_name))
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,13 +9,14 @@ from typing import Any
 from aiohttp import web
 from email_validator import EmailNotValidError
 
+from services.mailing import subscriber_csv
 from services.mailing.access import coordinator, require
 from services.mailing.keys import POOL, QUERIES
 from services.mailing.lists import list_row
 from services.mailing.returns.suppression import suppressed_among
 from shared.addresses import normalize_address
-from shared.csvio import Cell, CsvWriter, restore, stream_csv
-from shared.errors import BadRequest
+from shared.csvio import Cell, CsvWriter, stream_csv
+from shared.errors import BadRequest, FieldError, ValidationFailed
 from shared.i18n import LANGUAGES
 from shared.progress import NdjsonProgress, wants_progress
 
@@ -28,18 +27,27 @@ IMPORT_LIMIT = 64 * 1024 * 1024
 COLUMNS = ["email", "name", "lang", "status", "created_at", "confirmed_at"]
 
 
-def parse_rows(
-    text: str, default_lang: str
-) -> tuple[list[tuple[int, str, str, str]], list[dict[str, Any]]]:
-    """Valid (row, email, name, lang) and the rejected rows with their reasons."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames or "email" not in [f.strip().lower() for f in reader.fieldnames]:
-        raise BadRequest("The CSV needs a header row with an `email` column.")
-    good: list[tuple[int, str, str, str]] = []
+# What a file's status column may say, and what it becomes; `subscribed` is Excel-friendly.
+FILE_STATUSES = {
+    "confirmed": "confirmed",
+    "subscribed": "confirmed",
+    "pending": "pending",
+    "unsubscribed": "unsubscribed",
+    "bounced": "bounced",
+    "complained": "complained",
+}
+Row = tuple[int, str, str, str, str]  # spreadsheet row, address, name, lang, status
+
+
+def parse_rows(text: str, default_lang: str) -> tuple[list[Row], list[dict[str, Any]]]:
+    """Valid (row, email, name, lang, status) and the rejected rows with their reasons.
+
+    A row without a status is `confirmed` on the coordinator's stated consent.
+    """
+    good: list[Row] = []
     bad: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for number, raw in enumerate(reader, start=1):
-        row = {(k or "").strip().lower(): restore((v or "").strip()) for k, v in raw.items()}
+    for number, row in subscriber_csv.read(text):
         lang = row.get("lang") or default_lang
         if lang not in LANGUAGES:
             bad.append(
@@ -47,6 +55,16 @@ def parse_rows(
                     "row": number,
                     "field": "lang",
                     "message": f"must be one of {', '.join(LANGUAGES)}",
+                }
+            )
+            continue
+        status = FILE_STATUSES.get((row.get("status") or "confirmed").casefold())
+        if status is None:
+            bad.append(
+                {
+                    "row": number,
+                    "field": "status",
+                    "message": f"must be one of {', '.join(FILE_STATUSES)}",
                 }
             )
             continue
@@ -60,29 +78,44 @@ def parse_rows(
             continue
         seen.add(address.lower())
         name = " ".join("".join(ch for ch in row.get("name", "") if ch.isprintable()).split())[:200]
-        good.append((number, address, name, lang))
+        good.append((number, address, name, lang, status))
     return good, bad
 
 
 @routes.post("/v1/lists/{slug}/import")
 async def import_csv(request: web.Request) -> web.StreamResponse:
-    """Import subscribers as confirmed (the coordinator vouches for their consent)."""
+    """Import subscribers: a `status` column is honoured; rows without one need `?consent=`.
+
+    `consent` is the coordinator's statement of how the people without a status consented
+    (recorded with the import and on each subscription it confirms). Opt-outs in the file
+    are applied; an opt-out already on the list is never undone; importing an export again
+    changes nothing.
+    """
     caller = await coordinator(request)
     lst = await list_row(request, request.match_info["slug"])
     require(caller, "manage_lists", lst["network"])
     if request.content_type not in {"text/csv", "text/plain", "application/octet-stream"}:
         raise BadRequest("Send the file as text/csv.")
+    consent = " ".join(request.query.get("consent", "").split())
+    if len(consent) > 1000:
+        raise ValidationFailed([FieldError("consent", "must be at most 1000 characters")])
     data = bytearray()
     # Imports may be far larger than other bodies, so they get their own limit.
     async for piece in request.content.iter_chunked(65536):
         data += piece
         if len(data) > IMPORT_LIMIT:
             raise web.HTTPRequestEntityTooLarge(max_size=IMPORT_LIMIT, actual_size=len(data))
-    try:
-        text = bytes(data).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadRequest("The CSV must be UTF-8.") from exc
-    good, bad = parse_rows(text, lst["lang"])
+    good, bad = parse_rows(subscriber_csv.decode(bytes(data)), lst["lang"])
+    if not consent and any(g[4] == "confirmed" for g in good):
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "consent",
+                    "state how the people this file does not mark otherwise consented "
+                    "(it is recorded as their consent)",
+                )
+            ]
+        )
     async with request.app[POOL].acquire() as conn:
         suppressed = await suppressed_among(conn, request.app[QUERIES], [g[1] for g in good])
     if suppressed:
@@ -99,9 +132,13 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
         bad.sort(key=lambda r: int(r["row"]))
         good = [g for g in good if g[1].lower() not in suppressed]
     progress = NdjsonProgress(request, every=CHUNK) if wants_progress(request) else None
-    created = confirmed = 0
+    created = confirmed = opted_out = 0
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
+        import_id = await conn.fetchval(
+            q["insert-import"], lst["id"], caller.account_id, consent or "(statuses only)"
+        )
+        source = {"source": "import", "import": import_id, "statement": consent}
         for start in range(0, len(good), CHUNK):
             chunk = good[start : start + CHUNK]
             async with conn.transaction():
@@ -111,17 +148,21 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
                     [c[1] for c in chunk],
                     [c[2] for c in chunk],
                     [c[3] for c in chunk],
+                    [c[4] for c in chunk],
+                    source,
                 )
             assert row is not None
             created += row["created"]
             confirmed += row["confirmed"]
+            opted_out += row["opted_out"]
             if progress is not None:
                 await progress(min(start + CHUNK, len(good)), len(good))
     report = {
         "rows": len(good) + len(bad),
         "created": created,
         "confirmed": confirmed,
-        "unchanged": len(good) - created - confirmed,
+        "opted_out": opted_out,
+        "unchanged": len(good) - created - confirmed - opted_out,
         "rejected": bad,
     }
     if progress is not None:

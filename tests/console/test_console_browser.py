@@ -114,6 +114,7 @@ async def test_import_subscribers_then_send_a_campaign_and_watch_it_finish(
     await page.get_by_label("A UTF-8 CSV file").set_input_files(
         {"name": "lugejad.csv", "mimeType": "text/csv", "buffer": SUBSCRIBERS.encode()}
     )
+    await page.get_by_label("How did the people without a status").fill("Tartu seminar, 2025")
     await page.get_by_role("button", name="Upload").click()
     report = page.locator(".report")
     await expect(report.locator('[data-count="created"]')).to_have_text("3")
@@ -174,6 +175,7 @@ async def test_import_works_without_javascript(
         await page.get_by_label("A UTF-8 CSV file").set_input_files(
             {"name": "lugejad.csv", "mimeType": "text/csv", "buffer": SUBSCRIBERS.encode()}
         )
+        await page.get_by_label("How did the people without a status").fill("Tartu, 2025")
         await page.get_by_role("button", name="Upload").click()
         await expect(page.get_by_role("heading", name="Import report")).to_be_visible()
         await expect(page.get_by_role("cell", name="email", exact=True)).to_be_visible()

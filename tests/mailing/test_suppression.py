@@ -71,13 +71,13 @@ async def test_every_list_honours_it_at_subscribe_import_and_send(
 
     # Import: the row is reported, the others go on.
     report = await mailing.api.as_(editor).post(
-        "/v1/lists/ee-uudised/import",
+        "/v1/lists/ee-uudised/import?consent=signed+up+on+paper",
         data=b"email\r\nfine@example.ee\r\nNEW@example.ee\r\n",
         headers={"Content-Type": "text/csv"},
     )
     assert report.json["created"] == 1
     assert report.json["rejected"] == [
-        {"row": 2, "field": "email", "message": "is on the suppression list (manual)"}
+        {"row": 3, "field": "email", "message": "is on the suppression list (manual)"}
     ]
 
     # Send: a suppressed subscriber is never queued.
