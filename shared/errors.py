@@ -14,6 +14,7 @@ import asyncpg
 from aiohttp import web
 
 from shared.logs import request_id_var
+from shared.text import form_fields, nfc_json, nfc_request
 
 log = logging.getLogger("kontakt.errors")
 
@@ -212,7 +213,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        return await handler(request)
+        # Query strings are text at the edge too: NFC before any handler reads them.
+        return await handler(nfc_request(request))
     except DomainError as exc:
         return domain_problem(exc)
     except web.HTTPException as exc:
@@ -283,7 +285,7 @@ async def read_json(request: web.Request) -> Any:
         raise BadRequest("Send the body as application/json.")
     raw = await request.read()
     try:
-        return json.loads(raw.decode("utf-8"))
+        return nfc_json(json.loads(raw.decode("utf-8")))
     except UnicodeDecodeError as exc:
         raise BadRequest("The body is not valid UTF-8.") from exc
     except json.JSONDecodeError as exc:
@@ -308,7 +310,7 @@ async def read_form(request: web.Request) -> dict[str, str]:
     if request.content_type not in FORM_TYPES:
         raise BadRequest("Send the form as application/x-www-form-urlencoded.")
     try:
-        form = await request.post()
+        fields = await form_fields(request)
     except (ValueError, AssertionError, UnicodeDecodeError) as exc:
         raise BadRequest("The form body cannot be read.") from exc
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    return {k: v for k, v in fields.items() if isinstance(v, str)}

@@ -9,6 +9,7 @@ from aiohttp import web
 from services.console.backend import Forbidden
 from services.console.forms import text
 from services.console.pages import backend, me, networks_of, render
+from shared.text import form_fields
 
 routes = web.RouteTableDef()
 PERMISSIONS = ("edit_contacts", "manage_lists", "send_campaigns")
@@ -47,7 +48,7 @@ async def accounts_page(request: web.Request) -> web.Response:
 async def create_account(request: web.Request) -> web.Response:
     """A new coordinator (no permissions until given)."""
     _admin(request)
-    form = await request.post()
+    form = await form_fields(request)
     body = {"email": text(form, "email"), "name": text(form, "name")}
     answer = await backend(request).call("directory", "POST", "/v1/accounts", json=body)
     if not answer.ok:
@@ -59,7 +60,7 @@ async def create_account(request: web.Request) -> web.Response:
 async def set_permissions(request: web.Request) -> web.Response:
     """Replace an account's permissions with the ticked boxes."""
     _admin(request)
-    form = await request.post()
+    form = await form_fields(request)
     networks = await networks_of(request)
     granted = []
     for network in networks:
@@ -79,7 +80,7 @@ async def set_permissions(request: web.Request) -> web.Response:
 async def new_token(request: web.Request) -> web.Response:
     """Issue a token and show it this once."""
     _admin(request)
-    form = await request.post()
+    form = await form_fields(request)
     body = {"name": text(form, "name") or "console", "kind": text(form, "kind") or "api"}
     account = request.match_info["id"]
     answer = await backend(request).call(

@@ -24,6 +24,7 @@ from services.console.session import clear_session, read_session
 from shared.errors import Unavailable
 from shared.http import client_ctx
 from shared.settings import Settings, SettingsError
+from shared.text import form_fields
 from shared.web import add_health, base_app
 
 # Pages anyone may open: signing in, and the console's own files.
@@ -48,7 +49,7 @@ async def console_session(request: web.Request, handler: Any) -> web.StreamRespo
     request[BACKEND_KEY] = Backend(request.app[SESSION], bases(settings), session.token)
     try:
         if request.method == "POST":
-            form = await request.post()
+            form = await form_fields(request)
             if not hmac.compare_digest(str(form.get("csrf", "")), session.csrf(secret)):
                 return render(request, "message.html", {"message_key": "csrf"}, status=403)
         request[ME_KEY] = await request[BACKEND_KEY].get("directory", "/v1/me")

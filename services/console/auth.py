@@ -9,6 +9,7 @@ from services.console.keys import SESSION, SETTINGS
 from services.console.pages import backend, bases, local_path, me, render, session_of
 from services.console.session import Session, clear_session, read_session, write_session
 from shared.i18n import LANGUAGES, negotiate
+from shared.text import form_fields
 
 routes = web.RouteTableDef()
 
@@ -60,7 +61,7 @@ async def signin(request: web.Request) -> web.Response:
     """Check the token with the directory; a session cookie follows."""
     if not same_origin(request):
         raise web.HTTPForbidden()
-    form = await request.post()
+    form = await form_fields(request)
     token = str(form.get("token", "")).strip()
     lang = str(form.get("lang", "en"))
     lang = lang if lang in LANGUAGES else "en"
@@ -81,7 +82,7 @@ async def signin(request: web.Request) -> web.Response:
 @routes.post("/language")
 async def language(request: web.Request) -> web.Response:
     """Switch the console's language for this session."""
-    form = await request.post()
+    form = await form_fields(request)
     lang = str(form.get("lang", "en"))
     session = session_of(request)
     response = web.HTTPSeeOther(local_path(form.get("next")))

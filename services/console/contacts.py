@@ -21,6 +21,7 @@ from services.console.pages import (
 )
 from services.console.streaming import download, stream_progress
 from shared.progress import wants_progress
+from shared.text import form_fields
 
 routes = web.RouteTableDef()
 
@@ -121,7 +122,7 @@ async def new_contact(request: web.Request) -> web.Response:
 @routes.post("/contacts/new")
 async def create_contact(request: web.Request) -> web.Response:
     """Create the contact; on a bad field, the form again with what was typed."""
-    form = await request.post()
+    form = await form_fields(request)
     body = contact_body(form)
     answer = await backend(request).call("directory", "POST", "/v1/contacts", json=body)
     if answer.ok:
@@ -162,7 +163,7 @@ async def edit_contact(request: web.Request) -> web.Response:
 @routes.post("/contacts/{id:\\d+}")
 async def save_contact(request: web.Request) -> web.Response:
     """Save the contact (409 when someone else saved it first: the form says so)."""
-    form = await request.post()
+    form = await form_fields(request)
     revision = text(form, "revision")
     body = contact_body(form) | {"revision": int(revision) if revision.isdigit() else None}
     contact_id = request.match_info["id"]
@@ -178,7 +179,7 @@ async def save_contact(request: web.Request) -> web.Response:
 @routes.post("/contacts/{id:\\d+}/published")
 async def set_published(request: web.Request) -> web.Response:
     """Publish or unpublish from the list."""
-    form = await request.post()
+    form = await form_fields(request)
     contact = await _contact(request, request.match_info["id"])
     body = {"published": form.get("published") == "true", "revision": contact["revision"]}
     await backend(request).call("directory", "PATCH", f"/v1/contacts/{contact['id']}", json=body)
@@ -188,7 +189,7 @@ async def set_published(request: web.Request) -> web.Response:
 @routes.post("/contacts/{id:\\d+}/move")
 async def move(request: web.Request) -> web.Response:
     """Swap a contact with its neighbour in the network's order."""
-    form = await request.post()
+    form = await form_fields(request)
     network = text(form, "network")
     data = await backend(request).get(
         "directory",
@@ -230,7 +231,7 @@ async def import_form(request: web.Request) -> web.Response:
 @routes.post("/contacts/import")
 async def import_file(request: web.Request) -> web.StreamResponse:
     """Send the file to the directory; show its report, row by row."""
-    form = await request.post()
+    form = await form_fields(request)
     upload = form.get("file")
     if not isinstance(upload, web.FileField):
         raise web.HTTPSeeOther("/contacts/import")

@@ -11,6 +11,7 @@ from services.console.forms import problems, text, typed
 from services.console.pages import backend, my_networks, networks_of, render
 from services.console.streaming import download, stream_progress
 from shared.progress import wants_progress
+from shared.text import form_fields
 
 routes = web.RouteTableDef()
 
@@ -41,7 +42,7 @@ async def _lists(
 @routes.post("/lists")
 async def create_list(request: web.Request) -> web.Response:
     """A new newsletter for one of the coordinator's networks."""
-    form = await request.post()
+    form = await form_fields(request)
     lang = text(form, "lang") or "en"
     body = {
         "slug": text(form, "slug"),
@@ -91,7 +92,7 @@ async def list_page(request: web.Request) -> web.Response:
 @routes.post("/lists/{slug}/import")
 async def import_subscribers(request: web.Request) -> web.StreamResponse:
     """Send the uploaded CSV to the mailing service; stream its progress to a script if asked."""
-    form = await request.post()
+    form = await form_fields(request)
     upload = form.get("file")
     body = upload.file.read() if isinstance(upload, web.FileField) else b""
     slug = _slug(request)
@@ -122,7 +123,7 @@ async def export_subscribers(request: web.Request) -> web.StreamResponse:
 @routes.post("/lists/{slug}/campaigns")
 async def new_campaign(request: web.Request) -> web.Response:
     """A draft, then its editor."""
-    form = await request.post()
+    form = await form_fields(request)
     body = {"subject": text(form, "subject") or "…", "body": text(form, "body") or "…"}
     answer = await backend(request).call(
         "mailing", "POST", f"/v1/lists/{_slug(request)}/campaigns", json=body
@@ -223,7 +224,7 @@ async def preview(request: web.Request) -> web.Response:
 @routes.post("/campaigns/{id:\\d+}")
 async def campaign_action(request: web.Request) -> web.Response:
     """Save, test, send, schedule, pause, resume or cancel, as the button pressed says."""
-    form = await request.post()
+    form = await form_fields(request)
     action = text(form, "action")
     campaign_id = _id(request)
     api = backend(request)

@@ -17,6 +17,7 @@ from services.console.pages import bases, render
 from shared.clientip import client_address
 from shared.i18n import LANGUAGES
 from shared.mail import message, send
+from shared.text import form_fields
 
 routes = web.RouteTableDef()
 log = logging.getLogger("kontakt.console")
@@ -54,7 +55,7 @@ async def _service(request: web.Request, path: str, body: dict[str, str]) -> Ans
 @routes.post("/signin/email")
 async def ask_for_link(request: web.Request) -> web.Response:
     """Mail a link if the address has an account; the page says the same either way."""
-    form = await request.post()
+    form = await form_fields(request)
     lang = _lang(form.get("lang"))
     text = labels(lang)
     if not same_origin(request):
@@ -96,7 +97,7 @@ async def use_link(request: web.Request) -> web.Response:
     """Trade the code for a token and start the session."""
     if not same_origin(request):
         raise web.HTTPForbidden()
-    form = await request.post()
+    form = await form_fields(request)
     lang = _lang(form.get("lang"))
     spent = await _service(
         request, "/v1/signin-links/redeem", {"code": str(form.get("code", ""))[:100]}

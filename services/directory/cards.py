@@ -14,6 +14,7 @@ from services.directory.contacts import may_see
 from services.directory.keys import FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
 from services.directory.labels import labels
 from services.directory.networks import resolve_scope
+from services.directory.phones import dialable
 from shared.conn import Conn
 from shared.errors import FieldError, NotFound, ValidationFailed
 from shared.http import origin_of
@@ -138,7 +139,7 @@ def _card(
         "title": pick(row["titles"], lang, default),
         "organisation": pick(row["org_names"], lang, default) if row["org_names"] else None,
         "organisation_url": row["org_website"],
-        "phones": [{"tel": p["e164"], "text": p["written"]} for p in row["phones"]],
+        "phones": [{"tel": dialable(p), "text": p["written"]} for p in row["phones"]],
         "links": [
             {"url": link["url"], "text": link["label"] or link["url"]} for link in row["links"]
         ],

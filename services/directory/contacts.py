@@ -19,9 +19,11 @@ from services.directory.store import (
     contact_as_input,
     create_contact,
     network_ids,
+    region_of,
     replace_contact,
+    stored_phones,
 )
-from services.directory.validation import contact_in
+from services.directory.validation import contact_in, network_slugs
 from shared.conn import Conn
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed, read_object
 from shared.queries import Queries
@@ -191,12 +193,14 @@ async def _written(
 async def create(request: web.Request) -> web.Response:
     """Create a contact in networks where the caller may edit contacts."""
     caller = await require_writer(request)
-    contact = contact_in(
-        await read_object(request),
-        check_deliverability=request.app[SETTINGS].email_check_deliverability,
-    )
+    body = await read_object(request)
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
+        contact = contact_in(
+            body,
+            check_deliverability=request.app[SETTINGS].email_check_deliverability,
+            region=await region_of(conn, q, network_slugs(body)),
+        )
         await _check_networks(conn, q, caller, [s for s, _ in contact.networks])
         contact_id = await create_contact(conn, q, contact)
         return await _written(conn, q, contact_id, caller, 201)
@@ -223,12 +227,20 @@ async def patch(request: web.Request) -> web.Response:
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         row = await _lock_for_edit(conn, q, contact_id, caller, if_match(request, body))
-        merged = await contact_as_input(conn, q, row) | body
+        current = await contact_as_input(conn, q, row)
+        merged = current | body
+        known = stored_phones(current["phones"])
+        region = await region_of(conn, q, network_slugs(merged))
         contact = contact_in(
-            merged, check_deliverability=request.app[SETTINGS].email_check_deliverability
+            merged,
+            check_deliverability=request.app[SETTINGS].email_check_deliverability,
+            region=region,
+            known_phones=known,
         )
         await _check_networks(conn, q, caller, [s for s, _ in contact.networks])
-        await replace_contact(conn, q, contact_id, contact)
+        # Saving what is stored changes nothing: no write, no new revision.
+        if contact != contact_in(current, region=region, known_phones=known):
+            await replace_contact(conn, q, contact_id, contact)
         return await _written(conn, q, contact_id, caller, 200)
 
 

@@ -112,6 +112,7 @@ async def patch(request: web.Request) -> web.Response:
             "is_private": current["is_private"],
             "position": current["position"],
             "embed_origins": current["embed_origins"],
+            "country": current["country"],
         } | body
         network = network_in(merged)
         await update_network(conn, q, slug, network, if_match(request, body))

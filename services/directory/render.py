@@ -25,6 +25,7 @@ def network_json(row: asyncpg.Record, lang: str | None = None) -> dict[str, Any]
         "is_private": row["is_private"],
         "position": row["position"],
         "embed_origins": row["embed_origins"],
+        "country": row["country"],
         "revision": row["revision"],
         "created_at": _ts(row["created_at"]),
         "updated_at": _ts(row["updated_at"]),

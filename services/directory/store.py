@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
 
+from services.directory.phones import Phone
 from services.directory.validation import ContactIn, NetworkIn, OrganisationIn
 from shared.conn import Conn
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -38,83 +41,125 @@ async def network_ids(
     return found
 
 
-async def _organisation_id(conn: Conn, q: Queries, slug: str | None) -> int | None:
-    if slug is None:
-        return None
-    found: int | None = await conn.fetchval(q["organisation-id"], slug)
-    if found is None:
-        raise ValidationFailed([FieldError("organisation", f"no organisation {slug!r}")])
+async def organisation_ids(conn: Conn, q: Queries, slugs: list[str | None]) -> dict[str, int]:
+    """Ids of organisations by slug; an unknown slug is a 422 on `organisation`."""
+    wanted = sorted({s for s in slugs if s is not None})
+    if not wanted:
+        return {}
+    found = {r["slug"]: r["id"] for r in await conn.fetch(q["organisation-ids"], wanted)}
+    missing = [s for s in wanted if s not in found]
+    if missing:
+        raise ValidationFailed([FieldError("organisation", f"no organisation {missing[0]!r}")])
     return found
 
 
+def _columns(
+    keys: list[Any], contacts: list[ContactIn], organisations: Mapping[str, int]
+) -> list[list[Any]]:
+    return [
+        keys,
+        [c.given_name for c in contacts],
+        [c.family_name for c in contacts],
+        [c.display_name for c in contacts],
+        [c.titles for c in contacts],
+        [organisations[c.organisation] if c.organisation else None for c in contacts],
+        [c.position for c in contacts],
+        [c.published for c in contacts],
+    ]
+
+
+async def write_contacts(
+    conn: Conn,
+    q: Queries,
+    new: list[tuple[str, ContactIn]],
+    changed: list[tuple[int, ContactIn]],
+    networks: Mapping[str, int],
+    organisations: Mapping[str, int],
+) -> tuple[list[int], dict[int, int]]:
+    """Insert `new` (uid, contact), overwrite `changed` (id, contact), children included.
+
+    One statement per table whatever the number of contacts, in the caller's transaction;
+    `networks` and `organisations` map every slug the contacts name to its id. Returns the
+    new contacts' ids in order and the changed contacts' new revisions.
+    """
+    created: list[int] = []
+    revisions: dict[int, int] = {}
+    if new:
+        rows = await conn.fetch(
+            q["insert-contacts"], *_columns([u for u, _ in new], [c for _, c in new], organisations)
+        )
+        by_uid = {str(r["uid"]): r["id"] for r in rows}
+        created = [by_uid[u] for u, _ in new]
+    if changed:
+        ids = [i for i, _ in changed]
+        rows = await conn.fetch(
+            q["update-contacts"], *_columns(ids, [c for _, c in changed], organisations)
+        )
+        revisions = {r["id"]: r["revision"] for r in rows}
+        await conn.execute(q["clear-contact-children"], ids)
+    await _write_children(
+        conn, q, [*zip(created, [c for _, c in new], strict=True), *changed], networks
+    )
+    return created, revisions
+
+
 async def _write_children(
-    conn: Conn, q: Queries, contact_id: int, c: ContactIn, ids: dict[str, int]
+    conn: Conn, q: Queries, contacts: list[tuple[int, ContactIn]], networks: Mapping[str, int]
 ) -> None:
-    if c.phones:
+    phones = [(i, n, p) for i, c in contacts for n, p in enumerate(c.phones)]
+    if phones:
         await conn.execute(
             q["insert-phones"],
-            contact_id,
-            list(range(len(c.phones))),
-            [p.e164 for p in c.phones],
-            [p.written for p in c.phones],
-            [p.kind for p in c.phones],
+            [i for i, _, _ in phones],
+            [n for _, n, _ in phones],
+            [p.e164 for _, _, p in phones],
+            [p.written for _, _, p in phones],
+            [p.kind for _, _, p in phones],
+            [p.extension for _, _, p in phones],
         )
-    if c.emails:
-        await conn.execute(q["insert-emails"], contact_id, list(range(len(c.emails))), c.emails)
-    if c.links:
+    emails = [(i, n, e) for i, c in contacts for n, e in enumerate(c.emails)]
+    if emails:
+        await conn.execute(
+            q["insert-emails"],
+            [i for i, _, _ in emails],
+            [n for _, n, _ in emails],
+            [e for _, _, e in emails],
+        )
+    links = [(i, n, link) for i, c in contacts for n, link in enumerate(c.links)]
+    if links:
         await conn.execute(
             q["insert-links"],
-            contact_id,
-            list(range(len(c.links))),
-            [u for u, _ in c.links],
-            [label for _, label in c.links],
+            [i for i, _, _ in links],
+            [n for _, n, _ in links],
+            [url for _, _, (url, _) in links],
+            [label for _, _, (_, label) in links],
         )
-    if c.networks:
+    members = [(i, s, r) for i, c in contacts for s, r in c.networks]
+    if members:
         await conn.execute(
             q["insert-memberships"],
-            contact_id,
-            [ids[s] for s, _ in c.networks],
-            [r for _, r in c.networks],
+            [i for i, _, _ in members],
+            [networks[s] for _, s, _ in members],
+            [r for _, _, r in members],
         )
 
 
 async def create_contact(conn: Conn, q: Queries, c: ContactIn, uid: str | None = None) -> int:
-    """Insert a contact with its phones, e-mails, links and memberships (caller's transaction)."""
-    ids = await network_ids(conn, q, [s for s, _ in c.networks])
-    org = await _organisation_id(conn, q, c.organisation)
-    contact_id: int = await conn.fetchval(
-        q["insert-contact"],
-        c.given_name,
-        c.family_name,
-        c.display_name,
-        c.titles,
-        org,
-        c.position,
-        c.published,
-        uid,
+    """Insert one contact with its children (caller's transaction); its id."""
+    networks = await network_ids(conn, q, [s for s, _ in c.networks])
+    organisations = await organisation_ids(conn, q, [c.organisation])
+    created, _ = await write_contacts(
+        conn, q, [(uid or str(uuid.uuid4()), c)], [], networks, organisations
     )
-    await _write_children(conn, q, contact_id, c, ids)
-    return contact_id
+    return created[0]
 
 
 async def replace_contact(conn: Conn, q: Queries, contact_id: int, c: ContactIn) -> int:
-    """Overwrite a locked contact and its children; returns the new revision."""
-    ids = await network_ids(conn, q, [s for s, _ in c.networks])
-    org = await _organisation_id(conn, q, c.organisation)
-    revision: int = await conn.fetchval(
-        q["update-contact"],
-        contact_id,
-        c.given_name,
-        c.family_name,
-        c.display_name,
-        c.titles,
-        org,
-        c.position,
-        c.published,
-    )
-    await conn.execute(q["clear-contact-children"], contact_id)
-    await _write_children(conn, q, contact_id, c, ids)
-    return revision
+    """Overwrite one locked contact and its children; returns the new revision."""
+    networks = await network_ids(conn, q, [s for s, _ in c.networks])
+    organisations = await organisation_ids(conn, q, [c.organisation])
+    _, revisions = await write_contacts(conn, q, [], [(contact_id, c)], networks, organisations)
+    return revisions[contact_id]
 
 
 async def contact_as_input(conn: Conn, q: Queries, row: asyncpg.Record) -> dict[str, Any]:
@@ -133,6 +178,21 @@ async def contact_as_input(conn: Conn, q: Queries, row: asyncpg.Record) -> dict[
         "emails": children["emails"],
         "links": children["links"],
         "networks": children["networks"],
+    }
+
+
+async def region_of(conn: Conn, q: Queries, slugs: list[str]) -> str | None:
+    """The country of the first of these networks that has one (its own or inherited)."""
+    if not slugs:
+        return None
+    found = {r["slug"]: r["country"] for r in await conn.fetch(q["network-countries"], slugs)}
+    return next((found[s] for s in slugs if s in found), None)
+
+
+def stored_phones(phones: list[dict[str, Any]]) -> dict[str, Phone]:
+    """A contact's stored phones by their written form (what a form sends back unchanged)."""
+    return {
+        p["number"]: Phone(p["e164"], p["number"], p["kind"], p.get("extension")) for p in phones
     }
 
 
@@ -159,6 +219,7 @@ async def create_network(conn: Conn, q: Queries, n: NetworkIn) -> int:
         n.is_private,
         n.position,
         n.embed_origins,
+        n.country,
     )
     return network_id
 
@@ -182,6 +243,7 @@ async def update_network(
         n.is_private,
         n.position,
         n.embed_origins,
+        n.country,
     )
     return new_revision
 

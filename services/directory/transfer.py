@@ -174,6 +174,7 @@ _NETWORK_KEYS = {
     "is_private",
     "position",
     "embed_origins",
+    "country",
 }
 _ORGANISATION_KEYS = {"slug", "names", "country", "website"}
 
@@ -208,7 +209,13 @@ def contact_export(row: asyncpg.Record, emails: list[str]) -> dict[str, Any]:
         "titles": row["titles"],
         "organisation": row["org_slug"],
         "phones": [
-            {"number": p["written"], "e164": p["e164"], "kind": p["kind"]} for p in row["phones"]
+            {
+                "number": p["written"],
+                "e164": p["e164"],
+                "kind": p["kind"],
+                "extension": p["extension"],
+            }
+            for p in row["phones"]
         ],
         "emails": emails,
         "links": row["links"],
@@ -227,7 +234,7 @@ def contact_cells(c: dict[str, Any]) -> list[Cell]:
         c["display_name"],
         *(c["titles"].get(lang, "") for lang in LANGUAGES),
         c["organisation"] or "",
-        SEPARATOR.join(p["e164"] for p in c["phones"]),
+        SEPARATOR.join(p["e164"] or p["number"] for p in c["phones"]),
         SEPARATOR.join(c["emails"]),
         SEPARATOR.join(link["url"] for link in c["links"]),
         SEPARATOR.join(f"{n['network']}:{n['role']}" for n in c["networks"]),

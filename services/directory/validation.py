@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from services.directory.phones import Phone, read_phones
+from shared.addresses import normalize_address
+from shared.errors import FieldError
 from shared.i18n import LANGUAGES
 from shared.validate import Fields
 
 ROLES = ("member", "coordinator")
-PHONE_KINDS = ("work", "cell", "voice", "fax", "home")
-_SPLIT = re.compile(r"\s*[,;]\s*")
-
-
-@dataclass(frozen=True, slots=True)
-class Phone:
-    """A phone number as E.164 and as it was written."""
-
-    e164: str
-    written: str
-    kind: str
 
 
 @dataclass(slots=True)
@@ -41,6 +33,8 @@ class ContactIn:
     emails: list[str] = field(default_factory=list)
     links: list[tuple[str, str | None]] = field(default_factory=list)
     networks: list[tuple[str, str]] = field(default_factory=list)
+    # What was accepted with a remark (a number kept as written, a duplicate merged).
+    notes: list[FieldError] = field(default_factory=list, compare=False)
 
 
 @dataclass(slots=True)
@@ -54,6 +48,7 @@ class NetworkIn:
     is_private: bool
     position: int
     embed_origins: list[str] | None = None
+    country: str | None = None
 
 
 ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
@@ -101,63 +96,7 @@ CONTACT_FIELDS = {
 }
 
 
-def parse_phone(raw: str, region: str | None) -> phonenumbers.PhoneNumber:
-    """Parse one number; raises ValueError with a reason a person understands."""
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(
-            "is not a phone number; write it internationally, e.g. +372 7423 625"
-        ) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("is not a valid phone number for its country")
-    return number
-
-
-def _phones(f: Fields) -> list[Phone]:
-    phones: list[Phone] = []
-    for index, item in enumerate(f.items("phones")):
-        name = f"phones[{index}]"
-        if isinstance(item, str):
-            item = {"number": item}
-        if not isinstance(item, dict):
-            f.fail(name, 'must be a string or {"number": …, "kind": …}')
-            continue
-        inner = Fields(item, prefix=f"{f.path(name)}.")
-        inner.unknown({"number", "kind", "region", "e164"})
-        written = inner.text("number", required="e164" not in item, max_length=100)
-        e164_hint = inner.text("e164", max_length=20)
-        region = inner.text("region", max_length=2)
-        kind = inner.choice("kind", PHONE_KINDS)
-        if region is not None and not re.fullmatch(r"[A-Z]{2}", region):
-            inner.fail("region", "must be a two-letter country code such as EE")
-            region = None
-        f.errors.extend(inner.errors)
-        if inner.errors:
-            continue
-        # One written string may hold several numbers: "+372 7423 625, +372 50 46570".
-        parts = [e164_hint] if e164_hint else _SPLIT.split(written or "")
-        for part in filter(None, parts):
-            try:
-                number = parse_phone(part, region)
-            except ValueError as exc:
-                f.fail(f"{name}.number", f"{part!r} {exc}")
-                continue
-            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            if kind is None:
-                mobile = phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
-                this_kind = "cell" if mobile else "work"
-            else:
-                this_kind = kind
-            shown = written if (e164_hint and written) else part
-            if any(p.e164 == e164 for p in phones):
-                f.fail(f"{name}.number", f"{part!r} is listed twice")
-                continue
-            phones.append(Phone(e164, shown, this_kind))
-    return phones
-
-
-def _emails(f: Fields, check_deliverability: bool) -> list[str]:
+def _emails(f: Fields, check_deliverability: bool, notes: list[FieldError]) -> list[str]:
     emails: list[str] = []
     for index, item in enumerate(f.items("emails")):
         name = f"emails[{index}]"
@@ -165,16 +104,17 @@ def _emails(f: Fields, check_deliverability: bool) -> list[str]:
             f.fail(name, "must be an e-mail address")
             continue
         try:
-            result = validate_email(
-                item.strip(), check_deliverability=check_deliverability, allow_smtputf8=True
-            )
+            if check_deliverability:
+                address = validate_email(item.strip(), check_deliverability=True).normalized
+            else:
+                address = normalize_address(item.strip())
         except EmailNotValidError as exc:
             f.fail(name, str(exc))
             continue
-        if any(e.lower() == result.normalized.lower() for e in emails):
-            f.fail(name, "is listed twice")
+        if any(e.lower() == address.lower() for e in emails):
+            notes.append(FieldError(name, f"{address!r} is listed twice; merged"))
             continue
-        emails.append(result.normalized)
+        emails.append(address)
     return emails
 
 
@@ -195,7 +135,6 @@ def _links(f: Fields) -> list[tuple[str, str | None]]:
         if url is None:
             continue
         if any(u == url for u, _ in links):
-            f.fail(f"{name}.url", "is listed twice")
             continue
         links.append((url, label))
     return links
@@ -224,9 +163,33 @@ def _networks(f: Fields) -> list[tuple[str, str]]:
     return networks
 
 
-def contact_in(data: dict[str, Any], *, check_deliverability: bool = False) -> ContactIn:
-    """A whole contact from JSON; raises ValidationFailed naming every bad field."""
+def network_slugs(data: dict[str, Any]) -> list[str]:
+    """The network slugs a contact's JSON names, in order, before it is checked."""
+    items = data.get("networks")
+    if not isinstance(items, list):
+        return []
+    slugs = [item.get("network") if isinstance(item, dict) else item for item in items]
+    return [s for s in slugs if isinstance(s, str)]
+
+
+def contact_in(
+    data: dict[str, Any],
+    *,
+    check_deliverability: bool = False,
+    region: str | None = None,
+    keep_unreadable: bool = False,
+    known_phones: Mapping[str, Phone] | None = None,
+) -> ContactIn:
+    """A whole contact from JSON; raises ValidationFailed naming every bad field.
+
+    `region` reads national phone numbers (the network's country); `keep_unreadable` keeps
+    numbers that cannot be read as written (imports); `known_phones` are the stored ones
+    (see `phones.read_phones`).
+    """
     f = Fields(data)
+    notes: list[FieldError] = []
+    phones, phone_notes = read_phones(f, region, keep_unreadable, known_phones or {})
+    notes.extend(FieldError(name, message) for name, message in phone_notes)
     f.unknown(CONTACT_FIELDS)
     given = f.text("given_name", default="", max_length=100) or ""
     family = f.text("family_name", default="", max_length=100) or ""
@@ -241,10 +204,11 @@ def contact_in(data: dict[str, Any], *, check_deliverability: bool = False) -> C
         organisation=f.slug("organisation"),
         position=f.integer("position", 0) or 0,
         published=bool(f.boolean("published", True)),
-        phones=_phones(f),
-        emails=_emails(f, check_deliverability),
+        phones=phones,
+        emails=_emails(f, check_deliverability, notes),
         links=_links(f),
         networks=_networks(f),
+        notes=notes,
     )
     f.integer("revision", low=1)
     f.done()
@@ -264,6 +228,7 @@ def network_in(data: dict[str, Any]) -> NetworkIn:
             "position",
             "revision",
             "embed_origins",
+            "country",
         }
     )
     network = NetworkIn(
@@ -274,6 +239,7 @@ def network_in(data: dict[str, Any]) -> NetworkIn:
         is_private=bool(f.boolean("is_private", False)),
         position=f.integer("position", 0) or 0,
         embed_origins=_origins(f),
+        country=_country(f),
     )
     f.integer("revision", low=1)
     if network.parent is not None and network.parent == network.slug:
@@ -282,13 +248,19 @@ def network_in(data: dict[str, Any]) -> NetworkIn:
     return network
 
 
+def _country(f: Fields) -> str | None:
+    country = f.text("country", max_length=2)
+    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
+        f.fail("country", "must be a two-letter country code such as EE")
+        return None
+    return country
+
+
 def organisation_in(data: dict[str, Any]) -> OrganisationIn:
     """An organisation from JSON."""
     f = Fields(data)
     f.unknown({"slug", "names", "country", "website", "revision"})
-    country = f.text("country", max_length=2)
-    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
-        f.fail("country", "must be a two-letter country code such as EE")
+    country = _country(f)
     organisation = OrganisationIn(
         slug=f.slug("slug", required=True) or "",
         names=f.texts("names", required=True, max_length=200),

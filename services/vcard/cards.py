@@ -12,6 +12,30 @@ PRODID = "-//Kontakt//Kontakt vCard 0.1//EN"
 
 
 @dataclass(frozen=True, slots=True)
+class Tel:
+    """A phone number: E.164 and extension (None: kept as written), kind, as written."""
+
+    e164: str | None
+    kind: str
+    written: str
+    extension: str | None = None
+
+    @property
+    def uri(self) -> str | None:
+        """RFC 3966: `tel:+37052000009;ext=5555`, or None for a number kept as written."""
+        if self.e164 is None:
+            return None
+        return f"tel:{self.e164};ext={self.extension}" if self.extension else f"tel:{self.e164}"
+
+    @property
+    def text(self) -> str:
+        """For 3.0's free text: as written when that dials from abroad, else E.164 (+ ext.)."""
+        if self.e164 is None or self.written.startswith("+"):
+            return self.written
+        return f"{self.e164} ext. {self.extension}" if self.extension else self.e164
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
     """Everything a vCard says about one contact, already in one language."""
 
@@ -21,7 +45,7 @@ class Card:
     display: str
     organisation: str | None
     title: str | None
-    phones: tuple[tuple[str, str, str], ...]  # (E.164, kind, as written)
+    phones: tuple[Tel, ...]
     urls: tuple[str, ...]
     categories: tuple[str, ...]
     revision: datetime
@@ -56,7 +80,10 @@ def card_from_contact(
         display=contact["display_name"],
         organisation=pick(organisation["names"], lang, default) if organisation else None,
         title=pick(contact.get("titles"), lang, default),
-        phones=tuple((p["e164"], p["kind"], p["written"]) for p in contact.get("phones", [])),
+        phones=tuple(
+            Tel(p["e164"], p["kind"], p["written"], p.get("extension"))
+            for p in contact.get("phones", [])
+        ),
         urls=tuple(urls),
         categories=tuple(c for c in categories if c),
         revision=revision.astimezone(UTC),

@@ -82,13 +82,14 @@ def vcard(card: Card, version: str = "3.0", *, outlook: bool = False, compact: b
         lines.append(_line("ORG", escape(card.organisation), charset))
     if card.title:
         lines.append(_line("TITLE", escape(card.title), charset))
-    for number, kind, written in card.phones:
-        if version == "4.0":
-            lines.append(_line("TEL", f"tel:{number}", f';VALUE=uri;TYPE="{TYPES_40[kind]}"'))
+    for tel in card.phones:
+        if version == "4.0" and tel.uri:
+            lines.append(_line("TEL", tel.uri, f';VALUE=uri;TYPE="{TYPES_40[tel.kind]}"'))
+        elif version == "4.0":
+            # A number that could not be read is kept as text (RFC 6350 6.4.1 allows it).
+            lines.append(_line("TEL", escape(tel.text), f';VALUE=text;TYPE="{TYPES_40[tel.kind]}"'))
         else:
-            # 3.0 takes the number as people write it, when that is still dialable abroad.
-            shown = written if written.startswith("+") else number
-            lines.append(_line("TEL", escape(shown), f";TYPE={TYPES_30[kind]}"))
+            lines.append(_line("TEL", escape(tel.text), f";TYPE={TYPES_30[tel.kind]}"))
     for address in card.emails:
         params = ";TYPE=work" if version == "4.0" else ";TYPE=INTERNET"
         lines.append(_line("EMAIL", address, params))
@@ -119,8 +120,11 @@ def jcard(card: Card) -> list[Any]:
         props.append(["org", {}, "text", card.organisation])
     if card.title:
         props.append(["title", {}, "text", card.title])
-    for number, kind, _ in card.phones:
-        props.append(["tel", {"type": TYPES_40[kind].split(",")}, "uri", f"tel:{number}"])
+    for tel in card.phones:
+        kinds = {"type": TYPES_40[tel.kind].split(",")}
+        props.append(
+            ["tel", kinds, "uri", tel.uri] if tel.uri else ["tel", kinds, "text", tel.text]
+        )
     for address in card.emails:
         props.append(["email", {"type": "work"}, "text", address])
     for url in card.urls:

@@ -28,65 +28,14 @@ SELECT c.id, c.given_name, c.family_name, c.display_name, c.titles, c.position, 
  WHERE c.id = $1
    FOR UPDATE OF c;
 
--- name: contact-children
-SELECT
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('number', written, 'e164', e164, 'kind', kind)
-                             ORDER BY position), '[]')
-     FROM directory.contact_phones WHERE contact_id = $1) AS phones,
-  (SELECT coalesce(jsonb_agg(address ORDER BY position), '[]')
-     FROM directory.contact_emails WHERE contact_id = $1) AS emails,
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('url', url, 'label', label) ORDER BY position), '[]')
-     FROM directory.contact_links WHERE contact_id = $1) AS links,
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('network', n.slug, 'role', m.role)), '[]')
-     FROM directory.memberships m JOIN directory.networks n ON n.id = m.network_id
-    WHERE m.contact_id = $1) AS networks;
-
 -- name: organisation-id
 SELECT id FROM directory.organisations WHERE slug = $1;
-
--- name: insert-contact
-INSERT INTO directory.contacts
-       (given_name, family_name, display_name, titles, organisation_id, position, published, uid)
-VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8::uuid, gen_random_uuid()))
-RETURNING id;
 
 -- name: contact-by-uid
 SELECT id FROM directory.contacts WHERE uid = $1::uuid;
 
--- name: update-contact
-UPDATE directory.contacts
-   SET given_name = $2, family_name = $3, display_name = $4, titles = $5,
-       organisation_id = $6, position = $7, published = $8,
-       revision = revision + 1, updated_at = now()
- WHERE id = $1
-RETURNING revision;
-
 -- name: delete-contact
 DELETE FROM directory.contacts WHERE id = $1;
-
--- name: clear-contact-children
-WITH p AS (DELETE FROM directory.contact_phones WHERE contact_id = $1),
-     e AS (DELETE FROM directory.contact_emails WHERE contact_id = $1),
-     l AS (DELETE FROM directory.contact_links WHERE contact_id = $1)
-DELETE FROM directory.memberships WHERE contact_id = $1;
-
--- name: insert-phones
-INSERT INTO directory.contact_phones (contact_id, position, e164, written, kind)
-SELECT $1, p.position, p.e164, p.written, p.kind
-  FROM unnest($2::smallint[], $3::text[], $4::text[], $5::text[]) AS p(position, e164, written, kind);
-
--- name: insert-emails
-INSERT INTO directory.contact_emails (contact_id, position, address)
-SELECT $1, e.position, e.address FROM unnest($2::smallint[], $3::text[]) AS e(position, address);
-
--- name: insert-links
-INSERT INTO directory.contact_links (contact_id, position, url, label)
-SELECT $1, l.position, l.url, l.label
-  FROM unnest($2::smallint[], $3::text[], $4::text[]) AS l(position, url, label);
-
--- name: insert-memberships
-INSERT INTO directory.memberships (contact_id, network_id, role)
-SELECT $1, m.network_id, m.role FROM unnest($2::bigint[], $3::text[]) AS m(network_id, role);
 
 -- name: count-contacts
 SELECT count(*) FROM directory.contacts;
@@ -106,3 +55,63 @@ SELECT slug FROM directory.networks n
     OR EXISTS (SELECT 1 FROM jsonb_each_text(n.names) x
                 WHERE directory.fold(x.value) = directory.fold($1))
  ORDER BY id LIMIT 1;
+
+-- name: contact-children
+SELECT
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('number', written, 'e164', e164, 'kind', kind,
+                                                'extension', extension) ORDER BY position), '[]')
+     FROM directory.contact_phones WHERE contact_id = $1) AS phones,
+  (SELECT coalesce(jsonb_agg(address ORDER BY position), '[]')
+     FROM directory.contact_emails WHERE contact_id = $1) AS emails,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('url', url, 'label', label) ORDER BY position), '[]')
+     FROM directory.contact_links WHERE contact_id = $1) AS links,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('network', n.slug, 'role', m.role)
+                             ORDER BY n.position, n.id), '[]')
+     FROM directory.memberships m JOIN directory.networks n ON n.id = m.network_id
+    WHERE m.contact_id = $1) AS networks;
+
+-- Writes take arrays, one element per contact (or child), so that one contact from the API
+-- and a chunk of an import go through the same statements.
+
+-- name: insert-contacts
+INSERT INTO directory.contacts
+       (uid, given_name, family_name, display_name, titles, organisation_id, position, published)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[],
+                     $7::integer[], $8::boolean[])
+RETURNING id, uid;
+
+-- name: update-contacts
+UPDATE directory.contacts c
+   SET given_name = r.given_name, family_name = r.family_name, display_name = r.display_name,
+       titles = r.titles, organisation_id = r.organisation_id, position = r.position,
+       published = r.published, revision = c.revision + 1, updated_at = now()
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[],
+              $7::integer[], $8::boolean[])
+       AS r(id, given_name, family_name, display_name, titles, organisation_id, position, published)
+ WHERE c.id = r.id
+RETURNING c.id, c.revision;
+
+-- name: clear-contact-children
+WITH p AS (DELETE FROM directory.contact_phones WHERE contact_id = ANY($1::bigint[])),
+     e AS (DELETE FROM directory.contact_emails WHERE contact_id = ANY($1::bigint[])),
+     l AS (DELETE FROM directory.contact_links WHERE contact_id = ANY($1::bigint[]))
+DELETE FROM directory.memberships WHERE contact_id = ANY($1::bigint[]);
+
+-- name: insert-phones
+INSERT INTO directory.contact_phones (contact_id, position, e164, written, kind, extension)
+SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[]);
+
+-- name: insert-emails
+INSERT INTO directory.contact_emails (contact_id, position, address)
+SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[]);
+
+-- name: insert-links
+INSERT INTO directory.contact_links (contact_id, position, url, label)
+SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[]);
+
+-- name: insert-memberships
+INSERT INTO directory.memberships (contact_id, network_id, role)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]);
+
+-- name: organisation-ids
+SELECT id, slug FROM directory.organisations WHERE slug = ANY($1::text[]);

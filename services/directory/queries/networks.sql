@@ -3,13 +3,13 @@ SELECT version FROM directory.state;
 
 -- name: list-networks
 SELECT n.id, n.slug, n.names, n.default_lang, n.is_private, n.position, n.revision,
-       n.created_at, n.updated_at, p.slug AS parent, n.embed_origins
+       n.created_at, n.updated_at, p.slug AS parent, n.embed_origins, n.country
   FROM directory.networks n LEFT JOIN directory.networks p ON p.id = n.parent_id
  ORDER BY n.parent_id NULLS FIRST, n.position, n.id;
 
 -- name: get-network
 SELECT n.id, n.slug, n.names, n.default_lang, n.is_private, n.position, n.revision,
-       n.created_at, n.updated_at, p.slug AS parent, n.embed_origins
+       n.created_at, n.updated_at, p.slug AS parent, n.embed_origins, n.country
   FROM directory.networks n LEFT JOIN directory.networks p ON p.id = n.parent_id
  WHERE n.slug = $1;
 
@@ -29,14 +29,15 @@ SELECT id, slug FROM directory.networks WHERE slug = ANY($1::text[]);
 
 -- name: insert-network
 INSERT INTO directory.networks
-       (slug, parent_id, names, default_lang, is_private, position, embed_origins)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+       (slug, parent_id, names, default_lang, is_private, position, embed_origins, country)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING id;
 
 -- name: update-network
 UPDATE directory.networks
    SET slug = $2, parent_id = $3, names = $4, default_lang = $5, is_private = $6,
-       position = $7, embed_origins = $8, revision = revision + 1, updated_at = now()
+       position = $7, embed_origins = $8, country = $9, revision = revision + 1,
+       updated_at = now()
  WHERE id = $1
 RETURNING revision;
 
@@ -49,3 +50,15 @@ SELECT count(*) FROM directory.networks;
 -- name: all-private
 -- True when every one of the networks is private (a contact in them is not public).
 SELECT coalesce(bool_and(is_private), false) FROM directory.networks WHERE id = ANY($1::bigint[]);
+
+-- name: network-countries
+-- Each network's country, or the nearest one above it.
+WITH RECURSIVE up AS (
+    SELECT n.slug AS start, n.parent_id, n.country, 0 AS depth
+      FROM directory.networks n WHERE n.slug = ANY($1::text[])
+    UNION ALL
+    SELECT up.start, p.parent_id, p.country, up.depth + 1
+      FROM directory.networks p JOIN up ON p.id = up.parent_id
+     WHERE up.country IS NULL AND up.depth < 32)
+SELECT DISTINCT ON (start) start AS slug, country
+  FROM up WHERE country IS NOT NULL ORDER BY start, depth;

@@ -110,8 +110,9 @@
     var lines = el("ul", "kontakt-lines");
     data.phones.forEach(function (phone) {
       var line = el("li");
-      var link = el("a", null, phone.text);
-      link.href = "tel:" + phone.tel;
+      // A number kept as written (it could not be read) is shown, not linked.
+      var link = el(phone.tel ? "a" : "span", null, phone.text);
+      if (phone.tel) link.href = "tel:" + phone.tel;
       line.append(el("span", "kontakt-label", labels.phone + ":"), " ", link);
       lines.append(line);
     });

@@ -1,0 +1,163 @@
+"""Phone numbers as people write them: E.164 plus extension, or kept as written and flagged.
+
+Numbers are read by phonenumbers (libphonenumber's metadata): a national number with the
+region of the contact's network (`5555 1234` in an Estonian network is +372 5555 1234), an
+extension in any of the ways people write one (`ext. 5555`, `x5555`, RFC 3966 `;ext=5555`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+
+from shared.validate import Fields
+
+KINDS = ("work", "cell", "voice", "fax", "home")
+ITEM_FIELDS = {"number", "kind", "region", "e164", "extension"}
+# "+372 7423 625, +372 50 46570" is two numbers; ";ext=5555" is not a second one.
+_SPLIT = re.compile(r"\s*[,;]\s*(?=[+(0-9])")
+_MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+UNREADABLE = "is kept as written: it is not a phone number that can be dialled"
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    """A number as E.164 (None: unreadable, kept as written) with its extension and kind."""
+
+    e164: str | None
+    written: str
+    kind: str
+    extension: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The phone as the API shows it."""
+        return {
+            "e164": self.e164,
+            "written": self.written,
+            "kind": self.kind,
+            "extension": self.extension,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """What phonenumbers made of one written number."""
+
+    e164: str
+    extension: str | None
+    mobile: bool
+
+
+def read_number(raw: str, region: str | None) -> Number:
+    """Parse one number, national ones in `region`; ValueError with a reason when it cannot be."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(
+            "is not a phone number; write it internationally, e.g. +372 7423 625"
+        ) from exc
+    # number_type is UNKNOWN exactly when the number is not valid (libphonenumber's contract),
+    # so one lookup gives both answers.
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+        raise ValueError("is not a valid phone number for its country")
+    return Number(
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        number.extension or None,
+        kind in _MOBILE,
+    )
+
+
+def dialable(phone: Mapping[str, Any]) -> str | None:
+    """A stored phone as an RFC 3966 global number without the scheme (`+37052000009;ext=5`)."""
+    e164, extension = phone["e164"], phone.get("extension")
+    if e164 is None:
+        return None
+    return f"{e164};ext={extension}" if extension else str(e164)
+
+
+def read_phones(
+    f: Fields, region: str | None, keep_unreadable: bool, known: Mapping[str, Phone]
+) -> tuple[list[Phone], list[tuple[str, str]]]:
+    """The `phones` field: numbers, and notes (field, message) on what was kept or merged.
+
+    `keep_unreadable` keeps numbers that cannot be read as written, with a note (imports);
+    otherwise they are errors on the field. `known` are the contact's stored phones by their
+    written form: one sent back as it was keeps its stored reading (even an unreadable one).
+    """
+    phones: list[Phone] = []
+    explicit: list[bool] = []
+    notes: list[tuple[str, str]] = []
+    for index, item in enumerate(f.items("phones")):
+        name = f"phones[{index}]"
+        if isinstance(item, str):
+            item = {"number": item}
+        if not isinstance(item, dict):
+            f.fail(name, 'must be a string or {"number": …, "kind": …}')
+            continue
+        inner = Fields(item, prefix=f"{f.path(name)}.")
+        inner.unknown(ITEM_FIELDS)
+        written = inner.text("number", required="e164" not in item, max_length=100)
+        e164_hint = inner.text("e164", max_length=20)
+        extension_hint = inner.text("extension", max_length=20)
+        own_region = inner.text("region", max_length=2)
+        kind = inner.choice("kind", KINDS)
+        if own_region is not None and not re.fullmatch(r"[A-Z]{2}", own_region):
+            inner.fail("region", "must be a two-letter country code such as EE")
+        f.errors.extend(inner.errors)
+        if inner.errors:
+            continue
+        if e164_hint:
+            parts = [e164_hint + (f";ext={extension_hint}" if extension_hint else "")]
+        else:
+            parts = [p for p in _SPLIT.split(written or "") if p]
+        for part in parts:
+            shown = written if (e164_hint and written) else part
+            stored = known.get(shown)
+            if (
+                stored is not None
+                and e164_hint
+                and (e164_hint, extension_hint)
+                != (
+                    stored.e164,
+                    stored.extension,
+                )
+            ):
+                stored = None
+            labelled = kind is not None or stored is not None
+            if stored is not None:
+                phone = Phone(stored.e164, shown, kind or stored.kind, stored.extension)
+            else:
+                try:
+                    number = read_number(part, own_region or region)
+                except ValueError as exc:
+                    if not keep_unreadable:
+                        f.fail(f"{name}.number", f"{part!r} {exc}")
+                        continue
+                    phone = Phone(None, shown, kind or "work")
+                    notes.append((f"{name}.number", f"{shown!r} {UNREADABLE}"))
+                else:
+                    inferred = "cell" if number.mobile else "work"
+                    phone = Phone(number.e164, shown, kind or inferred, number.extension)
+            same = next((i for i, p in enumerate(phones) if _same(p, phone)), None)
+            if same is None:
+                phones.append(phone)
+                explicit.append(labelled)
+                continue
+            # Phones list one number twice (once per label): one entry, the labelled kind.
+            if labelled and not explicit[same]:
+                first = phones[same]
+                phones[same] = Phone(first.e164, first.written, phone.kind, first.extension)
+                explicit[same] = True
+            notes.append((f"{name}.number", f"{shown!r} is listed twice; merged"))
+    return phones, notes
+
+
+def _same(a: Phone, b: Phone) -> bool:
+    if a.e164 is None or b.e164 is None:
+        return a.e164 is None and b.e164 is None and a.written.split() == b.written.split()
+    return a.e164 == b.e164 and a.extension == b.extension

@@ -1,0 +1,63 @@
+"""Text entering any service, normalised once at the edge to Unicode NFC (UAX #15).
+
+A name typed on a Mac or pasted from a PDF may arrive decomposed ("e" + U+0307 for "ė");
+stored as such it looks the same but matches no search and counts twice against length
+limits. Every way in (JSON and form bodies, query strings, CSV and vCard files) passes
+through here, so everything behind the edge sees one form.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiDict, MultiDictProxy, MultiMapping
+
+FORM_KEY = web.RequestKey("kontakt.nfc_form", MultiDictProxy[Any])
+
+
+def nfc(value: str) -> str:
+    """`value` in NFC; ASCII and already-composed text come back as they are, cheaply."""
+    if value.isascii() or unicodedata.is_normalized("NFC", value):
+        return value
+    return unicodedata.normalize("NFC", value)
+
+
+def nfc_json(value: Any) -> Any:
+    """Every string in a JSON value (keys too) in NFC."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, list):
+        return [nfc_json(v) for v in value]
+    if isinstance(value, dict):
+        return {nfc(k) if isinstance(k, str) else k: nfc_json(v) for k, v in value.items()}
+    return value
+
+
+def nfc_multidict(items: MultiMapping[Any]) -> MultiDictProxy[Any]:
+    """A form or query with every text value in NFC (file fields untouched)."""
+    unchanged = all(
+        nfc(k) == k and (not isinstance(v, str) or nfc(v) == v) for k, v in items.items()
+    )
+    if unchanged and isinstance(items, MultiDictProxy):
+        return items
+    return MultiDictProxy(
+        MultiDict((nfc(k), nfc(v) if isinstance(v, str) else v) for k, v in items.items())
+    )
+
+
+def nfc_request(request: web.Request) -> web.Request:
+    """The request with its query string in NFC (a clone only when it needs one)."""
+    raw = request.query_string
+    if raw.isascii() or unicodedata.is_normalized("NFC", raw):
+        return request
+    query = nfc_multidict(request.query)
+    return request.clone(rel_url=request.rel_url.with_query(query))
+
+
+async def form_fields(request: web.Request) -> MultiDictProxy[Any]:
+    """The request's form fields in NFC, read once (url-encoded or multipart)."""
+    if FORM_KEY not in request:
+        request[FORM_KEY] = nfc_multidict(await request.post())
+    return request[FORM_KEY]
