@@ -63,10 +63,10 @@ def with_vobject(count: int) -> int:
             v.add("org").value = [card.organisation]
         if card.title:
             v.add("title").value = card.title
-        for number, kind, _ in card.phones:
+        for phone in card.phones:
             tel = v.add("tel")
-            tel.value = number
-            tel.type_param = kind.upper()
+            tel.value = phone.text
+            tel.type_param = phone.kind.upper()
         for address in card.emails:
             v.add("email").value = address
         for url in card.urls:

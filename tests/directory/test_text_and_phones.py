@@ -35,6 +35,7 @@ async def test_decomposed_names_are_stored_composed_and_found_either_way(
     stored = await conn.fetchrow(
         "SELECT family_name, titles FROM contacts WHERE id = $1", created.json["id"]
     )
+    assert stored is not None
     assert stored["family_name"] == "Kiseliūnienė"  # NFC in the database
     assert stored["titles"] == {"lt": "Vyriausioji specialistė"}
     for query in ("Kiseliūnienė", nfd("Kiseliūnienė"), "kiseliuniene", "KISELIŪNIENĖ"):
