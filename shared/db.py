@@ -9,7 +9,8 @@ from pathlib import Path
 import asyncpg
 from aiohttp import web
 
-from shared.migrate import migrate
+from shared.conn import Conn
+from shared.migrate import migrate, wait_until_current
 from shared.queries import Queries
 from shared.settings import Settings
 
@@ -42,6 +43,14 @@ async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
     return pool
 
 
+async def prepare_schema(conn: Conn, settings: Settings, schema: str, migrations: Path) -> None:
+    """Apply the migrations this code needs (KONTAKT_MIGRATE), or wait for the migration step."""
+    if settings.migrate:
+        await migrate(conn, schema, migrations, runtime_role=settings.db_runtime_role)
+    else:
+        await wait_until_current(conn, schema, migrations, settings.migrate_wait)
+
+
 def database_ctx(
     schema: str,
     migrations: Path,
@@ -49,13 +58,13 @@ def database_ctx(
     pool_key: web.AppKey[asyncpg.Pool],
     settings_key: web.AppKey[Settings],
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A cleanup_ctx that opens the pool, applies migrations and checks every query."""
+    """A cleanup_ctx that opens the pool, prepares the schema and checks every query."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         pool = await create_pool(app[settings_key], schema)
         try:
             async with pool.acquire() as conn:
-                await migrate(conn, schema, migrations)
+                await prepare_schema(conn, app[settings_key], schema, migrations)
                 await queries.check(conn)
             app[pool_key] = pool
             yield

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +63,43 @@ def lock_key(schema: str) -> int:
     return zlib.crc32(f"kontakt-migrate:{schema}".encode()) & 0x7FFFFFFF
 
 
-async def migrate(conn: Conn, schema: str, folder: Path) -> list[int]:
-    """Apply the pending migrations of `schema`; returns the versions applied now."""
+async def _recorded(conn: Conn, schema: str) -> dict[int, str] | None:
+    """Version -> checksum of the applied migrations; None before the first one."""
+    try:
+        rows = await conn.fetch(f'SELECT version, checksum FROM "{schema}".schema_migrations')  # noqa: S608
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        return None
+    return {r["version"]: r["checksum"] for r in rows}
+
+
+def _unapplied(
+    schema: str, migrations: list[Migration], recorded: dict[int, str]
+) -> list[Migration]:
+    """The migrations this code needs that are not applied; an edited applied one is an error.
+
+    Versions beyond the code's own are a newer release's (expand/contract, CONTRIBUTING.md):
+    tolerated, so an old copy keeps running, and restarting, during a rolling upgrade.
+    """
+    missing = []
+    for migration in migrations:
+        if migration.version not in recorded:
+            missing.append(migration)
+        elif recorded[migration.version] != migration.checksum:
+            raise MigrationError(
+                f"{schema} migration {migration.version:03d}_{migration.name} was "
+                "changed after it was applied; add a new migration instead"
+            )
+    return missing
+
+
+async def migrate(
+    conn: Conn, schema: str, folder: Path, *, runtime_role: str | None = None
+) -> list[int]:
+    """Apply the pending migrations of `schema`; returns the versions applied now.
+
+    With `runtime_role`, that role is granted read and write (no DDL) on the schema's
+    tables and sequences, so services can run as it with KONTAKT_MIGRATE=false.
+    """
     migrations = discover(folder)
     _check_identifier(schema)
     applied_now: list[int] = []
@@ -77,16 +114,8 @@ async def migrate(conn: Conn, schema: str, folder: Path) -> list[int]:
                     checksum text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now())"""
         )
-        rows = await conn.fetch(f'SELECT version, checksum FROM "{schema}".schema_migrations')  # noqa: S608
-        recorded = {r["version"]: r["checksum"] for r in rows}
-        for migration in migrations:
-            if migration.version in recorded:
-                if recorded[migration.version] != migration.checksum:
-                    raise MigrationError(
-                        f"{schema} migration {migration.version:03d}_{migration.name} was "
-                        "changed after it was applied; add a new migration instead"
-                    )
-                continue
+        recorded = await _recorded(conn, schema) or {}
+        for migration in _unapplied(schema, migrations, recorded):
             async with conn.transaction():
                 await conn.execute(migration.sql)
                 await conn.execute(
@@ -98,23 +127,56 @@ async def migrate(conn: Conn, schema: str, folder: Path) -> list[int]:
                 )
             log.info("applied migration", extra={"schema": schema, "version": migration.version})
             applied_now.append(migration.version)
-        unknown = set(recorded) - {m.version for m in migrations}
-        if unknown:
-            raise MigrationError(
-                f"{schema} has migrations {sorted(unknown)} that this code does not know"
+        newer = sorted(set(recorded) - {m.version for m in migrations})
+        if newer:
+            log.info(
+                "a newer release's migrations are applied",
+                extra={"schema": schema, "versions": newer},
             )
+        if runtime_role:
+            await grant(conn, schema, runtime_role)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", lock_key(schema))
     return applied_now
 
 
+async def grant(conn: Conn, schema: str, role: str) -> None:
+    """Give `role` what a running service needs on `schema`: read and write, no DDL."""
+    who = await conn.fetchval("SELECT quote_ident($1)", role)
+    await conn.execute(
+        f'GRANT USAGE ON SCHEMA "{schema}" TO {who};'
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {who};'
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {who};'
+        f'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA "{schema}" TO {who};'
+    )
+
+
+async def missing(conn: Conn, schema: str, folder: Path) -> list[Migration]:
+    """The migrations this code needs that the database lacks (a newer release's are fine)."""
+    recorded = await _recorded(conn, schema)
+    migrations = discover(folder)
+    return migrations if recorded is None else _unapplied(schema, migrations, recorded)
+
+
 async def is_current(conn: Conn, schema: str, folder: Path) -> bool:
-    """True when every migration on disk is recorded as applied."""
-    latest = len(discover(folder))
-    try:
-        applied = await conn.fetchval(
-            f'SELECT coalesce(max(version), 0) FROM "{schema}".schema_migrations'  # noqa: S608
-        )
-    except asyncpg.UndefinedTableError:
-        return False
-    return bool(applied == latest)
+    """True when every migration this code needs is applied (newer ones may be too)."""
+    return not await missing(conn, schema, folder)
+
+
+async def wait_until_current(conn: Conn, schema: str, folder: Path, within: float) -> None:
+    """Wait for the migration step to apply what this code needs; MigrationError after `within`."""
+    deadline = time.monotonic() + within
+    next_note = 0.0
+    while lacking := await missing(conn, schema, folder):
+        names = ", ".join(f"{m.version:03d}_{m.name}" for m in lacking)
+        if time.monotonic() >= deadline:
+            raise MigrationError(
+                f"{schema} lacks migrations {names}; run `python -m services.<name> migrate` "
+                "(the migration step) before starting services with KONTAKT_MIGRATE=false"
+            )
+        if time.monotonic() >= next_note:
+            log.warning(
+                "waiting for the migration step", extra={"schema": schema, "missing": names}
+            )
+            next_note = time.monotonic() + 10
+        await asyncio.sleep(1)

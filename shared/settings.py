@@ -149,6 +149,26 @@ SPEC: dict[str, Setting] = {
     "db_pool_max": Setting(
         "DB_POOL_MAX", _positive, 10, "Most PostgreSQL connections a service opens."
     ),
+    "migrate": Setting(
+        "MIGRATE",
+        _bool,
+        True,
+        "Apply the service's migrations at start. `false` in production: the migration step "
+        "(`python -m services.NAME migrate`) applies them and the service waits for them.",
+    ),
+    "migrate_wait": Setting(
+        "MIGRATE_WAIT",
+        _seconds,
+        300.0,
+        "With MIGRATE=false, seconds a starting service waits for the migrations it needs.",
+    ),
+    "db_runtime_role": Setting(
+        "DB_RUNTIME_ROLE",
+        _optional,
+        None,
+        "A PostgreSQL role the migration step grants read and write (no DDL) on each schema; "
+        "services then connect as it.",
+    ),
     "db_timeout": Setting(
         "DB_TIMEOUT", _seconds, 5.0, "Seconds to wait for PostgreSQL before answering 503."
     ),
@@ -305,6 +325,9 @@ class Settings:
     max_body_bytes: int
     db_pool_min: int
     db_pool_max: int
+    migrate: bool
+    migrate_wait: float
+    db_runtime_role: str | None
     db_timeout: float
     http_timeout: float
     email_check_deliverability: bool

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import yaml
 from aiohttp import web
 
 from shared.errors import error_middleware, problem
-from shared.migrate import is_current
+from shared.migrate import MigrationError, missing
 from shared.settings import Settings
 
 log = logging.getLogger("kontakt.web")
@@ -49,15 +48,20 @@ ReadyCheck = Callable[[web.Application], Awaitable[str | None]]
 
 
 def database_ready(pool_key: web.AppKey[asyncpg.Pool], schema: str, migrations: Path) -> ReadyCheck:
-    """Ready when PostgreSQL answers and every migration is applied."""
+    """Ready when PostgreSQL answers and the migrations this code needs are applied."""
 
     async def check(app: web.Application) -> str | None:
         try:
             async with asyncio.timeout(2), app[pool_key].acquire() as conn:
-                current = await is_current(conn, schema, migrations)
+                lacking = await missing(conn, schema, migrations)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
             return "PostgreSQL is not reachable."
-        return None if current else "Migrations are not applied yet."
+        except MigrationError as exc:
+            return str(exc)
+        if lacking:
+            names = ", ".join(f"{m.version:03d}_{m.name}" for m in lacking)
+            return f"Migrations are not applied yet: {names}."
+        return None
 
     return check
 
@@ -82,29 +86,3 @@ def add_health(app: web.Application, ready: ReadyCheck, degraded: ReadyCheck | N
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-
-
-async def serve(app: web.Application, settings: Settings, port: int) -> None:
-    """Run `app` until SIGINT or SIGTERM."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, port)
-    await site.start()
-    log.info("listening", extra={"url": f"http://{settings.host}:{port}"})
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-
-
-def run_service(app_factory: Any, service: str, port_of: Any) -> None:
-    """The body of every service's `__main__`: settings, logs, app, serve."""
-    from shared.logs import setup_logging
-
-    settings = Settings.from_env()
-    setup_logging(service, settings.log_level, settings.log_format)
-    asyncio.run(serve(app_factory(settings), settings, port_of(settings)))

@@ -1,7 +1,10 @@
-"""Run the directory service: `python -m services.directory`."""
+"""Run the directory service: `python -m services.directory` (`... migrate`: apply its schema)."""
 
 from services.directory.app import create_app
-from shared.web import run_service
+from services.directory.paths import MIGRATIONS, SCHEMA
+from shared.process import run_service
 
 if __name__ == "__main__":
-    run_service(create_app, "directory", lambda settings: settings.directory_port)
+    run_service(
+        create_app, "directory", lambda settings: settings.directory_port, (SCHEMA, MIGRATIONS)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import pkgutil
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,8 +25,7 @@ from services.directory.transfer import (
 )
 from services.directory.vcf_import import decode, import_vcf
 from shared.conn import Conn
-from shared.db import create_pool
-from shared.migrate import migrate
+from shared.db import create_pool, prepare_schema
 from shared.queries import Queries
 from shared.settings import Settings, SettingsError
 
@@ -34,11 +34,11 @@ DEMO = Path(__file__).with_name("demo.json")
 
 @asynccontextmanager
 async def connect(settings: Settings) -> AsyncIterator[tuple[Conn, Queries]]:
-    """A migrated connection to DATABASE_URL."""
+    """A connection to DATABASE_URL, on a schema with the migrations this code needs."""
     pool = await create_pool(settings.replace(db_pool_min=1, db_pool_max=1), SCHEMA)
     try:
         async with pool.acquire() as conn:
-            await migrate(conn, SCHEMA, MIGRATIONS)
+            await prepare_schema(conn, settings, SCHEMA, MIGRATIONS)
             queries = Queries.load(QUERIES_DIR)
             yield conn, queries
     finally:
@@ -77,11 +77,27 @@ def print_report(report: Report) -> None:
         print(f"  rejected {rejected['kind']} row {rejected['row']}: {reasons}")
 
 
+def service_packages() -> list[str]:
+    """Every service, found without importing any (a service never imports another)."""
+    import services
+
+    return sorted(m.name for m in pkgutil.iter_modules(services.__path__) if m.ispkg)
+
+
 async def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
-    """Apply migrations."""
-    async with connect(settings):
-        print("migrations applied")
-    return 0
+    """The migration step: `python -m services.NAME migrate` for every service, all at once."""
+
+    async def one(name: str) -> bool:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", f"services.{name}", "migrate"
+        )
+        if await process.wait() == 0:
+            return True
+        print(f"kontakt: migrating {name} failed", file=sys.stderr)
+        return False
+
+    results = await asyncio.gather(*(one(name) for name in service_packages()))
+    return 0 if all(results) else 1
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -237,7 +253,7 @@ def parser() -> argparse.ArgumentParser:
     """The command line."""
     top = argparse.ArgumentParser(prog="kontakt", description="Kontakt directory administration.")
     sub = top.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+    sub.add_parser("migrate", help="apply every service's migrations").set_defaults(run=cmd_migrate)
     demo = sub.add_parser("demo", help="load the FOR-IN demo network")
     demo.add_argument("--if-empty", action="store_true", help="only into an empty directory")
     demo.set_defaults(run=cmd_demo)

@@ -1,7 +1,8 @@
-"""Run the mailing service: `python -m services.mailing`."""
+"""Run the mailing service: `python -m services.mailing` (`... migrate`: apply its schema)."""
 
 from services.mailing.app import create_app
-from shared.web import run_service
+from services.mailing.paths import MIGRATIONS, SCHEMA
+from shared.process import run_service
 
 if __name__ == "__main__":
-    run_service(create_app, "mailing", lambda settings: settings.mailing_port)
+    run_service(create_app, "mailing", lambda settings: settings.mailing_port, (SCHEMA, MIGRATIONS))

@@ -23,10 +23,9 @@ import asyncpg
 
 from services.mailing.compose import CampaignTemplate
 from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
-from shared.db import create_pool
+from shared.db import create_pool, prepare_schema
 from shared.errors import DB_DOWN
 from shared.logs import setup_logging
-from shared.migrate import migrate
 from shared.queries import Queries
 from shared.settings import Settings
 
@@ -264,7 +263,7 @@ async def main() -> None:
     pool = await create_pool(settings, SCHEMA)
     queries = Queries.load(QUERIES_DIR)
     async with pool.acquire() as conn:
-        await migrate(conn, SCHEMA, MIGRATIONS)
+        await prepare_schema(conn, settings, SCHEMA, MIGRATIONS)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

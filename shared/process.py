@@ -1,0 +1,81 @@
+"""A service process: `python -m services.NAME` serves; `... migrate` applies its schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import asyncpg
+from aiohttp import web
+
+from shared.logs import setup_logging
+from shared.migrate import MigrationError, migrate
+from shared.settings import Settings, SettingsError
+
+log = logging.getLogger("kontakt.process")
+
+AppFactory = Callable[[Settings], web.Application]
+# A service's schema and its migrations folder; None for a service that owns no tables.
+Schema = tuple[str, Path] | None
+
+
+async def serve(app: web.Application, settings: Settings, port: int) -> None:
+    """Run `app` until SIGINT or SIGTERM."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, port)
+    await site.start()
+    log.info("listening", extra={"url": f"http://{settings.host}:{port}"})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def apply_migrations(settings: Settings, service: str, schema: Schema) -> int:
+    """The migration step for one service: apply its schema's migrations, idempotently."""
+    if schema is None:
+        print(f"{service}: owns no tables, nothing to migrate")
+        return 0
+    name, folder = schema
+    # One plain connection: the advisory lock is per session, so never through a pooler.
+    conn = await asyncpg.connect(settings.require_database(), timeout=settings.db_timeout)
+    try:
+        applied = await migrate(conn, name, folder, runtime_role=settings.db_runtime_role)
+    finally:
+        await conn.close()
+    done = ", ".join(f"{v:03d}" for v in applied) or "nothing (already current)"
+    print(f"{service}: applied {done} to schema {name}")
+    return 0
+
+
+def run_service(
+    app_factory: AppFactory, service: str, port_of: Callable[[Settings], int], schema: Schema
+) -> None:
+    """The body of every service's `__main__`: serve, or with `migrate`, apply the schema."""
+    parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["serve", "migrate"],
+        default="serve",
+        help="serve (the default), or apply this service's migrations and exit",
+    )
+    command = parser.parse_args().command
+    try:
+        settings = Settings.from_env()
+        setup_logging(service, settings.log_level, settings.log_format)
+        if command == "migrate":
+            sys.exit(asyncio.run(apply_migrations(settings, service, schema)))
+        asyncio.run(serve(app_factory(settings), settings, port_of(settings)))
+    except (SettingsError, MigrationError) as exc:
+        sys.exit(f"{service}: {exc}")

@@ -1,0 +1,73 @@
+-- name: token-principal
+SELECT t.id AS token_id, t.kind, t.expires_at, t.created_at AS issued_at, t.last_used_at,
+       a.id AS account_id, a.email, a.name, a.is_admin
+  FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
+ WHERE t.hash = $1 AND t.revoked_at IS NULL AND NOT a.disabled
+   AND (t.expires_at IS NULL OR t.expires_at > now());
+
+-- name: touch-token
+UPDATE directory.tokens SET last_used_at = now()
+ WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
+
+-- name: account-permissions
+-- A permission on a network holds for every network below it.
+WITH RECURSIVE granted AS (
+    SELECT network_id, edit_contacts, manage_lists, send_campaigns
+      FROM directory.permissions WHERE account_id = $1
+    UNION
+    SELECT n.id, g.edit_contacts, g.manage_lists, g.send_campaigns
+      FROM directory.networks n JOIN granted g ON n.parent_id = g.network_id)
+SELECT g.network_id, n.slug, bool_or(g.edit_contacts) AS edit_contacts,
+       bool_or(g.manage_lists) AS manage_lists, bool_or(g.send_campaigns) AS send_campaigns
+  FROM granted g JOIN directory.networks n ON n.id = g.network_id
+ GROUP BY g.network_id, n.slug;
+
+-- name: list-accounts
+SELECT a.id, a.email, a.name, a.is_admin, a.disabled, a.created_at, a.updated_at,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'network', n.slug, 'edit_contacts', p.edit_contacts,
+                   'manage_lists', p.manage_lists, 'send_campaigns', p.send_campaigns)
+                   ORDER BY n.slug), '[]')
+          FROM directory.permissions p JOIN directory.networks n ON n.id = p.network_id
+         WHERE p.account_id = a.id) AS permissions
+  FROM directory.accounts a
+ WHERE $1::bigint IS NULL OR a.id = $1
+ ORDER BY a.id;
+
+-- name: insert-account
+INSERT INTO directory.accounts (email, name, is_admin) VALUES ($1, $2, $3) RETURNING id;
+
+-- name: update-account
+UPDATE directory.accounts SET name = $2, is_admin = $3, disabled = $4, updated_at = now()
+ WHERE id = $1 RETURNING id;
+
+-- name: account-by-email
+SELECT id FROM directory.accounts WHERE lower(email) = lower($1);
+
+-- name: clear-permissions
+DELETE FROM directory.permissions WHERE account_id = $1;
+
+-- name: insert-permissions
+INSERT INTO directory.permissions (account_id, network_id, edit_contacts, manage_lists, send_campaigns)
+SELECT $1, p.network_id, p.edit_contacts, p.manage_lists, p.send_campaigns
+  FROM unnest($2::bigint[], $3::boolean[], $4::boolean[], $5::boolean[])
+       AS p(network_id, edit_contacts, manage_lists, send_campaigns);
+
+-- name: insert-token
+INSERT INTO directory.tokens (account_id, kind, name, prefix, hash, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, created_at;
+
+-- name: list-tokens
+SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
+       t.expires_at, t.revoked_at, t.last_used_at
+  FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
+ WHERE $1::bigint IS NULL OR t.account_id = $1
+ ORDER BY t.id;
+
+-- name: get-token
+SELECT id, account_id, revoked_at FROM directory.tokens WHERE id = $1;
+
+-- name: revoke-token
+UPDATE directory.tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
+RETURNING revoked_at;

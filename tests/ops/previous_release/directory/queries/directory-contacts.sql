@@ -1,0 +1,108 @@
+-- name: list-contacts
+-- $1 network ids, $2 folded search or NULL, $3/$4 keyset cursor, $5 limit, $6 include unpublished
+SELECT * FROM directory.contact_cards c
+ WHERE (c.published OR $6)
+   AND c.network_ids && $1::bigint[]
+   AND ($2::text IS NULL OR c.search_key LIKE '%' || directory.fold($2::text) || '%' ESCAPE '\')
+   AND (c.position, c.id) > ($3::integer, $4::bigint)
+ ORDER BY c.position, c.id
+ LIMIT $5;
+
+-- name: all-contacts
+SELECT * FROM directory.contact_cards c ORDER BY c.position, c.id;
+
+-- name: get-contact
+SELECT * FROM directory.contact_cards c WHERE c.id = $1 AND (c.published OR $2);
+
+-- name: contact-emails
+SELECT contact_id, array_agg(address ORDER BY position) AS emails
+  FROM directory.contact_emails WHERE contact_id = ANY($1::bigint[])
+ GROUP BY contact_id;
+
+-- name: lock-contact
+SELECT c.id, c.given_name, c.family_name, c.display_name, c.titles, c.position, c.published,
+       c.revision, o.slug AS organisation,
+       (SELECT coalesce(array_agg(m.network_id), '{}') FROM directory.memberships m
+         WHERE m.contact_id = c.id) AS network_ids
+  FROM directory.contacts c LEFT JOIN directory.organisations o ON o.id = c.organisation_id
+ WHERE c.id = $1
+   FOR UPDATE OF c;
+
+-- name: contact-children
+SELECT
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('number', written, 'e164', e164, 'kind', kind)
+                             ORDER BY position), '[]')
+     FROM directory.contact_phones WHERE contact_id = $1) AS phones,
+  (SELECT coalesce(jsonb_agg(address ORDER BY position), '[]')
+     FROM directory.contact_emails WHERE contact_id = $1) AS emails,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('url', url, 'label', label) ORDER BY position), '[]')
+     FROM directory.contact_links WHERE contact_id = $1) AS links,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('network', n.slug, 'role', m.role)), '[]')
+     FROM directory.memberships m JOIN directory.networks n ON n.id = m.network_id
+    WHERE m.contact_id = $1) AS networks;
+
+-- name: organisation-id
+SELECT id FROM directory.organisations WHERE slug = $1;
+
+-- name: insert-contact
+INSERT INTO directory.contacts
+       (given_name, family_name, display_name, titles, organisation_id, position, published, uid)
+VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8::uuid, gen_random_uuid()))
+RETURNING id;
+
+-- name: contact-by-uid
+SELECT id FROM directory.contacts WHERE uid = $1::uuid;
+
+-- name: update-contact
+UPDATE directory.contacts
+   SET given_name = $2, family_name = $3, display_name = $4, titles = $5,
+       organisation_id = $6, position = $7, published = $8,
+       revision = revision + 1, updated_at = now()
+ WHERE id = $1
+RETURNING revision;
+
+-- name: delete-contact
+DELETE FROM directory.contacts WHERE id = $1;
+
+-- name: clear-contact-children
+WITH p AS (DELETE FROM directory.contact_phones WHERE contact_id = $1),
+     e AS (DELETE FROM directory.contact_emails WHERE contact_id = $1),
+     l AS (DELETE FROM directory.contact_links WHERE contact_id = $1)
+DELETE FROM directory.memberships WHERE contact_id = $1;
+
+-- name: insert-phones
+INSERT INTO directory.contact_phones (contact_id, position, e164, written, kind)
+SELECT $1, p.position, p.e164, p.written, p.kind
+  FROM unnest($2::smallint[], $3::text[], $4::text[], $5::text[]) AS p(position, e164, written, kind);
+
+-- name: insert-emails
+INSERT INTO directory.contact_emails (contact_id, position, address)
+SELECT $1, e.position, e.address FROM unnest($2::smallint[], $3::text[]) AS e(position, address);
+
+-- name: insert-links
+INSERT INTO directory.contact_links (contact_id, position, url, label)
+SELECT $1, l.position, l.url, l.label
+  FROM unnest($2::smallint[], $3::text[], $4::text[]) AS l(position, url, label);
+
+-- name: insert-memberships
+INSERT INTO directory.memberships (contact_id, network_id, role)
+SELECT $1, m.network_id, m.role FROM unnest($2::bigint[], $3::text[]) AS m(network_id, role);
+
+-- name: count-contacts
+SELECT count(*) FROM directory.contacts;
+
+-- name: contact-by-email
+SELECT contact_id FROM directory.contact_emails WHERE lower(address) = lower($1) LIMIT 1;
+
+-- name: organisation-by-name
+SELECT slug FROM directory.organisations o
+ WHERE EXISTS (SELECT 1 FROM jsonb_each_text(o.names) n
+                WHERE directory.fold(n.value) = directory.fold($1))
+ ORDER BY id LIMIT 1;
+
+-- name: network-by-name
+SELECT slug FROM directory.networks n
+ WHERE n.slug = lower($1)
+    OR EXISTS (SELECT 1 FROM jsonb_each_text(n.names) x
+                WHERE directory.fold(x.value) = directory.fold($1))
+ ORDER BY id LIMIT 1;

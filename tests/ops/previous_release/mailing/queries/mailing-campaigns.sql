@@ -1,0 +1,132 @@
+-- name: insert-campaign
+INSERT INTO mailing.campaigns (list_id, subject, body) VALUES ($1, $2, $3) RETURNING id;
+
+-- name: get-campaign
+SELECT c.*, l.slug AS list_slug, l.network, l.lang AS list_lang, l.names AS list_names,
+       l.from_name, l.from_address, l.reply_to
+  FROM mailing.campaigns c JOIN mailing.lists l ON l.id = c.list_id
+ WHERE c.id = $1;
+
+-- name: lock-campaign
+SELECT * FROM mailing.campaigns WHERE id = $1 FOR UPDATE;
+
+-- name: update-campaign
+UPDATE mailing.campaigns SET subject = $2, body = $3, revision = revision + 1, updated_at = now()
+ WHERE id = $1 RETURNING revision;
+
+-- name: set-campaign-status
+UPDATE mailing.campaigns
+   SET status = $2, scheduled_at = coalesce($3, scheduled_at), updated_at = now(),
+       started_at = CASE WHEN $2 = 'sending' THEN coalesce(started_at, now()) ELSE started_at END,
+       finished_at = CASE WHEN $2 IN ('done', 'cancelled') THEN now() ELSE finished_at END
+ WHERE id = $1;
+
+-- name: enqueue-recipients
+-- Every confirmed subscriber not on the suppression list, once; enqueuing again adds only
+-- the ones not yet there.
+INSERT INTO mailing.deliveries (campaign_id, subscriber_id)
+SELECT $1, s.subscriber_id
+  FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
+ WHERE s.list_id = $2 AND s.status = 'confirmed'
+   AND NOT EXISTS (SELECT 1 FROM mailing.suppressions x WHERE lower(x.address) = lower(b.email))
+ON CONFLICT DO NOTHING;
+
+-- name: campaign-progress
+SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
+       count(*) FILTER (WHERE status = 'sending') AS sending,
+       count(*) FILTER (WHERE status = 'sent') AS sent,
+       count(*) FILTER (WHERE status = 'failed') AS failed,
+       count(*) FILTER (WHERE status = 'bounced') AS bounced,
+       count(*) FILTER (WHERE status = 'sent' AND sent_at > now() - interval '60 seconds') AS last_minute
+  FROM mailing.deliveries WHERE campaign_id = $1;
+
+-- name: start-due-campaigns
+UPDATE mailing.campaigns SET status = 'sending', started_at = coalesce(started_at, now()),
+       updated_at = now()
+ WHERE status = 'scheduled' AND scheduled_at <= now()
+RETURNING id, list_id;
+
+-- name: claim-deliveries
+-- Work for this worker: due rows, and rows whose worker's lease ran out.
+UPDATE mailing.deliveries d
+   SET status = 'sending', claimed_at = now(), claimed_by = $1, attempts = d.attempts + 1
+  FROM (SELECT campaign_id, subscriber_id FROM mailing.deliveries x
+         WHERE x.campaign_id IN (SELECT id FROM mailing.campaigns WHERE status = 'sending')
+           AND ((x.status = 'queued' AND x.next_attempt_at <= now())
+                OR (x.status = 'sending' AND x.claimed_at < now() - make_interval(secs => $3)))
+         ORDER BY x.campaign_id, x.subscriber_id
+         LIMIT $2
+           FOR UPDATE SKIP LOCKED) due
+ WHERE d.campaign_id = due.campaign_id AND d.subscriber_id = due.subscriber_id
+RETURNING d.campaign_id, d.subscriber_id, d.attempts;
+
+-- name: delivery-sent
+UPDATE mailing.deliveries SET status = 'sent', sent_at = now(), last_error = NULL
+ WHERE campaign_id = $1 AND subscriber_id = $2 AND status = 'sending';
+
+-- name: delivery-retry
+UPDATE mailing.deliveries
+   SET status = 'queued', next_attempt_at = now() + make_interval(secs => $3), last_error = $4
+ WHERE campaign_id = $1 AND subscriber_id = $2 AND status = 'sending';
+
+-- name: delivery-failed
+UPDATE mailing.deliveries SET status = 'failed', last_error = $3
+ WHERE campaign_id = $1 AND subscriber_id = $2 AND status = 'sending';
+
+-- name: recipient
+SELECT b.id, b.email, b.name, s.lang, s.status
+  FROM mailing.subscribers b JOIN mailing.subscriptions s ON s.subscriber_id = b.id
+ WHERE b.id = $2 AND s.list_id = $1;
+
+-- name: finish-campaigns
+UPDATE mailing.campaigns c SET status = 'done', finished_at = now(), updated_at = now()
+ WHERE c.status = 'sending'
+   AND NOT EXISTS (SELECT 1 FROM mailing.deliveries d
+                    WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
+RETURNING id;
+
+-- name: recipients
+-- An address suppressed after the campaign was queued reads as not confirmed: never sent.
+SELECT d.campaign_id, b.id, b.email, b.name, s.lang,
+       CASE WHEN EXISTS (SELECT 1 FROM mailing.suppressions x
+                          WHERE lower(x.address) = lower(b.email))
+            THEN 'suppressed' ELSE s.status END AS status
+  FROM unnest($1::bigint[], $2::bigint[]) AS d(campaign_id, subscriber_id)
+  JOIN mailing.campaigns c ON c.id = d.campaign_id
+  JOIN mailing.subscribers b ON b.id = d.subscriber_id
+  JOIN mailing.subscriptions s ON s.list_id = c.list_id AND s.subscriber_id = b.id;
+
+-- name: deliveries-sent
+UPDATE mailing.deliveries d SET status = 'sent', sent_at = now(), last_error = NULL
+  FROM unnest($1::bigint[], $2::bigint[]) AS x(campaign_id, subscriber_id)
+ WHERE d.campaign_id = x.campaign_id AND d.subscriber_id = x.subscriber_id AND d.status = 'sending';
+
+-- name: list-campaigns
+-- A list's latest campaigns, newest first, in the shape of get-campaign.
+SELECT c.*, l.slug AS list_slug, l.network, l.lang AS list_lang, l.names AS list_names,
+       l.from_name, l.from_address, l.reply_to
+  FROM mailing.campaigns c JOIN mailing.lists l ON l.id = c.list_id
+ WHERE c.list_id = $1
+ ORDER BY c.id DESC LIMIT 100;
+
+-- name: campaign-timeline
+-- Messages sent over time, in $2 equal slices between the first and the last.
+WITH span AS (
+    SELECT min(sent_at) AS first, max(sent_at) AS last
+      FROM mailing.deliveries WHERE campaign_id = $1 AND sent_at IS NOT NULL)
+SELECT span.first, span.last,
+       width_bucket(extract(epoch FROM d.sent_at),
+                    extract(epoch FROM span.first),
+                    extract(epoch FROM span.last) + 0.001, $2) AS slice,
+       count(*)::int AS sent
+  FROM mailing.deliveries d, span
+ WHERE d.campaign_id = $1 AND d.sent_at IS NOT NULL
+ GROUP BY span.first, span.last, slice
+ ORDER BY slice;
+
+-- name: release-claims
+-- After a failed step: what this worker claimed but never tried goes back to the queue
+-- (its sent messages were recorded first), instead of waiting for the lease to run out.
+UPDATE mailing.deliveries
+   SET status = 'queued', claimed_by = NULL, claimed_at = NULL, attempts = attempts - 1
+ WHERE claimed_by = $1 AND status = 'sending';

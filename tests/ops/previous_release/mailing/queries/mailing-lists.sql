@@ -1,0 +1,32 @@
+-- name: list-lists
+SELECT l.*, (SELECT count(*) FROM mailing.subscriptions s
+              WHERE s.list_id = l.id AND s.status = 'confirmed') AS confirmed
+  FROM mailing.lists l
+ WHERE $1::boolean OR l.network = ANY($2::text[])
+ ORDER BY l.network, l.slug;
+
+-- name: get-list
+SELECT l.*, (SELECT count(*) FROM mailing.subscriptions s
+              WHERE s.list_id = l.id AND s.status = 'confirmed') AS confirmed
+  FROM mailing.lists l WHERE l.slug = $1;
+
+-- name: insert-list
+INSERT INTO mailing.lists (slug, network, lang, names, descriptions, from_name, from_address, reply_to)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id;
+
+-- name: update-list
+UPDATE mailing.lists
+   SET lang = $2, names = $3, descriptions = $4, from_name = $5, from_address = $6,
+       reply_to = $7, revision = revision + 1, updated_at = now()
+ WHERE id = $1
+RETURNING revision;
+
+-- name: list-members
+SELECT s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, b.email, b.name
+  FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
+ WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2)
+ ORDER BY b.email;
+
+-- name: status-counts
+SELECT status, count(*)::int AS n FROM mailing.subscriptions WHERE list_id = $1 GROUP BY status;

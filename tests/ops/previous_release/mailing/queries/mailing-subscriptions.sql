@@ -1,0 +1,77 @@
+-- name: upsert-subscriber
+INSERT INTO mailing.subscribers (email, name) VALUES ($1, $2)
+ON CONFLICT (lower(email)) DO UPDATE SET name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name
+                                                     ELSE mailing.subscribers.name END
+RETURNING id;
+
+-- name: lock-subscription
+SELECT * FROM mailing.subscriptions WHERE list_id = $1 AND subscriber_id = $2 FOR UPDATE;
+
+-- name: insert-subscription
+INSERT INTO mailing.subscriptions (list_id, subscriber_id, lang) VALUES ($1, $2, $3)
+ON CONFLICT DO NOTHING;
+
+-- name: restart-subscription
+-- Someone unsubscribed asks again: back to pending, to be confirmed once more.
+UPDATE mailing.subscriptions SET status = 'pending', lang = $3, updated_at = now()
+ WHERE list_id = $1 AND subscriber_id = $2 AND status = 'unsubscribed';
+
+-- name: claim-confirmation
+-- The one confirmation of this window, if it is still to be sent.
+UPDATE mailing.subscriptions s SET confirmation_sent_at = now()
+  FROM (SELECT confirmation_sent_at AS previous FROM mailing.subscriptions
+         WHERE list_id = $1 AND subscriber_id = $2 FOR UPDATE) p
+ WHERE s.list_id = $1 AND s.subscriber_id = $2 AND s.status = 'pending'
+   AND (s.confirmation_sent_at IS NULL
+        OR s.confirmation_sent_at < now() - make_interval(secs => $3))
+RETURNING p.previous;
+
+-- name: release-confirmation
+UPDATE mailing.subscriptions SET confirmation_sent_at = $3
+ WHERE list_id = $1 AND subscriber_id = $2;
+
+-- name: confirm
+UPDATE mailing.subscriptions
+   SET status = 'confirmed', confirmed_at = now(), updated_at = now()
+ WHERE list_id = $1 AND subscriber_id = $2 AND status = 'pending'
+RETURNING status;
+
+-- name: unsubscribe
+UPDATE mailing.subscriptions
+   SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
+ WHERE list_id = $1 AND subscriber_id = $2 AND status IN ('pending', 'confirmed')
+RETURNING status;
+
+-- name: use-token
+INSERT INTO mailing.used_tokens (nonce_hash) VALUES ($1) ON CONFLICT DO NOTHING RETURNING used_at;
+
+-- name: subscription-view
+SELECT s.status, s.lang, l.slug, l.names, l.lang AS list_lang, b.email
+  FROM mailing.subscriptions s
+  JOIN mailing.lists l ON l.id = s.list_id
+  JOIN mailing.subscribers b ON b.id = s.subscriber_id
+ WHERE s.list_id = $1 AND s.subscriber_id = $2;
+
+-- name: subscriber-lists
+SELECT l.slug, l.names, l.lang AS list_lang, s.status, s.lang, s.created_at, s.confirmed_at,
+       s.unsubscribed_at, b.email, b.name AS subscriber_name, b.created_at AS since
+  FROM mailing.subscribers b
+  LEFT JOIN mailing.subscriptions s ON s.subscriber_id = b.id
+  LEFT JOIN mailing.lists l ON l.id = s.list_id
+ WHERE b.id = $1
+ ORDER BY l.slug;
+
+-- name: subscriber-deliveries
+SELECT c.subject, d.status, d.sent_at
+  FROM mailing.deliveries d JOIN mailing.campaigns c ON c.id = d.campaign_id
+ WHERE d.subscriber_id = $1 ORDER BY d.sent_at NULLS LAST;
+
+-- name: unsubscribe-by-slug
+UPDATE mailing.subscriptions s
+   SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
+  FROM mailing.lists l
+ WHERE l.id = s.list_id AND l.slug = $2 AND s.subscriber_id = $1
+   AND s.status IN ('pending', 'confirmed');
+
+-- name: erase-subscriber
+DELETE FROM mailing.subscribers WHERE id = $1;
