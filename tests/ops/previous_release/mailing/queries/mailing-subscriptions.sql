@@ -12,9 +12,18 @@ INSERT INTO mailing.subscriptions (list_id, subscriber_id, lang) VALUES ($1, $2,
 ON CONFLICT DO NOTHING;
 
 -- name: restart-subscription
--- Someone unsubscribed asks again: back to pending, to be confirmed once more.
-UPDATE mailing.subscriptions SET status = 'pending', lang = $3, updated_at = now()
+-- Someone unsubscribed asks again: back to pending, to be confirmed once more. The window
+-- counts confirmation mails of this request, not of the old subscription.
+UPDATE mailing.subscriptions
+   SET status = 'pending', lang = $3, confirmation_sent_at = NULL, updated_at = now()
  WHERE list_id = $1 AND subscriber_id = $2 AND status = 'unsubscribed';
+
+-- name: request-consent
+-- How the pending wish was expressed (GDPR Art. 7(1)); the confirmation adds to it.
+UPDATE mailing.subscriptions
+   SET consent = jsonb_build_object('source', 'double-opt-in', 'requested_via', $3::text,
+                                    'requested_at', now(), 'requested_from', $4::text)
+ WHERE list_id = $1 AND subscriber_id = $2 AND status = 'pending';
 
 -- name: claim-confirmation
 -- The one confirmation of this window, if it is still to be sent.
@@ -32,7 +41,10 @@ UPDATE mailing.subscriptions SET confirmation_sent_at = $3
 
 -- name: confirm
 UPDATE mailing.subscriptions
-   SET status = 'confirmed', confirmed_at = now(), updated_at = now()
+   SET status = 'confirmed', confirmed_at = now(), updated_at = now(),
+       consent = coalesce(consent, '{}'::jsonb)
+                 || jsonb_build_object('confirmed_at', now(), 'confirmed_from', $3::text,
+                                       'text_shown', $4::text, 'lang', $5::text)
  WHERE list_id = $1 AND subscriber_id = $2 AND status = 'pending'
 RETURNING status;
 
@@ -54,7 +66,7 @@ SELECT s.status, s.lang, l.slug, l.names, l.lang AS list_lang, b.email
 
 -- name: subscriber-lists
 SELECT l.slug, l.names, l.lang AS list_lang, s.status, s.lang, s.created_at, s.confirmed_at,
-       s.unsubscribed_at, b.email, b.name AS subscriber_name, b.created_at AS since
+       s.unsubscribed_at, s.consent, b.email, b.name AS subscriber_name, b.created_at AS since
   FROM mailing.subscribers b
   LEFT JOIN mailing.subscriptions s ON s.subscriber_id = b.id
   LEFT JOIN mailing.lists l ON l.id = s.list_id
