@@ -11,16 +11,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-import aiosmtplib
 import asyncpg
 import psutil
 
 from bench import postfix
-from services.mailing.compose import campaign_message
+from services.mailing.compose import CampaignTemplate
 from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from services.mailing.worker import Worker
 from shared.conn import Conn
 from shared.db import create_pool
+from shared.mail.message import Capabilities
+from shared.mail.transport import SmtpConfig, send_one
 from shared.migrate import migrate
 from shared.queries import Queries
 from shared.settings import Settings
@@ -150,13 +151,15 @@ async def _naive_run(
             campaign_id,
         )
         people = await conn.fetch("SELECT id, email, name, 'et' AS lang FROM mailing.subscribers")
-    size = len(campaign_message(settings, campaign, people[0])[0].as_bytes())
+    size = len(CampaignTemplate(settings, campaign, "et").render(people[0], Capabilities()).data)
     semaphore = asyncio.Semaphore(settings.smtp_pool)
+    config = SmtpConfig.from_settings(settings)
 
     async def one(person: Any) -> None:
         async with semaphore:
-            mail, envelope = campaign_message(settings, campaign, person)
-            await aiosmtplib.send(mail, sender=envelope, hostname="127.0.0.1", port=port)
+            # Everything made again for each message: the template and the connection.
+            template = CampaignTemplate(settings, campaign, "et")
+            await send_one(config, lambda caps: template.render(person, caps))
 
     started = time.perf_counter()
     await asyncio.gather(*(one(p) for p in people))

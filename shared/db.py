@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import asyncpg.pool
 from aiohttp import web
 
 from shared.conn import Conn
@@ -25,12 +28,41 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+# How many pool connections the current task holds: SMTP refuses to run while it is not 0.
+_held: contextvars.ContextVar[int] = contextvars.ContextVar("connections_held", default=0)
+
+
+def holding_connection() -> bool:
+    """Whether this task holds a pool connection now (nothing slow may wait while it does)."""
+    return _held.get() > 0
+
+
+class Pool(asyncpg.pool.Pool):
+    """asyncpg's pool, counting the connections each task holds."""
+
+    async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
+        connection = await super()._acquire(timeout)  # type: ignore[misc]
+        _held.set(_held.get() + 1)
+        return connection
+
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Give the connection back (the task holds one less)."""
+        _held.set(max(0, _held.get() - 1))
+        await super().release(connection, timeout=timeout)
+
+
 async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
     """A pool whose connections see `schema` first and decode jsonb."""
-    pool = await asyncpg.create_pool(
+    # asyncpg.create_pool with our subclass: the same arguments it passes.
+    pool: asyncpg.Pool = await Pool(
         settings.require_database(),
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
         timeout=settings.db_timeout,
         command_timeout=30,
         init=_init_connection,
@@ -39,7 +71,6 @@ async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
             "application_name": f"kontakt-{schema}",
         },
     )
-    assert pool is not None
     return pool
 
 

@@ -48,6 +48,13 @@ def _optional(raw: str) -> str | None:
     return raw.strip() or None
 
 
+def _tls_mode(raw: str) -> str | None:
+    value = raw.strip().lower()
+    if value not in {"", "starttls", "implicit", "none"}:
+        raise ValueError("expected starttls, implicit or none")
+    return value or None
+
+
 def _list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
@@ -76,8 +83,35 @@ SPEC: dict[str, Setting] = {
         "SMTP_URL",
         _optional,
         None,
-        "SMTP server, e.g. `smtp://user:pass@host:587`. `make run` starts a mail sink when unset.",
+        "SMTP server, e.g. `smtp://user:pass@host:587` (user and password percent-encoded; "
+        "`smtps://` for implicit TLS). `make run` starts a mail sink when unset.",
         alias="SMTP_URL",
+    ),
+    "smtp_tls": Setting(
+        "SMTP_TLS",
+        _tls_mode,
+        None,
+        "`starttls` (required: no mail goes out if the server does not offer it), `implicit` "
+        "(TLS from the first byte, as `smtps://`) or `none`. Unset: STARTTLS when offered.",
+    ),
+    "smtp_password_file": Setting(
+        "SMTP_PASSWORD_FILE",
+        _optional,
+        None,
+        "File holding the SMTP password (a mounted secret); overrides the URL's password.",
+    ),
+    "smtp_plain_auth": Setting(
+        "SMTP_PLAIN_AUTH",
+        _bool,
+        False,
+        "Allow sending the SMTP password over a connection without TLS (never by default).",
+    ),
+    "smtp_ca_file": Setting(
+        "SMTP_CA_FILE",
+        _optional,
+        None,
+        "PEM file of the certificate authorities the SMTP server's certificate is checked "
+        "against. Unset: the system's.",
     ),
     "host": Setting("HOST", str, "127.0.0.1", "Address the services listen on."),
     "directory_port": Setting("DIRECTORY_PORT", _port, 8081, "Port of the directory service."),
@@ -306,6 +340,10 @@ class Settings:
 
     database_url: str | None
     smtp_url: str | None
+    smtp_tls: str | None
+    smtp_password_file: str | None
+    smtp_plain_auth: bool
+    smtp_ca_file: str | None
     host: str
     directory_port: int
     mailing_port: int

@@ -6,7 +6,6 @@ import logging
 import time
 from collections import deque
 
-import aiosmtplib
 from aiohttp import web
 
 from services.console.auth import new_session, same_origin
@@ -16,7 +15,9 @@ from services.console.labels import labels
 from services.console.pages import bases, render
 from shared.clientip import client_address
 from shared.i18n import LANGUAGES
-from shared.mail import message, send
+from shared.mail.message import Draft, build
+from shared.mail.replies import Refusal
+from shared.mail.transport import SmtpConfig, send_one
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
@@ -71,17 +72,17 @@ async def ask_for_link(request: web.Request) -> web.Response:
         if made.status == 201:
             found = made.data
             link = f"{settings.public_console_base}/signin/link?code={found['code']}&lang={lang}"
-            mail = message(
+            draft = Draft(
                 from_name=text["app"],
                 from_address=settings.console_mail_from,
-                to=found["email"],
                 subject=text["link_subject"],
-                body=text["link_body"].format(name=found["name"] or found["email"], link=link),
+                text=text["link_body"].format(name=found["name"] or found["email"], link=link),
             )
             try:
-                await send(settings, mail)
-            except (aiosmtplib.SMTPException, OSError, RuntimeError) as exc:
-                log.warning("sign-in link not sent: %s", type(exc).__name__)
+                config = SmtpConfig.from_settings(settings)
+                await send_one(config, lambda caps: build(draft, found["email"], caps))
+            except (Refusal, ValueError, RuntimeError) as exc:
+                log.warning("sign-in link not sent: %s", exc)
     return render(request, "message.html", {"text": text["link_sent"], "ok": True})
 
 

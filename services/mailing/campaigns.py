@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosmtplib
 import asyncpg
 from aiohttp import web
 from email_validator import EmailNotValidError, validate_email
 
 from services.mailing.access import coordinator, require
-from services.mailing.compose import MARKDOWN, CampaignTemplate, personalise
+from services.mailing.compose import MARKDOWN, CampaignTemplate, check_placeholders, personalise
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.lists import list_row
 from shared.errors import Conflict, FieldError, NotFound, Unavailable, ValidationFailed, read_object
-from shared.mail import send
+from shared.mail.message import Undeliverable
+from shared.mail.replies import Refusal
+from shared.mail.transport import SmtpConfig, send_one
 from shared.validate import Fields
 
 routes = web.RouteTableDef()
@@ -37,6 +38,7 @@ def _content(body: dict[str, Any], current: dict[str, Any] | None = None) -> tup
         f.fail("body", "is required (Markdown)")
     elif len(text) > 200_000:
         f.fail("body", "must be at most 200,000 characters")
+    check_placeholders(f, subject, text if isinstance(text, str) else None)
     f.done()
     assert subject is not None
     return subject, str(text)
@@ -191,17 +193,14 @@ async def test_send(request: web.Request) -> web.Response:
     f.done()
     settings = request.app[SETTINGS]
     # The same path as the real send (template, DKIM), with the subject marked.
-    template = CampaignTemplate(
-        settings, dict(row) | {"subject": f"[TEST] {row['subject']}"}, row["list_lang"]
-    )
+    template = CampaignTemplate(settings, row, row["list_lang"], subject_prefix="[TEST] ")
+    config = SmtpConfig.from_settings(settings)
     for address in addresses:
-        data, envelope = template.render({"id": 0, "email": address, "name": ""})
+        recipient = {"id": 0, "email": address, "name": ""}
         try:
-            await send(settings, data, envelope, [address])
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            raise Unavailable(
-                f"The mail server did not take the test message ({type(exc).__name__})."
-            ) from exc
+            await send_one(config, lambda caps, r=recipient: template.render(r, caps))  # type: ignore[misc]
+        except (Refusal, Undeliverable) as exc:
+            raise Unavailable(f"The mail server did not take the test message: {exc}") from exc
     return web.json_response({"sent": addresses})
 
 

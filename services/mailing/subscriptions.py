@@ -9,7 +9,6 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiosmtplib
 import asyncpg
 from aiohttp import web
 from email_validator import EmailNotValidError, validate_email
@@ -21,7 +20,9 @@ from services.mailing.returns.suppression import is_suppressed
 from shared.clientip import client_address
 from shared.errors import NotFound, RateLimited, read_form, read_object
 from shared.i18n import LANGUAGES, pick
-from shared.mail import message, send
+from shared.mail.message import Draft, Template, Undeliverable
+from shared.mail.replies import Refusal
+from shared.mail.transport import SmtpConfig, send_one
 from shared.ratelimit import over_limit
 from shared.settings import Settings
 from shared.signing import BadToken, sign, verify
@@ -117,7 +118,7 @@ async def subscribe(
             return  # confirmed already, or a mail went out within the window
         try:
             await _send_confirmation(settings, lst, subscriber, address, lang)
-        except (aiosmtplib.SMTPException, OSError):
+        except (Refusal, Undeliverable):
             # Nothing is lost: the wish stays pending, and the next request may send again.
             await conn.execute(
                 q["release-confirmation"], lst["id"], subscriber, claimed["previous"]
@@ -137,19 +138,22 @@ async def _send_confirmation(
     text = labels(lang)
     list_name = pick(lst["names"], lang, lst["lang"]) or lst["slug"]
     link = f"{settings.public_mailing_base}/confirm/{token}?lang={lang}"
-    mail = message(
-        from_name=lst["from_name"],
-        from_address=lst["from_address"],
-        to=address,
-        subject=text["mail_subject"].format(list=list_name),
-        body=text["mail_body"].format(list=list_name, link=link),
-        reply_to=lst["reply_to"],
-        headers={"Auto-Submitted": "auto-generated"},
+    template = Template(
+        Draft(
+            from_name=lst["from_name"],
+            from_address=lst["from_address"],
+            subject=text["mail_subject"].format(list=list_name),
+            text=text["mail_body"].format(list=list_name, link=link),
+            reply_to=lst["reply_to"],
+            headers=(("Auto-Submitted", "auto-generated"),),
+        )
     )
     try:
-        await send(settings, mail)
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        log.warning("confirmation mail not sent: %s", type(exc).__name__)
+        await send_one(
+            SmtpConfig.from_settings(settings), lambda caps: template.render(address, caps)
+        )
+    except (Refusal, Undeliverable) as exc:
+        log.warning("confirmation mail not sent: %s", exc)
         raise
 
 
@@ -208,7 +212,7 @@ async def form_post(request: web.Request) -> web.Response:
         )
     name = " ".join(fields.get("name", "").split())[:200]
     # An SMTP failure gets the same answer: the wish is recorded, asking again resends.
-    with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+    with contextlib.suppress(Refusal, Undeliverable):
         await subscribe(request, lst, address, name, lang, "form")
     return page(lang, title, message=text["check_inbox"])
 
@@ -236,7 +240,7 @@ async def api_subscribe(request: web.Request) -> web.Response:
     if wait is not None:
         raise RateLimited("Too many subscribe requests from this client.", retry_after=wait)
     assert address
-    with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+    with contextlib.suppress(Refusal, Undeliverable):
         await subscribe(request, lst, address, name, lang, "api")
     return web.json_response({"status": "accepted"}, status=202)
 

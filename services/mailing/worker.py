@@ -14,11 +14,8 @@ import signal
 import socket
 import time
 from collections import deque
-from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
 
-import aiosmtplib
 import asyncpg
 
 from services.mailing.compose import CampaignTemplate
@@ -26,6 +23,9 @@ from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from shared.db import create_pool, prepare_schema
 from shared.errors import DB_DOWN
 from shared.logs import setup_logging
+from shared.mail.message import Undeliverable
+from shared.mail.replies import Refusal
+from shared.mail.transport import SmtpConfig, Transport
 from shared.queries import Queries
 from shared.settings import Settings
 
@@ -35,47 +35,6 @@ IDLE_SECONDS = 0.2
 FAILURE_PAUSE = 1.0
 BACKOFF = (1, 6, 24, 120, 360)  # times KONTAKT_RETRY_BASE seconds
 MAX_ATTEMPTS = 8
-
-
-class SmtpPool:
-    """A few open SMTP connections, reused from message to message."""
-
-    def __init__(self, settings: Settings) -> None:
-        url = urlsplit(settings.smtp_url or "smtp://127.0.0.1:25")
-        self.options: dict[str, Any] = {
-            "hostname": url.hostname or "127.0.0.1",
-            "port": url.port or (465 if url.scheme == "smtps" else 25),
-            "username": url.username or None,
-            "password": url.password or None,
-            "use_tls": url.scheme == "smtps",
-            "start_tls": None if url.scheme == "smtp" else False,
-            "timeout": settings.http_timeout * 2,
-        }
-        self.idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
-        self.slots = asyncio.Semaphore(settings.smtp_pool)
-
-    @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[aiosmtplib.SMTP]:
-        """A connected client; a broken one is dropped instead of going back to the pool."""
-        async with self.slots:
-            client = self.idle.get_nowait() if not self.idle.empty() else None
-            if client is None or not client.is_connected:
-                client = aiosmtplib.SMTP(**self.options)
-                await client.connect()
-            try:
-                yield client
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    client.close()
-                raise
-            self.idle.put_nowait(client)
-
-    async def close(self) -> None:
-        """Say QUIT to every idle connection."""
-        while not self.idle.empty():
-            client = self.idle.get_nowait()
-            with contextlib.suppress(Exception):
-                await client.quit()
 
 
 class Pace:
@@ -111,7 +70,7 @@ class Worker:
         self.pool = pool
         self.q = queries
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.smtp = SmtpPool(settings)
+        self.smtp = Transport(SmtpConfig.from_settings(settings), settings.smtp_pool)
         self.pace = Pace(settings.send_rate, settings.send_hourly)
         self.templates: dict[tuple[int, str], CampaignTemplate] = {}
         self.campaigns: dict[int, Any] = {}
@@ -228,21 +187,14 @@ class Worker:
             self.outcomes.append(("failed", campaign_id, subscriber_id, reason))
             return
         template = await self._template(campaign_id, recipient["lang"])
-        data, envelope = template.render(recipient)
         await self.pace.wait()
         try:
-            async with self.smtp.connection() as client:
-                await client.sendmail(envelope, [recipient["email"]], data)
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            # Our one recipient was refused at RCPT: its own code decides.
-            refusal = exc.recipients[0] if exc.recipients else None
-            code = refusal.code if refusal else 451
-            reason = f"{code} {refusal.message if refusal else ''}".strip()
-            self._failed_or_retry(row, code, reason)
-        except aiosmtplib.SMTPResponseException as exc:
-            self._failed_or_retry(row, exc.code, f"{exc.code} {exc.message}")
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            self._failed_or_retry(row, 451, type(exc).__name__)
+            async with self.smtp.connection() as conn:
+                await conn.send(template.render(recipient, conn.caps))
+        except Undeliverable as exc:
+            self.outcomes.append(("failed", campaign_id, subscriber_id, exc.reason))
+        except Refusal as exc:
+            self._failed_or_retry(row, exc.code, exc.reason)
         else:
             self.outcomes.append(("sent", campaign_id, subscriber_id, None))
 

@@ -54,7 +54,10 @@ StartMailing = Callable[..., Awaitable[Mailing]]
 async def start_mailing(
     settings: Settings, directory_spec: OpenApi, mailing_spec: OpenApi
 ) -> AsyncIterator[StartMailing]:
-    """Start directory, mailing and an SMTP server (a given sink, or a plain one)."""
+    """Start directory, mailing and an SMTP server (a given sink, or a plain one).
+
+    `smtp_url=` sends to another server instead (tests/support/smtp.py has every kind).
+    """
     cleanup: list[Any] = []
 
     async def start(sink: Sink | None = None, **changes: Any) -> Mailing:
@@ -65,11 +68,10 @@ async def start_mailing(
             lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", smtp_port
         )
         base = f"http://127.0.0.1:{mailing_port}"
+        # A test may point the services at a server of its own (`smtp_url=`).
+        changes.setdefault("smtp_url", f"smtp://127.0.0.1:{smtp_port}")
         configured = settings.replace(
-            directory_url=f"http://127.0.0.1:{directory_port}",
-            smtp_url=f"smtp://127.0.0.1:{smtp_port}",
-            public_mailing_url=base,
-            **changes,
+            directory_url=f"http://127.0.0.1:{directory_port}", public_mailing_url=base, **changes
         )
         directory = TestClient(
             TestServer(create_directory(configured), host="127.0.0.1", port=directory_port)

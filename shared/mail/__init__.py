@@ -1,0 +1,1 @@
+"""Every mail Kontakt sends: one message builder (`message`), one SMTP transport (`transport`)."""
