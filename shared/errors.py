@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from shared.bodies import MAX_NESTING, BodyTooSlow, json_depth, within_deadline
 from shared.logs import request_id_var
 from shared.text import form_fields, nfc_json, nfc_request
 
@@ -119,6 +120,7 @@ HTTP_TITLES = {
     404: "Not found",
     405: "Method not allowed",
     406: "Not acceptable",
+    408: "Request timeout",
     409: "Conflict",
     413: "Request body too large",
     415: "Unsupported media type",
@@ -206,6 +208,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         headers["X-Request-Id"] = request_id
         for name, value in SECURITY_HEADERS.items():
             headers.setdefault(name, value)
+        if response.status == 408 and request.transport is not None:
+            # Answer, then hang up: aiohttp would otherwise linger reading the slow body.
+            await response.prepare(request)
+            await response.write_eof()
+            request.transport.close()
         return response
     finally:
         request_id_var.reset(token)
@@ -214,16 +221,26 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         # Query strings are text at the edge too: NFC before any handler reads them.
-        return await handler(nfc_request(request))
+        request = nfc_request(request)
+        if request.body_exists:
+            return await within_deadline(request, handler)
+        return await handler(request)
     except DomainError as exc:
         return domain_problem(exc)
+    except BodyTooSlow:
+        log.info("request body too slow", extra={"path": request.path})
+        slow = problem(408, "The request body did not arrive in time.")
+        slow.force_close()
+        return slow
     except web.HTTPException as exc:
         if exc.status < 400:
             for name, value in SECURITY_HEADERS.items():
                 exc.headers.setdefault(name, value)
             raise
         if exc.status == 413:
-            detail = "The request body is larger than this service accepts."
+            large = problem(413, "The request body is larger than this service accepts.")
+            large.force_close()  # do not read the rest of it
+            return large
         elif exc.status == 405:
             detail = f"{request.method} is not allowed on {request.path}."
         elif exc.status == 404:
@@ -249,6 +266,13 @@ async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
         return problem(
             422, "A value breaks a rule of the data model.", constraint=exc.constraint_name
         )
+    except ConnectionResetError:
+        if request.transport is not None:
+            raise
+        # The client closed the connection (mid-body, say): no one is there to answer,
+        # and it says nothing about the database.
+        log.info("client went away", extra={"path": request.path, "method": request.method})
+        return problem(400, "The connection closed before the request was complete.")
     except DB_DOWN as exc:
         log.warning("database unavailable: %s", type(exc).__name__, extra={"path": request.path})
         return problem(
@@ -285,13 +309,21 @@ async def read_json(request: web.Request) -> Any:
         raise BadRequest("Send the body as application/json.")
     raw = await request.read()
     try:
-        return nfc_json(json.loads(raw.decode("utf-8")))
+        value = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise BadRequest("The body is not valid UTF-8.") from exc
     except json.JSONDecodeError as exc:
         raise BadRequest(
             f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
         ) from exc
+    except RecursionError:
+        value = None  # nested past the parser's depth; refused just below
+        depth = MAX_NESTING + 1
+    else:
+        depth = json_depth(value)
+    if depth > MAX_NESTING:
+        raise BadRequest(f"The JSON nests deeper than {MAX_NESTING} levels.")
+    return nfc_json(value)
 
 
 async def read_object(request: web.Request) -> dict[str, Any]:

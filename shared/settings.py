@@ -177,7 +177,22 @@ SPEC: dict[str, Setting] = {
     "log_level": Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR."),
     "log_format": Setting("LOG_FORMAT", str, "json", "`json` (one object per line) or `text`."),
     "max_body_bytes": Setting(
-        "MAX_BODY_BYTES", _positive, 1_048_576, "Largest request body accepted (413 above)."
+        "MAX_BODY_BYTES",
+        _positive,
+        1_048_576,
+        "Largest request body accepted (413 above), except on the import routes.",
+    ),
+    "import_max_bytes": Setting(
+        "IMPORT_MAX_BYTES",
+        _positive,
+        67_108_864,
+        "Largest file an import route accepts, once the caller is authenticated (413 above).",
+    ),
+    "body_timeout": Setting(
+        "BODY_TIMEOUT",
+        _seconds,
+        30.0,
+        "Seconds a client may take to send a request body, and as long again per MiB sent (408).",
     ),
     "db_pool_min": Setting("DB_POOL_MIN", _positive, 1, "Fewest PostgreSQL connections kept."),
     "db_pool_max": Setting(
@@ -361,6 +376,8 @@ class Settings:
     log_level: str
     log_format: str
     max_body_bytes: int
+    import_max_bytes: int
+    body_timeout: float
     db_pool_min: int
     db_pool_max: int
     migrate: bool

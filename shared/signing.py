@@ -57,11 +57,15 @@ def verify(secret: str, purpose: str, token: str) -> dict[str, Any]:
     expected = hmac.new(_key(secret, purpose), body.encode(), hashlib.sha256).digest()
     try:
         given = _unb64(mac)
+    except ValueError as exc:
+        raise BadToken("malformed") from exc
+    # The MAC first: nothing a stranger wrote is parsed (deeply nested JSON would raise).
+    if not hmac.compare_digest(given, expected):
+        raise BadToken("forged")
+    try:
         claims = json.loads(_unb64(body))
     except (ValueError, json.JSONDecodeError) as exc:
         raise BadToken("malformed") from exc
-    if not hmac.compare_digest(given, expected):
-        raise BadToken("forged")
     if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
         raise BadToken("malformed")
     if claims["exp"] < time.time():

@@ -13,6 +13,7 @@ import asyncpg
 import yaml
 from aiohttp import web
 
+from shared.bodies import BODY_TIMEOUT
 from shared.errors import error_middleware, problem
 from shared.migrate import MigrationError, missing
 from shared.settings import Settings
@@ -21,11 +22,13 @@ log = logging.getLogger("kontakt.web")
 
 
 def base_app(settings: Settings) -> web.Application:
-    """An application with the shared middleware and body limit."""
-    return web.Application(
+    """An application with the shared middleware and the body limits (see shared/bodies.py)."""
+    app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[error_middleware],
     )
+    app[BODY_TIMEOUT] = settings.body_timeout
+    return app
 
 
 def load_openapi(path: Path) -> dict[str, Any]:

@@ -21,15 +21,14 @@ from services.console.pages import (
     render,
 )
 from services.console.session import clear_session, read_session
-from shared.errors import Unavailable
+from shared.bodies import takes_large_body
+from shared.errors import FORM_TYPES, Unavailable, read_form
 from shared.http import client_ctx
 from shared.settings import Settings, SettingsError
-from shared.text import form_fields
 from shared.web import add_health, base_app
 
 # Pages anyone may open: signing in, and the console's own files.
 OPEN = ("/signin", "/static/", "/healthz", "/readyz")
-IMPORT_LIMIT = 64 * 1024 * 1024
 
 
 @web.middleware
@@ -41,6 +40,8 @@ async def console_session(request: web.Request, handler: Any) -> web.StreamRespo
     if request.path.startswith(OPEN):
         if session is not None:
             request[SESSION_KEY] = session
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            await read_form(request)  # read once, guarded; handlers get aiohttp's cached copy
         opened: web.StreamResponse = await handler(request)
         return opened
     if session is None:
@@ -48,11 +49,14 @@ async def console_session(request: web.Request, handler: Any) -> web.StreamRespo
     request[SESSION_KEY] = session
     request[BACKEND_KEY] = Backend(request.app[SESSION], bases(settings), session.token)
     try:
+        # Who is calling first: only then may an import route read its large body.
+        request[ME_KEY] = await request[BACKEND_KEY].get("directory", "/v1/me")
         if request.method == "POST":
-            form = await form_fields(request)
+            if takes_large_body(request):
+                request = request.clone(client_max_size=settings.import_max_bytes)
+            form = await read_form(request)
             if not hmac.compare_digest(str(form.get("csrf", "")), session.csrf(secret)):
                 return render(request, "message.html", {"message_key": "csrf"}, status=403)
-        request[ME_KEY] = await request[BACKEND_KEY].get("directory", "/v1/me")
         if request[ME_KEY].get("is_admin"):
             await networks_of(request)  # an admin's networks are all of them
         answered: web.StreamResponse = await handler(request)
@@ -78,7 +82,7 @@ def create_app(settings: Settings) -> web.Application:
     """Build the console application."""
     if not settings.secret_key:
         raise SettingsError("KONTAKT_SECRET_KEY is required: it signs the console's sessions")
-    app = base_app(settings.replace(max_body_bytes=max(settings.max_body_bytes, IMPORT_LIMIT)))
+    app = base_app(settings)
     app.middlewares.append(console_session)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))

@@ -20,6 +20,7 @@ from services.console.pages import (
     subtree,
 )
 from services.console.streaming import download, stream_progress
+from shared.bodies import large_body
 from shared.progress import wants_progress
 from shared.text import form_fields
 
@@ -229,6 +230,7 @@ async def import_form(request: web.Request) -> web.Response:
 
 
 @routes.post("/contacts/import")
+@large_body
 async def import_file(request: web.Request) -> web.StreamResponse:
     """Send the file to the directory; show its report, row by row."""
     form = await form_fields(request)

@@ -10,6 +10,7 @@ from aiohttp import web
 from services.console.forms import problems, text, typed
 from services.console.pages import backend, my_networks, networks_of, render
 from services.console.streaming import download, stream_progress
+from shared.bodies import large_body
 from shared.progress import wants_progress
 from shared.text import form_fields
 
@@ -90,6 +91,7 @@ async def list_page(request: web.Request) -> web.Response:
 
 
 @routes.post("/lists/{slug}/import")
+@large_body
 async def import_subscribers(request: web.Request) -> web.StreamResponse:
     """Send the uploaded CSV to the mailing service; stream its progress to a script if asked."""
     form = await form_fields(request)

@@ -11,6 +11,7 @@ from services.directory.csv_import import import_csv
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from services.directory.store import network_ids
 from services.directory.vcf_import import decode, import_vcf
+from shared.bodies import large_body, read_large
 from shared.errors import BadRequest, FieldError, Forbidden, ValidationFailed
 from shared.i18n import LANGUAGES
 from shared.progress import NdjsonProgress, wants_progress
@@ -21,12 +22,17 @@ VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory", "application/octe
 
 
 @routes.post("/v1/contacts/import")
+@large_body
 async def import_contacts(request: web.Request) -> web.StreamResponse:
     """Import a .vcf (every card) or a CSV (every row) into `?network=`, reporting each."""
     caller = await require_writer(request)
     progress = NdjsonProgress(request) if wants_progress(request) else None
+    # Files may be far larger than other bodies: their own limit, once the caller is known.
+    limit = request.app[SETTINGS].import_max_bytes
     if request.content_type == "text/csv":
-        report = await import_csv(request, caller, decode(await request.read()), progress)
+        report = await import_csv(
+            request, caller, decode(await read_large(request, limit)), progress
+        )
         if progress is not None:
             return await progress.finish(report)
         return web.json_response(report, dumps=lambda d: json.dumps(d, ensure_ascii=False))
@@ -36,7 +42,7 @@ async def import_contacts(request: web.Request) -> web.StreamResponse:
     lang = request.query.get("lang", "en")
     if lang not in LANGUAGES:
         raise ValidationFailed([FieldError("lang", f"must be one of {', '.join(LANGUAGES)}")])
-    text = decode(await request.read())
+    text = decode(await read_large(request, limit))
     q = request.app[QUERIES]
     settings = request.app[SETTINGS]
     async with request.app[POOL].acquire() as conn, conn.transaction():

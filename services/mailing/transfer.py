@@ -11,10 +11,11 @@ from email_validator import EmailNotValidError
 
 from services.mailing import subscriber_csv
 from services.mailing.access import coordinator, require
-from services.mailing.keys import POOL, QUERIES
+from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.lists import list_row
 from services.mailing.returns.suppression import suppressed_among
 from shared.addresses import normalize_address
+from shared.bodies import large_body, read_large
 from shared.csvio import Cell, CsvWriter, stream_csv
 from shared.errors import BadRequest, FieldError, ValidationFailed
 from shared.i18n import LANGUAGES
@@ -23,7 +24,6 @@ from shared.progress import NdjsonProgress, wants_progress
 routes = web.RouteTableDef()
 
 CHUNK = 1000
-IMPORT_LIMIT = 64 * 1024 * 1024
 COLUMNS = ["email", "name", "lang", "status", "created_at", "confirmed_at"]
 
 
@@ -83,6 +83,7 @@ def parse_rows(text: str, default_lang: str) -> tuple[list[Row], list[dict[str, 
 
 
 @routes.post("/v1/lists/{slug}/import")
+@large_body
 async def import_csv(request: web.Request) -> web.StreamResponse:
     """Import subscribers: a `status` column is honoured; rows without one need `?consent=`.
 
@@ -99,13 +100,9 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
     consent = " ".join(request.query.get("consent", "").split())
     if len(consent) > 1000:
         raise ValidationFailed([FieldError("consent", "must be at most 1000 characters")])
-    data = bytearray()
-    # Imports may be far larger than other bodies, so they get their own limit.
-    async for piece in request.content.iter_chunked(65536):
-        data += piece
-        if len(data) > IMPORT_LIMIT:
-            raise web.HTTPRequestEntityTooLarge(max_size=IMPORT_LIMIT, actual_size=len(data))
-    good, bad = parse_rows(subscriber_csv.decode(bytes(data)), lst["lang"])
+    # Imports may be far larger than other bodies: their own limit, once the caller is known.
+    data = await read_large(request, request.app[SETTINGS].import_max_bytes)
+    good, bad = parse_rows(subscriber_csv.decode(data), lst["lang"])
     if not consent and any(g[4] == "confirmed" for g in good):
         raise ValidationFailed(
             [

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from typing import cast
 
 from aiohttp import web
+
+from shared.bodies import MAX_NESTING
 
 DAV = "DAV:"
 CARD = "urn:ietf:params:xml:ns:carddav"
@@ -13,8 +16,6 @@ CS = "http://calendarserver.org/ns/"
 ET.register_namespace("D", DAV)
 ET.register_namespace("C", CARD)
 ET.register_namespace("CS", CS)
-
-MAX_BODY = 256 * 1024
 
 
 def tag(namespace: str, name: str) -> str:
@@ -32,10 +33,28 @@ def parse(body: bytes) -> ET.Element | None:
         return None
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise BadXml("document type declarations are not accepted")
+    # Parsed as it streams, so nesting past the limit is refused before a tree of it exists.
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+    root: ET.Element | None = None
+    depth = 0
     try:
-        return ET.fromstring(body)  # noqa: S314 (no DTDs, so no entity expansion)
+        parser.feed(body)
+        for event in parser.read_events():
+            kind, node = cast(tuple[str, object], event)
+            if kind == "end":
+                depth -= 1
+                continue
+            if root is None and isinstance(node, ET.Element):
+                root = node
+            depth += 1
+            if depth > MAX_NESTING:
+                raise BadXml(f"elements nest deeper than {MAX_NESTING} levels")
+        parser.close()
     except ET.ParseError as exc:
         raise BadXml(str(exc)) from exc
+    if root is None:
+        raise BadXml("no element")
+    return root
 
 
 Props = dict[str, ET.Element | str | None]
