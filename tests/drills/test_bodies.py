@@ -9,6 +9,7 @@ import asyncio
 import base64
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -19,9 +20,12 @@ from aiohttp import web
 
 from services.console.app import create_app as create_console
 from services.directory.app import create_app as create_directory
+from services.directory.paths import OPENAPI as DIRECTORY_OPENAPI
 from services.mailing.app import create_app as create_mailing
+from services.mailing.paths import OPENAPI as MAILING_OPENAPI
 from services.vcard.app import create_app as create_vcard
 from shared.settings import Settings
+from shared.web import load_openapi
 from tests.conftest import MakeAccount
 from tests.console.conftest import Stack
 from tests.e2e.conftest import free_port
@@ -247,7 +251,7 @@ async def test_a_slow_but_steady_import_is_not_cut_off(stack: Stack, coordinator
         made = await http.post(f"{stack.mailing}/v1/lists", json=EE_LIST)
         assert made.status == 201
         answer = await http.post(
-            f"{stack.mailing}/v1/lists/ee-uudised/import",
+            f"{stack.mailing}/v1/lists/ee-uudised/import?consent=signed+up+at+the+info+day",
             data=steady(),
             headers={"Content-Type": "text/csv"},
         )
@@ -282,3 +286,36 @@ async def test_tokens_that_nest_deeply_are_refused_not_500(stack: Stack) -> None
                 assert answer.status == 404, url
         async with http.post(f"{stack.directory}/v1/reveal", json={"token": forged}) as answer:
             assert answer.status < 500
+
+
+def json_operations() -> list[tuple[str, str, str]]:
+    """(service, method, path) of every operation that takes a JSON body, from the documents."""
+    found = []
+    for service, spec in (("directory", DIRECTORY_OPENAPI), ("mailing", MAILING_OPENAPI)):
+        for template, operations in load_openapi(spec)["paths"].items():
+            for method, operation in operations.items():
+                if not isinstance(operation, dict):
+                    continue
+                content = (operation.get("requestBody") or {}).get("content") or {}
+                if any("json" in media for media in content):
+                    path = re.sub(r"\{[^}]*id[^}]*\}", "1", template)
+                    found.append((service, method.upper(), re.sub(r"\{[^}]+\}", "ee", path)))
+    return found
+
+
+async def test_no_json_body_nests_its_way_to_a_500(stack: Stack, make_account: MakeAccount) -> None:
+    """Every JSON operation of every service, as an admin (past every permission check)."""
+    _, admin = await make_account("admin@example.org", admin=True)
+    operations = json_operations()
+    assert len(operations) > 20
+    bases = {"directory": stack.directory, "mailing": stack.mailing}
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {admin}"}) as http:
+        for service, method, path in operations:
+            async with http.request(
+                method,
+                bases[service] + path,
+                data=deep_json(),
+                headers={"Content-Type": "application/json"},
+            ) as answer:
+                assert answer.status < 500, (service, method, path, await answer.text())
+                assert answer.content_type == "application/problem+json"
