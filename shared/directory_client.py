@@ -18,6 +18,12 @@ from shared.errors import BadRequest, Forbidden, NotFound, RateLimited, Unavaila
 CACHE_SIZE = 2048
 INTROSPECTION_SECONDS = 10.0
 PAGE = 200
+# What a Kontakt service may ask for in one page (the directory's limit for services).
+BOOK_PAGE = 20_000
+
+
+class UnknownSyncToken(Exception):
+    """The directory did not issue this sync token: from before a restore, or never."""
 
 
 class DirectoryClient:
@@ -29,6 +35,11 @@ class DirectoryClient:
         self._cache: OrderedDict[str, tuple[str, Any]] = OrderedDict()
         self._introspected: dict[str, tuple[float, dict[str, Any]]] = {}
 
+    def forget(self) -> None:
+        """Drop every cached answer: the directory's data went back (a restore, a failover)."""
+        self._cache.clear()
+        self._introspected.clear()
+
     async def _request(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any, Any]:
         try:
             async with self.session.request(method, f"{self.base}{path}", **kwargs) as response:
@@ -38,10 +49,16 @@ class DirectoryClient:
         except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
             raise Unavailable("The directory cannot be reached. Try again shortly.") from exc
 
-    async def get(self, path: str, params: dict[str, str] | None = None) -> Any:
+    async def get(
+        self,
+        path: str,
+        params: dict[str, str] | list[tuple[str, str]] | None = None,
+        *,
+        remember: bool = True,
+    ) -> Any:
         """GET JSON, revalidating a cached copy by ETag; 404 and 5xx become domain errors."""
         key = str(URL(path).with_query(params or {}))
-        cached = self._cache.get(key)
+        cached = self._cache.get(key) if remember else None
         headers = {"If-None-Match": cached[0]} if cached else {}
         try:
             status, data, response_headers = await self._request(
@@ -64,7 +81,7 @@ class DirectoryClient:
         if status >= 400:
             raise BadRequest(data.get("detail", "The directory refused the request."))
         etag = response_headers.get("ETag")
-        if etag:
+        if etag and remember:
             self._cache[key] = (etag, data)
             self._cache.move_to_end(key)
             while len(self._cache) > CACHE_SIZE:
@@ -90,28 +107,38 @@ class DirectoryClient:
         }
 
     async def sync_point(self, since: str | None) -> dict[str, Any]:
-        """The directory's sync token and version, and what changed since `since`."""
+        """The directory's sync token and version, and the UIDs changed since `since`.
+
+        Raises UnknownSyncToken when the directory did not issue `since`.
+        """
         params = {"since": since} if since else {}
         status, data, _ = await self._request("GET", "/v1/sync", params=params)
         if status == 422:
-            raise ValueError("unknown sync token")
+            raise UnknownSyncToken(since)
         if status != 200 or not isinstance(data, dict):
             raise Unavailable("The directory cannot say what changed right now.")
         return data
 
-    async def contacts(self, slug: str, member: str | None) -> AsyncIterator[dict[str, Any]]:
-        """Every contact of a network, a page at a time (memory stays flat however many)."""
-        params = {"limit": str(PAGE)}
+    async def contacts(
+        self, slug: str, member: str | None, *, page: int = PAGE, uids: list[str] | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every contact of a network (or only `uids`), a page at a time.
+
+        Pages of BOOK_PAGE are for callers that keep the book themselves: not cached here.
+        """
+        remember = page <= PAGE
+        params: list[tuple[str, str]] = [("limit", str(page))]
         if member:
-            params["member"] = member
-        data = await self.get(f"/v1/networks/{slug}/contacts", params)
+            params.append(("member", member))
+        params += [("uid", uid) for uid in uids or ()]
+        data = await self.get(f"/v1/networks/{slug}/contacts", params, remember=remember)
         while True:
             for item in data["items"]:
                 yield item
             if not data.get("next"):
                 return
             url = URL(data["next"])
-            data = await self.get(url.path, dict(url.query))
+            data = await self.get(url.path, list(url.query.items()), remember=remember)
 
     async def introspect(self, token: str) -> dict[str, Any]:
         """RFC 7662 introspection, remembered for a few seconds."""

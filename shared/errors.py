@@ -122,6 +122,7 @@ HTTP_TITLES = {
     406: "Not acceptable",
     408: "Request timeout",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Validation failed",

@@ -60,6 +60,12 @@ def routes_of(table: web.RouteTableDef) -> list[web.RouteDef]:
     return found
 
 
+def drop_caches(app: web.Application) -> None:
+    """Forget every body rendered from data the database no longer has (after a restore)."""
+    app[CACHE].clear()
+    app[RENDERINGS].clear()
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the directory application; the pool opens when it starts."""
     if not settings.secret_key:
@@ -70,7 +76,7 @@ def create_app(settings: Settings) -> web.Application:
     app[QUERIES] = queries
     app[CACHE] = BodyCache()
     app[RENDERINGS] = VersionedCache(256)
-    app[FRESHNESS] = Freshness()
+    app[FRESHNESS] = Freshness(went_back=functools.partial(drop_caches, app))
     app[ASSETS] = load_assets()
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
     app.cleanup_ctx.append(freshness_ctx)
@@ -96,7 +102,9 @@ def create_app(settings: Settings) -> web.Application:
 async def freshness_ctx(app: web.Application) -> AsyncIterator[None]:
     """Keep the data version current while the app runs (after the pool is open)."""
     task = asyncio.create_task(
-        app[FRESHNESS].run(app[SETTINGS], app[POOL], app[QUERIES]["data-version"])
+        app[FRESHNESS].run(
+            app[SETTINGS], app[POOL], app[QUERIES]["data-version"], app[QUERIES]["version-known"]
+        )
     )
     try:
         yield

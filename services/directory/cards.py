@@ -95,7 +95,7 @@ async def _load(conn: Conn, request: web.Request) -> Rendering:
     if not may_see(None, network):
         raise NotFound(f"No network {slug!r}.")
     chosen = widget_lang(request.query.get("lang"), target["default_lang"])
-    rows = await conn.fetch(q["list-contacts"], scope, None, -(2**31), 0, MAX_CARDS, False)
+    rows = await conn.fetch(q["list-contacts"], scope, None, -(2**31), 0, MAX_CARDS, False, None)
     origins = list(await conn.fetchval(q["network-origins"], [target["id"]]))
     # The console's embed builder shows every network's widget live.
     origins.append(origin_of(settings.public_console_base))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from typing import Any
 
 import asyncpg
@@ -32,6 +33,8 @@ routes = web.RouteTableDef()
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# Another Kontakt service (the vcard service keeping an address book) reads a book in one go.
+SERVICE_MAX_LIMIT = 20_000
 
 
 def encode_cursor(position: int, contact_id: int) -> str:
@@ -49,13 +52,27 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
         raise ValidationFailed([FieldError("after", "is not a cursor this API gave out")]) from exc
 
 
-def _limit(request: web.Request) -> int:
+def _limit(request: web.Request, caller: Principal | None) -> int:
     raw = request.query.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ValidationFailed([FieldError("limit", f"must be a number from 1 to {MAX_LIMIT}")])
+    most = SERVICE_MAX_LIMIT if caller is not None and caller.kind == "service" else MAX_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= most:
+        raise ValidationFailed([FieldError("limit", f"must be a number from 1 to {most}")])
     return int(raw)
+
+
+def _uids(request: web.Request) -> list[uuid.UUID] | None:
+    """`?uid=` (repeated): only these contacts, e.g. the ones a sync says changed."""
+    given = request.query.getall("uid", [])
+    if not given:
+        return None
+    if len(given) > MAX_LIMIT:
+        raise ValidationFailed([FieldError("uid", f"at most {MAX_LIMIT} at once")])
+    try:
+        return [uuid.UUID(u) for u in given]
+    except ValueError as exc:
+        raise ValidationFailed([FieldError("uid", "must be a contact UID")]) from exc
 
 
 def may_see(caller: Principal | None, network: asyncpg.Record) -> bool:
@@ -89,7 +106,8 @@ async def list_contacts(request: web.Request) -> web.StreamResponse:
     search = request.query.get("q", "").strip() or None
     if search is not None and len(search) > 100:
         raise ValidationFailed([FieldError("q", "must be at most 100 characters")])
-    limit = _limit(request)
+    limit = _limit(request, caller)
+    uids = _uids(request)
     after = decode_cursor(request.query["after"]) if request.query.get("after") else (-(2**31), 0)
     want_all = request.query.get("include_unpublished") == "true"
     q = request.app[QUERIES]
@@ -103,7 +121,7 @@ async def list_contacts(request: web.Request) -> web.StreamResponse:
             search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if search else None
         )
         rows = await conn.fetch(
-            q["list-contacts"], scope, escaped, after[0], after[1], limit + 1, unpublished
+            q["list-contacts"], scope, escaped, after[0], after[1], limit + 1, unpublished, uids
         )
         page, more = rows[:limit], len(rows) > limit
         emails = await emails_for(conn, q, caller, page)

@@ -92,7 +92,9 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
             conn.transaction(isolation="repeatable_read"),
         ):
             after: tuple[int, int] = (-(2**31), 0)
-            while page := await conn.fetch(q["list-contacts"], scope, None, *after, PAGE, True):
+            while page := await conn.fetch(
+                q["list-contacts"], scope, None, *after, PAGE, True, None
+            ):
                 emails = {
                     r["contact_id"]: list(r["emails"])
                     for r in await conn.fetch(q["contact-emails"], [c["id"] for c in page])

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 
+from shared.conn import Conn
 from shared.errors import DB_DOWN
 from shared.settings import Settings
 
@@ -19,25 +21,48 @@ CHANNEL = "directory_changed"
 RECHECK_SECONDS = 1.0
 # Past this without a confirmed version, readers ask PostgreSQL themselves.
 TRUST_SECONDS = 3.0
+# "number.stamp" (directory.data_version()): the counter, and 32 random hex digits.
+VERSION = re.compile(r"^(\d{1,18})\.([0-9a-f]{32})$")
+
+
+def parse_version(text: str) -> tuple[int, str] | None:
+    """(number, stamp) of a data version, or None when `text` is not one."""
+    found = VERSION.match(text)
+    return (int(found[1]), found[2]) if found else None
 
 
 class Freshness:
-    """The latest data version, pushed by NOTIFY and re-read every second as a safety net."""
+    """The latest data version, pushed by NOTIFY and re-read every second as a safety net.
 
-    def __init__(self) -> None:
-        self.version: int | None = None
+    Versions are "number.stamp" with a random stamp per change, so a version never means
+    two states of the data, even after a restore took the counter back. The once-a-second
+    check also asks whether the last version seen is still in the database's history; when
+    it is not, the database went back, and `went_back` drops what the caches hold.
+    """
+
+    def __init__(self, went_back: Callable[[], None] = lambda: None) -> None:
+        self.version: str | None = None
+        self.number = -1
         self.confirmed_at = 0.0
+        self.went_back = went_back
+        self.last_seen: tuple[int, str] | None = None
 
-    def current(self) -> int | None:
+    def current(self) -> str | None:
         """The version, when it is known to be recent enough to trust."""
         if self.version is None or time.monotonic() - self.confirmed_at > TRUST_SECONDS:
             return None
         return self.version
 
-    def saw(self, version: int) -> None:
+    def saw(self, version: str) -> None:
         """Record a version read from PostgreSQL or announced by it."""
-        if self.version is None or version >= self.version:
-            self.version = version
+        parsed = parse_version(version)
+        if parsed is None or parsed[0] < self.number:
+            return  # an announcement that arrived after a newer one
+        if parsed[0] == self.number and parsed != self.last_seen:
+            # One number, two stamps: two histories. Trust nothing until the check decides.
+            self.forget()
+            return
+        self.version, self.number, self.last_seen = version, parsed[0], parsed
         self.confirmed_at = time.monotonic()
 
     def forget(self) -> None:
@@ -45,10 +70,21 @@ class Freshness:
         self.version = None
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
-        with contextlib.suppress(ValueError):
-            self.saw(int(str(payload)))
+        self.saw(str(payload))
 
-    async def run(self, settings: Settings, pool: asyncpg.Pool, query: str) -> None:
+    async def check(self, conn: Conn, current: str, known: str) -> None:
+        """Read the version; when the last one seen left the history, drop every cache."""
+        if self.last_seen is not None and not await conn.fetchval(known, *self.last_seen):
+            log.warning("the database went back (a restore or failover): caches dropped")
+            self.version, self.number, self.last_seen = None, -1, None
+            self.went_back()
+        self.saw(await conn.fetchval(current))
+
+    def _lost(self) -> None:
+        # The database may come back restored, with a lower counter: accept what it says then.
+        self.version, self.number = None, -1
+
+    async def run(self, settings: Settings, pool: asyncpg.Pool, current: str, known: str) -> None:
         """Listen and re-check until cancelled; reconnect the listener when it drops."""
         listener: asyncpg.Connection | None = None
         while True:
@@ -57,14 +93,14 @@ class Freshness:
                     listener = await asyncpg.connect(settings.require_database(), timeout=5)
                     await listener.add_listener(CHANNEL, self._notified)
                 async with pool.acquire() as conn:
-                    self.saw(await conn.fetchval(query))
+                    await self.check(conn, current, known)
             except (*DB_DOWN, asyncpg.PostgresError) as exc:
                 log.warning("cannot confirm the data version: %s", type(exc).__name__)
-                self.version = None
+                self._lost()
                 listener = None
             except Exception:
                 # Without this loop every read asks PostgreSQL: it must outlive any surprise.
                 log.exception("cannot confirm the data version")
-                self.version = None
+                self._lost()
                 listener = None
             await asyncio.sleep(RECHECK_SECONDS)

@@ -1,27 +1,77 @@
-"""What changed since a sync token: for the vcard service's CardDAV sync-collection."""
+"""What changed since a sync token: for the vcard service's CardDAV sync-collection.
+
+A directory sync token is "number.stamp.snapshot": the data version (see freshness.py) and
+the PostgreSQL snapshot (`pg_current_snapshot()`) it was read in. The contacts changed
+since a token are those changed by transactions that snapshot could not see.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from aiohttp import web
 
 from services.directory.auth import require_service
 from services.directory.keys import POOL, QUERIES
+from shared.conn import Conn
 from shared.errors import FieldError, ValidationFailed
+from shared.queries import Queries
 
 routes = web.RouteTableDef()
 
-SNAPSHOT = re.compile(r"^\d+:\d+:(\d+(,\d+)*)?$")
+TOKEN = re.compile(
+    r"^(\d{1,18})\.([0-9a-f]{32})"  # the data version
+    r"\.(\d{1,19}):(\d{1,19}):((?:\d{1,19},){0,9999}\d{1,19})?$"  # xmin:xmax:xip,...
+)
+XID_LIMIT = 2**63
+
+
+class InvalidSyncToken(ValidationFailed):
+    """A sync token this database did not issue (RFC 6578 §3.2: the client syncs afresh)."""
+
+    def __init__(self, field: str = "since") -> None:
+        super().__init__([FieldError(field, "is not a sync token this directory issued")])
+
+
+def parse_token(token: str) -> tuple[int, str, str]:
+    """(version number, stamp, snapshot) of a well-formed token; InvalidSyncToken otherwise."""
+    found = TOKEN.match(token)
+    if found is None:
+        raise InvalidSyncToken
+    xmin, xmax = int(found[3]), int(found[4])
+    xip = [int(x) for x in found[5].split(",")] if found[5] else []
+    # What PostgreSQL's pg_snapshot input refuses, refused here first, with a 422 not a 500.
+    if not 1 <= xmin <= xmax < XID_LIMIT:
+        raise InvalidSyncToken
+    if any(not xmin <= x < xmax for x in xip) or any(a >= b for a, b in itertools.pairwise(xip)):
+        raise InvalidSyncToken
+    return int(found[1]), found[2], f"{found[3]}:{found[4]}:{found[5] or ''}"
+
+
+async def issued_snapshot(conn: Conn, q: Queries, token: str) -> str:
+    """The snapshot of a token this database issued, else InvalidSyncToken.
+
+    Checks the format, that the token's version is in this database's history with the same
+    stamp (a version dropped from the history, or made again after a restore, fails), that
+    its snapshot is not in the future, and that no later version was made by a transaction
+    the snapshot saw. Run it in the same repeatable-read transaction as the change query.
+    """
+    number, stamp, snapshot = parse_token(token)
+    if not await conn.fetchval(q["issued-here"], number, stamp, snapshot):
+        raise InvalidSyncToken
+    return snapshot
 
 
 @routes.get("/v1/sync")
 async def changes(request: web.Request) -> web.Response:
-    """The current sync token and data version; with `?since=`, the contacts changed since."""
+    """The current sync token and data version; with `?since=`, the contacts changed since.
+
+    A `since` this database did not issue answers 422: the caller (the vcard service)
+    drops what it holds from that history and its client syncs afresh.
+    """
     require_service(request)
     since = request.query.get("since") or None
-    if since is not None and not SNAPSHOT.match(since):
-        raise ValidationFailed([FieldError("since", "is not a sync token this service gave out")])
     q = request.app[QUERIES]
     async with (
         request.app[POOL].acquire() as conn,
@@ -30,8 +80,13 @@ async def changes(request: web.Request) -> web.Response:
         point = await conn.fetchrow(q["sync-point"])
         changed = None
         if since is not None:
-            rows = await conn.fetch(q["changed-since"], since)
+            snapshot = await issued_snapshot(conn, q, since)
+            rows = await conn.fetch(q["changed-since"], snapshot)
             changed = sorted(str(r["uid"]) for r in rows)
     assert point is not None
-    body = {"token": point["token"], "version": point["version"], "changed": changed}
+    body = {
+        "token": f"{point['version']}.{point['snapshot']}",
+        "version": point["version"],
+        "changed": changed,
+    }
     return web.json_response(body, headers={"Cache-Control": "no-store"})

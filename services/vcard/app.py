@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.vcard import carddav, downloads
-from services.vcard.keys import DIRECTORY, SESSION, SETTINGS
+from services.vcard.books import Library
+from services.vcard.keys import DIRECTORY, LIBRARY, SESSION, SETTINGS
 from services.vcard.paths import OPENAPI
 from shared.directory_client import DirectoryClient, wait_for
 from shared.http import client_ctx
@@ -16,8 +17,9 @@ from shared.web import add_health, add_openapi, base_app, load_openapi
 
 
 async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The directory client, over the app's one client session."""
+    """The directory client, over the app's one client session, and the address books."""
     app[DIRECTORY] = DirectoryClient(app[SESSION], app[SETTINGS].directory_base)
+    app[LIBRARY] = Library(app[DIRECTORY])
     yield
 
 

@@ -17,6 +17,8 @@ ET.register_namespace("D", DAV)
 ET.register_namespace("C", CARD)
 ET.register_namespace("CS", CS)
 
+DAV_HEADER = "1, 3, addressbook"
+
 
 def tag(namespace: str, name: str) -> str:
     """A Clark-notation tag name, `{DAV:}href`."""
@@ -61,7 +63,7 @@ Props = dict[str, ET.Element | str | None]
 
 
 def response(href: str, found: Props, missing: Iterable[str] = ()) -> ET.Element:
-    """One <D:response> with a 200 propstat for what exists and a 404 one for the rest."""
+    """One <D:response> with a 200 propstat for what exists and a 404 one for `missing`."""
     element = ET.Element(tag(DAV, "response"))
     ET.SubElement(element, tag(DAV, "href")).text = href
     if found:
@@ -92,7 +94,7 @@ def gone(href: str) -> ET.Element:
 
 
 def multistatus(responses: Iterable[ET.Element], sync_token: str | None = None) -> web.Response:
-    """A 207 Multi-Status."""
+    """A 207 Multi-Status (RFC 4918 §13)."""
     root = ET.Element(tag(DAV, "multistatus"))
     root.extend(responses)
     if sync_token is not None:
@@ -103,16 +105,42 @@ def multistatus(responses: Iterable[ET.Element], sync_token: str | None = None) 
         body=body,
         content_type="application/xml",
         charset="utf-8",
-        headers={"DAV": "1, 3, addressbook"},
+        headers={"DAV": DAV_HEADER},
     )
 
 
-def error(status: int, condition: str, namespace: str = DAV) -> web.Response:
-    """A WebDAV precondition failure: <D:error><D:condition/></D:error>."""
+def error(
+    status: int, condition: str | ET.Element, namespace: str = DAV, **headers: str
+) -> web.Response:
+    """A WebDAV precondition failure: <D:error><D:condition/></D:error> (RFC 4918 §16)."""
     root = ET.Element(tag(DAV, "error"))
-    ET.SubElement(root, tag(namespace, condition))
+    if isinstance(condition, ET.Element):
+        root.append(condition)
+    else:
+        ET.SubElement(root, tag(namespace, condition))
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return web.Response(status=status, body=body, content_type="application/xml", charset="utf-8")
+    return web.Response(
+        status=status,
+        body=body,
+        content_type="application/xml",
+        charset="utf-8",
+        headers={"DAV": DAV_HEADER, **headers},
+    )
+
+
+def need_privileges(href: str, privilege: str) -> web.Response:
+    """403 naming the privilege a write needs (RFC 3744 §7.1.1), so clients say read-only."""
+    return error(
+        403,
+        element(
+            tag(DAV, "need-privileges"),
+            element(
+                tag(DAV, "resource"),
+                element(tag(DAV, "href"), text=href),
+                element(tag(DAV, "privilege"), element(tag(DAV, privilege))),
+            ),
+        ),
+    )
 
 
 def element(name: str, *children: ET.Element, text: str | None = None, **attrs: str) -> ET.Element:

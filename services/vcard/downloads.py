@@ -22,7 +22,7 @@ from services.vcard.negotiation import (
     wanted_lang,
 )
 from services.vcard.render import jcard_text, vcard
-from shared.conditional import matches, not_modified
+from shared.conditional import conditional
 from shared.errors import NotFound
 
 routes = web.RouteTableDef()
@@ -66,10 +66,9 @@ async def single(request: web.Request) -> web.StreamResponse:
     digest = hashlib.blake2b(body, digest_size=8).hexdigest()
     etag = f'"{contact["id"]}.{contact["revision"]}.{view.key.replace(chr(34), "")}.{digest}"'
     headers = _caching(view)
-    if matches(request, etag):
-        response = not_modified(etag, headers["Cache-Control"])
-        response.headers["Vary"] = headers["Vary"]
-        return response
+    answered = conditional(request, etag, headers)
+    if answered is not None:
+        return answered
     ext = "json" if fmt == "jcard" else "vcf"
     return web.Response(
         body=body,

@@ -3,9 +3,11 @@
 import aiohttp
 from aiohttp import web
 
+from services.vcard.books import Library
 from shared.directory_client import DirectoryClient
 from shared.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 DIRECTORY = web.AppKey("directory", DirectoryClient)
+LIBRARY = web.AppKey("library", Library)

@@ -1,8 +1,10 @@
 -- name: list-contacts
--- $1 network ids, $2 folded search or NULL, $3/$4 keyset cursor, $5 limit, $6 include unpublished
+-- $1 network ids, $2 folded search or NULL, $3/$4 keyset cursor, $5 limit, $6 include unpublished,
+-- $7 only these UIDs (or NULL)
 SELECT * FROM directory.contact_cards c
  WHERE (c.published OR $6)
    AND c.network_ids && $1::bigint[]
+   AND ($7::uuid[] IS NULL OR c.uid = ANY($7::uuid[]))
    AND ($2::text IS NULL OR c.search_key LIKE '%' || directory.fold($2::text) || '%' ESCAPE '\')
    AND (c.position, c.id) > ($3::integer, $4::bigint)
  ORDER BY c.position, c.id

@@ -1,5 +1,11 @@
 -- name: data-version
-SELECT version FROM directory.state;
+-- The data version, "number.stamp": unique across restores (the stamp is random).
+SELECT directory.data_version();
+
+-- name: version-known
+-- Whether version $1 with stamp $2 is in this database's history: it is not after a
+-- restore, a point-in-time recovery or a failover took the database back past it.
+SELECT EXISTS (SELECT 1 FROM directory.versions WHERE version = $1 AND stamp = $2::uuid);
 
 -- name: list-networks
 SELECT n.id, n.slug, n.names, n.default_lang, n.is_private, n.position, n.revision,
