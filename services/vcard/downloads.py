@@ -184,7 +184,11 @@ async def bulk_zip(request: web.Request) -> web.StreamResponse:
 async def qr(request: web.Request) -> web.Response:
     """A QR code holding a compact vCard (with e-mail only for an entitled caller)."""
     card, view, _ = await _card(request, reveal_ok=True)
-    code = segno.make(vcard(card, "3.0", compact=True), error="m", micro=False)
+    # Always UTF-8 with an ECI marker (ISO/IEC 18004 §7.4.2): left to itself, segno writes
+    # Latin-1 when the text fits, which phones that assume UTF-8 misread (Estonian õ, ä).
+    code = segno.make(
+        vcard(card, "3.0", compact=True), error="m", micro=False, encoding="utf-8", eci=True
+    )
     buffer = io.BytesIO()
     kind = request.match_info["kind"]
     if kind == "png":

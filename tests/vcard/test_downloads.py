@@ -250,6 +250,23 @@ async def test_qr_codes_hold_the_card(services: Pair, admin_token: str) -> None:
     assert svg.text.lstrip().startswith("<svg")
 
 
+DEMO_LANGS = {"ee": "et", "lv": "lv", "lt": "lt", "nordic-baltic": "en"}
+
+
+async def test_qr_codes_are_utf8_with_an_eci_marker_in_every_language(services: Pair) -> None:
+    listing = await services.directory.get("/v1/networks/for-in/contacts?limit=200")
+    for contact in listing.json["items"]:
+        lang = DEMO_LANGS[contact["networks"][0]["network"]]
+        png = await services.vcard.get(f"/v1/contacts/{contact['id']}/qr.png?lang={lang}")
+        image = Image.open(io.BytesIO(png.body))
+        (found,) = zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.ECI)
+        # ]Q2: a QR code with ECI; \000026: ECI 26, UTF-8 (AIM ECI specification).
+        assert found.text.startswith("]Q2\\000026"), (contact["display_name"], found.text[:12])
+        text = found.bytes.decode("utf-8")
+        assert vobject.readOne(text).fn.value == contact["display_name"]
+        assert decode_qr(png.body) == text
+
+
 async def test_long_titles_fold_by_octets_and_survive(services: Pair, admin_token: str) -> None:
     title = "ė" * 70 + "; ja, veel \\ midagi"
     created = await services.directory.as_(admin_token).post(
