@@ -14,7 +14,9 @@ import re
 from services.vcard.access import View
 
 PREFIX = "urn:kontakt:sync:"
-SHAPE = re.compile(r"^urn:kontakt:sync:([A-Za-z0-9_-]{1,400}):([A-Za-z0-9_-]{1,120000})$")
+# A real snapshot lists at most one in-progress transaction per connection: 4,000 characters
+# leave room for hundreds, and keep the directory's request line short.
+SHAPE = re.compile(r"^urn:kontakt:sync:([A-Za-z0-9_-]{1,400}):([A-Za-z0-9_-]{1,4000})$")
 
 
 def _encode(text: str) -> str:
