@@ -20,6 +20,8 @@ INTROSPECTION_SECONDS = 10.0
 PAGE = 200
 # What a Kontakt service may ask for in one page (the directory's limit for services).
 BOOK_PAGE = 20_000
+# UIDs the directory takes in one listing (`?uid=`).
+UID_BATCH = 100
 
 
 class UnknownSyncToken(Exception):

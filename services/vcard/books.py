@@ -23,7 +23,7 @@ from typing import Any
 from services.vcard.access import View
 from services.vcard.cards import Card, card_from_contact
 from services.vcard.render import vcard
-from shared.directory_client import BOOK_PAGE, PAGE, DirectoryClient, UnknownSyncToken
+from shared.directory_client import BOOK_PAGE, UID_BATCH, DirectoryClient, UnknownSyncToken
 
 log = logging.getLogger("kontakt.vcard.books")
 
@@ -146,8 +146,8 @@ class Library:
             self.drop()
             return None
         changed: list[str] = answer["changed"]
-        if len(changed) > PAGE:
-            return None
+        if len(changed) > UID_BATCH:
+            return None  # reading the book again is cheaper than many small reads
         fresh = {}
         if changed:
             fresh = {c["uid"]: c async for c in self.directory.contacts(slug, None, uids=changed)}
