@@ -131,6 +131,8 @@ async def bulk(request: web.Request) -> web.StreamResponse:
     cards, name = await _cards(request)
     response = web.StreamResponse(headers=_bulk_headers(f"{name}.vcf", CONTENT_TYPES[fmt]))
     await response.prepare(request)
+    if request.method == "HEAD":
+        return response  # the headers GET would send, and no body (RFC 9110 §9.3.2)
     async for card in cards:
         await response.write(vcard(card, fmt, outlook=outlook).encode("utf-8"))
     await response.write_eof()
@@ -163,6 +165,8 @@ async def bulk_zip(request: web.Request) -> web.StreamResponse:
     cards, name = await _cards(request)
     response = web.StreamResponse(headers=_bulk_headers(f"{name}.zip", "application/zip"))
     await response.prepare(request)
+    if request.method == "HEAD":
+        return response
     spool = _Spool()
     used: set[str] = set()
     with zipfile.ZipFile(spool, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
