@@ -6,9 +6,10 @@ from aiohttp import web
 
 from services.console.backend import Backend, SignedOut
 from services.console.keys import SESSION, SETTINGS
-from services.console.pages import backend, bases, local_path, me, render, session_of
+from services.console.pages import HOME, backend, bases, me, render, session_of
 from services.console.session import Session, clear_session, read_session, write_session
 from shared.i18n import LANGUAGES, negotiate
+from shared.redirects import local_path
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
@@ -52,7 +53,7 @@ async def signin_page(request: web.Request) -> web.Response:
     return render(
         request,
         "signin.html",
-        {"next": local_path(request.query.get("next")), "chosen": lang, "failed": False},
+        {"next": local_path(request.query.get("next"), HOME), "chosen": lang, "failed": False},
     )
 
 
@@ -74,9 +75,9 @@ async def signin(request: web.Request) -> web.Response:
         except SignedOut:
             known = False
     if not known:
-        context = {"next": local_path(form.get("next")), "chosen": lang, "failed": True}
+        context = {"next": local_path(form.get("next"), HOME), "chosen": lang, "failed": True}
         return render(request, "signin.html", context, status=401)
-    raise new_session(request, token, lang, to=local_path(form.get("next")))
+    raise new_session(request, token, lang, to=local_path(form.get("next"), HOME))
 
 
 @routes.post("/language")
@@ -85,7 +86,7 @@ async def language(request: web.Request) -> web.Response:
     form = await form_fields(request)
     lang = str(form.get("lang", "en"))
     session = session_of(request)
-    response = web.HTTPSeeOther(local_path(form.get("next")))
+    response = web.HTTPSeeOther(local_path(form.get("next"), HOME))
     if lang in LANGUAGES:
         secret = request.app[SETTINGS].secret_key or ""
         changed = Session(session.token, lang, session.minted)

@@ -11,8 +11,8 @@ from multidict import MultiDictProxy
 from services.console.backend import Answer, Forbidden
 from services.console.forms import contact_body, contact_form, problems, text, typed
 from services.console.pages import (
+    HOME,
     backend,
-    local_path,
     my_networks,
     networks_of,
     render,
@@ -22,6 +22,7 @@ from services.console.pages import (
 from services.console.streaming import download, stream_progress
 from shared.bodies import large_body
 from shared.progress import wants_progress
+from shared.redirects import local_path
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
@@ -184,7 +185,7 @@ async def set_published(request: web.Request) -> web.Response:
     contact = await _contact(request, request.match_info["id"])
     body = {"published": form.get("published") == "true", "revision": contact["revision"]}
     await backend(request).call("directory", "PATCH", f"/v1/contacts/{contact['id']}", json=body)
-    raise web.HTTPSeeOther(local_path(form.get("back")))
+    raise web.HTTPSeeOther(local_path(form.get("back"), HOME))
 
 
 @routes.post("/contacts/{id:\\d+}/move")

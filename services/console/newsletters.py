@@ -144,9 +144,20 @@ async def _campaign(request: web.Request) -> dict[str, Any]:
     return found
 
 
+ACTIONS = ("save", "test", "schedule", "send", "pause", "resume", "cancel")
+
+
 @routes.get("/campaigns/{id:\\d+}")
 async def campaign_page(request: web.Request) -> web.Response:
     """The editor (while a draft), the buttons that apply, the progress and a chart."""
+    # `?m=` names what was just done, as one of a fixed set: never text shown as it came.
+    done = request.query.get("m", "")
+    return await _campaign_view(request, message=done if done in ACTIONS else "")
+
+
+async def _campaign_view(
+    request: web.Request, *, message: str = "", error: str = "", status: int = 200
+) -> web.Response:
     campaign = await _campaign(request)
     chart = None
     if campaign["status"] != "draft":
@@ -160,9 +171,10 @@ async def campaign_page(request: web.Request) -> web.Response:
         {
             "c": campaign,
             "chart": chart,
-            "message": request.query.get("m", ""),
-            "error": request.query.get("e", ""),
+            "message": message,
+            "error": error,
         },
+        status=status,
     )
 
 
@@ -245,6 +257,9 @@ async def campaign_action(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="unknown action")
     if request.headers.get("X-Requested-With") == "console":
         return web.json_response({"ok": answer.ok, "detail": answer.detail})
+    if answer.ok:
+        raise web.HTTPSeeOther(f"/campaigns/{campaign_id}?{urlencode({'m': action})}")
+    # A refusal is shown on the page answering the form, not carried in a link.
     problems = "; ".join(f"{k}: {v}" for k, v in answer.field_errors().items())
-    query = {"m": action} if answer.ok else {"e": problems or answer.detail or action}
-    raise web.HTTPSeeOther(f"/campaigns/{campaign_id}?{urlencode(query)}")
+    status = answer.status if 400 <= answer.status < 500 else 422
+    return await _campaign_view(request, error=problems or answer.detail or action, status=status)

@@ -17,6 +17,8 @@ from shared.settings import Settings
 from shared.templates import page_templates
 
 HERE = Path(__file__).parent
+# Where a form goes next when it names no place of its own.
+HOME = "/contacts"
 TEMPLATES = page_templates(HERE / "templates")
 SESSION_KEY = web.RequestKey("console.session", Session)
 BACKEND_KEY = web.RequestKey("console.backend", Backend)
@@ -87,13 +89,6 @@ def subtree(networks: list[dict[str, Any]], root: str) -> list[dict[str, Any]]:
         if network.get("parent") in {f["slug"] for f in found} and network not in found:
             found.append(network)
     return found
-
-
-def local_path(raw: object, default: str = "/contacts") -> str:
-    """A path of ours to go to after a form, never another site."""
-    if not isinstance(raw, str) or not raw.startswith("/"):
-        return default
-    return default if raw.startswith("//") or "\\" in raw else raw
 
 
 def render(
