@@ -97,11 +97,11 @@ async def export(request: web.Request) -> web.Response:
         deliveries = await conn.fetch(request.app[QUERIES]["subscriber-deliveries"], subscriber)
     data = {
         "email": rows[0]["email"],
-        "name": rows[0]["subscriber_name"],
         "since": rows[0]["since"].isoformat(),
         "subscriptions": [
             {
                 "list": r["slug"],
+                "name": r["name"],  # each list's own view of you
                 "status": r["status"],
                 "lang": r["lang"],
                 "subscribed_at": r["created_at"].isoformat(),

@@ -105,8 +105,8 @@ async def subscribe(
             return  # no list mails a suppressed address, not even a confirmation
         async with conn.transaction():
             subscriber = await conn.fetchval(q["upsert-subscriber"], address, name)
-            await conn.execute(q["insert-subscription"], lst["id"], subscriber, lang)
-            await conn.execute(q["restart-subscription"], lst["id"], subscriber, lang)
+            await conn.execute(q["insert-subscription"], lst["id"], subscriber, lang, name)
+            await conn.execute(q["restart-subscription"], lst["id"], subscriber)
             client = client_address(request, settings.trusted_proxies)
             await conn.execute(q["request-consent"], lst["id"], subscriber, via, client)
             # Claim the window's one confirmation under the row lock, so racing requests
@@ -117,7 +117,7 @@ async def subscribe(
         if claimed is None:
             return  # confirmed already, or a mail went out within the window
         try:
-            await _send_confirmation(settings, lst, subscriber, address, lang)
+            await _send_confirmation(settings, lst, subscriber, address, name, lang)
         except (Refusal, Undeliverable):
             # Nothing is lost: the wish stays pending, and the next request may send again.
             await conn.execute(
@@ -127,14 +127,18 @@ async def subscribe(
 
 
 async def _send_confirmation(
-    settings: Settings, lst: asyncpg.Record, subscriber: int, address: str, lang: str
+    settings: Settings, lst: asyncpg.Record, subscriber: int, address: str, name: str, lang: str
 ) -> None:
-    token = sign(
-        _secret(settings),
-        "confirm",
-        {"l": lst["id"], "s": subscriber, "n": secrets.token_hex(8)},
-        CONFIRM_TTL,
-    )
+    # What this request asked for travels in the link, and takes effect only when the
+    # person who reads the mail confirms it (a stranger's request changes nothing).
+    claims = {
+        "l": lst["id"],
+        "s": subscriber,
+        "n": secrets.token_hex(8),
+        "name": name,
+        "lang": lang,
+    }
+    token = sign(_secret(settings), "confirm", claims, CONFIRM_TTL)
     text = labels(lang)
     list_name = pick(lst["names"], lang, lst["lang"]) or lst["slug"]
     link = f"{settings.public_mailing_base}/confirm/{token}?lang={lang}"
@@ -268,14 +272,25 @@ async def confirm_page(request: web.Request) -> web.Response:
     text = labels(lang)
     if view is None:
         return page(lang, text["confirm_title"], status=404, error=text["expired"])
-    list_name = pick(view["names"], lang, view["list_lang"])
+    assert claims is not None
     return page(
         lang,
         text["confirm_title"],
-        message=text["confirm_text"].format(email=view["email"], list=list_name),
+        message=_what_is_confirmed(text, view, claims, lang),
         form=f"/confirm/{request.match_info['token']}",
         button=text["confirm_button"],
     )
+
+
+def _what_is_confirmed(
+    text: dict[str, str], view: asyncpg.Record, claims: dict[str, Any], lang: str
+) -> str:
+    """The page's words: the address, the list, and the name this request asked for."""
+    list_name = pick(view["names"], lang, view["list_lang"])
+    said = text["confirm_text"].format(email=view["email"], list=list_name)
+    if claims.get("name"):
+        said += " " + text["confirm_name"].format(name=claims["name"])
+    return said
 
 
 @routes.post("/confirm/{token}")
@@ -293,12 +308,15 @@ async def confirm(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         if await conn.fetchval(q["use-token"], nonce) is None:
             return page(lang, text["confirm_title"], status=410, error=text["expired"])
-        list_name = pick(view["names"], lang, view["list_lang"])
         # The evidence of consent: when, from where, and the words the person agreed to.
-        shown = f"{text['confirm_text'].format(email=view['email'], list=list_name)} "
-        shown += f"[{text['confirm_button']}]"
+        shown = f"{_what_is_confirmed(text, view, claims, lang)} [{text['confirm_button']}]"
         client = client_address(request, request.app[SETTINGS].trusted_proxies)
-        await conn.execute(q["confirm"], claims["l"], claims["s"], client, shown, lang)
+        asked_lang = claims.get("lang") if claims.get("lang") in LANGUAGES else None
+        asked_name = claims["name"] if isinstance(claims.get("name"), str) else None
+        await conn.execute(
+            q["confirm"], claims["l"], claims["s"], client, shown, lang, asked_name, asked_lang
+        )
+    list_name = pick(view["names"], lang, view["list_lang"])
     return page(lang, text["confirm_title"], message=text["confirmed"].format(list=list_name))
 
 

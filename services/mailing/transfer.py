@@ -148,6 +148,10 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
                     [c[4] for c in chunk],
                     source,
                 )
+                # This list's view only: another list's view of the same person stays.
+                await conn.execute(
+                    q["rename-members"], lst["id"], [c[1] for c in chunk], [c[2] for c in chunk]
+                )
             assert row is not None
             created += row["created"]
             confirmed += row["confirmed"]

@@ -74,7 +74,7 @@ UPDATE mailing.deliveries SET status = 'failed', last_error = $3
  WHERE campaign_id = $1 AND subscriber_id = $2 AND status = 'sending';
 
 -- name: recipient
-SELECT b.id, b.email, b.name, s.lang, s.status
+SELECT b.id, b.email, coalesce(s.name, b.name) AS name, s.lang, s.status
   FROM mailing.subscribers b JOIN mailing.subscriptions s ON s.subscriber_id = b.id
  WHERE b.id = $2 AND s.list_id = $1;
 
@@ -87,7 +87,7 @@ RETURNING id;
 
 -- name: recipients
 -- An address suppressed after the campaign was queued reads as not confirmed: never sent.
-SELECT d.campaign_id, b.id, b.email, b.name, s.lang,
+SELECT d.campaign_id, b.id, b.email, coalesce(s.name, b.name) AS name, s.lang,
        CASE WHEN EXISTS (SELECT 1 FROM mailing.suppressions x
                           WHERE lower(x.address) = lower(b.email))
             THEN 'suppressed' ELSE s.status END AS status

@@ -23,7 +23,8 @@ UPDATE mailing.lists
 RETURNING revision;
 
 -- name: list-members
-SELECT s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, b.email, b.name
+SELECT s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, b.email,
+       coalesce(s.name, b.name) AS name
   FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
  WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2)
  ORDER BY b.email;

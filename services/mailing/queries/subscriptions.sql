@@ -1,21 +1,23 @@
 -- name: upsert-subscriber
+-- The person's row, made once: a request never changes what is kept about someone.
 INSERT INTO mailing.subscribers (email, name) VALUES ($1, $2)
-ON CONFLICT (lower(email)) DO UPDATE SET name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name
-                                                     ELSE mailing.subscribers.name END
+ON CONFLICT (lower(email)) DO UPDATE SET email = mailing.subscribers.email
 RETURNING id;
 
 -- name: lock-subscription
 SELECT * FROM mailing.subscriptions WHERE list_id = $1 AND subscriber_id = $2 FOR UPDATE;
 
 -- name: insert-subscription
-INSERT INTO mailing.subscriptions (list_id, subscriber_id, lang) VALUES ($1, $2, $3)
+-- A new, pending subscription shows what was asked; an existing one keeps its data until
+-- the person confirms (the confirmation link carries what this request asked for).
+INSERT INTO mailing.subscriptions (list_id, subscriber_id, lang, name) VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING;
 
 -- name: restart-subscription
 -- Someone unsubscribed asks again: back to pending, to be confirmed once more. The window
 -- counts confirmation mails of this request, not of the old subscription.
 UPDATE mailing.subscriptions
-   SET status = 'pending', lang = $3, confirmation_sent_at = NULL, updated_at = now()
+   SET status = 'pending', confirmation_sent_at = NULL, updated_at = now()
  WHERE list_id = $1 AND subscriber_id = $2 AND status = 'unsubscribed';
 
 -- name: request-consent
@@ -40,8 +42,10 @@ UPDATE mailing.subscriptions SET confirmation_sent_at = $3
  WHERE list_id = $1 AND subscriber_id = $2;
 
 -- name: confirm
+-- The person confirms what their request asked for ($6 name, $7 language; NULL: unchanged).
 UPDATE mailing.subscriptions
    SET status = 'confirmed', confirmed_at = now(), updated_at = now(),
+       name = coalesce($6::text, name), lang = coalesce($7::text, lang),
        consent = coalesce(consent, '{}'::jsonb)
                  || jsonb_build_object('confirmed_at', now(), 'confirmed_from', $3::text,
                                        'text_shown', $4::text, 'lang', $5::text)
@@ -58,7 +62,8 @@ RETURNING status;
 INSERT INTO mailing.used_tokens (nonce_hash) VALUES ($1) ON CONFLICT DO NOTHING RETURNING used_at;
 
 -- name: subscription-view
-SELECT s.status, s.lang, l.slug, l.names, l.lang AS list_lang, b.email
+SELECT s.status, s.lang, l.slug, l.names, l.lang AS list_lang, b.email,
+       coalesce(s.name, b.name) AS name
   FROM mailing.subscriptions s
   JOIN mailing.lists l ON l.id = s.list_id
   JOIN mailing.subscribers b ON b.id = s.subscriber_id
@@ -66,7 +71,8 @@ SELECT s.status, s.lang, l.slug, l.names, l.lang AS list_lang, b.email
 
 -- name: subscriber-lists
 SELECT l.slug, l.names, l.lang AS list_lang, s.status, s.lang, s.created_at, s.confirmed_at,
-       s.unsubscribed_at, s.consent, b.email, b.name AS subscriber_name, b.created_at AS since
+       s.unsubscribed_at, s.consent, coalesce(s.name, b.name) AS name, b.email,
+       b.created_at AS since
   FROM mailing.subscribers b
   LEFT JOIN mailing.subscriptions s ON s.subscriber_id = b.id
   LEFT JOIN mailing.lists l ON l.id = s.list_id

@@ -7,18 +7,19 @@ WITH rows AS (
     SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
         AS r(email, name, lang, status)),
 people AS (
+    -- A person's row is shared by every list: an import makes it, never changes it.
     INSERT INTO mailing.subscribers (email, name)
     SELECT email, name FROM rows
-    ON CONFLICT (lower(email)) DO UPDATE
-       SET name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE mailing.subscribers.name END
+    ON CONFLICT (lower(email)) DO UPDATE SET email = mailing.subscribers.email
     RETURNING id, lower(email) AS key),
 added AS (
     INSERT INTO mailing.subscriptions
-           (list_id, subscriber_id, status, lang, confirmed_at, unsubscribed_at, consent)
+           (list_id, subscriber_id, status, lang, confirmed_at, unsubscribed_at, consent, name)
     SELECT $1, p.id, r.status, r.lang,
            CASE WHEN r.status = 'confirmed' THEN now() END,
            CASE WHEN r.status IN ('unsubscribed', 'complained') THEN now() END,
-           CASE WHEN r.status = 'confirmed' THEN $6::jsonb || jsonb_build_object('at', now()) END
+           CASE WHEN r.status = 'confirmed' THEN $6::jsonb || jsonb_build_object('at', now()) END,
+           r.name
       FROM people p JOIN rows r ON lower(r.email) = p.key
     ON CONFLICT (list_id, subscriber_id) DO UPDATE
        SET status = EXCLUDED.status,
@@ -38,7 +39,15 @@ SELECT count(*) FILTER (WHERE inserted) AS created,
 -- name: insert-import
 INSERT INTO mailing.imports (list_id, account_id, consent) VALUES ($1, $2, $3) RETURNING id;
 
+-- name: rename-members
+-- The names a coordinator's file gives, for this list's view of people already on it.
+UPDATE mailing.subscriptions s SET name = r.name, updated_at = now()
+  FROM unnest($2::text[], $3::text[]) AS r(email, name)
+  JOIN mailing.subscribers b ON lower(b.email) = lower(r.email)
+ WHERE s.list_id = $1 AND s.subscriber_id = b.id AND r.name <> ''
+   AND s.name IS DISTINCT FROM r.name;
+
 -- name: export-members
-SELECT b.email, b.name, s.lang, s.status, s.created_at, s.confirmed_at
+SELECT b.email, coalesce(s.name, b.name) AS name, s.lang, s.status, s.created_at, s.confirmed_at
   FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
  WHERE s.list_id = $1 ORDER BY b.id;
