@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from shared.conn import Conn
 from shared.migrate import migrate, wait_until_current
 from shared.queries import Queries
 from shared.settings import Settings
+
+log = logging.getLogger("kontakt.db")
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -52,7 +55,12 @@ class Pool(asyncpg.pool.Pool):
 
 
 async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
-    """A pool whose connections see `schema` first and decode jsonb."""
+    """A pool that decodes jsonb; every query names its schema, so no search_path is set.
+
+    With KONTAKT_DB_POOLER=transaction (PgBouncer), connections send no startup parameters
+    and keep no prepared statements: the next statement may reach another server connection.
+    """
+    pooled = settings.db_pooler == "transaction"
     # asyncpg.create_pool with our subclass: the same arguments it passes.
     pool: asyncpg.Pool = await Pool(
         settings.require_database(),
@@ -66,12 +74,38 @@ async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
         timeout=settings.db_timeout,
         command_timeout=30,
         init=_init_connection,
-        server_settings={
-            "search_path": f"{schema},public",
-            "application_name": f"kontakt-{schema}",
-        },
+        statement_cache_size=0 if pooled else 100,
+        server_settings={} if pooled else {"application_name": f"kontakt-{schema}"},
     )
     return pool
+
+
+async def check_budget(conn: Conn, settings: Settings, listeners: int) -> None:
+    """Warn when this copy's pool (and listeners) cannot fit in PostgreSQL's free connections."""
+    if settings.db_pooler == "transaction":
+        return  # the pooler's own pool is the budget that counts
+    row = await conn.fetchrow(BUDGET)
+    assert row is not None
+    wanted = settings.db_pool_max + listeners
+    # This connection is already counted as used, and is one of the pool's.
+    free = row["max"] - row["reserved"] - row["used"] + 1
+    if wanted > free:
+        log.warning(
+            "connection budget: this copy may open %d connections (KONTAKT_DB_POOL_MAX %d + %d "
+            "listener), but PostgreSQL has %d free of max_connections=%d; keep replicas x "
+            "(pool + listeners) below max_connections, or use a pooler",
+            wanted,
+            settings.db_pool_max,
+            listeners,
+            free,
+            row["max"],
+        )
+
+
+BUDGET = """SELECT current_setting('max_connections')::int AS max,
+                   current_setting('superuser_reserved_connections')::int AS reserved,
+                   (SELECT count(*)::int FROM pg_stat_activity
+                     WHERE backend_type = 'client backend') AS used"""
 
 
 async def prepare_schema(conn: Conn, settings: Settings, schema: str, migrations: Path) -> None:
@@ -88,14 +122,20 @@ def database_ctx(
     queries: Queries,
     pool_key: web.AppKey[asyncpg.Pool],
     settings_key: web.AppKey[Settings],
+    listeners: int = 0,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A cleanup_ctx that opens the pool, prepares the schema and checks every query."""
+    """A cleanup_ctx that opens the pool, prepares the schema and checks every query.
+
+    `listeners`: connections the service opens beside the pool (LISTEN), for the budget.
+    """
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        pool = await create_pool(app[settings_key], schema)
+        settings = app[settings_key]
+        pool = await create_pool(settings, schema)
         try:
             async with pool.acquire() as conn:
-                await prepare_schema(conn, app[settings_key], schema, migrations)
+                await check_budget(conn, settings, listeners if settings.listen_url else 0)
+                await prepare_schema(conn, settings, schema, migrations)
                 await queries.check(conn)
             app[pool_key] = pool
             yield

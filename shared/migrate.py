@@ -103,9 +103,11 @@ async def migrate(
     migrations = discover(folder)
     _check_identifier(schema)
     applied_now: list[int] = []
-    # Session-level lock: a second process waits here, then finds nothing left to do.
-    await conn.execute("SELECT pg_advisory_lock($1)", lock_key(schema))
-    try:
+    # One transaction under a transaction-level lock: a second process waits, then finds
+    # nothing left to do; a failed migration leaves none of this run's applied; and it works
+    # through a transaction-mode pooler (a session lock would not).
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(schema))
         await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         await conn.execute(
             f"""CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations (
@@ -116,15 +118,14 @@ async def migrate(
         )
         recorded = await _recorded(conn, schema) or {}
         for migration in _unapplied(schema, migrations, recorded):
-            async with conn.transaction():
-                await conn.execute(migration.sql)
-                await conn.execute(
-                    f'INSERT INTO "{schema}".schema_migrations (version, name, checksum) '  # noqa: S608
-                    "VALUES ($1, $2, $3)",
-                    migration.version,
-                    migration.name,
-                    migration.checksum,
-                )
+            await conn.execute(migration.sql)
+            await conn.execute(
+                f'INSERT INTO "{schema}".schema_migrations (version, name, checksum) '  # noqa: S608
+                "VALUES ($1, $2, $3)",
+                migration.version,
+                migration.name,
+                migration.checksum,
+            )
             log.info("applied migration", extra={"schema": schema, "version": migration.version})
             applied_now.append(migration.version)
         newer = sorted(set(recorded) - {m.version for m in migrations})
@@ -135,8 +136,6 @@ async def migrate(
             )
         if runtime_role:
             await grant(conn, schema, runtime_role)
-    finally:
-        await conn.execute("SELECT pg_advisory_unlock($1)", lock_key(schema))
     return applied_now
 
 

@@ -13,6 +13,9 @@ from shared.conn import Conn
 _NAME = re.compile(r"^--\s*name:\s*([a-z0-9][a-z0-9_-]*)\s*$", re.MULTILINE)
 
 
+SCHEMA_MARK = "{schema}"
+
+
 class QueryError(RuntimeError):
     """A query file is malformed, or a query does not compile against the database."""
 
@@ -24,8 +27,12 @@ class Queries(Mapping[str, str]):
         self._queries = queries
 
     @classmethod
-    def load(cls, folder: Path, *more: Path) -> Queries:
-        """Read every `*.sql` file in the folders; names must be unique across files."""
+    def load(cls, folder: Path, *more: Path, schema: str | None = None) -> Queries:
+        """Read every `*.sql` file in the folders; names must be unique across files.
+
+        `{schema}` in a query names the loading service's schema: shared queries use it for
+        the tables every service keeps in its own (no search_path, so poolers work).
+        """
         found: dict[str, str] = {}
         for path in [p for f in (folder, *more) for p in sorted(f.glob("*.sql"))]:
             text = path.read_text(encoding="utf-8")
@@ -40,6 +47,10 @@ class Queries(Mapping[str, str]):
                 body = sql.strip().rstrip(";").strip()
                 if not body:
                     raise QueryError(f"{path.name}: query {name!r} is empty")
+                if SCHEMA_MARK in body:
+                    if schema is None:
+                        raise QueryError(f"{path.name}: query {name!r} needs a schema to load")
+                    body = body.replace(SCHEMA_MARK, schema)
                 found[name] = body
         if not found:
             raise QueryError(f"no queries found in {folder}")
@@ -59,8 +70,10 @@ class Queries(Mapping[str, str]):
 
     async def check(self, conn: Conn) -> None:
         """Prepare every query once, so a typo fails at boot and not at the first request."""
-        for name, sql in self._queries.items():
-            try:
-                await conn.prepare(sql)
-            except asyncpg.PostgresError as exc:
-                raise QueryError(f"query {name!r} does not compile: {exc}") from exc
+        # In one transaction: behind a transaction-mode pooler that is one server connection.
+        async with conn.transaction():
+            for name, sql in self._queries.items():
+                try:
+                    await conn.prepare(sql)
+                except asyncpg.PostgresError as exc:
+                    raise QueryError(f"query {name!r} does not compile: {exc}") from exc

@@ -8,7 +8,7 @@ from pathlib import Path
 from shared.conn import Conn
 from shared.queries import Queries
 
-# Services load these with their own queries (`Queries.load(QUERIES_DIR, RATE_LIMITS)`).
+# Services load these with their own (`Queries.load(QUERIES_DIR, RATE_LIMITS, schema=SCHEMA)`).
 RATE_LIMITS = Path(__file__).parent / "queries"
 SWEEP_CHANCE = 0.01
 

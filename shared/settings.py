@@ -55,6 +55,16 @@ def _tls_mode(raw: str) -> str | None:
     return value or None
 
 
+def _pooler(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in POOLERS:
+        raise ValueError(f"expected one of {', '.join(POOLERS)}")
+    return value
+
+
+POOLERS = ("none", "transaction")
+
+
 def _list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
@@ -197,6 +207,20 @@ SPEC: dict[str, Setting] = {
     "db_pool_min": Setting("DB_POOL_MIN", _positive, 1, "Fewest PostgreSQL connections kept."),
     "db_pool_max": Setting(
         "DB_POOL_MAX", _positive, 10, "Most PostgreSQL connections a service opens."
+    ),
+    "db_pooler": Setting(
+        "DB_POOLER",
+        _pooler,
+        "none",
+        "`transaction` behind PgBouncer in transaction mode: no startup parameters, no "
+        "server-side prepared statements, no LISTEN through it.",
+    ),
+    "db_listen_url": Setting(
+        "DB_LISTEN_URL",
+        _optional,
+        None,
+        "PostgreSQL URL past any pooler for LISTEN (the directory's change notifications). "
+        "Default: DATABASE_URL; with DB_POOLER=transaction, unset means polling every second.",
     ),
     "migrate": Setting(
         "MIGRATE",
@@ -380,6 +404,8 @@ class Settings:
     body_timeout: float
     db_pool_min: int
     db_pool_max: int
+    db_pooler: str
+    db_listen_url: str | None
     migrate: bool
     migrate_wait: float
     db_runtime_role: str | None
@@ -457,6 +483,13 @@ class Settings:
     def _url(self, given: str | None, port: int) -> str:
         """A configured URL without its trailing slash, else this host at `port`."""
         return (given or f"http://{self.host}:{port}").rstrip("/")
+
+    @property
+    def listen_url(self) -> str | None:
+        """Where LISTEN can run (a session of its own), or None: poll instead."""
+        if self.db_listen_url:
+            return self.db_listen_url
+        return None if self.db_pooler == "transaction" else self.require_database()
 
     def require_database(self) -> str:
         """The database URL, or a clear error when none is configured."""

@@ -71,14 +71,15 @@ def create_app(settings: Settings) -> web.Application:
     if not settings.secret_key:
         raise SettingsError("KONTAKT_SECRET_KEY is required: it signs the widgets' reveal tokens")
     app = base_app(settings)
-    queries = Queries.load(QUERIES_DIR, RATE_LIMITS)
+    queries = Queries.load(QUERIES_DIR, RATE_LIMITS, schema=SCHEMA)
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app[CACHE] = BodyCache()
     app[RENDERINGS] = VersionedCache(256)
     app[FRESHNESS] = Freshness(went_back=functools.partial(drop_caches, app))
     app[ASSETS] = load_assets()
-    app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
+    # One connection beside the pool: the freshness listener.
+    app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS, 1))
     app.cleanup_ctx.append(freshness_ctx)
     add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
     add_openapi(app, load_openapi(OPENAPI))

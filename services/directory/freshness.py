@@ -85,12 +85,13 @@ class Freshness:
         self.version, self.number = None, -1
 
     async def run(self, settings: Settings, pool: asyncpg.Pool, current: str, known: str) -> None:
-        """Listen and re-check until cancelled; reconnect the listener when it drops."""
+        """Listen (when a URL allows) and re-check until cancelled; reconnect a dropped listener."""
         listener: asyncpg.Connection | None = None
         while True:
             try:
-                if listener is None or listener.is_closed():
-                    listener = await asyncpg.connect(settings.require_database(), timeout=5)
+                # LISTEN needs a session of its own: never through a transaction-mode pooler.
+                if settings.listen_url and (listener is None or listener.is_closed()):
+                    listener = await asyncpg.connect(settings.listen_url, timeout=5)
                     await listener.add_listener(CHANNEL, self._notified)
                 async with pool.acquire() as conn:
                     await self.check(conn, current, known)

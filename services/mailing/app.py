@@ -55,7 +55,7 @@ def create_app(settings: Settings) -> web.Application:
     if missing:
         raise SettingsError(f"the mailing service needs {', '.join(missing)}")
     app = base_app(settings)
-    queries = Queries.load(QUERIES_DIR, RATE_LIMITS)
+    queries = Queries.load(QUERIES_DIR, RATE_LIMITS, schema=SCHEMA)
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))

@@ -1,17 +1,17 @@
--- Rate limits, for every service that keeps a `rate_limits` table in its own schema: the
--- names are unqualified, and each service's pool puts its schema first on the search path.
+-- Rate limits, for every service that keeps a `rate_limits` table in its own schema:
+-- `{schema}` is the loading service's (`Queries.load(..., schema=SCHEMA)`).
 
 -- name: rate-hit
 -- Count one hit, and return the sliding-window estimate: this window's hits plus the last
 -- window's, weighted by how much of it still overlaps the last $2 seconds. A fixed window
 -- alone would grant twice the budget to a client that straddles its edge.
 WITH hit AS (
-    INSERT INTO rate_limits AS r (bucket, window_start, hits)
+    INSERT INTO {schema}.rate_limits AS r (bucket, window_start, hits)
     VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
     ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1
     RETURNING hits, window_start)
 SELECT (hit.hits + coalesce(
-           (SELECT p.hits FROM rate_limits p
+           (SELECT p.hits FROM {schema}.rate_limits p
              WHERE p.bucket = $1 AND p.window_start = hit.window_start - make_interval(secs => $2)),
            0) * (1 - extract(epoch FROM (now() - hit.window_start)) / $2))::float8 AS hits,
        extract(epoch FROM (hit.window_start + make_interval(secs => $2) - now()))::integer
@@ -19,4 +19,4 @@ SELECT (hit.hits + coalesce(
   FROM hit;
 
 -- name: rate-sweep
-DELETE FROM rate_limits WHERE window_start < now() - interval '1 day';
+DELETE FROM {schema}.rate_limits WHERE window_start < now() - interval '1 day';

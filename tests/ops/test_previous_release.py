@@ -47,6 +47,6 @@ async def test_every_query_of_the_previous_release_compiles_on_the_new_schema(
     for schema in SCHEMAS:
         conn = await asyncpg.connect(empty_db_url, server_settings={"search_path": schema})
         try:
-            await Queries.load(HERE / schema / "queries").check(conn)
+            await Queries.load(HERE / schema / "queries", schema=schema).check(conn)
         finally:
             await conn.close()

@@ -1,0 +1,65 @@
+"""PgBouncer in transaction mode, the usual pooler in front of managed PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from shared.settings import Settings
+from tests.conftest import MakeAccount
+from tests.mailing.conftest import StartMailing
+from tests.ops.smoke import smoke_path
+from tests.support.pgbouncer import pgbouncer
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+@pytest.fixture
+def bouncer(pg_server: str) -> Iterator[str]:
+    """PgBouncer with two server connections per database (stopped after the services)."""
+    with pgbouncer(pg_server, pool_size=2) as url:
+        yield url
+
+
+async def test_the_smoke_path_and_a_burst_through_pgbouncer_in_transaction_mode(
+    bouncer: str, db_url: str, start_mailing: StartMailing, make_account: MakeAccount
+) -> None:
+    # Several service connections share each of PgBouncer's two server connections.
+    pooled = bouncer + urlsplit(db_url).path
+    mailing = await start_mailing(database_url=pooled, db_pooler="transaction")
+    await smoke_path(mailing, make_account)
+    _, token = await make_account("burst@example.ee", permissions={"ee": ("manage_lists",)})
+    listed = await mailing.directory.get("/v1/networks/for-in/contacts?limit=50")
+    ids = [c["id"] for c in listed.json["items"]]
+
+    async def one(i: int) -> int:
+        if i % 3 == 0:
+            reply = await mailing.directory.get(f"/v1/networks/for-in/contacts?q=n{i}")
+        elif i % 3 == 1:
+            reply = await mailing.directory.get(f"/v1/contacts/{ids[i % len(ids)]}")
+        else:
+            reply = await mailing.api.as_(token).get("/v1/lists/ee-uudised")
+        return reply.status
+
+    statuses = await asyncio.gather(*(one(i) for i in range(100)))
+    assert set(statuses) == {200}, statuses
+
+
+async def test_a_pool_that_cannot_fit_is_named_at_start(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    from aiohttp.test_utils import TestServer
+
+    from services.directory.app import create_app
+
+    server = TestServer(create_app(settings.replace(db_pool_max=10_000)))
+    with caplog.at_level(logging.WARNING, logger="kontakt.db"):
+        await server.start_server()
+    await server.close()
+    warning = next(r.getMessage() for r in caplog.records if "connection budget" in r.getMessage())
+    assert "10001 connections" in warning
+    assert "max_connections=" in warning
