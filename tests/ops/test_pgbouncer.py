@@ -30,7 +30,8 @@ async def test_the_smoke_path_and_a_burst_through_pgbouncer_in_transaction_mode(
 ) -> None:
     # Several service connections share each of PgBouncer's two server connections.
     pooled = bouncer + urlsplit(db_url).path
-    mailing = await start_mailing(database_url=pooled, db_pooler="transaction")
+    # Correctness, not speed: a loaded machine may queue requests for the pool a while.
+    mailing = await start_mailing(database_url=pooled, db_pooler="transaction", db_timeout=30.0)
     await smoke_path(mailing, make_account)
     _, token = await make_account("burst@example.ee", permissions={"ee": ("manage_lists",)})
     listed = await mailing.directory.get("/v1/networks/for-in/contacts?limit=50")
