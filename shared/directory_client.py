@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
-import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,8 +12,10 @@ import aiohttp
 from yarl import URL
 
 from shared.errors import BadRequest, Forbidden, NotFound, RateLimited, Unavailable
+from shared.identity import Caller, Identity
 
 CACHE_SIZE = 2048
+# How long other services trust an introspection answer (a revocation takes this long there).
 INTROSPECTION_SECONDS = 10.0
 PAGE = 200
 # What a Kontakt service may ask for in one page (the directory's limit for services).
@@ -35,7 +35,6 @@ class DirectoryClient:
         self.session = session
         self.base = base.rstrip("/")
         self._cache: OrderedDict[str, tuple[str, Any]] = OrderedDict()
-        self._introspected: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def forget(self) -> None:
         """Drop every cached answer: the directory's data went back (a restore, a failover)."""
@@ -142,20 +141,12 @@ class DirectoryClient:
             url = URL(data["next"])
             data = await self.get(url.path, list(url.query.items()), remember=remember)
 
-    async def introspect(self, token: str) -> dict[str, Any]:
-        """RFC 7662 introspection, remembered for a few seconds."""
-        key = hashlib.sha256(token.encode()).hexdigest()
-        now = time.monotonic()
-        remembered = self._introspected.get(key)
-        if remembered and now - remembered[0] < INTROSPECTION_SECONDS:
-            return remembered[1]
+    async def introspect(self, token: str) -> Caller | None:
+        """The caller behind a token, by RFC 7662 introspection; None when it is not active."""
         status, data, _ = await self._request("POST", "/v1/introspect", data={"token": token})
         if status != 200 or not isinstance(data, dict):
             raise Unavailable("The directory cannot check tokens right now.")
-        if len(self._introspected) > 4096:
-            self._introspected.clear()
-        self._introspected[key] = (now, data)
-        return data
+        return Caller.from_introspection(data)
 
     async def redeem(self, token: str, client: str) -> int:
         """The contact a reveal token is good for; spends the client's budget at the directory."""
@@ -182,3 +173,8 @@ async def wait_for(client: DirectoryClient) -> str | None:
     except (Unavailable, TimeoutError):
         return "The directory is not reachable."
     return None if status == 200 else "The directory is not ready."
+
+
+def remote_identity(client: DirectoryClient, service_token: str | None) -> Identity:
+    """Callers as the directory describes them, each answer trusted for a few seconds."""
+    return Identity(client.introspect, service_token, remember=INTROSPECTION_SECONDS)

@@ -9,16 +9,7 @@ import asyncpg
 from aiohttp import web
 from email_validator import EmailNotValidError, validate_email
 
-from services.directory.auth import (
-    PERMISSIONS,
-    Principal,
-    load_principal,
-    new_token,
-    require,
-    require_admin,
-    require_service,
-    require_writer,
-)
+from services.directory.auth import load_caller, new_token
 from services.directory.keys import POOL, QUERIES
 from services.directory.store import network_ids
 from shared.conn import Conn
@@ -32,6 +23,7 @@ from shared.errors import (
     read_form,
     read_object,
 )
+from shared.identity import PERMISSIONS, Caller, identify
 from shared.queries import Queries
 from shared.validate import Fields
 
@@ -123,7 +115,7 @@ def _account_id(request: web.Request) -> int:
     return int(raw)
 
 
-def _self_or_admin(caller: Principal, account_id: int) -> None:
+def _self_or_admin(caller: Caller, account_id: int) -> None:
     if not caller.is_admin and caller.account_id != account_id:
         raise Forbidden("You may see and manage only your own account.")
 
@@ -131,7 +123,7 @@ def _self_or_admin(caller: Principal, account_id: int) -> None:
 @routes.get("/v1/me")
 async def me(request: web.Request) -> web.Response:
     """The caller's account and the token they used."""
-    caller = await require(request)
+    caller = await identify(request)
     async with request.app[POOL].acquire() as conn:
         body = await _account(conn, request.app[QUERIES], caller.account_id)
     body["token"] = {
@@ -145,7 +137,6 @@ async def me(request: web.Request) -> web.Response:
 @routes.get("/v1/accounts")
 async def list_accounts(request: web.Request) -> web.Response:
     """Every account (admins)."""
-    await require_admin(request)
     async with request.app[POOL].acquire() as conn:
         rows = await conn.fetch(request.app[QUERIES]["list-accounts"], None)
     return web.json_response({"items": [account_json(r) for r in rows]})
@@ -154,7 +145,6 @@ async def list_accounts(request: web.Request) -> web.Response:
 @routes.post("/v1/accounts")
 async def create_account(request: web.Request) -> web.Response:
     """Create an account with permissions (admins)."""
-    await require_admin(request)
     body = await read_object(request)
     f = Fields(body)
     f.unknown({"email", "name", "is_admin", "permissions"})
@@ -182,7 +172,7 @@ async def create_account(request: web.Request) -> web.Response:
 @routes.get("/v1/accounts/{id}")
 async def get_account(request: web.Request) -> web.Response:
     """One account (admins, or the account itself)."""
-    caller = await require(request)
+    caller = await identify(request)
     account_id = _account_id(request)
     _self_or_admin(caller, account_id)
     async with request.app[POOL].acquire() as conn:
@@ -192,7 +182,7 @@ async def get_account(request: web.Request) -> web.Response:
 @routes.patch("/v1/accounts/{id}")
 async def patch_account(request: web.Request) -> web.Response:
     """Change an account's name, admin flag, disabled flag or permissions (admins)."""
-    caller = await require_admin(request)
+    caller = await identify(request)
     account_id = _account_id(request)
     body = await read_object(request)
     q = request.app[QUERIES]
@@ -217,7 +207,7 @@ async def patch_account(request: web.Request) -> web.Response:
 @routes.post("/v1/accounts/{id}/tokens")
 async def create_token(request: web.Request) -> web.Response:
     """Issue a token for an account; the token is in this answer and nowhere else, ever."""
-    caller = await require_writer(request)
+    caller = await identify(request)
     account_id = _account_id(request)
     _self_or_admin(caller, account_id)
     body = await read_object(request)
@@ -246,7 +236,7 @@ async def create_token(request: web.Request) -> web.Response:
 @routes.get("/v1/accounts/{id}/tokens")
 async def list_tokens(request: web.Request) -> web.Response:
     """An account's tokens, without the secrets."""
-    caller = await require(request)
+    caller = await identify(request)
     account_id = _account_id(request)
     _self_or_admin(caller, account_id)
     async with request.app[POOL].acquire() as conn:
@@ -258,7 +248,7 @@ async def list_tokens(request: web.Request) -> web.Response:
 @routes.delete("/v1/tokens/{id}")
 async def revoke_token(request: web.Request) -> web.Response:
     """Revoke a token (admins, or the owner); revoking twice is harmless."""
-    caller = await require(request)
+    caller = await identify(request)
     raw = request.match_info["id"]
     if not raw.isdigit() or int(raw) > 2**62:
         raise NotFound(f"No token {raw!r}.")
@@ -274,7 +264,6 @@ async def revoke_token(request: web.Request) -> web.Response:
 @routes.post("/v1/introspect")
 async def introspect(request: web.Request) -> web.Response:
     """RFC 7662 token introspection, for Kontakt services holding the service credential."""
-    require_service(request)
     if request.content_type in FORM_TYPES:
         token = (await read_form(request)).get("token")
     else:
@@ -282,27 +271,12 @@ async def introspect(request: web.Request) -> web.Response:
     if not isinstance(token, str) or not token:
         raise ValidationFailed([FieldError("token", "is required")])
     async with request.app[POOL].acquire() as conn:
-        found = await load_principal(conn, request.app[QUERIES], token)
+        found = await load_caller(conn, request.app[QUERIES], token)
     if found is None:
         return web.json_response({"active": False}, headers={"Cache-Control": "no-store"})
-    body = {
-        "active": True,
-        "sub": f"account:{found.account_id}",
-        "username": found.email,
-        "token_type": found.kind,
-        "iat": int(found.issued_at.timestamp()),
-        "exp": int(found.expires_at.timestamp()) if found.expires_at else None,
-        "kontakt": {
-            "account_id": found.account_id,
-            "email": found.email,
-            "name": found.name,
-            "is_admin": found.is_admin,
-            "networks": found.networks_json(),
-        },
-    }
-    if body["exp"] is None:
-        del body["exp"]
-    return web.json_response(body, headers={"Cache-Control": "no-store"}, dumps=_dumps)
+    return web.json_response(
+        found.introspection(), headers={"Cache-Control": "no-store"}, dumps=_dumps
+    )
 
 
 def _dumps(data: Any) -> str:

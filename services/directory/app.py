@@ -21,12 +21,14 @@ from services.directory import (
     sync,
     widgets,
 )
+from services.directory.auth import directory_identity
 from services.directory.freshness import Freshness
 from services.directory.keys import ASSETS, CACHE, FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
 from services.directory.pages import load_assets
 from services.directory.paths import MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
 from shared.conditional import BodyCache, VersionedCache
 from shared.db import database_ctx
+from shared.identity import IDENTITY, guard_routes
 from shared.queries import Queries
 from shared.ratelimit import RATE_LIMITS
 from shared.settings import Settings, SettingsError
@@ -82,7 +84,10 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS, 1))
     app.cleanup_ctx.append(freshness_ctx)
     add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
-    add_openapi(app, load_openapi(OPENAPI))
+    document = load_openapi(OPENAPI)
+    add_openapi(app, document)
+    app[IDENTITY] = directory_identity(app)
+    guard_routes(app, document)
     modules = (
         networks,
         organisations,

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from services.directory.auth import Principal, principal, require_writer
+from services.directory.auth import principal
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from services.directory.networks import if_match, resolve_scope
 from services.directory.reading import conditional_json, dumps, requested_lang
@@ -27,6 +27,7 @@ from services.directory.store import (
 from services.directory.validation import contact_in, network_slugs
 from shared.conn import Conn
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed, read_object
+from shared.identity import Caller, identify
 from shared.queries import Queries
 
 routes = web.RouteTableDef()
@@ -77,7 +78,7 @@ def _uids(request: web.Request) -> list[uuid.UUID] | None:
         raise ValidationFailed([FieldError("uid", "must be a contact UID")]) from exc
 
 
-def may_see(caller: Principal | None, network: asyncpg.Record) -> bool:
+def may_see(caller: Caller | None, network: asyncpg.Record) -> bool:
     """Private networks are visible only to their own people."""
     if not network["is_private"]:
         return True
@@ -85,7 +86,7 @@ def may_see(caller: Principal | None, network: asyncpg.Record) -> bool:
 
 
 async def emails_for(
-    conn: Conn, q: Queries, caller: Principal | None, rows: list[asyncpg.Record]
+    conn: Conn, q: Queries, caller: Caller | None, rows: list[asyncpg.Record]
 ) -> dict[int, list[str]]:
     """E-mail addresses of the contacts the caller is entitled to; none for anonymous callers."""
     if caller is None:
@@ -139,7 +140,7 @@ async def list_contacts(request: web.Request) -> web.StreamResponse:
 
 
 async def _contact_row(
-    conn: Conn, q: Queries, contact_id: int, caller: Principal | None
+    conn: Conn, q: Queries, contact_id: int, caller: Caller | None
 ) -> asyncpg.Record:
     row = await conn.fetchrow(q["get-contact"], contact_id, True)
     if row is None:
@@ -186,14 +187,14 @@ async def get_contact(request: web.Request) -> web.StreamResponse:
     return await conditional_json(request, caller, build)
 
 
-async def _check_networks(conn: Conn, q: Queries, caller: Principal, slugs: list[str]) -> None:
+async def _check_networks(conn: Conn, q: Queries, caller: Caller, slugs: list[str]) -> None:
     ids = await network_ids(conn, q, slugs)
     if not caller.can_all("edit_contacts", ids.values()):
         raise Forbidden("You may edit contacts only in your own networks.")
 
 
 async def _written(
-    conn: Conn, q: Queries, contact_id: int, caller: Principal, status: int
+    conn: Conn, q: Queries, contact_id: int, caller: Caller, status: int
 ) -> web.Response:
     """The contact as this request's own transaction wrote it."""
     row = await _contact_row(conn, q, contact_id, caller)
@@ -212,7 +213,7 @@ async def _written(
 @routes.post("/v1/contacts")
 async def create(request: web.Request) -> web.Response:
     """Create a contact in networks where the caller may edit contacts."""
-    caller = await require_writer(request)
+    caller = await identify(request)
     body = await read_object(request)
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
@@ -227,7 +228,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 async def _lock_for_edit(
-    conn: Conn, q: Queries, contact_id: int, caller: Principal, revision: int | None
+    conn: Conn, q: Queries, contact_id: int, caller: Caller, revision: int | None
 ) -> asyncpg.Record:
     row = await conn.fetchrow(q["lock-contact"], contact_id)
     if row is None:
@@ -241,7 +242,7 @@ async def _lock_for_edit(
 @routes.patch("/v1/contacts/{id}")
 async def patch(request: web.Request) -> web.Response:
     """Change a contact; fields left out keep their value, lists sent replace the old ones."""
-    caller = await require_writer(request)
+    caller = await identify(request)
     contact_id = _contact_id(request)
     body = await read_object(request)
     q = request.app[QUERIES]
@@ -267,7 +268,7 @@ async def patch(request: web.Request) -> web.Response:
 @routes.delete("/v1/contacts/{id}")
 async def delete(request: web.Request) -> web.Response:
     """Delete a contact from networks where the caller may edit contacts."""
-    caller = await require_writer(request)
+    caller = await identify(request)
     contact_id = _contact_id(request)
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():

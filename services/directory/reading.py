@@ -8,12 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
-from services.directory.auth import Principal
 from services.directory.keys import CACHE, FRESHNESS, POOL, QUERIES
 from shared.conditional import etag_for, matches, not_modified
 from shared.conn import Conn
 from shared.errors import FieldError, ValidationFailed
 from shared.i18n import LANGUAGES
+from shared.identity import Caller
 
 PUBLIC_CACHE = "public, max-age=0, must-revalidate"
 PRIVATE_CACHE = "private, no-cache"
@@ -37,7 +37,7 @@ def dumps(data: Any) -> bytes:
 
 
 async def conditional_json(
-    request: web.Request, caller: Principal | None, build: Build
+    request: web.Request, caller: Caller | None, build: Build
 ) -> web.StreamResponse:
     """Answer a GET from cache or 304 when the directory has not changed since."""
     view = "public" if caller is None else f"account:{caller.account_id}:{caller.token_id}"

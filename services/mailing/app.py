@@ -15,8 +15,9 @@ from services.mailing.returns.lmtp import lmtp_ctx
 from services.mailing.returns.mailbox import Mailbox, mailbox_ctx
 from services.mailing.worker import Worker
 from shared.db import database_ctx
-from shared.directory_client import DirectoryClient
+from shared.directory_client import DirectoryClient, remote_identity
 from shared.http import client_ctx
+from shared.identity import IDENTITY, guard_routes
 from shared.queries import Queries
 from shared.ratelimit import RATE_LIMITS
 from shared.settings import Settings, SettingsError
@@ -26,6 +27,7 @@ from shared.web import add_health, add_openapi, base_app, database_ready, load_o
 async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     """The directory client, over the app's one client session."""
     app[DIRECTORY] = DirectoryClient(app[SESSION], app[SETTINGS].directory_base)
+    app[IDENTITY] = remote_identity(app[DIRECTORY], app[SETTINGS].service_token)
     yield
 
 
@@ -62,7 +64,9 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))
     app.cleanup_ctx.append(directory_ctx)
     add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
-    add_openapi(app, load_openapi(OPENAPI))
+    document = load_openapi(OPENAPI)
+    add_openapi(app, document)
+    guard_routes(app, document)
     if settings.mailing_worker:
         app.cleanup_ctx.append(worker_ctx)
     if settings.lmtp_port:

@@ -9,10 +9,11 @@ import asyncpg
 from aiohttp import web
 from email_validator import EmailNotValidError, validate_email
 
-from services.mailing.access import coordinator, require
+from services.mailing.access import require
 from services.mailing.compose import MARKDOWN, CampaignTemplate, check_placeholders, personalise
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.lists import list_row
+from shared.identity import identify
 from shared.errors import Conflict, FieldError, NotFound, Unavailable, ValidationFailed, read_object
 from shared.mail.message import Undeliverable
 from shared.mail.replies import Refusal
@@ -85,7 +86,7 @@ async def campaign_json(request: web.Request, row: asyncpg.Record) -> dict[str, 
 @routes.post("/v1/lists/{slug}/campaigns")
 async def create(request: web.Request) -> web.Response:
     """A draft campaign (needs `manage_lists` on the list's network)."""
-    caller = await coordinator(request)
+    caller = await identify(request)
     lst = await list_row(request, request.match_info["slug"])
     require(caller, "manage_lists", lst["network"])
     subject, body = _content(await read_object(request))
@@ -101,9 +102,9 @@ async def create(request: web.Request) -> web.Response:
 @routes.get("/v1/lists/{slug}/campaigns")
 async def list_campaigns(request: web.Request) -> web.Response:
     """A list's campaigns with their progress, newest first."""
-    caller = await coordinator(request)
+    caller = await identify(request)
     lst = await list_row(request, request.match_info["slug"])
-    require(caller, "manage_lists", lst["network"], write=False)
+    require(caller, "manage_lists", lst["network"])
     async with request.app[POOL].acquire() as conn:
         rows = await conn.fetch(request.app[QUERIES]["list-campaigns"], lst["id"])
     items = [await campaign_json(request, row) for row in rows]
@@ -113,18 +114,18 @@ async def list_campaigns(request: web.Request) -> web.Response:
 @routes.get("/v1/campaigns/{id}")
 async def get(request: web.Request) -> web.Response:
     """A campaign and its progress: counts, rate, ETA."""
-    caller = await coordinator(request)
+    caller = await identify(request)
     row = await _campaign(request)
-    require(caller, "manage_lists", row["network"], write=False)
+    require(caller, "manage_lists", row["network"])
     return web.json_response(await campaign_json(request, row))
 
 
 @routes.get("/v1/campaigns/{id}/timeline")
 async def timeline(request: web.Request) -> web.Response:
     """Messages sent over time, in `?slices=` (40) equal parts of the sending time."""
-    caller = await coordinator(request)
+    caller = await identify(request)
     row = await _campaign(request)
-    require(caller, "manage_lists", row["network"], write=False)
+    require(caller, "manage_lists", row["network"])
     raw = request.query.get("slices", "40")
     if not raw.isdigit() or not 1 <= int(raw) <= 500:
         raise ValidationFailed([FieldError("slices", "must be a whole number from 1 to 500")])
@@ -147,7 +148,7 @@ async def timeline(request: web.Request) -> web.Response:
 @routes.patch("/v1/campaigns/{id}")
 async def patch(request: web.Request) -> web.Response:
     """Change a draft's subject or body."""
-    caller = await coordinator(request)
+    caller = await identify(request)
     row = await _campaign(request)
     require(caller, "manage_lists", row["network"])
     if row["status"] != "draft":
@@ -163,9 +164,9 @@ async def patch(request: web.Request) -> web.Response:
 @routes.get("/v1/campaigns/{id}/preview")
 async def preview(request: web.Request) -> web.Response:
     """The HTML and text a subscriber called `?name=` would read."""
-    caller = await coordinator(request)
+    caller = await identify(request)
     row = await _campaign(request)
-    require(caller, "manage_lists", row["network"], write=False)
+    require(caller, "manage_lists", row["network"])
     name = request.query.get("name", "")
     text = personalise(row["body"], name, row["list_lang"])
     return web.json_response(
@@ -176,7 +177,7 @@ async def preview(request: web.Request) -> web.Response:
 @routes.post("/v1/campaigns/{id}/test")
 async def test_send(request: web.Request) -> web.Response:
     """Send the campaign now to a few given addresses (needs `send_campaigns`)."""
-    caller = await coordinator(request)
+    caller = await identify(request)
     row = await _campaign(request)
     require(caller, "send_campaigns", row["network"])
     body = await read_object(request)
@@ -207,7 +208,7 @@ async def test_send(request: web.Request) -> web.Response:
 @routes.post("/v1/campaigns/{id}/send")
 async def send_campaign(request: web.Request) -> web.Response:
     """Send now, or at `{"at": "2026-12-01T09:00:00+02:00"}` (needs `send_campaigns`)."""
-    caller = await coordinator(request)
+    caller = await identify(request)
     row = await _campaign(request)
     require(caller, "send_campaigns", row["network"])
     body = await read_object(request) if request.can_read_body else {}
@@ -236,7 +237,7 @@ async def send_campaign(request: web.Request) -> web.Response:
 
 
 async def _move(request: web.Request, action: str) -> web.Response:
-    caller = await coordinator(request)
+    caller = await identify(request)
     row = await _campaign(request)
     require(caller, "send_campaigns", row["network"])
     allowed, target = MOVES[action]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +9,7 @@ from aiohttp import web
 
 from shared.clientip import client_address
 from shared.directory_client import DirectoryClient
-from shared.errors import Unauthenticated
+from shared.identity import Kind, identify
 from shared.settings import Settings
 
 
@@ -51,37 +49,15 @@ class View:
 ANONYMOUS = View()
 
 
-def credential(request: web.Request) -> str | None:
-    """A directory token from `Bearer`, or from Basic auth's password (what phones send)."""
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    if scheme.lower() == "basic" and value.strip():
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError) as exc:
-            raise Unauthenticated("The Basic credentials cannot be read.") from exc
-        password = decoded.partition(":")[2]
-        if not password:
-            raise Unauthenticated("Use a Kontakt read token as the password.")
-        return password
-    return None
-
-
 async def view_of(
     request: web.Request, directory: DirectoryClient, settings: Settings, *, reveal_ok: bool
 ) -> View:
-    """Decide from a bearer token (introspected) or a reveal token (redeemed)."""
-    token = credential(request)
-    if token:
-        answer = await directory.introspect(token)
-        if not answer.get("active"):
-            raise Unauthenticated("The bearer token is unknown, revoked or expired.")
-        details = answer.get("kontakt", {})
-        return View(
-            everything=bool(details.get("is_admin")),
-            networks=frozenset(details.get("networks", {})),
-        )
+    """Decide from the caller (API or read token) or a reveal token (redeemed at the directory)."""
+    caller = await identify(request)
+    if not caller.anonymous:
+        # The service credential reads every address, like an admin (it serves entitled callers).
+        everything = caller.kind is Kind.SERVICE or caller.is_admin
+        return View(everything=everything, networks=caller.readable_slugs())
     reveal = request.query.get("reveal")
     if reveal and reveal_ok:
         contact = await directory.redeem(reveal, client_address(request, settings.trusted_proxies))

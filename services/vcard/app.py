@@ -10,8 +10,9 @@ from services.vcard import carddav, downloads
 from services.vcard.books import Library
 from services.vcard.keys import DIRECTORY, LIBRARY, SESSION, SETTINGS
 from services.vcard.paths import OPENAPI
-from shared.directory_client import DirectoryClient, wait_for
+from shared.directory_client import DirectoryClient, remote_identity, wait_for
 from shared.http import client_ctx
+from shared.identity import IDENTITY, guard_routes
 from shared.settings import Settings, SettingsError
 from shared.web import add_health, add_openapi, base_app, load_openapi
 
@@ -20,6 +21,7 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     """The directory client, over the app's one client session, and the address books."""
     app[DIRECTORY] = DirectoryClient(app[SESSION], app[SETTINGS].directory_base)
     app[LIBRARY] = Library(app[DIRECTORY])
+    app[IDENTITY] = remote_identity(app[DIRECTORY], app[SETTINGS].service_token)
     yield
 
 
@@ -44,7 +46,9 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))
     app.cleanup_ctx.append(directory_ctx)
     add_health(app, ready, directory_reachable)
-    add_openapi(app, load_openapi(OPENAPI))
+    document = load_openapi(OPENAPI)
+    add_openapi(app, document)
+    guard_routes(app, document)
     app.router.add_routes(downloads.routes)
     carddav.add_routes(app)
     return app

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from services.directory import app as directory_app
 from services.directory.app import create_app
 from shared.settings import Settings
+from shared.web import load_openapi
 from tests.conftest import SERVICE_TOKEN
 from tests.support.api import Api
 from tests.support.openapi import OpenApi
@@ -54,8 +58,17 @@ async def test_request_id_is_echoed_and_generated(directory: Api) -> None:
 
 
 @pytest.fixture
-async def fragile(settings: Settings, directory_spec: OpenApi) -> AsyncIterator[Api]:
-    """The directory with one extra route that fails the way a bug would."""
+async def fragile(
+    settings: Settings, directory_spec: OpenApi, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Api]:
+    """The directory with one extra (declared) route that fails the way a bug would."""
+
+    def with_broken(path: Path) -> dict[str, Any]:
+        document = load_openapi(path)
+        document["paths"]["/test/broken"] = {"get": {"x-permission": "public", "responses": {}}}
+        return document
+
+    monkeypatch.setattr(directory_app, "load_openapi", with_broken)
     app = create_app(settings)
 
     async def broken(_: web.Request) -> web.Response:
@@ -132,3 +145,16 @@ async def test_nul_characters_anywhere_are_400(directory: Api) -> None:
     ]:
         reply = await directory.get(url)
         assert reply.status == 400, url
+
+
+async def test_a_route_that_declares_no_access_cannot_start(settings: Settings) -> None:
+    """Every route says who may call it (`x-permission`); one that does not stops the start."""
+    app = create_app(settings)
+
+    async def forgotten(_: web.Request) -> web.Response:
+        return web.Response(text="anyone?")
+
+    app.router.add_get("/v1/forgotten", forgotten)
+    with pytest.raises(RuntimeError, match="GET /v1/forgotten"):
+        async with TestClient(TestServer(app)):
+            pass
