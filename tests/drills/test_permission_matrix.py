@@ -1,4 +1,9 @@
-"""Every mutating endpoint, called as six kinds of caller; the OpenAPI documents list them."""
+"""Every route of every service, called as each kind of caller; the OpenAPI documents list them.
+
+Each operation declares its access (`x-permission`); mutations get a recipe that works for an
+allowed caller, reads are called on the objects a world made once. A read token (a phone's
+CardDAV password) gets past only the address-book reads; on public routes it is nobody.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,29 @@ from typing import Any
 
 import asyncpg
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from services.vcard.app import create_app as create_vcard
 from shared.web import load_openapi
 from tests.conftest import SERVICE_TOKEN, MakeAccount
 from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.api import Api, Reply
+from tests.support.openapi import OpenApi
 
 pytestmark = pytest.mark.usefixtures("demo")
 
 MUTATING = {"post", "put", "patch", "delete"}
-CALLERS = ["anonymous", "expired", "revoked", "other network", "allowed coordinator", "admin"]
+METHODS = MUTATING | {"get", "options"}
+CALLERS = [
+    "anonymous",
+    "expired",
+    "revoked",
+    "read token",
+    "other network",
+    "allowed coordinator",
+    "admin",
+]
 # Who may do what, by the operation's `x-permission` in its OpenAPI document.
 SUCCEEDS = {
     "admin": {"admin"},
@@ -30,10 +47,45 @@ SUCCEEDS = {
     "owner": {"allowed coordinator", "admin"},
     # Organisations belong to no network: anyone who edits contacts somewhere may add one.
     "any_editor": {"other network", "allowed coordinator", "admin"},
+    # Any person's API token.
+    "account": {"other network", "allowed coordinator", "admin"},
     # Only the service credential: no person's token, not even an admin's.
     "service": set(),
+    # Anyone; a working token (a read token too) may see more, one that does not work is a 401.
+    "address_book": {"anonymous", "read token", "other network", "allowed coordinator", "admin"},
 }
 ALL = ("edit_contacts", "manage_lists", "send_campaigns")
+SERVICES = ("directory", "mailing", "vcard")
+# Routes the matrix calls without checking a door: anyone, credential or not.
+UNGUARDED = {"public", "address_book"}
+# The address-book reads, the only operations a read token gets past (pinned here, so that a
+# route cannot become readable by phones by changing its declaration alone).
+ADDRESS_BOOK_READS = {
+    "directory": {
+        "GET /v1/networks",
+        "GET /v1/networks/{slug}",
+        "GET /v1/networks/{slug}/contacts",
+        "GET /v1/organisations",
+        "GET /v1/organisations/{slug}",
+        "GET /v1/contacts/{id}",
+    },
+    "vcard": {
+        "GET /v1/contacts/{id}.vcf",
+        "GET /v1/contacts/{id}/qr.svg",
+        "GET /v1/contacts/{id}/qr.png",
+        "GET /v1/networks/{slug}.vcf",
+        "GET /v1/networks/{slug}.zip",
+        "PROPFIND /dav",
+        "PROPFIND /dav/",
+        "PROPFIND /dav/principal/",
+        "PROPFIND /dav/addressbooks/",
+        "PROPFIND /dav/addressbooks/{slug}",
+        "PROPFIND /dav/addressbooks/{slug}/",
+        "PROPFIND /dav/addressbooks/{slug}/{item}",
+    },
+}
+# Listings answer anyone with the right kind of token, with what is theirs (maybe nothing).
+LISTINGS = {"GET /v1/lists"}
 _serial = itertools.count(1)
 
 
@@ -58,6 +110,7 @@ class World:
     mailing: Mailing
     admin: str
     allowed_account: int
+    made_for_reads: dict[str, str] = field(default_factory=dict)
 
     @property
     def directory(self) -> Api:
@@ -98,6 +151,32 @@ class World:
     async def token_of_allowed(self) -> int:
         path = f"/v1/accounts/{self.allowed_account}/tokens"
         return int((await self.made(self.directory, path, {"name": "spare"}))["id"])
+
+    async def reads(self) -> dict[str, str]:
+        """Objects made once for every read: an ee contact, a list and a campaign of ee."""
+        if not self.made_for_reads:
+            contact = await self.made(
+                self.directory,
+                "/v1/contacts",
+                {
+                    "given_name": "Ieva",
+                    "family_name": "Mežecka",
+                    "networks": ["ee"],
+                    "emails": ["ieva@example.ee"],
+                },
+            )
+            organisation = await self.organisation()
+            list_slug = await self.list_()
+            path = f"/v1/lists/{list_slug}/campaigns"
+            campaign = await self.made(self.lists, path, {"subject": "S", "body": "B"})
+            self.made_for_reads.update(
+                organisation=organisation,
+                contact=str(contact["id"]),
+                uid=str(contact["uid"]),
+                list=list_slug,
+                campaign=str(campaign["id"]),
+            )
+        return self.made_for_reads
 
     async def list_(self) -> str:
         slug = unique("uudised")
@@ -270,25 +349,58 @@ RECIPES: dict[str, dict[str, Recipe]] = {
 }
 
 
+# Path parameters of the reads, from the world's objects ("METHOD path" overrides a service's).
+async def read_values(w: World, service: str, key: str) -> dict[str, str]:
+    """Values for a read's path parameters: objects of the allowed coordinator's network."""
+    if key.endswith("/v1/accounts/{id}") or key.endswith("/v1/accounts/{id}/tokens"):
+        return {"id": str(w.allowed_account)}
+    if key.endswith("/v1/organisations/{slug}"):
+        return {"slug": (await w.reads())["organisation"]}
+    if service == "mailing":
+        reads = await w.reads()
+        return {"slug": reads["list"], "id": reads["campaign"], "token": "not-a-token"}
+    reads = await w.reads()
+    return {
+        "slug": "ee",
+        "network": "for-in",
+        "id": reads["contact"],
+        "item": f"{reads['uid']}.vcf",
+        "token": "not-a-token",
+        "stem": "widget",
+        "digest": "0" * 12,
+        "ext": "js",
+    }
+
+
 def documented(service: str) -> dict[str, str]:
-    """Every mutating operation of a service's document, with its `x-permission`."""
+    """Every operation of a service's document ("METHOD path") with its `x-permission`.
+
+    A path that declares its access for every method (CardDAV's, whose methods OpenAPI cannot
+    name) is called with PROPFIND, what clients send first.
+    """
     document = load_openapi(__import__(f"services.{service}.paths", fromlist=["OPENAPI"]).OPENAPI)
     found = {}
     for path, operations in document["paths"].items():
+        if "x-permission" in operations:
+            method = "GET" if path.startswith("/.well-known/") else "PROPFIND"
+            found[f"{method} {path}"] = operations["x-permission"]
         for method, operation in operations.items():
-            if method in MUTATING:
+            if method in METHODS:
                 key = f"{method.upper()} {path}"
                 assert "x-permission" in operation, f"{service} {key} declares no x-permission"
                 found[key] = operation["x-permission"]
     return found
 
 
-def test_every_mutating_operation_is_in_the_matrix() -> None:
-    """A new endpoint cannot escape: it needs an x-permission and a recipe here."""
-    for service in ("directory", "mailing", "vcard"):
-        guarded = {k for k, v in documented(service).items() if v != "public"}
+def test_every_operation_is_in_the_matrix() -> None:
+    """A new endpoint cannot escape: it needs an x-permission, and a recipe if it changes things."""
+    for service in SERVICES:
+        declared = documented(service)
+        guarded = {k for k, v in declared.items() if v not in UNGUARDED and k.split()[0] != "GET"}
         assert guarded == set(RECIPES.get(service, {})), service
-        assert set(documented(service).values()) <= {*SUCCEEDS, "public"}
+        assert set(declared.values()) <= {*SUCCEEDS, *UNGUARDED}
+        readable = {k for k, v in declared.items() if v == "address_book"}
+        assert readable == ADDRESS_BOOK_READS.get(service, set()), service
 
 
 async def callers(
@@ -307,10 +419,13 @@ async def callers(
     assert (await mailing.directory.as_(admin).delete(f"/v1/tokens/{token_id}")).status == 204
     _, other = await make_account("lv@example.lv", permissions={"lv": ALL})
     allowed_account, allowed = await make_account("ee@example.ee", permissions={"ee": ALL})
+    # The allowed coordinator's own phone: every permission on ee, and still only reads.
+    _, read = await make_account("ee@example.ee", kind="read")
     tokens: dict[str, str | None] = {
         "anonymous": None,
         "expired": expired,
         "revoked": revoked,
+        "read token": read,
         "other network": other,
         "allowed coordinator": allowed,
         "admin": admin,
@@ -326,38 +441,87 @@ async def send(api: Api, call: Call) -> Reply:
     return await api.request(call.method, call.path, **kwargs)
 
 
-@pytest.mark.timeout(120)
-async def test_only_allowed_callers_change_anything(
-    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+def admitted(key: str, permission: str, caller: str, status: int) -> bool:
+    """Whether `status` is right for `caller` on an operation that declares `permission`."""
+    if caller in SUCCEEDS[permission] or (caller == "other network" and key in LISTINGS):
+        return 200 <= status < 300
+    if caller in ("anonymous", "expired", "revoked"):
+        return status == 401
+    if permission == "service":
+        # A person's token is not the service credential, whoever holds it.
+        return status in (401, 403)
+    if caller == "read token":
+        # A read token is refused at the door, whatever the network.
+        return status == 403
+    # Another network's things are forbidden, or not even shown to exist.
+    return status in (403, 404)
+
+
+async def reading(w: World, service: str, key: str) -> Call:
+    """A read of the world's objects: GET, or PROPFIND for a CardDAV path."""
+    method, template = key.split(" ", 1)
+    path = template.format(**await read_values(w, service, key))
+    headers = {"Depth": "0"} if method == "PROPFIND" else {}
+    return Call(method, path, {"headers": headers})
+
+
+@pytest.mark.timeout(300)
+async def test_each_caller_gets_exactly_what_its_kind_allows(
+    start_mailing: StartMailing,
+    make_account: MakeAccount,
+    conn: asyncpg.Connection,
+    vcard_spec: OpenApi,
 ) -> None:
     mailing = await start_mailing(mailing_worker=False)
-    tokens, allowed_account = await callers(make_account, conn, mailing)
-    world = World(mailing, str(tokens["admin"]), allowed_account)
-    apis = {"directory": mailing.directory, "mailing": mailing.api}
-    failures = []
-    for service, recipes in RECIPES.items():
-        permissions = documented(service)
-        for key, recipe in recipes.items():
-            allowed = SUCCEEDS[permissions[key]]
-            for caller in CALLERS:
-                call = await recipe(world)
-                reply = await send(apis[service].as_(tokens[caller]), call)
-                if caller in allowed:
-                    ok = 200 <= reply.status < 300
-                elif caller in ("anonymous", "expired", "revoked"):
-                    ok = reply.status == 401
-                elif permissions[key] == "service":
-                    # A person's token is not the service credential, whoever holds it.
-                    ok = reply.status in (401, 403)
-                else:
-                    # Another network's things are forbidden, or not even shown to exist.
-                    ok = reply.status in (403, 404)
-                if not ok:
-                    failures.append(f"{service} {key} as {caller}: {reply.status} {reply.text}")
-            if permissions[key] == "service":
-                call = await recipe(world)
-                reply = await send(apis[service].as_(SERVICE_TOKEN), call)
-                # Past authentication (a made-up reveal token is then refused on its merits).
-                if reply.status == 401:
-                    failures.append(f"{service} {key} as the service: {reply.status}")
+    async with TestClient(TestServer(create_vcard(mailing.settings))) as vcard_client:
+        tokens, allowed_account = await callers(make_account, conn, mailing)
+        world = World(mailing, str(tokens["admin"]), allowed_account)
+        apis = {
+            "directory": mailing.directory,
+            "mailing": mailing.api,
+            "vcard": Api(vcard_client, vcard_spec),
+        }
+        failures: list[str] = []
+        for service in SERVICES:
+            for key, permission in documented(service).items():
+                recipe = RECIPES.get(service, {}).get(key)
+                failures += await try_everyone(
+                    world, apis[service], service, key, permission, tokens, recipe
+                )
     assert not failures, "\n".join(failures)
+
+
+async def try_everyone(
+    world: World,
+    api: Api,
+    service: str,
+    key: str,
+    permission: str,
+    tokens: dict[str, str | None],
+    recipe: Recipe | None,
+) -> list[str]:
+    """One operation as every caller; what went wrong."""
+    failures = []
+    seen: dict[str, int] = {}
+    for caller in CALLERS:
+        call = await recipe(world) if recipe else await reading(world, service, key)
+        reply = await send(api.as_(tokens[caller]), call)
+        seen[caller] = reply.status
+        if permission in UNGUARDED and permission != "address_book":
+            continue  # compared with the anonymous answer below
+        if not admitted(key, permission, caller, reply.status):
+            failures.append(f"{service} {key} as {caller}: {reply.status} {reply.text[:200]}")
+    if permission in UNGUARDED and permission != "address_book":
+        # Public: a credential is not looked at, so every caller gets the anonymous answer.
+        failures += [
+            f"{service} {key} as {c}: {s}, anonymous got {seen['anonymous']}"
+            for c, s in seen.items()
+            if s != seen["anonymous"]
+        ]
+    if permission == "service":
+        call = await recipe(world) if recipe else await reading(world, service, key)
+        reply = await send(api.as_(SERVICE_TOKEN), call)
+        # Past authentication (a made-up reveal token is then refused on its merits).
+        if reply.status == 401:
+            failures.append(f"{service} {key} as the service: {reply.status}")
+    return failures
