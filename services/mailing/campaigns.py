@@ -13,8 +13,8 @@ from services.mailing.access import require
 from services.mailing.compose import MARKDOWN, CampaignTemplate, check_placeholders, personalise
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.lists import list_row
-from shared.identity import identify
 from shared.errors import Conflict, FieldError, NotFound, Unavailable, ValidationFailed, read_object
+from shared.identity import identify
 from shared.mail.message import Undeliverable
 from shared.mail.replies import Refusal
 from shared.mail.transport import SmtpConfig, send_one
