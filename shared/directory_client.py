@@ -38,8 +38,8 @@ class DirectoryClient:
 
     def forget(self) -> None:
         """Drop every cached answer: the directory's data went back (a restore, a failover)."""
+        # Token answers are the identity module's, trusted for seconds only: they need no purge.
         self._cache.clear()
-        self._introspected.clear()
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any, Any]:
         try:

@@ -55,7 +55,7 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
         raise ValidationFailed([FieldError("after", "is not a cursor this API gave out")]) from exc
 
 
-def _limit(request: web.Request, caller: Principal | None) -> int:
+def _limit(request: web.Request, caller: Caller | None) -> int:
     raw = request.query.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
