@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.directory.app import create_app as create_directory
@@ -25,6 +26,8 @@ class Pair:
     directory: Api
     vcard: Api
     directory_server: TestServer
+    # What the directory was asked, in order (method and path with query).
+    directory_requests: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(scope="session")
@@ -40,13 +43,23 @@ async def start_pair(
     port = free_port()
     directory_url = f"http://127.0.0.1:{port}"
     configured = settings.replace(directory_url=directory_url)
-    directory_server = TestServer(create_directory(configured), host="127.0.0.1", port=port)
+    directory_app = create_directory(configured)
+    seen: list[str] = []
+
+    async def record(request: web.Request, _: web.StreamResponse) -> None:
+        seen.append(f"{request.method} {request.path_qs}")
+
+    directory_app.on_response_prepare.append(record)
+    directory_server = TestServer(directory_app, host="127.0.0.1", port=port)
     directory_client = TestClient(directory_server)
     await directory_client.start_server()
     vcard_client = TestClient(TestServer(create_vcard(configured), host="127.0.0.1"))
     await vcard_client.start_server()
     pair = Pair(
-        Api(directory_client, directory_spec), Api(vcard_client, vcard_spec), directory_server
+        Api(directory_client, directory_spec),
+        Api(vcard_client, vcard_spec),
+        directory_server,
+        seen,
     )
     return pair, [vcard_client, directory_client]
 
