@@ -107,6 +107,7 @@ def main() -> int:
 
         mail_rows = campaign_rows(db_url)
         import_rows = _import_rows(env, base, db_url, processes)
+        sync_rows = _carddav_rows(env, base, db_url, processes)
     finally:
         for process in processes:
             process.terminate()
@@ -122,6 +123,8 @@ def main() -> int:
     rows += mail_rows
     _print_units(import_rows, "rows/s", "rows_per_s")
     rows += import_rows
+    _print_units(sync_rows, "ms", "ms")
+    rows += sync_rows
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(rows, indent=2))
@@ -158,6 +161,20 @@ def _import_rows(
     base = f"http://127.0.0.1:{port}"
     wait_for(f"{base}/readyz")
     return import_run(db_url, base, token, mailing.pid)
+
+
+def _carddav_rows(
+    env: dict[str, str], directory: str, db_url: str, processes: list[subprocess.Popen[bytes]]
+) -> list[dict[str, Any]]:
+    """Start the vcard service and measure CardDAV syncs against Radicale."""
+    from bench.carddav_sync import run as sync_run
+
+    port = free_port()
+    vcard_env = dict(env, KONTAKT_VCARD_PORT=str(port), KONTAKT_DIRECTORY_URL=directory)
+    vcard = subprocess.Popen([sys.executable, "-m", "services.vcard"], env=vcard_env, cwd=ROOT)
+    processes.append(vcard)
+    wait_for(f"http://127.0.0.1:{port}/readyz")
+    return sync_run(db_url, port)
 
 
 def _print_units(rows: list[dict[str, Any]], unit: str, key: str) -> None:

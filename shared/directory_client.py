@@ -18,8 +18,8 @@ CACHE_SIZE = 2048
 # How long other services trust an introspection answer (a revocation takes this long there).
 INTROSPECTION_SECONDS = 10.0
 PAGE = 200
-# What a Kontakt service may ask for in one page (the directory's limit for services).
-BOOK_PAGE = 20_000
+# A page of a book a Kontakt service keeps (the directory allows services up to 20,000).
+BOOK_PAGE = 2_000
 # UIDs the directory takes in one listing (`?uid=`).
 UID_BATCH = 100
 

@@ -52,6 +52,8 @@ class Member:
     contact: dict[str, Any]
     card: Card
     text: str
+    # Its <D:response> texts by the properties asked: a sync answers by joining them.
+    fragments: dict[tuple[Any, ...], str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(slots=True)
@@ -100,13 +102,13 @@ class Library:
     async def point(self) -> Point:
         """The directory's sync point, with its networks (fetched again only when it moved)."""
         now = await self.directory.sync_point(None)
-        if self._networks is None or self._networks[0] != now["version"]:
-            self._networks = (now["version"], await self.directory.network_info())
-        return Point(now["token"], now["version"], self._networks[1])
+        return Point(now["token"], now["version"], await self.networks(now["version"]))
 
-    def networks(self) -> dict[str, dict[str, Any]]:
-        """The networks as of the last `point()`."""
-        return self._networks[1] if self._networks else {}
+    async def networks(self, version: str) -> dict[str, dict[str, Any]]:
+        """The networks, at least as new as data version `version`."""
+        if self._networks is None or self._networks[0] != version:
+            self._networks = (version, await self.directory.network_info())
+        return self._networks[1]
 
     async def changed_since(self, token: str) -> tuple[str, str, list[str]]:
         """A newer sync token, its version, and the UIDs changed since `token`.

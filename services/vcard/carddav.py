@@ -113,13 +113,20 @@ def book_of(view: View, slug: str, info: dict[str, Any]) -> Book:
     return Book(slug, pick(info["names"], lang, lang) or slug, lang, view)
 
 
-async def open_book(request: web.Request) -> tuple[Book, Shelf, dict[str, Member]]:
-    """The requested address book for this caller, its shelf and its rendered cards."""
+async def open_book(
+    request: web.Request, version: str | None = None
+) -> tuple[Book, Shelf, dict[str, Member]]:
+    """The requested address book for this caller, its shelf and its rendered cards.
+
+    At least as new as data `version` when given, else as the directory's current one.
+    """
     view = await _view(request)
     library = request.app[LIBRARY]
-    point = await library.point()
+    if version is None:
+        version = (await library.point()).version
+    networks = await library.networks(version)
     slug = request.match_info["slug"]
-    info = point.networks.get(slug)
+    info = networks.get(slug)
     if info is None:
         raise NotFound(f"No address book {slug!r}.")
     if not may_open(view, info, slug):
@@ -129,8 +136,8 @@ async def open_book(request: web.Request) -> tuple[Book, Shelf, dict[str, Member
             )
         raise NotFound(f"No address book {slug!r}.")
     book = book_of(view, slug, info)
-    shelf = await library.shelf(slug, point.version)
-    return book, shelf, library.members(shelf, book, point.networks)
+    shelf = await library.shelf(slug, version)
+    return book, shelf, library.members(shelf, book, networks)
 
 
 def depth(request: web.Request) -> str:
@@ -215,7 +222,7 @@ async def _propfind_book(request: web.Request) -> web.Response:
     body = parse(await request.read())
     book, shelf, members = await open_book(request)
     brief = minimal(request)
-    responses = [
+    responses: list[ET.Element | str] = [
         collection_response(book, shelf.version, shelf.token, wanted(body, COLLECTION_PROPS), brief)
     ]
     if depth(request) == "1":
@@ -263,7 +270,7 @@ async def _report(request: web.Request) -> web.Response:
     body = parse(await request.read())
     if body is None:
         return problem(400, "A REPORT needs a body.")
-    return await report(request, body, open_book)
+    return await report(request, body, _view, open_book)
 
 
 def add_routes(app: web.Application) -> None:

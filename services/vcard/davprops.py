@@ -6,7 +6,17 @@ import hashlib
 import xml.etree.ElementTree as ET
 
 from services.vcard.books import HOME, Book, Member
-from services.vcard.davxml import CARD, CS, DAV, Props, element, href_element, response, tag
+from services.vcard.davxml import (
+    CARD,
+    CS,
+    DAV,
+    Props,
+    element,
+    fragment,
+    href_element,
+    response,
+    tag,
+)
 from services.vcard.render import vcard
 from services.vcard.synctoken import sync_token
 
@@ -60,8 +70,20 @@ def address_data(member: Member, request: ET.Element | None) -> ET.Element:
 
 def member_response(
     member: Member, wanted: list[str], data_request: ET.Element | None, minimal: bool
+) -> str:
+    """One card's properties, as a response fragment made once per card and question."""
+    version = data_request.get("version") if data_request is not None else None
+    key = (*wanted, version, minimal)
+    made = member.fragments.get(key)
+    if made is None:
+        made = fragment(_member_element(member, wanted, data_request, minimal))
+        member.fragments[key] = made
+    return made
+
+
+def _member_element(
+    member: Member, wanted: list[str], data_request: ET.Element | None, minimal: bool
 ) -> ET.Element:
-    """One card's properties."""
     found: Props = {}
     missing = []
     for name in wanted:

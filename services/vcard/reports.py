@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from services.vcard.access import View
 from services.vcard.books import HOME, Book, Member, Shelf
 from services.vcard.davprops import ITEM_PROPS, member_response
 from services.vcard.davxml import CARD, DAV, error, gone, multistatus, tag
@@ -15,21 +16,22 @@ from services.vcard.keys import LIBRARY
 from services.vcard.synctoken import directory_token, sync_token
 from shared.directory_client import UnknownSyncToken
 
-OpenBook = Callable[[web.Request], Awaitable[tuple[Book, Shelf, dict[str, Member]]]]
+OpenBook = Callable[[web.Request, str | None], Awaitable[tuple[Book, Shelf, dict[str, Member]]]]
+ViewOf = Callable[[web.Request], Awaitable[View]]
 
 
-async def report(request: web.Request, body: ET.Element, open_book: OpenBook) -> web.Response:
+async def report(
+    request: web.Request, body: ET.Element, view_of: ViewOf, open_book: OpenBook
+) -> web.Response:
     """Answer one REPORT; an unknown kind is 403 DAV:supported-report (RFC 3253 §3.6)."""
-    kinds = {
-        tag(CARD, "addressbook-multiget"): _multiget,
-        tag(CARD, "addressbook-query"): _query,
-        tag(DAV, "sync-collection"): _sync_collection,
-    }
+    if body.tag == tag(DAV, "sync-collection"):
+        return await _sync_collection(request, body, Asked(body), view_of, open_book)
+    kinds = {tag(CARD, "addressbook-multiget"): _multiget, tag(CARD, "addressbook-query"): _query}
     answer = kinds.get(body.tag)
     if answer is None:
         return error(403, "supported-report")
-    book, shelf, members = await open_book(request)
-    return await answer(request, body, Asked(body), book, shelf, members)
+    book, shelf, members = await open_book(request, None)
+    return await answer(body, Asked(body), book, shelf, members)
 
 
 class Asked:
@@ -40,13 +42,12 @@ class Asked:
         self.props = [child.tag for child in prop] if prop is not None else ITEM_PROPS
         self.data = prop.find(tag(CARD, "address-data")) if prop is not None else None
 
-    def of(self, member: Member) -> ET.Element:
+    def of(self, member: Member) -> str:
         """One member's response."""
         return member_response(member, self.props, self.data, False)
 
 
 async def _multiget(
-    _: web.Request,
     body: ET.Element,
     asked: Asked,
     book: Book,
@@ -54,7 +55,7 @@ async def _multiget(
     members: dict[str, Member],
 ) -> web.Response:
     prefix = f"{HOME}{book.slug}/"
-    responses = []
+    responses: list[ET.Element | str] = []
     for href in body.findall(tag(DAV, "href")):
         path = unquote((href.text or "").strip())
         path = path[path.find("/dav/") :] if "/dav/" in path else path
@@ -65,7 +66,6 @@ async def _multiget(
 
 
 async def _query(
-    _: web.Request,
     body: ET.Element,
     asked: Asked,
     book: Book,
@@ -81,29 +81,23 @@ async def _query(
 
 
 async def _sync_collection(
-    request: web.Request,
-    body: ET.Element,
-    asked: Asked,
-    book: Book,
-    shelf: Shelf,
-    members: dict[str, Member],
+    request: web.Request, body: ET.Element, asked: Asked, view_of: ViewOf, open_book: OpenBook
 ) -> web.Response:
     given = (body.findtext(tag(DAV, "sync-token")) or "").strip()
     if not given:
-        responses = [asked.of(members[uid]) for uid in shelf.contacts]
-        return multistatus(responses, sync_token=sync_token(book.view, shelf.token))
-    since = directory_token(book.view, given)
+        book, shelf, members = await open_book(request, None)
+        everything = [asked.of(members[uid]) for uid in shelf.contacts]
+        return multistatus(everything, sync_token=sync_token(book.view, shelf.token))
+    since = directory_token(await view_of(request), given)
     if since is None:
         return error(403, "valid-sync-token")
-    library = request.app[LIBRARY]
     try:
-        token, version, changed = await library.changed_since(since)
+        token, version, changed = await request.app[LIBRARY].changed_since(since)
     except UnknownSyncToken:
         return error(403, "valid-sync-token")
     # What is answered must be at least as new as the token handed back.
-    shelf = await library.shelf(book.slug, version)
-    members = library.members(shelf, book, library.networks())
-    responses = []
+    book, _, members = await open_book(request, version)
+    responses: list[ET.Element | str] = []
     for uid in changed:
         member = members.get(uid)
         if member is not None:
