@@ -41,7 +41,8 @@ class Dav:
     """One kept-alive HTTP connection to a CardDAV server."""
 
     def __init__(self, port: int, book: str, user: str | None = None) -> None:
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        # Radicale's first answer over 10,000 cards parses every file: it takes minutes.
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
         self.book = book
         self.auth = {}
         if user:
@@ -186,6 +187,16 @@ def start_radicale(folder: Path, port: int) -> subprocess.Popen[bytes]:
     )
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server, killing it if it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
 def measure(ours: Dav, theirs: Dav, db_url: str, radicale_card: Path) -> dict[str, float]:
     """Median seconds of full and incremental syncs on both servers."""
     ours.full_sync()
@@ -223,8 +234,7 @@ def run(db_url: str, vcard_port: int) -> list[dict[str, Any]]:
             ours = Dav(vcard_port, "/dav/addressbooks/lt/")
             cards, _ = ours.full_sync()
             if radicale is not None:
-                radicale.terminate()
-                radicale.wait(10)
+                stop(radicale)
             card = write_radicale(folder, cards)
             port = free_port()
             radicale = start_radicale(folder, port)
@@ -250,7 +260,6 @@ def run(db_url: str, vcard_port: int) -> list[dict[str, Any]]:
                 )
     finally:
         if radicale is not None:
-            radicale.terminate()
-            radicale.wait(10)
+            stop(radicale)
         subprocess.run(["rm", "-rf", str(folder)], check=False)
     return rows
