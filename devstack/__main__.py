@@ -55,6 +55,8 @@ def child_env(settings: Settings) -> dict[str, str]:
             f"{PREFIX}SECRET_KEY": settings.secret_key or "",
             "PYTHONUNBUFFERED": "1",
             PARENT_ENV: str(os.getpid()),
+            # Ctrl-C on a laptop: no load balancer to leave first.
+            f"{PREFIX}DRAIN_SECONDS": os.environ.get(f"{PREFIX}DRAIN_SECONDS", "0"),
         }
     )
     return env

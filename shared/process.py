@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -16,6 +17,7 @@ from aiohttp import web
 from shared.logs import setup_logging
 from shared.migrate import MigrationError, migrate
 from shared.settings import Settings, SettingsError
+from shared.web import DRAINING, IN_FLIGHT
 
 log = logging.getLogger("kontakt.process")
 
@@ -25,8 +27,13 @@ Schema = tuple[str, Path] | None
 
 
 async def serve(app: web.Application, settings: Settings, port: int) -> None:
-    """Run `app` until SIGINT or SIGTERM."""
-    runner = web.AppRunner(app, access_log=None)
+    """Run `app` until SIGINT or SIGTERM, then drain and stop without refusing anyone.
+
+    On the signal `/readyz` answers 503 at once while the listener keeps serving for
+    KONTAKT_DRAIN_SECONDS (load balancers take the copy out meanwhile); then the listener
+    closes and requests in flight get KONTAKT_SHUTDOWN_TIMEOUT seconds to finish.
+    """
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=settings.shutdown_timeout)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, port)
     await site.start()
@@ -37,8 +44,16 @@ async def serve(app: web.Application, settings: Settings, port: int) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
+        app[DRAINING].set()
+        log.info("draining", extra={"seconds": settings.drain_seconds})
+        await asyncio.sleep(settings.drain_seconds)
+        await site.stop()
+        # aiohttp's own shutdown drops bodies still arriving: wait for the handlers first.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(app[IN_FLIGHT].idle.wait(), settings.shutdown_timeout)
     finally:
         await runner.cleanup()
+    log.info("stopped")
 
 
 async def apply_migrations(settings: Settings, service: str, schema: Schema) -> int:

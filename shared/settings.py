@@ -44,6 +44,13 @@ def _seconds(raw: str) -> float:
     return value
 
 
+def _pause(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError("expected zero or a positive number of seconds")
+    return value
+
+
 def _optional(raw: str) -> str | None:
     return raw.strip() or None
 
@@ -207,6 +214,19 @@ SPEC: dict[str, Setting] = {
     "db_pool_min": Setting("DB_POOL_MIN", _positive, 1, "Fewest PostgreSQL connections kept."),
     "db_pool_max": Setting(
         "DB_POOL_MAX", _positive, 10, "Most PostgreSQL connections a service opens."
+    ),
+    "drain_seconds": Setting(
+        "DRAIN_SECONDS",
+        _pause,
+        2.0,
+        "After SIGTERM, seconds `/readyz` answers 503 while the service still serves, so load "
+        "balancers stop sending to it first (the worker stops claiming at once).",
+    ),
+    "shutdown_timeout": Setting(
+        "SHUTDOWN_TIMEOUT",
+        _seconds,
+        20.0,
+        "Then, seconds requests in flight and the worker's sends under way may take to finish.",
     ),
     "db_pooler": Setting(
         "DB_POOLER",
@@ -404,6 +424,8 @@ class Settings:
     body_timeout: float
     db_pool_min: int
     db_pool_max: int
+    drain_seconds: float
+    shutdown_timeout: float
     db_pooler: str
     db_listen_url: str | None
     migrate: bool

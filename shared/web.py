@@ -18,16 +18,49 @@ from shared.errors import error_middleware, problem
 from shared.migrate import MigrationError, missing
 from shared.settings import Settings
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
 log = logging.getLogger("kontakt.web")
+
+
+# Set when the process is told to stop: /readyz answers 503 from then on (shared/process.py).
+DRAINING = web.AppKey("draining", asyncio.Event)
+
+
+class InFlight:
+    """How many requests are being handled, so a stopping process waits for exactly those."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Count the request while its handler runs (its body may still be arriving)."""
+        self.count += 1
+        self.idle.clear()
+        try:
+            return await handler(request)
+        finally:
+            self.count -= 1
+            if not self.count:
+                self.idle.set()
+
+
+IN_FLIGHT = web.AppKey("in_flight", InFlight)
 
 
 def base_app(settings: Settings) -> web.Application:
     """An application with the shared middleware and the body limits (see shared/bodies.py)."""
+    in_flight = InFlight()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[error_middleware],
+        middlewares=[in_flight.middleware, error_middleware],
     )
+    app[IN_FLIGHT] = in_flight
     app[BODY_TIMEOUT] = settings.body_timeout
+    app[DRAINING] = asyncio.Event()
     return app
 
 
@@ -79,6 +112,8 @@ def add_health(app: web.Application, ready: ReadyCheck, degraded: ReadyCheck | N
         return web.json_response({"status": "ok"})
 
     async def readyz(request: web.Request) -> web.Response:
+        if request.app[DRAINING].is_set():
+            return problem(503, "Shutting down.", headers={"Retry-After": "5"})
         reason = await ready(request.app)
         if reason:
             return problem(503, reason, headers={"Retry-After": "5"})

@@ -21,7 +21,7 @@ from shared.identity import IDENTITY, guard_routes
 from shared.queries import Queries
 from shared.ratelimit import RATE_LIMITS
 from shared.settings import Settings, SettingsError
-from shared.web import add_health, add_openapi, base_app, database_ready, load_openapi
+from shared.web import DRAINING, add_health, add_openapi, base_app, database_ready, load_openapi
 
 
 async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -32,15 +32,15 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
-    """A sending worker inside the service, stopped (after its batch) with the app."""
-    stop = asyncio.Event()
+    """A sending worker inside the service: it stops claiming as soon as the service drains."""
+    stop = app[DRAINING]
     task = asyncio.create_task(Worker(app[SETTINGS], app[POOL], app[QUERIES]).run(stop))
     try:
         yield
     finally:
         stop.set()
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 30)
+            await asyncio.wait_for(task, app[SETTINGS].shutdown_timeout)
 
 
 def create_app(settings: Settings) -> web.Application:

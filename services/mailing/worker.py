@@ -77,9 +77,12 @@ class Worker:
         self.outcomes: list[tuple[str, int, int, str | None]] = []
         # Set when a step failed midway: its unsent claims are released before the next.
         self.interrupted = False
+        # Set when the worker is to stop: sends not yet begun are left for release.
+        self.stopping = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Work until `stop` is set."""
+        """Work until `stop` is set; then finish the sends under way and release the rest."""
+        self.stopping = stop
         try:
             while not stop.is_set():
                 pause = IDLE_SECONDS
@@ -97,7 +100,30 @@ class Worker:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), pause)
         finally:
+            await self._release()
             await self.smtp.close()
+
+    async def _release(self) -> None:
+        """Give back what this worker claimed and never tried, so another sends it now."""
+        with contextlib.suppress(*DB_DOWN, asyncpg.PostgresError):
+            if self.outcomes:
+                await self._flush()
+            async with self.pool.acquire() as conn:
+                released = await conn.execute(self.q["release-claims"], self.name)
+            log.info("worker stopped", extra={"worker": self.name, "released": released})
+
+    async def _paced(self) -> bool:
+        """Wait until the send budget allows one more; False when the worker stops first."""
+        if self.stopping.is_set():
+            return False
+        pace = asyncio.ensure_future(self.pace.wait())
+        stopping = asyncio.ensure_future(self.stopping.wait())
+        await asyncio.wait({pace, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if pace.done():
+            return True
+        pace.cancel()
+        return False
 
     async def step(self) -> bool:
         """Start due campaigns, claim a batch, send it; False when there was nothing to do."""
@@ -187,7 +213,8 @@ class Worker:
             self.outcomes.append(("failed", campaign_id, subscriber_id, reason))
             return
         template = await self._template(campaign_id, recipient["lang"])
-        await self.pace.wait()
+        if not await self._paced():
+            return  # not tried: its claim is released as the worker stops
         try:
             async with self.smtp.connection() as conn:
                 await conn.send(template.render(recipient, conn.caps))
