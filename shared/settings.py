@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 PREFIX = "KONTAKT_"
@@ -85,6 +86,8 @@ class Setting:
     default: Any
     doc: str
     alias: str | None = None
+    # A secret may also be read from a file (`KONTAKT_…_FILE`, e.g. a mounted Secret).
+    secret: bool = False
 
 
 # Every setting Kontakt reads. The README table is generated from (and tested against) this.
@@ -95,6 +98,7 @@ SPEC: dict[str, Setting] = {
         None,
         "PostgreSQL URL (required). `make run` starts an embedded PostgreSQL when it is unset.",
         alias="DATABASE_URL",
+        secret=True,
     ),
     "smtp_url": Setting(
         "SMTP_URL",
@@ -103,6 +107,7 @@ SPEC: dict[str, Setting] = {
         "SMTP server, e.g. `smtp://user:pass@host:587` (user and password percent-encoded; "
         "`smtps://` for implicit TLS). `make run` starts a mail sink when unset.",
         alias="SMTP_URL",
+        secret=True,
     ),
     "smtp_tls": Setting(
         "SMTP_TLS",
@@ -184,12 +189,14 @@ SPEC: dict[str, Setting] = {
         None,
         "Shared credential services present to each other (introspection). "
         "`make run` generates one in the data folder.",
+        secret=True,
     ),
     "secret_key": Setting(
         "SECRET_KEY",
         _optional,
         None,
         "Key for signed tokens. `make run` generates one in the data folder.",
+        secret=True,
     ),
     "log_level": Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR."),
     "log_format": Setting("LOG_FORMAT", str, "json", "`json` (one object per line) or `text`."),
@@ -241,6 +248,7 @@ SPEC: dict[str, Setting] = {
         None,
         "PostgreSQL URL past any pooler for LISTEN (the directory's change notifications). "
         "Default: DATABASE_URL; with DB_POOLER=transaction, unset means polling every second.",
+        secret=True,
     ),
     "migrate": Setting(
         "MIGRATE",
@@ -381,13 +389,25 @@ def read_env(spec: Mapping[str, Setting], env: Mapping[str, str]) -> dict[str, A
         raw = env.get(PREFIX + setting.env)
         if raw is None and setting.alias:
             raw = env.get(setting.alias)
+        shown = f"{PREFIX}{setting.env}={raw!r}"
+        if raw is None and setting.secret and (path := env.get(f"{PREFIX}{setting.env}_FILE")):
+            shown = f"{PREFIX}{setting.env}_FILE={path!r}"
+            try:
+                # One trailing newline is how editors and `kubectl create secret` leave files.
+                raw = Path(path).read_text(encoding="utf-8").removesuffix("\n")
+            except OSError as exc:
+                problems.append(f"{shown}: {exc.strerror or exc}")
+                continue
         if raw is None:
             values[name] = setting.default
             continue
         try:
             values[name] = setting.parse(raw)
         except ValueError as exc:
-            problems.append(f"{PREFIX}{setting.env}={raw!r}: {exc}")
+            # A secret's value never goes into a message.
+            problems.append(
+                f"{PREFIX}{setting.env}: {exc}" if setting.secret else f"{shown}: {exc}"
+            )
     if problems:
         raise SettingsError("; ".join(problems))
     return values
@@ -532,6 +552,8 @@ def markdown_table(spec: Mapping[str, Setting] = SPEC) -> str:
         else:
             shown = str(default)
         name = f"`{PREFIX}{setting.env}`" + (f" (or `{setting.alias}`)" if setting.alias else "")
+        if setting.secret:
+            name += f", or a file: `{PREFIX}{setting.env}_FILE`"
         rows.append(f"| {name} | `{shown}` | {setting.doc} |")
     return "\n".join(rows)
 
