@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PREFIX = "KONTAKT_"
 
@@ -532,6 +535,21 @@ class Settings:
         if self.db_listen_url:
             return self.db_listen_url
         return None if self.db_pooler == "transaction" else self.require_database()
+
+    def require_reachable(self, **urls: str) -> None:
+        """SettingsError when a URL people follow from mail points at no host (0.0.0.0, ::).
+
+        `urls` maps the variable to set to the URL in effect, e.g.
+        `PUBLIC_MAILING_URL=settings.public_mailing_base`.
+        """
+        wrong = []
+        for env, url in urls.items():
+            host = (urlsplit(url).hostname or "").strip("[]")
+            with contextlib.suppress(ValueError):
+                if not host or ipaddress.ip_address(host).is_unspecified:
+                    wrong.append(f"{PREFIX}{env} (links in mail would point at {url})")
+        if wrong:
+            raise SettingsError(f"set {', '.join(wrong)}")
 
     def require_database(self) -> str:
         """The database URL, or a clear error when none is configured."""

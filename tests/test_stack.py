@@ -163,6 +163,15 @@ def test_compose_file_names_every_service_with_healthchecks() -> None:
     assert {"postgres", "mailpit"} <= set(services)
     for name, service in services.items():
         assert "healthcheck" in service, name
+    # The migration step runs to completion first; services only wait for the schema.
+    assert services["migrate"]["command"] == ["kontakt", "migrate"]
+    for name in ("directory", "mailing"):
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+        assert services[name]["environment"]["KONTAKT_MIGRATE"] == "false"
+        # Links in mail: required, so never http://0.0.0.0:8082.
+        assert ":?" in services[name]["environment"]["KONTAKT_PUBLIC_MAILING_URL"]
     for name in running:
         depends = services[name]["depends_on"]
         # The console keeps nothing of its own: it waits for the services it talks to.

@@ -82,6 +82,8 @@ def create_app(settings: Settings) -> web.Application:
     """Build the console application."""
     if not settings.secret_key:
         raise SettingsError("KONTAKT_SECRET_KEY is required: it signs the console's sessions")
+    # Its sign-in links go out by mail.
+    settings.require_reachable(PUBLIC_CONSOLE_URL=settings.public_console_base)
     app = base_app(settings)
     app.middlewares.append(console_session)
     app[SETTINGS] = settings

@@ -56,6 +56,7 @@ def create_app(settings: Settings) -> web.Application:
     ]
     if missing:
         raise SettingsError(f"the mailing service needs {', '.join(missing)}")
+    settings.require_reachable(PUBLIC_MAILING_URL=settings.public_mailing_base)
     app = base_app(settings)
     queries = Queries.load(QUERIES_DIR, RATE_LIMITS, schema=SCHEMA)
     app[SETTINGS] = settings

@@ -239,6 +239,7 @@ async def main() -> None:
     """A standalone worker process: settings from the environment, until SIGTERM."""
     settings = Settings.from_env()
     setup_logging("mailing-worker", settings.log_level, settings.log_format)
+    settings.require_reachable(PUBLIC_MAILING_URL=settings.public_mailing_base)
     pool = await create_pool(settings, SCHEMA)
     queries = Queries.load(QUERIES_DIR)
     async with pool.acquire() as conn:

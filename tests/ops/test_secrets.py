@@ -31,3 +31,20 @@ def test_an_unreadable_secret_file_is_named_and_nothing_else_is_said(tmp_path: P
         Settings.from_env({"KONTAKT_SECRET_KEY_FILE": str(tmp_path / "missing")})
     assert "KONTAKT_SECRET_KEY_FILE" in str(caught.value)
     assert "No such file" in str(caught.value)
+
+
+def test_services_that_mail_links_refuse_to_start_with_links_to_nowhere() -> None:
+    from services.console.app import create_app as create_console
+    from services.mailing.app import create_app as create_mailing
+
+    listening_everywhere = Settings.from_env(
+        {"KONTAKT_HOST": "0.0.0.0", "KONTAKT_SECRET_KEY": "k", "KONTAKT_SERVICE_TOKEN": "t"},  # noqa: S104
+        smtp_url="smtp://mail.example.org:25",
+    )
+    with pytest.raises(SettingsError, match=r"KONTAKT_PUBLIC_MAILING_URL.*http://0\.0\.0\.0:8082"):
+        create_mailing(listening_everywhere)
+    with pytest.raises(SettingsError, match="KONTAKT_PUBLIC_CONSOLE_URL"):
+        create_console(listening_everywhere.replace(public_mailing_url="http://[::]:8082"))
+    with pytest.raises(SettingsError, match="KONTAKT_PUBLIC_MAILING_URL"):
+        create_mailing(listening_everywhere.replace(public_mailing_url="http://[::]:8082"))
+    create_mailing(listening_everywhere.replace(public_mailing_url="https://news.example.org"))
