@@ -17,6 +17,7 @@ from shared.conn import Conn
 from shared.migrate import migrate, wait_until_current
 from shared.queries import Queries
 from shared.settings import Settings
+from shared.web import POOL_KEY
 
 log = logging.getLogger("kontakt.db")
 
@@ -138,6 +139,7 @@ def database_ctx(
                 await prepare_schema(conn, settings, schema, migrations)
                 await queries.check(conn)
             app[pool_key] = pool
+            app[POOL_KEY] = pool  # for /metrics
             yield
         finally:
             await pool.close()

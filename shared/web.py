@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import asyncpg
 import yaml
 from aiohttp import web
 
+from shared import metrics
 from shared.bodies import BODY_TIMEOUT
 from shared.errors import error_middleware, problem
 from shared.migrate import MigrationError, missing
@@ -21,6 +23,7 @@ from shared.settings import Settings
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 log = logging.getLogger("kontakt.web")
+access = logging.getLogger("kontakt.access")
 
 
 # Set when the process is told to stop: /readyz answers 503 from then on (shared/process.py).
@@ -28,7 +31,8 @@ DRAINING = web.AppKey("draining", asyncio.Event)
 
 
 class InFlight:
-    """How many requests are being handled, so a stopping process waits for exactly those."""
+    """Requests being handled, counted (a stopping process waits for exactly those), timed
+    and logged: one JSON access-log line each, with the request id."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -37,18 +41,41 @@ class InFlight:
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Count the request while its handler runs (its body may still be arriving)."""
+        """Count, time and log the request while its handler runs (its body may still arrive)."""
         self.count += 1
         self.idle.clear()
+        metrics.IN_FLIGHT.inc()
+        started = time.perf_counter()
+        status, request_id = 499, ""  # 499: the client went away before an answer
         try:
-            return await handler(request)
+            response = await handler(request)
+            status, request_id = response.status, response.headers.get("X-Request-Id", "")
+            return response
         finally:
             self.count -= 1
             if not self.count:
                 self.idle.set()
+            metrics.IN_FLIGHT.dec()
+            elapsed = time.perf_counter() - started
+            info = request.match_info.route.resource
+            route = info.canonical if info is not None else "unmatched"
+            metrics.REQUESTS.labels(route, request.method, str(status)).inc()
+            metrics.LATENCY.labels(route, request.method).observe(elapsed)
+            access.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "route": route,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 1),
+                    "request_id": request_id,
+                },
+            )
 
 
 IN_FLIGHT = web.AppKey("in_flight", InFlight)
+# The service's PostgreSQL pool, when it has one (its size is reported at /metrics).
+POOL_KEY = web.AppKey("metrics_pool", asyncpg.Pool)
 
 
 def base_app(settings: Settings) -> web.Application:
@@ -122,5 +149,15 @@ def add_health(app: web.Application, ready: ReadyCheck, degraded: ReadyCheck | N
             return web.json_response({"status": "degraded", "detail": weaker})
         return web.json_response({"status": "ready"})
 
+    async def metrics_page(request: web.Request) -> web.Response:
+        pool = request.app.get(POOL_KEY)
+        if pool is not None:
+            metrics.POOL.labels("open").set(pool.get_size())
+            metrics.POOL.labels("idle").set(pool.get_idle_size())
+        body, content_type = metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    # For the cluster's Prometheus: do not route it from the public ingress.
+    app.router.add_get("/metrics", metrics_page)

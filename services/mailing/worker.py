@@ -20,6 +20,7 @@ import asyncpg
 
 from services.mailing.compose import CampaignTemplate
 from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
+from shared import metrics
 from shared.db import create_pool, prepare_schema
 from shared.errors import DB_DOWN
 from shared.logs import setup_logging
@@ -48,6 +49,7 @@ class Pace:
 
     async def wait(self) -> None:
         """Sleep until one more send fits both limits."""
+        waited = False
         while True:
             now = time.monotonic()
             while self.recent and now - self.recent[0] >= 1:
@@ -59,6 +61,9 @@ class Pace:
                 self.hour.append(now)
                 return
             oldest = self.recent[0] if len(self.recent) >= self.per_second else self.hour[0]
+            if not waited:
+                metrics.BUDGET_WAITS.inc()
+                waited = True
             await asyncio.sleep(max(0.001, (1 if oldest in self.recent else 3600) - (now - oldest)))
 
 
@@ -136,6 +141,7 @@ class Worker:
             self.interrupted = False
         async with self.pool.acquire() as conn:
             for row in await conn.fetch(self.q["start-due-campaigns"]):
+                log.info("campaign started", extra={"campaign": row["id"]})
                 await conn.execute(self.q["enqueue-recipients"], row["id"], row["list_id"])
             claimed = await conn.fetch(
                 self.q["claim-deliveries"],
@@ -191,6 +197,8 @@ class Worker:
                     await conn.execute(
                         self.q["delivery-retry"], campaign_id, subscriber_id, float(delay), text
                     )
+        for kind, *_ in outcomes:
+            metrics.DELIVERIES.labels(kind).inc()
         self.outcomes = []
 
     async def _template(self, campaign_id: int, lang: str) -> CampaignTemplate:

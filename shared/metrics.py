@@ -1,0 +1,43 @@
+"""Every Prometheus metric Kontakt exports, defined once (served at `/metrics` by each service)."""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+REQUESTS = Counter(
+    "kontakt_http_requests",
+    "HTTP requests answered, by route template, method and status.",
+    ["route", "method", "status"],
+)
+LATENCY = Histogram(
+    "kontakt_http_request_duration_seconds",
+    "Time to answer a request, by route template.",
+    ["route", "method"],
+)
+IN_FLIGHT = Gauge("kontakt_http_requests_in_flight", "Requests being handled now.")
+POOL = Gauge(
+    "kontakt_db_pool_connections",
+    "PostgreSQL pool connections by state (open, idle).",
+    ["state"],
+)
+CACHE = Counter(
+    "kontakt_cache_lookups",
+    "In-process cache lookups, by cache and result (hit, miss).",
+    ["cache", "result"],
+)
+DELIVERIES = Counter(
+    "kontakt_worker_deliveries",
+    "Deliveries the sending worker recorded, by outcome.",
+    ["outcome"],
+)
+QUEUE_DEPTH = Gauge(
+    "kontakt_worker_queue_depth", "Deliveries waiting to be sent, by campaign.", ["campaign"]
+)
+BUDGET_WAITS = Counter(
+    "kontakt_worker_budget_waits", "Sends that waited for the send budget (rate or hourly)."
+)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text exposition of every metric, and its content type."""
+    return generate_latest(), CONTENT_TYPE_LATEST
