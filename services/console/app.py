@@ -28,7 +28,7 @@ from shared.settings import Settings, SettingsError
 from shared.web import add_health, base_app
 
 # Pages anyone may open: signing in, and the console's own files.
-OPEN = ("/signin", "/static/", "/healthz", "/readyz")
+OPEN = ("/signin", "/static/", "/healthz", "/readyz", "/metrics")
 
 
 @web.middleware
