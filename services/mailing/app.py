@@ -8,7 +8,16 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from services.mailing import campaigns, inbound, lists, preferences, subscriptions, transfer
+from services.mailing import (
+    campaigns,
+    inbound,
+    lists,
+    members,
+    preferences,
+    subscriptions,
+    suppressions,
+    transfer,
+)
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
 from services.mailing.paths import HERE, MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
 from services.mailing.returns.lmtp import lmtp_ctx
@@ -81,6 +90,8 @@ def create_app(settings: Settings) -> web.Application:
             mailbox_ctx(inbound.intake, settings.imap_url, settings.imap_interval)
         )
     app.router.add_routes(lists.routes)
+    app.router.add_routes(members.routes)
+    app.router.add_routes(suppressions.routes)
     app.router.add_routes(campaigns.routes)
     app.router.add_routes(inbound.routes)
     app.router.add_routes(transfer.routes)

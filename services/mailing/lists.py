@@ -28,7 +28,7 @@ EDITABLE = (
     "from_address",
     "reply_to",
 )
-STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained")
+STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained", "blocked")
 
 
 def list_json(row: asyncpg.Record) -> dict[str, Any]:
@@ -188,9 +188,11 @@ async def members(request: web.Request) -> web.Response:
         rows = [r for r in rows if search in f"{r['email']} {r['name']}".casefold()]
     items = [
         {
+            "id": r["id"],
             "email": r["email"],
             "name": r["name"],
             "status": r["status"],
+            "suppressed": r["suppressed"],
             "lang": r["lang"],
             "created_at": r["created_at"].isoformat(),
             "confirmed_at": r["confirmed_at"].isoformat() if r["confirmed_at"] else None,

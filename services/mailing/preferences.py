@@ -9,6 +9,7 @@ from aiohttp import web
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.labels import labels
+from services.mailing.members import return_json
 from services.mailing.subscriptions import CSP, PAGES, page_lang
 from shared.errors import NotFound, read_form
 from shared.i18n import pick
@@ -95,6 +96,8 @@ async def export(request: web.Request) -> web.Response:
     rows = await _rows(request, subscriber)
     async with request.app[POOL].acquire() as conn:
         deliveries = await conn.fetch(request.app[QUERIES]["subscriber-deliveries"], subscriber)
+        returns = await conn.fetch(request.app[QUERIES]["subscriber-returns"], subscriber, None)
+        changes = await conn.fetch(request.app[QUERIES]["member-history"], subscriber, None)
     data = {
         "email": rows[0]["email"],
         "since": rows[0]["since"].isoformat(),
@@ -121,6 +124,19 @@ async def export(request: web.Request) -> web.Response:
                 "sent_at": d["sent_at"].isoformat() if d["sent_at"] else None,
             }
             for d in deliveries
+        ],
+        # What came back about the address, and what the lists' editors did, and why.
+        "returns": [{"list": r["list"]} | return_json(r) for r in returns],
+        "changes": [
+            {
+                "list": c["list"],
+                "action": c["action"],
+                "from_status": c["from_status"],
+                "to_status": c["to_status"],
+                "reason": c["reason"],
+                "at": c["created_at"].isoformat(),
+            }
+            for c in changes
         ],
     }
     return web.Response(

@@ -13,10 +13,17 @@ import io
 import unicodedata
 from collections.abc import Iterator
 
+from aiohttp import web
+from email_validator import EmailNotValidError
+
+from services.mailing.keys import SETTINGS
+from shared.addresses import normalize_address
+from shared.bodies import read_large
 from shared.csvio import restore
 from shared.errors import BadRequest
 
 SEPARATORS = ",;\t"
+UPLOAD_TYPES = {"text/csv", "text/plain", "application/octet-stream"}
 # Header spellings, compared without case, diacritics, spaces, dots, hyphens or underscores.
 HEADERS = {
     "email": (
@@ -40,6 +47,15 @@ def _key(header: str) -> str:
 ALIASES = {
     _key(spelling): column for column, spellings in HEADERS.items() for spelling in spellings
 }
+
+
+async def upload(request: web.Request) -> str:
+    """The request's CSV file as text: 400 unless sent as CSV, 413 past the import limit."""
+    if request.content_type not in UPLOAD_TYPES:
+        raise BadRequest("Send the file as text/csv.")
+    # Imports may be far larger than other bodies: their own limit (the route is marked
+    # `@large_body` and has authenticated the caller).
+    return decode(await read_large(request, request.app[SETTINGS].import_max_bytes))
 
 
 def decode(data: bytes) -> str:
@@ -84,3 +100,18 @@ def read(text: str) -> Iterator[tuple[int, dict[str, str]]]:
             number,
             {column: restore(cell.strip()) for column, cell in zip(columns, cells, strict=False)},
         )
+
+
+def address(number: int, row: dict[str, str], seen: set[str]) -> str | dict[str, object]:
+    """The row's e-mail address, normalised, or the rejection to report: invalid, or twice.
+
+    `seen` holds the addresses (lower-cased) of the file's earlier rows; this one is added.
+    """
+    try:
+        found = normalize_address(row.get("email", ""))
+    except EmailNotValidError as exc:
+        return {"row": number, "field": "email", "message": str(exc)}
+    if found.lower() in seen:
+        return {"row": number, "field": "email", "message": "appears twice in this file"}
+    seen.add(found.lower())
+    return found

@@ -186,6 +186,25 @@ class World:
         await self.made(self.lists, "/v1/lists", EE_LIST | {"slug": slug})
         return slug
 
+    async def member(self, status: str) -> tuple[str, int]:
+        """A new list with one member in `status` (imported by the admin); (list, member id)."""
+        slug = await self.list_()
+        body = f"email,status\r\n{unique('lugeja')}@example.ee,{status}\r\n".encode()
+        reply = await self.lists.post(
+            f"/v1/lists/{slug}/import?consent=paper+form",
+            data=body,
+            headers={"Content-Type": "text/csv"},
+        )
+        assert reply.json["created"] == 1, reply.text
+        items = (await self.lists.get(f"/v1/lists/{slug}/members")).json["items"]
+        return slug, int(items[0]["id"])
+
+    async def suppressed(self) -> str:
+        address = unique("tagasi") + "@example.ee"
+        reply = await self.lists.post("/v1/suppressions", json={"address": address})
+        assert reply.status == 201, reply.text
+        return address
+
     async def campaign(self, then: tuple[str, ...] = ()) -> int:
         path = f"/v1/lists/{await self.list_()}/campaigns"
         campaign = int((await self.made(self.lists, path, {"subject": "S", "body": "B"}))["id"])
@@ -246,6 +265,20 @@ async def _list_import(w: World) -> Call:
     headers = {"Content-Type": "text/csv"}
     path = f"/v1/lists/{await w.list_()}/import?consent=signed+up+on+paper"
     return Call("POST", path, {"data": body, "headers": headers})
+
+
+def _member_action(action: str, status: str) -> Recipe:
+    async def recipe(w: World) -> Call:
+        slug, member = await w.member(status)
+        body = {"reason": "asked by telephone"}
+        return Call("POST", f"/v1/lists/{slug}/members/{member}/{action}", {"json": body})
+
+    return recipe
+
+
+async def _reinstate_address(w: World) -> Call:
+    path = f"/v1/suppressions/{await w.suppressed()}/reinstate"
+    return Call("POST", path, {"json": {"note": "the mailbox works again"}})
 
 
 async def _campaign_patch(w: World) -> Call:
@@ -342,6 +375,22 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "POST /v1/campaigns/{id}/resume": _campaign_move("resume", ("send", "pause")),
         "POST /v1/campaigns/{id}/cancel": _campaign_move("cancel", ("send",)),
         "POST /v1/lists/{slug}/import": _list_import,
+        "POST /v1/lists/{slug}/members/{id}/unsubscribe": _member_action(
+            "unsubscribe", "confirmed"
+        ),
+        "POST /v1/lists/{slug}/members/{id}/remove": _member_action("remove", "confirmed"),
+        "POST /v1/lists/{slug}/members/{id}/block": _member_action("block", "confirmed"),
+        "POST /v1/lists/{slug}/members/{id}/reinstate": _member_action("reinstate", "bounced"),
+        "POST /v1/suppressions": _unique_body(
+            "POST", "/v1/suppressions", lambda: {"address": unique("kinni") + "@example.lt"}
+        ),
+        "POST /v1/suppressions/import": _fixed(
+            "POST",
+            "/v1/suppressions/import?note=old+provider",
+            data="e-pasts;vārds\r\nvecs@example.lv;Mežecka\r\n".encode(),
+            headers={"Content-Type": "text/csv"},
+        ),
+        "POST /v1/suppressions/{address}/reinstate": _reinstate_address,
         "POST /v1/inbound": _fixed(
             "POST",
             "/v1/inbound?to=bounces%2Bx@example.ee",

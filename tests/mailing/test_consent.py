@@ -102,6 +102,34 @@ async def test_spreadsheet_files_in_baltic_locales(
     assert "UTF-16" in (await api.post(url, data=utf16, headers=CSV)).json["detail"]
 
 
+async def test_the_excel_export_opens_in_baltic_excel_and_imports_back_unchanged(
+    mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    api = mailing.api.as_(await editor(mailing, make_account))
+    await people(
+        conn,
+        "ee-uudised",
+        [
+            ("zydrune@example.lt", "Žydrūnė Kisevičienė", "confirmed"),
+            ("mezecka@example.lv", '=HYPERLINK("x";"Mežecka")', "unsubscribed"),
+        ],
+    )
+    excel = await api.get("/v1/lists/ee-uudised/export.csv?dialect=excel")
+    assert excel.headers["Content-Type"] == "text/csv; charset=utf-8"
+    # Excel needs the byte-order mark to read UTF-8, and splits cells at the region's `;`.
+    assert excel.body.startswith(b'\xef\xbb\xbf"email";"name";"lang";"status"')
+    assert '"zydrune@example.lt";"Žydrūnė Kisevičienė";"et";"confirmed"' in excel.text
+    assert '"\'=HYPERLINK(""x"";""Mežecka"")"' in excel.text  # never run as a formula
+    again = await api.post(
+        "/v1/lists/ee-uudised/import?consent=export", data=excel.body, headers=CSV
+    )
+    assert (again.json["unchanged"], again.json["rejected"]) == (2, [])
+    plain = await api.get("/v1/lists/ee-uudised/export.csv")
+    assert plain.body.startswith(b'"email","name"')
+    refused = await api.get("/v1/lists/ee-uudised/export.csv?dialect=lotus")
+    assert refused.problem_fields() == ["dialect"]
+
+
 async def test_resubscribing_sends_a_fresh_confirmation_and_consent_is_recorded(
     mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
@@ -128,3 +156,15 @@ async def test_resubscribing_sends_a_fresh_confirmation_and_consent_is_recorded(
     # Within the hour of the first mail: a new wish gets its own confirmation.
     await subscribe_by_form(mailing, "ee-uudised", "again@example.ee")
     assert len(mailing.links("/confirm/")) == 2
+    # Mail that bounced (the address not suppressed): the person's own new wish is confirmed
+    # afresh, which proves the mailbox works; a block by the list's editors stays a block.
+    await conn.execute(
+        "UPDATE mailing.subscriptions SET status = 'bounced' WHERE subscriber_id = $1", subscriber
+    )
+    await subscribe_by_form(mailing, "ee-uudised", "again@example.ee")
+    assert len(mailing.links("/confirm/")) == 3
+    await conn.execute(
+        "UPDATE mailing.subscriptions SET status = 'blocked' WHERE subscriber_id = $1", subscriber
+    )
+    await subscribe_by_form(mailing, "ee-uudised", "again@example.ee")
+    assert len(mailing.links("/confirm/")) == 3

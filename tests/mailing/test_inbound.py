@@ -194,6 +194,25 @@ async def test_reports_over_lmtp_act_only_as_they_should(
     assert "DMARC" in evidence["diagnostic"]
     assert evidence["reporting_mta"] == "AM0PR01MB0001.eurprd01.prod.outlook.example"
 
+    # The same evidence, per subscriber, through the API the console shows it from.
+    _, admin = await make_account("admin@example.ee", admin=True)
+    api = mailing.api.as_(admin)
+    members = (await api.get("/v1/lists/ee-uudised/members")).json["items"]
+    ids = {m["email"]: m["id"] for m in members}
+    shown = (await api.get(f"/v1/lists/ee-uudised/members/{ids['dmarc@example.ee']}")).json
+    assert [(r["kind"], r["status"], r["intake"], r["outcome"]) for r in shown["returns"]] == [
+        ("policy", "5.7.1", "lmtp", "recorded")
+    ]
+    assert "DMARC" in shown["returns"][0]["diagnostic"]
+    assert shown["returns"][0]["reporting_mta"] == evidence["reporting_mta"]
+    assert shown["returns"][0]["campaign"] == campaign
+    assert shown["suppression"] is None
+    late = (await api.get(f"/v1/lists/ee-uudised/members/{ids['delayed@example.ee']}")).json
+    assert [r["kind"] for r in late["returns"]] == ["delayed"] * 3
+    gone = (await api.get(f"/v1/lists/ee-uudised/members/{ids['global@example.ee']}")).json
+    assert (gone["status"], gone["suppression"]["reason"]) == ("bounced", "hard-bounce")
+    assert gone["returns"][0]["format"] == "rfc6533"
+
 
 async def test_the_http_intake_needs_the_service_credential(
     start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection

@@ -23,9 +23,10 @@ UPDATE mailing.lists
 RETURNING revision;
 
 -- name: list-members
-SELECT s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, b.email,
-       coalesce(s.name, b.name) AS name
+SELECT b.id, s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, b.email,
+       coalesce(s.name, b.name) AS name, x.reason AS suppressed
   FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
+  LEFT JOIN mailing.suppressions x ON lower(x.address) = lower(b.email)
  WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2)
  ORDER BY b.email;
 

@@ -39,8 +39,9 @@ UPDATE mailing.subscriptions
  WHERE list_id = $1 AND subscriber_id = $2 AND status IN ('pending', 'confirmed', 'bounced');
 
 -- name: subscriber-returns
+-- Reports about a subscriber: those of list $2, or of every list when $2 is NULL.
 SELECT e.kind, e.status, e.diagnostic, e.reporting_mta, e.remote_mta, e.feedback_type, e.format,
        e.matched_by, e.intake, e.outcome, e.received_at, e.campaign_id, l.slug AS list
   FROM mailing.return_events e LEFT JOIN mailing.lists l ON l.id = e.list_id
- WHERE e.subscriber_id = $1
+ WHERE e.subscriber_id = $1 AND ($2::bigint IS NULL OR e.list_id = $2)
  ORDER BY e.id DESC LIMIT 100;

@@ -29,7 +29,7 @@ added AS (
            updated_at = now()
      WHERE (mailing.subscriptions.status = 'pending' AND EXCLUDED.status = 'confirmed')
         OR (mailing.subscriptions.status IN ('pending', 'confirmed')
-            AND EXCLUDED.status IN ('unsubscribed', 'bounced', 'complained'))
+            AND EXCLUDED.status IN ('unsubscribed', 'bounced', 'complained', 'blocked'))
     RETURNING (xmax = 0) AS inserted, status)
 SELECT count(*) FILTER (WHERE inserted) AS created,
        count(*) FILTER (WHERE NOT inserted AND status = 'confirmed') AS confirmed,

@@ -7,7 +7,7 @@ address (with the reason and its evidence) and `is_suppressed` / `suppressed_amo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from shared.conn import Conn
@@ -29,14 +29,27 @@ async def suppress(
     """Put `address` on the list; True when it was not there yet (the first reason stays).
 
     `evidence` is a JSON object (for a report: status, diagnostic, reporting MTA, time);
-    `by` names who or what added it (`account:7`, `intake:lmtp`, `worker`).
+    `by` names who or what added it (`account:7 madis@example.ee`, `intake:lmtp`, `worker`).
     """
+    return bool(await suppress_many(conn, q, [address], reason, evidence, by=by))
+
+
+async def suppress_many(
+    conn: Conn,
+    q: Queries,
+    addresses: Sequence[str],
+    reason: Reason,
+    evidence: Mapping[str, Any] | None = None,
+    *,
+    by: str = "",
+) -> set[str]:
+    """Put each of `addresses` on the list with one reason and evidence; the ones added."""
     if reason not in REASONS:
         raise ValueError(f"unknown suppression reason {reason!r}")
     # Through JSON once, so times and other values arrive as text the codec can store.
     proof = json.loads(json.dumps(dict(evidence or {}), default=str))
-    added = await conn.fetchval(q["suppress"], address, reason, proof, by)
-    return bool(added)
+    rows = await conn.fetch(q["suppress"], list(addresses), reason, proof, by)
+    return {r["address"] for r in rows}
 
 
 async def is_suppressed(conn: Conn, q: Queries, address: str) -> bool:
@@ -50,6 +63,13 @@ async def suppressed_among(conn: Conn, q: Queries, addresses: Iterable[str]) -> 
     return {r["key"]: r["reason"] for r in rows}
 
 
-async def reinstate(conn: Conn, q: Queries, address: str, note: str, *, by: str = "") -> bool:
-    """Take `address` off the list, recording why; False when it was not on it."""
-    return await conn.fetchrow(q["reinstate"], address, note, by) is not None
+async def reinstate(
+    conn: Conn, q: Queries, address: str, note: str, *, by: str = "", account_id: int = 0
+) -> int | None:
+    """Take `address` off the list, recording why; None when it was not on it.
+
+    Subscriptions the address's bounces had stopped resume (confirmed when they ever were,
+    else pending), each recorded as reinstated by `by`; the number resumed comes back.
+    """
+    row = await conn.fetchrow(q["reinstate"], address, note, by, account_id)
+    return None if row is None else int(row["resumed"])
