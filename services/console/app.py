@@ -8,7 +8,16 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from services.console import accounts, auth, contacts, embed, newsletters, signin_link
+from services.console import (
+    accounts,
+    auth,
+    contacts,
+    embed,
+    members,
+    newsletters,
+    signin_link,
+    suppressions,
+)
 from services.console.backend import Backend, Forbidden, SignedOut
 from services.console.keys import SESSION, SETTINGS
 from services.console.pages import (
@@ -89,7 +98,16 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))
     add_health(app, ready)
-    for module in (auth, signin_link, contacts, newsletters, embed, accounts):
+    for module in (
+        auth,
+        signin_link,
+        contacts,
+        newsletters,
+        members,
+        embed,
+        accounts,
+        suppressions,
+    ):
         app.router.add_routes(module.routes)
     app.router.add_static("/static", HERE / "static")
     return app

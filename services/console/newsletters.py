@@ -9,14 +9,15 @@ from aiohttp import web
 
 from services.console.forms import problems, text, typed
 from services.console.pages import backend, my_networks, networks_of, render
-from services.console.streaming import download, stream_progress
+from services.console.streaming import download, relay_upload
 from shared.bodies import large_body
-from shared.progress import wants_progress
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
+# Members listed on a newsletter's page at most (a search narrows it).
+SHOWN = 50
 
-STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained")
+STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained", "blocked")
 
 
 @routes.get("/lists")
@@ -71,11 +72,13 @@ async def list_page(request: web.Request) -> web.Response:
     api = backend(request)
     lst = await api.get("mailing", f"/v1/lists/{slug}")
     search = request.query.get("q", "").strip()[:254]
+    # Only a status the page offers is passed on; anything else means every status.
+    status = request.query.get("status", "")
+    status = status if status in STATUSES else ""
     found = None
-    if search:
-        found = (await api.get("mailing", f"/v1/lists/{slug}/members?{urlencode({'q': search})}"))[
-            "items"
-        ][:50]
+    if search or status:
+        query = urlencode({k: v for k, v in (("q", search), ("status", status)) if v})
+        found = (await api.get("mailing", f"/v1/lists/{slug}/members?{query}"))["items"]
     campaigns = (await api.get("mailing", f"/v1/lists/{slug}/campaigns"))["items"]
     return render(
         request,
@@ -84,7 +87,10 @@ async def list_page(request: web.Request) -> web.Response:
             "list": lst,
             "statuses": STATUSES,
             "search": search,
-            "found": found,
+            "status": status,
+            "found": found[:SHOWN] if found is not None else None,
+            "more": found is not None and len(found) > SHOWN,
+            "message": request.query.get("m", "") if request.query.get("m") == "removed" else "",
             "campaigns": campaigns,
         },
     )
@@ -95,31 +101,21 @@ async def list_page(request: web.Request) -> web.Response:
 async def import_subscribers(request: web.Request) -> web.StreamResponse:
     """Send the uploaded CSV to the mailing service; stream its progress to a script if asked."""
     form = await form_fields(request)
-    upload = form.get("file")
-    body = upload.file.read() if isinstance(upload, web.FileField) else b""
     slug = _slug(request)
-    headers = {"Content-Type": "text/csv"}
     # The coordinator's statement of how people without a status in the file consented.
     consent = str(form.get("consent", ""))
     path = f"/v1/lists/{slug}/import?{urlencode({'consent': consent})}"
-    if wants_progress(request):
-        return await stream_progress(request, "mailing", path, body, "text/csv")
-    answer = await backend(request).call("mailing", "POST", path, data=body, headers=headers)
-    report = answer.data if answer.ok else None
-    return render(
-        request,
-        "import_report.html",
-        {"report": report, "error": None if answer.ok else answer.detail, "back": f"/lists/{slug}"},
-        status=200 if answer.ok else 422,
-    )
+    return await relay_upload(request, "mailing", path, f"/lists/{slug}")
 
 
 @routes.get("/lists/{slug}/export.csv")
 async def export_subscribers(request: web.Request) -> web.StreamResponse:
-    """The mailing service's CSV export, streamed through."""
+    """The mailing service's CSV export, streamed through (`?dialect=excel` for Excel)."""
     slug = _slug(request)
-    path = f"/v1/lists/{slug}/export.csv"
-    return await download(request, "mailing", path, "text/csv; charset=utf-8", f"{slug}.csv")
+    excel = request.query.get("dialect") == "excel"
+    path = f"/v1/lists/{slug}/export.csv" + ("?dialect=excel" if excel else "")
+    name = f"{slug}-excel.csv" if excel else f"{slug}.csv"
+    return await download(request, "mailing", path, "text/csv; charset=utf-8", name)
 
 
 @routes.post("/lists/{slug}/campaigns")

@@ -7,8 +7,9 @@ import json
 from aiohttp import web
 
 from services.console.backend import Forbidden
-from services.console.pages import backend
-from shared.progress import NDJSON
+from services.console.pages import backend, render
+from shared.progress import NDJSON, wants_progress
+from shared.text import form_fields
 
 
 async def stream_progress(
@@ -62,3 +63,27 @@ async def download(
             await response.write(piece)
     await response.write_eof()
     return response
+
+
+async def relay_upload(
+    request: web.Request, service: str, path: str, back: str
+) -> web.StreamResponse:
+    """The form's CSV `file` to a service's import: progress lines for a script, or a report."""
+    form = await form_fields(request)
+    upload = form.get("file")
+    body = upload.file.read() if isinstance(upload, web.FileField) else b""
+    if wants_progress(request):
+        return await stream_progress(request, service, path, body, "text/csv")
+    answer = await backend(request).call(
+        service, "POST", path, data=body, headers={"Content-Type": "text/csv"}
+    )
+    return render(
+        request,
+        "import_report.html",
+        {
+            "report": answer.data if answer.ok else None,
+            "error": None if answer.ok else answer.detail,
+            "back": back,
+        },
+        status=200 if answer.ok else 422,
+    )

@@ -153,6 +153,17 @@ async def test_no_page_shows_its_query_as_a_message(
         campaign = (await r.json())["id"]
     async with http.get(f"{stack.directory}/v1/networks/ee/contacts") as r:
         contact = (await r.json())["items"][0]["id"]
+    async with http.post(
+        f"{stack.mailing}/v1/lists/ee-uudised/import?consent=paper",
+        data=b"email\r\nlugeja@example.ee\r\n",
+        headers={"Authorization": f"Bearer {coordinator}", "Content-Type": "text/csv"},
+    ) as r:
+        assert (await r.json())["created"] == 1
+    async with http.get(
+        f"{stack.mailing}/v1/lists/ee-uudised/members",
+        headers={"Authorization": f"Bearer {coordinator}"},
+    ) as r:
+        member = (await r.json())["items"][0]["id"]
     # A refusal is shown on the page that answers the form, not carried in a link.
     async with http.get(f"{stack.console}/campaigns/{campaign}") as r:
         csrf = hidden(await r.text(), "csrf")
@@ -179,6 +190,9 @@ async def test_no_page_shows_its_query_as_a_message(
                 "/lists/ee-uudised",
                 f"/campaigns/{campaign}",
                 f"/campaigns/{campaign}/preview",
+                f"/lists/ee-uudised/members/{member}",
+                "/suppressions",
+                "/suppressions/lugeja@example.ee",
             )
         ),
         f"{stack.directory}/embed/ee",

@@ -77,8 +77,11 @@ function report(out, data, labels) {
   var counts = document.createElement("dl");
   counts.className = "counts";
   var kept = data.unchanged !== undefined ? ["unchanged", data.unchanged] : ["updated", data.updated];
-  [["rows", data.rows], ["created", data.created], kept,
-   ["rejected", data.rejected.length]].forEach(function (pair) {
+  // Subscribers and contacts are created or kept; suppressed addresses added or already there.
+  var pairs = data.added !== undefined
+    ? [["rows", data.rows], ["added", data.added], ["already", data.already]]
+    : [["rows", data.rows], ["created", data.created], kept];
+  pairs.concat([["rejected", data.rejected.length]]).forEach(function (pair) {
     var box = document.createElement("div");
     cell(box, "dt", labels[pair[0]]);
     var value = document.createElement("dd");
