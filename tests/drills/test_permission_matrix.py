@@ -156,7 +156,7 @@ class World:
         return int((await self.made(self.directory, path, {"name": "spare"}))["id"])
 
     async def reads(self) -> dict[str, str]:
-        """Objects made once for every read: an ee contact, a list and a campaign of ee."""
+        """Objects made once for the reads: ee's contact, lists, campaign, member; a suppression."""
         if not self.made_for_reads:
             contact = await self.made(
                 self.directory,
@@ -172,7 +172,11 @@ class World:
             list_slug = await self.list_()
             path = f"/v1/lists/{list_slug}/campaigns"
             campaign = await self.made(self.lists, path, {"subject": "S", "body": "B"})
+            member_list, member = await self.member("bounced")
             self.made_for_reads.update(
+                member_list=member_list,
+                member=str(member),
+                suppressed=await self.suppressed(),
                 organisation=organisation,
                 contact=str(contact["id"]),
                 uid=str(contact["uid"]),
@@ -408,9 +412,17 @@ async def read_values(w: World, service: str, key: str) -> dict[str, str]:
         return {"id": str(w.allowed_account)}
     if key.endswith("/v1/organisations/{slug}"):
         return {"slug": (await w.reads())["organisation"]}
+    if key.endswith("/v1/lists/{slug}/members/{id}"):
+        reads = await w.reads()
+        return {"slug": reads["member_list"], "id": reads["member"]}
     if service == "mailing":
         reads = await w.reads()
-        return {"slug": reads["list"], "id": reads["campaign"], "token": "not-a-token"}
+        return {
+            "slug": reads["list"],
+            "id": reads["campaign"],
+            "token": "not-a-token",
+            "address": reads["suppressed"],
+        }
     reads = await w.reads()
     return {
         "slug": "ee",
