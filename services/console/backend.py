@@ -30,6 +30,16 @@ class Answer:
         return {e.get("field", ""): e.get("message", "") for e in self.data.get("errors", [])}
 
     @property
+    def refusal(self) -> str:
+        """Why a form was refused, for the page answering it: each field's reason, else detail."""
+        return "; ".join(f"{k}: {v}" for k, v in self.field_errors().items()) or self.detail
+
+    @property
+    def refusal_status(self) -> int:
+        """The status of the page answering a refused form: the service's 4xx, else 422."""
+        return self.status if 400 <= self.status < 500 else 422
+
+    @property
     def detail(self) -> str:
         """The problem's detail, for a message at the top of the page."""
         if isinstance(self.data, dict):

@@ -72,6 +72,4 @@ async def member_action(request: web.Request) -> web.Response:
     if answer.ok:
         raise web.HTTPSeeOther(f"/lists/{slug}/members/{request.match_info['id']}?m={action}")
     # A refusal is shown on the page answering the form, not carried in a link.
-    problems = "; ".join(f"{k}: {v}" for k, v in answer.field_errors().items())
-    status = answer.status if 400 <= answer.status < 500 else 422
-    return await _view(request, error=problems or answer.detail, status=status)
+    return await _view(request, error=answer.refusal, status=answer.refusal_status)

@@ -256,6 +256,6 @@ async def campaign_action(request: web.Request) -> web.Response:
     if answer.ok:
         raise web.HTTPSeeOther(f"/campaigns/{campaign_id}?{urlencode({'m': action})}")
     # A refusal is shown on the page answering the form, not carried in a link.
-    problems = "; ".join(f"{k}: {v}" for k, v in answer.field_errors().items())
-    status = answer.status if 400 <= answer.status < 500 else 422
-    return await _campaign_view(request, error=problems or answer.detail or action, status=status)
+    return await _campaign_view(
+        request, error=answer.refusal or action, status=answer.refusal_status
+    )

@@ -80,13 +80,7 @@ async def add(request: web.Request) -> web.Response:
         done = "added" if answer.status == 201 else "already"
         address = quote(answer.data["address"], safe="@")
         raise web.HTTPSeeOther(f"/suppressions/{address}?m={done}")
-    problems = "; ".join(f"{k}: {v}" for k, v in answer.field_errors().items())
-    return await _list_view(
-        request,
-        values={"address": body["address"], "note": body["note"]},
-        error=problems or answer.detail,
-        status=422,
-    )
+    return await _list_view(request, values=body, error=answer.refusal, status=422)
 
 
 @routes.post("/suppressions/import")
@@ -137,6 +131,4 @@ async def take_off(request: web.Request) -> web.Response:
     )
     if answer.ok:
         raise web.HTTPSeeOther(f"/suppressions/{_address(request)}?m=reinstated")
-    problems = "; ".join(f"{k}: {v}" for k, v in answer.field_errors().items())
-    status = answer.status if 400 <= answer.status < 500 else 422
-    return await _entry_view(request, error=problems or answer.detail, status=status)
+    return await _entry_view(request, error=answer.refusal, status=answer.refusal_status)
