@@ -1,9 +1,12 @@
 """Reading subscriber CSV as people have it: Excel in any of our four locales, LibreOffice, Google.
 
-The separator is sniffed (`,`, `;` as Excel writes in Baltic locales, or tab); UTF-8 is read
-with or without a byte-order mark, and anything else is refused with the encoding named;
-header names are recognised in English, Estonian, Latvian and Lithuanian and their common
-spellings; rows are numbered as the spreadsheet shows them (the header is row 1).
+The separator is Excel's `sep=` first line when there is one, else the one of `,`, `;` (as
+Excel writes in Baltic locales) or tab under which the header row has an e-mail column;
+UTF-8 is read with or without a byte-order mark, and anything else is refused with the
+encoding named (UTF-16 and UTF-32 with or without a mark, else a legacy 8-bit one); header
+names are recognised in English, Estonian, Latvian and Lithuanian and their common
+spellings, given and family names in two columns are joined; rows are numbered as the
+spreadsheet shows them (the header is row 1).
 """
 
 from __future__ import annotations
@@ -27,12 +30,19 @@ UPLOAD_TYPES = {"text/csv", "text/plain", "application/octet-stream"}
 # Header spellings, compared without case, diacritics, spaces, dots, hyphens or underscores.
 HEADERS = {
     "email": (
-        "email", "mail", "emailaddress", "epost", "epostiaadress", "meiliaadress", "epasts",
-        "epastaadrese", "elpastas", "elpastoadresas", "pastas", "adresas", "eposts",
+        "email", "mail", "emailaddress", "epost", "epostiaadress", "meiliaadress", "meil",
+        "epasts", "epastaadrese", "elpastas", "elpastoadresas", "epastas", "epastoadresas",
+        "pastas", "adresas", "eposts",
     ),
     "name": (
-        "name", "fullname", "nimi", "täisnimi", "vards", "vardsuzvards", "vardas",
-        "vardaspavarde", "pilnasvardas",
+        "name", "fullname", "nimi", "täisnimi", "eesjaperekonnanimi", "vards", "vardsuzvards",
+        "vardsunuzvards", "pilnsvards", "vardas", "vardaspavarde", "vardasirpavarde",
+        "pilnasvardas",
+    ),
+    # Two columns, joined into `name` ("Vārds" beside "Uzvārds" is the given name).
+    "given": ("firstname", "givenname", "forename", "eesnimi"),
+    "family": (
+        "lastname", "surname", "familyname", "perekonnanimi", "perenimi", "uzvards", "pavarde",
     ),
     "lang": ("lang", "language", "keel", "valoda", "kalba"),
     "status": ("status", "olek", "staatus", "statuss", "busena"),
@@ -60,9 +70,11 @@ async def upload(request: web.Request) -> str:
 
 def decode(data: bytes) -> str:
     """UTF-8 text, with or without a byte-order mark; BadRequest naming what it is otherwise."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    wide = _wide_encoding(data)
+    if wide:
         raise BadRequest(
-            'The file is UTF-16 (Excel\'s "Unicode text"). Save it as "CSV UTF-8" instead.'
+            f'The file is {wide}, not UTF-8 (Excel\'s "Unicode text" is UTF-16). Save it as '
+            '"CSV UTF-8" instead.'
         )
     try:
         return data.decode("utf-8-sig")
@@ -75,19 +87,64 @@ def decode(data: bytes) -> str:
         ) from exc
 
 
-def sniff(text: str) -> str:
-    """The separator of the header line: the one of `,` `;` tab it holds most of."""
-    header = text.split("\n", 1)[0]
-    counts = {sep: header.count(sep) for sep in SEPARATORS}
+def _wide_encoding(data: bytes) -> str:
+    """UTF-16 or UTF-32 (with the byte order, when no mark says it) if `data` is one, else empty."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    # Without a mark, the zero bytes of ASCII letters give it away (text has no NUL): where
+    # they fall within each group of four bytes tells the width and the byte order.
+    head = data[:400]
+    if not head or head.count(0) * 4 < len(head):
+        return ""
+    at = [head[k::4].count(0) * 4 > len(head) // 2 for k in range(4)]
+    if at == [False, True, True, True]:
+        return "UTF-32LE (without a byte-order mark)"
+    if at == [True, True, True, False]:
+        return "UTF-32BE (without a byte-order mark)"
+    odd = head[1::2].count(0) > head[0::2].count(0)
+    return f"UTF-16{'LE' if odd else 'BE'} (without a byte-order mark)"
+
+
+def sniff(text: str) -> tuple[str, str]:
+    """(separator, the text from the header row on).
+
+    Excel's `sep=;` first line names it; else the one of `,` `;` tab under which the
+    header row has an e-mail column (a header cell may hold another, quoted or not: "Vārds,
+    uzvārds;E-pasts"), else the one the header line holds most of.
+    """
+    first, _, rest = text.partition("\n")
+    hint = first.rstrip("\r")
+    if hint.lower().startswith("sep=") and len(hint) == 5:
+        return hint[4], rest
+    fitting = [sep for sep in SEPARATORS if "email" in _columns(_header(text, sep))]
+    if fitting:
+        return max(fitting, key=lambda sep: len(_header(text, sep))), text
+    counts = {sep: first.count(sep) for sep in SEPARATORS}
     best = max(counts, key=lambda s: counts[s])
-    return best if counts[best] else ","
+    return (best if counts[best] else ","), text
+
+
+def _header(text: str, separator: str) -> list[str]:
+    return next(csv.reader(io.StringIO(text), delimiter=separator), [])
+
+
+def _columns(header: list[str]) -> list[str]:
+    """Our column names for a header row; unknown ones stay as they are, lower-cased."""
+    columns = [ALIASES.get(_key(h), h.strip().casefold()) for h in header]
+    if "family" in columns and "given" not in columns and "name" in columns:
+        # "Vārds;Uzvārds", "Vardas;Pavardė": beside a family name, a name is the given one.
+        columns[columns.index("name")] = "given"
+    return columns
 
 
 def read(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(spreadsheet row number, {column: value}) per row; BadRequest without an e-mail column."""
-    reader = csv.reader(io.StringIO(text), delimiter=sniff(text))
+    separator, text = sniff(text)
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
     header = next(reader, [])
-    columns = [ALIASES.get(_key(h), h.strip().casefold()) for h in header]
+    columns = _columns(header)
     if "email" not in columns:
         raise BadRequest(
             "The CSV needs a header row with an e-mail column (email, e-post, e-pasts or "
@@ -96,10 +153,11 @@ def read(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     for number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue  # a blank line, as spreadsheets leave at the end
-        yield (
-            number,
-            {column: restore(cell.strip()) for column, cell in zip(columns, cells, strict=False)},
-        )
+        row = {column: restore(cell.strip()) for column, cell in zip(columns, cells, strict=False)}
+        given, family = row.pop("given", ""), row.pop("family", "")
+        if not row.get("name") and (given or family):
+            row["name"] = " ".join(part for part in (given, family) if part)
+        yield number, row
 
 
 def address(number: int, row: dict[str, str], seen: set[str]) -> str | dict[str, object]:

@@ -88,10 +88,14 @@ async def test_spreadsheet_files_in_baltic_locales(
     assert (await api.post(url, data=latvian.encode(), headers=CSV)).json["created"] == 1
     lithuanian = "El. pašto adresas,Vardas,Būsena\nkiseviciene@example.lt,Kisevičienė,pending\n"
     assert (await api.post(url, data=lithuanian.encode(), headers=CSV)).json["created"] == 1
+    # Given and family names in two columns, as an address book export has them.
+    parts = "E. paštas;Vardas;Pavardė\r\nzydrune@example.lt;Žydrūnė;Kisevičienė\r\n"
+    assert (await api.post(url, data=parts.encode(), headers=CSV)).json["created"] == 1
     members = {m["email"]: m for m in (await api.get("/v1/lists/ee-uudised/members")).json["items"]}
     assert members["joemets@example.ee"]["name"] == "Jõemets"
     assert members["mezecka@example.lv"]["name"] == "Mežecka"
     assert members["kiseviciene@example.lt"]["status"] == "pending"
+    assert members["zydrune@example.lt"]["name"] == "Žydrūnė Kisevičienė"
     # Excel's plain "CSV" in a Baltic locale is Windows-1257: refused, the encoding named.
     legacy = "email;name\r\njoemets@example.ee;Jõemets\r\n".encode("cp1257")
     refused = await api.post(url, data=legacy, headers=CSV)

@@ -1,0 +1,87 @@
+"""Subscriber CSV as spreadsheets and other programs save it, read or refused with the reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.mailing.subscriber_csv import decode, read
+from shared.errors import BadRequest
+
+# (what the file is, its text, the rows read as (row number, e-mail, name))
+READ = [
+    # Excel's `sep=` line names the separator; the header below it is row 1.
+    ("excel sep line", "sep=;\r\nemail;name\r\nx@example.ee;X\r\n", [(2, "x@example.ee", "X")]),
+    # A header cell holding the other separator, quoted or not, does not win the count.
+    (
+        "lv name with comma, quoted",
+        '"Vārds, uzvārds";E-pasts\r\nMežecka;m@example.lv\r\n',
+        [(2, "m@example.lv", "Mežecka")],
+    ),
+    (
+        "lv name with comma, bare",
+        "Vārds, uzvārds;E-pasts\r\nMežecka;m@example.lv\r\n",
+        [(2, "m@example.lv", "Mežecka")],
+    ),
+    # Lithuanian and Estonian spellings people use, given and family names in two columns.
+    (
+        "lt e. paštas, vardas, pavardė",
+        "E. paštas;Vardas;Pavardė\r\nz@example.lt;Žydrūnė;Kisevičienė\r\n",
+        [(2, "z@example.lt", "Žydrūnė Kisevičienė")],
+    ),
+    (
+        "lt e-paštas",
+        "E-paštas;Vardas\r\nz@example.lt;Žydrūnė\r\n",
+        [(2, "z@example.lt", "Žydrūnė")],
+    ),
+    (
+        "lv vārds, uzvārds",
+        "Vārds;Uzvārds;E-pasts\r\nAnna;Mežecka;m@example.lv\r\n",
+        [(2, "m@example.lv", "Anna Mežecka")],
+    ),
+    (
+        "et eesnimi, perekonnanimi",
+        "Eesnimi;Perekonnanimi;Meil\r\nMari;Jõemets;j@example.ee\r\n",
+        [(2, "j@example.ee", "Mari Jõemets")],
+    ),
+    (
+        "a newsletter service's export",
+        "Email Address,First Name,Last Name\r\nj@example.ee,Mari,Jõemets\r\n",
+        [(2, "j@example.ee", "Mari Jõemets")],
+    ),
+    (
+        "a full name wins over its parts",
+        "Email,Full name,First name,Last name\r\nj@example.ee,Dr Mari Jõemets,Mari,Jõemets\r\n",
+        [(2, "j@example.ee", "Dr Mari Jõemets")],
+    ),
+    ("tab", "E-pasts\tVārds\nm@example.lv\tMežecka\n", [(2, "m@example.lv", "Mežecka")]),
+]
+
+
+@pytest.mark.parametrize(("text", "rows"), [c[1:] for c in READ], ids=[c[0] for c in READ])
+def test_what_spreadsheets_save_is_read(text: str, rows: list[tuple[int, str, str]]) -> None:
+    found = [(n, r["email"], r.get("name", "")) for n, r in read(decode(text.encode()))]
+    assert found == rows
+
+
+SAMPLE = "email,name\r\nx@example.ee,Jõemets\r\n"
+REFUSED = [
+    ("utf-16", "UTF-16,"),
+    ("utf-16-le", "UTF-16LE (without a byte-order mark)"),
+    ("utf-16-be", "UTF-16BE (without a byte-order mark)"),
+    ("utf-32", "UTF-32,"),
+    ("utf-32-le", "UTF-32LE (without a byte-order mark)"),
+    ("utf-32-be", "UTF-32BE (without a byte-order mark)"),
+    ("cp1257", "Windows-1257"),
+]
+
+
+@pytest.mark.parametrize(("encoding", "named"), REFUSED, ids=[c[0] for c in REFUSED])
+def test_other_encodings_are_refused_with_their_name(encoding: str, named: str) -> None:
+    with pytest.raises(BadRequest) as refused:
+        decode(SAMPLE.encode(encoding))
+    assert named in str(refused.value)
+
+
+def test_an_empty_file_is_asked_for_its_header() -> None:
+    with pytest.raises(BadRequest, match="header row"):
+        list(read(decode(b"")))
