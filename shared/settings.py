@@ -41,6 +41,13 @@ def _positive(raw: str) -> int:
     return value
 
 
+def _whole(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected a whole number, 0 or more")
+    return value
+
+
 def _seconds(raw: str) -> float:
     value = float(raw)
     if value <= 0:
@@ -185,6 +192,25 @@ SPEC: dict[str, Setting] = {
         _optional,
         None,
         "The vcard service's URL as browsers see it. Default: `http://HOST:VCARD_PORT`.",
+    ),
+    "console_session_hours": Setting(
+        "CONSOLE_SESSION_HOURS",
+        _positive,
+        12,
+        "Hours a console sign-in lasts; the token the console calls the services with "
+        "ends with it, and nothing made in the session outlives it.",
+    ),
+    "read_token_days": Setting(
+        "READ_TOKEN_DAYS",
+        _whole,
+        0,
+        "Most days a read token (a phone's CardDAV password) may live; 0: until revoked.",
+    ),
+    "token_warn_days": Setting(
+        "TOKEN_WARN_DAYS",
+        _whole,
+        14,
+        "Days before a token expires from which its listing and the console warn of it.",
     ),
     "service_token": Setting(
         "SERVICE_TOKEN",
@@ -438,6 +464,9 @@ class Settings:
     console_mail_from: str
     public_console_url: str | None
     public_vcard_url: str | None
+    console_session_hours: int
+    read_token_days: int
+    token_warn_days: int
     service_token: str | None
     secret_key: str | None
     log_level: str

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from services.console.backend import Forbidden
 from services.console.forms import text
-from services.console.pages import backend, me, networks_of, render
+from services.console.pages import backend, me, networks_of, render, session_of
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
@@ -33,6 +33,7 @@ async def _page(request: web.Request, **extra: Any) -> web.Response:
         "permissions": PERMISSIONS,
         "new_token": None,
         "error": None,
+        "session_ends": session_of(request).expires_at.strftime("%Y-%m-%d %H:%M UTC"),
     } | extra
     return render(request, "accounts.html", context, status=422 if extra.get("error") else 200)
 
@@ -89,11 +90,3 @@ async def new_token(request: web.Request) -> web.Response:
     if not answer.ok:
         return await _page(request, error=answer.detail)
     return await _page(request, new_token=answer.data["token"])
-
-
-@routes.post("/tokens/{id:\\d+}/revoke")
-async def revoke(request: web.Request) -> web.Response:
-    """Revoke a token at once."""
-    _admin(request)
-    await backend(request).call("directory", "DELETE", f"/v1/tokens/{request.match_info['id']}")
-    raise web.HTTPSeeOther("/accounts")

@@ -1,8 +1,9 @@
-"""The console's app factory: sessions, CSRF, and pages over the other services' APIs."""
+"""The console's app factory: server-side sessions, CSRF, pages over the other services' APIs."""
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -17,9 +18,10 @@ from services.console import (
     newsletters,
     signin_link,
     suppressions,
+    tokens,
 )
 from services.console.backend import Backend, Forbidden, SignedOut
-from services.console.keys import SESSION, SETTINGS
+from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
 from services.console.pages import (
     BACKEND_KEY,
     HERE,
@@ -29,12 +31,17 @@ from services.console.pages import (
     networks_of,
     render,
 )
-from services.console.session import clear_session, read_session
+from services.console.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
+from services.console.session import COOKIE, clear_cookie, end_session, find_session
 from shared.bodies import takes_large_body
+from shared.db import database_ctx
+from shared.directory_client import DirectoryClient, remote_identity
 from shared.errors import FORM_TYPES, Unavailable, read_form
 from shared.http import client_ctx
+from shared.identity import IDENTITY
+from shared.queries import Queries
 from shared.settings import Settings, SettingsError
-from shared.web import add_health, base_app
+from shared.web import add_health, base_app, database_ready
 
 # Pages anyone may open: signing in, and the console's own files.
 OPEN = ("/signin", "/static/", "/healthz", "/readyz", "/metrics")
@@ -45,16 +52,21 @@ async def console_session(request: web.Request, handler: Any) -> web.StreamRespo
     """Who is signed in, the CSRF check on every form, and the console's own error pages."""
     settings = request.app[SETTINGS]
     secret = settings.secret_key or ""
-    session = read_session(request, secret)
     if request.path.startswith(OPEN):
-        if session is not None:
-            request[SESSION_KEY] = session
+        if request.path.startswith("/signin"):
+            found = await find_session(request.app[POOL], request.app[QUERIES], request)
+            if found is not None:
+                request[SESSION_KEY] = found
         if request.method == "POST" and request.content_type in FORM_TYPES:
             await read_form(request)  # read once, guarded; handlers get aiohttp's cached copy
         opened: web.StreamResponse = await handler(request)
         return opened
+    session = await find_session(request.app[POOL], request.app[QUERIES], request)
     if session is None:
-        raise web.HTTPSeeOther(f"/signin?next={quote(request.rel_url.path_qs, safe='/')}")
+        again = web.HTTPSeeOther(f"/signin?next={quote(request.rel_url.path_qs, safe='/')}")
+        if request.cookies.get(COOKIE):
+            clear_cookie(again)
+        raise again
     request[SESSION_KEY] = session
     request[BACKEND_KEY] = Backend(request.app[SESSION], bases(settings), session.token)
     try:
@@ -71,8 +83,10 @@ async def console_session(request: web.Request, handler: Any) -> web.StreamRespo
         answered: web.StreamResponse = await handler(request)
         return answered
     except SignedOut:
+        # The session's token was revoked or expired: the session ends with it.
+        await end_session(request.app[POOL], request.app[QUERIES], session)
         again = web.HTTPSeeOther("/signin")
-        clear_session(again)
+        clear_cookie(again)
         raise again from None
     except Forbidden:
         return render(request, "forbidden.html", {}, status=403)
@@ -82,22 +96,28 @@ async def console_session(request: web.Request, handler: Any) -> web.StreamRespo
         return busy
 
 
-async def ready(_: web.Application) -> str | None:
-    """The console holds no state of its own: ready once started."""
-    return None
+async def identity_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Tokens pasted at sign-in are checked by the directory, like every service's callers."""
+    directory = DirectoryClient(app[SESSION], app[SETTINGS].directory_base)
+    app[IDENTITY] = remote_identity(directory, app[SETTINGS].service_token)
+    yield
 
 
 def create_app(settings: Settings) -> web.Application:
     """Build the console application."""
     if not settings.secret_key:
-        raise SettingsError("KONTAKT_SECRET_KEY is required: it signs the console's sessions")
+        raise SettingsError("KONTAKT_SECRET_KEY is required: it keys the console's form tokens")
     # Its sign-in links go out by mail.
     settings.require_reachable(PUBLIC_CONSOLE_URL=settings.public_console_base)
     app = base_app(settings)
     app.middlewares.append(console_session)
+    queries = Queries.load(QUERIES_DIR, schema=SCHEMA)
     app[SETTINGS] = settings
+    app[QUERIES] = queries
+    app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
     app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))
-    add_health(app, ready)
+    app.cleanup_ctx.append(identity_ctx)
+    add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
     for module in (
         auth,
         signin_link,
@@ -107,6 +127,7 @@ def create_app(settings: Settings) -> web.Application:
         embed,
         accounts,
         suppressions,
+        tokens,
     ):
         app.router.add_routes(module.routes)
     app.router.add_static("/static", HERE / "static")

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aiohttp import web
 
 from services.console.backend import Backend, SignedOut
-from services.console.keys import SESSION, SETTINGS
-from services.console.pages import HOME, backend, bases, me, render, session_of
-from services.console.session import Session, clear_session, read_session, write_session
+from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
+from services.console.pages import HOME, backend, bases, render, session_of
+from services.console.session import (
+    Grant,
+    clear_cookie,
+    end_session,
+    set_language,
+    start_session,
+    write_cookie,
+)
+from shared.errors import Unavailable
 from shared.i18n import LANGUAGES, negotiate
+from shared.identity import IDENTITY, Kind
 from shared.redirects import local_path
 from shared.text import form_fields
 
@@ -30,14 +41,35 @@ def same_origin(request: web.Request) -> bool:
     return origin in (None, "null") or origin in own
 
 
-def new_session(
-    request: web.Request, token: str, lang: str, *, minted: bool = False, to: str = "/contacts"
+async def new_session(
+    request: web.Request, grant: Grant, lang: str, to: str = HOME
 ) -> web.HTTPSeeOther:
-    """A redirect that carries the new session cookie."""
+    """A redirect that carries the new session's cookie (its id, nothing else)."""
+    session = await start_session(request.app[POOL], request.app[QUERIES], grant, lang)
     response = web.HTTPSeeOther(to)
-    secret = request.app[SETTINGS].secret_key or ""
-    write_session(response, secret, Session(token, lang, minted), _secure(request))
+    write_cookie(response, session, _secure(request))
     return response
+
+
+async def _grant_for(request: web.Request, token: str) -> Grant | None:
+    """A token for a new session, made with a pasted API token (which is kept nowhere)."""
+    caller = await request.app[IDENTITY].resolve(token)
+    if caller is None or caller.kind is not Kind.API:
+        return None  # unknown, revoked or expired; a read token or the service credential
+    probe = Backend(request.app[SESSION], bases(request.app[SETTINGS]), token)
+    try:
+        made = await probe.call(
+            "directory",
+            "POST",
+            f"/v1/accounts/{caller.account_id}/tokens",
+            strict=False,
+            json={"name": "console", "session": True},
+        )
+    except SignedOut:
+        return None
+    if made.status != 201:
+        return None
+    return Grant.of(made.data)
 
 
 @routes.get("/")
@@ -59,25 +91,18 @@ async def signin_page(request: web.Request) -> web.Response:
 
 @routes.post("/signin")
 async def signin(request: web.Request) -> web.Response:
-    """Check the token with the directory; a session cookie follows."""
+    """Check the token; the directory makes the session a token of its own; a cookie follows."""
     if not same_origin(request):
         raise web.HTTPForbidden()
     form = await form_fields(request)
     token = str(form.get("token", "")).strip()
     lang = str(form.get("lang", "en"))
     lang = lang if lang in LANGUAGES else "en"
-    settings = request.app[SETTINGS]
-    known = False
-    if token and len(token) <= 200:
-        probe = Backend(request.app[SESSION], bases(settings), token)
-        try:
-            known = (await probe.call("directory", "GET", "/v1/me", strict=False)).ok
-        except SignedOut:
-            known = False
-    if not known:
+    grant = await _grant_for(request, token) if token and len(token) <= 200 else None
+    if grant is None:
         context = {"next": local_path(form.get("next"), HOME), "chosen": lang, "failed": True}
         return render(request, "signin.html", context, status=401)
-    raise new_session(request, token, lang, to=local_path(form.get("next"), HOME))
+    raise await new_session(request, grant, lang, to=local_path(form.get("next"), HOME))
 
 
 @routes.post("/language")
@@ -85,24 +110,21 @@ async def language(request: web.Request) -> web.Response:
     """Switch the console's language for this session."""
     form = await form_fields(request)
     lang = str(form.get("lang", "en"))
-    session = session_of(request)
-    response = web.HTTPSeeOther(local_path(form.get("next"), HOME))
     if lang in LANGUAGES:
-        secret = request.app[SETTINGS].secret_key or ""
-        changed = Session(session.token, lang, session.minted)
-        write_session(response, secret, changed, _secure(request))
-    raise response
+        await set_language(request.app[POOL], request.app[QUERIES], session_of(request), lang)
+    raise web.HTTPSeeOther(local_path(form.get("next"), HOME))
 
 
 @routes.post("/signout")
 async def signout(request: web.Request) -> web.Response:
-    """Forget the session; a token made by a sign-in link is revoked with it."""
+    """End the session here and revoke its token at the directory; the cookie opens nothing."""
+    session = session_of(request)
+    await end_session(request.app[POOL], request.app[QUERIES], session)
+    # The session is over either way; if the directory cannot be told, its token expires with it.
+    with contextlib.suppress(SignedOut, Unavailable):
+        await backend(request).call(
+            "directory", "DELETE", f"/v1/tokens/{session.token_id}", strict=False
+        )
     response = web.HTTPSeeOther("/signin")
-    session = read_session(request, request.app[SETTINGS].secret_key or "")
-    if session is not None:
-        if session.minted:
-            api = backend(request)
-            token_id = me(request)["token"]["id"]
-            await api.call("directory", "DELETE", f"/v1/tokens/{token_id}", strict=False)
-        clear_session(response)
+    clear_cookie(response)
     raise response

@@ -1,63 +1,154 @@
-"""The console's session: a signed, HttpOnly, SameSite cookie, and a CSRF token per session."""
+"""The console's sessions: a random id in the cookie, the session in the console's own table.
+
+The cookie holds 256 random bits and nothing else. The table keys a session by the id's
+SHA-256 and keeps the session's API token sealed with a key derived from the id, so a copy
+of the table is no credential and neither is the cookie without the table. The token was
+made for this session alone at sign-in, expires with it, and is revoked when it ends.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
+import asyncpg
 from aiohttp import web
 
 from shared.i18n import LANGUAGES
-from shared.signing import BadToken, sign, verify
+from shared.queries import Queries
 
 COOKIE = "kontakt_console"
-SESSION_SECONDS = 12 * 3600
+_SEAL = b"kontakt console session token"
+
+
+def _cookie_hash(cookie: str) -> bytes:
+    return hashlib.sha256(cookie.encode()).digest()
+
+
+def _keystream(cookie: str, length: int) -> bytes:
+    # HMAC-SHA-512 keyed by the session's own random id: a key used for one token only.
+    stream = hmac.digest(cookie.encode(), _SEAL, "sha512")
+    if length > len(stream):
+        raise ValueError("token too long to seal")
+    return stream[:length]
+
+
+def seal(cookie: str, token: str) -> bytes:
+    """The token, unreadable without the cookie's id."""
+    data = token.encode()
+    return bytes(a ^ b for a, b in zip(data, _keystream(cookie, len(data)), strict=True))
+
+
+def unseal(cookie: str, sealed: bytes) -> str:
+    """The token `seal` sealed with this cookie's id."""
+    return bytes(
+        a ^ b for a, b in zip(sealed, _keystream(cookie, len(sealed)), strict=True)
+    ).decode()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A token the directory made for a new session, and when it (and the session) ends."""
+
+    token: str
+    token_id: int
+    account_id: int
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, made: dict[str, Any]) -> Grant:
+        """From the directory's answer (a token created, or a sign-in link redeemed)."""
+        return cls(
+            str(made["token"]),
+            int(made.get("token_id") or made["id"]),
+            int(made["account_id"]),
+            datetime.fromisoformat(str(made["expires_at"])),
+        )
 
 
 @dataclass(frozen=True)
 class Session:
-    """Who is signed in (their API token) and the language they chose."""
+    """A signed-in coordinator: the session's row, its token, and the language they chose."""
 
+    id: int
+    cookie: str
+    account_id: int
     token: str
+    token_id: int
     lang: str
-    # Made by a sign-in link for this session alone: revoked when the session ends.
-    minted: bool = False
+    expires_at: datetime
 
     def csrf(self, secret: str) -> str:
         """A token for the session's forms; another site cannot read or guess it."""
-        digest = hmac.new(secret.encode(), f"csrf:{self.token}".encode(), hashlib.sha256)
+        digest = hmac.new(secret.encode(), b"csrf:" + _cookie_hash(self.cookie), hashlib.sha256)
         return digest.hexdigest()[:32]
 
 
-def read_session(request: web.Request, secret: str) -> Session | None:
-    """The session of the request's cookie, if it is ours and recent."""
-    raw = request.cookies.get(COOKIE)
-    if not raw:
-        return None
-    try:
-        claims = verify(secret, "console-session", raw)
-    except BadToken:
-        return None
-    lang = claims.get("l") if claims.get("l") in LANGUAGES else "en"
-    token = claims.get("t")
-    return Session(token, str(lang), bool(claims.get("m"))) if isinstance(token, str) else None
-
-
-def write_session(
-    response: web.StreamResponse, secret: str, session: Session, secure: bool
-) -> None:
-    """Set the cookie: sent only to us, only from our own pages, never readable by scripts."""
-    value = sign(
-        secret,
-        "console-session",
-        {"t": session.token, "l": session.lang, "m": session.minted},
-        SESSION_SECONDS,
+async def start_session(pool: asyncpg.Pool, queries: Queries, grant: Grant, lang: str) -> Session:
+    """A new session for `grant`; its cookie id is fresh randomness, never sent anywhere else."""
+    cookie = secrets.token_urlsafe(32)
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(queries["sweep-sessions"])
+        session_id = await conn.fetchval(
+            queries["insert-session"],
+            _cookie_hash(cookie),
+            grant.account_id,
+            grant.token_id,
+            seal(cookie, grant.token),
+            lang,
+            grant.expires_at,
+        )
+    return Session(
+        session_id, cookie, grant.account_id, grant.token, grant.token_id, lang, grant.expires_at
     )
+
+
+async def find_session(
+    pool: asyncpg.Pool, queries: Queries, request: web.Request
+) -> Session | None:
+    """The open session of the request's cookie, if there is one."""
+    cookie = request.cookies.get(COOKIE, "")
+    if not 20 <= len(cookie) <= 100:
+        return None
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(queries["open-session"], _cookie_hash(cookie))
+    if row is None:
+        return None
+    lang = row["lang"] if row["lang"] in LANGUAGES else "en"
+    return Session(
+        row["id"],
+        cookie,
+        row["account_id"],
+        unseal(cookie, row["sealed_token"]),
+        row["token_id"],
+        lang,
+        row["expires_at"],
+    )
+
+
+async def end_session(pool: asyncpg.Pool, queries: Queries, session: Session) -> None:
+    """The session is over: its cookie opens nothing from now on."""
+    async with pool.acquire() as conn:
+        await conn.execute(queries["end-session"], session.id)
+
+
+async def set_language(pool: asyncpg.Pool, queries: Queries, session: Session, lang: str) -> None:
+    """Remember the language the coordinator chose for this session."""
+    async with pool.acquire() as conn:
+        await conn.execute(queries["set-session-lang"], session.id, lang)
+
+
+def write_cookie(response: web.StreamResponse, session: Session, secure: bool) -> None:
+    """Set the cookie: sent only to us, only from our own pages, never readable by scripts."""
+    seconds = int((session.expires_at - datetime.now(UTC)).total_seconds())
     response.set_cookie(
         COOKIE,
-        value,
-        max_age=SESSION_SECONDS,
+        session.cookie,
+        max_age=max(seconds, 0),
         httponly=True,
         samesite="Strict",
         secure=secure,
@@ -65,6 +156,6 @@ def write_session(
     )
 
 
-def clear_session(response: web.StreamResponse) -> None:
-    """Sign out."""
+def clear_cookie(response: web.StreamResponse) -> None:
+    """Tell the browser to forget the cookie (the session itself is ended on the server)."""
     response.del_cookie(COOKIE, path="/")

@@ -13,6 +13,7 @@ from services.console.backend import Answer, Backend
 from services.console.keys import SESSION, SETTINGS
 from services.console.labels import labels
 from services.console.pages import bases, render
+from services.console.session import Grant
 from shared.clientip import client_address
 from shared.i18n import LANGUAGES
 from shared.mail.message import Draft, build
@@ -105,4 +106,4 @@ async def use_link(request: web.Request) -> web.Response:
     )
     if not spent.ok:
         return render(request, "message.html", {"text": labels(lang)["link_expired"]}, status=403)
-    raise new_session(request, spent.data["token"], lang, minted=True)
+    raise await new_session(request, Grant.of(spent.data), lang)

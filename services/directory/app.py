@@ -19,6 +19,7 @@ from services.directory import (
     reveal,
     signin,
     sync,
+    tokens,
     widgets,
 )
 from services.directory.auth import directory_identity
@@ -96,6 +97,7 @@ def create_app(settings: Settings) -> web.Application:
         csv_import,
         accounts,
         signin,
+        tokens,
         widgets,
         reveal,
         sync,

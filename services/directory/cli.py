@@ -144,7 +144,10 @@ async def cmd_tokens_list(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"no account {args.account}", file=sys.stderr)
                 return 1
         rows = await conn.fetch(q["list-tokens"], account_id)
-    print(f"{'id':>5}  {'prefix':<10}  {'kind':<4}  {'state':<8}  {'account':<30}  name")
+    print(
+        f"{'id':>5}  {'prefix':<10}  {'kind':<4}  {'state':<8}  {'expires':<10}  "
+        f"{'last used':<16}  {'account':<30}  name"
+    )
     now = datetime.now(UTC)
     for r in rows:
         state = (
@@ -154,9 +157,11 @@ async def cmd_tokens_list(settings: Settings, args: argparse.Namespace) -> int:
             if r["expires_at"] and r["expires_at"] < now
             else "active"
         )
+        expires = f"{r['expires_at']:%Y-%m-%d}" if r["expires_at"] else "never"
+        used = f"{r['last_used_at']:%Y-%m-%d %H:%M}" if r["last_used_at"] else "never"
         print(
-            f"{r['id']:>5}  {r['prefix']:<10}  {r['kind']:<4}  {state:<8}  "
-            f"{r['account_email']:<30}  {r['name']}"
+            f"{r['id']:>5}  {r['prefix']:<10}  {r['kind']:<4}  {state:<8}  {expires:<10}  "
+            f"{used:<16}  {r['account_email']:<30}  {r['name']}"
         )
     return 0
 

@@ -1,14 +1,15 @@
-"""One-time sign-in links: the console asks for one by e-mail and trades it for a short token."""
+"""One-time sign-in links: the console asks for one by e-mail, trades it for a session token."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from aiohttp import web
 
-from services.directory.auth import hash_token, new_token
-from services.directory.keys import POOL, QUERIES
+from services.directory.auth import hash_token
+from services.directory.keys import POOL, QUERIES, SETTINGS
+from services.directory.tokens import issue_token, lifetime
 from shared.errors import Forbidden, read_object
 from shared.validate import Fields
 
@@ -17,7 +18,6 @@ routes = web.RouteTableDef()
 LINK_SECONDS = 15 * 60
 # One link per account per minute, whoever asks: a stranger cannot flood a coordinator.
 LINK_INTERVAL = 60
-SESSION_HOURS = 12
 
 
 @routes.post("/v1/signin-links")
@@ -47,23 +47,34 @@ async def create_link(request: web.Request) -> web.Response:
 
 @routes.post("/v1/signin-links/redeem")
 async def redeem_link(request: web.Request) -> web.Response:
-    """For the console: spend a code once, for an API token that lasts a working day."""
+    """For the console: spend a code once, for a token that ends with the console session."""
     f = Fields(await read_object(request))
     f.unknown({"code"})
     code = f.text("code", required=True, max_length=100)
     f.done()
     assert code is not None
+    settings = request.app[SETTINGS]
+    expires = lifetime(settings, kind="api", days=None, session=True, maker_expires=None)
+    assert expires is not None
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         account_id = await conn.fetchval(q["spend-signin-link"], hash_token(code))
         if account_id is None:
             raise Forbidden("This sign-in link has expired or was already used.")
-        token, prefix, digest = new_token()
-        expires = datetime.now(UTC) + timedelta(hours=SESSION_HOURS)
-        await conn.fetchrow(
-            q["insert-token"], account_id, "api", "console sign-in link", prefix, digest, expires
+        token, row = await issue_token(
+            conn,
+            q,
+            account_id,
+            kind="api",
+            name="console sign-in link",
+            expires_at=expires,
+            session=True,
         )
-    return web.json_response(
-        {"token": token, "expires_in": SESSION_HOURS * 3600},
-        headers={"Cache-Control": "no-store"},
-    )
+    body = {
+        "token": token,
+        "token_id": row["id"],
+        "account_id": account_id,
+        "expires_at": expires.isoformat(),
+        "expires_in": int((expires - datetime.now(UTC)).total_seconds()),
+    }
+    return web.json_response(body, headers={"Cache-Control": "no-store"})

@@ -10,6 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from services.console.paths import MIGRATIONS as CONSOLE_MIGRATIONS
+from services.console.paths import QUERIES_DIR as CONSOLE_QUERIES
 from services.directory.paths import MIGRATIONS as DIRECTORY_MIGRATIONS
 from services.directory.paths import QUERIES_DIR as DIRECTORY_QUERIES
 from services.mailing.paths import MIGRATIONS as MAILING_MIGRATIONS
@@ -22,6 +24,7 @@ HERE = Path(__file__).with_name("previous_release")
 SCHEMAS = {
     "directory": (DIRECTORY_MIGRATIONS, (DIRECTORY_QUERIES, RATE_LIMITS)),
     "mailing": (MAILING_MIGRATIONS, (MAILING_QUERIES, RATE_LIMITS)),
+    "console": (CONSOLE_MIGRATIONS, (CONSOLE_QUERIES,)),
 }
 
 

@@ -60,14 +60,35 @@ RETURNING id, created_at;
 
 -- name: list-tokens
 SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
-       t.expires_at, t.revoked_at, t.last_used_at
+       t.expires_at, t.revoked_at, t.last_used_at, t.session
   FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
  WHERE $1::bigint IS NULL OR t.account_id = $1
  ORDER BY t.id;
+
+-- name: expiring-tokens
+-- An account's working tokens that expire within $2 days (session tokens always do: not those).
+SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
+       t.expires_at, t.revoked_at, t.last_used_at, t.session
+  FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
+ WHERE t.account_id = $1 AND t.revoked_at IS NULL AND NOT t.session
+   AND t.expires_at > now() AND t.expires_at <= now() + make_interval(days => $2)
+ ORDER BY t.expires_at;
+
+-- name: set-token-origin
+-- Whether the token is a console session's, and the token that made it.
+UPDATE directory.tokens SET session = $2, parent_id = $3 WHERE id = $1;
 
 -- name: get-token
 SELECT id, account_id, revoked_at FROM directory.tokens WHERE id = $1;
 
 -- name: revoke-token
-UPDATE directory.tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
-RETURNING revoked_at;
+-- With the sessions it started and whatever a session made: none of them outlives it.
+WITH RECURSIVE doomed AS (
+    SELECT id, session FROM directory.tokens WHERE id = $1
+    UNION
+    SELECT t.id, t.session
+      FROM directory.tokens t JOIN doomed d ON t.parent_id = d.id
+     WHERE t.session OR d.session)
+UPDATE directory.tokens SET revoked_at = coalesce(revoked_at, now())
+ WHERE id IN (SELECT id FROM doomed)
+RETURNING id;
