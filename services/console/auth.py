@@ -63,7 +63,7 @@ async def _grant_for(request: web.Request, token: str) -> Grant | None:
             "POST",
             f"/v1/accounts/{caller.account_id}/tokens",
             strict=False,
-            json={"name": "console", "session": True},
+            json={"name": "console sign-in", "session": True},
         )
     except SignedOut:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
@@ -12,6 +13,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from shared.directory_client import INTROSPECTION_SECONDS
 from tests.conftest import MakeAccount
 from tests.console.conftest import Stack, axe_violations, sign_in
 
@@ -247,6 +249,7 @@ async def test_main_pages_pass_axe_core(
         campaign.removeprefix(stack.console),
         "/embed?network=for-in&member=lt&lang=lt",
         "/accounts",
+        "/tokens",
     ]
     found = {}
     for path in pages:
@@ -420,3 +423,50 @@ async def test_import_contacts_as_csv_and_vcard_then_export_both(
     cards = vcf_path.read_text(encoding="utf-8")
     assert cards.count("BEGIN:VCARD") >= 5
     assert "Kisevičienė" in cards
+
+
+async def test_a_coordinator_sees_their_phone_token_expire_and_revokes_it(
+    page: Page, stack: Stack, coordinator: str
+) -> None:
+    """Issue 17 item 6: last use shown, a warning before expiry, revocation in the console."""
+    bearer = {"Authorization": f"Bearer {coordinator}"}
+    async with aiohttp.ClientSession(headers=bearer) as api:
+        async with api.get(f"{stack.directory}/v1/me") as me:
+            account = (await me.json())["id"]
+        body = {"kind": "read", "name": "Jõemets iPhone", "expires_in_days": 3}
+        async with api.post(f"{stack.directory}/v1/accounts/{account}/tokens", json=body) as made:
+            phone = (await made.json())["token"]
+    basic = aiohttp.BasicAuth("madis", phone)
+    async with (
+        aiohttp.ClientSession(auth=basic) as dav,
+        dav.request("PROPFIND", f"{stack.vcard}/dav/addressbooks/ee/", headers={"Depth": "0"}) as r,
+    ):
+        assert r.status == 207
+    await sign_in(page, stack, coordinator)
+    # Every page says a token is about to end, and leads to the tokens.
+    banner = page.get_by_role("status").filter(has_text="expire soon")
+    await expect(banner).to_contain_text("Jõemets iPhone")
+    await banner.get_by_role("link").click()
+    row = page.get_by_role("row", name=re.compile("Jõemets iPhone"))
+    await expect(row).to_contain_text("read token (address books)")
+    await expect(row).to_contain_text("expires soon")
+    # Its last use (the PROPFIND above) is shown, to the minute.
+    await expect(row.get_by_role("cell").nth(2)).to_have_text(
+        re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
+    )
+    await row.get_by_role("button", name="Revoke: Jõemets iPhone").click()
+    await expect(page.get_by_role("row", name=re.compile("Jõemets iPhone"))).to_contain_text(
+        "revoked"
+    )
+    await expect(page.get_by_text("expire soon")).to_have_count(0)
+    # The vcard service trusts an introspection answer for INTROSPECTION_SECONDS, no longer.
+    statuses = []
+    async with aiohttp.ClientSession(auth=basic) as dav:
+        for _ in range(int(INTROSPECTION_SECONDS) + 5):
+            url = f"{stack.vcard}/dav/addressbooks/ee/"
+            async with dav.request("PROPFIND", url, headers={"Depth": "0"}) as r:
+                statuses.append(r.status)
+            if r.status == 401:
+                break
+            await asyncio.sleep(1)
+    assert statuses[-1] == 401, statuses
