@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -11,7 +12,14 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from shared.errors import BadRequest, Forbidden, NotFound, RateLimited, Unavailable
+from shared.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
 from shared.identity import Caller, Identity
 
 CACHE_SIZE = 2048
@@ -29,7 +37,13 @@ class UnknownSyncToken(Exception):
 
 
 class DirectoryClient:
-    """Reads contacts and networks; asks who a token belongs to; redeems reveal tokens."""
+    """Reads contacts and networks for a caller; asks who a token belongs to; redeems reveals.
+
+    Reads take `caller`, the token of the person the service serves (None: an anonymous one).
+    The directory answers as it would answer that caller, so the service passes on only what
+    the directory shows them. Without a caller the service credential reads, which sees only
+    what anyone sees.
+    """
 
     def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
         self.session = session
@@ -55,12 +69,15 @@ class DirectoryClient:
         path: str,
         params: dict[str, str] | list[tuple[str, str]] | None = None,
         *,
+        caller: str | None = None,
         remember: bool = True,
     ) -> Any:
-        """GET JSON, revalidating a cached copy by ETag; 404 and 5xx become domain errors."""
-        key = str(URL(path).with_query(params or {}))
+        """GET JSON as `caller`, revalidating a cached copy by ETag; errors become domain errors."""
+        key = f"{_who(caller)} {URL(path).with_query(params or {})}"
         cached = self._cache.get(key) if remember else None
         headers = {"If-None-Match": cached[0]} if cached else {}
+        if caller:
+            headers["Authorization"] = f"Bearer {caller}"
         try:
             status, data, response_headers = await self._request(
                 "GET", path, params=params, headers=headers
@@ -77,6 +94,8 @@ class DirectoryClient:
             return cached[1]
         if status == 404:
             raise NotFound(data.get("detail", "Not found.") if data else "Not found.")
+        if status == 401:
+            raise Unauthenticated("The bearer token is unknown, revoked or expired.")
         if status >= 500 or data is None:
             raise Unavailable("The directory is not answering properly. Try again shortly.")
         if status >= 400:
@@ -89,31 +108,38 @@ class DirectoryClient:
                 self._cache.popitem(last=False)
         return data
 
-    async def contact(self, contact_id: int) -> dict[str, Any]:
-        """One contact, e-mail addresses included (the caller decides who sees them)."""
-        data: dict[str, Any] = await self.get(f"/v1/contacts/{contact_id}")
+    async def contact(self, contact_id: int, caller: str | None) -> dict[str, Any]:
+        """One contact as `caller` may see it (addresses only when entitled); 404 otherwise."""
+        data: dict[str, Any] = await self.get(f"/v1/contacts/{contact_id}", caller=caller)
         return data
 
-    async def network_info(self) -> dict[str, dict[str, Any]]:
-        """Every network by slug: its names and whether it is private."""
-        data = await self.get("/v1/networks")
+    async def network_info(self, caller: str | None) -> dict[str, dict[str, Any]]:
+        """Every network `caller` sees, by slug: its names, language and parent."""
+        data = await self.get("/v1/networks", caller=caller)
         return {
             n["slug"]: {
                 "names": n["names"],
-                "is_private": n["is_private"],
                 "default_lang": n["default_lang"],
                 "parent": n["parent"],
             }
             for n in data["items"]
         }
 
-    async def sync_point(self, since: str | None) -> dict[str, Any]:
-        """The directory's sync token and version, and the UIDs changed since `since`.
+    async def sync_point(
+        self, since: str | None = None, network: str | None = None, caller: str | None = None
+    ) -> dict[str, Any]:
+        """The directory's sync token and version; with `since`, the UIDs changed since then
+        in `network` that `caller` sees there now or saw there then.
 
         Raises UnknownSyncToken when the directory did not issue `since`.
         """
-        params = {"since": since} if since else {}
-        status, data, _ = await self._request("GET", "/v1/sync", params=params)
+        params = {"since": since, "network": network or ""} if since else {}
+        headers = {"Authorization": f"Bearer {caller}"} if caller else {}
+        status, data, _ = await self._request("GET", "/v1/sync", params=params, headers=headers)
+        if status == 401:
+            raise Unauthenticated("The bearer token is unknown, revoked or expired.")
+        if status == 404:
+            raise NotFound(f"No address book {network!r}.")
         if status == 422:
             raise UnknownSyncToken(since)
         if status != 200 or not isinstance(data, dict):
@@ -121,9 +147,15 @@ class DirectoryClient:
         return data
 
     async def contacts(
-        self, slug: str, member: str | None, *, page: int = PAGE, uids: list[str] | None = None
+        self,
+        slug: str,
+        member: str | None,
+        caller: str | None,
+        *,
+        page: int = PAGE,
+        uids: list[str] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        """Every contact of a network (or only `uids`), a page at a time.
+        """Every contact of a network `caller` sees (or only `uids`), a page at a time.
 
         Pages of BOOK_PAGE are for callers that keep the book themselves: not cached here.
         """
@@ -132,14 +164,17 @@ class DirectoryClient:
         if member:
             params.append(("member", member))
         params += [("uid", uid) for uid in uids or ()]
-        data = await self.get(f"/v1/networks/{slug}/contacts", params, remember=remember)
+        path = f"/v1/networks/{slug}/contacts"
+        data = await self.get(path, params, caller=caller, remember=remember)
         while True:
             for item in data["items"]:
                 yield item
             if not data.get("next"):
                 return
             url = URL(data["next"])
-            data = await self.get(url.path, list(url.query.items()), remember=remember)
+            data = await self.get(
+                url.path, list(url.query.items()), caller=caller, remember=remember
+            )
 
     async def introspect(self, token: str) -> Caller | None:
         """The caller behind a token, by RFC 7662 introspection; None when it is not active."""
@@ -148,13 +183,13 @@ class DirectoryClient:
             raise Unavailable("The directory cannot check tokens right now.")
         return Caller.from_introspection(data)
 
-    async def redeem(self, token: str, client: str) -> int:
-        """The contact a reveal token is good for; spends the client's budget at the directory."""
+    async def redeem(self, token: str, client: str) -> tuple[int, list[str]]:
+        """The contact a reveal token opens and its addresses; spends the client's budget."""
         status, data, headers = await self._request(
             "POST", "/v1/reveal/redeem", json={"token": token, "client": client}
         )
         if status == 200 and isinstance(data, dict):
-            return int(data["contact"])
+            return int(data["contact"]), [str(e) for e in data["emails"]]
         if status == 429:
             retry = int(headers.get("Retry-After", "60"))
             raise RateLimited(data.get("detail", "Too many requests.") if data else "", retry)
@@ -163,6 +198,11 @@ class DirectoryClient:
                 "The reveal link has expired or is not valid; reveal the address again."
             )
         raise Unavailable("The directory cannot check reveal links right now.")
+
+
+def _who(caller: str | None) -> str:
+    """Who a cached answer was for (a digest: tokens are not kept in memory as keys)."""
+    return hashlib.sha256(caller.encode()).hexdigest()[:32] if caller else "-"
 
 
 async def wait_for(client: DirectoryClient) -> str | None:

@@ -25,6 +25,7 @@ from services.directory.store import (
     stored_phones,
 )
 from services.directory.validation import contact_in, network_slugs
+from services.directory.visibility import Sight, sight_of
 from shared.conn import Conn
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed, read_object
 from shared.identity import Caller, identify
@@ -34,7 +35,8 @@ routes = web.RouteTableDef()
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-# Another Kontakt service (the vcard service keeping an address book) reads a book in one go.
+# Another Kontakt service (the vcard service keeping an address book, for anyone or with its
+# caller's token) reads a book in one go; anonymous callers page.
 SERVICE_MAX_LIMIT = 20_000
 # `?uid=` at most this often: 100 UIDs keep the request line well under 8 KiB.
 MAX_UIDS = 100
@@ -59,7 +61,7 @@ def _limit(request: web.Request, caller: Caller | None) -> int:
     raw = request.query.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    most = SERVICE_MAX_LIMIT if caller is not None and caller.kind == "service" else MAX_LIMIT
+    most = SERVICE_MAX_LIMIT if caller is not None else MAX_LIMIT
     if not raw.isdigit() or not 1 <= int(raw) <= most:
         raise ValidationFailed([FieldError("limit", f"must be a number from 1 to {most}")])
     return int(raw)
@@ -78,25 +80,25 @@ def _uids(request: web.Request) -> list[uuid.UUID] | None:
         raise ValidationFailed([FieldError("uid", "must be a contact UID")]) from exc
 
 
-def may_see(caller: Caller | None, network: asyncpg.Record) -> bool:
-    """Private networks are visible only to their own people."""
-    if not network["is_private"]:
-        return True
-    return caller is not None and caller.entitled_to_emails([network["id"]])
-
-
 async def emails_for(
-    conn: Conn, q: Queries, caller: Caller | None, rows: list[asyncpg.Record]
+    conn: Conn, q: Queries, sight: Sight, rows: list[asyncpg.Record]
 ) -> dict[int, list[str]]:
-    """E-mail addresses of the contacts the caller is entitled to; none for anonymous callers."""
-    if caller is None:
-        return {}
-    allowed = [r["id"] for r in rows if caller.entitled_to_emails(r["network_ids"])]
+    """E-mail addresses of the contacts whose addresses the caller may read."""
+    allowed = [r["id"] for r in rows if sight.addresses(r["network_ids"])]
     if not allowed:
         return {}
     found = await conn.fetch(q["contact-emails"], allowed)
     emails = {r["contact_id"]: list(r["emails"]) for r in found}
     return {contact_id: emails.get(contact_id, []) for contact_id in allowed}
+
+
+def shown(
+    row: asyncpg.Record, sight: Sight, lang: str, default: str, emails: list[str] | None
+) -> dict[str, Any]:
+    """A contact as the caller may see it: the networks it sees, addresses if entitled."""
+    body = contact_json(row, lang, default, emails)
+    body["networks"] = sight.memberships(row["networks"])
+    return body
 
 
 @routes.get("/v1/networks/{slug}/contacts")
@@ -116,9 +118,8 @@ async def list_contacts(request: web.Request) -> web.StreamResponse:
     q = request.app[QUERIES]
 
     async def build(conn: Conn) -> Any:
-        network, target, scope = await resolve_scope(conn, request, slug, member)
-        if not may_see(caller, network):
-            raise NotFound(f"No network {slug!r}.")
+        sight = await sight_of(conn, q, caller)
+        _, target, scope = await resolve_scope(conn, request, slug, member, sight)
         unpublished = bool(want_all and caller and caller.can("edit_contacts", target["id"]))
         escaped = (
             search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if search else None
@@ -127,9 +128,9 @@ async def list_contacts(request: web.Request) -> web.StreamResponse:
             q["list-contacts"], scope, escaped, after[0], after[1], limit + 1, unpublished, uids
         )
         page, more = rows[:limit], len(rows) > limit
-        emails = await emails_for(conn, q, caller, page)
+        emails = await emails_for(conn, q, sight, page)
         default = target["default_lang"]
-        items = [contact_json(r, lang or default, default, emails.get(r["id"])) for r in page]
+        items = [shown(r, sight, lang or default, default, emails.get(r["id"])) for r in page]
         next_url = None
         if more:
             cursor = encode_cursor(page[-1]["position"], page[-1]["id"])
@@ -140,24 +141,22 @@ async def list_contacts(request: web.Request) -> web.StreamResponse:
 
 
 async def _contact_row(
-    conn: Conn, q: Queries, contact_id: int, caller: Caller | None
+    conn: Conn, q: Queries, contact_id: int, caller: Caller | None, sight: Sight
 ) -> asyncpg.Record:
+    """The contact if the caller may see it: published (or theirs to edit), in a visible network."""
     row = await conn.fetchrow(q["get-contact"], contact_id, True)
     if row is None:
         raise NotFound(f"No contact {contact_id}.")
     editor = caller is not None and caller.can_all("edit_contacts", row["network_ids"])
-    hidden = bool(row["network_ids"]) and await conn.fetchval(
-        q["all-private"], list(row["network_ids"])
-    )
-    entitled = caller is not None and caller.entitled_to_emails(row["network_ids"])
-    if not (row["published"] or editor) or (hidden and not entitled):
+    if not (row["published"] or editor) or not sight.contact(row["network_ids"]):
         raise NotFound(f"No contact {contact_id}.")
     return row
 
 
-async def _default_lang(conn: Conn, q: Queries, row: asyncpg.Record) -> str:
-    if row["networks"]:
-        network = await conn.fetchrow(q["get-network"], row["networks"][0]["network"])
+async def _default_lang(conn: Conn, q: Queries, row: asyncpg.Record, sight: Sight) -> str:
+    networks = sight.memberships(row["networks"])
+    if networks:
+        network = await conn.fetchrow(q["get-network"], networks[0]["network"])
         if network is not None:
             return str(network["default_lang"])
     return "en"
@@ -179,10 +178,11 @@ async def get_contact(request: web.Request) -> web.StreamResponse:
     q = request.app[QUERIES]
 
     async def build(conn: Conn) -> Any:
-        row = await _contact_row(conn, q, contact_id, caller)
-        default = await _default_lang(conn, q, row)
-        emails = await emails_for(conn, q, caller, [row])
-        return contact_json(row, lang or default, default, emails.get(row["id"]))
+        sight = await sight_of(conn, q, caller)
+        row = await _contact_row(conn, q, contact_id, caller, sight)
+        default = await _default_lang(conn, q, row, sight)
+        emails = await emails_for(conn, q, sight, [row])
+        return shown(row, sight, lang or default, default, emails.get(row["id"]))
 
     return await conditional_json(request, caller, build)
 
@@ -197,10 +197,11 @@ async def _written(
     conn: Conn, q: Queries, contact_id: int, caller: Caller, status: int
 ) -> web.Response:
     """The contact as this request's own transaction wrote it."""
-    row = await _contact_row(conn, q, contact_id, caller)
-    default = await _default_lang(conn, q, row)
-    emails = await emails_for(conn, q, caller, [row])
-    body = contact_json(row, default, default, emails.get(contact_id, []))
+    sight = await sight_of(conn, q, caller)
+    row = await _contact_row(conn, q, contact_id, caller, sight)
+    default = await _default_lang(conn, q, row, sight)
+    emails = await emails_for(conn, q, sight, [row])
+    body = shown(row, sight, default, default, emails.get(contact_id, []))
     return web.Response(
         body=dumps(body),
         status=status,

@@ -20,6 +20,7 @@ from services.directory.transfer import (
     import_contact,
     import_row,
 )
+from services.directory.visibility import sight_of
 from shared.conn import Conn
 from shared.csvio import Cell, CsvWriter, stream_csv
 from shared.errors import BadRequest, FieldError, Forbidden, ValidationFailed
@@ -81,7 +82,10 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     caller = await identify(request)
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
-        network, _, scope = await resolve_scope(conn, request, request.match_info["slug"], None)
+        sight = await sight_of(conn, q, caller)
+        network, _, scope = await resolve_scope(
+            conn, request, request.match_info["slug"], None, sight
+        )
     if not caller.can("edit_contacts", network["id"]):
         raise Forbidden("You may export only the networks whose contacts you edit.")
 
@@ -100,7 +104,9 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
                     for r in await conn.fetch(q["contact-emails"], [c["id"] for c in page])
                 }
                 for r in page:
-                    yield contact_cells(contact_export(r, emails.get(r["id"], [])))
+                    shown = contact_export(r, emails.get(r["id"], []))
+                    shown["networks"] = sight.memberships(r["networks"])
+                    yield contact_cells(shown)
                 after = (page[-1]["position"], page[-1]["id"])
 
     return await stream_csv(

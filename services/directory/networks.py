@@ -13,60 +13,87 @@ from services.directory.reading import conditional_json, requested_lang
 from services.directory.render import network_json
 from services.directory.store import check_revision, create_network, update_network
 from services.directory.validation import network_in
+from services.directory.visibility import Sight, sight_of
 from shared.conn import Conn
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
 
 routes = web.RouteTableDef()
 
 
-async def get_network_row(conn: Conn, request: web.Request, slug: str) -> asyncpg.Record:
-    """The network with `slug`, or 404."""
+async def get_network_row(
+    conn: Conn, request: web.Request, slug: str, sight: Sight | None = None
+) -> asyncpg.Record:
+    """The network with `slug`, or 404 (also when `sight` does not see it)."""
     row = await conn.fetchrow(request.app[QUERIES]["get-network"], slug)
-    if row is None:
+    if row is None or (sight is not None and not sight.network(row["id"])):
         raise NotFound(f"No network {slug!r}.")
     return row
 
 
 async def resolve_scope(
-    conn: Conn, request: web.Request, slug: str, member: str | None
+    conn: Conn, request: web.Request, slug: str, member: str | None, sight: Sight
 ) -> tuple[asyncpg.Record, asyncpg.Record, list[int]]:
-    """The network, the member network asked for (or the network), and the ids below it."""
+    """The network, the member network asked for (or the network), and the visible ids below.
+
+    A network the caller does not see is a 404, a member network it does not see the same 422
+    as one that is not there; below them, only the networks it sees are walked.
+    """
     q = request.app[QUERIES]
-    network = await get_network_row(conn, request, slug)
+    network = await get_network_row(conn, request, slug, sight)
     scope: list[int] = await conn.fetchval(q["network-subtree"], network["id"])
-    if member is None:
-        return network, network, scope
-    target = await conn.fetchrow(q["get-network"], member)
-    if target is None or target["id"] not in scope:
-        raise ValidationFailed([FieldError("member", f"{member!r} is not a network in {slug!r}")])
-    return network, target, await conn.fetchval(q["network-subtree"], target["id"])
+    target = network
+    if member is not None:
+        found = await conn.fetchrow(q["get-network"], member)
+        if found is None or found["id"] not in scope or not sight.network(found["id"]):
+            raise ValidationFailed(
+                [FieldError("member", f"{member!r} is not a network in {slug!r}")]
+            )
+        target = found
+        scope = await conn.fetchval(q["network-subtree"], target["id"])
+    return network, target, sight.within(scope)
+
+
+def shown_network(row: asyncpg.Record, sight: Sight, lang: str | None = None) -> dict[str, Any]:
+    """A network as the caller may see it: a parent it does not see is left out."""
+    body = network_json(row, lang)
+    if body["parent"] is not None and body["parent"] not in sight.slugs:
+        body["parent"] = None
+    return body
 
 
 @routes.get("/v1/networks")
 async def list_networks(request: web.Request) -> web.StreamResponse:
-    """Every network, parents first."""
+    """Every network the caller sees, parents first."""
     lang = requested_lang(request)
     caller = await principal(request)
+    q = request.app[QUERIES]
 
     async def build(conn: Conn) -> Any:
-        rows = await conn.fetch(request.app[QUERIES]["list-networks"])
-        return {"items": [network_json(r, lang) for r in rows]}
+        sight = await sight_of(conn, q, caller)
+        rows = await conn.fetch(q["list-networks"])
+        return {"items": [shown_network(r, sight, lang) for r in rows if sight.network(r["id"])]}
 
     return await conditional_json(request, caller, build)
 
 
 @routes.get("/v1/networks/{slug}")
 async def get_network(request: web.Request) -> web.StreamResponse:
-    """One network with its member networks."""
+    """One network with the member networks the caller sees."""
     lang = requested_lang(request)
     caller = await principal(request)
     slug = request.match_info["slug"]
+    q = request.app[QUERIES]
 
     async def build(conn: Conn) -> Any:
-        row = await get_network_row(conn, request, slug)
-        rows = await conn.fetch(request.app[QUERIES]["list-networks"])
-        body = network_json(row, lang)
-        body["members"] = [network_json(r, lang) for r in rows if r["parent"] == slug]
+        sight = await sight_of(conn, q, caller)
+        row = await get_network_row(conn, request, slug, sight)
+        rows = await conn.fetch(q["list-networks"])
+        body = shown_network(row, sight, lang)
+        body["members"] = [
+            shown_network(r, sight, lang)
+            for r in rows
+            if r["parent"] == slug and sight.network(r["id"])
+        ]
         return body
 
     return await conditional_json(request, caller, build)

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from services.directory.keys import CACHE, FRESHNESS, POOL, QUERIES
+from services.directory.visibility import sees_as_anyone
 from shared.conditional import etag_for, matches, not_modified
 from shared.conn import Conn
 from shared.errors import FieldError, ValidationFailed
@@ -40,10 +41,13 @@ async def conditional_json(
     request: web.Request, caller: Caller | None, build: Build
 ) -> web.StreamResponse:
     """Answer a GET from cache or 304 when the directory has not changed since."""
-    view = "public" if caller is None else f"account:{caller.account_id}:{caller.token_id}"
+    anyone = sees_as_anyone(caller)
+    view = (
+        "public" if anyone or caller is None else f"account:{caller.account_id}:{caller.token_id}"
+    )
     cache_control = PUBLIC_CACHE if caller is None else PRIVATE_CACHE
     headers = {"Cache-Control": cache_control, "Vary": "Authorization"}
-    known = request.app[FRESHNESS].current() if caller is None else None
+    known = request.app[FRESHNESS].current() if anyone else None
     if known is not None:
         # Fast path: the version is known without a query; answer from memory if we can.
         # The raw path: formatting a parsed URL costs more than the rest of this branch.
@@ -60,10 +64,10 @@ async def conditional_json(
         if matches(request, etag):
             return not_modified(etag, cache_control)
         cache = request.app[CACHE]
-        body = cache.get(etag) if caller is None else None
+        body = cache.get(etag) if anyone else None
         if body is None:
             body = dumps(await build(conn))
-            if caller is None:
+            if anyone:
                 cache.put(etag, body)
     return _json(body, headers | {"ETag": etag})
 

@@ -16,6 +16,7 @@ from services.directory.labels import labels, number_word
 from services.directory.pages import cors_headers, html_page
 from services.directory.ratelimit import spend
 from services.directory.reading import dumps
+from services.directory.visibility import sight_of
 from shared.errors import (
     FieldError,
     Forbidden,
@@ -50,13 +51,19 @@ def _claims(settings: Settings, token: str, contact_id: int | None = None) -> di
 
 
 async def _addresses(request: web.Request, contact_id: int) -> tuple[str, list[str], list[str]]:
+    """Name, addresses and embedding origins of a contact anyone may see; 403 otherwise.
+
+    Render tokens live for an hour: the contact may have been unpublished, made private or
+    deleted since the page showed it, and the answer does not say which.
+    """
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
         row = await conn.fetchrow(q["get-contact"], contact_id, False)
-        if row is None:
+        sight = await sight_of(conn, q, None)
+        if row is None or not sight.contact(row["network_ids"]):
             raise Forbidden("This contact is no longer published.")
         found = await conn.fetch(q["contact-emails"], [contact_id])
-        origins = list(await conn.fetchval(q["network-origins"], list(row["network_ids"])))
+        origins = list(await conn.fetchval(q["network-origins"], sight.within(row["network_ids"])))
     emails = list(found[0]["emails"]) if found else []
     origins.append(origin_of(request.app[SETTINGS].public_console_base))
     return row["display_name"], emails, origins
@@ -121,7 +128,7 @@ async def reveal(request: web.Request) -> web.Response:
 
 @routes.post("/v1/reveal/redeem")
 async def redeem(request: web.Request) -> web.Response:
-    """For the vcard service: is this reveal token good? Spends the client's shared budget."""
+    """For the vcard service: the addresses a reveal token opens; spends the shared budget."""
     body = await read_object(request)
     f = Fields(body)
     token = f.text("token", required=True, max_length=2048)
@@ -135,8 +142,12 @@ async def redeem(request: web.Request) -> web.Response:
         claims = verify(settings.secret_key, "reveal", token)
     except BadToken as exc:
         raise Forbidden(f"The reveal token is {exc}.") from exc
+    if not isinstance(claims.get("c"), int):
+        raise Forbidden("The reveal token names no contact.")
+    _, emails, _ = await _addresses(request, claims["c"])
     await spend(request, client=client)
-    return web.json_response({"contact": claims["c"]}, headers={"Cache-Control": "no-store"})
+    answer = {"contact": claims["c"], "emails": emails}
+    return web.json_response(answer, headers={"Cache-Control": "no-store"})
 
 
 def _challenge(settings: Settings, contact_id: int) -> tuple[int, int, str]:

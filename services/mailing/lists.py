@@ -13,7 +13,7 @@ from services.mailing.access import require
 from services.mailing.keys import DIRECTORY, POOL, QUERIES
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
 from shared.i18n import LANGUAGES, pick
-from shared.identity import identify
+from shared.identity import credential, identify
 from shared.validate import Fields
 
 routes = web.RouteTableDef()
@@ -104,7 +104,8 @@ async def create_list(request: web.Request) -> web.Response:
     caller = await identify(request)
     fields = list_fields(await read_object(request))
     require(caller, "manage_lists", fields["network"])
-    networks = await request.app[DIRECTORY].network_info()
+    # Asked as the coordinator: a network they do not see is one the directory does not have.
+    networks = await request.app[DIRECTORY].network_info(credential(request))
     if fields["network"] not in networks:
         raise ValidationFailed([FieldError("network", "the directory has no such network")])
     q = request.app[QUERIES]

@@ -1,36 +1,30 @@
-"""Who sees e-mail addresses in a card: the one rule, applied by the vcard service."""
+"""Who the caller is, for the directory to decide what they see: a token, a reveal, or nobody."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from shared.clientip import client_address
 from shared.directory_client import DirectoryClient
-from shared.identity import Kind, identify
+from shared.identity import credential, identify
 from shared.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """What the caller may see: every address, those of some networks, of one contact, or none."""
+    """Who the caller is to the directory: a token to read with, or a revealed contact.
 
-    everything: bool = False
-    networks: frozenset[str] = field(default_factory=frozenset)
+    The directory decides what the caller sees (services/directory/visibility.py); this
+    service reads with the caller's token and passes on only what the directory answered.
+    """
+
+    token: str | None = None
+    key: str = "anonymous"
     revealed: int | None = None
-
-    @property
-    def key(self) -> str:
-        """Part of every ETag, so the anonymous and the full view never share a validator."""
-        if self.everything:
-            return "all"
-        if self.networks:
-            return "net:" + ",".join(sorted(self.networks))
-        if self.revealed is not None:
-            return f"revealed:{self.revealed}"
-        return "anonymous"
+    revealed_emails: tuple[str, ...] = ()
 
     @property
     def anonymous(self) -> bool:
@@ -38,12 +32,10 @@ class View:
         return self.key == "anonymous"
 
     def emails(self, contact: dict[str, Any]) -> list[str]:
-        """The addresses of `contact` this caller may see."""
-        if self.everything or self.revealed == contact["id"]:
-            return list(contact.get("emails", []))
-        if any(m["network"] in self.networks for m in contact.get("networks", [])):
-            return list(contact.get("emails", []))
-        return []
+        """The addresses of `contact` the directory gave this caller (or the reveal opened)."""
+        if self.revealed is not None:
+            return list(self.revealed_emails) if self.revealed == contact["id"] else []
+        return list(contact.get("emails", []))
 
 
 ANONYMOUS = View()
@@ -55,11 +47,13 @@ async def view_of(
     """Decide from the caller (API or read token) or a reveal token (redeemed at the directory)."""
     caller = await identify(request)
     if not caller.anonymous:
-        # The service credential reads every address, like an admin (it serves entitled callers).
-        everything = caller.kind is Kind.SERVICE or caller.is_admin
-        return View(everything=everything, networks=caller.readable_slugs())
+        # Part of every ETag and sync token: what the caller may see changes with it. The
+        # service credential reads what anyone reads.
+        key = "all" if caller.is_admin else "net:" + ",".join(sorted(caller.readable_slugs()))
+        return View(token=credential(request), key=key)
     reveal = request.query.get("reveal")
     if reveal and reveal_ok:
-        contact = await directory.redeem(reveal, client_address(request, settings.trusted_proxies))
-        return View(revealed=contact)
+        client = client_address(request, settings.trusted_proxies)
+        contact, emails = await directory.redeem(reveal, client)
+        return View(key=f"revealed:{contact}", revealed=contact, revealed_emails=tuple(emails))
     return ANONYMOUS

@@ -24,6 +24,7 @@ from services.vcard.access import View
 from services.vcard.cards import Card, card_from_contact
 from services.vcard.render import vcard
 from shared.directory_client import BOOK_PAGE, UID_BATCH, DirectoryClient, UnknownSyncToken
+from shared.errors import NotFound, Unauthenticated
 
 log = logging.getLogger("kontakt.vcard.books")
 
@@ -75,6 +76,17 @@ class Point:
     networks: dict[str, dict[str, Any]]
 
 
+def hidden_book(view: View, slug: str) -> Exception:
+    """What to answer for a book the directory does not show this caller.
+
+    Anonymous clients are asked to sign in (401), whether it is private or not there at
+    all; a signed-in caller who may not see it gets 404.
+    """
+    if view.anonymous:
+        return Unauthenticated("No such public address book: sign in with a Kontakt read token.")
+    return NotFound(f"No address book {slug!r}.")
+
+
 def member_of(contact: dict[str, Any], book: Book, names: dict[str, dict[str, str]]) -> Member:
     """A contact rendered for a book's view: vCard 3.0 text and a strong ETag."""
     card = card_from_contact(contact, book.lang, names, book.view.emails(contact))
@@ -85,80 +97,92 @@ def member_of(contact: dict[str, Any], book: Book, names: dict[str, dict[str, st
 
 
 class Library:
-    """Every address book this process keeps, and the directory's latest networks."""
+    """Every address book this process keeps, and the directory's latest networks.
+
+    A shelf holds a book as the directory shows it to one view (anonymous, an admin, the
+    holders of some networks' permissions): it is read with a caller's own token, so it
+    holds only what that view may see, with addresses only where the directory gave them.
+    """
 
     def __init__(self, directory: DirectoryClient) -> None:
         self.directory = directory
-        self._shelves: OrderedDict[str, Shelf] = OrderedDict()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._networks: tuple[str, dict[str, dict[str, Any]]] | None = None
+        self._shelves: OrderedDict[tuple[str, str], Shelf] = OrderedDict()
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._networks: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {}
 
     def drop(self) -> None:
         """Forget every shelf and cached directory answer (the data went back)."""
         self._shelves.clear()
-        self._networks = None
+        self._networks.clear()
         self.directory.forget()
 
-    async def point(self) -> Point:
-        """The directory's sync point, with its networks (fetched again only when it moved)."""
-        now = await self.directory.sync_point(None)
-        return Point(now["token"], now["version"], await self.networks(now["version"]))
+    async def point(self, view: View) -> Point:
+        """The directory's sync point, with the networks `view` sees (read again when it moved)."""
+        now = await self.directory.sync_point()
+        return Point(now["token"], now["version"], await self.networks(now["version"], view))
 
-    async def networks(self, version: str) -> dict[str, dict[str, Any]]:
-        """The networks, at least as new as data version `version`."""
-        if self._networks is None or self._networks[0] != version:
-            self._networks = (version, await self.directory.network_info())
-        return self._networks[1]
+    async def networks(self, version: str, view: View) -> dict[str, dict[str, Any]]:
+        """The networks `view` sees, at least as new as data version `version`."""
+        known = self._networks.get(view.key)
+        if known is None or known[0] != version:
+            known = (version, await self.directory.network_info(view.token))
+            self._networks[view.key] = known
+            while len(self._networks) > SHELVES:
+                self._networks.pop(next(iter(self._networks)))
+        return known[1]
 
-    async def changed_since(self, token: str) -> tuple[str, str, list[str]]:
-        """A newer sync token, its version, and the UIDs changed since `token`.
+    async def changed_since(self, token: str, slug: str, view: View) -> tuple[str, str, list[str]]:
+        """A newer sync token, its version, and the UIDs of book `slug` that `view` should
+        hear of: those it sees there now, or saw there at `token`.
 
         Raises UnknownSyncToken when the directory did not issue `token`.
         """
-        answer = await self.directory.sync_point(token)
+        answer = await self.directory.sync_point(token, slug, view.token)
         return answer["token"], answer["version"], list(answer["changed"])
 
-    async def shelf(self, slug: str, version: str) -> Shelf:
-        """The book's contacts, at least as new as data version `version`."""
-        lock = self._locks.setdefault(slug, asyncio.Lock())
+    async def shelf(self, book: Book, version: str) -> Shelf:
+        """The book's contacts for its view, at least as new as data version `version`."""
+        key = (book.slug, book.view.key)
+        lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
-            shelf = self._shelves.get(slug)
+            shelf = self._shelves.get(key)
             if shelf is not None and shelf.version != version:
-                shelf = await self._catch_up(slug, shelf)
+                shelf = await self._catch_up(book, shelf)
             if shelf is None:
-                shelf = await self._load(slug)
-            self._shelves[slug] = shelf
-            self._shelves.move_to_end(slug)
+                shelf = await self._load(book)
+            self._shelves[key] = shelf
+            self._shelves.move_to_end(key)
             while len(self._shelves) > SHELVES:
                 self._shelves.popitem(last=False)
             return shelf
 
-    async def _load(self, slug: str) -> Shelf:
+    async def _load(self, book: Book) -> Shelf:
         # The token first: whatever changes while the book is read is reported next time.
-        now = await self.directory.sync_point(None)
-        contacts = {c["uid"]: c async for c in self.directory.contacts(slug, None, page=BOOK_PAGE)}
+        now = await self.directory.sync_point()
+        listing = self.directory.contacts(book.slug, None, book.view.token, page=BOOK_PAGE)
+        contacts = {c["uid"]: c async for c in listing}
         return Shelf(now["token"], now["version"], contacts)
 
-    async def _catch_up(self, slug: str, shelf: Shelf) -> Shelf | None:
+    async def _catch_up(self, book: Book, shelf: Shelf) -> Shelf | None:
         """Apply what changed since the shelf's token; None when it must be read afresh."""
         try:
-            answer = await self.directory.sync_point(shelf.token)
+            token, version, changed = await self.changed_since(shelf.token, book.slug, book.view)
         except UnknownSyncToken:
             log.warning("the directory went back (a restore or failover): address books dropped")
             self.drop()
             return None
-        changed: list[str] = answer["changed"]
         if len(changed) > UID_BATCH:
             return None  # reading the book again is cheaper than many small reads
         fresh = {}
         if changed:
-            fresh = {c["uid"]: c async for c in self.directory.contacts(slug, None, uids=changed)}
+            listing = self.directory.contacts(book.slug, None, book.view.token, uids=changed)
+            fresh = {c["uid"]: c async for c in listing}
         for uid in changed:
             if uid in fresh:
                 shelf.contacts[uid] = fresh[uid]
             else:
                 shelf.contacts.pop(uid, None)
-        shelf.token, shelf.version = answer["token"], answer["version"]
+        shelf.token, shelf.version = token, version
         for rendered in shelf.renderings.values():
             for uid in changed:
                 rendered.pop(uid, None)

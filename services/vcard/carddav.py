@@ -21,7 +21,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from services.vcard.access import View, view_of
-from services.vcard.books import HOME, Book, Member, Shelf
+from services.vcard.books import HOME, Book, Member, Shelf, hidden_book
 from services.vcard.davprops import (
     COLLECTION_PROPS,
     ITEM_PROPS,
@@ -102,11 +102,6 @@ async def _view(request: web.Request) -> View:
     return await view_of(request, request.app[DIRECTORY], request.app[SETTINGS], reveal_ok=False)
 
 
-def may_open(view: View, info: dict[str, Any], slug: str) -> bool:
-    """Private address books only for a caller of that network (or an admin)."""
-    return not info["is_private"] or view.everything or slug in view.networks
-
-
 def book_of(view: View, slug: str, info: dict[str, Any]) -> Book:
     """The address book of network `slug`, named in its own language."""
     lang = info["default_lang"]
@@ -123,20 +118,15 @@ async def open_book(
     view = await _view(request)
     library = request.app[LIBRARY]
     if version is None:
-        version = (await library.point()).version
-    networks = await library.networks(version)
+        version = (await library.point(view)).version
+    # The directory lists only the networks this caller sees.
+    networks = await library.networks(version, view)
     slug = request.match_info["slug"]
     info = networks.get(slug)
     if info is None:
-        raise NotFound(f"No address book {slug!r}.")
-    if not may_open(view, info, slug):
-        if view.anonymous:
-            raise Unauthenticated(
-                "This address book is private: sign in with a Kontakt read token."
-            )
-        raise NotFound(f"No address book {slug!r}.")
+        raise hidden_book(view, slug)
     book = book_of(view, slug, info)
-    shelf = await library.shelf(slug, version)
+    shelf = await library.shelf(book, version)
     return book, shelf, library.members(shelf, book, networks)
 
 
@@ -205,14 +195,11 @@ async def _propfind_discovery(request: web.Request) -> web.Response:
     href = request.path if request.path.endswith("/") else request.path + "/"
     responses = [principal_response(href, asked, href != PRINCIPAL, brief)]
     if href == HOME and depth(request) == "1":
-        point = await request.app[LIBRARY].point()
+        point = await request.app[LIBRARY].point(view)
         listed = COLLECTION_PROPS if asked == PRINCIPAL_PROPS else asked
         for slug, info in point.networks.items():
-            if may_open(view, info, slug):
-                book = book_of(view, slug, info)
-                responses.append(
-                    collection_response(book, point.version, point.token, listed, brief)
-                )
+            book = book_of(view, slug, info)
+            responses.append(collection_response(book, point.version, point.token, listed, brief))
     return multistatus(responses)
 
 

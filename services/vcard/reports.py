@@ -9,12 +9,13 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from services.vcard.access import View
-from services.vcard.books import HOME, Book, Member, Shelf
+from services.vcard.books import HOME, Book, Member, Shelf, hidden_book
 from services.vcard.davprops import ITEM_PROPS, member_response
 from services.vcard.davxml import CARD, DAV, error, gone, multistatus, tag
 from services.vcard.keys import LIBRARY
 from services.vcard.synctoken import directory_token, sync_token
 from shared.directory_client import UnknownSyncToken
+from shared.errors import NotFound
 
 OpenBook = Callable[[web.Request, str | None], Awaitable[tuple[Book, Shelf, dict[str, Member]]]]
 ViewOf = Callable[[web.Request], Awaitable[View]]
@@ -88,13 +89,18 @@ async def _sync_collection(
         book, shelf, members = await open_book(request, None)
         everything = [asked.of(members[uid]) for uid in shelf.contacts]
         return multistatus(everything, sync_token=sync_token(book.view, shelf.token))
-    since = directory_token(await view_of(request), given)
+    view = await view_of(request)
+    since = directory_token(view, given)
     if since is None:
         return error(403, "valid-sync-token")
+    slug = request.match_info["slug"]
     try:
-        token, version, changed = await request.app[LIBRARY].changed_since(since)
+        # Only what this caller sees in the book now, or saw there at its token.
+        token, version, changed = await request.app[LIBRARY].changed_since(since, slug, view)
     except UnknownSyncToken:
         return error(403, "valid-sync-token")
+    except NotFound as exc:
+        raise hidden_book(view, slug) from exc
     # What is answered must be at least as new as the token handed back.
     book, _, members = await open_book(request, version)
     responses: list[ET.Element | str] = []

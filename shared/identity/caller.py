@@ -88,13 +88,6 @@ class Caller:
             s == slug and permission in self.grants.get(n, ()) for n, s in self.slugs.items()
         )
 
-    def entitled_to_emails(self, network_ids: Iterable[int]) -> bool:
-        """Whether the caller reads private data (addresses, private networks) of these networks."""
-        # A Kontakt service reads to serve entitled callers and answers for the rule itself.
-        if self.kind is Kind.SERVICE or (self.person and self.is_admin):
-            return True
-        return self.person and any(self.grants.get(n) for n in network_ids)
-
     def networks_with(self, permission: str) -> frozenset[str]:
         """Slugs of the networks where this caller may act with `permission` (API tokens only)."""
         if self.kind is not Kind.API:

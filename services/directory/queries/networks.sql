@@ -53,10 +53,6 @@ DELETE FROM directory.networks WHERE id = $1;
 -- name: count-networks
 SELECT count(*) FROM directory.networks;
 
--- name: all-private
--- True when every one of the networks is private (a contact in them is not public).
-SELECT coalesce(bool_and(is_private), false) FROM directory.networks WHERE id = ANY($1::bigint[]);
-
 -- name: network-countries
 -- Each network's country, or the nearest one above it.
 WITH RECURSIVE up AS (
@@ -68,3 +64,8 @@ WITH RECURSIVE up AS (
      WHERE up.country IS NULL AND up.depth < 32)
 SELECT DISTINCT ON (start) start AS slug, country
   FROM up WHERE country IS NOT NULL ORDER BY start, depth;
+
+-- name: visible-networks
+-- The networks a caller sees: $1 an admin, $2 the networks it holds a permission on.
+SELECT l.id, n.slug FROM directory.network_lineage l JOIN directory.networks n ON n.id = l.id
+ WHERE directory.sees(l.open, l.id, $1, $2::bigint[]);
