@@ -68,6 +68,9 @@ ADDRESS_BOOK_READS = {
         "GET /v1/organisations",
         "GET /v1/organisations/{slug}",
         "GET /v1/contacts/{id}",
+        # What changed in an address book, as the phone whose read token the vcard passes on
+        # may see it.
+        "GET /v1/sync",
     },
     "vcard": {
         "GET /v1/contacts/{id}.vcf",

@@ -97,7 +97,8 @@ def path_values(world: World, template: str) -> list[str]:
     names = re.findall(r"{([^}]+)}", template)
     choices = []
     for name in names:
-        before = template.split("{" + name + "}")[0].rstrip("/").rsplit("/", 1)[-1]
+        # Named by the path segment before the one holding the parameter.
+        before = template.split("{" + name + "}")[0].rsplit("/", 1)[0].rsplit("/", 1)[-1]
         key = f"{before}/{name}"
         assert key in world.values, f"no values for {{{name}}} after /{before}/ in {template}"
         choices.append(world.values[key])
@@ -314,6 +315,9 @@ async def world(
             "contacts/id": ids,
             "reveal/id": ids,
             "organisations/slug": ["unhcr-nordic-baltic", "nope"],
+            "static/stem": ["widget"],
+            "static/digest": ["0" * 12],
+            "static/ext": ["js"],
             "accounts/id": ["1", "2", "3"],
             "lists/slug": ["salajased-uudised", "laste-uudised", "nope"],
             "subscribe/slug": ["salajased-uudised", "laste-uudised"],
