@@ -322,6 +322,8 @@ async def world(
             "lists/slug": ["salajased-uudised", "laste-uudised", "nope"],
             "subscribe/slug": ["salajased-uudised", "laste-uudised"],
             "campaigns/id": ["1"],
+            "members/id": ["1", "2"],
+            "suppressions/address": [*HIDDEN_CONTACTS[0]["emails"], "nobody@example.ee"],
             "preferences/token": ["x.y"],
             "confirm/token": ["x.y"],
             "unsubscribe/token": ["x.y"],
