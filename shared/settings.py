@@ -369,7 +369,8 @@ SPEC: dict[str, Setting] = {
         "SOFT_BOUNCE_LIMIT",
         _positive,
         3,
-        "Soft bounces of one address within SOFT_BOUNCE_DAYS after which its mail stops.",
+        "Messages to one address that soft-bounced within SOFT_BOUNCE_DAYS (however often each was "
+        "reported) after which its mail stops.",
     ),
     "soft_bounce_days": Setting(
         "SOFT_BOUNCE_DAYS",

@@ -89,19 +89,26 @@ async def campaign_sent(
     editor, sender = await tokens(make_account)
     await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
     await people(conn, "ee-uudised", [(a, "", "confirmed") for a in ADDRESSES])
+    sent, campaign = await send_campaign(mailing, sender)
+    return mailing, sent, campaign
+
+
+async def send_campaign(mailing: Mailing, sender: str) -> tuple[dict[str, Sent], int]:
+    """A campaign to the list sent by `sender`; what each of its copies carried, its id."""
+    before = len(mailing.sink.messages)
     campaign = (
-        await mailing.api.as_(editor).post(
+        await mailing.api.as_(sender).post(
             "/v1/lists/ee-uudised/campaigns", json={"subject": "S", "body": "B"}
         )
     ).json["id"]
     await mailing.api.as_(sender).post(f"/v1/campaigns/{campaign}/send")
     await wait_done(mailing, sender, campaign)
     sent = {}
-    for message in mailing.sink.messages:
+    for message in mailing.sink.messages[before:]:
         headers = BytesHeaderParser().parsebytes(message.raw)
         mailto = headers["List-Unsubscribe"].split("<mailto:")[1].rstrip(">")
         sent[message.rcpt_to[0]] = Sent(message.mail_from, headers["Message-ID"], mailto)
-    return mailing, sent, campaign
+    return sent, campaign
 
 
 async def test_reports_over_lmtp_act_only_as_they_should(
@@ -147,14 +154,22 @@ async def test_reports_over_lmtp_act_only_as_they_should(
     other = verp.address(mailing.settings, "bounce", campaign + 1, 1, "example.ee")
     assert "ignored" in await deliver(other, hard)
 
-    # Soft bounces count within the window; old ones are forgotten.
+    # Soft bounces count messages within the window (a relay repeating one message's report
+    # counts once); old ones are forgotten.
     soft = sent["soft@example.ee"]
     full = about(corpus.GMAIL_FULL, soft, "soft@example.ee")
-    assert "counted" in await deliver(soft.envelope, full)
-    assert "counted" in await deliver(soft.envelope, full)
+    for _ in range(3):
+        assert "counted" in await deliver(soft.envelope, full)
     await conn.execute("UPDATE mailing.return_events SET received_at = now() - interval '40 days'")
-    assert "counted" in await deliver(soft.envelope, full)
-    assert "counted" in await deliver(soft.envelope, full)
+    _, again = await make_account(
+        "again@example.ee", permissions={"ee": ("manage_lists", "send_campaigns")}
+    )
+    second = (await send_campaign(mailing, again))[0]["soft@example.ee"]
+    third = (await send_campaign(mailing, again))[0]["soft@example.ee"]
+    for later in (second, second, third):
+        assert "counted" in await deliver(
+            later.envelope, about(corpus.GMAIL_FULL, later, "soft@example.ee")
+        )
     assert "stopped" in await deliver(soft.envelope, full)
 
     # An out-of-office reply to the unsubscribe address unsubscribes nobody; a person's mail does.

@@ -30,8 +30,11 @@ UPDATE mailing.subscriptions SET status = 'bounced', updated_at = now()
  WHERE subscriber_id = $1 AND status IN ('pending', 'confirmed');
 
 -- name: soft-bounces-within
-SELECT count(*)::int FROM mailing.return_events
- WHERE subscriber_id = $1 AND kind = 'soft' AND received_at > now() - make_interval(days => $2);
+-- Messages to subscriber $1 that soft-bounced within $2 days, other than campaign $3's: relays
+-- repeat a report, and one message's reports count once.
+SELECT count(DISTINCT campaign_id)::int FROM mailing.return_events
+ WHERE subscriber_id = $1 AND kind = 'soft' AND received_at > now() - make_interval(days => $2)
+   AND campaign_id IS DISTINCT FROM $3;
 
 -- name: complained
 UPDATE mailing.subscriptions

@@ -118,9 +118,13 @@ class Intake:
             await conn.execute(q["stop-subscriptions"], match.subscriber_id)
             outcome = "suppressed"
         elif found.kind == "soft":
-            # This one counts too: it is recorded below, in the same transaction.
+            # Messages, not reports, are counted (relays repeat reports); this message counts
+            # too: it is recorded below, in the same transaction.
             recent = await conn.fetchval(
-                q["soft-bounces-within"], match.subscriber_id, self.settings.soft_bounce_days
+                q["soft-bounces-within"],
+                match.subscriber_id,
+                self.settings.soft_bounce_days,
+                match.campaign_id,
             )
             if recent + 1 >= self.settings.soft_bounce_limit:
                 await conn.execute(q["stop-subscriptions"], match.subscriber_id)
