@@ -109,6 +109,7 @@ def render(
         lang=lang,
         languages=LANGUAGES,
         csrf=session.csrf(secret) if session else "",
+        session_token=session.token_id if session else None,  # which token is this sign-in
         account=request.get(ME_KEY),
         path=request.path,
         **context,

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import io
 import os
 import re
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 import pytest
 from playwright.async_api import Browser, Page, expect
+from yarl import URL
 
 from shared.directory_client import INTROSPECTION_SECONDS
 from tests.conftest import MakeAccount
 from tests.console.conftest import Stack, axe_violations, sign_in
+from tests.console.test_console_http import signed_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -470,3 +474,42 @@ async def test_a_coordinator_sees_their_phone_token_expire_and_revokes_it(
                 break
             await asyncio.sleep(1)
     assert statuses[-1] == 401, statuses
+
+
+async def test_a_coordinator_ends_a_sign_in_left_open_elsewhere(
+    page: Page, stack: Stack, coordinator: str
+) -> None:
+    """Issue 14 item 6: sessions are revocable; ending one elsewhere ends it on the server."""
+    elsewhere = await signed_in(stack, coordinator)  # e.g. a shared office computer
+    try:
+        cookie = elsewhere.cookie_jar.filter_cookies(URL(stack.console))["kontakt_console"].value
+        await sign_in(page, stack, coordinator)
+        await page.get_by_role("link", name="Tokens").click()
+        open_sessions = page.get_by_role("row").filter(
+            has=page.get_by_role("button", name=re.compile("^Revoke: console sign-in"))
+        )
+        await expect(open_sessions).to_have_count(2)
+        # The one in this browser says so; the other is the one to end.
+        await expect(open_sessions.filter(has_text="this sign-in")).to_have_count(1)
+        other = open_sessions.filter(has_not_text="this sign-in")
+        await other.get_by_role("button").click()
+        await expect(open_sessions).to_have_count(1)
+        await expect(open_sessions).to_contain_text("this sign-in")
+        # The other browser is signed out at its next click, and its session ends there and then.
+        async with elsewhere.get(f"{stack.console}/contacts", allow_redirects=False) as page_load:
+            assert page_load.status == 303
+            assert page_load.headers["Location"].startswith("/signin")
+        db = await asyncpg.connect(stack.settings.database_url)
+        try:
+            ended = await db.fetchval(
+                "SELECT ended_at FROM console.sessions WHERE cookie_hash = $1",
+                hashlib.sha256(cookie.encode()).digest(),
+            )
+        finally:
+            await db.close()
+        assert ended is not None
+        # This browser's own sign-in goes on.
+        await page.get_by_role("link", name="Contacts").click()
+        await expect(page).to_have_url(re.compile(r"/contacts"))
+    finally:
+        await elsewhere.close()
