@@ -238,6 +238,12 @@ async def test_the_http_intake_needs_the_service_credential(
     headers = {"Content-Type": "message/rfc822"}
     url = f"/v1/inbound?to={quote(gone.envelope)}"
     assert (await mailing.api.post(url, data=report, headers=headers)).status == 401
+    # A tag with digits of another script is nobody's, not a 500.
+    odd = quote("bounces+1\u00b2.1." + "0" * 24 + "@example.ee")
+    stranger = await mailing.api.as_(SERVICE_TOKEN).post(
+        f"/v1/inbound?to={odd}", data=corpus.postfix("5.1.1", "User unknown"), headers=headers
+    )
+    assert stranger.json == {"action": "ignored", "reason": "not about a message Kontakt sent"}
     reply = await mailing.api.as_(SERVICE_TOKEN).post(url, data=report, headers=headers)
     assert reply.json == {"action": "suppressed"}
     assert (await suppressed(conn)) == {"global@example.ee": "hard-bounce"}

@@ -20,7 +20,9 @@ from shared.signing import mac_hex
 
 Purpose = Literal["bounce", "unsubscribe", "message-id"]
 LOCAL_PARTS: dict[str, Purpose] = {"bounces": "bounce", "unsubscribe": "unsubscribe"}
-MESSAGE_ID = re.compile(r"<kontakt\.(\d{1,18})\.(\d{1,18})\.([0-9a-f]{24})@[^<>\s]+>", re.I)
+# ASCII digits only: `\d` and int() also take other scripts' digits, and some int() refuses.
+TOKEN = re.compile(r"([0-9]{1,18})\.([0-9]{1,18})\.([0-9a-f]{24})")
+MESSAGE_ID = re.compile(r"<kontakt\.([0-9]{1,18})\.([0-9]{1,18})\.([0-9a-f]{24})@[^<>\s]+>", re.I)
 
 
 def _mac(settings: Settings, purpose: Purpose, campaign_id: int, subscriber_id: int) -> str:
@@ -35,14 +37,12 @@ def token(settings: Settings, purpose: Purpose, campaign_id: int, subscriber_id:
 
 def read_token(settings: Settings, purpose: Purpose, text: str) -> tuple[int, int] | None:
     """(campaign, subscriber) from a token made for `purpose`, else None."""
-    parts = text.lower().split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    found = TOKEN.fullmatch(text.lower())
+    if found is None:
         return None
-    if len(parts[0]) > 18 or len(parts[1]) > 18:
-        return None
-    campaign_id, subscriber_id = int(parts[0]), int(parts[1])
+    campaign_id, subscriber_id = int(found[1]), int(found[2])
     expected = _mac(settings, purpose, campaign_id, subscriber_id)
-    return (campaign_id, subscriber_id) if hmac.compare_digest(expected, parts[2]) else None
+    return (campaign_id, subscriber_id) if hmac.compare_digest(expected, found[3]) else None
 
 
 def address(settings: Settings, purpose: Purpose, campaign_id: int, subscriber_id: int,
