@@ -64,6 +64,10 @@ class Refusal(Exception):
             )
         if self.phase in (Phase.CONNECT, Phase.MAIL):
             return Verdict.PAUSE
+        if subject == 1 and self.status is not None and self.status[2] in (7, 8):
+            # X.1.7 and X.1.8 are about the sender's address (Postfix, delaying its sender
+            # checks, says so at RCPT): nobody's mailbox is wrong, no recipient is suppressed.
+            return Verdict.PAUSE
         if subject == 1:
             return Verdict.BOUNCE
         if self.phase is Phase.RCPT:

@@ -204,6 +204,14 @@ def test_transport_settings_are_checked_at_start() -> None:
         (Phase.MAIL, "553 5.7.1 Sender address rejected: not owned by user", Verdict.PAUSE),
         (Phase.RCPT, "452 4.2.2 Mailbox full", Verdict.RETRY),
         (Phase.RCPT, "550 5.1.1 User unknown", Verdict.BOUNCE),
+        # The sender's address (RFC 3463 X.1.7, X.1.8), refused at RCPT as Postfix does with
+        # smtpd_delay_reject: about us, never a reason to suppress the recipient.
+        (
+            Phase.RCPT,
+            "550 5.1.8 <news@example.ee>: Sender address rejected: Domain not found",
+            Verdict.PAUSE,
+        ),
+        (Phase.RCPT, "553 5.1.7 <news@example.ee>: Sender address syntax", Verdict.PAUSE),
         (Phase.RCPT, "554 5.7.1 Relay access denied", Verdict.PAUSE),
         (Phase.RCPT, "552 5.2.2 Mailbox full", Verdict.FAIL),
         (Phase.RCPT, "550 No such user here", Verdict.FAIL),
