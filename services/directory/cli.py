@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from services.directory.auth import new_token
 from services.directory.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
+from services.directory.tokens import expires_soon, issue_token
 from services.directory.transfer import (
     Report,
     contacts_to_csv,
@@ -121,10 +121,9 @@ async def cmd_admin_create(settings: Settings, args: argparse.Namespace) -> int:
             account_id = await conn.fetchval(q["insert-account"], args.email, args.name, True)
         else:
             await conn.execute(q["update-account"], account_id, args.name or "", True, False)
-        token, prefix, digest = new_token()
         expires = datetime.now(UTC) + timedelta(days=args.days) if args.days else None
-        await conn.fetchrow(
-            q["insert-token"], account_id, "api", args.token_name, prefix, digest, expires
+        token, _ = await issue_token(
+            conn, q, account_id, kind="api", name=args.token_name, expires_at=expires
         )
     print(token)
     print(
@@ -155,6 +154,8 @@ async def cmd_tokens_list(settings: Settings, args: argparse.Namespace) -> int:
             if r["revoked_at"]
             else "expired"
             if r["expires_at"] and r["expires_at"] < now
+            else "expiring"
+            if expires_soon(r, settings.token_warn_days)
             else "active"
         )
         expires = f"{r['expires_at']:%Y-%m-%d}" if r["expires_at"] else "never"

@@ -32,20 +32,26 @@ routes = web.RouteTableDef()
 MAX_TOKEN_DAYS = 3650
 
 
-def token_json(row: asyncpg.Record, warn_days: int) -> dict[str, Any]:
-    """A token's metadata; the token itself is never stored, so never shown again.
+def expires_soon(row: asyncpg.Record, warn_days: int) -> bool:
+    """Whether a working token (not a console session's) ends within `warn_days` days.
 
-    `expires_soon` flags a working token (not a console session's) that expires within
-    `warn_days`, so its owner makes a new one before their phone stops syncing.
+    Its owner is warned (listings, `/v1/me`, the console, `kontakt tokens list`) so they make
+    a new one before their phone stops syncing.
     """
     now = datetime.now(UTC)
     expires_at: datetime | None = row["expires_at"]
-    soon = (
+    return (
         expires_at is not None
         and row["revoked_at"] is None
         and not row["session"]
         and now < expires_at <= now + timedelta(days=warn_days)
     )
+
+
+def token_json(row: asyncpg.Record, warn_days: int) -> dict[str, Any]:
+    """A token's metadata; the token itself is never stored, so never shown again."""
+    expires_at: datetime | None = row["expires_at"]
+    soon = expires_soon(row, warn_days)
     return {
         "id": row["id"],
         "account_id": row["account_id"],
@@ -192,8 +198,9 @@ async def list_tokens(request: web.Request) -> web.Response:
 
 
 async def expiring_tokens(conn: Conn, q: Queries, account_id: int, warn_days: int) -> list[Any]:
-    """The account's working tokens that expire within `warn_days` (for /v1/me)."""
-    rows = await conn.fetch(q["expiring-tokens"], account_id, warn_days)
+    """The account's working tokens that expire within `warn_days` (for /v1/me), soonest first."""
+    rows = [r for r in await conn.fetch(q["list-tokens"], account_id) if expires_soon(r, warn_days)]
+    rows.sort(key=lambda r: r["expires_at"])
     return [token_json(r, warn_days) for r in rows]
 
 

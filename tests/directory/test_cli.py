@@ -47,6 +47,21 @@ def test_first_admin_token_then_list_and_revoke(db_url: str) -> None:
     assert kontakt(db_url, "tokens", "revoke", "99999").returncode == 1
 
 
+def test_tokens_list_warns_of_a_token_about_to_expire(db_url: str) -> None:
+    """Issue 17 item 6: the operator's listing warns, as the API and the console do."""
+    soon = kontakt(db_url, "admin", "create", "ops@for-in.example", "--token-name", "Jõemets")
+    assert soon.returncode == 0, soon.stderr
+    for name, days in (("Mežecka", "3"), ("Kisevičienė", "90")):
+        made = kontakt(
+            db_url, "admin", "create", "ops@for-in.example", "--token-name", name, "--days", days
+        )
+        assert made.returncode == 0, made.stderr
+    listed = kontakt(db_url, "tokens", "list", "--account", "ops@for-in.example")
+    states = {line.split()[-1]: line.split()[3] for line in listed.stdout.splitlines()[1:]}
+    # Within KONTAKT_TOKEN_WARN_DAYS (14) it says so; later, or never, it is simply active.
+    assert states == {"Jõemets": "active", "Mežecka": "expiring", "Kisevičienė": "active"}
+
+
 def test_demo_export_import_round_trip(db_url: str, tmp_path: Path) -> None:
     assert kontakt(db_url, "demo", "--if-empty").returncode == 0
     again = kontakt(db_url, "demo", "--if-empty")
