@@ -7,7 +7,9 @@
 - Time: a body must keep arriving. A client gets `KONTAKT_BODY_TIMEOUT` seconds, and that
   long again for every MiB it has sent; past that the answer is 408 and the connection is
   closed. This catches a body trickled a byte at a time (slowloris) without cutting off
-  a large import on a slow line.
+  a large import on a slow line. The request head before it gets `KONTAKT_IDLE_TIMEOUT`
+  seconds from the connection's start or its last answer (`base_app`), then the
+  connection is closed: a head trickled a line at a time holds nothing for long either.
 - Nesting: JSON (and CardDAV XML) deeper than `MAX_NESTING` levels is refused (400)
   before any code walks it.
 """

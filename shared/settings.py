@@ -247,6 +247,13 @@ SPEC: dict[str, Setting] = {
         30.0,
         "Seconds a client may take to send a request body, and as long again per MiB sent (408).",
     ),
+    "idle_timeout": Setting(
+        "IDLE_TIMEOUT",
+        _seconds,
+        30.0,
+        "Seconds a connection may stay open without sending a whole request head (idle between "
+        "requests, or a head still arriving); then it is closed. Above clients' keep-alive.",
+    ),
     "db_pool_min": Setting("DB_POOL_MIN", _positive, 1, "Fewest PostgreSQL connections kept."),
     "db_pool_max": Setting(
         "DB_POOL_MAX", _positive, 10, "Most PostgreSQL connections a service opens."
@@ -475,6 +482,7 @@ class Settings:
     max_body_bytes: int
     import_max_bytes: int
     body_timeout: float
+    idle_timeout: float
     db_pool_min: int
     db_pool_max: int
     drain_seconds: float

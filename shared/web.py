@@ -84,6 +84,10 @@ def base_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[in_flight.middleware, error_middleware],
+        # aiohttp keeps a connection that never finishes its request head for an hour (its
+        # keep-alive timeout also runs from the connection's start): a few thousand such
+        # connections, trickling a header now and then, would take every file descriptor.
+        handler_args={"keepalive_timeout": settings.idle_timeout},
     )
     app[IN_FLIGHT] = in_flight
     app[BODY_TIMEOUT] = settings.body_timeout

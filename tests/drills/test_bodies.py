@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 import re
@@ -34,13 +35,14 @@ from tests.mailing.test_subscriptions import EE_LIST
 pytestmark = pytest.mark.usefixtures("demo")
 
 TIMEOUT = 0.5  # KONTAKT_BODY_TIMEOUT for these tests
+IDLE = 2.0  # KONTAKT_IDLE_TIMEOUT for these tests
 LIMIT = 64 * 1024  # KONTAKT_MAX_BODY_BYTES of the test settings
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """The suite's settings with a short body deadline."""
-    return settings.replace(body_timeout=TIMEOUT)
+    """The suite's settings with short body and head deadlines."""
+    return settings.replace(body_timeout=TIMEOUT, idle_timeout=IDLE)
 
 
 @dataclass
@@ -194,6 +196,45 @@ async def test_oversized_slow_and_deep_bodies(service: str, targets: dict[str, T
     deep = await raw(t.base, t.method, t.path, t.deep_type or t.content_type, t.deep)
     assert deep.status == 400, deep.body
     assert deep.problem["status"] == 400
+
+
+async def hung_up(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, trickle: bool
+) -> bool:
+    """Whether the server closes the connection while a head never ends (or nothing comes)."""
+    try:
+        async with asyncio.timeout(IDLE + 10):
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    if await asyncio.wait_for(reader.read(), 0.25) == b"":
+                        return True
+                if trickle:
+                    try:
+                        writer.write(b"X-Slow: 1\r\n")
+                        await writer.drain()
+                    except ConnectionError:
+                        return True
+    except TimeoutError:
+        return False
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_a_head_that_never_ends_or_never_starts_is_hung_up(
+    service: str, targets: dict[str, Target]
+) -> None:
+    """Slowloris on the head: a header line now and then, or an open connection and nothing."""
+    url = urlsplit(targets[service].base)
+    for trickle in (True, False):
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        try:
+            if trickle:
+                writer.write(f"GET /healthz HTTP/1.1\r\nHost: {url.netloc}\r\n".encode())
+            assert await hung_up(reader, writer, trickle), (
+                service,
+                "slow" if trickle else "silent",
+            )
+        finally:
+            writer.close()
 
 
 # Where each service reads a body before anything else, and the app factory that makes it.
