@@ -8,9 +8,10 @@ from aiohttp import web
 
 from services.console.backend import Backend, SignedOut
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
-from services.console.pages import HOME, backend, bases, render, session_of
+from services.console.pages import HOME, SESSION_KEY, bases, render, session_of
 from services.console.session import (
     Grant,
+    Session,
     clear_cookie,
     end_session,
     set_language,
@@ -41,10 +42,26 @@ def same_origin(request: web.Request) -> bool:
     return origin in (None, "null") or origin in own
 
 
+async def close_session(request: web.Request, session: Session) -> None:
+    """End a session here and revoke its token at the directory; its cookie opens nothing."""
+    await end_session(request.app[POOL], request.app[QUERIES], session)
+    # The session is over either way; if the directory cannot be told, its token expires with it.
+    api = Backend(request.app[SESSION], bases(request.app[SETTINGS]), session.token)
+    with contextlib.suppress(SignedOut, Unavailable):
+        await api.call("directory", "DELETE", f"/v1/tokens/{session.token_id}", strict=False)
+
+
 async def new_session(
     request: web.Request, grant: Grant, lang: str, to: str = HOME
 ) -> web.HTTPSeeOther:
-    """A redirect that carries the new session's cookie (its id, nothing else)."""
+    """A redirect that carries the new session's cookie (its id, nothing else).
+
+    A session this browser still had ends first: a sign-in always gets a fresh id, and the
+    one it replaces is no credential left behind.
+    """
+    previous: Session | None = request.get(SESSION_KEY)
+    if previous is not None:
+        await close_session(request, previous)
     session = await start_session(request.app[POOL], request.app[QUERIES], grant, lang)
     response = web.HTTPSeeOther(to)
     write_cookie(response, session, _secure(request))
@@ -118,13 +135,7 @@ async def language(request: web.Request) -> web.Response:
 @routes.post("/signout")
 async def signout(request: web.Request) -> web.Response:
     """End the session here and revoke its token at the directory; the cookie opens nothing."""
-    session = session_of(request)
-    await end_session(request.app[POOL], request.app[QUERIES], session)
-    # The session is over either way; if the directory cannot be told, its token expires with it.
-    with contextlib.suppress(SignedOut, Unavailable):
-        await backend(request).call(
-            "directory", "DELETE", f"/v1/tokens/{session.token_id}", strict=False
-        )
+    await close_session(request, session_of(request))
     response = web.HTTPSeeOther("/signin")
     clear_cookie(response)
     raise response

@@ -130,6 +130,43 @@ async def test_signing_out_ends_the_session_and_its_token(stack: Stack, coordina
     assert await directory_status(stack, coordinator) == 200
 
 
+async def test_signing_in_again_replaces_the_session(stack: Stack, coordinator: str) -> None:
+    """A sign-in always gets a fresh id; the session it replaces ends, with its token."""
+    client = await signed_in(stack, coordinator)
+    try:
+        first = cookie_of(client, stack)
+        async with client.post(
+            f"{stack.console}/signin",
+            data={"token": coordinator, "lang": "et"},
+            headers={"Sec-Fetch-Site": "same-origin"},
+            allow_redirects=False,
+        ) as again:
+            assert again.status == 303
+        second = cookie_of(client, stack)
+        assert second != first
+        async with client.get(f"{stack.console}/contacts", allow_redirects=False) as page:
+            assert page.status == 200
+    finally:
+        await client.close()
+    # The replaced id opens nothing, and its token is revoked; the new one's is not.
+    async with (
+        aiohttp.ClientSession(cookies={"kontakt_console": first}) as kept,
+        kept.get(f"{stack.console}/contacts", allow_redirects=False) as page,
+    ):
+        assert page.status == 303
+    session_tokens = [t for t in await tokens_of(stack, coordinator) if t["session"]]
+    assert [t["revoked_at"] is not None for t in session_tokens] == [True, False]
+    db = await console_db(stack)
+    try:
+        ended = await db.fetchval(
+            "SELECT ended_at FROM console.sessions WHERE cookie_hash = $1",
+            hashlib.sha256(first.encode()).digest(),
+        )
+    finally:
+        await db.close()
+    assert ended is not None
+
+
 async def test_a_session_expires(stack: Stack, coordinator: str) -> None:
     client = await signed_in(stack, coordinator)
     try:
