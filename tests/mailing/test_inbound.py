@@ -153,6 +153,10 @@ async def test_reports_over_lmtp_act_only_as_they_should(
     # Nor does a genuine-looking report about a campaign never sent to that person count.
     other = verp.address(mailing.settings, "bounce", campaign + 1, 1, "example.ee")
     assert "ignored" in await deliver(other, hard)
+    # A hard bounce that only quotes a genuine Message-ID (replies carry it in References,
+    # archives publish it), not sent to the envelope's VERP address: counted, never suppressing.
+    quoted = sent["away@example.ee"]
+    assert "counted" in await deliver("fbl@example.ee", about(hard, quoted, "away@example.ee"))
 
     # Soft bounces count messages within the window (a relay repeating one message's report
     # counts once); old ones are forgotten.

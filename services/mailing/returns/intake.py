@@ -109,15 +109,20 @@ class Intake:
             return Outcome("ignored", "the report names other recipients")
         if found.kind == "delivered":
             return Outcome("ignored", "a delivery notice")
-        q, outcome = self.q, "recorded"
-        if found.kind in {"hard", "soft", "policy"}:
+        q, outcome, kind = self.q, "recorded", found.kind
+        if kind == "hard" and match.matched_by != "verp":
+            # MTAs return reports to the envelope sender, the VERP address. A Message-ID alone
+            # travels further (replies quote it in References, archives publish it), so it
+            # proves too little to suppress an address everywhere: it counts as a soft one.
+            kind = "soft"
+        if kind in {"hard", "soft", "policy"}:
             await conn.execute(q["delivery-bounced"], match.campaign_id, match.subscriber_id)
-        if found.kind == "hard":
+        if kind == "hard":
             evidence = _evidence(report, found, match, via)
             await suppress(conn, q, match.email, "hard-bounce", evidence, by=f"intake:{via}")
             await conn.execute(q["stop-subscriptions"], match.subscriber_id)
             outcome = "suppressed"
-        elif found.kind == "soft":
+        elif kind == "soft":
             # Messages, not reports, are counted (relays repeat reports); this message counts
             # too: it is recorded below, in the same transaction.
             recent = await conn.fetchval(
@@ -131,7 +136,7 @@ class Intake:
                 outcome = "stopped"
             else:
                 outcome = "counted"
-        await self._record(conn, report, found, match, via, found.kind, outcome)
+        await self._record(conn, report, found, match, via, kind, outcome)
         return Outcome(outcome)
 
     async def _feedback(self, conn: Conn, report: Report, match: _Match, via: Via) -> Outcome:
