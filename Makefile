@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint fmt bench fuzz clean
+.PHONY: install run test lint fmt bench fuzz clean lock
 
 AXE := tests/console/axe/node_modules/axe-core/axe.min.js
 
@@ -39,6 +39,11 @@ fmt: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# The exact versions (and hashes) the image installs: run after changing dependencies.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" --quiet -o requirements.lock
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

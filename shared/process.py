@@ -17,7 +17,7 @@ from aiohttp import web
 from shared.logs import setup_logging
 from shared.migrate import MigrationError, migrate
 from shared.settings import Settings, SettingsError
-from shared.web import DRAINING, IN_FLIGHT
+from shared.web import DRAINING, IN_FLIGHT, POOL_KEY, add_health, base_app, database_ready
 
 log = logging.getLogger("kontakt.process")
 
@@ -54,6 +54,23 @@ async def serve(app: web.Application, settings: Settings, port: int) -> None:
     finally:
         await runner.cleanup()
     log.info("stopped")
+
+
+async def serve_probes(
+    settings: Settings, pool: asyncpg.Pool, schema: str, migrations: Path
+) -> web.AppRunner | None:
+    """`/healthz`, `/readyz` and `/metrics` on KONTAKT_WORKER_PORT for a process without an API
+    (the standalone worker), so it is probed and scraped like the services; None when 0."""
+    if not settings.worker_port:
+        return None
+    app = base_app(settings)
+    app[POOL_KEY] = pool
+    add_health(app, database_ready(POOL_KEY, schema, migrations))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.worker_port).start()
+    log.info("probes listening", extra={"url": f"http://{settings.host}:{settings.worker_port}"})
+    return runner
 
 
 async def apply_migrations(settings: Settings, service: str, schema: Schema) -> int:

@@ -359,6 +359,13 @@ SPEC: dict[str, Setting] = {
         "Run the sending worker inside the mailing service (more can run as "
         "`python -m services.mailing.worker`).",
     ),
+    "worker_port": Setting(
+        "WORKER_PORT",
+        _port,
+        0,
+        "Port (on HOST) where a standalone worker (`python -m services.mailing.worker`) "
+        "answers `/healthz`, `/readyz` and `/metrics`; 0: none.",
+    ),
     "smtp_pool": Setting(
         "SMTP_POOL", _positive, 4, "SMTP connections a sending worker keeps open."
     ),
@@ -502,6 +509,7 @@ class Settings:
     confirm_window: int
     subscribe_limit: int
     mailing_worker: bool
+    worker_port: int
     smtp_pool: int
     send_rate: int
     send_hourly: int

@@ -1,8 +1,15 @@
-"""`python -m services.console`: the coordinators' web console (`... migrate`: its sessions)."""
+"""Run the coordinators' web console: `kontakt-console` or `python -m services.console`
+(`... migrate`: its sessions)."""
 
 from services.console.app import create_app
 from services.console.paths import MIGRATIONS, SCHEMA
 from shared.process import run_service
 
-if __name__ == "__main__":
+
+def main() -> None:
+    """The `kontakt-console` command."""
     run_service(create_app, "console", lambda settings: settings.console_port, (SCHEMA, MIGRATIONS))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,10 +1,17 @@
-"""Run the directory service: `python -m services.directory` (`... migrate`: apply its schema)."""
+"""Run the directory service: `kontakt-directory` or `python -m services.directory`
+(`... migrate`: apply its schema)."""
 
 from services.directory.app import create_app
 from services.directory.paths import MIGRATIONS, SCHEMA
 from shared.process import run_service
 
-if __name__ == "__main__":
+
+def main() -> None:
+    """The `kontakt-directory` command."""
     run_service(
         create_app, "directory", lambda settings: settings.directory_port, (SCHEMA, MIGRATIONS)
     )
+
+
+if __name__ == "__main__":
+    main()

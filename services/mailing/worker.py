@@ -27,6 +27,7 @@ from shared.logs import setup_logging
 from shared.mail.message import Undeliverable
 from shared.mail.replies import Refusal
 from shared.mail.transport import SmtpConfig, Transport
+from shared.process import serve_probes
 from shared.queries import Queries
 from shared.settings import Settings
 
@@ -256,11 +257,19 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    probes = await serve_probes(settings, pool, SCHEMA, MIGRATIONS)
     try:
         await Worker(settings, pool, queries).run(stop)
     finally:
+        if probes is not None:
+            await probes.cleanup()
         await pool.close()
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The `kontakt-worker` command (the image's start command for standalone workers)."""
     asyncio.run(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,9 +40,10 @@ def run_step(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess
     )
 
 
-@pytest.fixture
-async def runtime_role(pg_server: str, db_url: str) -> AsyncIterator[tuple[str, str]]:
-    """A login role with no rights of its own: (name, password). Dropped afterwards."""
+@asynccontextmanager
+async def login_role(pg_server: str, db_url: str) -> AsyncIterator[tuple[str, str]]:
+    """A login role with no rights of its own: (name, password); dropped afterwards with
+    what it was granted in `db_url`'s database."""
     name, password = f"kontakt_rt_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
     admin = await asyncpg.connect(pg_server)
     try:
@@ -53,3 +55,17 @@ async def runtime_role(pg_server: str, db_url: str) -> AsyncIterator[tuple[str, 
         await owner.close()
         await admin.execute(f"DROP ROLE IF EXISTS {name}")
         await admin.close()
+
+
+@pytest.fixture
+async def runtime_role(pg_server: str, db_url: str) -> AsyncIterator[tuple[str, str]]:
+    """A login role with no rights of its own in the test's database: (name, password)."""
+    async with login_role(pg_server, db_url) as role:
+        yield role
+
+
+@pytest.fixture
+async def empty_runtime_role(pg_server: str, empty_db_url: str) -> AsyncIterator[tuple[str, str]]:
+    """The same, for a test on an empty database (`empty_db_url`)."""
+    async with login_role(pg_server, empty_db_url) as role:
+        yield role
