@@ -384,6 +384,13 @@ CASES = [
          "bounce", "policy", "5.3.4"),
     Case("postfix-spam-content", postfix("5.6.0", "554 5.6.0 Message content rejected"),
          "bounce", "policy", "5.6.0"),
+    # Servers that refuse an unknown recipient with a policy code: counted, never suppressing.
+    Case("policy-code-unknown-user", postfix("5.7.1", "550 5.7.1 No such user!"), "bounce",
+         "soft", "5.7.1"),
+    Case("policy-code-user-not-found", postfix("5.7.1", "554 5.7.1 <x>: Recipient address "
+         "rejected: user x does not exist"), "bounce", "soft", "5.7.1"),
+    Case("policy-code-sender-words-stay-policy", postfix("5.7.1", "550 5.7.1 Sender "
+         "unknown user of example.ee: no such account for SPF"), "bounce", "policy", "5.7.1"),
     Case("postfix-sender-address", postfix("5.1.8", "553 5.1.8 Sender address rejected: "
          "Domain not found"), "bounce", "policy", "5.1.8"),
     Case("postfix-undefined-status-real-code-in-diagnostic", postfix("5.0.0",

@@ -3,7 +3,8 @@
 The verdicts: `hard` (the address cannot receive: addressing, a disabled mailbox), `soft`
 (mailbox full, the receiving system or the network: it may work later), `policy` (security
 or policy, `X.7.X`, and the message's content or size: about the sender or the message,
-recorded and shown, never a reason to stop mailing the person by itself).
+recorded and shown, never a reason to stop mailing the person by itself). A policy code whose
+words say only that the recipient does not exist, as some servers answer, is `soft`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,19 @@ _WORDS: tuple[tuple[Verdict, re.Pattern[str]], ...] = (
 )
 
 
+# Servers that answer an unknown recipient with a policy code ("550 5.7.1 No such user!").
+_RECIPIENT_GONE = re.compile(
+    r"no such (?:user|mailbox|recipient|account)|unknown (?:user|recipient|mailbox)"
+    r"|(?:user|recipient|mailbox|account)(?: \S+)? (?:is )?"
+    r"(?:unknown|not found|does ?n[o']t exist)",
+    re.IGNORECASE,
+)
+# ... unless the words are about the sender or the message.
+_ABOUT_SENDER = re.compile(
+    r"sender|dmarc|\bspf\b|dkim|spam|reputation|block|policy|authenticat", re.IGNORECASE
+)
+
+
 def explains(text: str) -> bool:
     """Whether `text` holds words that tell why a delivery failed."""
     return any(words.search(text) for _, words in _WORDS)
@@ -95,6 +109,11 @@ def verdict(code: str, diagnostic: str) -> Verdict:
         inner = find_code(diagnostic)
         if inner and inner != code:
             found = by_code(inner)
+    gone = _RECIPIENT_GONE.search(diagnostic) and not _ABOUT_SENDER.search(diagnostic)
+    if found == "policy" and gone:
+        # The words say the mailbox is not there: counted as a soft bounce, so repeated
+        # reports stop the mail, while one report never suppresses anyone.
+        return "soft"
     if found is not None:
         return found
     for kind, words in _WORDS:
