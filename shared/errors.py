@@ -15,7 +15,7 @@ from aiohttp import web
 
 from shared.bodies import MAX_NESTING, BodyTooSlow, json_depth, within_deadline
 from shared.logs import request_id_var
-from shared.text import form_fields, nfc_json, nfc_request
+from shared.text import form_fields, lone_surrogates, nfc_json, nfc_request
 
 log = logging.getLogger("kontakt.errors")
 
@@ -324,6 +324,9 @@ async def read_json(request: web.Request) -> Any:
         depth = json_depth(value)
     if depth > MAX_NESTING:
         raise BadRequest(f"The JSON nests deeper than {MAX_NESTING} levels.")
+    if unpaired := lone_surrogates(value):
+        message = "holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF), which is no character"
+        raise ValidationFailed([FieldError(path, message) for path in unpaired[:20]])
     return nfc_json(value)
 
 

@@ -8,6 +8,7 @@ through here, so everything behind the edge sees one form.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -15,6 +16,7 @@ from aiohttp import web
 from multidict import MultiDict, MultiDictProxy, MultiMapping
 
 FORM_KEY = web.RequestKey("kontakt.nfc_form", MultiDictProxy[Any])
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def nfc(value: str) -> str:
@@ -33,6 +35,30 @@ def nfc_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {nfc(k) if isinstance(k, str) else k: nfc_json(v) for k, v in value.items()}
     return value
+
+
+def lone_surrogates(value: Any) -> list[str]:
+    """Where a JSON value holds a lone UTF-16 surrogate (`"\\ud800"`): paths like `names.en`.
+
+    JSON may escape one (RFC 8259 section 8.2 leaves it undefined); it is no character,
+    so no UTF-8 text, database or mail can carry it. A key with one is named by its parent.
+    """
+    found: list[str] = []
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item):
+                found.append(path or "(body)")
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(item))
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                if not k.isascii() and _SURROGATE.search(k):
+                    found.append(path or "(body)")
+                    continue
+                stack.append((v, f"{path}.{k}" if path else k))
+    return sorted(found)
 
 
 def nfc_multidict(items: MultiMapping[Any]) -> MultiDictProxy[Any]:

@@ -360,3 +360,35 @@ async def test_no_json_body_nests_its_way_to_a_500(stack: Stack, make_account: M
             ) as answer:
                 assert answer.status < 500, (service, method, path, await answer.text())
                 assert answer.content_type == "application/problem+json"
+
+
+async def test_no_lone_surrogate_reaches_a_500(stack: Stack, make_account: MakeAccount) -> None:
+    """`"\\ud800"` is valid JSON but no character: refused at the edge, naming the field.
+
+    Anonymous first (the subscribe form's API, where it was a 500), then every JSON
+    operation as an admin.
+    """
+    _, admin = await make_account("admin@example.org", admin=True)
+    body = b'{"email": "mari@example.ee", "name": "Mari \\ud800"}'
+    json_type = {"Content-Type": "application/json"}
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {admin}"}) as http:
+        made = await http.post(f"{stack.mailing}/v1/lists", json=EE_LIST)
+        assert made.status == 201
+    async with aiohttp.ClientSession() as http:
+        url = f"{stack.mailing}/v1/lists/ee-uudised/subscribe"
+        async with http.post(url, data=body, headers=json_type) as answer:
+            assert answer.status == 422, await answer.text()
+            assert [e["field"] for e in (await answer.json())["errors"]] == ["name"]
+    refused = 0
+    bases = {"directory": stack.directory, "mailing": stack.mailing}
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {admin}"}) as http:
+        for service, method, path in json_operations():
+            async with http.request(
+                method, bases[service] + path, data=body, headers=json_type
+            ) as answer:
+                assert answer.status < 500, (service, method, path, await answer.text())
+                if answer.status == 422:
+                    fields = [e["field"] for e in (await answer.json())["errors"]]
+                    assert fields == ["name"], (service, method, path, fields)
+                    refused += 1
+    assert refused > 10  # the others stop earlier (no such list or campaign "ee" or 1)
