@@ -36,6 +36,7 @@ def multipart_report(
     status_type: str = "message/delivery-status",
     status_encoding: str = "",
     original_type: str = "text/rfc822-headers",
+    original_encoding: str = "",
     extra_headers: str = "",
 ) -> bytes:
     """A multipart/report (RFC 6522) with a human part, a status part and the original."""
@@ -43,6 +44,12 @@ def multipart_report(
     body = status_part
     if status_encoding == "base64":
         body = base64.encodebytes(status_part.encode()).decode().replace("\n", "\r\n")
+    original = ORIGINAL
+    if original_encoding == "base64":
+        # RFC 2046 allows only 7bit, 8bit or binary for message/rfc822; some loops send this.
+        copy = (ORIGINAL + "\r\nTere!\r\n").encode()
+        original = base64.encodebytes(copy).decode().replace("\n", "\r\n")
+        original_type += "\r\nContent-Transfer-Encoding: base64"
     return (
         f"From: {sender}\r\nTo: bounces@example.ee\r\nSubject: {subject}\r\n"
         "Date: Tue, 04 Mar 2025 09:05:00 +0000\r\nMIME-Version: 1.0\r\n"
@@ -52,7 +59,7 @@ def multipart_report(
         f"{human}\r\n"
         f"--==b==\r\nContent-Type: {status_type}\r\n{encoding}\r\n"
         f"{body}\r\n"
-        f"--==b==\r\nContent-Type: {original_type}\r\n\r\n{ORIGINAL}\r\n"
+        f"--==b==\r\nContent-Type: {original_type}\r\n\r\n{original}\r\n"
         "--==b==--\r\n"
     ).encode()
 
@@ -307,14 +314,19 @@ YAHOO_LEGACY = (
 ).encode()
 
 
-def arf(feedback_type: str, *, rcpt: str = TO, version: bool = True) -> bytes:
-    """An RFC 5965 feedback report as a provider's feedback loop sends it."""
+def arf(
+    feedback_type: str, *, rcpt: str = TO, version: bool = True, original_encoding: str = ""
+) -> bytes:
+    """An RFC 5965 feedback report as a provider's feedback loop sends it.
+
+    `rcpt=""` leaves Original-Rcpt-To out, as loops that redact the recipient do.
+    """
     fields = (
         f"Feedback-Type: {feedback_type}\r\nUser-Agent: ExampleFBL/1.0\r\n"
         + ("Version: 1\r\n" if version else "")
         + "Original-Mail-From: <bounces+1.2.x@example.ee>\r\n"
-        f"Original-Rcpt-To: <{rcpt}>\r\n"
-        "Arrival-Date: Tue, 04 Mar 2025 09:00:05 +0000\r\n"
+        + (f"Original-Rcpt-To: <{rcpt}>\r\n" if rcpt else "")
+        + "Arrival-Date: Tue, 04 Mar 2025 09:00:05 +0000\r\n"
         "Reporting-MTA: dns; fbl.mail.example\r\nSource-IP: 192.0.2.5\r\n"
         "Reported-Domain: example.ee\r\n"
     )
@@ -326,6 +338,7 @@ def arf(feedback_type: str, *, rcpt: str = TO, version: bool = True) -> bytes:
         status_type="message/feedback-report",
         status_part=fields,
         original_type="message/rfc822",
+        original_encoding=original_encoding,
     )
 
 
@@ -421,6 +434,15 @@ CASES = [
     Case("exchange-2000-text", EXCHANGE_2000, "bounce", "hard"),
     Case("yahoo-legacy-text", YAHOO_LEGACY, "bounce", "hard"),
     Case("arf-abuse", arf("abuse"), "complaint", feedback_type="abuse"),
+    Case("arf-recipient-redacted", arf("abuse", rcpt=""), "complaint", address="",
+         feedback_type="abuse"),
+    Case("arf-original-in-base64", arf("abuse", original_encoding="base64"), "complaint",
+         feedback_type="abuse"),
+    Case("dsn-original-in-base64", multipart_report(
+        sender="MAILER-DAEMON@mx.example.lt", subject="Undelivered Mail", human="Failed.",
+        status_part=dsn_fields(reporting="mx.example.lt", status="5.1.1"),
+        original_type="message/rfc822", original_encoding="base64"), "bounce", "hard",
+        "5.1.1"),
     Case("arf-fraud", arf("fraud"), "feedback", feedback_type="fraud"),
     Case("arf-not-spam", arf("not-spam"), "feedback", feedback_type="not-spam"),
     Case("arf-auth-failure", arf("auth-failure"), "feedback", feedback_type="auth-failure"),

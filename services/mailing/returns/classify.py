@@ -314,10 +314,14 @@ def _original_headers(msg: Message, text: str) -> dict[str, str]:
             continue
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
+        headers: dict[str, str] = {}
         if isinstance(inner, Message):
             headers = {k.lower(): " ".join(str(v).split()) for k, v in inner.items()}
-        else:
-            headers = _blocks(_part_text(part))[0] if _blocks(_part_text(part)) else {}
+        if not any(k in headers for k in _WANTED):
+            # Not parsed as a message: a header block, or an original some feedback loops
+            # send in base64 (RFC 2046 forbids it for message/rfc822; they do it anyway).
+            blocks = _blocks(_part_text(part))
+            headers = blocks[0] if blocks else {}
         found = {k: headers[k] for k in _WANTED if k in headers}
         if found:
             return found
