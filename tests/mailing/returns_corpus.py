@@ -256,6 +256,21 @@ GLOBAL_DSN_BASE64 = multipart_report(
 )
 
 
+# RFC 3464 with two recipients: another address failed, ours was delivered (an alias that
+# expanded, or a relay reporting a whole transaction).
+TWO_RECIPIENTS = multipart_report(
+    sender="MAILER-DAEMON@mx.example.lt",
+    subject="Delivery Status Notification (Failure)",
+    human="Delivery to one of the recipients failed.",
+    status_part=(
+        "Reporting-MTA: dns; mx.example.lt\r\n\r\n"
+        "Final-Recipient: rfc822; other@example.lt\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
+        f"Final-Recipient: rfc822; {TO}\r\nAction: delivered\r\nStatus: 2.0.0\r\n"
+    ),
+)
+
+
 def exim_text(reason: str) -> bytes:
     """Exim's classic bounce: text/plain, X-Failed-Recipients, the original quoted below."""
     return (

@@ -126,6 +126,12 @@ async def test_reports_over_lmtp_act_only_as_they_should(
         dmarc.envelope, about(corpus.OUTLOOK_DMARC, dmarc, "dmarc@example.ee")
     )
 
+    # A report about two recipients acts on its block about this person only: another
+    # address failing beside their delivery changes nothing.
+    assert "ignored" in await deliver(
+        dmarc.envelope, about(corpus.TWO_RECIPIENTS, dmarc, "dmarc@example.ee")
+    )
+
     # Relays repeat "Action: delayed": never a bounce, and the delivery still says sent.
     delayed = sent["delayed@example.ee"]
     warning = corpus.postfix("4.4.1", "Connection timed out", action="delayed")
