@@ -180,7 +180,9 @@ async def main() -> int:
         await run_cli(env, "migrate")
         admin_token = None
         if dev.load_demo:
-            await run_cli(env, "demo", "--if-empty")
+            # The example site is the demo network's one embedder: only it may reveal.
+            example_origin = f"http://{settings.host}:{dev.example_port}"
+            await run_cli(env, "demo", "--if-empty", "--embed-origin", example_origin)
             admin_token = await demo_admin_token(env, dev.data_dir)
         for name in discover_services():
             port = int(getattr(settings, f"{name}_port"))

@@ -29,3 +29,25 @@ def client_address(request: web.Request, trusted: Sequence[str]) -> str:
         if not is_trusted(hop):
             return hop
     return hops[0] if hops else peer
+
+
+def budget_client(address: str, ipv6_prefix: int) -> str:
+    """Whose rate-limit budget an address spends: itself (IPv4), or its IPv6 network.
+
+    One line usually gets a whole IPv6 /64 (RFC 6177), so counting single addresses would
+    give a client 2**64 budgets. Anything that is not an address is counted as it is.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/{ipv6_prefix}", strict=False))
+
+
+def client_budget(request: web.Request, trusted: Sequence[str], ipv6_prefix: int) -> str:
+    """The budget the client of this request spends (see `budget_client`)."""
+    return budget_client(client_address(request, trusted), ipv6_prefix)

@@ -41,6 +41,13 @@ def _positive(raw: str) -> int:
     return value
 
 
+def _ipv6_prefix(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 128:
+        raise ValueError("expected a prefix length from 1 to 128")
+    return value
+
+
 def _whole(raw: str) -> int:
     value = int(raw)
     if value < 0:
@@ -327,6 +334,13 @@ SPEC: dict[str, Setting] = {
     "reveal_window": Setting(
         "REVEAL_WINDOW", _positive, 600, "Length of the reveal rate-limit window, in seconds."
     ),
+    "budget_ipv6_prefix": Setting(
+        "BUDGET_IPV6_PREFIX",
+        _ipv6_prefix,
+        64,
+        "Rate limits count an IPv6 client by the network of this prefix length: 64 is what "
+        "one home or office line usually gets (RFC 6177); 128 counts each address.",
+    ),
     "trusted_proxies": Setting(
         "TRUSTED_PROXIES",
         _list,
@@ -504,6 +518,7 @@ class Settings:
     email_check_deliverability: bool
     reveal_limit: int
     reveal_window: int
+    budget_ipv6_prefix: int
     trusted_proxies: tuple[str, ...]
     public_mailing_url: str | None
     confirm_window: int

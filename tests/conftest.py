@@ -15,6 +15,7 @@ from services.directory.app import create_app as create_directory
 from services.directory.auth import new_token
 from services.directory.paths import MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
 from services.directory.transfer import import_document
+from shared.http import origin_of
 from shared.migrate import migrate
 from shared.queries import Queries
 from shared.settings import Settings
@@ -138,6 +139,12 @@ async def demo(conn: asyncpg.Connection, queries: Queries) -> None:
     async with conn.transaction():
         report = await import_document(conn, queries, doc)
     assert not report.rejected, report.rejected
+
+
+@pytest.fixture
+def iframe(settings: Settings) -> dict[str, str]:
+    """The Origin the directory's own iframe and pages send when they ask for a reveal."""
+    return {"Origin": origin_of(settings.public_directory_base)}
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from services.console.keys import SESSION, SETTINGS
 from services.console.labels import labels
 from services.console.pages import bases, render
 from services.console.session import Grant
-from shared.clientip import client_address
+from shared.clientip import client_budget
 from shared.i18n import LANGUAGES
 from shared.mail.message import Draft, build
 from shared.mail.replies import Refusal
@@ -64,7 +64,7 @@ async def ask_for_link(request: web.Request) -> web.Response:
         raise web.HTTPForbidden()
     settings = request.app[SETTINGS]
     address = str(form.get("email", "")).strip()[:254]
-    if _over_limit(client_address(request, settings.trusted_proxies)):
+    if _over_limit(client_budget(request, settings.trusted_proxies, settings.budget_ipv6_prefix)):
         page = render(request, "message.html", {"text": text["too_many"]}, status=429)
         page.headers["Retry-After"] = str(WINDOW_SECONDS)
         return page

@@ -23,6 +23,7 @@ from services.directory.transfer import (
     import_contacts,
     import_document,
 )
+from services.directory.validation import ORIGIN
 from services.directory.vcf_import import decode, import_vcf
 from shared.conn import Conn
 from shared.db import create_pool, prepare_schema
@@ -109,6 +110,13 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         doc = json.loads(DEMO.read_text(encoding="utf-8"))
         async with conn.transaction():
             report = await import_document(conn, q, doc)
+            # Reveals answer only the sites a network lists; the demo lists the example site.
+            if args.embed_origin and not report.rejected:
+                for network in doc["networks"]:
+                    if network["parent"] is None:
+                        await conn.execute(
+                            q["set-network-origins"], network["slug"], args.embed_origin
+                        )
         print_report(report)
         return 1 if report.rejected else 0
 
@@ -255,6 +263,12 @@ async def cmd_import_vcf(settings: Settings, args: argparse.Namespace) -> int:
     return 2 if counts["rejected"] else 0
 
 
+def _origin(raw: str) -> str:
+    if not ORIGIN.match(raw):
+        raise argparse.ArgumentTypeError(f"{raw!r} is not an origin such as https://www.norden.ee")
+    return raw
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     top = argparse.ArgumentParser(prog="kontakt", description="Kontakt directory administration.")
@@ -262,6 +276,13 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply every service's migrations").set_defaults(run=cmd_migrate)
     demo = sub.add_parser("demo", help="load the FOR-IN demo network")
     demo.add_argument("--if-empty", action="store_true", help="only into an empty directory")
+    demo.add_argument(
+        "--embed-origin",
+        action="append",
+        default=[],
+        type=_origin,
+        help="a site (scheme://host[:port]) that may embed the demo network; repeatable",
+    )
     demo.set_defaults(run=cmd_demo)
 
     admin = sub.add_parser("admin", help="admin accounts").add_subparsers(

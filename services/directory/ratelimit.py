@@ -5,15 +5,20 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.directory.keys import POOL, QUERIES, SETTINGS
-from shared.clientip import client_address
+from shared.clientip import budget_client, client_address
 from shared.errors import RateLimited
 from shared.ratelimit import over_limit
 
 
 async def spend(request: web.Request, client: str | None = None, budget: str = "reveal") -> None:
-    """Count one action against a client's budget; 429 with Retry-After when it is spent."""
+    """Count one action against a client's budget; 429 with Retry-After when it is spent.
+
+    `client` is the address another service saw (the vcard service's reveal links); IPv6
+    clients share their network's budget (KONTAKT_BUDGET_IPV6_PREFIX).
+    """
     settings = request.app[SETTINGS]
-    who = client or client_address(request, settings.trusted_proxies)
+    address = client or client_address(request, settings.trusted_proxies)
+    who = budget_client(address, settings.budget_ipv6_prefix)
     async with request.app[POOL].acquire() as conn:
         wait = await over_limit(
             conn,

@@ -51,10 +51,11 @@ def _claims(settings: Settings, token: str, contact_id: int | None = None) -> di
 
 
 async def _addresses(request: web.Request, contact_id: int) -> tuple[str, list[str], list[str]]:
-    """Name, addresses and embedding origins of a contact anyone may see; 403 otherwise.
+    """Name, addresses and revealing origins of a contact anyone may see; 403 otherwise.
 
-    Render tokens live for an hour: the contact may have been unpublished, made private or
-    deleted since the page showed it, and the answer does not say which.
+    The origins are those set on its networks or above them, and the console's. Render
+    tokens live for an hour: the contact may have been unpublished, made private or deleted
+    since the page showed it, and the answer does not say which.
     """
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
@@ -63,10 +64,32 @@ async def _addresses(request: web.Request, contact_id: int) -> tuple[str, list[s
         if row is None or not sight.contact(row["network_ids"]):
             raise Forbidden("This contact is no longer published.")
         found = await conn.fetch(q["contact-emails"], [contact_id])
-        origins = list(await conn.fetchval(q["network-origins"], sight.within(row["network_ids"])))
+        origins = list(await conn.fetchval(q["reveal-origins"], sight.within(row["network_ids"])))
     emails = list(found[0]["emails"]) if found else []
     origins.append(origin_of(request.app[SETTINGS].public_console_base))
     return row["display_name"], emails, origins
+
+
+def _own_origin(request: web.Request) -> str:
+    """The directory's origin as browsers see it: its iframe and no-JS pages ask from it."""
+    return origin_of(request.app[SETTINGS].public_directory_base)
+
+
+def _embedder(request: web.Request, origins: list[str]) -> dict[str, str]:
+    """CORS headers for a reveal asked by a page that may ask; 403 for any other caller.
+
+    Browsers send `Origin` with every POST (RFC 6454 section 7, Fetch): the directory's own
+    iframe sends the directory's, an embedding page its own. A page on a site the network's
+    owner did not list, and a request naming no origin at all, are refused, so no site can
+    spend its visitors' reveal budgets on addresses.
+    """
+    origin = request.headers.get("Origin")
+    cors = cors_headers(request, origins)
+    if origin == _own_origin(request):
+        return cors
+    if origin is None or origin == "null" or "Access-Control-Allow-Origin" not in cors:
+        raise Forbidden("Reveals are answered only to the pages that embed this network.")
+    return cors
 
 
 def _vcard_url(settings: Settings, contact_id: int, lang: str) -> str:
@@ -76,17 +99,21 @@ def _vcard_url(settings: Settings, contact_id: int, lang: str) -> str:
 
 @routes.options("/v1/reveal")
 async def reveal_preflight(request: web.Request) -> web.Response:
-    """CORS preflight for widget.js on another site."""
-    return web.Response(
-        status=204,
-        headers={
-            "Access-Control-Allow-Origin": request.headers.get("Origin", "*"),
+    """CORS preflight for widget.js on another site: only sites some public network lists."""
+    async with request.app[POOL].acquire() as conn:
+        origins = list(await conn.fetchval(request.app[QUERIES]["embedding-origins"]))
+    origins.append(origin_of(request.app[SETTINGS].public_console_base))
+    headers = {"Vary": "Origin"}
+    origin = request.headers.get("Origin")
+    if origin and "Access-Control-Allow-Origin" in cors_headers(request, origins):
+        # Reflected, never `*`: the POST itself is checked against the contact's networks.
+        headers |= {
+            "Access-Control-Allow-Origin": origin,
             "Access-Control-Allow-Methods": "POST",
             "Access-Control-Allow-Headers": "Content-Type",
             "Access-Control-Max-Age": "600",
-            "Vary": "Origin",
-        },
-    )
+        }
+    return web.Response(status=204, headers=headers)
 
 
 @routes.post("/v1/reveal")
@@ -100,9 +127,7 @@ async def reveal(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     contact_id = int(_claims(settings, token)["c"])
     name, emails, origins = await _addresses(request, contact_id)
-    cors = cors_headers(request, origins)
-    if "Access-Control-Allow-Origin" not in cors and request.headers.get("Origin"):
-        raise Forbidden("This site may not show these contacts.")
+    cors = _embedder(request, origins)
     try:
         await spend(request)
     except RateLimited as exc:
@@ -239,6 +264,9 @@ async def reveal_answer(request: web.Request) -> web.Response:
         claims = verify(settings.secret_key, "challenge", challenge)
         name, emails, _ = await _addresses(request, contact_id)
     except (Forbidden, BadToken):
+        return _error_page(lang, labels(lang)["expired"], 403)
+    if request.headers.get("Origin") not in (None, "null", _own_origin(request)):
+        # The question is on the directory's own page; a form elsewhere posting to it is not.
         return _error_page(lang, labels(lang)["expired"], 403)
     try:
         await spend(request)

@@ -17,7 +17,7 @@ from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.labels import labels
 from services.mailing.paths import TEMPLATES
 from services.mailing.returns.suppression import is_suppressed
-from shared.clientip import client_address
+from shared.clientip import client_address, client_budget
 from shared.errors import NotFound, RateLimited, read_form, read_object
 from shared.i18n import LANGUAGES, pick
 from shared.mail.message import Draft, Template, Undeliverable
@@ -87,7 +87,8 @@ def _secret(settings: Settings) -> str:
 async def _over_limit(request: web.Request) -> int | None:
     """Seconds to wait when this client has sent too many subscribe requests, else None."""
     settings = request.app[SETTINGS]
-    bucket = f"subscribe:{client_address(request, settings.trusted_proxies)}"
+    who = client_budget(request, settings.trusted_proxies, settings.budget_ipv6_prefix)
+    bucket = f"subscribe:{who}"
     async with request.app[POOL].acquire() as conn:
         return await over_limit(
             conn, request.app[QUERIES], bucket, settings.subscribe_limit, settings.reveal_window

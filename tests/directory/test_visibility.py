@@ -47,7 +47,9 @@ async def test_a_private_member_network_leaks_through_no_read_of_its_parent(
     zibas = await _zibas(services)
     widget = (await services.directory.get("/v1/widget/for-in")).json
     render_token = next(c["token"] for c in widget["cards"] if c["id"] == zibas["id"])
-    revealed = await services.directory.post("/v1/reveal", json={"token": render_token})
+    revealed = await services.directory.post(
+        "/v1/reveal", json={"token": render_token}, headers=services.iframe
+    )
     assert revealed.json["emails"] == [ZIBAS]
     vcard_link = urlsplit(revealed.json["vcard_url"])
     admin = services.directory.as_(admin_token)
@@ -85,7 +87,9 @@ async def test_a_private_member_network_leaks_through_no_read_of_its_parent(
     assert zibas["uid"] not in ET.tostring(root, encoding="unicode")
 
     # A render token from before does not reveal, with or without JavaScript.
-    refused = await services.directory.post("/v1/reveal", json={"token": render_token})
+    refused = await services.directory.post(
+        "/v1/reveal", json={"token": render_token}, headers=services.iframe
+    )
     assert refused.status == 403
     assert ZIBAS not in refused.text
     page = await services.directory.get(f"/reveal/{zibas['id']}?t={render_token}&lang=lv")

@@ -71,13 +71,18 @@ async def test_widget_json_has_tokens_and_labels_but_no_address(directory: Api) 
     assert all(c["token"] and c["has_email"] for c in data["cards"])
     assert data["cards"][0]["phones"] == [{"tel": "+37068527738", "text": "+370 685 27738"}]
     assert reply.headers["Cache-Control"] == "no-store"
-    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    # No site may read it until the network's owner lists one (see test_embedding.py).
+    assert "Access-Control-Allow-Origin" not in reply.headers
 
 
-async def test_reveal_gives_the_address_for_a_valid_token(directory: Api) -> None:
+async def test_reveal_gives_the_address_for_a_valid_token(
+    directory: Api, iframe: dict[str, str]
+) -> None:
     cards = (await directory.get("/v1/widget/for-in?member=lv&lang=lv")).json["cards"]
     mezecka = next(c for c in cards if c["name"] == "Daina Mežecka")
-    reply = await directory.post("/v1/reveal", json={"token": mezecka["token"], "lang": "lv"})
+    reply = await directory.post(
+        "/v1/reveal", json={"token": mezecka["token"], "lang": "lv"}, headers=iframe
+    )
     assert reply.status == 200
     assert reply.json["emails"] == ["daina@norden.lv"]
     assert reply.json["name"] == "Daina Mežecka"
@@ -86,7 +91,7 @@ async def test_reveal_gives_the_address_for_a_valid_token(directory: Api) -> Non
 
 
 async def test_forged_expired_and_foreign_tokens_get_no_address(
-    directory: Api, settings: Settings
+    directory: Api, settings: Settings, iframe: dict[str, str]
 ) -> None:
     from shared.signing import sign
 
@@ -102,10 +107,11 @@ async def test_forged_expired_and_foreign_tokens_get_no_address(
         sign(settings.secret_key, "render", {"c": cards[0]["id"], "r": "x"}, -1),
         sign(settings.secret_key, "reveal", {"c": cards[0]["id"]}, 60),
     ]:
-        reply = await directory.post("/v1/reveal", json={"token": bad})
+        reply = await directory.post("/v1/reveal", json={"token": bad}, headers=iframe)
         assert reply.status == 403, bad
         assert "@" not in reply.text
-    assert (await directory.post("/v1/reveal", json={})).problem_fields() == ["token"]
+    no_token = await directory.post("/v1/reveal", json={}, headers=iframe)
+    assert no_token.problem_fields() == ["token"]
 
 
 @pytest.fixture
@@ -116,12 +122,16 @@ async def strict(settings: Settings, directory_spec: OpenApi) -> AsyncIterator[A
         yield Api(client, directory_spec)
 
 
-async def test_rate_limit_answers_429_in_the_page_language(strict: Api) -> None:
+async def test_rate_limit_answers_429_in_the_page_language(
+    strict: Api, iframe: dict[str, str]
+) -> None:
     cards = (await strict.get("/v1/widget/for-in?lang=et")).json["cards"]
     tokens = [c["token"] for c in cards if c["has_email"]]
     for token in tokens[:3]:
-        assert (await strict.post("/v1/reveal", json={"token": token, "lang": "et"})).status == 200
-    limited = await strict.post("/v1/reveal", json={"token": tokens[3], "lang": "et"})
+        body = {"token": token, "lang": "et"}
+        assert (await strict.post("/v1/reveal", json=body, headers=iframe)).status == 200
+    body = {"token": tokens[3], "lang": "et"}
+    limited = await strict.post("/v1/reveal", json=body, headers=iframe)
     assert limited.status == 429
     assert 0 < int(limited.headers["Retry-After"]) <= 600
     assert limited.json["message"].startswith("Liiga palju päringuid.")
@@ -129,21 +139,21 @@ async def test_rate_limit_answers_429_in_the_page_language(strict: Api) -> None:
 
 
 async def test_trusted_proxy_decides_whose_budget_it_is(
-    settings: Settings, directory_spec: OpenApi
+    settings: Settings, directory_spec: OpenApi, iframe: dict[str, str]
 ) -> None:
     app = create_app(settings.replace(reveal_limit=1, trusted_proxies=("127.0.0.0/8",)))
     async with TestClient(TestServer(app)) as client:
         api = Api(client, directory_spec)
         token = (await api.get("/v1/widget/for-in?member=lt")).json["cards"][0]["token"]
-        first = {"X-Forwarded-For": "203.0.113.7"}
-        second = {"X-Forwarded-For": "203.0.113.8"}
+        first = iframe | {"X-Forwarded-For": "203.0.113.7"}
+        second = iframe | {"X-Forwarded-For": "203.0.113.8"}
         assert (await api.post("/v1/reveal", json={"token": token}, headers=first)).status == 200
         assert (await api.post("/v1/reveal", json={"token": token}, headers=first)).status == 429
         assert (await api.post("/v1/reveal", json={"token": token}, headers=second)).status == 200
 
 
 async def test_the_budget_slides_over_the_window_edge(
-    settings: Settings, directory_spec: OpenApi, conn: asyncpg.Connection
+    settings: Settings, directory_spec: OpenApi, conn: asyncpg.Connection, iframe: dict[str, str]
 ) -> None:
     # A client that spent its budget in the last window gets nothing new just because a
     # fixed window ended: the last window still counts, in proportion to its overlap.
@@ -160,8 +170,8 @@ async def test_the_budget_slides_over_the_window_edge(
     async with TestClient(TestServer(app)) as client:
         api = Api(client, directory_spec)
         token = (await api.get("/v1/widget/for-in?member=lt")).json["cards"][0]["token"]
-        straddling = {"X-Forwarded-For": "203.0.113.9"}
-        fresh = {"X-Forwarded-For": "203.0.113.10"}
+        straddling = iframe | {"X-Forwarded-For": "203.0.113.9"}
+        fresh = iframe | {"X-Forwarded-For": "203.0.113.10"}
         reply = await api.post("/v1/reveal", json={"token": token}, headers=straddling)
         assert reply.status == 429
         assert (await api.post("/v1/reveal", json={"token": token}, headers=fresh)).status == 200
@@ -201,7 +211,7 @@ WORDS = {
 
 
 async def test_reveal_without_javascript_asks_a_question_in_the_page_language(
-    directory: Api,
+    directory: Api, iframe: dict[str, str]
 ) -> None:
     fragment = (await directory.get("/fragment/for-in?member=ee&lang=et")).text
     link = re.search(r'href="(https?://[^"]*/reveal/[^"]+)"', fragment)
@@ -220,7 +230,17 @@ async def test_reveal_without_javascript_asks_a_question_in_the_page_language(
     assert wrong.status == 422
     assert "See polnud õige" in wrong.text
     assert "madis.kanarbik@norden.ee" not in wrong.text
-    right = await directory.post(contact_path, data=form.fields | {"answer": str(a + b)})
+    # The question is answered on the directory's own page: a form on another site is refused.
+    elsewhere = await directory.post(
+        contact_path,
+        data=form.fields | {"answer": str(a + b)},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert elsewhere.status == 403
+    assert "madis.kanarbik@norden.ee" not in elsewhere.text
+    right = await directory.post(
+        contact_path, data=form.fields | {"answer": str(a + b)}, headers=iframe
+    )
     assert right.status == 200
     assert 'href="mailto:madis.kanarbik@norden.ee"' in right.text
     assert "Lisa kontaktidesse (koos e-postiga)" in right.text
@@ -237,7 +257,8 @@ async def test_pages_are_csp_clean_and_framed_only_where_allowed(
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "'unsafe-inline'" not in policy
-    assert "frame-ancestors *" in policy
+    # Nobody listed yet: no site frames it (the console's preview only).
+    assert "frame-ancestors *" not in policy
     assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), "inline script"
     assert not re.search(r"<style|<[^>]*\sstyle\s*=", page.text), "inline style"
     assert not re.search(r"<[^>]*\son[a-z]+\s*=", page.text), "inline event handler"
@@ -260,6 +281,10 @@ async def test_pages_are_csp_clean_and_framed_only_where_allowed(
         "/v1/reveal", json={"token": token}, headers={"Origin": "https://evil.example"}
     )
     assert refused.status == 403
+    listed = await directory.post(
+        "/v1/reveal", json={"token": token}, headers={"Origin": "https://www.norden.ee"}
+    )
+    assert listed.status == 200
 
 
 async def test_everything_from_the_database_is_escaped(directory: Api, admin_token: str) -> None:

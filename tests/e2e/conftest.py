@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, async_playwright
@@ -14,6 +15,7 @@ from playwright.async_api import Browser, async_playwright
 from devstack.example_site import example_app
 from services.directory.app import create_app
 from services.vcard.app import create_app as create_vcard
+from shared.queries import Queries
 from shared.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,12 +64,21 @@ StartSite = Callable[..., Awaitable[Site]]
 
 
 @pytest.fixture
-async def start_site(settings: Settings) -> AsyncIterator[StartSite]:
-    """Start the directory (with given settings changes) and the example host site."""
+async def start_site(
+    settings: Settings, conn: asyncpg.Connection, queries: Queries
+) -> AsyncIterator[StartSite]:
+    """Start the directory (with given settings changes) and the example host site.
+
+    The demo network lists the host site as its embedder, as `make run` does, unless
+    `embedded=False` (a site the network's owner never listed).
+    """
     servers: list[TestServer] = []
 
-    async def start(**changes: object) -> Site:
-        port, vcard_port = free_port(), free_port()
+    async def start(*, embedded: bool = True, **changes: object) -> Site:
+        port, vcard_port, host_port = free_port(), free_port(), free_port()
+        if embedded:
+            origins = [f"http://127.0.0.1:{host_port}"]
+            await conn.execute(queries["set-network-origins"], "for-in", origins)
         directory_url = f"http://127.0.0.1:{port}"
         vcard_url = f"http://127.0.0.1:{vcard_port}"
         configured = settings.replace(
@@ -82,7 +93,7 @@ async def start_site(settings: Settings) -> AsyncIterator[StartSite]:
         vcard = TestServer(create_vcard(configured), host="127.0.0.1", port=vcard_port)
         await vcard.start_server()
         servers.append(vcard)
-        host = TestServer(example_app(directory_url), host="127.0.0.1", port=free_port())
+        host = TestServer(example_app(directory_url), host="127.0.0.1", port=host_port)
         await host.start_server()
         servers.append(host)
         return Site(directory_url, str(host.make_url("/")).rstrip("/"), vcard_url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import aiohttp
 import asyncpg
 import pytest
 import vobject
@@ -229,3 +230,48 @@ async def test_l3_harvester_following_add_to_contacts_links_finds_nothing(
         assert response.status == 200
         assert not harvest(await response.text()) & set(DEMO_EMAILS), link
     await context.close()
+
+
+HARVEST = """async ([directory, tokens]) => {
+  const found = [];
+  try {
+    await (await fetch(directory + "/v1/widget/for-in")).json();
+    found.push("read the widget");
+  } catch (e) {}
+  for (const token of tokens) {
+    try {
+      const answer = await fetch(directory + "/v1/reveal", {
+        method: "POST", headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({token: token})});
+      found.push(await answer.text());
+    } catch (e) {}
+    // Without a preflight: the answer is opaque, but the request reaches the directory.
+    await fetch(directory + "/v1/reveal", {
+      method: "POST", mode: "no-cors", body: JSON.stringify({token: token})});
+  }
+  return found;
+}"""
+
+
+async def test_a_site_nobody_listed_harvests_nothing_through_its_visitors(
+    browser: Browser, start_site: StartSite, conn: asyncpg.Connection
+) -> None:
+    """Issue 14, item 2: a page elsewhere scripting reveals from each visitor's browser."""
+    site = await start_site(embedded=False)
+    # The harvester's server reads the widget itself, so its page holds every token.
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{site.directory}/v1/widget/for-in") as answer,
+    ):
+        tokens = [c["token"] for c in (await answer.json())["cards"] if c["has_email"]]
+    assert tokens
+    page = await browser.new_page()
+    await page.goto(f"{site.host}/?lang=et")
+    found = await page.evaluate(HARVEST, [site.directory, tokens])
+    assert found == []
+    assert not harvest(await page.content()) & set(DEMO_EMAILS)
+    spent = await conn.fetchval(
+        "SELECT coalesce(sum(hits), 0) FROM rate_limits WHERE bucket LIKE 'reveal:%'"
+    )
+    assert spent == 0  # no reveal was even counted: none was answered
+    await page.close()

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.directory.app import create_app as create_directory
 from services.vcard.app import create_app as create_vcard
 from services.vcard.paths import OPENAPI
+from shared.http import origin_of
 from shared.settings import Settings
 from shared.web import load_openapi
 from tests.e2e.conftest import free_port
@@ -28,6 +29,8 @@ class Pair:
     directory_server: TestServer
     # What the directory was asked, in order (method and path with query).
     directory_requests: list[str] = field(default_factory=list)
+    # The Origin the directory's own iframe sends with a reveal.
+    iframe: dict[str, str] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +63,7 @@ async def start_pair(
         Api(vcard_client, vcard_spec),
         directory_server,
         seen,
+        {"Origin": origin_of(configured.public_directory_base)},
     )
     return pair, [vcard_client, directory_client]
 

@@ -159,7 +159,9 @@ async def test_entitled_callers_get_email_and_other_etags(
 async def test_reveal_token_from_the_directory_adds_the_email(services: Pair) -> None:
     cards = (await services.directory.get("/v1/widget/for-in?member=lv")).json["cards"]
     mezecka = next(c for c in cards if c["name"] == "Daina Mežecka")
-    revealed = await services.directory.post("/v1/reveal", json={"token": mezecka["token"]})
+    revealed = await services.directory.post(
+        "/v1/reveal", json={"token": mezecka["token"]}, headers=services.iframe
+    )
     path = re.sub(r"^https?://[^/]+", "", revealed.json["vcard_url"])
     card = await services.vcard.get(path)
     assert card.status == 200
@@ -185,14 +187,18 @@ async def strict_pair(
 
 async def test_reveals_and_vcards_with_email_share_one_budget(strict_pair: Pair) -> None:
     cards = (await strict_pair.directory.get("/v1/widget/for-in?member=lt")).json["cards"]
-    revealed = await strict_pair.directory.post("/v1/reveal", json={"token": cards[0]["token"]})
+    revealed = await strict_pair.directory.post(
+        "/v1/reveal", json={"token": cards[0]["token"]}, headers=strict_pair.iframe
+    )
     path = re.sub(r"^https?://[^/]+", "", revealed.json["vcard_url"])
     assert (await strict_pair.vcard.get(path)).status == 200  # budget: 2 of 2 spent
     limited = await strict_pair.vcard.get(path)
     assert limited.status == 429
     assert int(limited.headers["Retry-After"]) > 0
     assert (
-        await strict_pair.directory.post("/v1/reveal", json={"token": cards[1]["token"]})
+        await strict_pair.directory.post(
+            "/v1/reveal", json={"token": cards[1]["token"]}, headers=strict_pair.iframe
+        )
     ).status == 429
 
 
