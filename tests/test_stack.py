@@ -109,6 +109,12 @@ def test_make_run_serves_the_demo_and_sigterm_leaves_nothing(tmp_path: Path) -> 
         assert "<kontakt-contacts" in example
         assert "/embed/for-in" in example
         assert "kontakt-reveal-link" in example  # the fragment, included server-side
+        # The demo lists the example site as its embedder: its pages may read and reveal.
+        widget = urllib.request.Request(  # noqa: S310 (a localhost URL we built)
+            f"{directory_url}/v1/widget/for-in", headers={"Origin": example_url.rstrip("/")}
+        )
+        with urllib.request.urlopen(widget, timeout=10) as answer:  # noqa: S310
+            assert answer.headers["Access-Control-Allow-Origin"] == example_url.rstrip("/")
         # The console is up, and the demo admin's printed token signs in to it.
         console_url = f"http://127.0.0.1:{ports['CONSOLE']}"
         assert console_url in printed

@@ -1,0 +1,77 @@
+"""The embed builder asks which sites may show a network's contacts (issue 14, item 2)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import aiohttp
+import pytest
+
+from tests.console.conftest import Stack
+from tests.console.test_console_http import signed_in
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+NORDEN = "https://www.norden.ee"
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return found[1]
+
+
+async def _allowed(stack: Stack, origin: str) -> str | None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{stack.directory}/v1/widget/for-in", headers={"Origin": origin}) as answer,
+    ):
+        return answer.headers.get("Access-Control-Allow-Origin")
+
+
+async def test_an_admin_lists_the_sites_and_a_coordinator_is_told_whom_to_ask(
+    stack: Stack, admin_token: str, coordinator: str
+) -> None:
+    admin = await signed_in(stack, admin_token)
+    try:
+        async with admin.get(f"{stack.console}/embed?network=for-in") as page:
+            text = await page.text()
+        assert "No site yet: no page elsewhere can reveal an address." in text
+        assert await _allowed(stack, NORDEN) is None
+        form = {"csrf": _csrf(text), "network": "for-in"}
+        bad = "javascript:alert(1)\nhttps://www.norden.ee"
+        async with admin.post(
+            f"{stack.console}/embed/origins", data=form | {"origins": bad}
+        ) as refused:
+            assert refused.status == 422
+            shown = await refused.text()
+        assert "embed_origins[0]" in shown
+        assert html.escape(bad) in shown  # what was typed stays in the form
+        assert await _allowed(stack, NORDEN) is None
+        good = f"{NORDEN}/\n  https://norden.lv\n"
+        async with admin.post(
+            f"{stack.console}/embed/origins", data=form | {"origins": good}, allow_redirects=False
+        ) as saved:
+            assert saved.status == 303
+            assert saved.headers["Location"] == "/embed?network=for-in"
+        assert await _allowed(stack, NORDEN) == NORDEN
+        async with admin.get(f"{stack.console}/embed?network=ee") as page:
+            text = await page.text()
+        assert "From the network above:" in text
+        assert f"<code>{NORDEN}</code>" in text
+    finally:
+        await admin.close()
+
+    estonian = await signed_in(stack, coordinator)
+    try:
+        async with estonian.get(f"{stack.console}/embed") as page:
+            text = await page.text()
+        assert "Only an admin can change this list" in text
+        assert 'action="/embed/origins"' not in text
+        form = {"csrf": _csrf(text), "network": "ee", "origins": "https://evil.example"}
+        async with estonian.post(f"{stack.console}/embed/origins", data=form) as refused:
+            assert refused.status == 403
+        assert await _allowed(stack, "https://evil.example") is None
+    finally:
+        await estonian.close()
