@@ -49,6 +49,16 @@ HEADERS = {
 }  # fmt: skip
 
 
+# Language cells as people write them: the code in any case or as a locale (`ET`, `lv-LV`),
+# ISO 639-2, or the language's name in English, Estonian, Latvian or Lithuanian.
+LANGUAGE_NAMES = {
+    "en": ("eng", "english", "inglise", "anglu"),
+    "et": ("est", "estonian", "eesti", "igaunu", "estu"),
+    "lv": ("lav", "latvian", "lati", "latviesu", "latviu"),
+    "lt": ("lit", "lithuanian", "leedu", "lietuviesu", "lietuviu"),
+}
+
+
 def _key(header: str) -> str:
     plain = unicodedata.normalize("NFKD", header.casefold())
     return "".join(c for c in plain if c.isalnum() and not unicodedata.combining(c))
@@ -57,6 +67,15 @@ def _key(header: str) -> str:
 ALIASES = {
     _key(spelling): column for column, spellings in HEADERS.items() for spelling in spellings
 }
+LANGUAGE_ALIASES = {name: code for code, names in LANGUAGE_NAMES.items() for name in names}
+
+
+def language(cell: str) -> str:
+    """The language code (`et`) a cell names, or the cell as it is when it names none."""
+    primary = cell.strip().replace("_", "-").partition("-")[0].casefold()
+    if primary in LANGUAGE_NAMES:
+        return primary
+    return LANGUAGE_ALIASES.get(_key(cell), cell)
 
 
 async def upload(request: web.Request) -> str:

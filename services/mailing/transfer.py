@@ -51,7 +51,7 @@ def parse_rows(text: str, default_lang: str) -> tuple[list[Row], list[dict[str, 
     bad: list[dict[str, Any]] = []
     seen: set[str] = set()
     for number, row in subscriber_csv.read(text):
-        lang = row.get("lang") or default_lang
+        lang = subscriber_csv.language(row.get("lang") or default_lang)
         if lang not in LANGUAGES:
             bad.append(
                 {

@@ -80,7 +80,7 @@ async def test_spreadsheet_files_in_baltic_locales(
     api = mailing.api.as_(await editor(mailing, make_account))
     url = "/v1/lists/ee-uudised/import?consent=paper+form"
     # Excel's "CSV UTF-8" in an Estonian locale: a byte-order mark, `;`, Estonian headers.
-    estonian = "\ufeffE-post;Nimi;Keel\r\njoemets@example.ee;Jõemets;et\r\nbad;X;et\r\n"
+    estonian = "\ufeffE-post;Nimi;Keel\r\njoemets@example.ee;Jõemets;Eesti\r\nbad;X;et\r\n"
     report = await api.post(url, data=estonian.encode(), headers=CSV)
     assert report.json["created"] == 1
     assert [(r["row"], r["field"]) for r in report.json["rejected"]] == [(3, "email")]
@@ -93,6 +93,7 @@ async def test_spreadsheet_files_in_baltic_locales(
     assert (await api.post(url, data=parts.encode(), headers=CSV)).json["created"] == 1
     members = {m["email"]: m for m in (await api.get("/v1/lists/ee-uudised/members")).json["items"]}
     assert members["joemets@example.ee"]["name"] == "Jõemets"
+    assert members["joemets@example.ee"]["lang"] == "et"
     assert members["mezecka@example.lv"]["name"] == "Mežecka"
     assert members["kiseviciene@example.lt"]["status"] == "pending"
     assert members["zydrune@example.lt"]["name"] == "Žydrūnė Kisevičienė"

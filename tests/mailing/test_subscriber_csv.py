@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.mailing.subscriber_csv import decode, read
+from services.mailing.subscriber_csv import decode, language, read
 from shared.errors import BadRequest
 
 # (what the file is, its text, the rows read as (row number, e-mail, name))
@@ -85,3 +85,16 @@ def test_other_encodings_are_refused_with_their_name(encoding: str, named: str) 
 def test_an_empty_file_is_asked_for_its_header() -> None:
     with pytest.raises(BadRequest, match="header row"):
         list(read(decode(b"")))
+
+
+LANGUAGES = [
+    ("et", "et"), ("ET", "et"), ("lv-LV", "lv"), ("lt_LT", "lt"), ("EST", "et"),
+    ("Eesti", "et"), ("igauņu", "et"), ("Latviešu", "lv"), ("läti", "lv"), ("Lietuvių", "lt"),
+    ("leedu", "lt"), ("English", "en"), ("angļu", "en"),
+    ("ee", "ee"), ("klingon", "klingon"),  # named nothing we speak: refused by the import
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("cell", "code"), LANGUAGES)
+def test_language_cells_as_people_write_them(cell: str, code: str) -> None:
+    assert language(cell) == code
