@@ -1,9 +1,9 @@
 """The console's sessions: a random id in the cookie, the session in the console's own table.
 
 The cookie holds 256 random bits and nothing else. The table keys a session by the id's
-SHA-256 and keeps the session's API token sealed with a key derived from the id, so a copy
-of the table is no credential and neither is the cookie without the table. The token was
-made for this session alone at sign-in, expires with it, and is revoked when it ends.
+SHA-256 and keeps the session's API token sealed (AES-GCM) under a key derived from the id,
+so a copy of the table is no credential and neither is the cookie without the table. The
+token was made for this session alone at sign-in, expires with it, and is revoked when it ends.
 """
 
 from __future__ import annotations
@@ -17,37 +17,42 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shared.i18n import LANGUAGES
 from shared.queries import Queries
 
 COOKIE = "kontakt_console"
 _SEAL = b"kontakt console session token"
+_NONCE_BYTES = 12
 
 
 def _cookie_hash(cookie: str) -> bytes:
     return hashlib.sha256(cookie.encode()).digest()
 
 
-def _keystream(cookie: str, length: int) -> bytes:
-    # HMAC-SHA-512 keyed by the session's own random id: a key used for one token only.
-    stream = hmac.digest(cookie.encode(), _SEAL, "sha512")
-    if length > len(stream):
-        raise ValueError("token too long to seal")
-    return stream[:length]
+def _sealing_key(cookie: str) -> AESGCM:
+    # A key for this session's token alone, from the cookie's 256 random bits (RFC 5869).
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL).derive(cookie.encode())
+    return AESGCM(key)
 
 
 def seal(cookie: str, token: str) -> bytes:
-    """The token, unreadable without the cookie's id."""
-    data = token.encode()
-    return bytes(a ^ b for a, b in zip(data, _keystream(cookie, len(data)), strict=True))
+    """The token under AES-GCM (nonce first), unreadable and unalterable without the cookie."""
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    return nonce + _sealing_key(cookie).encrypt(nonce, token.encode(), _cookie_hash(cookie))
 
 
-def unseal(cookie: str, sealed: bytes) -> str:
-    """The token `seal` sealed with this cookie's id."""
-    return bytes(
-        a ^ b for a, b in zip(sealed, _keystream(cookie, len(sealed)), strict=True)
-    ).decode()
+def unseal(cookie: str, sealed: bytes) -> str | None:
+    """The token `seal` sealed with this cookie's id; None when it was not, or was altered."""
+    nonce, box = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
+    try:
+        return _sealing_key(cookie).decrypt(nonce, box, _cookie_hash(cookie)).decode()
+    except (InvalidTag, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -118,12 +123,15 @@ async def find_session(
         row = await conn.fetchrow(queries["open-session"], _cookie_hash(cookie))
     if row is None:
         return None
+    token = unseal(cookie, bytes(row["sealed_token"]))
+    if token is None:
+        return None
     lang = row["lang"] if row["lang"] in LANGUAGES else "en"
     return Session(
         row["id"],
         cookie,
         row["account_id"],
-        unseal(cookie, row["sealed_token"]),
+        token,
         row["token_id"],
         lang,
         row["expires_at"],

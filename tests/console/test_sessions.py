@@ -167,6 +167,24 @@ async def test_signing_in_again_replaces_the_session(stack: Stack, coordinator: 
     assert ended is not None
 
 
+async def test_an_altered_sealed_token_opens_nothing(stack: Stack, coordinator: str) -> None:
+    """Whoever can write the sessions table cannot slip the console another token."""
+    client = await signed_in(stack, coordinator)
+    try:
+        db = await console_db(stack)
+        try:
+            sealed = bytes(await db.fetchval("SELECT sealed_token FROM console.sessions"))
+            altered = sealed[:-1] + bytes([sealed[-1] ^ 0x80])
+            await db.execute("UPDATE console.sessions SET sealed_token = $1", altered)
+        finally:
+            await db.close()
+        async with client.get(f"{stack.console}/contacts", allow_redirects=False) as page:
+            assert page.status == 303
+            assert page.headers["Location"].startswith("/signin")
+    finally:
+        await client.close()
+
+
 async def test_a_session_expires(stack: Stack, coordinator: str) -> None:
     client = await signed_in(stack, coordinator)
     try:
