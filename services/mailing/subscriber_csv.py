@@ -158,6 +158,17 @@ def _columns(header: list[str]) -> list[str]:
     return columns
 
 
+def unread_columns(text: str) -> list[str]:
+    """The header cells of the columns `read` gives no meaning (a misspelt status, say)."""
+    separator, text = sniff(text)
+    header = _header(text, separator)
+    return [
+        cell.strip()
+        for cell, column in zip(header, _columns(header), strict=True)
+        if column not in HEADERS and cell.strip()
+    ]
+
+
 def read(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(spreadsheet row number, {column: value}) per row; BadRequest without an e-mail column."""
     separator, text = sniff(text)

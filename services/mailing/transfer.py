@@ -98,7 +98,11 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
         raise ValidationFailed(
             [FieldError("consent", f"must be at most {QUERY_TEXT_MAX} characters")]
         )
-    good, bad = parse_rows(await subscriber_csv.upload(request), lst["lang"])
+    text = await subscriber_csv.upload(request)
+    good, bad = parse_rows(text, lst["lang"])
+    # Named in the report, so a status column spelt unrecognisably is not silently ignored
+    # (an export's own dates are known and not imported).
+    unread = [c for c in subscriber_csv.unread_columns(text) if c.casefold() not in COLUMNS]
     if not consent and any(g[4] == "confirmed" for g in good):
         raise ValidationFailed(
             [
@@ -161,6 +165,7 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
         "opted_out": opted_out,
         "unchanged": len(good) - created - confirmed - opted_out,
         "rejected": bad,
+        "ignored_columns": unread,
     }
     if progress is not None:
         return await progress.finish(report)

@@ -27,11 +27,11 @@ pytestmark = pytest.mark.usefixtures("demo")
 SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 
 SUBSCRIBERS = (
-    "email,name,lang\r\n"
-    "ieva.raubisko@example.lv,Ieva Raubiško,lv\r\n"
-    "zydrune@example.lt,Žydrūnė Kisevičienė,lt\r\n"
-    "jmk@example.ee,Jaan Jõemets,et\r\n"
-    "not-an-address,Broken Row,et\r\n"
+    "email,name,lang,Märkus\r\n"
+    "ieva.raubisko@example.lv,Ieva Raubiško,lv,\r\n"
+    "zydrune@example.lt,Žydrūnė Kisevičienė,lt,\r\n"
+    "jmk@example.ee,Jaan Jõemets,et,Tartu\r\n"
+    "not-an-address,Broken Row,et,\r\n"
 )
 
 
@@ -125,6 +125,8 @@ async def test_import_subscribers_then_send_a_campaign_and_watch_it_finish(
     report = page.locator(".report")
     await expect(report.locator('[data-count="created"]')).to_have_text("3")
     await expect(report.locator('[data-count="rejected"]')).to_have_text("1")
+    # A column the import gives no meaning is named, not silently dropped.
+    await expect(report.locator('[data-count="ignored_columns"]')).to_have_text("Märkus")
     await expect(report.locator("td").nth(1)).to_have_text("email")
     assert await page.locator("form[data-import] progress").evaluate("p => p.value === p.max")
     await page.reload()
@@ -185,6 +187,7 @@ async def test_import_works_without_javascript(
         await page.get_by_role("button", name="Upload").click()
         await expect(page.get_by_role("heading", name="Import report")).to_be_visible()
         await expect(page.get_by_role("cell", name="email", exact=True)).to_be_visible()
+        await expect(page.locator('[data-count="ignored_columns"]')).to_have_text("Märkus")
     finally:
         await context.close()
 

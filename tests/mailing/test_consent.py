@@ -45,7 +45,8 @@ async def test_an_export_imported_again_changes_nothing_and_keeps_every_status(
     assert refused.problem_fields() == ["consent"]
     again = await api.post("/v1/lists/ee-uudised/import?consent=export", data=exported, headers=CSV)
     assert again.json | {"rejected": []} == {
-        "rows": 4, "created": 0, "confirmed": 0, "opted_out": 0, "unchanged": 4, "rejected": []
+        "rows": 4, "created": 0, "confirmed": 0, "opted_out": 0, "unchanged": 4, "rejected": [],
+        "ignored_columns": [],
     }  # fmt: skip
     into_other = await api.post(
         "/v1/lists/ee-teine/import?consent=from+the+main+list", data=exported, headers=CSV
@@ -88,6 +89,10 @@ async def test_spreadsheet_files_in_baltic_locales(
     assert (await api.post(url, data=latvian.encode(), headers=CSV)).json["created"] == 1
     lithuanian = "El. pašto adresas,Vardas,Būsena\nkiseviciene@example.lt,Kisevičienė,pending\n"
     assert (await api.post(url, data=lithuanian.encode(), headers=CSV)).json["created"] == 1
+    # A status column under a name nobody recognises is named, not silently ignored.
+    odd = "email;Subscription state\r\nodd@example.ee;unsubscribed\r\n"
+    named = (await api.post(url, data=odd.encode(), headers=CSV)).json
+    assert named["ignored_columns"] == ["Subscription state"]
     # Given and family names in two columns, as an address book export has them.
     parts = "E. paštas;Vardas;Pavardė\r\nzydrune@example.lt;Žydrūnė;Kisevičienė\r\n"
     assert (await api.post(url, data=parts.encode(), headers=CSV)).json["created"] == 1

@@ -81,7 +81,12 @@ function report(out, data, labels) {
   var pairs = data.added !== undefined
     ? [["rows", data.rows], ["added", data.added], ["already", data.already]]
     : [["rows", data.rows], ["created", data.created], kept];
-  pairs.concat([["rejected", data.rejected.length]]).forEach(function (pair) {
+  pairs.push(["rejected", data.rejected.length]);
+  // Columns the import gave no meaning (a misspelt status column, say) are named.
+  if (data.ignored_columns && data.ignored_columns.length) {
+    pairs.push(["ignored_columns", data.ignored_columns.join(", ")]);
+  }
+  pairs.forEach(function (pair) {
     var box = document.createElement("div");
     cell(box, "dt", labels[pair[0]]);
     var value = document.createElement("dd");
