@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import AsyncIterable, Iterable, Sequence
 
 from aiohttp import web
 
+# Separators spreadsheets write: `,`; `;` as Excel does where `,` is the decimal mark (the
+# Baltic locales); tab for "Unicode text".
+SEPARATORS = ",;\t"
 # What makes a spreadsheet read a cell as a formula (OWASP), and our own escape character.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
@@ -48,6 +52,19 @@ def restore(cell: str) -> str:
     if cell.startswith(ESCAPE) and cell[1:].startswith((*FORMULA_STARTS, ESCAPE)):
         return cell[1:]
     return cell
+
+
+def sniff(header: str) -> str:
+    """The separator of a header line: the one of `,` `;` tab it holds most of."""
+    counts = {sep: header.count(sep) for sep in SEPARATORS}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] else ","
+
+
+def header_key(header: str) -> str:
+    """A header as compared: no case, diacritics, spaces, dots, hyphens or underscores."""
+    plain = unicodedata.normalize("NFKD", header.casefold())
+    return "".join(c for c in plain if c.isalnum() and not unicodedata.combining(c))
 
 
 class CsvWriter:

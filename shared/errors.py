@@ -82,6 +82,12 @@ class ValidationFailed(DomainError):
         self.errors = list(errors)
 
 
+class TooLarge(DomainError):
+    """The body is larger than the route accepts (the detail says how large it may be)."""
+
+    title = "Request body too large"
+
+
 class RateLimited(DomainError):
     """Too many requests from one client; try again later."""
 
@@ -109,6 +115,7 @@ STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     ValidationFailed: 422,
+    TooLarge: 413,
     RateLimited: 429,
     Unavailable: 503,
 }

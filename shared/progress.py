@@ -40,6 +40,13 @@ class NdjsonProgress:
             self.reported = done
             await self._line({"progress": done, "total": total})
 
+    async def fail(self, detail: str) -> web.StreamResponse:
+        """An error after the first line went out (the status is sent): an `error` line."""
+        await self._line({"error": detail})
+        assert self.response is not None
+        await self.response.write_eof()
+        return self.response
+
     async def finish(self, report: dict[str, Any]) -> web.StreamResponse:
         """The report as the last line."""
         await self._line({"report": report})

@@ -246,7 +246,8 @@ SPEC: dict[str, Setting] = {
         "IMPORT_MAX_BYTES",
         _positive,
         67_108_864,
-        "Largest file an import route accepts, once the caller is authenticated (413 above).",
+        "Largest file an import route accepts, once the caller is authenticated (413 above); "
+        "the photos in a vCard file are skipped and not counted.",
     ),
     "body_timeout": Setting(
         "BODY_TIMEOUT",
@@ -260,6 +261,13 @@ SPEC: dict[str, Setting] = {
         30.0,
         "Seconds a connection may stay open without sending a whole request head (idle between "
         "requests, or a head still arriving); then it is closed. Above clients' keep-alive.",
+    ),
+    "import_workers": Setting(
+        "IMPORT_WORKERS",
+        _whole,
+        2,
+        "Worker processes that check imported rows (phone numbers, addresses) while the "
+        "directory reads and writes the others; 0 checks them in the directory's own process.",
     ),
     "db_pool_min": Setting("DB_POOL_MIN", _positive, 1, "Fewest PostgreSQL connections kept."),
     "db_pool_max": Setting(
@@ -504,6 +512,7 @@ class Settings:
     import_max_bytes: int
     body_timeout: float
     idle_timeout: float
+    import_workers: int
     db_pool_min: int
     db_pool_max: int
     drain_seconds: float

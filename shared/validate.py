@@ -13,6 +13,8 @@ T = TypeVar("T")
 _MISSING: Any = object()
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# Control characters and line breaks: nothing that could break a header or a card.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class Fields:
@@ -61,7 +63,7 @@ class Fields:
         if len(value) > max_length:
             self.fail(name, f"must be at most {max_length} characters")
             return default
-        if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029" for ch in value):
+        if _CONTROL.search(value):
             self.fail(name, "must not contain control characters or line breaks")
             return default
         return value

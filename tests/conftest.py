@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.directory.app import create_app as create_directory
 from services.directory.auth import new_token
+from services.directory.importing.run import import_document
 from services.directory.paths import MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
-from services.directory.transfer import import_document
 from shared.http import origin_of
 from shared.migrate import migrate
 from shared.queries import Queries
@@ -136,9 +136,8 @@ def settings(db_url: str) -> Settings:
 async def demo(conn: asyncpg.Connection, queries: Queries) -> None:
     """The FOR-IN demo network, loaded as `make run` loads it."""
     doc = json.loads(DEMO.read_text(encoding="utf-8"))
-    async with conn.transaction():
-        report = await import_document(conn, queries, doc)
-    assert not report.rejected, report.rejected
+    report = await import_document(conn, queries, doc)
+    assert not report.counts()["rejected"], report.as_json()
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from aiohttp import web
 from services.directory import (
     accounts,
     contacts,
-    csv_import,
-    imports,
+    exporting,
     networks,
     organisations,
     reveal,
@@ -24,6 +23,7 @@ from services.directory import (
 )
 from services.directory.auth import directory_identity
 from services.directory.freshness import Freshness
+from services.directory.importing import routes as importing
 from services.directory.keys import ASSETS, CACHE, FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
 from services.directory.pages import load_assets
 from services.directory.paths import MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
@@ -93,8 +93,8 @@ def create_app(settings: Settings) -> web.Application:
         networks,
         organisations,
         contacts,
-        imports,
-        csv_import,
+        importing,
+        exporting,
         accounts,
         signin,
         tokens,

@@ -11,22 +11,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
+from services.directory.exporting import contacts_to_csv, export_document
+from services.directory.importing.engine import Importer, Options
+from services.directory.importing.rows import Report, TooLarge
+from services.directory.importing.run import import_document, reader_for, run_import
 from services.directory.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from services.directory.tokens import expires_soon, issue_token
-from services.directory.transfer import (
-    Report,
-    contacts_to_csv,
-    csv_to_contacts,
-    export_document,
-    import_contacts,
-    import_document,
-)
 from services.directory.validation import ORIGIN
-from services.directory.vcf_import import decode, import_vcf
 from shared.conn import Conn
 from shared.db import create_pool, prepare_schema
+from shared.errors import BadRequest
 from shared.queries import Queries
 from shared.settings import Settings, SettingsError
 
@@ -68,14 +63,26 @@ class ProgressBar:
 
 
 def print_report(report: Report) -> None:
-    """Summarise an import on stdout, one line per rejected row."""
-    print(f"created {report.created}, updated {report.updated}, rejected {len(report.rejected)}")
-    for rejected in report.rejected:
-        reasons = "; ".join(
+    """Summarise an import on stdout: the counts, then a line per row that needs a look."""
+    data = report.as_json()
+    counts = ("created", "updated", "unchanged", "rejected", "skipped")
+    prefix = "dry run: " if report.dry_run else ""
+    print(prefix + ", ".join(f"{k} {data[k]}" for k in counts))
+    for note in data["notes"]:
+        print(f"  {note}")
+    for item in data["items"]:
+        remarks = [
             f"{e['field']}: {e['message']}" if e["field"] else e["message"]
-            for e in rejected["errors"]
-        )
-        print(f"  rejected {rejected['kind']} row {rejected['row']}: {reasons}")
+            for e in item["errors"] + item["notes"]
+        ]
+        if item["dropped"]:
+            remarks.append("not kept: " + ", ".join(d.replace("_", " ") for d in item["dropped"]))
+        if item["status"] in {"rejected", "skipped"} or remarks:
+            where = f"{item['kind']} {item['row']}" + (
+                f" (line {item['line']})" if item["line"] else ""
+            )
+            name = f" {item['name']}" if item["name"] else ""
+            print(f"  {where}{name}: {item['status']} - {'; '.join(remarks)}")
 
 
 def service_packages() -> list[str]:
@@ -108,17 +115,14 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
             print("directory is not empty; demo not loaded")
             return 0
         doc = json.loads(DEMO.read_text(encoding="utf-8"))
-        async with conn.transaction():
-            report = await import_document(conn, q, doc)
-            # Reveals answer only the sites a network lists; the demo lists the example site.
-            if args.embed_origin and not report.rejected:
-                for network in doc["networks"]:
-                    if network["parent"] is None:
-                        await conn.execute(
-                            q["set-network-origins"], network["slug"], args.embed_origin
-                        )
+        report = await import_document(conn, q, doc)
+        # Reveals answer only the sites a network lists; the demo lists the example site.
+        if args.embed_origin and not report.counts()["rejected"]:
+            for network in doc["networks"]:
+                if network["parent"] is None:
+                    await conn.execute(q["set-network-origins"], network["slug"], args.embed_origin)
         print_report(report)
-        return 1 if report.rejected else 0
+        return 1 if report.counts()["rejected"] else 0
 
 
 async def cmd_admin_create(settings: Settings, args: argparse.Namespace) -> int:
@@ -202,65 +206,45 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+FORMATS = {".vcf": "vcard", ".vcard": "vcard", ".csv": "csv", ".json": "json"}
+
+
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    """Import JSON or CSV; good rows are kept, bad rows reported; exit 2 if any were rejected."""
-    if args.file == "-":
-        text = sys.stdin.read()
-    else:
-        text = await asyncio.to_thread(Path(args.file).read_text, "utf-8-sig")
-    fmt = args.format or ("csv" if args.file.endswith(".csv") else "json")
-    progress = ProgressBar("importing")
-    async with connect(settings) as (conn, q), conn.transaction():
-        if fmt == "csv":
-            try:
-                numbered, unreadable = csv_to_contacts(text)
-            except ValueError as exc:
-                print(f"cannot import: {exc}", file=sys.stderr)
-                return 1
-            report = Report(rejected=unreadable)
-            await import_contacts(conn, q, numbered, report, progress)
-        else:
-            try:
-                doc: Any = json.loads(text)
-            except json.JSONDecodeError as exc:
-                print(f"cannot import: not JSON ({exc})", file=sys.stderr)
-                return 1
-            if not isinstance(doc, dict):
-                print(
-                    "cannot import: expected an object with networks, organisations, contacts",
-                    file=sys.stderr,
-                )
-                return 1
-            report = await import_document(conn, q, doc, progress)
-    print_report(report)
-    return 2 if report.rejected else 0
+    """Import vCard, CSV or JSON; good rows are kept, bad ones reported; exit 2 if any failed."""
+    fmt = args.format or FORMATS.get(Path(args.file).suffix.lower(), "json")
+    path = Path(args.file)
+    stream = sys.stdin.buffer if args.file == "-" else await asyncio.to_thread(path.open, "rb")
+    size = 0 if args.file == "-" else (await asyncio.to_thread(path.stat)).st_size
+    bar = ProgressBar("importing")
+    options = Options(
+        network=args.network,
+        lang=args.lang,
+        dry_run=args.dry_run,
+        check_deliverability=settings.email_check_deliverability,
+    )
+    operator = Importer(is_admin=True, may_edit=lambda _: True)
 
+    async def pieces() -> AsyncIterator[bytes]:
+        while piece := await asyncio.to_thread(stream.read, 65536):
+            yield piece
 
-async def cmd_import_vcf(settings: Settings, args: argparse.Namespace) -> int:
-    """Import a .vcf file; exit 2 if any card was rejected."""
-    data = await asyncio.to_thread(Path(args.file).read_bytes)
-    async with connect(settings) as (conn, q), conn.transaction():
-        results = await import_vcf(
-            conn,
-            q,
-            decode(data),
-            network=args.network,
-            lang=args.lang,
-            check=settings.email_check_deliverability,
-        )
-    counts = {
-        s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "rejected")
-    }
-    print(", ".join(f"{k} {v}" for k, v in counts.items()))
-    for result in results:
-        line = f"  card {result.card} ({result.name or 'no name'}): {result.status}"
-        if result.errors:
-            line += " - " + "; ".join(
-                f"{e['field']}: {e['message']}" if e["field"] else e["message"]
-                for e in result.errors
+    async def progress(done: int) -> None:
+        bar(done, max(size, done))
+
+    reader = reader_for(fmt, settings.import_max_bytes, args.lang)
+    try:
+        async with connect(settings) as (conn, q):
+            report = await run_import(
+                conn, q, reader, pieces(), options, operator, progress, settings.import_workers
             )
-        print(line)
-    return 2 if counts["rejected"] else 0
+    except (BadRequest, TooLarge) as exc:
+        print(f"cannot import: {getattr(exc, 'detail', exc)}", file=sys.stderr)
+        return 1
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    print_report(report)
+    return 2 if report.counts()["rejected"] else 0
 
 
 def _origin(raw: str) -> str:
@@ -309,20 +293,21 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("json", "csv"), default="json")
     export.add_argument("-o", "--output", default="-")
     export.set_defaults(run=cmd_export)
-    imp = sub.add_parser("import", help="import JSON (whole directory) or CSV (contacts)")
-    imp.add_argument("file", help="path, or - for standard input")
-    imp.add_argument("--format", choices=("json", "csv"))
-    imp.set_defaults(run=cmd_import)
-    vcf = sub.add_parser("import-vcf", help="import a .vcf file (vCard 2.1, 3.0 or 4.0)")
-    vcf.add_argument("file")
-    vcf.add_argument("--network", help="member network for the cards (besides their CATEGORIES)")
-    vcf.add_argument(
-        "--lang",
-        default="en",
-        choices=("en", "et", "lv", "lt"),
-        help="language of the cards' titles",
-    )
-    vcf.set_defaults(run=cmd_import_vcf)
+    for name, fixed in (("import", None), ("import-vcf", "vcard")):
+        imp = sub.add_parser(
+            name,
+            help="import vCard (2.1, 3.0, 4.0), CSV or JSON (the whole directory)"
+            if fixed is None
+            else "import a .vcf file (the same as import --format vcard)",
+        )
+        imp.add_argument("file", help="path, or - for standard input")
+        imp.add_argument("--format", choices=("vcard", "csv", "json"), default=fixed)
+        imp.add_argument("--network", help="network for rows that name none (and every card)")
+        imp.add_argument(
+            "--lang", default="en", choices=("en", "et", "lv", "lt"), help="language of titles"
+        )
+        imp.add_argument("--dry-run", action="store_true", help="report, change nothing")
+        imp.set_defaults(run=cmd_import)
     return top
 
 

@@ -261,7 +261,7 @@ async def patch(request: web.Request) -> web.Response:
         )
         await _check_networks(conn, q, caller, [s for s, _ in contact.networks])
         # Saving what is stored changes nothing: no write, no new revision.
-        if contact != contact_in(current, region=region, known_phones=known):
+        if not contact.same_as(contact_in(current, region=region, known_phones=known)):
             await replace_contact(conn, q, contact_id, contact)
         return await _written(conn, q, contact_id, caller, 200)
 

@@ -162,23 +162,22 @@ async def replace_contact(conn: Conn, q: Queries, contact_id: int, c: ContactIn)
     return revisions[contact_id]
 
 
+async def contacts_as_input(conn: Conn, q: Queries, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Contacts locked for a change, in the shape the API accepts: what a change starts from."""
+    found: dict[int, dict[str, Any]] = {}
+    for row in await conn.fetch(q["lock-contacts"], ids):
+        contact = dict(row)
+        contact["phones"] = [
+            {"number": p["written"], **{k: p[k] for k in ("e164", "kind", "extension")}}
+            for p in contact["phones"]
+        ]
+        found[contact.pop("id")] = contact
+    return found
+
+
 async def contact_as_input(conn: Conn, q: Queries, row: asyncpg.Record) -> dict[str, Any]:
-    """A locked contact in the shape the API accepts, as the base of a PATCH."""
-    children = await conn.fetchrow(q["contact-children"], row["id"])
-    assert children is not None  # an aggregate always returns its one row
-    return {
-        "given_name": row["given_name"],
-        "family_name": row["family_name"],
-        "display_name": row["display_name"],
-        "titles": row["titles"],
-        "organisation": row["organisation"],
-        "position": row["position"],
-        "published": row["published"],
-        "phones": children["phones"],
-        "emails": children["emails"],
-        "links": children["links"],
-        "networks": children["networks"],
-    }
+    """One locked contact as the base of a PATCH."""
+    return (await contacts_as_input(conn, q, [row["id"]]))[row["id"]]
 
 
 async def region_of(conn: Conn, q: Queries, slugs: list[str]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,11 @@ class ContactIn:
     networks: list[tuple[str, str]] = field(default_factory=list)
     # What was accepted with a remark (a number kept as written, a duplicate merged).
     notes: list[FieldError] = field(default_factory=list, compare=False)
+
+    def same_as(self, other: ContactIn) -> bool:
+        """Whether saving `other` over this would change nothing (memberships have no order)."""
+        mine = dataclasses.replace(self, networks=sorted(self.networks))
+        return mine == dataclasses.replace(other, networks=sorted(other.networks))
 
 
 @dataclass(slots=True)

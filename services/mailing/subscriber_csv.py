@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from collections.abc import Iterator
 
 from aiohttp import web
@@ -22,10 +21,10 @@ from email_validator import EmailNotValidError
 from services.mailing.keys import SETTINGS
 from shared.addresses import normalize_address
 from shared.bodies import read_large
-from shared.csvio import restore
+from shared.csvio import SEPARATORS, header_key, restore
+from shared.csvio import sniff as most_used
 from shared.errors import BadRequest
 
-SEPARATORS = ",;\t"
 UPLOAD_TYPES = {"text/csv", "text/plain", "application/octet-stream"}
 # Header spellings, compared without case, diacritics, spaces, dots, hyphens or underscores.
 HEADERS = {
@@ -59,13 +58,8 @@ LANGUAGE_NAMES = {
 }
 
 
-def _key(header: str) -> str:
-    plain = unicodedata.normalize("NFKD", header.casefold())
-    return "".join(c for c in plain if c.isalnum() and not unicodedata.combining(c))
-
-
 ALIASES = {
-    _key(spelling): column for column, spellings in HEADERS.items() for spelling in spellings
+    header_key(spelling): column for column, spellings in HEADERS.items() for spelling in spellings
 }
 LANGUAGE_ALIASES = {name: code for code, names in LANGUAGE_NAMES.items() for name in names}
 
@@ -75,7 +69,7 @@ def language(cell: str) -> str:
     primary = cell.strip().replace("_", "-").partition("-")[0].casefold()
     if primary in LANGUAGE_NAMES:
         return primary
-    return LANGUAGE_ALIASES.get(_key(cell), cell)
+    return LANGUAGE_ALIASES.get(header_key(cell), cell)
 
 
 async def upload(request: web.Request) -> str:
@@ -140,9 +134,7 @@ def sniff(text: str) -> tuple[str, str]:
     fitting = [sep for sep in SEPARATORS if "email" in _columns(_header(text, sep))]
     if fitting:
         return max(fitting, key=lambda sep: len(_header(text, sep))), text
-    counts = {sep: first.count(sep) for sep in SEPARATORS}
-    best = max(counts, key=lambda s: counts[s])
-    return (best if counts[best] else ","), text
+    return most_used(first), text
 
 
 def _header(text: str, separator: str) -> list[str]:
@@ -151,7 +143,7 @@ def _header(text: str, separator: str) -> list[str]:
 
 def _columns(header: list[str]) -> list[str]:
     """Our column names for a header row; unknown ones stay as they are, lower-cased."""
-    columns = [ALIASES.get(_key(h), h.strip().casefold()) for h in header]
+    columns = [ALIASES.get(header_key(h), h.strip().casefold()) for h in header]
     if "family" in columns and "given" not in columns and "name" in columns:
         # "Vārds;Uzvārds", "Vardas;Pavardė": beside a family name, a name is the given one.
         columns[columns.index("name")] = "given"

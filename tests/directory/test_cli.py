@@ -71,13 +71,14 @@ def test_demo_export_import_round_trip(db_url: str, tmp_path: Path) -> None:
     assert len(doc["contacts"]) == 12
     assert {e for c in doc["contacts"] for e in c["emails"]} == set(DEMO_EMAILS)
     assert any(c["family_name"] == "Kisevičienė" for c in doc["contacts"])
-    # Importing the export again changes nothing but revisions: every contact is updated by uid.
+    # Importing the export again changes nothing: every contact is found by its uid, and
+    # neither it nor any network or organisation gets a new revision.
     path = tmp_path / "directory.json"
     path.write_text(exported.stdout, encoding="utf-8")
     imported = kontakt(db_url, "import", str(path))
     assert imported.returncode == 0, imported.stdout + imported.stderr
-    assert "created 0, updated 27, rejected 0" in imported.stdout
-    assert json.loads(kontakt(db_url, "export").stdout)["contacts"] == doc["contacts"]
+    assert "created 0, updated 0, unchanged 27, rejected 0, skipped 0" in imported.stdout
+    assert json.loads(kontakt(db_url, "export").stdout) == doc
 
 
 async def test_csv_import_reports_bad_rows_and_keeps_good_ones(db_url: str, tmp_path: Path) -> None:
@@ -96,11 +97,16 @@ async def test_csv_import_reports_bad_rows_and_keeps_good_ones(db_url: str, tmp_
     (tmp_path / "new.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = kontakt(db_url, "import", str(tmp_path / "new.csv"))
     assert result.returncode == 2
-    assert "created 1, updated 0, rejected 3" in result.stdout
-    assert "row 2: phones[0].number" in result.stdout
-    assert "emails[0]" in result.stdout
-    assert "row 3: networks[0].network: no network 'atlantis'" in result.stdout
-    assert "row 4: position" in result.stdout
+    assert "created 1, updated 0, unchanged 0, rejected 3, skipped 0" in result.stdout
+    # Rows are numbered as the spreadsheet shows them (the header is row 1).
+    assert "contact 3 (line 3) Bad Phone: rejected - emails[0]:" in result.stdout
+    assert (
+        "contact 4 (line 4) Nowhere Network: rejected - "
+        "networks[0].network: no network 'atlantis'" in result.stdout
+    )
+    assert "contact 5 (line 5) Late Row: rejected - position: must be a whole number" in (
+        result.stdout
+    )
     assert "importing:" in result.stderr  # progress, even when not on a terminal
     conn = await asyncpg.connect(db_url)
     try:
@@ -148,3 +154,21 @@ def test_csv_export_is_safe_in_spreadsheets_and_reads_back_unchanged(
     second = tmp_path / "second.csv"
     assert kontakt(db_url, "export", "--format", "csv", "-o", str(second)).returncode == 0
     assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
+
+
+def test_vcard_files_go_through_the_same_import(db_url: str) -> None:
+    assert kontakt(db_url, "demo").returncode == 0
+    corpus = ROOT / "tests" / "samples" / "imports"
+    dry = kontakt(db_url, "import", str(corpus / "macos-utf16.vcf"), "--network", "lv", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines()[0] == (
+        "dry run: created 1, updated 0, unchanged 0, rejected 0, skipped 1"
+    )
+    assert "contact 2 (line 13) Kolēģi: skipped - a contact group, not a person" in dry.stdout
+    real = kontakt(db_url, "import-vcf", str(corpus / "android.vcf"), "--network", "lv")
+    assert real.returncode == 0, real.stderr
+    assert real.stdout.splitlines()[0] == (
+        "created 2, updated 0, unchanged 0, rejected 0, skipped 0"
+    )
+    assert "contact 1 (line 1) Daina Mežecka: created - not kept: photo" in real.stdout
+    assert "'+371 2000 0002' is listed twice; merged" in real.stdout

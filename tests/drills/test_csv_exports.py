@@ -64,7 +64,7 @@ async def _contacts(mailing: Mailing, token: str) -> tuple[Api, str, list[str]]:
     assert made.status == 201, made.text
     raw = (await api.get(f"/v1/contacts/{made.json['id']}")).json
     assert raw["given_name"] == HOSTILE[0]  # JSON keeps the raw value
-    return api, "/v1/networks/ee/contacts.csv", [*HOSTILE[:4], "+3725046570"]
+    return api, "/v1/networks/ee/contacts.csv", [*HOSTILE[:4], "cell:+372 5046 570"]
 
 
 Recipe = Callable[[Mailing, str], Awaitable[tuple[Api, str, list[str]]]]

@@ -58,19 +58,17 @@ SELECT slug FROM directory.networks n
                 WHERE directory.fold(x.value) = directory.fold($1))
  ORDER BY id LIMIT 1;
 
--- name: contact-children
-SELECT
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('number', written, 'e164', e164, 'kind', kind,
-                                                'extension', extension) ORDER BY position), '[]')
-     FROM directory.contact_phones WHERE contact_id = $1) AS phones,
-  (SELECT coalesce(jsonb_agg(address ORDER BY position), '[]')
-     FROM directory.contact_emails WHERE contact_id = $1) AS emails,
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('url', url, 'label', label) ORDER BY position), '[]')
-     FROM directory.contact_links WHERE contact_id = $1) AS links,
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('network', n.slug, 'role', m.role)
-                             ORDER BY n.position, n.id), '[]')
-     FROM directory.memberships m JOIN directory.networks n ON n.id = m.network_id
-    WHERE m.contact_id = $1) AS networks;
+-- name: lock-contacts
+-- Contacts about to change, locked in id order (two writers never wait on each other in a
+-- circle), with their addresses: what a PATCH or an import starts from.
+SELECT v.id, v.given_name, v.family_name, v.display_name, v.titles, v.position, v.published,
+       v.org_slug AS organisation, v.phones, v.links, v.networks,
+       (SELECT coalesce(jsonb_agg(e.address ORDER BY e.position), '[]')
+          FROM directory.contact_emails e WHERE e.contact_id = v.id) AS emails
+  FROM directory.contact_cards v JOIN directory.contacts c ON c.id = v.id
+ WHERE v.id = ANY($1::bigint[])
+ ORDER BY v.id
+   FOR UPDATE OF c;
 
 -- Writes take arrays, one element per contact (or child), so that one contact from the API
 -- and a chunk of an import go through the same statements.

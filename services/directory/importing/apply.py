@@ -1,0 +1,247 @@
+"""One chunk of checked rows into the database: matched, merged, written in one go.
+
+A row matches a contact by UID, else by any of its addresses, else (a card with neither, as
+phones export them) by one of its numbers under the same name; but only a contact the
+importer may edit: a card that names a contact of someone else's network is imported as a
+new contact, exactly as an unknown one is, so an import tells no one what else is stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from services.directory.importing.rows import Outcome, Row
+from services.directory.store import (
+    contacts_as_input,
+    create_organisation,
+    stored_phones,
+    write_contacts,
+)
+from services.directory.validation import ContactIn, OrganisationIn, contact_in
+from shared.conn import Conn
+from shared.queries import Queries
+
+# ContactIn fields a row may give, by the same name as its JSON keys.
+FIELDS = ("given_name", "family_name", "titles", "organisation", "position", "published")
+LISTS = ("phones", "emails", "links", "networks")
+NAME_FIELDS = {"given_name", "family_name", "display_name"}
+
+
+@dataclass
+class Prepared:
+    """A row that passed its own checks, waiting for the database."""
+
+    row: Row
+    contact: ContactIn
+    uid: str | None
+    organisation_name: str | None
+    given: set[str]
+
+    def emails(self) -> list[str]:
+        """Its addresses as they are matched (case-insensitively)."""
+        return [e.lower() for e in self.contact.emails]
+
+
+class Chunk:
+    """What applying chunks keeps across them: organisations found or created by name."""
+
+    def __init__(self, conn: Conn, q: Queries) -> None:
+        self.conn = conn
+        self.q = q
+        self.organisations: dict[str, str] = {}
+        self.known_slugs: set[str] = set()
+        self.created: set[str] = set()
+
+    def forget_created(self) -> None:
+        """Organisations created under a savepoint that was rolled back exist no more."""
+        for name in self.created:
+            self.organisations.pop(name, None)
+        self.created.clear()
+
+    async def organisation(self, name: str, lang: str) -> str:
+        """The slug of the organisation called `name` in any language, created if there is none."""
+        if name not in self.organisations:
+            found = await self.conn.fetchval(self.q["organisation-by-name"], name)
+            if found is None:
+                base = slugify(name)
+                found, counter = base, 1
+                while await self.conn.fetchval(self.q["organisation-id"], found):
+                    counter += 1
+                    found = f"{base[:44]}-{counter}"
+                await create_organisation(
+                    self.conn, self.q, OrganisationIn(found, {lang: name}, None, None)
+                )
+                self.created.add(name)
+            self.organisations[name] = found
+        return self.organisations[name]
+
+    async def unknown_slugs(self, slugs: Iterable[str]) -> set[str]:
+        """Which of these organisation slugs name no organisation."""
+        wanted = {s for s in slugs if s not in self.known_slugs}
+        if wanted:
+            rows = await self.conn.fetch(self.q["organisation-ids"], sorted(wanted))
+            self.known_slugs.update(r["slug"] for r in rows)
+        return {s for s in slugs if s not in self.known_slugs}
+
+
+def slugify(name: str) -> str:
+    """A slug for a new organisation."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:48] or "organisation"
+
+
+async def apply_chunk(
+    chunk: Chunk,
+    prepared: list[Prepared],
+    networks: dict[str, int],
+    lang: str,
+    dry_run: bool,
+    may_edit: Callable[[Iterable[int]], bool],
+) -> tuple[list[Outcome], list[Prepared]]:
+    """Write the rows; their outcomes, and the rows that must wait for the next chunk."""
+    conn, q = chunk.conn, chunk.q
+    chunk.created.clear()
+    outcomes: list[Outcome] = []
+    missing = await chunk.unknown_slugs(
+        p.contact.organisation for p in prepared if p.contact.organisation
+    )
+    for p in prepared:
+        if p.contact.organisation in missing:
+            # A spreadsheet's company in the organisation column: found or created by name.
+            p.organisation_name = p.contact.organisation
+    plan, later = await _match(conn, q, prepared, may_edit)
+    current = await contacts_as_input(conn, q, sorted({t for _, t, _ in plan if t is not None}))
+    new: list[tuple[str, ContactIn, Prepared]] = []
+    changed: list[tuple[int, ContactIn, Prepared]] = []
+    for p, target, uid in plan:
+        organisation = p.contact.organisation
+        if p.organisation_name:
+            organisation = await chunk.organisation(p.organisation_name, lang)
+        if target is None:
+            contact = dataclasses.replace(p.contact, organisation=organisation)
+            new.append((uid or str(uuid.uuid4()), contact, p))
+            continue
+        before = contact_in(current[target], known_phones=stored_phones(current[target]["phones"]))
+        after = _merged(before, p, organisation)
+        if after.same_as(before):
+            outcomes.append(Outcome(p.row, "unchanged", target, notes=p.contact.notes))
+        else:
+            changed.append((target, after, p))
+    organisations = await _organisation_ids(chunk, [c.organisation for _, c, _ in new + changed])
+    created, _ = await write_contacts(
+        conn,
+        q,
+        [(u, c) for u, c, _ in new],
+        [(i, c) for i, c, _ in changed],
+        networks,
+        organisations,
+    )
+    for contact_id, (_, _, p) in zip(created, new, strict=True):
+        shown = None if dry_run else contact_id  # a dry run's new ids are rolled back
+        outcomes.append(Outcome(p.row, "created", shown, notes=p.contact.notes))
+    for contact_id, _, p in changed:
+        outcomes.append(Outcome(p.row, "updated", contact_id, notes=p.contact.notes))
+    return outcomes, later
+
+
+async def _match(
+    conn: Conn, q: Queries, rows: list[Prepared], may_edit: Callable[[Iterable[int]], bool]
+) -> tuple[list[tuple[Prepared, int | None, str | None]], list[Prepared]]:
+    """Each row's contact (UID first, then addresses) among those the importer may edit."""
+    uids = [p.uid for p in rows if p.uid]
+    by_uid = {r["uid"]: r for r in await conn.fetch(q["import-by-uid"], uids)} if uids else {}
+    addresses = sorted({e for p in rows for e in p.emails()})
+    by_email: dict[str, list[Any]] = {}
+    if addresses:
+        for r in await conn.fetch(q["import-by-email"], addresses):
+            by_email.setdefault(r["address"], []).append(r)
+    numbers = sorted({e for r in rows if not r.uid and not r.emails() for e in _e164(r)})
+    by_phone: dict[str, list[Any]] = {}
+    if numbers:
+        for r in await conn.fetch(q["import-by-phone"], numbers):
+            by_phone.setdefault(r["e164"], []).append(r)
+    plan: list[tuple[Prepared, int | None, str | None]] = []
+    later: list[Prepared] = []
+    claimed: set[tuple[object, ...]] = set()
+    for p in rows:
+        target, uid = None, p.uid
+        if uid is not None and uid in by_uid:
+            found = by_uid[uid]
+            if may_edit(found["network_ids"]):
+                target = found["id"]
+            else:
+                uid = None  # someone else's contact: this card becomes a new one of its own
+        for address in p.emails():
+            if target is not None:
+                break
+            target = next(
+                (r["id"] for r in by_email.get(address, []) if may_edit(r["network_ids"])), None
+            )
+        if target is None and not p.uid and not p.emails():
+            name = p.contact.display_name.casefold()
+            target = next(
+                (
+                    r["id"]
+                    for e164 in _e164(p)
+                    for r in by_phone.get(e164, [])
+                    if r["display_name"].casefold() == name and may_edit(r["network_ids"])
+                ),
+                None,
+            )
+        keys: set[tuple[object, ...]] = {("email", e) for e in p.emails()}
+        keys |= {("phone", e164, p.contact.display_name.casefold()) for e164 in _e164(p)}
+        keys |= {("uid", uid)} if uid else set()
+        keys |= {("id", target)} if target is not None else set()
+        if keys & claimed:
+            later.append(p)
+            continue
+        claimed |= keys
+        plan.append((p, target, uid))
+    return plan, later
+
+
+def _e164(p: Prepared) -> list[str]:
+    return [phone.e164 for phone in p.contact.phones if phone.e164]
+
+
+def _merged(before: ContactIn, p: Prepared, organisation: str | None) -> ContactIn:
+    """The stored contact with what the row gives: a card adds, a whole row replaces."""
+    given = p.given
+    changes: dict[str, Any] = {f: getattr(p.contact, f) for f in FIELDS + LISTS if f in given}
+    if given & NAME_FIELDS:
+        changes["display_name"] = p.contact.display_name
+    if p.row.partial:
+        # A card says what it knows: titles in its language, networks it adds, an organisation
+        # when it has one; everything else the contact has stays.
+        changes["titles"] = before.titles | p.contact.titles
+        known = {slug for slug, _ in before.networks}
+        changes["networks"] = before.networks + [n for n in p.contact.networks if n[0] not in known]
+        changes.pop("position", None)
+        changes.pop("published", None)
+    if "phones" in changes:
+        # The same number written another way (a phone's export reformats them): as stored.
+        stored = {(ph.e164, ph.extension): ph.written for ph in before.phones if ph.e164}
+        changes["phones"] = [
+            dataclasses.replace(ph, written=stored.get((ph.e164, ph.extension), ph.written))
+            for ph in changes["phones"]
+        ]
+    if "links" in changes:
+        labels = dict(before.links)
+        changes["links"] = [(url, label or labels.get(url)) for url, label in changes["links"]]
+    named = p.organisation_name or (not p.row.partial and "organisation" in given)
+    changes["organisation"] = organisation if named else before.organisation
+    return dataclasses.replace(before, **changes)
+
+
+async def _organisation_ids(chunk: Chunk, slugs: list[str | None]) -> dict[str, int]:
+    wanted = sorted({s for s in slugs if s})
+    if not wanted:
+        return {}
+    rows = await chunk.conn.fetch(chunk.q["organisation-ids"], wanted)
+    return {r["slug"]: r["id"] for r in rows}

@@ -1,0 +1,245 @@
+"""Contacts from CSV: Kontakt's own export, and the columns spreadsheets and mail programs write.
+
+Kontakt's columns (`uid, given_name, family_name, display_name, title_en … title_lt,
+organisation, phones, emails, links, networks, position, published`; lists separated by `|`,
+phones as `kind:number`, networks as `lv:coordinator`) come back exactly as exported. Outlook's
+and Google's contact CSV columns, and names in Estonian, Latvian and Lithuanian, are read too.
+The separator is sniffed; each line's text is decoded like a vCard value (see `charsets`), so
+Excel's plain "CSV" in a Baltic locale (Windows-1257) reads as it was typed.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from typing import Any
+
+from services.directory.importing.charsets import NAMES as CHARSETS
+from services.directory.importing.charsets import Decoder, Transcoder
+from services.directory.importing.rows import Row, TooLarge
+from services.directory.importing.values import web_address
+from services.directory.phones import KINDS
+from shared.csvio import header_key, restore, sniff
+from shared.errors import BadRequest, FieldError
+from shared.i18n import LANGUAGES
+from shared.text import nfc
+
+SEPARATOR = "|"
+# Google's export puts several values in one cell with " ::: ".
+_LIST = re.compile(r"\s*(?:\||:::)\s*")
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+# Kontakt's own columns, then other programs' names for the same thing; phone columns name
+# the kind of number they hold.
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "uid": ("uid",),
+    "given_name": ("given_name", "givenname", "firstname", "first", "eesnimi", "vards", "vardas"),
+    "family_name": (
+        "family_name", "familyname", "lastname", "surname", "perekonnanimi", "uzvards", "pavarde",
+    ),
+    "display_name": ("display_name", "displayname", "name", "fullname", "nimi", "pilnasvardas"),
+    "organisation": (
+        "organisation", "organization", "company", "organization1name", "organizationname",
+        "asutus", "organisatsioon", "iestade", "organizacija", "imone",
+    ),
+    "title": (
+        "title", "jobtitle", "organization1title", "organizationtitle", "ametinimetus", "amets",
+        "amats", "pareigos",
+    ),
+    "phones": (
+        "phones", "phone", "telephone", "phone1value", "phone2value", "phone3value", "telefon",
+        "talrunis", "telefonas", "primaryphone", "otherphone",
+    ),
+    "phones:work": ("businessphone", "businessphone2", "companymainphone"),
+    "phones:cell": ("mobilephone", "mobile", "cell", "mobiil", "mobilais", "mobilusis"),
+    "phones:home": ("homephone", "homephone2"),
+    "phones:fax": ("businessfax", "homefax", "otherfax", "fax", "faks", "fakss", "faksas"),
+    "emails": (
+        "emails", "email", "emailaddress", "email2address", "email3address", "email1value",
+        "email2value", "email3value", "epost", "epasts", "elpastas",
+    ),
+    "links": (
+        "links", "website", "webpage", "website1value", "url", "koduleht", "majaslapa",
+        "svetaine",
+    ),
+    "networks": ("networks",),
+    "position": ("position",),
+    "published": ("published",),
+}  # fmt: skip
+ALIASES = {header_key(name): column for column, names in _COLUMNS.items() for name in names}
+for _lang in LANGUAGES:
+    ALIASES[header_key(f"title_{_lang}")] = f"title_{_lang}"
+NAMES = {"given_name", "family_name", "display_name"}
+
+
+class CsvReader:
+    """Feed a CSV file's bytes; get back a row per record (the header is row 1)."""
+
+    def __init__(self, limit: int, lang: str, http_charset: str | None = None) -> None:
+        self.limit = limit
+        self.lang = lang
+        self.decoder = Decoder(http_charset)
+        self.transcoder = Transcoder()
+        self.counted = 0
+        self.carry = b""
+        self.line = 0
+        self.record: list[str] = []
+        self.record_line = 0
+        self.quotes = 0
+        self.number = 1
+        self.columns: list[str] | None = None
+        self.separator = ","
+        self.ignored: list[str] = []
+
+    @property
+    def notes(self) -> list[str]:
+        """File-level remarks: columns not kept, the legacy code page text was read in."""
+        notes = (
+            [f"Columns Kontakt does not keep: {', '.join(self.ignored)}."] if self.ignored else []
+        )
+        return notes + [
+            f"Text that was not UTF-8 was read as {CHARSETS.get(c, c)}."
+            for c in sorted(self.decoder.used_legacy)
+        ]
+
+    def feed(self, chunk: bytes) -> list[Row]:
+        """Rows for the records this piece completes."""
+        data = self.carry + self.transcoder.feed(chunk)
+        end = data.rfind(b"\n")
+        if end < 0:
+            self.carry = data
+            self._count(0)
+            return []
+        self.carry = data[end + 1 :]
+        return self._lines(data[: end + 1].split(b"\n")[:-1])
+
+    def close(self) -> list[Row]:
+        """Rows for what is left."""
+        data = self.carry + self.transcoder.close()
+        self.carry = b""
+        rows = self._lines(data.split(b"\n")) if data else []
+        if self.record:
+            rows.extend(self._records([(self.record_line, "\n".join(self.record))]))
+        if self.columns is None:
+            raise BadRequest("The CSV is empty: it needs a header row naming its columns.")
+        return rows
+
+    def _count(self, size: int) -> None:
+        self.counted += size
+        if self.counted + len(self.carry) > self.limit:
+            raise TooLarge(self.limit)
+
+    def _lines(self, lines: list[bytes]) -> list[Row]:
+        records: list[tuple[int, str]] = []  # (first line, the record's text)
+        for raw in lines:
+            self.line += 1
+            self._count(len(raw) + 1)
+            text, _ = self.decoder.decode(raw.rstrip(b"\r"))
+            if not self.record:
+                self.record_line = self.line
+                self.quotes = 0
+            self.record.append(nfc(text))
+            # A quoted cell may hold line breaks: the record ends where the quotes balance.
+            self.quotes += text.count('"')
+            if self.quotes % 2 == 0:
+                records.append((self.record_line, "\n".join(self.record)))
+                self.record = []
+        return self._records(records)
+
+    def _records(self, records: list[tuple[int, str]]) -> list[Row]:
+        if not records:
+            return []
+        if self.columns is None:
+            self.separator = sniff(records[0][1])
+        rows: list[Row] = []
+        parsed = csv.reader([text for _, text in records], delimiter=self.separator)
+        for (line, _), cells in zip(records, parsed, strict=True):
+            if self.columns is None:
+                self._header(cells)
+                continue
+            self.number += 1
+            if any(c.strip() for c in cells):  # not a blank line, as spreadsheets leave
+                rows.append(self._row(cells, line))
+        return rows
+
+    def _header(self, cells: list[str]) -> None:
+        self.columns = []
+        for cell in cells:
+            column = ALIASES.get(header_key(cell))
+            if column is None and cell.strip():
+                self.ignored.append(cell.strip())
+            self.columns.append(column or "")
+        if not NAMES & set(self.columns):
+            raise BadRequest(
+                "The CSV needs a name column (given_name, family_name or display_name, or "
+                f"First Name, Last Name, Name); its first row has: {', '.join(cells)[:200]}."
+            )
+
+    def _row(self, cells: list[str], line: int) -> Row:
+        assert self.columns is not None
+        data: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        dropped: list[str] = []
+        for column, raw in zip(self.columns, cells, strict=False):
+            value = restore(raw.strip())
+            if not column:
+                continue
+            if column.startswith("phones"):
+                _, _, kind = column.partition(":")
+                data.setdefault("phones", []).extend(_phones(value, kind or None))
+            elif column == "emails":
+                data.setdefault(column, []).extend(v for v in _LIST.split(value) if v)
+            elif column == "links":
+                links = [web_address(v) for v in _LIST.split(value) if v]
+                data.setdefault(column, []).extend(link for link in links if link)
+                if None in links:
+                    dropped.append("other_links")
+            elif column == "networks":
+                data["networks"] = [_membership(v) for v in _LIST.split(value) if v]
+            elif column.startswith("title"):
+                lang = column.partition("_")[2] or self.lang
+                titles = data.setdefault("titles", {})
+                if value:
+                    titles[lang] = value
+            elif column == "organisation":
+                if _SLUG.match(value):
+                    data["organisation"] = value
+                elif value:
+                    data["organisation_name"] = value
+                else:
+                    data["organisation"] = None
+            elif column == "position":
+                if value and not value.lstrip("-").isdigit():
+                    errors.append(FieldError("position", "must be a whole number"))
+                elif value:
+                    data["position"] = int(value)
+            elif column == "published":
+                if value:
+                    data["published"] = value.lower() in {"true", "1", "yes", "jah", "ja", "taip"}
+            elif column == "uid":
+                data["uid"] = value or None
+            elif value or column not in data:
+                data[column] = value
+        name = (
+            data.get("display_name")
+            or " ".join(data.get(k) or "" for k in ("given_name", "family_name")).strip()
+        )
+        return Row(self.number, line, name or None, data, dropped=dropped, errors=errors)
+
+
+def _phones(value: str, kind: str | None) -> list[dict[str, str]]:
+    phones = []
+    for item in _LIST.split(value):
+        if not item:
+            continue
+        head, colon, rest = item.partition(":")
+        if colon and head.strip() in KINDS:
+            phones.append({"number": rest.strip(), "kind": head.strip()})  # our own `cell:+372…`
+        else:
+            phones.append({"number": item, **({"kind": kind} if kind else {})})
+    return phones
+
+
+def _membership(value: str) -> dict[str, str]:
+    slug, _, role = value.partition(":")
+    return {"network": slug.strip(), "role": role.strip() or "member"}

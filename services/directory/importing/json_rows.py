@@ -1,0 +1,64 @@
+"""Contacts, networks and organisations from JSON: `kontakt export`'s document, or a list."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from services.directory.importing.rows import Row, TooLarge
+from shared.errors import BadRequest, FieldError
+from shared.text import nfc_json
+
+# What the API shows but does not take: dropped, so an export imports as it is.
+READ_ONLY = {"id", "title", "has_email", "created_at", "updated_at", "revision"}
+KINDS = (("networks", "network"), ("organisations", "organisation"), ("contacts", "contact"))
+
+
+class JsonReader:
+    """Feed a JSON file's bytes; all rows come at the end (JSON is read whole, within the limit)."""
+
+    def __init__(self, limit: int) -> None:
+        self.notes: list[str] = []
+        self.limit = limit
+        self.data = bytearray()
+
+    def feed(self, chunk: bytes) -> list[Row]:
+        """Nothing yet: the document is read whole."""
+        self.data += chunk
+        if len(self.data) > self.limit:
+            raise TooLarge(self.limit)
+        return []
+
+    def close(self) -> list[Row]:
+        """Networks first, then organisations, then contacts, as a document lists them."""
+        try:
+            doc: Any = nfc_json(json.loads(bytes(self.data).decode("utf-8-sig")))
+        except UnicodeDecodeError as exc:
+            raise BadRequest("The JSON is not UTF-8.") from exc
+        except json.JSONDecodeError as exc:
+            raise BadRequest(f"The JSON cannot be read: line {exc.lineno}: {exc.msg}.") from exc
+        if isinstance(doc, list):
+            doc = {"contacts": doc}
+        if not isinstance(doc, dict):
+            raise BadRequest(
+                "Send a list of contacts, or an object with networks, organisations, contacts."
+            )
+        rows: list[Row] = []
+        for key, kind in KINDS:
+            items = doc.get(key) or []
+            if not isinstance(items, list):
+                raise BadRequest(f"`{key}` must be a list.")
+            for index, item in enumerate(items, start=1):
+                rows.append(_row(len(rows) + 1, kind, index, item))
+        return rows
+
+
+def _row(number: int, kind: str, index: int, item: Any) -> Row:
+    if not isinstance(item, dict):
+        problem = FieldError("", f"{kind} {index} is not an object")
+        return Row(number, 0, None, {}, kind=kind, errors=[problem])
+    data = {k: v for k, v in item.items() if k not in READ_ONLY}
+    if kind == "contact" and isinstance(data.get("organisation"), dict):
+        data["organisation"] = data["organisation"].get("slug")
+    name = data.get("display_name") or data.get("slug")
+    return Row(number, 0, name if isinstance(name, str) else None, data, kind=kind)

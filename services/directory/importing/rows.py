@@ -1,0 +1,93 @@
+"""What readers hand the engine (rows) and what the engine reports back (one shape for all)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.errors import FieldError
+
+STATUSES = ("created", "updated", "unchanged", "rejected", "skipped")
+
+
+class TooLarge(Exception):
+    """The file, without its photos, is larger than the import limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"larger than {limit} bytes without its photos")
+        self.limit = limit
+
+
+@dataclass
+class Row:
+    """One record as a reader found it, in the API's JSON shape, with what the reader noticed.
+
+    `partial` rows (vCards) merge into a contact they match: titles per language, networks
+    added; whole rows (CSV, JSON) replace it. `errors` make a row the reader could not read
+    (rejected as it is); `skipped` says why a record is not a person (a group card).
+    """
+
+    number: int
+    line: int
+    name: str | None
+    data: dict[str, Any]
+    kind: str = "contact"
+    partial: bool = False
+    dropped: list[str] = field(default_factory=list)
+    notes: list[FieldError] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+    skipped: str | None = None
+
+
+def _fields(errors: list[FieldError]) -> list[dict[str, str]]:
+    return [{"field": e.field, "message": e.message} for e in errors]
+
+
+@dataclass
+class Outcome:
+    """What became of one row."""
+
+    row: Row
+    status: str
+    contact: int | None = None
+    errors: list[FieldError] = field(default_factory=list)
+    notes: list[FieldError] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The row's line of the report."""
+        return {
+            "kind": self.row.kind,
+            "row": self.row.number,
+            "line": self.row.line,
+            "name": self.row.name,
+            "status": self.status,
+            "contact": self.contact,
+            "errors": _fields(self.errors),
+            "notes": _fields(self.row.notes + self.notes),
+            "dropped": self.row.dropped,
+        }
+
+
+@dataclass
+class Report:
+    """Every row's outcome, counted; file-level notes (a legacy code page, unknown columns)."""
+
+    dry_run: bool = False
+    outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        """Rows by status."""
+        return Counter(o.status for o in self.outcomes)
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as the API, the console and the CLI show it."""
+        counts = self.counts()
+        return {
+            "dry_run": self.dry_run,
+            "rows": len(self.outcomes),
+            **{status: counts[status] for status in STATUSES},
+            "notes": self.notes,
+            "items": [o.as_json() for o in self.outcomes],
+        }

@@ -1,0 +1,25 @@
+-- Imports: what a chunk of rows matches, read in one query per kind of key.
+
+-- name: import-networks
+SELECT n.id, n.slug FROM directory.networks n ORDER BY n.id;
+
+-- name: import-by-uid
+SELECT c.id, c.uid::text AS uid,
+       (SELECT coalesce(array_agg(m.network_id), '{}') FROM directory.memberships m
+         WHERE m.contact_id = c.id) AS network_ids
+  FROM directory.contacts c WHERE c.uid = ANY($1::uuid[]);
+
+-- name: import-by-email
+SELECT e.contact_id AS id, lower(e.address) AS address,
+       (SELECT coalesce(array_agg(m.network_id), '{}') FROM directory.memberships m
+         WHERE m.contact_id = e.contact_id) AS network_ids
+  FROM directory.contact_emails e WHERE lower(e.address) = ANY($1::text[])
+ ORDER BY e.contact_id;
+
+-- name: import-by-phone
+SELECT p.contact_id AS id, p.e164, c.display_name,
+       (SELECT coalesce(array_agg(m.network_id), '{}') FROM directory.memberships m
+         WHERE m.contact_id = p.contact_id) AS network_ids
+  FROM directory.contact_phones p JOIN directory.contacts c ON c.id = p.contact_id
+ WHERE p.e164 = ANY($1::text[])
+ ORDER BY p.contact_id;

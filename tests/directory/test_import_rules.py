@@ -1,0 +1,305 @@
+"""Import rules: nothing lost in silence, no card takes down another, charsets per value,
+no address oracle, dry runs, the size limit without photos, spreadsheets and JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.directory.app import create_app
+from shared.settings import Settings
+from tests.conftest import MakeAccount
+from tests.support.api import Api
+from tests.support.openapi import OpenApi
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+CORPUS = Path(__file__).resolve().parents[1] / "samples" / "imports"
+VCARD = {"Content-Type": "text/vcard"}
+
+
+def card(*lines: str) -> bytes:
+    """One vCard 3.0 with these properties."""
+    return ("\r\n".join(["BEGIN:VCARD", "VERSION:3.0", *lines, "END:VCARD"]) + "\r\n").encode()
+
+
+async def imported(api: Api, body: bytes, query: str, **headers: str) -> dict[str, Any]:
+    """The report of an import that must be answered (never a 500)."""
+    reply = await api.post(f"/v1/contacts/import?{query}", data=body, headers={**VCARD, **headers})
+    assert reply.status == 200, reply.text
+    report: dict[str, Any] = reply.json
+    return report
+
+
+async def test_no_card_takes_down_another_and_each_says_why(
+    directory: Api, admin_token: str, conn: asyncpg.Connection
+) -> None:
+    api = directory.as_(admin_token)
+    body = b"".join(
+        [
+            card("FN:Ok Person", "N:Person;Ok;;;", "EMAIL:ok.person@example.org"),
+            card("FN:Bad Address", "EMAIL:not-an-address"),
+            card("FN:Odd Number", "TEL:ask the secretary", "TEL:+372 5046 570"),
+            card("ORG:Acme, Inc."),  # Outlook's unescaped comma; a company's own card
+            card("EMAIL:nameless@example.org"),
+            card("FN;CHARSET=x-klingon:Ülle Õun", "EMAIL:ulle@example.ee"),
+            card("FN:Ok Person", "EMAIL:OK.Person@example.org", "TEL:+372 7423 625"),
+            b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cut Off\r\nTEL:+3725046571\r\n",
+        ]
+    )
+    report = await imported(api, body, "network=ee&lang=et")
+    items = report["items"]
+    assert [(i["row"], i["line"], i["status"]) for i in items] == [
+        (1, 1, "created"),
+        (2, 7, "rejected"),
+        (3, 12, "created"),
+        (4, 18, "created"),
+        (5, 22, "rejected"),
+        (6, 26, "created"),
+        (7, 31, "updated"),  # the same person again, by address, later in the file
+        (8, 37, "rejected"),
+    ]
+    assert [e["field"] for e in items[1]["errors"]] == ["emails[0]"]
+    assert items[2]["notes"] == [
+        {
+            "field": "phones[0].number",
+            "message": "'ask the secretary' is kept as written: "
+            "it is not a phone number that can be dialled",
+        }
+    ]
+    odd = (await api.get(f"/v1/contacts/{items[2]['contact']}")).json
+    assert [(p["e164"], p["written"]) for p in odd["phones"]] == [
+        (None, "ask the secretary"),
+        ("+3725046570", "+372 5046 570"),
+    ]
+    company = (await api.get(f"/v1/contacts/{items[3]['contact']}")).json
+    assert (company["display_name"], company["organisation"]["name"]) == ("Acme, Inc.",) * 2
+    assert "neither FN nor N" in items[4]["errors"][0]["message"]
+    assert items[5]["notes"] == [
+        {"field": "line 28", "message": "CHARSET=x-klingon is not a known charset; read as UTF-8"}
+    ]
+    assert items[5]["name"] == "Ülle Õun"
+    assert items[6]["contact"] == items[0]["contact"]
+    assert items[7]["name"] == "Cut Off"
+    assert "END:VCARD is missing" in items[7]["errors"][0]["message"]
+    assert (report["created"], report["updated"], report["rejected"]) == (4, 1, 3)
+
+
+async def test_legacy_code_pages_by_declaration_by_http_or_by_guess(
+    directory: Api, admin_token: str
+) -> None:
+    api = directory.as_(admin_token)
+    text = card("N:Kiseliūnienė;Aistė;;;", "FN:Aistė Kiseliūnienė", "ORG:Šiaulių universitetas")
+    windows_1257 = text.decode().encode("cp1257")
+    by_http = await imported(
+        api, windows_1257, "network=lt", **{"Content-Type": "text/vcard; charset=windows-1257"}
+    )
+    assert by_http["items"][0]["name"] == "Aistė Kiseliūnienė"
+    assert by_http["notes"] == []
+    guessed = await imported(api, windows_1257.replace(b"FN:", b"FN:Dr "), "network=lt")
+    assert guessed["items"][0]["name"] == "Dr Aistė Kiseliūnienė"  # not "Aistë Kiseliûnienë"
+    assert guessed["notes"] == ["Text that was not UTF-8 was read as Windows-1257."]
+    contact = (await api.get(f"/v1/contacts/{guessed['items'][0]['contact']}")).json
+    assert contact["organisation"]["name"] == "Šiaulių universitetas"
+
+
+async def test_one_character_split_by_a_fold_garbles_nothing_else(
+    directory: Api, admin_token: str
+) -> None:
+    api = directory.as_(admin_token)
+    body = b"".join(
+        (CORPUS / name).read_bytes() for name in ("outlook-3.0.vcf", "evolution.vcf", "android.vcf")
+    )
+    report = await imported(api, body, "network=lv&lang=lv")
+    assert [i["name"] for i in report["items"]] == [
+        "Vida Gintautaitė",
+        "Žaneta Ščerbinska",
+        "Daina Mežecka",
+        "Jānis Bērziņš",
+    ]
+    assert report["notes"] == []
+
+
+async def test_a_dry_run_reports_and_writes_nothing(
+    directory: Api, admin_token: str, conn: asyncpg.Connection
+) -> None:
+    api = directory.as_(admin_token)
+    body = (CORPUS / "iphone-ios.vcf").read_bytes() + card("FN:X", "EMAIL:x@")
+    before = await conn.fetchval("SELECT count(*) FROM contacts")
+    version = await conn.fetchval("SELECT version FROM state")
+    dry = await imported(api, body, "network=lt&lang=lt&dry_run=true")
+    assert dry["dry_run"] is True
+    assert [(i["status"], i["contact"]) for i in dry["items"]] == [
+        ("created", None),
+        ("created", None),
+        ("rejected", None),
+    ]
+    assert await conn.fetchval("SELECT count(*) FROM contacts") == before
+    assert await conn.fetchval("SELECT version FROM state") == version  # not even a cache miss
+    real = await imported(api, body, "network=lt&lang=lt")
+    assert [i["status"] for i in real["items"]] == [i["status"] for i in dry["items"]]
+    assert [i["dropped"] for i in real["items"]] == [i["dropped"] for i in dry["items"]]
+
+
+async def test_an_importer_cannot_learn_whether_an_address_exists(
+    directory: Api, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    _, lv = await make_account("lv@example.org", permissions={"lv": ("edit_contacts",)})
+    api = directory.as_(lv)
+    kanarbik = await conn.fetchrow(
+        "SELECT c.id, c.uid::text AS uid, c.revision FROM contacts c "
+        "JOIN contact_emails e ON e.contact_id = c.id WHERE e.address = 'madis.kanarbik@norden.ee'"
+    )
+    assert kanarbik is not None
+    # Estonia's contact, by address and by UID; and an address nobody has.
+    known = card("FN:Probe One", "EMAIL:madis.kanarbik@norden.ee", f"UID:{kanarbik['uid']}")
+    unknown = card(
+        "FN:Probe One", "EMAIL:nobody.here@norden.ee", "UID:5b1f0c7e-0000-4000-8000-000000000001"
+    )
+    answers = []
+    for body in (known, unknown):
+        report = await imported(api, body, "network=lv&lang=lv")
+        item = report["items"][0]
+        contact = (await api.get(f"/v1/contacts/{item['contact']}")).json
+        answers.append((report, contact))
+    for report, contact in answers:
+        assert report["items"][0]["contact"] != kanarbik["id"]
+        assert contact["networks"] == [{"network": "lv", "role": "member"}]
+    # The answers are the same but for the new contact's id, uid and times.
+    (first, one), (second, two) = answers
+    for item in (first["items"][0], second["items"][0]):
+        item.pop("contact")
+    assert first == second
+    for key in ("id", "uid", "emails", "created_at", "updated_at"):
+        one.pop(key)
+        two.pop(key)
+    assert one == two
+    after = await conn.fetchrow("SELECT revision FROM contacts WHERE id = $1", kanarbik["id"])
+    assert after is not None
+    assert after["revision"] == kanarbik["revision"]  # untouched
+
+
+async def test_who_may_import_where(directory: Api, make_account: MakeAccount) -> None:
+    _, lv = await make_account("lv@example.org", permissions={"lv": ("edit_contacts",)})
+    api = directory.as_(lv)
+    body = (CORPUS / "outlook-3.0.vcf").read_bytes()
+    assert (
+        await api.post("/v1/contacts/import?network=ee", data=body, headers=VCARD)
+    ).status == 403
+    assert (await api.post("/v1/contacts/import", data=body, headers=VCARD)).problem_fields() == [
+        "network"
+    ]
+    assert (
+        await api.post(
+            "/v1/contacts/import?network=lv", data=b"x", headers={"Content-Type": "image/png"}
+        )
+    ).status == 400
+    assert (
+        await api.post("/v1/contacts/import?network=lv&dry_run=maybe", data=body, headers=VCARD)
+    ).problem_fields() == ["dry_run"]
+    # A card whose CATEGORIES name someone else's network comes in, to the importer's own.
+    report = await imported(api, card("FN:X Y", "CATEGORIES:Eesti,Latvija"), "network=lv")
+    assert report["items"][0]["status"] == "created"
+    assert report["items"][0]["dropped"] == ["other_categories"]
+    # A CSV row that names a network the importer does not edit is refused, as an unknown one.
+    rows = b"given_name,networks\r\nA,ee\r\nB,atlantis\r\n"
+    csv_report = await imported(api, rows, "", **{"Content-Type": "text/csv"})
+    assert [i["errors"][0]["message"] for i in csv_report["items"]] == [
+        "'ee' is not a network whose contacts you edit",
+        "'atlantis' is not a network whose contacts you edit",
+    ]
+
+
+@pytest.fixture
+async def small_limit(settings: Settings, directory_spec: OpenApi) -> AsyncIterator[Api]:
+    """The directory with a 100 kB import limit."""
+    app = create_app(settings.replace(import_max_bytes=100_000))
+    async with TestClient(TestServer(app)) as client:
+        yield Api(client, directory_spec)
+
+
+async def test_photos_never_count_against_the_limit(small_limit: Api, admin_token: str) -> None:
+    api = small_limit.as_(admin_token)
+    photo = "QUJD" * 300_000  # 1.2 MB of base64
+    folded = "\r\n ".join(photo[i : i + 74] for i in range(0, len(photo), 74))
+    for value in (photo, folded):  # unfolded (one line of 1.2 MB) and folded
+        body = card("FN:Lina Kisevičienė", f"PHOTO;ENCODING=b;TYPE=JPEG:{value}")
+        report = await imported(api, body, "network=lt")
+        assert report["items"][0]["status"] in {"created", "unchanged"}
+        assert report["items"][0]["dropped"] == ["photo"]
+    many = b"".join(card(f"FN:Person {i}", f"NOTE:{'x' * 500}") for i in range(300))
+    refused = await api.post("/v1/contacts/import?network=lt", data=many, headers=VCARD)
+    assert refused.status == 413
+    assert refused.json["detail"].startswith("The file is larger than 97 kB without its photos")
+
+
+async def test_spreadsheets_as_excel_google_and_outlook_save_them(
+    directory: Api, admin_token: str
+) -> None:
+    api = directory.as_(admin_token)
+    found: dict[str, list[dict[str, Any]]] = {}
+    notes: dict[str, list[str]] = {}
+    for name, network, lang in (
+        ("excel-lithuanian.csv", "lt", "lt"),
+        ("google-contacts.csv", "ee", "et"),
+        ("outlook-contacts.csv", "lv", "lv"),
+    ):
+        body = (CORPUS / name).read_bytes()
+        report = await imported(
+            api, body, f"network={network}&lang={lang}", **{"Content-Type": "text/csv"}
+        )
+        assert not report["rejected"], report
+        found[name] = [
+            (await api.get(f"/v1/contacts/{i['contact']}")).json for i in report["items"]
+        ]
+        notes[name] = report["notes"]
+    egle, zydrunas = found["excel-lithuanian.csv"]
+    assert (egle["given_name"], egle["family_name"], egle["titles"]) == (
+        "Eglė",
+        "Šimkūnaitė",
+        {"lt": "Projektų vadovė"},
+    )
+    assert egle["organisation"]["slug"] == "diversity-development-group"
+    assert [(p["e164"], p["kind"]) for p in egle["phones"]] == [("+37061234568", "cell")]
+    assert zydrunas["organisation"]["name"] == "Acme, Inc."
+    assert [(p["e164"], p["extension"]) for p in zydrunas["phones"]] == [("+37052000009", "7")]
+    assert notes["excel-lithuanian.csv"] == [
+        "Columns Kontakt does not keep: Gimtadienis.",
+        "Text that was not UTF-8 was read as Windows-1257.",
+    ]
+    (anne,) = found["google-contacts.csv"]
+    assert anne["emails"] == ["anne-ly.r@example.ee", "anne.reimaa@example.ee"]
+    assert [p["e164"] for p in anne["phones"]] == ["+37255512345"]  # the two are one number
+    assert [link["url"] for link in anne["links"]] == ["http://www.kul.example"]
+    assert anne["organisation"]["slug"] == "ministry-of-culture-ee"
+    (ieva,) = found["outlook-contacts.csv"]
+    assert [(p["e164"], p["kind"]) for p in ieva["phones"]] == [
+        ("+37167039252", "work"),
+        ("+37120000003", "cell"),
+    ]
+    assert ieva["titles"] == {"lv": "Pētniece"}
+
+
+async def test_json_and_progress_lines(directory: Api, admin_token: str) -> None:
+    api = directory.as_(admin_token)
+    people = [
+        {"given_name": "Ülle", "family_name": "Õun", "networks": ["ee"], "phones": ["5046 571"]},
+        {"given_name": "", "networks": ["ee"]},
+    ]
+    reply = await api.post(
+        "/v1/contacts/import",
+        data=json.dumps(people).encode(),
+        headers={"Content-Type": "application/json", "Accept": "application/x-ndjson"},
+    )
+    assert reply.status == 200
+    lines = [json.loads(line) for line in reply.body.splitlines()]
+    assert "progress" in lines[0]
+    report = lines[-1]["report"]
+    assert [i["status"] for i in report["items"]] == ["created", "rejected"]
+    assert report["items"][1]["errors"][0]["field"] == "display_name"
