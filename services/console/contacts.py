@@ -9,17 +9,18 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from services.console.backend import Answer, Forbidden
-from services.console.forms import contact_body, contact_form, problems, text, typed
+from services.console.forms import chosen_of, contact_body, contact_form, problems, text, typed
 from services.console.pages import (
     HOME,
     backend,
+    csrf_ok,
     my_networks,
     networks_of,
     render,
     session_of,
     subtree,
 )
-from services.console.streaming import download, stream_progress
+from services.console.streaming import UPLOAD_TIMEOUT, download, read_upload, stream_progress
 from shared.bodies import large_body
 from shared.progress import wants_progress
 from shared.redirects import local_path
@@ -129,7 +130,7 @@ async def create_contact(request: web.Request) -> web.Response:
     answer = await backend(request).call("directory", "POST", "/v1/contacts", json=body)
     if answer.ok:
         raise web.HTTPSeeOther(f"/contacts/{answer.data['id']}?saved=1")
-    return await _refused(request, form, answer, None, body["networks"])
+    return await _refused(request, form, answer, None, chosen_of(body))
 
 
 async def _refused(
@@ -175,7 +176,7 @@ async def save_contact(request: web.Request) -> web.Response:
     if answer.ok:
         raise web.HTTPSeeOther(f"/contacts/{contact_id}?saved=1")
     contact = await _contact(request, contact_id)
-    return await _refused(request, form, answer, contact, body["networks"])
+    return await _refused(request, form, answer, contact, chosen_of(body))
 
 
 @routes.post("/contacts/{id:\\d+}/published")
@@ -230,39 +231,47 @@ async def import_form(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/contacts/import")
+# The upload is streamed to the directory as it arrives (never held whole here): the form is
+# read part by part, and its CSRF token, the first field, is checked before the file.
+STREAMED = "/contacts/import"
+FORMATS = {".csv": "text/csv", ".json": "application/json"}
+
+
+@routes.post(STREAMED)
 @large_body
 async def import_file(request: web.Request) -> web.StreamResponse:
-    """Send the file to the directory; show its report, row by row."""
-    form = await form_fields(request)
-    upload = form.get("file")
-    if not isinstance(upload, web.FileField):
+    """Send the file to the directory (`?dry_run=true`: only check it); show its report."""
+    upload = await read_upload(request)
+    if not csrf_ok(request, upload.fields.get("csrf", "")):
+        return render(request, "message.html", {"message_key": "csrf"}, status=403)
+    if upload.part is None:
         raise web.HTTPSeeOther("/contacts/import")
-    body = upload.file.read()
-    is_csv = upload.filename.lower().endswith(".csv") or upload.content_type == "text/csv"
-    network = str(form.get("network", ""))
-    lang = session_of(request).lang
-    path = f"/v1/contacts/import?{urlencode({'network': network, 'lang': lang})}"
-    content_type = "text/csv" if is_csv else "text/vcard"
+    suffix = upload.filename.lower().rpartition(".")[2]
+    content_type = FORMATS.get(f".{suffix}", "text/vcard")
+    if upload.content_type in FORMATS.values():
+        content_type = upload.content_type
+    query = {"network": upload.fields.get("network", ""), "lang": session_of(request).lang}
+    if request.query.get("dry_run") == "true":
+        query["dry_run"] = "true"
+    path = f"/v1/contacts/import?{urlencode(query)}"
     if wants_progress(request):
-        return await stream_progress(request, "directory", path, body, content_type)
+        return await stream_progress(request, "directory", path, upload.chunks(), content_type)
     answer = await backend(request).call(
-        "directory", "POST", path, data=body, headers={"Content-Type": content_type}
+        "directory",
+        "POST",
+        path,
+        data=upload.chunks(),
+        headers={"Content-Type": content_type},
+        timeout=UPLOAD_TIMEOUT,
     )
-    report = None
-    if answer.ok and is_csv:
-        report = answer.data
-    elif answer.ok:
-        rejected = [
-            {"row": c["card"], "errors": c["errors"]}
-            for c in answer.data["cards"]
-            if c["status"] == "rejected"
-        ]
-        report = answer.data | {"rejected": rejected, "rows": len(answer.data["cards"])}
     return render(
         request,
         "import_report.html",
-        {"report": report, "error": None if answer.ok else answer.detail, "back": "/contacts"},
+        {
+            "report": answer.data if answer.ok else None,
+            "error": None if answer.ok else answer.detail,
+            "back": "/contacts/import",
+        },
         status=200 if answer.ok else 422,
     )
 

@@ -22,7 +22,17 @@ def lines(form: MultiDictProxy[Any], name: str) -> list[str]:
 
 
 def contact_body(form: MultiDictProxy[Any]) -> dict[str, Any]:
-    """A contact's JSON from the edit form."""
+    """A contact's JSON from the edit form: a form saved unchanged sends what is stored."""
+    phones = []
+    for number, kind in zip(
+        form.getall("phone_number", []), form.getall("phone_kind", []), strict=False
+    ):
+        if number.strip():
+            phones.append({"number": number.strip(), **({"kind": kind} if kind else {})})
+    links = []
+    for url, label in _rows(form, "link_url", "link_label"):
+        if url.strip():
+            links.append({"url": url.strip(), "label": label.strip() or None})
     body: dict[str, Any] = {
         "given_name": text(form, "given_name"),
         "family_name": text(form, "family_name"),
@@ -30,9 +40,14 @@ def contact_body(form: MultiDictProxy[Any]) -> dict[str, Any]:
             lang: text(form, f"title_{lang}") for lang in LANGUAGES if text(form, f"title_{lang}")
         },
         "organisation": text(form, "organisation") or None,
-        "phones": [{"number": n} for n in lines(form, "phones")],
+        "phones": phones,
         "emails": lines(form, "emails"),
-        "networks": [str(n) for n in form.getall("networks", []) if isinstance(n, str)],
+        "links": links,
+        "networks": [
+            {"network": n, "role": text(form, f"role_{n}") or "member"}
+            for n in form.getall("networks", [])
+            if isinstance(n, str)
+        ],
         "published": form.get("published") == "on",
     }
     if text(form, "display_name"):
@@ -40,17 +55,24 @@ def contact_body(form: MultiDictProxy[Any]) -> dict[str, Any]:
     return body
 
 
-def contact_form(contact: dict[str, Any] | None) -> dict[str, str]:
+def chosen_of(body: dict[str, Any]) -> list[str]:
+    """The networks a contact body names (the form's ticked boxes)."""
+    return [n["network"] for n in body["networks"]]
+
+
+def contact_form(contact: dict[str, Any] | None) -> dict[str, Any]:
     """The edit form's values for an existing contact (empty for a new one)."""
     if contact is None:
-        return {"published": "on"}
-    values = {
+        return {"published": "on", "phones": [], "links": [], "roles": {}}
+    values: dict[str, Any] = {
         "given_name": contact.get("given_name") or "",
         "family_name": contact.get("family_name") or "",
         "display_name": contact.get("display_name") or "",
         "organisation": (contact.get("organisation") or {}).get("slug") or "",
-        "phones": "\n".join(p.get("written") or p["e164"] for p in contact.get("phones", [])),
+        "phones": [(p["written"], p["kind"]) for p in contact.get("phones", [])],
         "emails": "\n".join(contact.get("emails", [])),
+        "links": [(link["url"], link["label"] or "") for link in contact.get("links", [])],
+        "roles": {n["network"]: n["role"] for n in contact.get("networks", [])},
         "published": "on" if contact.get("published") else "",
     }
     for lang in LANGUAGES:
@@ -58,9 +80,23 @@ def contact_form(contact: dict[str, Any] | None) -> dict[str, str]:
     return values
 
 
-def typed(form: MultiDictProxy[Any]) -> dict[str, str]:
-    """What was typed into a form, to show it again."""
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+def typed(form: MultiDictProxy[Any]) -> dict[str, Any]:
+    """What was typed into a form, to show it again (lists of rows as the form has them)."""
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    values["phones"] = _rows(form, "phone_number", "phone_kind")
+    values["links"] = _rows(form, "link_url", "link_label")
+    values["roles"] = {
+        k.removeprefix("role_"): v
+        for k, v in form.items()
+        if k.startswith("role_") and isinstance(v, str)
+    }
+    return values
+
+
+def _rows(form: MultiDictProxy[Any], first: str, second: str) -> list[tuple[str, str]]:
+    """Repeated pairs of inputs (a number and its kind), in the form's order."""
+    pairs = zip(form.getall(first, []), form.getall(second, []), strict=False)
+    return [(a, b) for a, b in pairs if isinstance(a, str) and isinstance(b, str)]
 
 
 def problems(answer: Answer) -> dict[str, list[str]]:

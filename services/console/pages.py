@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,12 @@ def subtree(networks: list[dict[str, Any]], root: str) -> list[dict[str, Any]]:
         if network.get("parent") in {f["slug"] for f in found} and network not in found:
             found.append(network)
     return found
+
+
+def csrf_ok(request: web.Request, token: str) -> bool:
+    """Whether a form's CSRF token is the signed-in session's."""
+    secret = request.app[SETTINGS].secret_key or ""
+    return hmac.compare_digest(token, session_of(request).csrf(secret))
 
 
 def render(

@@ -3,17 +3,65 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
 
-from aiohttp import web
+import aiohttp
+from aiohttp import BodyPartReader, web
 
 from services.console.backend import Forbidden
 from services.console.pages import backend, render
 from shared.progress import NDJSON, wants_progress
-from shared.text import form_fields
+from shared.text import form_fields, nfc
+
+# An upload is passed on as it arrives: the service at the other end may take minutes over a
+# large file, and sends a progress line at least every piece it reads.
+UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=10, sock_read=300)
+PIECE = 64 * 1024
+FIELD_LIMIT = 4096  # the form's small fields (CSRF token, network)
+
+
+@dataclass
+class Upload:
+    """A multipart form read up to its file: the fields before it, and the file as a stream."""
+
+    fields: dict[str, str]
+    filename: str
+    content_type: str
+    part: BodyPartReader | None
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The file's bytes, piece by piece, as the browser sends them."""
+        while self.part is not None and (piece := await self.part.read_chunk(PIECE)):
+            yield piece
+
+
+async def read_upload(request: web.Request) -> Upload:
+    """The form's fields up to its file part (forms put the file last), never the whole body."""
+    fields: dict[str, str] = {}
+    if request.content_type != "multipart/form-data":  # no file in it: a small form
+        small = await form_fields(request)
+        return Upload({k: v for k, v in small.items() if isinstance(v, str)}, "", "", None)
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                break
+            if part.filename is not None:
+                return Upload(fields, part.filename, part.headers.get("Content-Type", ""), part)
+            raw = await part.read_chunk(FIELD_LIMIT)
+            fields[part.name or ""] = nfc(raw.decode("utf-8", "replace"))
+    except (ValueError, AssertionError, KeyError) as exc:
+        raise web.HTTPBadRequest(text="The form cannot be read.") from exc
+    return Upload(fields, "", "", None)
 
 
 async def stream_progress(
-    request: web.Request, service: str, path: str, body: bytes, content_type: str
+    request: web.Request,
+    service: str,
+    path: str,
+    body: bytes | AsyncIterable[bytes],
+    content_type: str,
 ) -> web.StreamResponse:
     """POST `body` to the service asking for progress, and relay each line as it comes."""
     api = backend(request)
@@ -27,14 +75,16 @@ async def stream_progress(
             "Content-Type": content_type,
             "Accept": NDJSON,
         },
+        timeout=UPLOAD_TIMEOUT,
     ) as upstream:
         if upstream.status != 200:
             problem = await upstream.json(content_type=None)
             detail = problem.get("detail", "") if isinstance(problem, dict) else ""
             await response.write(json.dumps({"error": detail}).encode() + b"\n")
         else:
-            async for line in upstream.content:
-                await response.write(line)
+            # Passed on in pieces, not lines: the last line, the report, may be megabytes.
+            async for piece in upstream.content.iter_chunked(PIECE):
+                await response.write(piece)
     await response.write_eof()
     return response
 

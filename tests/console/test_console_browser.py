@@ -71,13 +71,13 @@ async def test_an_edited_contact_shows_in_the_public_widget(
     await page.get_by_role("link", name="Madis Kanarbik").click()
     title = "Koordinaator — Jõemets & Mežecka <test>"
     await page.get_by_label("Title (et)").fill(title)
-    await page.get_by_label("Phone numbers").fill("+372 5046 57O")
-    await expect(page.locator("#phones-live")).to_contain_text("international form")
+    await page.get_by_label("Number 1", exact=True).fill("+372 5046 57O")
+    await expect(page.locator("#phones-live")).to_contain_text("digits, spaces")
     await page.get_by_role("button", name="Save").click()
     # The directory refuses the number too; nothing is lost from the form.
     await expect(page.get_by_role("alert")).to_contain_text("check the marked fields")
     await expect(page.get_by_label("Title (et)")).to_have_value(title)
-    await page.get_by_label("Phone numbers").fill("+372 50 46570")
+    await page.get_by_label("Number 1", exact=True).fill("+372 50 46570")
     await page.get_by_role("button", name="Save").click()
     await expect(page.get_by_role("status")).to_have_text("Saved.")
     await shot(page, "contact")
@@ -399,13 +399,26 @@ async def test_import_contacts_as_csv_and_vcard_then_export_both(
     await page.get_by_label(".vcf / .csv").set_input_files(
         {"name": "kontaktid.csv", "mimeType": "text/csv", "buffer": CONTACTS_CSV.encode()}
     )
-    await page.get_by_role("button", name="Upload").click()
+    # Checked first: the report, and nothing written.
+    await page.get_by_role("button", name="Check first").click()
     report = page.locator(".report")
-    await expect(report.locator('[data-count="created"]')).to_have_text("2")
-    await expect(report.locator('[data-count="rejected"]')).to_have_text("2")
-    # The Latvian row is refused (not this coordinator's network), and so is the bad number.
-    await expect(report.get_by_role("row", name=re.compile("^3 "))).to_contain_text("own networks")
-    await expect(report.get_by_role("row", name=re.compile("^4 phones"))).to_be_visible()
+    await expect(report).to_contain_text("nothing was changed")
+    await expect(report.locator('[data-count="created"]')).to_have_text("3")
+    async with aiohttp.ClientSession() as http:
+        url = f"{stack.directory}/v1/networks/ee/contacts?q=Kadri"
+        async with http.get(url) as found:
+            assert (await found.json())["items"] == []
+    await page.get_by_role("button", name="Upload").click()
+    await expect(report.locator('[data-count="created"]')).to_have_text("3")
+    await expect(report.locator('[data-count="rejected"]')).to_have_text("1")
+    # The Latvian row is refused (not this coordinator's network); the number nobody can
+    # dial is kept as written, with a remark. Rows are numbered as the spreadsheet shows them.
+    await expect(report.get_by_role("row", name=re.compile("^4 Ieva"))).to_contain_text(
+        "not a network whose contacts you edit"
+    )
+    await expect(report.get_by_role("row", name=re.compile("^5 Vale"))).to_contain_text(
+        "kept as written"
+    )
     assert await page.locator("form[data-import] progress").evaluate("p => p.value === p.max")
 
     await page.get_by_label(".vcf / .csv").set_input_files(
@@ -413,6 +426,7 @@ async def test_import_contacts_as_csv_and_vcard_then_export_both(
     )
     await page.get_by_role("button", name="Upload").click()
     await expect(report.locator('[data-count="created"]').last).to_have_text("1")
+    await expect(report).not_to_contain_text("nothing was changed")
 
     await page.get_by_role("link", name="Contacts").click()
     await expect(page.get_by_role("link", name="Žydrūnė Kisevičienė")).to_be_visible()
@@ -516,3 +530,57 @@ async def test_a_coordinator_ends_a_sign_in_left_open_elsewhere(
         await expect(page).to_have_url(re.compile(r"/contacts"))
     finally:
         await elsewhere.close()
+
+
+async def test_saving_a_contact_unchanged_changes_nothing_and_roles_and_kinds_are_editable(
+    page: Page, stack: Stack, coordinator: str, conn: asyncpg.Connection
+) -> None:
+    headers = {"Authorization": f"Bearer {coordinator}"}
+    every_field = {
+        "given_name": "Žydrūnė",
+        "family_name": "Jõemets-Mežecka",
+        "display_name": "Dr Žydrūnė Jõemets-Mežecka",
+        "titles": {"en": "Adviser", "et": "Nõunik", "lv": "Padomniece", "lt": "Patarėja"},
+        "organisation": "ncm-tartu",
+        "phones": [
+            "5046 571",  # national, read in Estonia
+            {"number": "+372 742 3625 ext. 12", "kind": "fax"},
+        ],
+        "emails": ["zydrune@example.ee", "z.joemets@example.ee"],
+        "links": [{"url": "https://www.norden.ee", "label": "Norden"}, "https://example.ee/z"],
+        "networks": [{"network": "ee", "role": "coordinator"}],
+        "position": 42,
+        "published": False,
+    }
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.post(f"{stack.directory}/v1/contacts", json=every_field) as made:
+            assert made.status == 201, await made.text()
+            contact_id = (await made.json())["id"]
+        # A number an import kept as written (no API writes one) must survive a save too.
+        await conn.execute(
+            "INSERT INTO contact_phones (contact_id, position, e164, written, kind) "
+            "VALUES ($1, 2, NULL, 'ask the secretary', 'voice')",
+            contact_id,
+        )
+        url = f"{stack.directory}/v1/contacts/{contact_id}"
+        async with http.get(url) as before:
+            stored = await before.json()
+        await sign_in(page, stack, coordinator)
+        await page.goto(f"{stack.console}/contacts/{contact_id}")
+        await page.get_by_role("button", name="Save").click()
+        await expect(page.get_by_role("status")).to_have_text("Saved.")
+        async with http.get(url) as after:
+            assert await after.json() == stored  # not a field, not the revision, not the time
+        await page.get_by_label("Role: Estonia").select_option("member")
+        await page.get_by_label("Kind 2", exact=True).select_option("work")
+        await page.get_by_role("button", name="Save").click()
+        await expect(page.get_by_role("status")).to_have_text("Saved.")
+        async with http.get(url) as changed:
+            data = await changed.json()
+    assert data["networks"] == [{"network": "ee", "role": "member"}]
+    assert [(p["kind"], p["extension"]) for p in data["phones"]] == [
+        ("cell", None),
+        ("work", "12"),
+        ("voice", None),
+    ]
+    assert data["revision"] == stored["revision"] + 1

@@ -143,3 +143,36 @@ async def test_every_console_form_needs_a_session_and_its_csrf_token(
                         assert response.status == 403, pattern
     finally:
         await client.close()
+
+
+async def test_a_large_photo_streams_through_the_console_uncounted(
+    stack: Stack, coordinator: str
+) -> None:
+    """The upload is not held nor bounded by the console's body limit; photos never count."""
+    assert stack.settings.max_body_bytes < 100_000  # far below the photo
+    photo = "QUJD" * 300_000  # 1.2 MB of base64
+    card = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Jõemets;Viivian;;;\r\nFN:Viivian Jõemets\r\n"
+        f"PHOTO;ENCODING=b;TYPE=JPEG:{photo}\r\nEND:VCARD\r\n"
+    )
+    client = await signed_in(stack, coordinator)
+    try:
+        async with client.get(f"{stack.console}/contacts/import") as page:
+            found = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+            assert found is not None
+        form = aiohttp.FormData()
+        form.add_field("csrf", found.group(1))
+        form.add_field("network", "ee")
+        form.add_field("file", card.encode(), filename="viivian.vcf", content_type="text/vcard")
+        async with client.post(f"{stack.console}/contacts/import", data=form) as answer:
+            text = await answer.text()
+            assert answer.status == 200, text
+        assert re.search(r'data-count="created">1<', text)
+        assert "Not kept: Photo" in text
+        forged = aiohttp.FormData()
+        forged.add_field("csrf", "not-the-token")
+        forged.add_field("file", card.encode(), filename="viivian.vcf", content_type="text/vcard")
+        async with client.post(f"{stack.console}/contacts/import", data=forged) as refused:
+            assert refused.status == 403
+    finally:
+        await client.close()

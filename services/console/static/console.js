@@ -10,15 +10,20 @@ on("select[data-autosubmit]", function (select) {
   select.addEventListener("change", function () { select.form.submit(); });
 });
 
-// Phone numbers are checked as they are typed (and again by the directory).
-on("textarea[data-phones]", function (area) {
+// Phone numbers are checked as they are typed (and again by the directory, which reads
+// national numbers in the network's country).
+on("fieldset[data-phones]", function (set) {
   var live = document.getElementById("phones-live");
-  var pattern = /^\+[1-9][0-9 ()\-\/.]{5,24}$/;
-  area.addEventListener("input", function () {
-    var bad = area.value.split("\n").map(function (l) { return l.trim(); })
-      .filter(function (l) { return l && l.split(",").some(function (p) { return !pattern.test(p.trim()); }); });
-    area.setAttribute("aria-invalid", bad.length ? "true" : "false");
-    live.textContent = bad.length ? area.getAttribute("data-message") + " " + bad.join("; ") : "";
+  var pattern = /^[+(]?[0-9][0-9 ()\-\/.]{3,24}((\s*(ext\.?|x|#)\s*|;ext=)[0-9]{1,10})?$/i;
+  set.addEventListener("input", function () {
+    var bad = [];
+    set.querySelectorAll("input[name=phone_number]").forEach(function (input) {
+      var value = input.value.trim();
+      var wrong = value !== "" && !pattern.test(value);
+      input.setAttribute("aria-invalid", wrong ? "true" : "false");
+      if (wrong) bad.push(value);
+    });
+    live.textContent = bad.length ? set.getAttribute("data-message") + " " + bad.join("; ") : "";
   });
 });
 
@@ -32,7 +37,10 @@ on("form[data-import]", function (form) {
     bar.hidden = false;
     bar.value = 0;
     out.textContent = "";
-    fetch(form.getAttribute("action"), {
+    // "Check first" posts to its own formaction (a dry run); the file stays chosen for the real one.
+    var target = (event.submitter && event.submitter.getAttribute("formaction")) ||
+      form.getAttribute("action");
+    fetch(target, {
       method: "POST", body: new FormData(form), credentials: "same-origin",
       headers: { "Accept": "application/x-ndjson" }
     }).then(function (response) {
@@ -73,19 +81,9 @@ function cell(row, kind, text) {
   row.append(node);
 }
 
-function report(out, data, labels) {
-  var counts = document.createElement("dl");
-  counts.className = "counts";
-  var kept = data.unchanged !== undefined ? ["unchanged", data.unchanged] : ["updated", data.updated];
-  // Subscribers and contacts are created or kept; suppressed addresses added or already there.
-  var pairs = data.added !== undefined
-    ? [["rows", data.rows], ["added", data.added], ["already", data.already]]
-    : [["rows", data.rows], ["created", data.created], kept];
-  pairs.push(["rejected", data.rejected.length]);
-  // Columns the import gave no meaning (a misspelt status column, say) are named.
-  if (data.ignored_columns && data.ignored_columns.length) {
-    pairs.push(["ignored_columns", data.ignored_columns.join(", ")]);
-  }
+function counts(out, pairs, labels) {
+  var list = document.createElement("dl");
+  list.className = "counts";
   pairs.forEach(function (pair) {
     var box = document.createElement("div");
     cell(box, "dt", labels[pair[0]]);
@@ -93,25 +91,61 @@ function report(out, data, labels) {
     value.textContent = pair[1];
     value.setAttribute("data-count", pair[0]);
     box.append(value);
-    counts.append(box);
+    list.append(box);
   });
-  out.append(counts);
-  if (!data.rejected.length) return;
-  var table = document.createElement("table");
+  out.append(list);
+}
+
+function table(out, heads, rows, labels) {
+  if (!rows.length) return;
+  var node = document.createElement("table");
   var head = document.createElement("tr");
-  ["row", "field", "problem"].forEach(function (k) { cell(head, "th", labels[k]); });
-  table.append(head);
-  data.rejected.forEach(function (r) {
-    // A row with one problem (subscribers), or with a list of them (contacts).
-    (r.errors || [r]).forEach(function (e) {
-      var row = document.createElement("tr");
-      cell(row, "td", r.row);
-      cell(row, "td", e.field);
-      cell(row, "td", e.message);
-      table.append(row);
-    });
+  heads.forEach(function (k) { cell(head, "th", labels[k]); });
+  node.append(head);
+  rows.forEach(function (cells) {
+    var row = document.createElement("tr");
+    cells.forEach(function (text) { cell(row, "td", text); });
+    node.append(row);
   });
-  out.append(table);
+  out.append(node);
+}
+
+// The report of an import: contacts (a line per row) or subscribers (the rejected rows).
+function report(out, data, labels) {
+  if (data.items === undefined) {
+    // Subscribers are created or kept; suppressed addresses added or already there.
+    var pairs = data.added !== undefined
+      ? [["rows", data.rows], ["added", data.added], ["already", data.already]]
+      : [["rows", data.rows], ["created", data.created], ["unchanged", data.unchanged]];
+    pairs.push(["rejected", data.rejected.length]);
+    // Columns the import gave no meaning (a misspelt status column, say) are named.
+    if (data.ignored_columns && data.ignored_columns.length) {
+      pairs.push(["ignored_columns", data.ignored_columns.join(", ")]);
+    }
+    counts(out, pairs, labels);
+    table(out, ["row", "field", "problem"],
+          data.rejected.map(function (r) { return [r.row, r.field, r.message]; }), labels);
+    return;
+  }
+  if (data.dry_run) cell(out, "p", labels.dry_run_done);
+  counts(out, ["rows", "created", "updated", "unchanged", "rejected", "skipped"].map(function (k) {
+    return [k, data[k]];
+  }), labels);
+  data.notes.forEach(function (note) { cell(out, "p", note); });
+  var rows = data.items.filter(function (i) {
+    return i.status === "rejected" || i.status === "skipped" || i.notes.length || i.dropped.length;
+  }).map(function (i) {
+    var remarks = i.errors.concat(i.notes).map(function (e) {
+      return (e.field ? e.field + ": " : "") + e.message;
+    });
+    if (i.dropped.length) {
+      remarks.push(labels.not_kept + ": " + i.dropped.map(function (d) {
+        return labels["dropped_" + d] || d;
+      }).join(", "));
+    }
+    return [i.row, i.name || "", labels[i.status], remarks.join(" · ")];
+  });
+  table(out, ["row", "name", "status", "problem"], rows, labels);
 }
 
 // Campaign progress, polled every second until the campaign is over.
