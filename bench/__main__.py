@@ -106,7 +106,7 @@ def main() -> int:
         from bench.campaign_send import run as campaign_rows
 
         mail_rows = campaign_rows(db_url)
-        import_rows = _import_rows(env, base, db_url, processes)
+        import_rows = _import_rows(env, base, db_url, processes, directory.pid)
         sync_rows = _carddav_rows(env, base, db_url, processes)
     finally:
         for process in processes:
@@ -133,9 +133,14 @@ def main() -> int:
 
 
 def _import_rows(
-    env: dict[str, str], directory: str, db_url: str, processes: list[subprocess.Popen[bytes]]
+    env: dict[str, str],
+    directory: str,
+    db_url: str,
+    processes: list[subprocess.Popen[bytes]],
+    directory_pid: int,
 ) -> list[dict[str, Any]]:
-    """Start the mailing service with an admin token, and measure the subscriber import."""
+    """With an admin token: the contact import (directory), then the subscriber import."""
+    from bench.contact_import import run as contact_run
     from bench.subscriber_import import run as import_run
 
     token = subprocess.run(
@@ -146,6 +151,7 @@ def _import_rows(
         capture_output=True,
         text=True,
     ).stdout.strip()
+    contacts = contact_run(directory, token, directory_pid)
     port = free_port()
     # Nothing is sent here: the SMTP URL only satisfies the service's start-up check.
     mailing_env = dict(
@@ -160,7 +166,7 @@ def _import_rows(
     processes.append(mailing)
     base = f"http://127.0.0.1:{port}"
     wait_for(f"{base}/readyz")
-    return import_run(db_url, base, token, mailing.pid)
+    return contacts + import_run(db_url, base, token, mailing.pid)
 
 
 def _carddav_rows(

@@ -23,6 +23,7 @@ def test_bench_runs_and_writes_its_table() -> None:
     env["BENCH_IMPORT_ROWS"] = "5000"
     env["BENCH_CARDDAV_SIZES"] = "100"
     env["BENCH_CARDDAV_RUNS"] = "1"
+    env["BENCH_CONTACT_ROWS"] = "1000"
     run = subprocess.run(
         [sys.executable, "-m", "bench"],
         cwd=ROOT,
@@ -38,6 +39,7 @@ def test_bench_runs_and_writes_its_table() -> None:
     assert "GET widget fragment" in run.stdout
     assert "raw COPY of the same rows (baseline)" in run.stdout
     assert "CardDAV incremental sync, 100 cards: Radicale (baseline)" in run.stdout
+    assert "contact import, 1000 vCard rows, 1 % bad (HTTP)" in run.stdout
     if postfix.available():
         assert "Postfix smtp-source" in run.stdout
     rows = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
