@@ -265,7 +265,7 @@ SPEC: dict[str, Setting] = {
     "import_workers": Setting(
         "IMPORT_WORKERS",
         _whole,
-        2,
+        1,
         "Worker processes that check imported rows (phone numbers, addresses) while the "
         "directory reads and writes the others; 0 checks them in the directory's own process.",
     ),

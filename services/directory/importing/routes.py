@@ -97,7 +97,10 @@ async def import_contacts(request: web.Request) -> web.StreamResponse:
                 await progress(done, max(total, done))
 
         try:
-            report = await run_import(conn, q, reader, chunks(), options, importer, report_progress)
+            workers = request.app[SETTINGS].import_workers
+            report = await run_import(
+                conn, q, reader, chunks(), options, importer, report_progress, workers
+            )
         except TooLarge as exc:
             if progress is not None and progress.response is not None:
                 return await progress.fail(_too_large(exc.limit).detail)
