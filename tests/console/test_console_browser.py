@@ -402,13 +402,14 @@ async def test_import_contacts_as_csv_and_vcard_then_export_both(
     # Checked first: the report, and nothing written.
     await page.get_by_role("button", name="Check first").click()
     report = page.locator(".report")
-    await expect(report).to_contain_text("nothing was changed")
+    await expect(report).to_contain_text("nothing was changed", timeout=30_000)
     await expect(report.locator('[data-count="created"]')).to_have_text("3")
     async with aiohttp.ClientSession() as http:
         url = f"{stack.directory}/v1/networks/ee/contacts?q=Kadri"
         async with http.get(url) as found:
             assert (await found.json())["items"] == []
     await page.get_by_role("button", name="Upload").click()
+    await expect(report).not_to_contain_text("nothing was changed", timeout=30_000)
     await expect(report.locator('[data-count="created"]')).to_have_text("3")
     await expect(report.locator('[data-count="rejected"]')).to_have_text("1")
     # The Latvian row is refused (not this coordinator's network); the number nobody can
