@@ -315,9 +315,13 @@ async def read_json(request: web.Request) -> Any:
     """The request body as JSON, or a 400 that says what is wrong with it."""
     if request.content_type not in {"application/json", "application/merge-patch+json"}:
         raise BadRequest("Send the body as application/json.")
-    raw = await request.read()
+    return parse_json(await request.read())
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON text in NFC, or a 400 naming the fault (not UTF-8, malformed, nested too deeply)."""
     try:
-        value = json.loads(raw.decode("utf-8"))
+        value = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise BadRequest("The body is not valid UTF-8.") from exc
     except json.JSONDecodeError as exc:

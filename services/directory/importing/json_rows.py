@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from services.directory.importing.rows import Row, TooLarge
-from shared.errors import BadRequest, FieldError
-from shared.text import nfc_json
+from shared.errors import BadRequest, FieldError, parse_json
 
 # What the API shows but does not take: dropped, so an export imports as it is.
 READ_ONLY = {"id", "title", "has_email", "created_at", "updated_at", "revision"}
@@ -31,12 +29,7 @@ class JsonReader:
 
     def close(self) -> list[Row]:
         """Networks first, then organisations, then contacts, as a document lists them."""
-        try:
-            doc: Any = nfc_json(json.loads(bytes(self.data).decode("utf-8-sig")))
-        except UnicodeDecodeError as exc:
-            raise BadRequest("The JSON is not UTF-8.") from exc
-        except json.JSONDecodeError as exc:
-            raise BadRequest(f"The JSON cannot be read: line {exc.lineno}: {exc.msg}.") from exc
+        doc: Any = parse_json(bytes(self.data))
         if isinstance(doc, list):
             doc = {"contacts": doc}
         if not isinstance(doc, dict):
