@@ -372,7 +372,8 @@ SPEC: dict[str, Setting] = {
         "SUBSCRIBE_LIMIT",
         _positive,
         20,
-        "Subscribe requests one client may make per REVEAL_WINDOW seconds.",
+        "Subscribe requests (and, apart, requests for a preferences link) one client may "
+        "make per REVEAL_WINDOW seconds.",
     ),
     "mailing_worker": Setting(
         "MAILING_WORKER",

@@ -95,6 +95,16 @@ def base_app(settings: Settings) -> web.Application:
     return app
 
 
+def frame_options(frame_ancestors: str) -> dict[str, str]:
+    """X-Frame-Options to match a CSP `frame-ancestors` (RFC 7034), for browsers without CSP.
+
+    'none' and 'self' have an equivalent; a list of sites has none (ALLOW-FROM is gone
+    from browsers), so such pages rely on the CSP alone.
+    """
+    equivalent = {"'none'": "DENY", "'self'": "SAMEORIGIN"}.get(frame_ancestors.strip())
+    return {"X-Frame-Options": equivalent} if equivalent else {}
+
+
 def load_openapi(path: Path) -> dict[str, Any]:
     """The service's OpenAPI document, read once."""
     document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -16,6 +16,7 @@ from shared.http import origin_of
 from shared.i18n import LANGUAGES
 from shared.settings import Settings
 from shared.templates import page_templates
+from shared.web import frame_options
 
 HERE = Path(__file__).parent
 # Where a form goes next when it names no place of its own.
@@ -130,5 +131,6 @@ def render(
             "Content-Security-Policy": csp(request, frame_ancestors),
             "Cache-Control": "no-store",
             "Content-Language": lang,
-        },
+        }
+        | frame_options(frame_ancestors),
     )

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from shared.templates import page_templates
+from shared.web import frame_options
 
 HERE = Path(__file__).parent
 TEMPLATES = page_templates(HERE / "templates")
@@ -46,17 +47,19 @@ def load_assets() -> dict[str, Asset]:
     return {a.name: a for a in (css, js)}
 
 
+def ancestors_of(frame_ancestors: list[str] | None) -> str:
+    """The CSP `frame-ancestors` source list for a page's embedding sites."""
+    if frame_ancestors is None:
+        return "'none'"
+    return "*" if "*" in frame_ancestors else " ".join(frame_ancestors) or "'none'"
+
+
 def csp(frame_ancestors: list[str] | None) -> str:
     """A strict policy: our own scripts and styles only, nothing inline."""
-    ancestors = (
-        "'none'"
-        if frame_ancestors is None
-        else ("*" if "*" in frame_ancestors else " ".join(frame_ancestors) or "'none'")
-    )
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
         "img-src 'self' data:; form-action 'self'; base-uri 'none'; "
-        f"frame-ancestors {ancestors}"
+        f"frame-ancestors {ancestors_of(frame_ancestors)}"
     )
 
 
@@ -79,7 +82,8 @@ def html_page(
             "Content-Security-Policy": csp(frame_ancestors),
             "Cache-Control": "no-store",
             "Content-Language": lang,
-        },
+        }
+        | frame_options(ancestors_of(frame_ancestors)),
     )
 
 

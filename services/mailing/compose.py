@@ -11,6 +11,7 @@ import dkim
 from markdown_it import MarkdownIt
 
 from services.mailing.labels import labels
+from services.mailing.links import preferences_url
 from services.mailing.returns import verp
 from shared.i18n import pick
 from shared.mail.message import Capabilities, Draft, Outgoing, Template, ascii_domain, placeholders
@@ -30,13 +31,6 @@ def unsubscribe_url(settings: Settings, list_id: int, subscriber_id: int) -> str
         settings.secret_key, "unsubscribe", {"l": list_id, "s": subscriber_id}, UNSUBSCRIBE_TTL
     )
     return f"{settings.public_mailing_base}/unsubscribe/{token}"
-
-
-def preferences_url(settings: Settings, subscriber_id: int) -> str:
-    """The subscriber's own page: every list, their data, erasure."""
-    assert settings.secret_key
-    token = sign(settings.secret_key, "preferences", {"s": subscriber_id}, UNSUBSCRIBE_TTL)
-    return f"{settings.public_mailing_base}/preferences/{token}"
 
 
 SIGNED_HEADERS = [
@@ -149,7 +143,7 @@ class CampaignTemplate:
         values = {
             "name": recipient["name"] or self.greeting,
             "unsubscribe_url": unsubscribe_url(settings, self.campaign["list_id"], recipient["id"]),
-            "preferences_url": preferences_url(settings, recipient["id"]),
+            "preferences_url": preferences_url(settings, self.campaign["list_id"], recipient["id"]),
             "unsubscribe_mailto": verp.address(settings, "unsubscribe", *ids, self.domain),
         }
         return self.template.render(

@@ -1,99 +1,206 @@
-"""A subscriber's own page: every list, one-click unsubscribe from each, export, erasure."""
+"""A subscriber's own pages, safe to reach from any newsletter, even a forwarded one.
+
+`/preferences/{token}` (the newsletter's link) shows that one list: leave it, or have a
+link mailed to the address itself. `/manage/{key}` (that mailed link) shows every list,
+the export, erasure (which asks once more) and ending the links. `links.py` says why.
+No page may be framed.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.labels import labels
+from services.mailing.links import LINK_MAIL_EVERY, Entry, key_digest, link_mail, read_entry
 from services.mailing.members import return_json
-from services.mailing.subscriptions import CSP, PAGES, page_lang
-from shared.errors import NotFound, read_form
+from services.mailing.subscriptions import client_over_limit, page, page_lang
+from shared.errors import read_form
 from shared.i18n import pick
-from shared.signing import BadToken, verify
+from shared.mail.message import Undeliverable
+from shared.mail.replies import Refusal
+from shared.mail.transport import SmtpConfig, send_one
 
+log = logging.getLogger("kontakt.mailing.preferences")
 routes = web.RouteTableDef()
 
 
-def _subscriber(request: web.Request) -> int:
-    settings = request.app[SETTINGS]
-    assert settings.secret_key
-    try:
-        claims = verify(settings.secret_key, "preferences", request.match_info["token"])
-    except BadToken as exc:
-        raise NotFound("This link is not valid.") from exc
-    return int(claims["s"])
+def _page(lang: str, title: str, *, status: int = 200, **context: Any) -> web.Response:
+    return page(lang, title, status=status, template="preferences.html", **context)
 
 
-async def _rows(request: web.Request, subscriber: int) -> list[Any]:
+def _expired(lang: str) -> web.Response:
+    text = labels(lang)
+    return _page(lang, text["preferences_title"], status=404, error=text["link_expired"])
+
+
+async def _entry(request: web.Request) -> tuple[Entry, asyncpg.Record] | None:
+    """The newsletter link's person and list, unless forged, expired, ended or erased."""
+    entry = read_entry(request.app[SETTINGS], request.match_info["token"])
+    if entry is None:
+        return None
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(request.app[QUERIES]["subscriber-lists"], subscriber)
-    if not rows:
-        raise NotFound("This link is not valid.")
-    return list(rows)
+        row = await conn.fetchrow(
+            request.app[QUERIES]["entry-link"], entry.subscriber, entry.list_id, entry.issued
+        )
+    return None if row is None else (entry, row)
 
 
-def _page(
-    lang: str, token: str, rows: list[Any] | None, message: str | None = None
+async def _entry_form(request: web.Request) -> tuple[str | None, tuple[Entry, Any] | None]:
+    """A form posted on a newsletter link's page: the language it asks for, and the link's."""
+    form = await read_form(request)
+    return page_lang(form.get("lang"), "") or None, await _entry(request)
+
+
+def _entry_page(
+    request: web.Request, row: asyncpg.Record, lang: str | None, message: str | None = None
 ) -> web.Response:
-    subscriptions = None
-    email = ""
-    if rows is not None:
-        email = rows[0]["email"]
-        subscriptions = [
-            {
-                "slug": r["slug"],
-                "status": r["status"],
-                "name": pick(r["names"], lang, r["list_lang"]),
-            }
-            for r in rows
-            if r["slug"]
-        ]
-    text = PAGES.get_template("preferences.html").render(
-        lang=lang,
-        labels=labels(lang),
-        token=token,
-        subscriptions=subscriptions,
-        email=email,
+    lang = lang or row["lang"] or "en"
+    shown = None
+    if row["slug"] is not None:
+        shown = {"name": pick(row["names"], lang, row["list_lang"]), "status": row["status"]}
+    return _page(
+        lang,
+        labels(lang)["entry_title"],
+        view="entry",
+        entry=shown,
+        token=request.match_info["token"],
         message=message,
-    )
-    return web.Response(
-        text=text,
-        content_type="text/html",
-        charset="utf-8",
-        headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store"},
     )
 
 
 @routes.get("/preferences/{token}")
-async def show(request: web.Request) -> web.Response:
-    """Every list of this address, with its state."""
-    rows = await _rows(request, _subscriber(request))
-    lang = page_lang(request.query.get("lang"), rows[0]["lang"] or "en")
-    return _page(lang, request.match_info["token"], rows)
+async def entry_page(request: web.Request) -> web.Response:
+    """The page a newsletter links to: that list, and a fresh link by mail for the rest."""
+    found = await _entry(request)
+    asked = request.query.get("lang")
+    if found is None:
+        return _expired(page_lang(asked, "en"))
+    return _entry_page(request, found[1], page_lang(asked, "") or None)
 
 
 @routes.post("/preferences/{token}/unsubscribe")
+async def entry_leave(request: web.Request) -> web.Response:
+    """Leave the list the newsletter came from (and only that one)."""
+    lang, found = await _entry_form(request)
+    if found is None:
+        return _expired(lang or "en")
+    entry = found[0]
+    if entry.list_id is not None:
+        async with request.app[POOL].acquire() as conn:
+            await conn.execute(request.app[QUERIES]["unsubscribe"], entry.list_id, entry.subscriber)
+    left = await _entry(request)
+    return _entry_page(request, left[1], lang) if left else _expired(lang or "en")
+
+
+@routes.post("/preferences/{token}/link")
+async def entry_send_link(request: web.Request) -> web.Response:
+    """Mail a fresh link to the address itself; the same answer whether it went or not."""
+    asked, found = await _entry_form(request)
+    if found is None:
+        return _expired(asked or "en")
+    entry, row = found
+    lang = asked or row["lang"] or "en"
+    wait = await client_over_limit(request, "preferences-link")
+    if wait is not None:
+        text = labels(lang)
+        limited = _page(
+            lang,
+            text["entry_title"],
+            status=429,
+            error=text["too_many"].format(minutes=max(1, (wait + 59) // 60)),
+        )
+        limited.headers["Retry-After"] = str(wait)
+        return limited
+    settings, q = request.app[SETTINGS], request.app[QUERIES]
+    make = None
+    async with request.app[POOL].acquire() as conn:
+        # At most one such mail per person in a few minutes, however often this is pressed.
+        if await conn.fetchval(q["claim-preference-link"], entry.subscriber, LINK_MAIL_EVERY):
+            make = await link_mail(conn, q, settings, entry.subscriber, entry.list_id, lang)
+    if make is not None:
+        # Sent before answering, with no database connection held: whoever holds the link
+        # knows the address is subscribed already, so the time taken tells them nothing.
+        try:
+            await send_one(SmtpConfig.from_settings(settings), make)
+        except (Refusal, Undeliverable) as exc:
+            log.warning("preferences link not sent: %s", exc)
+            async with request.app[POOL].acquire() as conn:
+                await conn.execute(q["release-preference-link"], entry.subscriber)
+    return _entry_page(request, row, lang, labels(lang)["link_sent"])
+
+
+async def _linked(request: web.Request) -> int | None:
+    """The subscriber the mailed link opens, while it works."""
+    async with request.app[POOL].acquire() as conn:
+        found: int | None = await conn.fetchval(
+            request.app[QUERIES]["preference-link"], key_digest(request.match_info["key"])
+        )
+    return found
+
+
+async def _rows(request: web.Request, subscriber: int) -> list[Any]:
+    async with request.app[POOL].acquire() as conn:
+        return list(await conn.fetch(request.app[QUERIES]["subscriber-lists"], subscriber))
+
+
+def _manage_page(
+    request: web.Request, lang: str, rows: list[Any], message: str | None = None
+) -> web.Response:
+    subscriptions = [
+        {"slug": r["slug"], "status": r["status"], "name": pick(r["names"], lang, r["list_lang"])}
+        for r in rows
+        if r["slug"]
+    ]
+    return _page(
+        lang,
+        labels(lang)["preferences_title"],
+        view="manage",
+        key=request.match_info["key"],
+        email=rows[0]["email"],
+        subscriptions=subscriptions,
+        message=message,
+    )
+
+
+@routes.get("/manage/{key}")
+async def manage(request: web.Request) -> web.Response:
+    """Every list of this address, with its state, export, erasure, and ending the link."""
+    subscriber = await _linked(request)
+    rows = await _rows(request, subscriber) if subscriber is not None else []
+    asked = request.query.get("lang")
+    if not rows:
+        return _expired(page_lang(asked, "en"))
+    return _manage_page(request, page_lang(asked, rows[0]["lang"] or "en"), rows)
+
+
+@routes.post("/manage/{key}/unsubscribe")
 async def leave(request: web.Request) -> web.Response:
     """Leave one list."""
-    subscriber = _subscriber(request)
+    subscriber = await _linked(request)
     form = await read_form(request)
+    lang = page_lang(form.get("lang"), "en")
+    if subscriber is None:
+        return _expired(lang)
     async with request.app[POOL].acquire() as conn:
         await conn.execute(
             request.app[QUERIES]["unsubscribe-by-slug"], subscriber, form.get("list", "")
         )
-    rows = await _rows(request, subscriber)
-    return _page(page_lang(form.get("lang"), "en"), request.match_info["token"], rows)
+    return _manage_page(request, lang, await _rows(request, subscriber))
 
 
-@routes.get("/preferences/{token}/export.json")
+@routes.get("/manage/{key}/export.json")
 async def export(request: web.Request) -> web.Response:
     """Everything Kontakt's mailing service keeps about this address."""
-    subscriber = _subscriber(request)
-    rows = await _rows(request, subscriber)
+    subscriber = await _linked(request)
+    rows = await _rows(request, subscriber) if subscriber is not None else []
+    if subscriber is None or not rows:
+        return _expired("en")
     async with request.app[POOL].acquire() as conn:
         deliveries = await conn.fetch(request.app[QUERIES]["subscriber-deliveries"], subscriber)
         returns = await conn.fetch(request.app[QUERIES]["subscriber-returns"], subscriber, None)
@@ -149,12 +256,38 @@ async def export(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/preferences/{token}/erase")
+@routes.post("/manage/{key}/erase")
 async def erase(request: web.Request) -> web.Response:
-    """Delete the address with every subscription and delivery record."""
-    subscriber = _subscriber(request)
+    """Ask once more; then delete the address with every subscription and delivery record."""
+    subscriber = await _linked(request)
     form = await read_form(request)
+    lang = page_lang(form.get("lang"), "en")
+    rows = await _rows(request, subscriber) if subscriber is not None else []
+    if subscriber is None or not rows:
+        return _expired(lang)
+    text = labels(lang)
+    if form.get("confirm") != "yes":
+        return _page(
+            lang,
+            text["erase_button"],
+            view="erase",
+            key=request.match_info["key"],
+            email=rows[0]["email"],
+        )
     async with request.app[POOL].acquire() as conn:
         await conn.execute(request.app[QUERIES]["erase-subscriber"], subscriber)
+    return _page(lang, text["preferences_title"], message=text["erased"])
+
+
+@routes.post("/manage/{key}/end")
+async def end(request: web.Request) -> web.Response:
+    """End this link, every other mailed link, and the links in newsletters sent so far."""
+    subscriber = await _linked(request)
+    form = await read_form(request)
     lang = page_lang(form.get("lang"), "en")
-    return _page(lang, request.match_info["token"], None, message=labels(lang)["erased"])
+    if subscriber is None:
+        return _expired(lang)
+    async with request.app[POOL].acquire() as conn:
+        await conn.execute(request.app[QUERIES]["end-preference-links"], subscriber)
+    text = labels(lang)
+    return _page(lang, text["preferences_title"], message=text["ended"])

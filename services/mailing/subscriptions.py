@@ -28,17 +28,40 @@ from shared.settings import Settings
 from shared.signing import BadToken, sign, verify
 from shared.templates import page_templates
 from shared.validate import Fields
+from shared.web import frame_options
 
 log = logging.getLogger("kontakt.mailing.subscriptions")
 routes = web.RouteTableDef()
 PAGES = page_templates(TEMPLATES)
-CSP = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *"
+CSP = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors "
 FORM_TTL = 86_400
 CONFIRM_TTL = 7 * 86_400
 
 
-def page(lang: str, title: str, *, status: int = 200, **context: Any) -> web.Response:
-    """A page for a person, in their language, under a strict CSP."""
+def page_headers(lang: str, *, frameable: bool = False) -> dict[str, str]:
+    """A person's page: strict CSP, never cached, and no framing but for the embeddable form.
+
+    A page that acts on a person's link (confirm, unsubscribe, preferences) in a frame could
+    be clickjacked; only the subscribe form is meant to sit in other sites' pages.
+    """
+    ancestors = "*" if frameable else "'none'"
+    return {
+        "Content-Security-Policy": CSP + ancestors,
+        "Cache-Control": "no-store",
+        "Content-Language": lang,
+    } | frame_options(ancestors)
+
+
+def page(
+    lang: str,
+    title: str,
+    *,
+    status: int = 200,
+    frameable: bool = False,
+    template: str = "page.html",
+    **context: Any,
+) -> web.Response:
+    """A page for a person (`template`), in their language, under a strict CSP."""
     values = {
         "lang": lang,
         "labels": labels(lang),
@@ -50,17 +73,14 @@ def page(lang: str, title: str, *, status: int = 200, **context: Any) -> web.Res
         "slug": "",
         "form_token": "",
         "email": "",
+        "view": None,
     } | context
     return web.Response(
-        text=PAGES.get_template("page.html").render(**values),
+        text=PAGES.get_template(template).render(**values),
         status=status,
         content_type="text/html",
         charset="utf-8",
-        headers={
-            "Content-Security-Policy": CSP,
-            "Cache-Control": "no-store",
-            "Content-Language": lang,
-        },
+        headers=page_headers(lang, frameable=frameable),
     )
 
 
@@ -84,11 +104,15 @@ def _secret(settings: Settings) -> str:
     return settings.secret_key
 
 
-async def _over_limit(request: web.Request) -> int | None:
-    """Seconds to wait when this client has sent too many subscribe requests, else None."""
+async def client_over_limit(request: web.Request, action: str = "subscribe") -> int | None:
+    """Seconds to wait when this client has asked for `action` too often (public forms), else None.
+
+    Each action a stranger can repeat to make us send mail (subscribe, a preferences link)
+    has its own bucket per client, with the subscribe form's limit.
+    """
     settings = request.app[SETTINGS]
     who = client_budget(request, settings.trusted_proxies, settings.budget_ipv6_prefix)
-    bucket = f"subscribe:{who}"
+    bucket = f"{action}:{who}"
     async with request.app[POOL].acquire() as conn:
         return await over_limit(
             conn, request.app[QUERIES], bucket, settings.subscribe_limit, settings.reveal_window
@@ -169,7 +193,7 @@ async def form(request: web.Request) -> web.Response:
     lang = page_lang(request.query.get("lang"), lst["lang"])
     token = sign(_secret(request.app[SETTINGS]), "form", {"l": lst["id"]}, FORM_TTL)
     title = labels(lang)["subscribe_title"].format(list=pick(lst["names"], lang, lst["lang"]))
-    return page(lang, title, form="subscribe", slug=lst["slug"], form_token=token)
+    return page(lang, title, frameable=True, form="subscribe", slug=lst["slug"], form_token=token)
 
 
 @routes.post("/subscribe/{slug}")
@@ -188,14 +212,17 @@ async def form_post(request: web.Request) -> web.Response:
     except BadToken:
         claims = {}
     if claims.get("l") != lst["id"] or (origin and origin not in {own, "null"}):
-        return page(lang, title, status=403, error=text["form_error"])
+        return page(lang, title, frameable=True, status=403, error=text["form_error"])
     if fields.get("website"):
-        return page(lang, title, message=text["check_inbox"])  # a bot filled the honeypot
-    wait = await _over_limit(request)
+        return page(
+            lang, title, frameable=True, message=text["check_inbox"]
+        )  # a bot filled the honeypot
+    wait = await client_over_limit(request)
     if wait is not None:
         response = page(
             lang,
             title,
+            frameable=True,
             status=429,
             error=text["too_many"].format(minutes=max(1, (wait + 59) // 60)),
         )
@@ -209,6 +236,7 @@ async def form_post(request: web.Request) -> web.Response:
         return page(
             lang,
             title,
+            frameable=True,
             status=422,
             error=text["bad_email"],
             form="subscribe",
@@ -219,7 +247,7 @@ async def form_post(request: web.Request) -> web.Response:
     # An SMTP failure gets the same answer: the wish is recorded, asking again resends.
     with contextlib.suppress(Refusal, Undeliverable):
         await subscribe(request, lst, address, name, lang, "form")
-    return page(lang, title, message=text["check_inbox"])
+    return page(lang, title, frameable=True, message=text["check_inbox"])
 
 
 @routes.post("/v1/lists/{slug}/subscribe")
@@ -241,7 +269,7 @@ async def api_subscribe(request: web.Request) -> web.Response:
         except EmailNotValidError as exc:
             f.fail("email", str(exc))
     f.done()
-    wait = await _over_limit(request)
+    wait = await client_over_limit(request)
     if wait is not None:
         raise RateLimited("Too many subscribe requests from this client.", retry_after=wait)
     assert address

@@ -6,7 +6,8 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from services.mailing.compose import preferences_url, unsubscribe_url
+from services.mailing.compose import unsubscribe_url
+from services.mailing.links import preferences_url
 from services.vcard.app import create_app as create_vcard
 from tests.conftest import MakeAccount, demo_contact_id
 from tests.mailing.conftest import StartMailing
@@ -69,7 +70,7 @@ async def test_without_the_directory_cached_cards_and_unsubscribing_still_work(
         list_id = await conn.fetchval("SELECT id FROM mailing.lists WHERE slug = 'ee-uudised'")
         subscriber = await conn.fetchval("SELECT id FROM mailing.subscribers")
         page = await mailing.api.client.get(
-            preferences_url(mailing.settings, subscriber).removeprefix(mailing.base)
+            preferences_url(mailing.settings, list_id, subscriber).removeprefix(mailing.base)
         )
         assert page.status == 200
         one_click = await mailing.api.client.post(

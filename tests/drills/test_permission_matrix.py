@@ -425,6 +425,7 @@ async def read_values(w: World, service: str, key: str) -> dict[str, str]:
             "id": reads["campaign"],
             "token": "not-a-token",
             "address": reads["suppressed"],
+            "key": "not-a-key",
         }
     reads = await w.reads()
     return {

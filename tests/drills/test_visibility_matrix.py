@@ -325,6 +325,7 @@ async def world(
             "members/id": ["1", "2"],
             "suppressions/address": [*HIDDEN_CONTACTS[0]["emails"], "nobody@example.ee"],
             "preferences/token": ["x.y"],
+            "manage/key": ["not-a-key"],
             "confirm/token": ["x.y"],
             "unsubscribe/token": ["x.y"],
             "render": [render_token(settings, h["id"], token_bucket()) for h in hidden],

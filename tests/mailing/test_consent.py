@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from services.mailing.compose import preferences_url
 from tests.conftest import MakeAccount
 from tests.mailing.conftest import Mailing
 from tests.mailing.test_campaigns import people
+from tests.mailing.test_preferences import owner_link
 from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -151,8 +151,8 @@ async def test_resubscribing_sends_a_fresh_confirmation_and_consent_is_recorded(
     subscriber = await conn.fetchval(
         "SELECT id FROM mailing.subscribers WHERE email = 'again@example.ee'"
     )
-    export_url = preferences_url(mailing.settings, subscriber).split("/preferences/")[1]
-    exported = await mailing.api.get(f"/preferences/{export_url}/export.json")
+    link = await owner_link(mailing, conn, "again@example.ee", "ee-uudised")
+    exported = await mailing.api.get(f"{link}/export.json")
     consent = exported.json["subscriptions"][0]["consent"]
     assert consent["source"] == "double-opt-in"
     assert consent["requested_via"] == "form"

@@ -7,13 +7,13 @@ from typing import Any
 import asyncpg
 import pytest
 
-from services.mailing.compose import preferences_url
 from services.mailing.paths import QUERIES_DIR
 from services.mailing.returns.suppression import suppress
 from shared.queries import Queries
 from tests.conftest import MakeAccount
 from tests.mailing.conftest import Mailing
 from tests.mailing.test_campaigns import people
+from tests.mailing.test_preferences import owner_link
 from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -126,8 +126,8 @@ async def test_coordinators_manage_one_member_and_every_action_is_recorded(
     assert kinni["suppression"]["status"] == "5.1.1"
 
     # The person's own export shows what the list's editors did, and why.
-    token = preferences_url(mailing.settings, ids["ootab@example.ee"]).split("/preferences/")[1]
-    mine = (await mailing.api.get(f"/preferences/{token}/export.json")).json
+    link = await owner_link(mailing, conn, "ootab@example.ee", "ee-uudised")
+    mine = (await mailing.api.get(f"{link}/export.json")).json
     assert [(c["list"], c["action"], c["reason"]) for c in mine["changes"]] == [
         ("ee-uudised", "block", "asked at the Tartu seminar"),
         ("ee-uudised", "reinstate", "asked at the Tartu seminar"),

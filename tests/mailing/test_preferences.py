@@ -1,4 +1,8 @@
-"""The subscriber's page from a campaign footer: lists, leaving one, export, erasure."""
+"""The subscriber's page: safe to forward, revocable, unframeable, erasure asked twice.
+
+The link in a newsletter can only leave that list or mail a fresh link to the address;
+the fresh link (an hour, revocable) opens every list, the export and erasure.
+"""
 
 from __future__ import annotations
 
@@ -7,69 +11,193 @@ import re
 import asyncpg
 import pytest
 
+from services.mailing.links import LEGACY_TTL, preferences_url
+from shared.signing import sign
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing
+from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
 
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-async def test_preferences_page_manages_exports_and_erases(
+async def manage_link(mailing: Mailing, entry: str) -> str:
+    """Ask on a newsletter link's page for the whole page; the /manage/ path mailed for it."""
+    before = len(mailing.links("/manage/"))
+    asked = await mailing.api.post(entry + "/link", data={})
+    assert asked.status == 200
+    found = mailing.links("/manage/")
+    assert len(found) == before + 1, "no link was mailed"
+    path, _, query = found[-1].partition("?")
+    assert query.startswith("lang=")  # the page opens in the language it was asked in
+    return path
+
+
+async def owner_link(mailing: Mailing, conn: asyncpg.Connection, email: str, slug: str) -> str:
+    """The /manage/ path that `email` gets by asking from a newsletter of list `slug`."""
+    subscriber = await conn.fetchval("SELECT id FROM mailing.subscribers WHERE email = $1", email)
+    list_id = await conn.fetchval("SELECT id FROM mailing.lists WHERE slug = $1", slug)
+    entry = preferences_url(mailing.settings, list_id, subscriber).removeprefix(mailing.base)
+    return await manage_link(mailing, entry)
+
+
+async def newsletter_link(
     mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
-) -> None:
+) -> str:
+    """Mari on two lists, a campaign from the first, and the preferences link it carried."""
     editor, sender = await tokens(make_account)
     await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
     await mailing.api.as_(editor).post(
         "/v1/lists", json=EE_LIST | {"slug": "ee-teabepaevad", "names": {"et": "Teabepäevad"}}
     )
     await people(conn, "ee-uudised", [("mari@example.ee", "Mari Jõemets", "confirmed")])
-    subscriber = await conn.fetchval(
-        "SELECT id FROM mailing.subscribers WHERE email = 'mari@example.ee'"
-    )
-    other_list = await conn.fetchval("SELECT id FROM mailing.lists WHERE slug = 'ee-teabepaevad'")
     await conn.execute(
         "INSERT INTO mailing.subscriptions (list_id, subscriber_id, status, lang) "
-        "VALUES ($1, $2, 'confirmed', 'et')",
-        other_list,
-        subscriber,
+        "SELECT l.id, b.id, 'confirmed', 'et' FROM mailing.lists l, mailing.subscribers b "
+        "WHERE l.slug = 'ee-teabepaevad' AND b.email = 'mari@example.ee'"
     )
-    campaign = (
-        await mailing.api.as_(editor).post(
-            "/v1/lists/ee-uudised/campaigns", json={"subject": "S", "body": "B"}
-        )
-    ).json["id"]
-    await mailing.api.as_(sender).post(f"/v1/campaigns/{campaign}/send")
-    await wait_done(mailing, sender, campaign)
+    made = await mailing.api.as_(editor).post(
+        "/v1/lists/ee-uudised/campaigns", json={"subject": "S", "body": "B"}
+    )
+    await mailing.api.as_(sender).post(f"/v1/campaigns/{made.json['id']}/send")
+    await wait_done(mailing, sender, made.json["id"])
     text = mailing.sink.messages[0].summary()["text"]
     assert "Halda oma tellimusi:" in text
-    path = re.search(r"https?://[^/\s]+(/preferences/\S+)", text)
-    assert path is not None
-    page = await mailing.api.get(path.group(1) + "?lang=et")
+    found = re.search(r"https?://[^/\s]+(/preferences/\S+)", text)
+    assert found is not None
+    mailing.sink.messages.clear()
+    return found.group(1)
+
+
+async def states(conn: asyncpg.Connection) -> dict[str, str]:
+    rows = await conn.fetch(
+        "SELECT l.slug, s.status FROM mailing.subscriptions s "
+        "JOIN mailing.lists l ON l.id = s.list_id"
+    )
+    return {r["slug"]: r["status"] for r in rows}
+
+
+async def test_a_forwarded_newsletter_can_only_leave_its_list_or_mail_the_owner(
+    mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    entry = await newsletter_link(mailing, make_account, conn)
+    page = await mailing.api.get(entry + "?lang=et")
     assert page.status == 200
+    assert "FOR-IN Eesti uudiskiri" in page.text
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    # Whoever holds the forwarded mail sees neither the address nor the other lists...
+    assert "mari@example.ee" not in page.text
+    assert "Teabepäevad" not in page.text
+    # ...and can neither read the data export nor erase anyone nor leave every list.
+    assert (await mailing.api.get(entry + "/export.json")).status == 404
+    assert (await mailing.api.post(entry + "/erase", data={"confirm": "yes"})).status == 404
+    assert (await mailing.api.post(entry + "/unsubscribe", data={"list": "x"})).status == 200
+    assert await states(conn) == {"ee-uudised": "unsubscribed", "ee-teabepaevad": "confirmed"}
+    # Asking for the whole page mails a link to the address itself.
+    asked = await mailing.api.post(entry + "/link", data={"lang": "et"})
+    assert asked.status == 200
+    assert "on link teel" in asked.text
+    assert [m.rcpt_to for m in mailing.sink.messages] == [["mari@example.ee"]]
+    assert len(mailing.links("/manage/")) == 1
+    # Pressing again at once gives the same answer and sends nothing more.
+    again = await mailing.api.post(entry + "/link", data={"lang": "et"})
+    assert again.text == asked.text
+    assert len(mailing.sink.messages) == 1
+
+
+async def test_the_mailed_link_manages_exports_erases_after_asking_and_can_be_ended(
+    mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    entry = await newsletter_link(mailing, make_account, conn)
+    link = await manage_link(mailing, entry)
+    page = await mailing.api.get(link + "?lang=et")
+    assert page.status == 200
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert "FOR-IN Eesti uudiskiri: tellitud" in page.text
     assert "Teabepäevad: tellitud" in page.text
     left = await mailing.api.post(
-        path.group(1) + "/unsubscribe", data={"list": "ee-teabepaevad", "lang": "et"}
+        link + "/unsubscribe", data={"list": "ee-teabepaevad", "lang": "et"}
     )
     assert "Teabepäevad: tellimusest loobutud" in left.text
-    export = await mailing.api.get(path.group(1) + "/export.json")
-    data = export.json
+    data = (await mailing.api.get(link + "/export.json")).json
     assert data["email"] == "mari@example.ee"
-    assert {s["name"] for s in data["subscriptions"]} == {"Mari Jõemets"}
     assert {s["list"]: s["status"] for s in data["subscriptions"]} == {
         "ee-uudised": "confirmed",
         "ee-teabepaevad": "unsubscribed",
     }
     assert data["deliveries"][0]["status"] == "sent"
-    erased = await mailing.api.post(path.group(1) + "/erase", data={"lang": "et"})
+    # Erasure asks once more: the first press erases nothing.
+    asked = await mailing.api.post(link + "/erase", data={"lang": "et"})
+    assert asked.status == 200
+    assert "Jah, kustuta minu andmed" in asked.text
+    assert asked.headers["X-Frame-Options"] == "DENY"
+    assert await conn.fetchval("SELECT count(*) FROM mailing.subscribers") == 1
+    erased = await mailing.api.post(link + "/erase", data={"lang": "et", "confirm": "yes"})
     assert "Sinu andmed on kustutatud." in erased.text
-    assert (
-        await conn.fetchval(
-            "SELECT count(*) FROM mailing.subscribers WHERE email = 'mari@example.ee'"
-        )
-        == 0
-    )
+    assert await conn.fetchval("SELECT count(*) FROM mailing.subscribers") == 0
     assert await conn.fetchval("SELECT count(*) FROM mailing.deliveries") == 0
-    assert (await mailing.api.get(path.group(1))).status == 404
+    assert await conn.fetchval("SELECT count(*) FROM mailing.preference_links") == 0
+    assert (await mailing.api.get(link)).status == 404
+    # The newsletter's link now says only that it no longer works.
+    gone = await mailing.api.get(entry)
+    assert gone.status == 404
+    assert "FOR-IN" not in gone.text
+
+
+async def test_ending_the_links_ends_mailed_and_newsletter_links_and_an_hour_ends_a_link(
+    mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    entry = await newsletter_link(mailing, make_account, conn)
+    link = await manage_link(mailing, entry)
+    key_hash = await conn.fetchval("SELECT key_hash FROM mailing.preference_links")
+    assert link.rsplit("/", 1)[1].encode() not in key_hash  # only a hash is kept
+    ended = await mailing.api.post(link + "/end", data={"lang": "et"})
+    assert "Need lingid enam ei tööta." in ended.text
+    for path in (link, link + "/export.json", entry):
+        assert (await mailing.api.get(path)).status == 404, path
+    assert (await mailing.api.post(entry + "/link", data={})).status == 404
+    assert (await mailing.api.post(link + "/erase", data={"confirm": "yes"})).status == 404
+    assert await conn.fetchval("SELECT count(*) FROM mailing.subscribers") == 1
+    # Later, the next newsletter's link works again, and so does a link it mails.
+    await conn.execute(
+        "UPDATE mailing.subscribers SET links_ended_at = now() - interval '10 min', "
+        "link_mailed_at = now() - interval '10 min'"
+    )
+    fresh = await owner_link(mailing, conn, "mari@example.ee", "ee-uudised")
+    assert (await mailing.api.get(fresh)).status == 200
+    # An hour later it no longer does.
+    await conn.execute("UPDATE mailing.preference_links SET expires_at = now() - interval '1 s'")
+    assert (await mailing.api.get(fresh)).status == 404
+
+
+async def test_links_in_older_mail_only_offer_a_mailed_link_and_strangers_are_limited(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    """A 10-year link from an older newsletter now only offers to mail a fresh link."""
+    mailing = await start_mailing(subscribe_limit=2)
+    await newsletter_link(mailing, make_account, conn)
+    subscriber = await conn.fetchval("SELECT id FROM mailing.subscribers")
+    assert mailing.settings.secret_key
+    old = sign(mailing.settings.secret_key, "preferences", {"s": subscriber}, LEGACY_TTL)
+    page = await mailing.api.get(f"/preferences/{old}?lang=et")
+    assert page.status == 200
+    assert "mari@example.ee" not in page.text
+    assert "Saada mulle link" in page.text
+    assert "Loobu tellimusest" not in page.text  # it names no list to leave
+    assert (await mailing.api.get(f"/preferences/{old}/export.json")).status == 404
     assert (await mailing.api.get("/preferences/forged.token")).status == 404
+    link = await manage_link(mailing, f"/preferences/{old}")
+    assert (await mailing.api.get(link)).status == 200
+    # A suppressed address gets no mail at all.
+    await conn.execute("UPDATE mailing.subscribers SET link_mailed_at = NULL")
+    await conn.execute(
+        "INSERT INTO mailing.suppressions (address, reason) VALUES ('mari@example.ee', 'manual')"
+    )
+    assert (await mailing.api.post(f"/preferences/{old}/link", data={})).status == 200
+    assert len(mailing.links("/manage/")) == 1
+    # Every press counts against the client, like the subscribe form.
+    limited = await mailing.api.post(f"/preferences/{old}/link", data={"lang": "et"})
+    assert limited.status == 429
+    assert "Retry-After" in limited.headers
