@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import hashlib
 import io
 import os
 import re
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
 from playwright.async_api import Browser, Page, expect
-from yarl import URL
 
 from shared.directory_client import INTROSPECTION_SECONDS
 from tests.conftest import MakeAccount
 from tests.console.conftest import Stack, axe_violations, sign_in
 from tests.console.test_console_http import signed_in
+from tests.console.test_sessions import assert_sent_to_signin, cookie_of, session_ended
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -500,7 +498,7 @@ async def test_a_coordinator_ends_a_sign_in_left_open_elsewhere(
     """Issue 14 item 6: sessions are revocable; ending one elsewhere ends it on the server."""
     elsewhere = await signed_in(stack, coordinator)  # e.g. a shared office computer
     try:
-        cookie = elsewhere.cookie_jar.filter_cookies(URL(stack.console))["kontakt_console"].value
+        cookie = cookie_of(elsewhere, stack)
         await sign_in(page, stack, coordinator)
         await page.get_by_role("link", name="Tokens").click()
         open_sessions = page.get_by_role("row").filter(
@@ -514,18 +512,8 @@ async def test_a_coordinator_ends_a_sign_in_left_open_elsewhere(
         await expect(open_sessions).to_have_count(1)
         await expect(open_sessions).to_contain_text("this sign-in")
         # The other browser is signed out at its next click, and its session ends there and then.
-        async with elsewhere.get(f"{stack.console}/contacts", allow_redirects=False) as page_load:
-            assert page_load.status == 303
-            assert page_load.headers["Location"].startswith("/signin")
-        db = await asyncpg.connect(stack.settings.database_url)
-        try:
-            ended = await db.fetchval(
-                "SELECT ended_at FROM console.sessions WHERE cookie_hash = $1",
-                hashlib.sha256(cookie.encode()).digest(),
-            )
-        finally:
-            await db.close()
-        assert ended is not None
+        await assert_sent_to_signin(elsewhere, stack)
+        assert await session_ended(stack, cookie)
         # This browser's own sign-in goes on.
         await page.get_by_role("link", name="Contacts").click()
         await expect(page).to_have_url(re.compile(r"/contacts"))

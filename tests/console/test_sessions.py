@@ -74,6 +74,32 @@ async def console_db(stack: Stack) -> asyncpg.Connection:
     return await asyncpg.connect(stack.settings.database_url)
 
 
+async def in_console_db(stack: Stack, sql: str, *args: object) -> object:
+    """One statement on the console's sessions, as someone with the database would run it."""
+    db = await console_db(stack)
+    try:
+        return await db.fetchval(sql, *args)
+    finally:
+        await db.close()
+
+
+async def session_ended(stack: Stack, cookie: str) -> bool:
+    """Whether the server ended the session of this cookie (not merely forgot the cookie)."""
+    ended = await in_console_db(
+        stack,
+        "SELECT ended_at FROM console.sessions WHERE cookie_hash = $1",
+        hashlib.sha256(cookie.encode()).digest(),
+    )
+    return ended is not None
+
+
+async def assert_sent_to_signin(client: aiohttp.ClientSession, stack: Stack) -> None:
+    """The client's next page is the sign-in form: its cookie opens nothing."""
+    async with client.get(f"{stack.console}/contacts", allow_redirects=False) as page:
+        assert page.status == 303
+        assert page.headers["Location"].startswith("/signin")
+
+
 async def test_the_cookie_is_an_opaque_id_and_no_token(stack: Stack, coordinator: str) -> None:
     client = await signed_in(stack, coordinator)
     try:
@@ -117,12 +143,8 @@ async def test_signing_out_ends_the_session_and_its_token(stack: Stack, coordina
     finally:
         await client.close()
     # The old cookie, kept by someone, opens nothing any more...
-    async with (
-        aiohttp.ClientSession(cookies={"kontakt_console": cookie}) as again,
-        again.get(f"{stack.console}/contacts", allow_redirects=False) as page,
-    ):
-        assert page.status == 303
-        assert page.headers["Location"].startswith("/signin")
+    async with aiohttp.ClientSession(cookies={"kontakt_console": cookie}) as again:
+        await assert_sent_to_signin(again, stack)
     # ...and the session's token is revoked at the directory.
     session_tokens = [t for t in await tokens_of(stack, coordinator) if t["session"]]
     assert [t["revoked_at"] is not None for t in session_tokens] == [True]
@@ -149,38 +171,22 @@ async def test_signing_in_again_replaces_the_session(stack: Stack, coordinator: 
     finally:
         await client.close()
     # The replaced id opens nothing, and its token is revoked; the new one's is not.
-    async with (
-        aiohttp.ClientSession(cookies={"kontakt_console": first}) as kept,
-        kept.get(f"{stack.console}/contacts", allow_redirects=False) as page,
-    ):
-        assert page.status == 303
+    async with aiohttp.ClientSession(cookies={"kontakt_console": first}) as kept:
+        await assert_sent_to_signin(kept, stack)
     session_tokens = [t for t in await tokens_of(stack, coordinator) if t["session"]]
     assert [t["revoked_at"] is not None for t in session_tokens] == [True, False]
-    db = await console_db(stack)
-    try:
-        ended = await db.fetchval(
-            "SELECT ended_at FROM console.sessions WHERE cookie_hash = $1",
-            hashlib.sha256(first.encode()).digest(),
-        )
-    finally:
-        await db.close()
-    assert ended is not None
+    assert await session_ended(stack, first)
 
 
 async def test_an_altered_sealed_token_opens_nothing(stack: Stack, coordinator: str) -> None:
     """Whoever can write the sessions table cannot slip the console another token."""
     client = await signed_in(stack, coordinator)
     try:
-        db = await console_db(stack)
-        try:
-            sealed = bytes(await db.fetchval("SELECT sealed_token FROM console.sessions"))
-            altered = sealed[:-1] + bytes([sealed[-1] ^ 0x80])
-            await db.execute("UPDATE console.sessions SET sealed_token = $1", altered)
-        finally:
-            await db.close()
-        async with client.get(f"{stack.console}/contacts", allow_redirects=False) as page:
-            assert page.status == 303
-            assert page.headers["Location"].startswith("/signin")
+        sealed = await in_console_db(stack, "SELECT sealed_token FROM console.sessions")
+        assert isinstance(sealed, bytes)
+        altered = sealed[:-1] + bytes([sealed[-1] ^ 0x80])
+        await in_console_db(stack, "UPDATE console.sessions SET sealed_token = $1", altered)
+        await assert_sent_to_signin(client, stack)
     finally:
         await client.close()
 
@@ -190,14 +196,9 @@ async def test_a_session_expires(stack: Stack, coordinator: str) -> None:
     try:
         async with client.get(f"{stack.console}/contacts", allow_redirects=False) as page:
             assert page.status == 200
-        db = await console_db(stack)
-        try:
-            await db.execute("UPDATE console.sessions SET expires_at = now() - interval '1 second'")
-        finally:
-            await db.close()
-        async with client.get(f"{stack.console}/contacts", allow_redirects=False) as page:
-            assert page.status == 303
-            assert page.headers["Location"].startswith("/signin")
+        expire = "UPDATE console.sessions SET expires_at = now() - interval '1 second'"
+        await in_console_db(stack, expire)
+        await assert_sent_to_signin(client, stack)
     finally:
         await client.close()
 
