@@ -17,7 +17,7 @@ from typing import Any
 from services.directory.importing.charsets import NAMES as CHARSETS
 from services.directory.importing.charsets import Decoder, Transcoder
 from services.directory.importing.rows import Row, TooLarge
-from services.directory.importing.values import web_address
+from services.directory.importing.values import label_kind, web_address
 from services.directory.phones import KINDS
 from shared.csvio import header_key, restore, sniff
 from shared.errors import BadRequest, FieldError
@@ -39,28 +39,33 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "display_name": ("display_name", "displayname", "name", "fullname", "nimi", "pilnasvardas"),
     "organisation": (
-        "organisation", "organization", "company", "organization1name", "organizationname",
-        "asutus", "organisatsioon", "iestade", "organizacija", "imone",
+        "organisation", "organization", "company", "organizationname", "asutus",
+        "organisatsioon", "iestade", "organizacija", "imone",
     ),
     "title": (
-        "title", "jobtitle", "organization1title", "organizationtitle", "ametinimetus", "amets",
-        "amats", "pareigos",
+        "title", "jobtitle", "organizationtitle", "ametinimetus", "amets", "amats", "pareigos",
     ),
     "phones": (
-        "phones", "phone", "telephone", "phone1value", "phone2value", "phone3value", "telefon",
-        "talrunis", "telefonas", "primaryphone", "otherphone",
+        "phones", "phone", "telephone", "telefon", "talrunis", "telefonas", "primaryphone",
+        "otherphone",
     ),
-    "phones:work": ("businessphone", "businessphone2", "companymainphone"),
-    "phones:cell": ("mobilephone", "mobile", "cell", "mobiil", "mobilais", "mobilusis"),
+    "phones:work": ("businessphone", "businessphone2", "companymainphone", "workphone"),
+    "phones:cell": (
+        "mobilephone", "mobilenumber", "mobile", "cell", "carphone", "mobiil", "mobilais",
+        "mobilusis",
+    ),
     "phones:home": ("homephone", "homephone2"),
-    "phones:fax": ("businessfax", "homefax", "otherfax", "fax", "faks", "fakss", "faksas"),
+    "phones:fax": (
+        "businessfax", "homefax", "otherfax", "fax", "faxnumber", "faks", "fakss", "faksas",
+    ),
+    "phones:voice": ("pager", "pagernumber"),
     "emails": (
-        "emails", "email", "emailaddress", "email2address", "email3address", "email1value",
-        "email2value", "email3value", "epost", "epasts", "elpastas",
+        "emails", "email", "emailaddress", "email2address", "email3address", "primaryemail",
+        "secondaryemail", "epost", "epasts", "elpastas",
     ),
     "links": (
-        "links", "website", "webpage", "website1value", "url", "koduleht", "majaslapa",
-        "svetaine",
+        "links", "website", "webpage", "webpage1", "webpage2", "personalwebpage",
+        "businesswebpage", "url", "koduleht", "majaslapa", "svetaine",
     ),
     "networks": ("networks",),
     "position": ("position",),
@@ -69,6 +74,21 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 ALIASES = {header_key(name): column for column, names in _COLUMNS.items() for name in names}
 for _lang in LANGUAGES:
     ALIASES[header_key(f"title_{_lang}")] = f"title_{_lang}"
+# Google's numbered columns: "Phone 2 - Label", "Phone 2 - Value", "E-mail 1 - Value",
+# "Organization 1 - Name"; a label names the kind of the numbers in the value beside it.
+_NUMBERED = re.compile(r"(phone|email|website|organization)\d+(value|label|type|name|title)")
+_NUMBERED_AS = {
+    ("phone", "value"): "phones",
+    ("phone", "label"): "phone_label",
+    ("phone", "type"): "phone_label",
+    ("email", "value"): "emails",
+    ("website", "value"): "links",
+    ("organization", "name"): "organisation",
+    ("organization", "title"): "title",
+}
+# A header that means the job only where no other column does: Outlook's "Title" beside its
+# "Job Title" is the courtesy title ("Dr."), which Kontakt does not keep.
+_WEAK = {header_key("title"): "title"}
 NAMES = {"given_name", "family_name", "display_name"}
 
 
@@ -163,9 +183,13 @@ class CsvReader:
         return rows
 
     def _header(self, cells: list[str]) -> None:
+        keys = [header_key(cell) for cell in cells]
+        strong = {ALIASES.get(key) or _numbered(key) for key in keys if key not in _WEAK}
         self.columns = []
-        for cell in cells:
-            column = ALIASES.get(header_key(cell))
+        for cell, key in zip(cells, keys, strict=True):
+            column = ALIASES.get(key) or _numbered(key)
+            if key in _WEAK and _WEAK[key] in strong:
+                column = None
             if column is None and cell.strip():
                 self.ignored.append(cell.strip())
             self.columns.append(column or "")
@@ -180,13 +204,17 @@ class CsvReader:
         data: dict[str, Any] = {}
         errors: list[FieldError] = []
         dropped: list[str] = []
+        label: str | None = None  # the kind a label column gave the value column after it
         for column, raw in zip(self.columns, cells, strict=False):
             value = restore(raw.strip())
             if not column:
                 continue
-            if column.startswith("phones"):
+            if column == "phone_label":
+                label = label_kind(value)
+            elif column.startswith("phones"):
                 _, _, kind = column.partition(":")
-                data.setdefault("phones", []).extend(_phones(value, kind or None))
+                data.setdefault("phones", []).extend(_phones(value, kind or label))
+                label = None
             elif column == "emails":
                 data.setdefault(column, []).extend(v for v in _LIST.split(value) if v)
             elif column == "links":
@@ -225,6 +253,11 @@ class CsvReader:
             or " ".join(data.get(k) or "" for k in ("given_name", "family_name")).strip()
         )
         return Row(self.number, line, name or None, data, dropped=dropped, errors=errors)
+
+
+def _numbered(key: str) -> str | None:
+    found = _NUMBERED.fullmatch(key)
+    return _NUMBERED_AS.get((found.group(1), found.group(2))) if found else None
 
 
 def _phones(value: str, kind: str | None) -> list[dict[str, str]]:

@@ -7,6 +7,23 @@ import re
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 _HOST = re.compile(r"^[\w-]+(\.[\w-]+)+(/\S*)?$")
 _SPACES = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+_APPLE = re.compile(r"_\$!<(.+)>!\$_")
+# Phone labels as programs write them (Apple's `_$!<Mobile>!$_`, Google's "Work Fax"),
+# compared in lower case without spaces: the kind of number each means.
+PHONE_LABELS = {
+    "mobile": "cell",
+    "iphone": "cell",
+    "cell": "cell",
+    "work": "work",
+    "main": "work",
+    "home": "home",
+    "fax": "fax",
+    "workfax": "fax",
+    "homefax": "fax",
+    "otherfax": "fax",
+    "other": "voice",
+    "pager": "voice",
+}
 
 
 def one_line(text: str) -> str:
@@ -24,3 +41,10 @@ def web_address(value: str) -> str | None:
     if scheme is None:
         return f"http://{value}" if _HOST.match(value) else None
     return value if scheme.group(1).lower() in {"http", "https"} else None
+
+
+def label_kind(label: str) -> str | None:
+    """The phone kind a program's label names (`_$!<WorkFAX>!$_`, `Work Fax`), or None."""
+    apple = _APPLE.fullmatch(label.strip())
+    key = (apple.group(1) if apple else label).casefold()
+    return PHONE_LABELS.get("".join(c for c in key if c.isalnum()))

@@ -18,7 +18,7 @@ from typing import Any
 
 from services.directory.importing.charsets import NAMES, Decoder
 from services.directory.importing.rows import Row
-from services.directory.importing.values import one_line, web_address
+from services.directory.importing.values import label_kind, one_line, web_address
 from services.directory.importing.vcard_lines import CardSplitter, RawCard
 from shared.errors import FieldError
 from shared.text import nfc
@@ -29,19 +29,6 @@ UID_NAMESPACE = uuid.UUID("6f1c4a36-2a1e-4d7e-9a34-3f3c0f3b9f11")
 
 KINDS = (("CELL", "cell"), ("MOBILE", "cell"), ("IPHONE", "cell"), ("FAX", "fax"))
 KINDS_AFTER = (("HOME", "home"), ("WORK", "work"), ("VOICE", "voice"), ("MAIN", "work"))
-# Apple's labels for phones (`item1.X-ABLabel:_$!<Mobile>!$_`).
-APPLE_LABELS = {
-    "mobile": "cell",
-    "iphone": "cell",
-    "work": "work",
-    "main": "work",
-    "home": "home",
-    "workfax": "fax",
-    "homefax": "fax",
-    "otherfax": "fax",
-    "other": "voice",
-    "pager": "voice",
-}
 # Properties that carry a person's data Kontakt does not keep, by the key the report gives
 # (the console names each in the coordinator's language).
 DROPPED = {
@@ -465,10 +452,8 @@ def _kind(types: set[str], label: str | None) -> str | None:
     for wanted, kind in KINDS:
         if wanted in types:
             return kind
-    if label:
-        apple = re.fullmatch(r"_\$!<(.+)>!\$_", label.strip())
-        if apple and apple.group(1).lower() in APPLE_LABELS:
-            return APPLE_LABELS[apple.group(1).lower()]
+    if label and (labelled := label_kind(label)):
+        return labelled
     for wanted, kind in KINDS_AFTER:
         if wanted in types:
             return kind
