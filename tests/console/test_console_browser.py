@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 import pytest
 from playwright.async_api import Browser, Page, expect
 
