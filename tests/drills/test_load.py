@@ -42,8 +42,9 @@ async def visit(
     session: aiohttp.ClientSession, client: Client, directory: str, mailing: str, until: float
 ) -> None:
     """Read contacts and the widget, reveal an address, subscribe; again and again."""
+    headers = {"X-Forwarded-For": client.ip}
     # Visitors reveal through the directory's own iframe, which names its origin.
-    headers = {"X-Forwarded-For": client.ip, "Origin": origin_of(directory)}
+    iframe = headers | {"Origin": origin_of(directory)}
     round_ = 0
     while time.monotonic() < until:
         round_ += 1
@@ -60,7 +61,7 @@ async def visit(
             client.statuses[("widget", r.status)] += 1
         token = next(c["token"] for c in widget["cards"] if c.get("token"))
         async with session.post(
-            f"{directory}/v1/reveal", json={"token": token, "lang": "lv"}, headers=headers
+            f"{directory}/v1/reveal", json={"token": token, "lang": "lv"}, headers=iframe
         ) as r:
             await r.read()
             client.statuses[("reveal", r.status)] += 1
