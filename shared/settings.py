@@ -94,6 +94,11 @@ def _list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _keys(raw: str) -> tuple[str, ...]:
+    # Keys hold no spaces or commas: one a line in a file, or comma-separated in a variable.
+    return tuple(raw.replace(",", " ").split())
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     """How one field is read: its variable, parser, default and description for the README."""
@@ -231,7 +236,16 @@ SPEC: dict[str, Setting] = {
         "SECRET_KEY",
         _optional,
         None,
-        "Key for signed tokens. `make run` generates one in the data folder.",
+        "Key that signs links and tokens (unsubscribe, preferences, confirmation, reveal, "
+        "VERP addresses, console forms). `make run` generates one in the data folder.",
+        secret=True,
+    ),
+    "verification_keys": Setting(
+        "VERIFICATION_KEYS",
+        _keys,
+        (),
+        "Former signing keys, still accepted (not used to sign) while links made with them "
+        'live: comma-separated, or one a line in the `_FILE`. README "Secrets": rotation.',
         secret=True,
     ),
     "log_level": Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR."),
@@ -507,6 +521,7 @@ class Settings:
     token_warn_days: int
     service_token: str | None
     secret_key: str | None
+    verification_keys: tuple[str, ...]
     log_level: str
     log_format: str
     max_body_bytes: int

@@ -1,4 +1,10 @@
-"""Short-lived signed tokens (HMAC-SHA256): what a token says can be read, never forged."""
+"""Signed tokens and MACs (HMAC-SHA256) under a key that can rotate.
+
+What a token says can be read, never forged. Every token and MAC Kontakt makes goes through
+`Keys`: it signs with the current key (KONTAKT_SECRET_KEY) and accepts the current and the
+former keys (KONTAKT_VERIFICATION_KEYS), so a key is rotated without breaking the links
+already sent (README "Secrets": the rotation procedure).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,11 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from shared.settings import Settings, SettingsError
 
 
 class BadToken(ValueError):
@@ -23,51 +32,80 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _key(secret: str, purpose: str) -> bytes:
     # One derived key per purpose: a token made for one use is worthless for another.
     return hmac.new(secret.encode(), f"kontakt:{purpose}".encode(), hashlib.sha256).digest()
 
 
-def mac_hex(secret: str, purpose: str, data: str, length: int = 24) -> str:
-    """A lower-case hex MAC of `data` under `purpose`'s own key, `length` digits (96 bits).
-
-    For tokens that must survive in an address's local part, where case may be lost.
-    """
-    return hmac.new(_key(secret, purpose), data.encode(), hashlib.sha256).hexdigest()[:length]
+def _mac(secret: str, purpose: str, data: str) -> bytes:
+    return hmac.new(_key(secret, purpose), data.encode(), hashlib.sha256).digest()
 
 
-def sign(secret: str, purpose: str, claims: dict[str, Any], ttl: int) -> str:
-    """A token carrying `claims` for `purpose`, valid for `ttl` seconds."""
-    return sign_until(secret, purpose, claims, int(time.time()) + ttl)
+@dataclass(frozen=True)
+class Keys:
+    """The key that signs (`signing`) and the former keys still accepted (`verifying`)."""
 
+    signing: str
+    verifying: tuple[str, ...] = ()
 
-def sign_until(secret: str, purpose: str, claims: dict[str, Any], expires: int) -> str:
-    """A token valid until the Unix time `expires`; the same inputs give the same token."""
-    body = _b64(json.dumps(claims | {"exp": expires}, separators=(",", ":")).encode())
-    mac = hmac.new(_key(secret, purpose), body.encode(), hashlib.sha256).digest()
-    return f"{body}.{_b64(mac)}"
+    @classmethod
+    def of(cls, settings: Settings) -> Keys:
+        """The installation's keys; SettingsError naming KONTAKT_SECRET_KEY when it is unset."""
+        if not settings.secret_key:
+            raise SettingsError("KONTAKT_SECRET_KEY is required: it signs links and tokens")
+        former = tuple(k for k in settings.verification_keys if k != settings.secret_key)
+        return cls(settings.secret_key, former)
 
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Every key a token or MAC may have been made with, the signing key first."""
+        return (self.signing, *self.verifying)
 
-def verify(secret: str, purpose: str, token: str) -> dict[str, Any]:
-    """The claims of a valid token; BadToken otherwise."""
-    body, _, mac = token.partition(".")
-    if not body or not mac or len(token) > 2048:
-        raise BadToken("malformed")
-    expected = hmac.new(_key(secret, purpose), body.encode(), hashlib.sha256).digest()
-    try:
-        given = _unb64(mac)
-    except ValueError as exc:
-        raise BadToken("malformed") from exc
-    # The MAC first: nothing a stranger wrote is parsed (deeply nested JSON would raise).
-    if not hmac.compare_digest(given, expected):
-        raise BadToken("forged")
-    try:
-        claims = json.loads(_unb64(body))
-    except (ValueError, json.JSONDecodeError) as exc:
-        raise BadToken("malformed") from exc
-    if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
-        raise BadToken("malformed")
-    if claims["exp"] < time.time():
-        raise BadToken("expired")
-    return claims
+    def mac_hex(self, purpose: str, data: str, length: int = 24) -> str:
+        """A lower-case hex MAC of `data` under `purpose`'s own key, `length` digits (96 bits).
+
+        For tokens that must survive in an address's local part, where case may be lost.
+        """
+        return _mac(self.signing, purpose, data).hex()[:length]
+
+    def check_hex(self, purpose: str, data: str, given: str, length: int = 24) -> bool:
+        """Whether `given` is `mac_hex(purpose, data, length)` under any accepted key."""
+        found = False
+        for secret in self.accepted:  # every key is tried: no early answer to time
+            found |= hmac.compare_digest(_mac(secret, purpose, data).hex()[:length], given)
+        return found
+
+    def sign(self, purpose: str, claims: dict[str, Any], ttl: int) -> str:
+        """A token carrying `claims` for `purpose`, valid for `ttl` seconds."""
+        return self.sign_until(purpose, claims, int(time.time()) + ttl)
+
+    def sign_until(self, purpose: str, claims: dict[str, Any], expires: int) -> str:
+        """A token valid until the Unix time `expires`; the same inputs give the same token."""
+        body = _b64(json.dumps(claims | {"exp": expires}, separators=(",", ":")).encode())
+        return f"{body}.{_b64(_mac(self.signing, purpose, body))}"
+
+    def verify(self, purpose: str, token: str) -> dict[str, Any]:
+        """The claims of a valid token made with any accepted key; BadToken otherwise."""
+        body, _, mac = token.partition(".")
+        if not body or not mac or len(token) > 2048:
+            raise BadToken("malformed")
+        try:
+            given = _unb64(mac)
+        except ValueError as exc:
+            raise BadToken("malformed") from exc
+        # The MAC first: nothing a stranger wrote is parsed (deeply nested JSON would raise).
+        found = False
+        for secret in self.accepted:
+            found |= hmac.compare_digest(given, _mac(secret, purpose, body))
+        if not found:
+            raise BadToken("forged")
+        try:
+            claims = json.loads(_unb64(body))
+        except (ValueError, json.JSONDecodeError) as exc:
+            raise BadToken("malformed") from exc
+        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+            raise BadToken("malformed")
+        if claims["exp"] < time.time():
+            raise BadToken("expired")
+        return claims

@@ -40,7 +40,8 @@ from shared.errors import FORM_TYPES, Unavailable, read_form
 from shared.http import client_ctx
 from shared.identity import IDENTITY
 from shared.queries import Queries
-from shared.settings import Settings, SettingsError
+from shared.settings import Settings
+from shared.signing import Keys
 from shared.web import add_health, base_app, database_ready
 
 # Pages anyone may open: signing in, and the console's own files.
@@ -105,8 +106,7 @@ async def identity_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     """Build the console application."""
-    if not settings.secret_key:
-        raise SettingsError("KONTAKT_SECRET_KEY is required: it keys the console's form tokens")
+    Keys.of(settings)  # SettingsError without KONTAKT_SECRET_KEY: it keys the form tokens
     # Its sign-in links go out by mail.
     settings.require_reachable(PUBLIC_CONSOLE_URL=settings.public_console_base)
     app = base_app(settings)

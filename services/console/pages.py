@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from services.console.session import Session
 from shared.http import origin_of
 from shared.i18n import LANGUAGES
 from shared.settings import Settings
+from shared.signing import Keys
 from shared.templates import page_templates
 from shared.web import frame_options
 
@@ -95,8 +95,7 @@ def subtree(networks: list[dict[str, Any]], root: str) -> list[dict[str, Any]]:
 
 def csrf_ok(request: web.Request, token: str) -> bool:
     """Whether a form's CSRF token is the signed-in session's."""
-    secret = request.app[SETTINGS].secret_key or ""
-    return hmac.compare_digest(token, session_of(request).csrf(secret))
+    return session_of(request).csrf_ok(Keys.of(request.app[SETTINGS]), token)
 
 
 def render(
@@ -111,12 +110,12 @@ def render(
     session: Session | None = request.get(SESSION_KEY)
     lang = session.lang if session else request.query.get("lang", "en")
     lang = lang if lang in LANGUAGES else "en"
-    secret = request.app[SETTINGS].secret_key or ""
+    keys = Keys.of(request.app[SETTINGS])
     text = TEMPLATES.get_template(template).render(
         t=labels(lang),
         lang=lang,
         languages=LANGUAGES,
-        csrf=session.csrf(secret) if session else "",
+        csrf=session.csrf(keys) if session else "",
         session_token=session.token_id if session else None,  # which token is this sign-in
         account=request.get(ME_KEY),
         path=request.path,

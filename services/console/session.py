@@ -9,7 +9,6 @@ token was made for this session alone at sign-in, expires with it, and is revoke
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shared.i18n import LANGUAGES
 from shared.queries import Queries
+from shared.signing import Keys
 
 COOKIE = "kontakt_console"
 _SEAL = b"kontakt console session token"
@@ -87,10 +87,13 @@ class Session:
     lang: str
     expires_at: datetime
 
-    def csrf(self, secret: str) -> str:
+    def csrf(self, keys: Keys) -> str:
         """A token for the session's forms; another site cannot read or guess it."""
-        digest = hmac.new(secret.encode(), b"csrf:" + _cookie_hash(self.cookie), hashlib.sha256)
-        return digest.hexdigest()[:32]
+        return keys.mac_hex("console-csrf", _cookie_hash(self.cookie).hex(), 32)
+
+    def csrf_ok(self, keys: Keys, given: str) -> bool:
+        """Whether a form's `csrf` field is this session's token (under any accepted key)."""
+        return keys.check_hex("console-csrf", _cookie_hash(self.cookie).hex(), given, 32)
 
 
 async def start_session(pool: asyncpg.Pool, queries: Queries, grant: Grant, lang: str) -> Session:

@@ -32,7 +32,8 @@ from shared.db import database_ctx
 from shared.identity import IDENTITY, guard_routes
 from shared.queries import Queries
 from shared.ratelimit import RATE_LIMITS
-from shared.settings import Settings, SettingsError
+from shared.settings import Settings
+from shared.signing import Keys
 from shared.web import add_health, add_openapi, base_app, database_ready, load_openapi
 
 READS = {"GET", "HEAD", "OPTIONS"}
@@ -71,8 +72,7 @@ def drop_caches(app: web.Application) -> None:
 
 def create_app(settings: Settings) -> web.Application:
     """Build the directory application; the pool opens when it starts."""
-    if not settings.secret_key:
-        raise SettingsError("KONTAKT_SECRET_KEY is required: it signs the widgets' reveal tokens")
+    Keys.of(settings)  # SettingsError without KONTAKT_SECRET_KEY: it signs reveal tokens
     app = base_app(settings)
     queries = Queries.load(QUERIES_DIR, RATE_LIMITS, schema=SCHEMA)
     app[SETTINGS] = settings

@@ -20,7 +20,7 @@ from shared.errors import FieldError, ValidationFailed
 from shared.http import origin_of
 from shared.i18n import LANGUAGES, pick
 from shared.settings import Settings
-from shared.signing import sign, sign_until
+from shared.signing import Keys
 
 # How long a rendered page may wait for a person to click "show".
 RENDER_TTL = 3600
@@ -61,9 +61,8 @@ class Rendering:
 
 def render_token(settings: Settings, contact_id: int, bucket: int) -> str:
     """Proof that a page showed this contact lately: the only thing a reveal accepts."""
-    assert settings.secret_key
     expires = (bucket + 1) * TOKEN_BUCKET + RENDER_TTL
-    return sign_until(settings.secret_key, "render", {"c": contact_id, "r": bucket}, expires)
+    return Keys.of(settings).sign_until("render", {"c": contact_id, "r": bucket}, expires)
 
 
 def token_bucket() -> int:
@@ -73,8 +72,7 @@ def token_bucket() -> int:
 
 def reveal_token(settings: Settings, contact_id: int) -> str:
     """Proof that a person passed the reveal check for this contact, for a vCard with e-mail."""
-    assert settings.secret_key
-    return sign(settings.secret_key, "reveal", {"c": contact_id}, REVEAL_TTL)
+    return Keys.of(settings).sign("reveal", {"c": contact_id}, REVEAL_TTL)
 
 
 def widget_lang(raw: str | None, default: str) -> str:

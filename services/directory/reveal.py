@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -29,7 +27,7 @@ from shared.errors import (
 from shared.http import origin_of
 from shared.i18n import LANGUAGES
 from shared.settings import Settings
-from shared.signing import BadToken, sign, verify
+from shared.signing import BadToken, Keys
 from shared.validate import Fields
 
 routes = web.RouteTableDef()
@@ -38,9 +36,8 @@ CHALLENGE_TTL = 900
 
 
 def _claims(settings: Settings, token: str, contact_id: int | None = None) -> dict[str, Any]:
-    assert settings.secret_key
     try:
-        claims = verify(settings.secret_key, "render", token)
+        claims = Keys.of(settings).verify("render", token)
     except BadToken as exc:
         raise Forbidden(f"The reveal token is {exc}; reload the page.") from exc
     if not isinstance(claims.get("c"), int) or (
@@ -160,11 +157,10 @@ async def redeem(request: web.Request) -> web.Response:
     client = f.text("client", required=True, max_length=64)
     f.done()
     settings = request.app[SETTINGS]
-    assert settings.secret_key
     assert token
     assert client
     try:
-        claims = verify(settings.secret_key, "reveal", token)
+        claims = Keys.of(settings).verify("reveal", token)
     except BadToken as exc:
         raise Forbidden(f"The reveal token is {exc}.") from exc
     if not isinstance(claims.get("c"), int):
@@ -178,17 +174,11 @@ async def redeem(request: web.Request) -> web.Response:
 def _challenge(settings: Settings, contact_id: int) -> tuple[int, int, str]:
     a, b = secrets.randbelow(5) + 1, secrets.randbelow(4) + 1
     nonce = secrets.token_hex(8)
-    assert settings.secret_key
+    keys = Keys.of(settings)
     # Only a keyed hash of the answer travels, so the page does not give it away.
-    digest = _answer_digest(settings.secret_key, nonce, a + b)
-    token = sign(
-        settings.secret_key, "challenge", {"c": contact_id, "n": nonce, "h": digest}, CHALLENGE_TTL
-    )
+    digest = keys.mac_hex("challenge-answer", f"{nonce}:{a + b}", 32)
+    token = keys.sign("challenge", {"c": contact_id, "n": nonce, "h": digest}, CHALLENGE_TTL)
     return a, b, token
-
-
-def _answer_digest(secret: str, nonce: str, answer: int) -> str:
-    return hmac.new(secret.encode(), f"{nonce}:{answer}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _page_lang(raw: Any) -> str:
@@ -258,10 +248,10 @@ async def reveal_answer(request: web.Request) -> web.Response:
     lang = _page_lang(form.get("lang"))
     token, challenge, answer = (str(form.get(k, "")) for k in ("t", "challenge", "answer"))
     settings = request.app[SETTINGS]
-    assert settings.secret_key
+    keys = Keys.of(settings)
     try:
         _claims(settings, token, contact_id)
-        claims = verify(settings.secret_key, "challenge", challenge)
+        claims = keys.verify("challenge", challenge)
         name, emails, _ = await _addresses(request, contact_id)
     except (Forbidden, BadToken):
         return _error_page(lang, labels(lang)["expired"], 403)
@@ -279,9 +269,8 @@ async def reveal_answer(request: web.Request) -> web.Response:
     right = (
         claims.get("c") == contact_id
         and given.isdigit()
-        and hmac.compare_digest(
-            _answer_digest(settings.secret_key, str(claims.get("n")), int(given[:3])),
-            str(claims.get("h")),
+        and keys.check_hex(
+            "challenge-answer", f"{claims.get('n')}:{int(given[:3])}", str(claims.get("h")), 32
         )
     )
     if not right:

@@ -30,6 +30,7 @@ from shared.identity import IDENTITY, guard_routes
 from shared.queries import Queries
 from shared.ratelimit import RATE_LIMITS
 from shared.settings import Settings, SettingsError
+from shared.signing import Keys
 from shared.web import DRAINING, add_health, add_openapi, base_app, database_ready, load_openapi
 
 
@@ -54,10 +55,10 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     """Build the mailing application."""
+    Keys.of(settings)  # SettingsError without KONTAKT_SECRET_KEY: it signs every link
     missing = [
         name
         for name, value in (
-            ("KONTAKT_SECRET_KEY", settings.secret_key),
             ("KONTAKT_SERVICE_TOKEN", settings.service_token),
             ("KONTAKT_SMTP_URL", settings.smtp_url),
         )

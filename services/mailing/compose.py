@@ -16,7 +16,7 @@ from services.mailing.returns import verp
 from shared.i18n import pick
 from shared.mail.message import Capabilities, Draft, Outgoing, Template, ascii_domain, placeholders
 from shared.settings import Settings
-from shared.signing import sign
+from shared.signing import Keys
 from shared.validate import Fields
 
 # Raw HTML in Markdown is shown as text and unsafe link schemes are refused: sanitised.
@@ -26,10 +26,8 @@ UNSUBSCRIBE_TTL = 10 * 365 * 86_400
 
 def unsubscribe_url(settings: Settings, list_id: int, subscriber_id: int) -> str:
     """The one-click unsubscribe URL that every campaign message carries."""
-    assert settings.secret_key
-    token = sign(
-        settings.secret_key, "unsubscribe", {"l": list_id, "s": subscriber_id}, UNSUBSCRIBE_TTL
-    )
+    claims = {"l": list_id, "s": subscriber_id}
+    token = Keys.of(settings).sign("unsubscribe", claims, UNSUBSCRIBE_TTL)
     return f"{settings.public_mailing_base}/unsubscribe/{token}"
 
 

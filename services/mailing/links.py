@@ -21,7 +21,7 @@ from shared.conn import Conn
 from shared.mail.message import Capabilities, Draft, Outgoing, build
 from shared.queries import Queries
 from shared.settings import Settings
-from shared.signing import BadToken, sign, verify
+from shared.signing import BadToken, Keys
 
 # A newsletter link opens its page for a year (it can only leave the list or ask for a link).
 ENTRY_TTL = 365 * 86_400
@@ -44,9 +44,8 @@ class Entry:
 
 def preferences_url(settings: Settings, list_id: int, subscriber_id: int) -> str:
     """The link a campaign message carries for `subscriber_id` on list `list_id`."""
-    assert settings.secret_key
     claims = {"s": subscriber_id, "l": list_id, "t": int(time.time())}
-    token = sign(settings.secret_key, "preferences", claims, ENTRY_TTL)
+    token = Keys.of(settings).sign("preferences", claims, ENTRY_TTL)
     return f"{settings.public_mailing_base}/preferences/{token}"
 
 
@@ -55,9 +54,8 @@ def read_entry(settings: Settings, token: str) -> Entry | None:
 
     Whether the person ended their links since is for the database to say (`entry-link`).
     """
-    assert settings.secret_key
     try:
-        claims = verify(settings.secret_key, "preferences", token)
+        claims = Keys.of(settings).verify("preferences", token)
     except BadToken:
         return None
     subscriber, list_id, issued = claims.get("s"), claims.get("l"), claims.get("t")

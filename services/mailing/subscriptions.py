@@ -25,7 +25,7 @@ from shared.mail.replies import Refusal
 from shared.mail.transport import SmtpConfig, send_one
 from shared.ratelimit import over_limit
 from shared.settings import Settings
-from shared.signing import BadToken, sign, verify
+from shared.signing import BadToken, Keys
 from shared.templates import page_templates
 from shared.validate import Fields
 from shared.web import frame_options
@@ -99,11 +99,6 @@ async def _list(request: web.Request) -> asyncpg.Record:
     return row
 
 
-def _secret(settings: Settings) -> str:
-    assert settings.secret_key
-    return settings.secret_key
-
-
 async def client_over_limit(request: web.Request, action: str = "subscribe") -> int | None:
     """Seconds to wait when this client has asked for `action` too often (public forms), else None.
 
@@ -163,7 +158,7 @@ async def _send_confirmation(
         "name": name,
         "lang": lang,
     }
-    token = sign(_secret(settings), "confirm", claims, CONFIRM_TTL)
+    token = Keys.of(settings).sign("confirm", claims, CONFIRM_TTL)
     text = labels(lang)
     list_name = pick(lst["names"], lang, lst["lang"]) or lst["slug"]
     link = f"{settings.public_mailing_base}/confirm/{token}?lang={lang}"
@@ -191,7 +186,7 @@ async def form(request: web.Request) -> web.Response:
     """The public, embeddable subscribe form in the list's (or the asked) language."""
     lst = await _list(request)
     lang = page_lang(request.query.get("lang"), lst["lang"])
-    token = sign(_secret(request.app[SETTINGS]), "form", {"l": lst["id"]}, FORM_TTL)
+    token = Keys.of(request.app[SETTINGS]).sign("form", {"l": lst["id"]}, FORM_TTL)
     title = labels(lang)["subscribe_title"].format(list=pick(lst["names"], lang, lst["lang"]))
     return page(lang, title, frameable=True, form="subscribe", slug=lst["slug"], form_token=token)
 
@@ -208,7 +203,7 @@ async def form_post(request: web.Request) -> web.Response:
     origin = request.headers.get("Origin")
     own = "{0.scheme}://{0.netloc}".format(urlsplit(settings.public_mailing_base))
     try:
-        claims = verify(_secret(settings), "form", fields.get("form_token", ""))
+        claims = Keys.of(settings).verify("form", fields.get("form_token", ""))
     except BadToken:
         claims = {}
     if claims.get("l") != lst["id"] or (origin and origin not in {own, "null"}):
@@ -280,7 +275,7 @@ async def api_subscribe(request: web.Request) -> web.Response:
 
 def _claims(request: web.Request, purpose: str) -> dict[str, Any] | None:
     try:
-        return verify(_secret(request.app[SETTINGS]), purpose, request.match_info["token"])
+        return Keys.of(request.app[SETTINGS]).verify(purpose, request.match_info["token"])
     except BadToken:
         return None
 

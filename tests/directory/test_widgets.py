@@ -93,9 +93,9 @@ async def test_reveal_gives_the_address_for_a_valid_token(
 async def test_forged_expired_and_foreign_tokens_get_no_address(
     directory: Api, settings: Settings, iframe: dict[str, str]
 ) -> None:
-    from shared.signing import sign
+    from shared.signing import Keys
 
-    assert settings.secret_key
+    keys = Keys.of(settings)
     cards = (await directory.get("/v1/widget/for-in?member=lt")).json["cards"]
     token = cards[0]["token"]
     body, _, mac = token.partition(".")
@@ -103,9 +103,9 @@ async def test_forged_expired_and_foreign_tokens_get_no_address(
     for bad in [
         forged,
         "garbage",
-        sign("another-key", "render", {"c": cards[0]["id"], "r": "x"}, 60),
-        sign(settings.secret_key, "render", {"c": cards[0]["id"], "r": "x"}, -1),
-        sign(settings.secret_key, "reveal", {"c": cards[0]["id"]}, 60),
+        Keys("another-key").sign("render", {"c": cards[0]["id"], "r": "x"}, 60),
+        keys.sign("render", {"c": cards[0]["id"], "r": "x"}, -1),
+        keys.sign("reveal", {"c": cards[0]["id"]}, 60),
     ]:
         reply = await directory.post("/v1/reveal", json={"token": bad}, headers=iframe)
         assert reply.status == 403, bad

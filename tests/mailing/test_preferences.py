@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from services.mailing.links import LEGACY_TTL, preferences_url
-from shared.signing import sign
+from shared.signing import Keys
 from tests.conftest import MakeAccount
 from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
@@ -179,8 +179,7 @@ async def test_links_in_older_mail_only_offer_a_mailed_link_and_strangers_are_li
     mailing = await start_mailing(subscribe_limit=2)
     await newsletter_link(mailing, make_account, conn)
     subscriber = await conn.fetchval("SELECT id FROM mailing.subscribers")
-    assert mailing.settings.secret_key
-    old = sign(mailing.settings.secret_key, "preferences", {"s": subscriber}, LEGACY_TTL)
+    old = Keys.of(mailing.settings).sign("preferences", {"s": subscriber}, LEGACY_TTL)
     page = await mailing.api.get(f"/preferences/{old}?lang=et")
     assert page.status == 200
     assert "mari@example.ee" not in page.text

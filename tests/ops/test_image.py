@@ -142,7 +142,7 @@ def test_the_image_holds_no_development_code_or_tools(image_venv: Path) -> None:
 
 @pytest.mark.timeout(300)
 async def test_every_start_command_of_the_image_serves_from_the_installed_wheel(
-    image_venv: Path, empty_db_url: str, empty_runtime_role: tuple[str, str]
+    image_venv: Path, empty_db_url: str, empty_runtime_role: tuple[str, str], tmp_path: Path
 ) -> None:
     role, password = empty_runtime_role
     final = stages()[-1]
@@ -154,7 +154,7 @@ async def test_every_start_command_of_the_image_serves_from_the_installed_wheel(
     # Tests listen on loopback only; everything else is the image's own environment.
     env = {**processes.base_env(image_env.pop("PATH")), **image_env, "KONTAKT_HOST": "127.0.0.1"}
     ports = {name: free_port() for name in (*SERVICES, "worker")}
-    run_dir = Path(tempfile.mkdtemp(prefix="kontakt-image-run-"))
+    run_dir = tmp_path
     async with smtp_server() as smtp:
         env.update(
             KONTAKT_SMTP_URL=smtp.url(),

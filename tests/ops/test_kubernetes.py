@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -235,13 +234,13 @@ class Cluster:
 
 @pytest.mark.timeout(300)
 async def test_the_deployments_run_as_their_manifests_say(
-    example: list[Doc], empty_db_url: str, empty_runtime_role: tuple[str, str]
+    example: list[Doc], empty_db_url: str, empty_runtime_role: tuple[str, str], tmp_path: Path
 ) -> None:
     role, password = empty_runtime_role
     image_env = dict(stages()[-1].env)
     image_env.pop("PATH")
     base = {**processes.base_env(f"{Path(sys.executable).parent}:/usr/bin:/bin"), **image_env}
-    run_dir = Path(tempfile.mkdtemp(prefix="kontakt-k8s-"))
+    run_dir = tmp_path
     async with smtp_server() as smtp:
         secrets = {
             "kontakt": {

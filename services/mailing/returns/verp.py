@@ -11,12 +11,11 @@ C is the campaign id, S the subscriber id, MAC 96 bits in lower-case hex.
 
 from __future__ import annotations
 
-import hmac
 import re
 from typing import Literal
 
 from shared.settings import Settings
-from shared.signing import mac_hex
+from shared.signing import Keys
 
 Purpose = Literal["bounce", "unsubscribe", "message-id"]
 LOCAL_PARTS: dict[str, Purpose] = {"bounces": "bounce", "unsubscribe": "unsubscribe"}
@@ -26,8 +25,7 @@ MESSAGE_ID = re.compile(r"<kontakt\.([0-9]{1,18})\.([0-9]{1,18})\.([0-9a-f]{24})
 
 
 def _mac(settings: Settings, purpose: Purpose, campaign_id: int, subscriber_id: int) -> str:
-    assert settings.secret_key
-    return mac_hex(settings.secret_key, f"mailing-{purpose}", f"{campaign_id}.{subscriber_id}")
+    return Keys.of(settings).mac_hex(f"mailing-{purpose}", f"{campaign_id}.{subscriber_id}")
 
 
 def token(settings: Settings, purpose: Purpose, campaign_id: int, subscriber_id: int) -> str:
@@ -41,8 +39,9 @@ def read_token(settings: Settings, purpose: Purpose, text: str) -> tuple[int, in
     if found is None:
         return None
     campaign_id, subscriber_id = int(found[1]), int(found[2])
-    expected = _mac(settings, purpose, campaign_id, subscriber_id)
-    return (campaign_id, subscriber_id) if hmac.compare_digest(expected, found[3]) else None
+    data = f"{campaign_id}.{subscriber_id}"
+    right = Keys.of(settings).check_hex(f"mailing-{purpose}", data, found[3])
+    return (campaign_id, subscriber_id) if right else None
 
 
 def address(settings: Settings, purpose: Purpose, campaign_id: int, subscriber_id: int,
