@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 
 from aiohttp import web
@@ -25,6 +26,7 @@ from shared.csvio import SEPARATORS, header_key, restore
 from shared.csvio import sniff as most_used
 from shared.errors import BadRequest
 
+TITLE_ROWS = 5  # rows a spreadsheet may have above its header (a title, a date, a blank)
 UPLOAD_TYPES = {"text/csv", "text/plain", "application/octet-stream"}
 # Header spellings, compared without case, diacritics, spaces, dots, hyphens or underscores.
 HEADERS = {
@@ -120,25 +122,40 @@ def _wide_encoding(data: bytes) -> str:
     return f"UTF-16{'LE' if odd else 'BE'} (without a byte-order mark)"
 
 
-def sniff(text: str) -> tuple[str, str]:
-    """(separator, the text from the header row on).
+def sniff(text: str) -> tuple[str, int, str]:
+    """(separator, rows above the header, the text after Excel's `sep=` line if any).
 
-    Excel's `sep=;` first line names it; else the one of `,` `;` tab under which the
-    header row has an e-mail column (a header cell may hold another, quoted or not: "Vārds,
-    uzvārds;E-pasts"), else the one the header line holds most of.
+    Excel's `sep=;` first line names the separator; else it is the one of `,` `;` tab under
+    which a row has an e-mail column (a header cell may hold another, quoted or not: "Vārds,
+    uzvārds;E-pasts"), else the one the first line holds most of. The header is the first
+    row with an e-mail column among the first few (a title, a date or a blank row may
+    come first).
     """
     first, _, rest = text.partition("\n")
     hint = first.rstrip("\r")
-    if hint.lower().startswith("sep=") and len(hint) == 5:
-        return hint[4], rest
-    fitting = [sep for sep in SEPARATORS if "email" in _columns(_header(text, sep))]
-    if fitting:
-        return max(fitting, key=lambda sep: len(_header(text, sep))), text
-    return most_used(first), text
+    named = hint[4] if hint.lower().startswith("sep=") and len(hint) == 5 else ""
+    if named:
+        text = rest
+    found = []
+    for separator in named or SEPARATORS:
+        rows = csv.reader(io.StringIO(text), delimiter=separator)
+        for above, row in enumerate(itertools.islice(rows, TITLE_ROWS + 1)):
+            if "email" in _columns(row):
+                found.append((above, -len(row), separator))
+                break
+    if found:
+        above, _, separator = min(found)  # the highest header, then the most columns
+        return separator, above, text
+    return named or most_used(first), 0, text
 
 
-def _header(text: str, separator: str) -> list[str]:
-    return next(csv.reader(io.StringIO(text), delimiter=separator), [])
+def _table(text: str) -> tuple[list[str], Iterator[list[str]], int]:
+    """The header row, a reader of the rows below it, and the header's row number."""
+    separator, above, text = sniff(text)
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    for _ in range(above):
+        next(reader, None)
+    return next(reader, []), reader, above + 1
 
 
 def _columns(header: list[str]) -> list[str]:
@@ -152,8 +169,7 @@ def _columns(header: list[str]) -> list[str]:
 
 def unread_columns(text: str) -> list[str]:
     """The header cells of the columns `read` gives no meaning (a misspelt status, say)."""
-    separator, text = sniff(text)
-    header = _header(text, separator)
+    header, _, _ = _table(text)
     return [
         cell.strip()
         for cell, column in zip(header, _columns(header), strict=True)
@@ -163,16 +179,14 @@ def unread_columns(text: str) -> list[str]:
 
 def read(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(spreadsheet row number, {column: value}) per row; BadRequest without an e-mail column."""
-    separator, text = sniff(text)
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
-    header = next(reader, [])
+    header, reader, at = _table(text)
     columns = _columns(header)
     if "email" not in columns:
         raise BadRequest(
             "The CSV needs a header row with an e-mail column (email, e-post, e-pasts or "
             f"el. paštas); its first row has: {', '.join(h.strip() for h in header)[:200]}."
         )
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in enumerate(reader, start=at + 1):
         if not any(c.strip() for c in cells):
             continue  # a blank line, as spreadsheets leave at the end
         row = {column: restore(cell.strip()) for column, cell in zip(columns, cells, strict=False)}

@@ -54,6 +54,12 @@ READ = [
         [(2, "j@example.ee", "Dr Mari Jõemets")],
     ),
     ("tab", "E-pasts\tVārds\nm@example.lv\tMežecka\n", [(2, "m@example.lv", "Mežecka")]),
+    # A title and a blank row above the header: rows keep the numbers the spreadsheet shows.
+    (
+        "title rows",
+        "Liikmed 2025;;\r\n;;\r\nE-post;Nimi;Keel\r\nx@example.ee;X;et\r\nbad;Y;et\r\n",
+        [(4, "x@example.ee", "X"), (5, "bad", "Y")],
+    ),
 ]
 
 
