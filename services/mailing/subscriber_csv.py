@@ -11,6 +11,7 @@ spreadsheet shows them (the header is row 1).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -138,11 +139,12 @@ def sniff(text: str) -> tuple[str, int, str]:
         text = rest
     found = []
     for separator in named or SEPARATORS:
-        rows = csv.reader(io.StringIO(text), delimiter=separator)
-        for above, row in enumerate(itertools.islice(rows, TITLE_ROWS + 1)):
-            if "email" in _columns(row):
-                found.append((above, -len(row), separator))
-                break
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+        with contextlib.suppress(csv.Error):  # read with another separator, it may not parse
+            for above, row in enumerate(itertools.islice(rows, TITLE_ROWS + 1)):
+                if "email" in _columns(row):
+                    found.append((above, -len(row), separator))
+                    break
     if found:
         above, _, separator = min(found)  # the highest header, then the most columns
         return separator, above, text
@@ -152,10 +154,13 @@ def sniff(text: str) -> tuple[str, int, str]:
 def _table(text: str) -> tuple[list[str], Iterator[list[str]], int]:
     """The header row, a reader of the rows below it, and the header's row number."""
     separator, above, text = sniff(text)
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
-    for _ in range(above):
-        next(reader, None)
-    return next(reader, []), reader, above + 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    try:
+        for _ in range(above):
+            next(reader, None)
+        return next(reader, []), reader, above + 1
+    except csv.Error as exc:
+        raise BadRequest(f"The header row cannot be read as CSV: {exc}.") from exc
 
 
 def _columns(header: list[str]) -> list[str]:
@@ -186,14 +191,19 @@ def read(text: str) -> Iterator[tuple[int, dict[str, str]]]:
             "The CSV needs a header row with an e-mail column (email, e-post, e-pasts or "
             f"el. paštas); its first row has: {', '.join(h.strip() for h in header)[:200]}."
         )
-    for number, cells in enumerate(reader, start=at + 1):
-        if not any(c.strip() for c in cells):
-            continue  # a blank line, as spreadsheets leave at the end
-        row = {column: restore(cell.strip()) for column, cell in zip(columns, cells, strict=False)}
-        given, family = row.pop("given", ""), row.pop("family", "")
-        if not row.get("name") and (given or family):
-            row["name"] = " ".join(part for part in (given, family) if part)
-        yield number, row
+    number = at
+    try:
+        for cells in reader:
+            number += 1
+            if not any(c.strip() for c in cells):
+                continue  # a blank line, as spreadsheets leave at the end
+            row = {c: restore(cell.strip()) for c, cell in zip(columns, cells, strict=False)}
+            given, family = row.pop("given", ""), row.pop("family", "")
+            if not row.get("name") and (given or family):
+                row["name"] = " ".join(part for part in (given, family) if part)
+            yield number, row
+    except csv.Error as exc:
+        raise BadRequest(f"Row {number + 1} cannot be read as CSV: {exc}.") from exc
 
 
 def address(number: int, row: dict[str, str], seen: set[str]) -> str | dict[str, object]:

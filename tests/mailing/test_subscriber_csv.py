@@ -54,6 +54,18 @@ READ = [
         [(2, "j@example.ee", "Dr Mari Jõemets")],
     ),
     ("tab", "E-pasts\tVārds\nm@example.lv\tMežecka\n", [(2, "m@example.lv", "Mežecka")]),
+    # Excel for Mac's "CSV (Macintosh)": a carriage return alone ends each row.
+    (
+        "cr line ends",
+        "email;name\rx@example.ee;X\rbad;Y\r",
+        [(2, "x@example.ee", "X"), (3, "bad", "Y")],
+    ),
+    # A carriage return inside a quoted cell (tried with another separator, it is unquoted).
+    (
+        "cr in a quoted cell",
+        'email,name\r\nx@example.ee,"\r=1+1"\r\n',
+        [(2, "x@example.ee", "=1+1")],
+    ),
     # A title and a blank row above the header: rows keep the numbers the spreadsheet shows.
     (
         "title rows",
@@ -104,3 +116,10 @@ LANGUAGES = [
 @pytest.mark.parametrize(("cell", "code"), LANGUAGES)
 def test_language_cells_as_people_write_them(cell: str, code: str) -> None:
     assert language(cell) == code
+
+
+def test_a_row_the_csv_module_cannot_read_is_named() -> None:
+    # An unclosed quote swallows the rest of the file into one cell, past the csv limit.
+    text = 'email,name\r\nx@example.ee,X\r\ny@example.ee,"' + "z" * 200_000 + "\r\n"
+    with pytest.raises(BadRequest, match="Row 3 cannot be read as CSV"):
+        list(read(text))
