@@ -43,16 +43,20 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "organisatsioon", "iestade", "organizacija", "imone",
     ),
     "title": (
-        "title", "jobtitle", "organizationtitle", "ametinimetus", "amets", "amats", "pareigos",
+        "title", "jobtitle", "organizationtitle", "ametinimetus", "ametikoht", "amets", "amats",
+        "pareigos",
     ),
     "phones": (
         "phones", "phone", "telephone", "telefon", "talrunis", "telefonas", "primaryphone",
         "otherphone",
     ),
-    "phones:work": ("businessphone", "businessphone2", "companymainphone", "workphone"),
+    "phones:work": (
+        "businessphone", "businessphone2", "companymainphone", "workphone", "tootelefon",
+        "darbatalrunis", "darbotelefonas",
+    ),
     "phones:cell": (
-        "mobilephone", "mobilenumber", "mobile", "cell", "carphone", "mobiil", "mobilais",
-        "mobilusis",
+        "mobilephone", "mobilenumber", "mobile", "cell", "carphone", "mobiil", "mobiiltelefon",
+        "mobilais", "mobilaistalrunis", "mobilusis", "mobilusistelefonas",
     ),
     "phones:home": ("homephone", "homephone2"),
     "phones:fax": (
@@ -61,7 +65,8 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "phones:voice": ("pager", "pagernumber"),
     "emails": (
         "emails", "email", "emailaddress", "email2address", "email3address", "primaryemail",
-        "secondaryemail", "epost", "epasts", "elpastas",
+        "secondaryemail", "epost", "epostiaadress", "meiliaadress", "epasts", "epastaadrese",
+        "elpastas", "elpastoadresas",
     ),
     "links": (
         "links", "website", "webpage", "webpage1", "webpage2", "personalwebpage",
