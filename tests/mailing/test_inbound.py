@@ -75,6 +75,7 @@ ADDRESSES = [
     "soft@example.ee",
     "leaving@example.ee",
     "away@example.ee",
+    "listid@example.ee",
 ]
 
 
@@ -149,6 +150,13 @@ async def test_reports_over_lmtp_act_only_as_they_should(
         "fbl@example.ee", about(corpus.arf("abuse"), fbl, "fbl@example.ee")
     )
 
+    # A complaint matched only by the List-Id and an address (both public: anyone could write
+    # it) ends that subscription as an unsubscribe the person can undo, never as a complaint.
+    unproven = corpus.arf("abuse", rcpt="listid@example.ee").replace(
+        corpus.MESSAGE_ID.encode(), b"<elsewhere.1@example.ee>"
+    )
+    assert "unsubscribed" in await deliver("fbl@example.ee", unproven)
+
     # The mailto unsubscribe address every copy shows cannot be turned into a bounce.
     forged = sent["forged@example.ee"]
     as_bounce = forged.mailto.replace("unsubscribe+", "bounces+")
@@ -198,6 +206,7 @@ async def test_reports_over_lmtp_act_only_as_they_should(
         "soft@example.ee": "bounced",
         "leaving@example.ee": "unsubscribed",
         "away@example.ee": "confirmed",
+        "listid@example.ee": "unsubscribed",
     }
     assert await suppressed(conn) == {
         "global@example.ee": "hard-bounce",

@@ -3,7 +3,8 @@
 A report acts on a person only when it refers to a message Kontakt sent to them: the VERP
 address it came to, or a Kontakt Message-ID it encloses, must name a campaign and recipient
 that the delivery ledger holds. A complaint without either may still be matched by the
-enclosed List-Id and recipient; it then ends that one subscription and suppresses nothing.
+enclosed List-Id and recipient; it then ends that one subscription as an unsubscribe (the
+person may subscribe again) and suppresses nothing.
 """
 
 from __future__ import annotations
@@ -145,12 +146,17 @@ class Intake:
         if report.type == "complaint":
             # RFC 5965 "abuse": the person called it unwanted. Other feedback types (fraud,
             # virus, not-spam, auth-failure, other) are about the mail, not their wish.
-            await conn.execute(self.q["complained"], match.list_id, match.subscriber_id)
-            outcome = "unsubscribed"
             if match.proven:
+                await conn.execute(self.q["complained"], match.list_id, match.subscriber_id)
                 evidence = _evidence(report, found, match, via)
                 await suppress(conn, self.q, match.email, "complaint", evidence, by=f"intake:{via}")
                 outcome = "suppressed"
+            else:
+                # A List-Id and an address are public, so anyone may have written this: it
+                # ends the one subscription as an unsubscribe the person undoes by subscribing
+                # again, never as a complaint, which nobody could undo.
+                await conn.execute(self.q["unsubscribe"], match.list_id, match.subscriber_id)
+                outcome = "unsubscribed"
         kind = "complaint" if report.type == "complaint" else "feedback"
         await self._record(conn, report, found, match, via, kind, outcome)
         return Outcome(outcome)
