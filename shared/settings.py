@@ -186,6 +186,12 @@ SPEC: dict[str, Setting] = {
         None,
         "The directory's URL as browsers see it (widgets). Default: DIRECTORY_URL.",
     ),
+    "console_sender": Setting(
+        "CONSOLE_SENDER",
+        _bool,
+        True,
+        "Send the console's sign-in mails from inside the console (its outbox).",
+    ),
     "console_mail_from": Setting(
         "CONSOLE_MAIL_FROM",
         str,
@@ -406,15 +412,38 @@ SPEC: dict[str, Setting] = {
     "smtp_pool": Setting(
         "SMTP_POOL", _positive, 4, "SMTP connections a sending worker keeps open."
     ),
-    "send_rate": Setting("SEND_RATE", _positive, 1000, "Most messages a worker sends per second."),
+    "send_rate": Setting(
+        "SEND_RATE",
+        _positive,
+        1000,
+        "Most messages the whole installation sends per second (every worker together, "
+        "spaced evenly; kept in PostgreSQL).",
+    ),
     "send_hourly": Setting(
-        "SEND_HOURLY", _positive, 1_000_000, "Most messages a worker sends per hour."
+        "SEND_HOURLY",
+        _positive,
+        1_000_000,
+        "Most messages the whole installation sends in any hour (every worker together).",
     ),
     "retry_base": Setting(
         "RETRY_BASE",
         _seconds,
         5,
         "Seconds before the first retry of a 4xx or a dropped connection (then 6x, 24x, …).",
+    ),
+    "max_attempts": Setting(
+        "MAX_ATTEMPTS",
+        _positive,
+        8,
+        "Tries of one message (4xx replies, dropped transactions, any error of its own) "
+        "before it is recorded as failed with the last reason.",
+    ),
+    "relay_patience": Setting(
+        "RELAY_PATIENCE",
+        _seconds,
+        900,
+        "Seconds the SMTP server may refuse connections or 4xx every MAIL FROM before the "
+        "campaigns it holds up pause, with the reason shown.",
     ),
     "soft_bounce_limit": Setting(
         "SOFT_BOUNCE_LIMIT",
@@ -514,6 +543,7 @@ class Settings:
     vcard_url: str | None
     public_directory_url: str | None
     console_mail_from: str
+    console_sender: bool
     public_console_url: str | None
     public_vcard_url: str | None
     console_session_hours: int
@@ -554,6 +584,8 @@ class Settings:
     send_rate: int
     send_hourly: int
     retry_base: float
+    max_attempts: int
+    relay_patience: float
     soft_bounce_limit: int
     soft_bounce_days: int
     lmtp_port: int

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,29 @@ def add_openapi(app: web.Application, document: dict[str, Any]) -> None:
 
 
 ReadyCheck = Callable[[web.Application], Awaitable[str | None]]
+Background = Callable[[web.Application, asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def background_ctx(
+    run: Background, timeout: float = 30.0
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup_ctx running `run(app, stop)` beside the service until the app stops.
+
+    `stop` is the app's DRAINING event: set as soon as the process is told to stop (or
+    at the latest when the app shuts down); the task then has `timeout` seconds to finish.
+    """
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        stop = app[DRAINING]
+        task = asyncio.create_task(run(app, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout)
+
+    return ctx
 
 
 def database_ready(pool_key: web.AppKey[asyncpg.Pool], schema: str, migrations: Path) -> ReadyCheck:

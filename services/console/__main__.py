@@ -1,5 +1,5 @@
 """Run the coordinators' web console: `kontakt-console` or `python -m services.console`
-(`... migrate`: its sessions)."""
+(`... migrate`: its schema, sessions and sign-in outbox)."""
 
 from services.console.app import create_app
 from services.console.paths import MIGRATIONS, SCHEMA

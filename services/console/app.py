@@ -21,6 +21,7 @@ from services.console import (
 )
 from services.console.backend import Backend, Forbidden, SignedOut
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
+from services.console.outbox import outbox
 from services.console.pages import (
     BACKEND_KEY,
     HERE,
@@ -39,10 +40,11 @@ from shared.directory_client import DirectoryClient, remote_identity
 from shared.errors import FORM_TYPES, Unavailable, read_form
 from shared.http import client_ctx
 from shared.identity import IDENTITY
+from shared.mail.outbox import OUTBOX_QUERIES
 from shared.queries import Queries
 from shared.settings import Settings
 from shared.signing import Keys
-from shared.web import add_health, base_app, database_ready
+from shared.web import add_health, background_ctx, base_app, database_ready
 
 # Pages anyone may open: signing in, and the console's own files.
 OPEN = ("/signin", "/static/", "/healthz", "/readyz", "/metrics")
@@ -111,12 +113,19 @@ def create_app(settings: Settings) -> web.Application:
     settings.require_reachable(PUBLIC_CONSOLE_URL=settings.public_console_base)
     app = base_app(settings)
     app.middlewares.append(console_session)
-    queries = Queries.load(QUERIES_DIR, schema=SCHEMA)
+    queries = Queries.load(QUERIES_DIR, OUTBOX_QUERIES, schema=SCHEMA)
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
     app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))
     app.cleanup_ctx.append(identity_ctx)
+    if settings.console_sender and settings.smtp_url:
+        app.cleanup_ctx.append(
+            background_ctx(
+                lambda a, stop: outbox(a[SETTINGS], a[POOL], a[QUERIES], a[SESSION]).run(stop),
+                settings.shutdown_timeout,
+            )
+        )
     add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
     for module in (
         auth,

@@ -10,6 +10,7 @@ from aiohttp import web
 from services.console.forms import problems, text, typed
 from services.console.pages import backend, my_networks, networks_of, render
 from services.console.streaming import download, relay_upload
+from services.console.zones import choices, zone_of
 from shared.bodies import large_body
 from shared.text import form_fields
 
@@ -140,7 +141,17 @@ async def _campaign(request: web.Request) -> dict[str, Any]:
     return found
 
 
-ACTIONS = ("save", "test", "schedule", "send", "pause", "resume", "cancel")
+ACTIONS = (
+    "save",
+    "test",
+    "schedule",
+    "schedule_confirm",
+    "send",
+    "pause",
+    "resume",
+    "cancel",
+    "resend",
+)
 
 
 @routes.get("/campaigns/{id:\\d+}")
@@ -156,22 +167,34 @@ async def _campaign_view(
 ) -> web.Response:
     campaign = await _campaign(request)
     chart = None
+    zones: list[str] = []
     if campaign["status"] != "draft":
         timeline = await backend(request).get(
             "mailing", f"/v1/campaigns/{campaign['id']}/timeline?slices={CHART_BARS}"
         )
         chart = _chart(timeline)
+    else:
+        zones = await _zones(request, campaign)
     return render(
         request,
         "campaign.html",
         {
             "c": campaign,
             "chart": chart,
+            "zones": zones,
             "message": message,
             "error": error,
         },
         status=status,
     )
+
+
+async def _zones(request: web.Request, campaign: dict[str, Any]) -> list[str]:
+    """The schedule picker's zones: the list's network's own first."""
+    lst = await backend(request).get("mailing", f"/v1/lists/{quote(campaign['list'])}")
+    networks = await networks_of(request)
+    country = next((n.get("country") for n in networks if n["slug"] == lst["network"]), None)
+    return choices(zone_of(country), (n.get("country") for n in networks))
 
 
 CHART_BARS = 40
@@ -211,8 +234,8 @@ async def progress(request: web.Request) -> web.Response:
     """For the progress bar's script: status and counts."""
     campaign = await _campaign(request)
     p = campaign["progress"]
-    total = p["queued"] + p["sending"] + p["sent"] + p["failed"]
-    done = p["sent"] + p["failed"]
+    done = p["sent"] + p["failed"] + p["bounced"] + p["skipped"]
+    total = done + p["queued"] + p["sending"]
     body = {
         "status": campaign["status"],
         "percent": round(100 * done / total)
@@ -246,8 +269,16 @@ async def campaign_action(request: web.Request) -> web.Response:
         addresses = [a.strip() for a in text(form, "addresses").split(",") if a.strip()]
         answer = await api.call("mailing", "POST", f"{path}/test", json={"addresses": addresses})
     elif action == "schedule":
-        answer = await api.call("mailing", "POST", f"{path}/send", json={"at": text(form, "at")})
-    elif action in ("send", "pause", "resume", "cancel"):
+        # First the instant as the mailing service reads it, in UTC and in the zone chosen.
+        when = {"at": f"{text(form, 'date')}T{text(form, 'time')}", "zone": text(form, "zone")}
+        answer = await api.call("mailing", "POST", f"{path}/send", json=when | {"check": True})
+        if answer.ok:
+            context = {"c": await _campaign(request), "when": when, "found": answer.data}
+            return render(request, "schedule_confirm.html", context)
+    elif action == "schedule_confirm":
+        when = {"at": text(form, "at"), "zone": text(form, "zone")}
+        answer = await api.call("mailing", "POST", f"{path}/send", json=when)
+    elif action in ("send", "pause", "resume", "cancel", "resend"):
         answer = await api.call("mailing", "POST", f"{path}/{action}")
     else:
         raise web.HTTPBadRequest(text="unknown action")

@@ -10,15 +10,13 @@ from aiohttp import web
 
 from services.console.auth import new_session, same_origin
 from services.console.backend import Answer, Backend
-from services.console.keys import SESSION, SETTINGS
+from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
 from services.console.labels import labels
+from services.console.outbox import GIVE_UP_SECONDS
 from services.console.pages import bases, render
 from services.console.session import Grant
 from shared.clientip import client_budget
 from shared.i18n import LANGUAGES
-from shared.mail.message import Draft, build
-from shared.mail.replies import Refusal
-from shared.mail.transport import SmtpConfig, send_one
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
@@ -68,22 +66,13 @@ async def ask_for_link(request: web.Request) -> web.Response:
         page = render(request, "message.html", {"text": text["too_many"]}, status=429)
         page.headers["Retry-After"] = str(WINDOW_SECONDS)
         return page
-    if address and settings.service_token:
-        made = await _service(request, "/v1/signin-links", {"email": address})
-        if made.status == 201:
-            found = made.data
-            link = f"{settings.public_console_base}/signin/link?code={found['code']}&lang={lang}"
-            draft = Draft(
-                from_name=text["app"],
-                from_address=settings.console_mail_from,
-                subject=text["link_subject"],
-                text=text["link_body"].format(name=found["name"] or found["email"], link=link),
+    if address:
+        # The same one statement for every address: whether it has an account is learnt
+        # only by the sender (services/console/outbox.py), never by this answer or its time.
+        async with request.app[POOL].acquire() as conn:
+            await conn.execute(
+                request.app[QUERIES]["queue-signin-mail"], address, lang, GIVE_UP_SECONDS
             )
-            try:
-                config = SmtpConfig.from_settings(settings)
-                await send_one(config, lambda caps: build(draft, found["email"], caps))
-            except (Refusal, ValueError, RuntimeError) as exc:
-                log.warning("sign-in link not sent: %s", exc)
     return render(request, "message.html", {"text": text["link_sent"], "ok": True})
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -22,16 +20,24 @@ from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
 from services.mailing.paths import HERE, MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
 from services.mailing.returns.lmtp import lmtp_ctx
 from services.mailing.returns.mailbox import Mailbox, mailbox_ctx
-from services.mailing.worker import Worker
+from services.mailing.worker import run_senders
 from shared.db import database_ctx
 from shared.directory_client import DirectoryClient, remote_identity
 from shared.http import client_ctx
 from shared.identity import IDENTITY, guard_routes
+from shared.mail.outbox import OUTBOX_QUERIES
 from shared.queries import Queries
 from shared.ratelimit import RATE_LIMITS
 from shared.settings import Settings, SettingsError
 from shared.signing import Keys
-from shared.web import DRAINING, add_health, add_openapi, base_app, database_ready, load_openapi
+from shared.web import (
+    add_health,
+    add_openapi,
+    background_ctx,
+    base_app,
+    database_ready,
+    load_openapi,
+)
 
 
 async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -39,18 +45,6 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     app[DIRECTORY] = DirectoryClient(app[SESSION], app[SETTINGS].directory_base)
     app[IDENTITY] = remote_identity(app[DIRECTORY], app[SETTINGS].service_token)
     yield
-
-
-async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
-    """A sending worker inside the service: it stops claiming as soon as the service drains."""
-    stop = app[DRAINING]
-    task = asyncio.create_task(Worker(app[SETTINGS], app[POOL], app[QUERIES]).run(stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, app[SETTINGS].shutdown_timeout)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -68,7 +62,7 @@ def create_app(settings: Settings) -> web.Application:
         raise SettingsError(f"the mailing service needs {', '.join(missing)}")
     settings.require_reachable(PUBLIC_MAILING_URL=settings.public_mailing_base)
     app = base_app(settings)
-    queries = Queries.load(QUERIES_DIR, RATE_LIMITS, schema=SCHEMA)
+    queries = Queries.load(QUERIES_DIR, RATE_LIMITS, OUTBOX_QUERIES, schema=SCHEMA)
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
@@ -79,7 +73,13 @@ def create_app(settings: Settings) -> web.Application:
     add_openapi(app, document)
     guard_routes(app, document)
     if settings.mailing_worker:
-        app.cleanup_ctx.append(worker_ctx)
+        # The sending worker and the outbox, beside the service and stopped with it.
+        app.cleanup_ctx.append(
+            background_ctx(
+                lambda a, stop: run_senders(a[SETTINGS], a[POOL], a[QUERIES], stop),
+                settings.shutdown_timeout,
+            )
+        )
     if settings.lmtp_port:
         app.cleanup_ctx.append(lmtp_ctx(inbound.intake, settings.host, settings.lmtp_port))
     if settings.imap_url:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import asyncpg
@@ -10,18 +10,17 @@ from aiohttp import web
 from email_validator import EmailNotValidError, validate_email
 
 from services.mailing.access import require
-from services.mailing.compose import MARKDOWN, CampaignTemplate, check_placeholders, personalise
-from services.mailing.keys import POOL, QUERIES, SETTINGS
+from services.mailing.compose import MARKDOWN, check_placeholders, personalise
+from services.mailing.keys import POOL, QUERIES
 from services.mailing.lists import list_row
-from shared.errors import Conflict, FieldError, NotFound, Unavailable, ValidationFailed, read_object
+from services.mailing.schedule import instant
+from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
 from shared.identity import identify
-from shared.mail.message import Undeliverable
-from shared.mail.replies import Refusal
-from shared.mail.transport import SmtpConfig, send_one
 from shared.validate import Fields
 
 routes = web.RouteTableDef()
 
+COUNTS = ("queued", "sending", "sent", "failed", "bounced", "skipped")
 # What each action needs the campaign to be in, and what it becomes.
 MOVES = {
     "pause": ({"sending", "scheduled"}, "paused"),
@@ -64,18 +63,19 @@ async def campaign_json(request: web.Request, row: asyncpg.Record) -> dict[str, 
         progress = await conn.fetchrow(request.app[QUERIES]["campaign-progress"], row["id"])
     assert progress is not None
     left = progress["queued"] + progress["sending"]
-    rate = progress["last_minute"] / 60
+    rate = float(progress["rate"] or 0)
     return {
         "id": row["id"],
         "list": row["list_slug"],
         "subject": row["subject"],
         "body": row["body"],
         "status": row["status"],
+        "paused_reason": row["paused_reason"],
         "scheduled_at": row["scheduled_at"].isoformat() if row["scheduled_at"] else None,
         "started_at": row["started_at"].isoformat() if row["started_at"] else None,
         "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
         "revision": row["revision"],
-        "progress": {k: progress[k] for k in ("queued", "sending", "sent", "failed", "bounced")}
+        "progress": {k: progress[k] for k in COUNTS}
         | {
             "per_second": round(rate, 2),
             "eta_seconds": round(left / rate) if rate and left else None,
@@ -176,7 +176,7 @@ async def preview(request: web.Request) -> web.Response:
 
 @routes.post("/v1/campaigns/{id}/test")
 async def test_send(request: web.Request) -> web.Response:
-    """Send the campaign now to a few given addresses (needs `send_campaigns`)."""
+    """Queue the campaign for a few given addresses, sent by the outbox (needs `send_campaigns`)."""
     caller = await identify(request)
     row = await _campaign(request)
     require(caller, "send_campaigns", row["network"])
@@ -192,47 +192,46 @@ async def test_send(request: web.Request) -> web.Response:
     if not addresses and not f.errors:
         f.fail("addresses", "needs at least one address")
     f.done()
-    settings = request.app[SETTINGS]
-    # The same path as the real send (template, DKIM), with the subject marked.
-    template = CampaignTemplate(settings, row, row["list_lang"], subject_prefix="[TEST] ")
-    config = SmtpConfig.from_settings(settings)
-    for address in addresses:
-        recipient = {"id": 0, "email": address, "name": ""}
-        try:
-            await send_one(config, lambda caps, r=recipient: template.render(r, caps))  # type: ignore[misc]
-        except (Refusal, Undeliverable) as exc:
-            raise Unavailable(f"The mail server did not take the test message: {exc}") from exc
-    return web.json_response({"sent": addresses})
+    # The outbox sends them as the worker would (template, DKIM), the subject marked.
+    async with request.app[POOL].acquire() as conn:
+        await conn.execute(
+            request.app[QUERIES]["queue-test-send"], row["id"], addresses, row["list_lang"]
+        )
+    return web.json_response({"queued": addresses}, status=202)
 
 
 @routes.post("/v1/campaigns/{id}/send")
 async def send_campaign(request: web.Request) -> web.Response:
-    """Send now, or at `{"at": "2026-12-01T09:00:00+02:00"}` (needs `send_campaigns`)."""
+    """Send now, or at a time: `{"at": "2026-12-01T09:00[Europe/Riga]"}` or `at` + `zone`.
+
+    A time in the past is refused (422 naming `at`); `"check": true` only answers the
+    instant it would be (UTC and in the zone given), scheduling nothing. Needs `send_campaigns`.
+    """
     caller = await identify(request)
     row = await _campaign(request)
     require(caller, "send_campaigns", row["network"])
     body = await read_object(request) if request.can_read_body else {}
-    at = None
-    if body.get("at") is not None:
-        try:
-            at = datetime.fromisoformat(str(body["at"]))
-        except ValueError as exc:
-            raise ValidationFailed(
-                [FieldError("at", "must be an ISO 8601 time with a zone")]
-            ) from exc
-        if at.tzinfo is None:
-            raise ValidationFailed([FieldError("at", "must name its time zone")])
+    f = Fields(body)
+    f.unknown({"at", "zone", "check"})
+    f.done()
+    at = instant(body["at"], body.get("zone")) if body.get("at") is not None else None
+    if body.get("check"):
+        if at is None:
+            raise ValidationFailed([FieldError("at", "is required to check a time")])
+        # The same instant in UTC and as the coordinator wrote it, to confirm before sending.
+        utc = at.astimezone(UTC)
+        return web.json_response({"at": utc.isoformat(), "local": at.isoformat()})
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         locked = await conn.fetchrow(q["lock-campaign"], row["id"])
         assert locked is not None
         if locked["status"] != "draft":
             raise Conflict(f"This campaign is {locked['status']}; only a draft can be sent.")
-        if at is not None and at > datetime.now(UTC):
+        if at is not None:
             await conn.execute(q["set-campaign-status"], row["id"], "scheduled", at)
         else:
-            await conn.execute(q["enqueue-recipients"], row["id"], locked["list_id"])
-            await conn.execute(q["set-campaign-status"], row["id"], "sending", None)
+            # Status and recipients in one statement, as a scheduled start does.
+            await conn.execute(q["start-campaigns"], row["id"])
     return web.json_response(await campaign_json(request, await _campaign(request)), status=202)
 
 
@@ -251,6 +250,26 @@ async def _move(request: web.Request, action: str) -> web.Response:
             target = "scheduled"
         await conn.execute(q["set-campaign-status"], row["id"], target, None)
     return web.json_response(await campaign_json(request, await _campaign(request)))
+
+
+@routes.post("/v1/campaigns/{id}/resend")
+async def resend(request: web.Request) -> web.Response:
+    """Send again to the recipients whose delivery failed, and only them (cause fixed)."""
+    caller = await identify(request)
+    row = await _campaign(request)
+    require(caller, "send_campaigns", row["network"])
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        locked = await conn.fetchrow(q["lock-campaign"], row["id"])
+        assert locked is not None
+        if locked["status"] not in {"sending", "paused", "done"}:
+            raise Conflict(f"A {locked['status']} campaign has no failed deliveries to send again.")
+        again = await conn.fetchval(q["requeue-failed"], row["id"])
+        if not again:
+            raise Conflict("No delivery of this campaign failed.")
+        if locked["status"] == "done":
+            await conn.execute(q["set-campaign-status"], row["id"], "sending", None)
+    return web.json_response(await campaign_json(request, await _campaign(request)), status=202)
 
 
 @routes.post("/v1/campaigns/{id}/pause")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,15 +14,10 @@ from email_validator import EmailNotValidError, validate_email
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.labels import labels
 from services.mailing.paths import TEMPLATES
-from services.mailing.returns.suppression import is_suppressed
 from shared.clientip import client_address, client_budget
 from shared.errors import NotFound, RateLimited, read_form, read_object
 from shared.i18n import LANGUAGES, pick
-from shared.mail.message import Draft, Template, Undeliverable
-from shared.mail.replies import Refusal
-from shared.mail.transport import SmtpConfig, send_one
 from shared.ratelimit import over_limit
-from shared.settings import Settings
 from shared.signing import BadToken, Keys
 from shared.templates import page_templates
 from shared.validate import Fields
@@ -35,7 +28,6 @@ routes = web.RouteTableDef()
 PAGES = page_templates(TEMPLATES)
 CSP = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors "
 FORM_TTL = 86_400
-CONFIRM_TTL = 7 * 86_400
 
 
 def page_headers(lang: str, *, frameable: bool = False) -> dict[str, str]:
@@ -117,68 +109,24 @@ async def client_over_limit(request: web.Request, action: str = "subscribe") -> 
 async def subscribe(
     request: web.Request, lst: asyncpg.Record, address: str, name: str, lang: str, via: str
 ) -> None:
-    """Record the wish, then send at most one confirmation per window; never tell anyone more."""
+    """Record the wish and owe at most one confirmation per window, sent by the outbox.
+
+    The same statements run whatever is known about the address (new, pending, confirmed,
+    suppressed): neither the answer nor its time tells anyone more.
+    """
     settings = request.app[SETTINGS]
     q = request.app[QUERIES]
-    async with request.app[POOL].acquire() as conn:
-        if await is_suppressed(conn, q, address):
-            return  # no list mails a suppressed address, not even a confirmation
-        async with conn.transaction():
-            subscriber = await conn.fetchval(q["upsert-subscriber"], address, name)
-            await conn.execute(q["insert-subscription"], lst["id"], subscriber, lang, name)
-            await conn.execute(q["restart-subscription"], lst["id"], subscriber)
-            client = client_address(request, settings.trusted_proxies)
-            await conn.execute(q["request-consent"], lst["id"], subscriber, via, client)
-            # Claim the window's one confirmation under the row lock, so racing requests
-            # for the same address send one mail between them.
-            claimed = await conn.fetchrow(
-                q["claim-confirmation"], lst["id"], subscriber, settings.confirm_window
-            )
-        if claimed is None:
-            return  # confirmed already, or a mail went out within the window
-        try:
-            await _send_confirmation(settings, lst, subscriber, address, name, lang)
-        except (Refusal, Undeliverable):
-            # Nothing is lost: the wish stays pending, and the next request may send again.
-            await conn.execute(
-                q["release-confirmation"], lst["id"], subscriber, claimed["previous"]
-            )
-            raise
-
-
-async def _send_confirmation(
-    settings: Settings, lst: asyncpg.Record, subscriber: int, address: str, name: str, lang: str
-) -> None:
-    # What this request asked for travels in the link, and takes effect only when the
-    # person who reads the mail confirms it (a stranger's request changes nothing).
-    claims = {
-        "l": lst["id"],
-        "s": subscriber,
-        "n": secrets.token_hex(8),
-        "name": name,
-        "lang": lang,
-    }
-    token = Keys.of(settings).sign("confirm", claims, CONFIRM_TTL)
-    text = labels(lang)
-    list_name = pick(lst["names"], lang, lst["lang"]) or lst["slug"]
-    link = f"{settings.public_mailing_base}/confirm/{token}?lang={lang}"
-    template = Template(
-        Draft(
-            from_name=lst["from_name"],
-            from_address=lst["from_address"],
-            subject=text["mail_subject"].format(list=list_name),
-            text=text["mail_body"].format(list=list_name, link=link),
-            reply_to=lst["reply_to"],
-            headers=(("Auto-Submitted", "auto-generated"),),
+    client = client_address(request, settings.trusted_proxies)
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        subscriber = await conn.fetchval(q["upsert-subscriber"], address, name)
+        await conn.execute(q["insert-subscription"], lst["id"], subscriber, lang, name)
+        await conn.execute(q["restart-subscription"], lst["id"], subscriber)
+        await conn.execute(q["request-consent"], lst["id"], subscriber, via, client)
+        # What this request asked for (name, language) travels in the confirmation link and
+        # takes effect only when the person who reads the mail confirms it.
+        await conn.execute(
+            q["claim-confirmation"], lst["id"], subscriber, settings.confirm_window, name, lang
         )
-    )
-    try:
-        await send_one(
-            SmtpConfig.from_settings(settings), lambda caps: template.render(address, caps)
-        )
-    except (Refusal, Undeliverable) as exc:
-        log.warning("confirmation mail not sent: %s", exc)
-        raise
 
 
 @routes.get("/subscribe/{slug}")
@@ -239,9 +187,7 @@ async def form_post(request: web.Request) -> web.Response:
             form_token=fields.get("form_token", ""),
         )
     name = " ".join(fields.get("name", "").split())[:200]
-    # An SMTP failure gets the same answer: the wish is recorded, asking again resends.
-    with contextlib.suppress(Refusal, Undeliverable):
-        await subscribe(request, lst, address, name, lang, "form")
+    await subscribe(request, lst, address, name, lang, "form")
     return page(lang, title, frameable=True, message=text["check_inbox"])
 
 
@@ -268,8 +214,7 @@ async def api_subscribe(request: web.Request) -> web.Response:
     if wait is not None:
         raise RateLimited("Too many subscribe requests from this client.", retry_after=wait)
     assert address
-    with contextlib.suppress(Refusal, Undeliverable):
-        await subscribe(request, lst, address, name, lang, "api")
+    await subscribe(request, lst, address, name, lang, "api")
     return web.json_response({"status": "accepted"}, status=202)
 
 

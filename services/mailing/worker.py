@@ -1,4 +1,20 @@
-"""The sending worker: claims deliveries from the shared ledger and sends them, losing nothing.
+"""The sending worker: every deliverable recipient gets one correct message, and nothing one
+address, the relay or a restart does holds up anything else.
+
+- Work is claimed in small batches (`FOR UPDATE SKIP LOCKED`) and paid for from the
+  installation's one budget in PostgreSQL (`take_send_budget`: per second and per hour, for
+  every worker together); what the budget cannot pay for is released at once, so a worker
+  waiting for budget holds no claim.
+- Each outcome is written as soon as the server has answered (outcomes that arrive together
+  share a transaction), so no mail is at the server while the ledger says otherwise.
+- A worker renews its lease (`mailing.workers`) every quarter lease and sends only while its
+  last renewal is younger than half a lease; it takes over another worker's claims only after
+  seeing the database itself for a whole lease. So a PostgreSQL outage longer than the lease
+  makes no worker send what another one already sent.
+- Whatever goes wrong with one delivery is that delivery's attempt alone; replies are judged
+  by phase and enhanced status (`shared.mail.replies`): a sender refusal pauses the campaign,
+  a 5.1.x at RCPT suppresses the address, a relay that stays down pauses after
+  `KONTAKT_RELAY_PATIENCE`.
 
 Run inside the mailing service (KONTAKT_MAILING_WORKER) or on its own as
 `python -m services.mailing.worker`; any number of workers share the ledger.
@@ -9,26 +25,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import signal
 import socket
 import time
-from collections import deque
 from typing import Any
 
 import asyncpg
 
 from services.mailing.compose import CampaignTemplate
+from services.mailing.ledger import Ledger, Outcome
+from services.mailing.outbox import outbox
 from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from shared import metrics
 from shared.db import create_pool, prepare_schema
 from shared.errors import DB_DOWN
 from shared.logs import setup_logging
 from shared.mail.message import Undeliverable
-from shared.mail.replies import Refusal
+from shared.mail.outbox import OUTBOX_QUERIES
+from shared.mail.replies import Refusal, Verdict
 from shared.mail.transport import SmtpConfig, Transport
 from shared.process import serve_probes
 from shared.queries import Queries
+from shared.ratelimit import RATE_LIMITS
 from shared.settings import Settings
 
 log = logging.getLogger("kontakt.mailing.worker")
@@ -36,36 +56,22 @@ log = logging.getLogger("kontakt.mailing.worker")
 IDLE_SECONDS = 0.2
 FAILURE_PAUSE = 1.0
 BACKOFF = (1, 6, 24, 120, 360)  # times KONTAKT_RETRY_BASE seconds
-MAX_ATTEMPTS = 8
+# How far ahead a worker may reserve sends: each then waits for its own moment.
+AHEAD_SECONDS = 1.0
+DATABASE_TROUBLE = (*DB_DOWN, asyncpg.PostgresError)
 
 
-class Pace:
-    """At most `per_second` and `per_hour` sends, spread evenly."""
+def backoff(settings: Settings, attempts: int) -> float:
+    """Seconds before the next try after `attempts` tries."""
+    return BACKOFF[min(max(attempts, 1) - 1, len(BACKOFF) - 1)] * settings.retry_base
 
-    def __init__(self, per_second: int, per_hour: int) -> None:
-        self.per_second = per_second
-        self.per_hour = per_hour
-        self.recent: deque[float] = deque()
-        self.hour: deque[float] = deque()
 
-    async def wait(self) -> None:
-        """Sleep until one more send fits both limits."""
-        waited = False
-        while True:
-            now = time.monotonic()
-            while self.recent and now - self.recent[0] >= 1:
-                self.recent.popleft()
-            while self.hour and now - self.hour[0] >= 3600:
-                self.hour.popleft()
-            if len(self.recent) < self.per_second and len(self.hour) < self.per_hour:
-                self.recent.append(now)
-                self.hour.append(now)
-                return
-            oldest = self.recent[0] if len(self.recent) >= self.per_second else self.hour[0]
-            if not waited:
-                metrics.BUDGET_WAITS.inc()
-                waited = True
-            await asyncio.sleep(max(0.001, (1 if oldest in self.recent else 3600) - (now - oldest)))
+async def stopped_within(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait up to `seconds`; True as soon as `stop` is set."""
+    if seconds > 0 and not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()
 
 
 class Worker:
@@ -76,98 +82,161 @@ class Worker:
         self.pool = pool
         self.q = queries
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.smtp = Transport(SmtpConfig.from_settings(settings), settings.smtp_pool)
-        self.pace = Pace(settings.send_rate, settings.send_hourly)
+        self.transport = Transport(SmtpConfig.from_settings(settings), settings.smtp_pool)
+        self.ledger = Ledger(pool, queries, self.name)
+        self.batch = max(1, min(settings.smtp_pool * 8, settings.send_rate))
         self.templates: dict[tuple[int, str], CampaignTemplate] = {}
         self.campaigns: dict[int, Any] = {}
-        self.outcomes: list[tuple[str, int, int, str | None]] = []
-        # Set when a step failed midway: its unsent claims are released before the next.
-        self.interrupted = False
-        # Set when the worker is to stop: sends not yet begun are left for release.
-        self.stopping = asyncio.Event()
+        # Lease: when it was last renewed, and since when the database answered without a break.
+        self.renewed = -math.inf
+        self.connected_since: float | None = None
+        # The relay: since when it has refused connections, and how often in a row.
+        self.relay_down_since: float | None = None
+        self.relay_failures = 0
+
+    # --- the lease ---------------------------------------------------------------------
+
+    async def renew(self) -> None:
+        """Renew this worker's lease (and note that the database answers)."""
+        try:
+            async with self.pool.acquire() as conn:
+                await conn.execute(self.q["renew-lease"], self.name)
+        except DATABASE_TROUBLE:
+            self.connected_since = None
+            raise
+        now = time.monotonic()
+        self.renewed = now
+        if self.connected_since is None:
+            self.connected_since = now
+
+    def lease_fresh(self) -> bool:
+        """Whether this worker may still send what it claimed (fenced at half a lease)."""
+        return time.monotonic() - self.renewed < self.settings.lease_seconds / 2
+
+    def may_take_over(self) -> bool:
+        """Only a worker that has seen the database for a whole lease judges others' leases."""
+        since = self.connected_since
+        return since is not None and time.monotonic() - since >= self.settings.lease_seconds
+
+    async def _heartbeat(self, stop: asyncio.Event) -> None:
+        period = max(0.1, self.settings.lease_seconds / 4)
+        while not stop.is_set():
+            with contextlib.suppress(*DATABASE_TROUBLE):
+                await self.renew()
+            await stopped_within(stop, period)
+
+    # --- the loop ----------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Work until `stop` is set; then finish the sends under way and release the rest."""
-        self.stopping = stop
+        """Work until `stop` is set, then give back what was claimed and not sent."""
+        heartbeat = asyncio.create_task(self._heartbeat(stop))
         try:
             while not stop.is_set():
-                pause = IDLE_SECONDS
                 try:
-                    busy = await self.step()
-                except (*DB_DOWN, asyncpg.PostgresError) as exc:
+                    pause = await self.step(stop)
+                except DATABASE_TROUBLE as exc:
                     log.warning("worker step failed: %s", type(exc).__name__)
-                    busy, pause, self.interrupted = False, FAILURE_PAUSE, True
+                    self.connected_since = None
+                    pause = FAILURE_PAUSE
                 except Exception:
-                    # A worker that dies sends nothing more: anything unforeseen is logged
-                    # and the work is tried again (its untried claims are released first).
+                    # Anything unforeseen outside one delivery: logged, and the round is
+                    # tried again; nothing claimed is lost (it is released or taken over).
                     log.exception("worker step failed unexpectedly")
-                    busy, pause, self.interrupted = False, FAILURE_PAUSE, True
-                if not busy:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), pause)
+                    pause = FAILURE_PAUSE
+                await stopped_within(stop, pause)
         finally:
-            await self._release()
-            await self.smtp.close()
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            await self._leave()
 
-    async def _release(self) -> None:
-        """Give back what this worker claimed and never tried, so another sends it now."""
-        with contextlib.suppress(*DB_DOWN, asyncpg.PostgresError):
-            if self.outcomes:
-                await self._flush()
-            async with self.pool.acquire() as conn:
-                released = await conn.execute(self.q["release-claims"], self.name)
+    async def _leave(self) -> None:
+        """Record what is known, give back the rest, say QUIT: bounded, even with no database."""
+        try:
+            async with asyncio.timeout(max(0.5, self.settings.db_timeout / 2)):
+                await self.ledger.flush()
+                async with self.pool.acquire() as conn:
+                    released = await conn.execute(self.q["release-claims"], self.name)
+                    await conn.execute(self.q["leave"], self.name)
             log.info("worker stopped", extra={"worker": self.name, "released": released})
+        except (TimeoutError, *DATABASE_TROUBLE) as exc:
+            # What stays claimed is taken over after the lease, by a worker that saw the
+            # database for a whole lease; what was sent and not written is logged here.
+            log.warning("worker left without writing its last outcomes: %s", type(exc).__name__)
+        await self.transport.close()
 
-    async def _paced(self) -> bool:
-        """Wait until the send budget allows one more; False when the worker stops first."""
-        if self.stopping.is_set():
-            return False
-        pace = asyncio.ensure_future(self.pace.wait())
-        stopping = asyncio.ensure_future(self.stopping.wait())
-        await asyncio.wait({pace, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        if pace.done():
-            return True
-        pace.cancel()
-        return False
-
-    async def step(self) -> bool:
-        """Start due campaigns, claim a batch, send it; False when there was nothing to do."""
-        if self.outcomes:
-            # A batch was sent but PostgreSQL was away when it was to be recorded.
-            await self._flush()
-        if self.interrupted:
-            async with self.pool.acquire() as conn:
-                await conn.execute(self.q["release-claims"], self.name)
-            self.interrupted = False
+    async def step(self, stop: asyncio.Event) -> float:
+        """One round: start due campaigns, claim, pay, send. Seconds to wait before the next."""
+        await self.ledger.flush()  # outcomes a database outage kept back come first
+        if not self.lease_fresh():
+            await self.renew()
+        q = self.q
+        settings = self.settings
         async with self.pool.acquire() as conn:
-            for row in await conn.fetch(self.q["start-due-campaigns"]):
-                log.info("campaign started", extra={"campaign": row["id"]})
-                await conn.execute(self.q["enqueue-recipients"], row["id"], row["list_id"])
+            await conn.execute(q["release-claims"], self.name)
+            for started in await conn.fetch(q["start-campaigns"], None):
+                log.info("campaign started", extra={"campaign": started["id"]})
             claimed = await conn.fetch(
-                self.q["claim-deliveries"],
+                q["claim-deliveries"],
                 self.name,
-                self.settings.smtp_pool * 8,
-                self.settings.lease_seconds,
+                self.batch,
+                settings.lease_seconds,
+                self.may_take_over(),
             )
             if not claimed:
-                await conn.execute(self.q["finish-campaigns"])
-                return False
-        recipients = await self._recipients(claimed)
-        # Every send finishes (and is noted) before a failure of one is raised: a send still
-        # in flight when its claim is released would be sent twice.
-        results = await asyncio.gather(
+                await conn.execute(q["finish-campaigns"])
+                return IDLE_SECONDS
+            budget = await conn.fetchrow(
+                q["take-send-budget"],
+                len(claimed),
+                settings.send_rate,
+                settings.send_hourly,
+                AHEAD_SECONDS,
+            )
+            assert budget is not None
+            paid, unpaid = claimed[: budget["granted"]], claimed[budget["granted"] :]
+            if unpaid or budget["first_in"] > 0:
+                metrics.BUDGET_WAITS.inc(len(unpaid) or len(paid))
+            if unpaid:
+                # Waiting for budget, a worker holds no claim.
+                await conn.execute(
+                    q["unclaim"],
+                    self.name,
+                    [r["campaign_id"] for r in unpaid],
+                    [r["subscriber_id"] for r in unpaid],
+                )
+        if not paid:
+            return float(budget["wait"])
+        recipients = await self._recipients(paid)
+        start = time.monotonic() + max(0.0, float(budget["first_in"]))
+        spacing = 1 / settings.send_rate
+        halted: dict[int, str] = {}
+        outcomes = await asyncio.gather(
             *(
-                self.deliver(row, recipients.get((row["campaign_id"], row["subscriber_id"])))
-                for row in claimed
-            ),
-            return_exceptions=True,
+                self.deliver(
+                    row,
+                    recipients.get((row["campaign_id"], row["subscriber_id"])),
+                    start + i * spacing,
+                    stop,
+                    halted,
+                )
+                for i, row in enumerate(paid)
+            )
         )
-        await self._flush()
-        failure = next((r for r in results if isinstance(r, BaseException)), None)
-        if failure is not None:
-            raise failure
-        return True
+        return self._after_batch(outcomes)
+
+    def _after_batch(self, outcomes: list[Outcome]) -> float:
+        """The relay's state after a batch: back off while it refuses connections."""
+        kinds = {o.kind for o in outcomes}
+        if "sent" in kinds or not outcomes:
+            self.relay_down_since, self.relay_failures = None, 0
+            return 0.0
+        if any(o.relay_trouble for o in outcomes):
+            self.relay_failures += 1
+            if self.relay_down_since is None:
+                self.relay_down_since = time.monotonic()
+            return min(backoff(self.settings, self.relay_failures), 60.0)
+        return 0.0
 
     async def _recipients(self, claimed: list[Any]) -> dict[tuple[int, int], Any]:
         async with self.pool.acquire() as conn:
@@ -177,30 +246,6 @@ class Worker:
                 [r["subscriber_id"] for r in claimed],
             )
         return {(r["campaign_id"], r["id"]): r for r in rows}
-
-    async def _flush(self) -> None:
-        """Record the batch's outcomes in one statement per kind; kept for later on failure."""
-        outcomes = self.outcomes
-        sent = [(c, s) for kind, c, s, _ in outcomes if kind == "sent"]
-        # All or nothing, so a retry after a database outage records nothing twice.
-        async with self.pool.acquire() as conn, conn.transaction():
-            if sent:
-                await conn.execute(
-                    self.q["deliveries-sent"], [c for c, _ in sent], [s for _, s in sent]
-                )
-            for kind, campaign_id, subscriber_id, reason in outcomes:
-                if kind == "failed":
-                    await conn.execute(
-                        self.q["delivery-failed"], campaign_id, subscriber_id, reason
-                    )
-                elif kind == "retry":
-                    delay, _, text = (reason or "").partition(" ")
-                    await conn.execute(
-                        self.q["delivery-retry"], campaign_id, subscriber_id, float(delay), text
-                    )
-        for kind, *_ in outcomes:
-            metrics.DELIVERIES.labels(kind).inc()
-        self.outcomes = []
 
     async def _template(self, campaign_id: int, lang: str) -> CampaignTemplate:
         if campaign_id not in self.campaigns:
@@ -213,35 +258,80 @@ class Worker:
             self.templates[key] = CampaignTemplate(self.settings, self.campaigns[campaign_id], lang)
         return self.templates[key]
 
-    async def deliver(self, row: Any, recipient: Any) -> None:
-        """Send one claimed delivery; its outcome is recorded with the batch."""
-        campaign_id, subscriber_id = row["campaign_id"], row["subscriber_id"]
+    # --- one delivery ------------------------------------------------------------------
+
+    async def deliver(
+        self,
+        row: Any,
+        recipient: Any,
+        due: float,
+        stop: asyncio.Event,
+        halted: dict[int, str],
+    ) -> Outcome:
+        """Send one paid-for delivery at its moment and write its outcome at once."""
+        campaign_id = row["campaign_id"]
         if recipient is None or recipient["status"] != "confirmed":
             suppressed = recipient is not None and recipient["status"] == "suppressed"
             reason = "on the suppression list" if suppressed else "no longer subscribed"
-            self.outcomes.append(("failed", campaign_id, subscriber_id, reason))
-            return
-        template = await self._template(campaign_id, recipient["lang"])
-        if not await self._paced():
-            return  # not tried: its claim is released as the worker stops
+            return await self.ledger.record(Outcome.of(row, "skipped", reason))
+        if await stopped_within(stop, due - time.monotonic()) or campaign_id in halted:
+            return await self.ledger.record(Outcome.of(row, "release"))
+        if not self.lease_fresh() or not self.ledger.healthy:
+            # Fenced: past half a lease without renewal (or unable to write), this worker
+            # sends nothing more; the claim is released, or taken over after the lease.
+            return Outcome.of(row, "held")
         try:
-            async with self.smtp.connection() as conn:
+            template = await self._template(campaign_id, recipient["lang"])
+            async with self.transport.connection() as conn:
                 await conn.send(template.render(recipient, conn.caps))
         except Undeliverable as exc:
-            self.outcomes.append(("failed", campaign_id, subscriber_id, exc.reason))
+            verdict, reason = (
+                (Verdict.PAUSE, exc.reason) if exc.about == "sender" else (Verdict.FAIL, exc.reason)
+            )
         except Refusal as exc:
-            self._failed_or_retry(row, exc.code, exc.reason)
+            verdict, reason = exc.verdict, exc.reason
+        except DATABASE_TROUBLE:
+            raise
+        except Exception as exc:
+            # A poisoned delivery: its own attempt, never the batch's.
+            log.exception("delivery %s/%s failed", campaign_id, row["subscriber_id"])
+            verdict, reason = Verdict.RETRY, f"{type(exc).__name__}: {exc}"
         else:
-            self.outcomes.append(("sent", campaign_id, subscriber_id, None))
+            return await self.ledger.record(Outcome.of(row, "sent"))
+        return await self.ledger.record(self._judge(row, recipient, verdict, reason, halted))
 
-    def _failed_or_retry(self, row: Any, code: int, reason: str) -> None:
-        """5xx fails for good; anything else is retried with backoff, up to a limit."""
-        campaign_id, subscriber_id = row["campaign_id"], row["subscriber_id"]
-        if 500 <= code < 600 or row["attempts"] >= MAX_ATTEMPTS:
-            self.outcomes.append(("failed", campaign_id, subscriber_id, reason))
-            return
-        delay = BACKOFF[min(row["attempts"] - 1, len(BACKOFF) - 1)] * self.settings.retry_base
-        self.outcomes.append(("retry", campaign_id, subscriber_id, f"{delay} {reason}"))
+    def _judge(
+        self, row: Any, recipient: Any, verdict: Verdict, reason: str, halted: dict[int, str]
+    ) -> Outcome:
+        """What a refusal does to this delivery (and perhaps its campaign)."""
+        settings = self.settings
+        campaign_id = row["campaign_id"]
+        if verdict is Verdict.PAUSE:
+            halted[campaign_id] = reason
+            return Outcome.of(row, "release", reason, pause=reason)
+        if verdict is Verdict.RELAY_LATER:
+            since = self.relay_down_since
+            if since is not None and time.monotonic() - since > settings.relay_patience:
+                waited = round(time.monotonic() - since)
+                note = f"the mail server has not taken mail for {waited} s: {reason}"
+                halted[campaign_id] = note
+                return Outcome.of(row, "release", reason, pause=note)
+            delay = min(backoff(settings, self.relay_failures + 1), 60.0)
+            return Outcome.of(row, "release", reason, delay=delay, relay_trouble=True)
+        if verdict is Verdict.BOUNCE:
+            return Outcome.of(row, "bounced", reason, address=recipient["email"])
+        if verdict is Verdict.FAIL or row["attempts"] >= settings.max_attempts:
+            return Outcome.of(row, "failed", reason)
+        return Outcome.of(row, "retry", reason, delay=backoff(settings, row["attempts"]))
+
+
+async def run_senders(
+    settings: Settings, pool: asyncpg.Pool, queries: Queries, stop: asyncio.Event
+) -> None:
+    """The campaign worker and the outbox (confirmations, test sends), until `stop`."""
+    await asyncio.gather(
+        Worker(settings, pool, queries).run(stop), outbox(settings, pool, queries).run(stop)
+    )
 
 
 async def main() -> None:
@@ -250,7 +340,7 @@ async def main() -> None:
     setup_logging("mailing-worker", settings.log_level, settings.log_format)
     settings.require_reachable(PUBLIC_MAILING_URL=settings.public_mailing_base)
     pool = await create_pool(settings, SCHEMA)
-    queries = Queries.load(QUERIES_DIR)
+    queries = Queries.load(QUERIES_DIR, RATE_LIMITS, OUTBOX_QUERIES, schema=SCHEMA)
     async with pool.acquire() as conn:
         await prepare_schema(conn, settings, SCHEMA, MIGRATIONS)
     stop = asyncio.Event()
@@ -259,7 +349,7 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
     probes = await serve_probes(settings, pool, SCHEMA, MIGRATIONS)
     try:
-        await Worker(settings, pool, queries).run(stop)
+        await run_senders(settings, pool, queries, stop)
     finally:
         if probes is not None:
             await probes.cleanup()

@@ -104,6 +104,7 @@ class Connection:
 
     async def send(self, message: Outgoing) -> str:
         """Send one message; a refusal raises `Refusal` naming the phase it came in."""
+        refuse_in_request_or_transaction()
         try:
             _, reply = await self.client.sendmail(
                 message.sender, [message.recipient], message.data, mail_options=message.options
@@ -145,6 +146,7 @@ class Transport:
 
     async def _connect(self) -> Connection:
         """Connect, greet, STARTTLS and AUTH as configured; a Refusal at phase CONNECT if not."""
+        refuse_in_request_or_transaction()
         config = self.config
         implicit = config.tls == "implicit"
         client = aiosmtplib.SMTP(

@@ -176,3 +176,44 @@ async def test_a_large_photo_streams_through_the_console_uncounted(
             assert refused.status == 403
     finally:
         await client.close()
+
+
+async def test_a_campaign_paused_by_a_sender_refusal_shows_why(
+    stack: Stack, coordinator: str
+) -> None:
+    import asyncpg
+
+    client = await signed_in(stack, coordinator)
+    bearer = {"Authorization": f"Bearer {coordinator}"}
+    try:
+        lists = f"{stack.mailing}/v1/lists"
+        new_list = {
+            "slug": "ee-peatatud",
+            "network": "ee",
+            "lang": "et",
+            "names": {"et": "Peatatud"},
+            "from_name": "Madis",
+            "from_address": "uudised@example.ee",
+        }
+        async with client.post(lists, json=new_list, headers=bearer) as made:
+            assert made.status == 201
+        async with client.post(
+            f"{lists}/ee-peatatud/campaigns", json={"subject": "S", "body": "B"}, headers=bearer
+        ) as made:
+            campaign = (await made.json())["id"]
+        # What the worker writes when the server refuses the sender (set up directly here).
+        conn = await asyncpg.connect(stack.settings.database_url)
+        try:
+            await conn.execute(
+                "UPDATE mailing.campaigns SET status = 'paused', started_at = now(), "
+                "paused_reason = '550 5.4.5 Daily <quota> exceeded (at MAIL)' WHERE id = $1",
+                campaign,
+            )
+        finally:
+            await conn.close()
+        async with client.get(f"{stack.console}/campaigns/{campaign}") as page:
+            html = await page.text()
+        assert "550 5.4.5 Daily &lt;quota&gt; exceeded (at MAIL)" in html
+        assert 'value="resume"' in html
+    finally:
+        await client.close()

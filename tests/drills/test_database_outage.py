@@ -57,12 +57,13 @@ async def db_url(own_postgres: StoppablePostgres) -> str:
 class SlowSink(Sink):
     """Takes a little time per message, as a real server does."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.01) -> None:
         super().__init__()
+        self.delay = delay
         self.accepted: Counter[str] = Counter()
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(self.delay)
         self.accepted[envelope.rcpt_tos[0]] += 1
         return await super().handle_DATA(server, session, envelope)
 
@@ -174,3 +175,69 @@ async def test_services_answer_503_while_postgres_is_down_and_recover_without_a_
     assert done["progress"]["sent"] == RECIPIENTS
     assert set(sink.accepted) == set(addresses)
     assert set(sink.accepted.values()) == {1}
+
+
+class Stalling(SlowSink):
+    """One message (the `at`-th) takes `hold` seconds at the server; the test learns when."""
+
+    def __init__(self, at: int, hold: float) -> None:
+        super().__init__(delay=0.02)
+        self.at, self.hold = at, hold
+        self.stalled = asyncio.Event()
+        self.started = 0
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.started += 1
+        if self.started == self.at:
+            self.stalled.set()
+            await asyncio.sleep(self.hold)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.timeout(240)
+async def test_an_outage_twice_the_lease_makes_no_worker_send_what_another_sent(
+    start_mailing: StartMailing,
+    make_account: MakeAccount,
+    conn: asyncpg.Connection,
+    own_postgres: StoppablePostgres,
+) -> None:
+    from tests.mailing.test_sending import start_worker, stop_worker
+
+    lease = 2
+    # PostgreSQL stops while a message is at the server and stays away for twice the lease;
+    # that message is answered only after it is back, when every claim's lease has run out.
+    sink = Stalling(at=100, hold=2 * lease + 3)
+    # Two workers share the ledger: the service's own and a standalone process.
+    mailing = await start_mailing(sink=sink, lease_seconds=lease, smtp_pool=2)
+    editor, sender = await tokens(make_account)
+    await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
+    addresses = [f"lugeja{i:03d}@example.ee" for i in range(RECIPIENTS)]
+    await readers(conn, "ee-uudised", addresses, "Jõemets")
+    await conn.close()
+    campaign = (
+        await mailing.api.as_(editor).post(
+            "/v1/lists/ee-uudised/campaigns", json={"subject": "Uudised", "body": "Tere!"}
+        )
+    ).json["id"]
+    sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'drill'"
+    admin = await asyncpg.connect(own_postgres.url)
+    before = await admin.fetchval(sessions)
+    worker = await start_worker(mailing, lease_seconds=str(lease), smtp_pool="2")
+    try:
+        # Both workers must be sending when the outage comes: wait for the process's pool.
+        deadline = time.monotonic() + 60
+        while await admin.fetchval(sessions) <= before and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        await admin.close()
+        assert (await mailing.api.as_(sender).post(f"/v1/campaigns/{campaign}/send")).status == 202
+        await asyncio.wait_for(sink.stalled.wait(), 60)
+        await asyncio.to_thread(own_postgres.stop)
+        await asyncio.sleep(2 * lease)
+        await asyncio.to_thread(own_postgres.start)
+        done = await wait_done(mailing, sender, campaign, seconds=120)
+    finally:
+        await stop_worker(worker)
+    assert done["progress"]["sent"] == len(addresses)
+    assert set(sink.accepted) == set(addresses)
+    twice = {a: n for a, n in sink.accepted.items() if n > 1}
+    assert twice == {}

@@ -97,17 +97,17 @@ async def test_a_campaign_survives_a_flaky_server_delivering_each_message_once(
             campaign,
         )
     )
-    assert ledger == {"sent": deliverable, "failed": len(REFUSED)}
+    assert ledger == {"sent": deliverable, "bounced": len(REFUSED)}
     assert done["progress"]["sent"] == deliverable
-    assert done["progress"]["failed"] == len(REFUSED)
+    assert done["progress"]["bounced"] == len(REFUSED)
     # Exactly once, by the server's own count: nobody twice, nobody missing.
     assert set(server.accepted) == set(addresses) - REFUSED
     assert set(server.accepted.values()) == {1}
     assert len(server.messages) == deliverable
-    # A 5xx is final: each refused address was tried once, and the reason is kept.
+    # A 5.1.1 is final (a hard bounce): each refused address was tried once, the reason kept.
     assert server.refusals == len(REFUSED)
     reasons = await conn.fetch(
-        "SELECT last_error FROM mailing.deliveries WHERE campaign_id = $1 AND status = 'failed'",
+        "SELECT last_error FROM mailing.deliveries WHERE campaign_id = $1 AND status = 'bounced'",
         campaign,
     )
     assert all(r["last_error"].startswith("550") for r in reasons)

@@ -20,6 +20,7 @@ from shared.settings import Settings
 from shared.web import load_openapi
 from tests.e2e.conftest import free_port
 from tests.support.api import Api
+from tests.support.observe import drained
 from tests.support.openapi import OpenApi
 
 
@@ -32,6 +33,10 @@ class Mailing:
     sink: Sink
     base: str
     settings: Settings
+
+    async def settle(self) -> None:
+        """Wait until the outbox has sent (or given up on) everything asked of it so far."""
+        await drained(self.settings.database_url or "", "mailing.outbox")
 
     def links(self, pattern: str) -> list[str]:
         """Paths of links of a kind (`/confirm/`) in the mail received so far."""

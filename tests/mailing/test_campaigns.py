@@ -116,7 +116,8 @@ async def test_campaign_reaches_each_confirmed_subscriber_once_with_list_headers
     tested = await mailing.api.as_(sender).post(
         f"/v1/campaigns/{campaign}/test", json={"addresses": ["proof@example.ee"]}
     )
-    assert tested.status == 200
+    assert tested.status == 202
+    await mailing.settle()
     assert mailing.sink.messages[-1].summary()["subject"].startswith("[TEST] ")
     mailing.sink.messages.clear()
 
@@ -219,7 +220,7 @@ async def test_pause_resume_cancel_and_bad_input(
 
 
 class Flaky(Sink):
-    """A server that answers 451 to an address's first try and 550 to a chosen address."""
+    """A server that answers 451 to an address's first try, and 5xx to chosen addresses."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -231,6 +232,8 @@ class Flaky(Sink):
         self.tries[address] += 1
         if address.startswith("refused@"):
             return "550 5.1.1 No such user"
+        if address.startswith("full@"):
+            return "552 5.2.2 Mailbox full"
         if address.startswith("later@") and self.tries[address] == 1:
             return "451 4.3.0 Try again later"
         envelope.rcpt_tos.append(address)
@@ -250,6 +253,7 @@ async def test_transient_replies_are_retried_and_permanent_ones_are_not(
         [
             ("later@example.ee", "", "confirmed"),
             ("refused@example.ee", "", "confirmed"),
+            ("full@example.ee", "", "confirmed"),
             ("fine@example.ee", "", "confirmed"),
         ],
     )
@@ -262,10 +266,12 @@ async def test_transient_replies_are_retried_and_permanent_ones_are_not(
     done = await wait_done(mailing, sender, campaign)
     assert done["progress"]["sent"] == 2
     assert done["progress"]["failed"] == 1
+    assert done["progress"]["bounced"] == 1  # 5.1.1 at RCPT: a hard bounce
     assert flaky.tries["later@example.ee"] == 2
     assert flaky.tries["refused@example.ee"] == 1  # a 5xx is never retried
+    assert flaky.tries["full@example.ee"] == 1
     error = await conn.fetchval("SELECT last_error FROM mailing.deliveries WHERE status = 'failed'")
-    assert error.startswith("550")
+    assert error.startswith("552 5.2.2")
 
 
 class Slow(Sink):

@@ -128,6 +128,7 @@ async def smtp_server(
     implicit_tls: bool = False,
     auth: bool = False,
     auth_over_plain: bool = False,
+    port: int | None = None,
 ) -> AsyncIterator[Server]:
     """An aiosmtpd server offering exactly the extensions asked for.
 
@@ -144,7 +145,7 @@ async def smtp_server(
         folder = Path(tempfile.mkdtemp(prefix="kontakt-ca-"))
         ca_file = str(folder / "ca.pem")
         ca.cert_pem.write_to_path(ca_file)
-    port = free_port()
+    port = port or free_port()
     loop = asyncio.get_running_loop()
 
     def factory() -> SMTP:

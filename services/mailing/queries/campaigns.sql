@@ -17,61 +17,80 @@ UPDATE mailing.campaigns SET subject = $2, body = $3, revision = revision + 1, u
 -- name: set-campaign-status
 UPDATE mailing.campaigns
    SET status = $2, scheduled_at = coalesce($3, scheduled_at), updated_at = now(),
+       paused_reason = CASE WHEN $2 = 'paused' THEN paused_reason END,
        started_at = CASE WHEN $2 = 'sending' THEN coalesce(started_at, now()) ELSE started_at END,
        finished_at = CASE WHEN $2 IN ('done', 'cancelled') THEN now() ELSE finished_at END
  WHERE id = $1;
 
--- name: enqueue-recipients
--- Every confirmed subscriber not on the suppression list, once; enqueuing again adds only
--- the ones not yet there.
-INSERT INTO mailing.deliveries (campaign_id, subscriber_id)
-SELECT $1, s.subscriber_id
-  FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
- WHERE s.list_id = $2 AND s.status = 'confirmed'
-   AND NOT EXISTS (SELECT 1 FROM mailing.suppressions x WHERE lower(x.address) = lower(b.email))
-ON CONFLICT DO NOTHING;
-
 -- name: campaign-progress
-SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
-       count(*) FILTER (WHERE status = 'sending') AS sending,
-       count(*) FILTER (WHERE status = 'sent') AS sent,
-       count(*) FILTER (WHERE status = 'failed') AS failed,
-       count(*) FILTER (WHERE status = 'bounced') AS bounced,
-       count(*) FILTER (WHERE status = 'sent' AND sent_at > now() - interval '60 seconds') AS last_minute
-  FROM mailing.deliveries WHERE campaign_id = $1;
+-- Counts by status, and the real sending rate: the messages of the last minute over the
+-- time they took (while sending), or all of them over the campaign's sending time (after).
+WITH recent AS (
+    SELECT count(*) AS n, min(sent_at) AS first, max(sent_at) AS last
+      FROM mailing.deliveries
+     WHERE campaign_id = $1 AND status = 'sent' AND sent_at > now() - interval '60 seconds'),
+overall AS (
+    SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
+           count(*) FILTER (WHERE status = 'sending') AS sending,
+           count(*) FILTER (WHERE status = 'sent') AS sent,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
+           count(*) FILTER (WHERE status = 'bounced') AS bounced,
+           count(*) FILTER (WHERE status = 'skipped') AS skipped,
+           min(sent_at) AS first, max(sent_at) AS last
+      FROM mailing.deliveries WHERE campaign_id = $1)
+SELECT o.queued, o.sending, o.sent, o.failed, o.bounced, o.skipped,
+       CASE WHEN o.queued + o.sending > 0 AND r.n > 1
+            THEN r.n / greatest(extract(epoch FROM now() - r.first), 0.001)
+            WHEN o.sent > 1 AND o.last > o.first
+            THEN o.sent / extract(epoch FROM o.last - o.first)
+            ELSE 0 END AS rate
+  FROM overall o, recent r;
 
--- name: start-due-campaigns
-UPDATE mailing.campaigns SET status = 'sending', started_at = coalesce(started_at, now()),
-       updated_at = now()
- WHERE status = 'scheduled' AND scheduled_at <= now()
-RETURNING id, list_id;
+-- name: requeue-failed
+-- Failed deliveries go to the queue again with fresh attempts; sent ones are not touched.
+WITH again AS (
+    UPDATE mailing.deliveries SET status = 'queued', attempts = 0, next_attempt_at = now()
+     WHERE campaign_id = $1 AND status = 'failed'
+    RETURNING 1)
+SELECT count(*) FROM again;
+
+-- name: start-campaigns
+-- Campaign $1 now, or (with $1 null) every scheduled campaign whose time has come: status
+-- and recipients (confirmed, not suppressed) in one statement, so a crash or a second
+-- worker can never leave one started without its recipients.
+WITH started AS (
+    UPDATE mailing.campaigns SET status = 'sending', started_at = coalesce(started_at, now()),
+           paused_reason = NULL, updated_at = now()
+     WHERE CASE WHEN $1::bigint IS NULL THEN status = 'scheduled' AND scheduled_at <= now()
+                ELSE id = $1 END
+    RETURNING id, list_id),
+enqueued AS (
+    INSERT INTO mailing.deliveries (campaign_id, subscriber_id)
+    SELECT started.id, s.subscriber_id
+      FROM started
+      JOIN mailing.subscriptions s ON s.list_id = started.list_id AND s.status = 'confirmed'
+      JOIN mailing.subscribers b ON b.id = s.subscriber_id
+     WHERE NOT EXISTS (SELECT 1 FROM mailing.suppressions x
+                        WHERE lower(x.address) = lower(b.email))
+    ON CONFLICT DO NOTHING)
+SELECT id FROM started;
 
 -- name: claim-deliveries
--- Work for this worker: due rows, and rows whose worker's lease ran out.
+-- Work for worker $1: due rows, and (when $4) rows whose worker's lease ($3 s) ran out.
 UPDATE mailing.deliveries d
    SET status = 'sending', claimed_at = now(), claimed_by = $1, attempts = d.attempts + 1
   FROM (SELECT campaign_id, subscriber_id FROM mailing.deliveries x
          WHERE x.campaign_id IN (SELECT id FROM mailing.campaigns WHERE status = 'sending')
            AND ((x.status = 'queued' AND x.next_attempt_at <= now())
-                OR (x.status = 'sending' AND x.claimed_at < now() - make_interval(secs => $3)))
+                OR ($4 AND x.status = 'sending'
+                    AND NOT EXISTS (SELECT 1 FROM mailing.workers w
+                                     WHERE w.name = x.claimed_by
+                                       AND w.seen_at > now() - make_interval(secs => $3))))
          ORDER BY x.campaign_id, x.subscriber_id
          LIMIT $2
            FOR UPDATE SKIP LOCKED) due
  WHERE d.campaign_id = due.campaign_id AND d.subscriber_id = due.subscriber_id
 RETURNING d.campaign_id, d.subscriber_id, d.attempts;
-
--- name: delivery-sent
-UPDATE mailing.deliveries SET status = 'sent', sent_at = now(), last_error = NULL
- WHERE campaign_id = $1 AND subscriber_id = $2 AND status = 'sending';
-
--- name: delivery-retry
-UPDATE mailing.deliveries
-   SET status = 'queued', next_attempt_at = now() + make_interval(secs => $3), last_error = $4
- WHERE campaign_id = $1 AND subscriber_id = $2 AND status = 'sending';
-
--- name: delivery-failed
-UPDATE mailing.deliveries SET status = 'failed', last_error = $3
- WHERE campaign_id = $1 AND subscriber_id = $2 AND status = 'sending';
 
 -- name: recipient
 SELECT b.id, b.email, coalesce(s.name, b.name) AS name, s.lang, s.status
@@ -95,11 +114,6 @@ SELECT d.campaign_id, b.id, b.email, coalesce(s.name, b.name) AS name, s.lang,
   JOIN mailing.campaigns c ON c.id = d.campaign_id
   JOIN mailing.subscribers b ON b.id = d.subscriber_id
   JOIN mailing.subscriptions s ON s.list_id = c.list_id AND s.subscriber_id = b.id;
-
--- name: deliveries-sent
-UPDATE mailing.deliveries d SET status = 'sent', sent_at = now(), last_error = NULL
-  FROM unnest($1::bigint[], $2::bigint[]) AS x(campaign_id, subscriber_id)
- WHERE d.campaign_id = x.campaign_id AND d.subscriber_id = x.subscriber_id AND d.status = 'sending';
 
 -- name: list-campaigns
 -- A list's latest campaigns, newest first, in the shape of get-campaign.

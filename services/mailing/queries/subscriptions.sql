@@ -30,18 +30,22 @@ UPDATE mailing.subscriptions
  WHERE list_id = $1 AND subscriber_id = $2 AND status = 'pending';
 
 -- name: claim-confirmation
--- The one confirmation of this window, if it is still to be sent.
-UPDATE mailing.subscriptions s SET confirmation_sent_at = now()
-  FROM (SELECT confirmation_sent_at AS previous FROM mailing.subscriptions
-         WHERE list_id = $1 AND subscriber_id = $2 FOR UPDATE) p
- WHERE s.list_id = $1 AND s.subscriber_id = $2 AND s.status = 'pending'
-   AND (s.confirmation_sent_at IS NULL
-        OR s.confirmation_sent_at < now() - make_interval(secs => $3))
-RETURNING p.previous;
-
--- name: release-confirmation
-UPDATE mailing.subscriptions SET confirmation_sent_at = $3
- WHERE list_id = $1 AND subscriber_id = $2;
+-- The window's one confirmation, if it is still owed, goes to the outbox in this statement:
+-- the row lock makes racing requests for one address queue one mail between them, and a
+-- suppressed address is owed nothing. The request never waits for the mail itself.
+WITH claimed AS (
+    UPDATE mailing.subscriptions s SET confirmation_sent_at = now()
+      FROM mailing.subscribers b
+     WHERE s.list_id = $1 AND s.subscriber_id = $2 AND b.id = s.subscriber_id
+       AND s.status = 'pending'
+       AND (s.confirmation_sent_at IS NULL
+            OR s.confirmation_sent_at < now() - make_interval(secs => $3))
+       AND NOT EXISTS (SELECT 1 FROM mailing.suppressions x
+                        WHERE lower(x.address) = lower(b.email))
+    RETURNING s.list_id, s.subscriber_id)
+INSERT INTO mailing.outbox (kind, list_id, subscriber_id, name, lang, give_up_at)
+SELECT 'confirmation', list_id, subscriber_id, $4, $5, now() + make_interval(secs => $3)
+  FROM claimed;
 
 -- name: confirm
 -- The person confirms what their request asked for ($6 name, $7 language; NULL: unchanged).

@@ -27,6 +27,7 @@ from aiohttp import web
 from services.mailing.returns import verp
 from services.mailing.returns.intake import Intake
 from shared.errors import DB_DOWN
+from shared.web import background_ctx
 
 log = logging.getLogger("kontakt.mailing.imap")
 BATCH = 200
@@ -153,14 +154,4 @@ def mailbox_ctx(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
 
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        task = asyncio.create_task(run(intake_of(app), stop))
-        try:
-            yield
-        finally:
-            stop.set()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(task, 30)
-
-    return ctx
+    return background_ctx(lambda app, stop: run(intake_of(app), stop))

@@ -1,0 +1,84 @@
+"""What the mailing service's outbox sends: confirmation mails and campaign test sends.
+
+The subscribe request and `POST /v1/campaigns/{id}/test` only record a row in
+`mailing.outbox`; `shared.mail.outbox.Outbox` sends it with `compose` below, which builds
+the message when it goes (a fresh single-use confirmation link every time).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import asyncpg
+
+from services.mailing.compose import CampaignTemplate
+from services.mailing.labels import labels
+from shared.i18n import pick
+from shared.mail.message import Capabilities, Draft, Outgoing, Template
+from shared.mail.outbox import Compose, Maker, Outbox, Skip
+from shared.queries import Queries
+from shared.settings import Settings
+from shared.signing import Keys
+
+CONFIRM_TTL = 7 * 86_400
+
+
+def confirm_url(settings: Settings, list_id: int, subscriber_id: int, name: str, lang: str) -> str:
+    """A single-use confirmation link (a new nonce every time one is sent).
+
+    It carries what the request asked for (name, language): that applies only when the
+    person who reads the mail confirms (a stranger's request changes nothing).
+    """
+    claims = {"l": list_id, "s": subscriber_id, "n": secrets.token_hex(8), "name": name}
+    claims["lang"] = lang
+    token = Keys.of(settings).sign("confirm", claims, CONFIRM_TTL)
+    return f"{settings.public_mailing_base}/confirm/{token}?lang={lang}"
+
+
+def outbox(settings: Settings, pool: asyncpg.Pool, queries: Queries) -> Outbox:
+    """The mailing service's outbox sender."""
+    return Outbox(settings, pool, queries, composer(settings, pool, queries))
+
+
+def composer(settings: Settings, pool: asyncpg.Pool, q: Queries) -> Compose:
+    """Builds each outbox row's message from what the database says now."""
+
+    async def compose(row: Any) -> Maker:
+        async with pool.acquire() as conn:
+            if row["kind"] == "test":
+                campaign = await conn.fetchrow(q["get-campaign"], row["campaign_id"])
+                if campaign is None:
+                    raise Skip("the campaign is gone")
+                template = CampaignTemplate(settings, campaign, campaign["list_lang"], "[TEST] ")
+                recipient = {"id": 0, "email": row["address"], "name": ""}
+                return lambda caps: template.render(recipient, caps)
+            found = await conn.fetchrow(
+                q["outbox-confirmation"], row["list_id"], row["subscriber_id"]
+            )
+        if found is None or found["status"] != "pending" or found["suppressed"]:
+            raise Skip("no longer waiting for confirmation")
+        return _confirmation(settings, found, row["name"], row["lang"])
+
+    return compose
+
+
+def _confirmation(settings: Settings, found: Any, name: str, lang: str) -> Maker:
+    text = labels(lang)
+    list_name = pick(found["names"], lang, found["list_lang"]) or found["slug"]
+    link = confirm_url(settings, found["list_id"], found["subscriber_id"], name, lang)
+    template = Template(
+        Draft(
+            from_name=found["from_name"],
+            from_address=found["from_address"],
+            subject=text["mail_subject"].format(list=list_name),
+            text=text["mail_body"].format(list=list_name, link=link),
+            reply_to=found["reply_to"],
+            headers=(("Auto-Submitted", "auto-generated"),),
+        )
+    )
+
+    def make(caps: Capabilities) -> Outgoing:
+        return template.render(found["email"], caps)
+
+    return make
