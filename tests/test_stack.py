@@ -180,8 +180,11 @@ def test_compose_file_names_every_service_with_healthchecks() -> None:
         assert ":?" in services[name]["environment"]["KONTAKT_PUBLIC_MAILING_URL"]
     for name in running:
         depends = services[name]["depends_on"]
-        # Every service keeps something in PostgreSQL (the console: its sessions).
+        # Every service keeps something in PostgreSQL (the console: its sessions and its outbox).
         assert depends["postgres"]["condition"] == "service_healthy"
+        if (ROOT / "services" / name / "migrations").is_dir():
+            assert depends["migrate"] == {"condition": "service_completed_successfully"}
+            assert services[name]["environment"]["KONTAKT_MIGRATE"] == "false"
         env = services[name]["environment"]
         assert ":?" in env["KONTAKT_SERVICE_TOKEN"]  # required, no default secret
         assert ":?" in env["KONTAKT_SECRET_KEY"]

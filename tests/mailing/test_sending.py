@@ -20,6 +20,7 @@ import pytest
 
 from services.mailing.paths import QUERIES_DIR
 from tests.conftest import MakeAccount
+from tests.e2e.conftest import free_port
 from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_campaigns import people, readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
@@ -460,3 +461,28 @@ async def test_schedules_people_cannot_get_wrong(
     assert scheduled.status == 202
     assert scheduled.json["status"] == "scheduled"
     assert scheduled.json["scheduled_at"] == "2027-03-28T06:00:00+00:00"
+
+
+async def test_a_relay_that_stays_down_pauses_the_campaign_and_costs_nobody_an_attempt(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    port = free_port()  # nothing listens: the relay is down
+    mailing = await start_mailing(
+        smtp_url=f"smtp://127.0.0.1:{port}", retry_base=0.2, relay_patience=2
+    )
+    editor, sender = await tokens(make_account)
+    await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
+    addresses = ["a@example.ee", "b@example.ee", "c@example.ee"]
+    await readers(conn, "ee-uudised", addresses, "X")
+    first = await campaign(mailing, editor)
+    await mailing.api.as_(sender).post(f"/v1/campaigns/{first}/send")
+    paused = await wait_status(mailing, sender, first, "paused")
+    assert "has not taken mail" in paused["paused_reason"]
+    assert (paused["progress"]["queued"], paused["progress"]["failed"]) == (3, 0)
+    attempts = await conn.fetchval("SELECT max(attempts) FROM mailing.deliveries")
+    assert attempts == 0
+    async with smtp_server(port=port) as relay:
+        await mailing.api.as_(sender).post(f"/v1/campaigns/{first}/resume")
+        done = await wait_done(mailing, sender, first)
+        assert done["progress"]["sent"] == 3
+        assert sorted(counted(relay.handler)) == addresses
