@@ -24,7 +24,7 @@ import aiosmtplib
 
 from shared.db import holding_connection
 from shared.logs import request_id_var
-from shared.mail.message import Capabilities, Outgoing
+from shared.mail.message import Capabilities, Outgoing, Undeliverable
 from shared.mail.replies import Phase, Refusal
 from shared.settings import Settings, SettingsError
 
@@ -210,6 +210,9 @@ class Transport:
                     conn.client.close()
                 else:
                     self._keep(conn)
+                raise
+            except Undeliverable:
+                self._keep(conn)  # nothing was said to the server about this one
                 raise
             except BaseException:
                 conn.client.close()
