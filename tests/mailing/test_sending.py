@@ -341,7 +341,7 @@ async def test_two_workers_keep_to_one_rate_per_second(
             start_mailing, make_account, conn, relay, addresses, mailing_worker=False
         )
         mailing, sender, first = run.mailing, run.sender, run.campaign
-        workers = [await start_worker(mailing, send_rate="20") for _ in range(2)]
+        workers = [await start_worker(mailing, send_rate="10") for _ in range(2)]
         try:
             await wait_done(mailing, sender, first, seconds=120)
         finally:
@@ -350,10 +350,11 @@ async def test_two_workers_keep_to_one_rate_per_second(
         times = await conn.fetch(
             "SELECT sent_at FROM mailing.deliveries WHERE campaign_id = $1 ORDER BY sent_at", first
         )
-        # 41 sends spaced 1/20 s apart take at least two seconds, whatever the machine does
-        # (two workers each at 20/s, as before, took one).
+        # 41 sends spaced 1/10 s apart take four seconds (two workers each at 10/s, as
+        # before, took two). A busy machine only delays sends, and the first ones most (they
+        # open the connections), which shortens the span: hence the margin.
         span = (times[-1]["sent_at"] - times[0]["sent_at"]).total_seconds()
-        assert span >= 40 / 20 * 0.95
+        assert span >= 3.0
         assert len(relay.handler.received) == 41
 
 
