@@ -306,6 +306,26 @@ def _campaign_move(action: str, then: tuple[str, ...]) -> Recipe:
     return recipe
 
 
+async def _resend(w: World) -> Call:
+    """A paused campaign with one failed delivery (written as the worker would record it)."""
+    campaign = await w.campaign(("send", "pause"))
+    conn = await asyncpg.connect(w.mailing.settings.database_url)
+    try:
+        subscriber = await conn.fetchval(
+            "INSERT INTO mailing.subscribers (email) VALUES ($1) RETURNING id",
+            f"{unique('failed')}@example.ee",
+        )
+        await conn.execute(
+            "INSERT INTO mailing.deliveries (campaign_id, subscriber_id, status, attempts,"
+            " last_error) VALUES ($1, $2, 'failed', 1, '552 5.2.2 Mailbox full (at RCPT)')",
+            campaign,
+            subscriber,
+        )
+    finally:
+        await conn.close()
+    return Call("POST", f"/v1/campaigns/{campaign}/resend")
+
+
 def _fixed(method: str, path: str, **kwargs: Any) -> Recipe:
     async def recipe(_: World) -> Call:
         return Call(method, path, kwargs)
@@ -380,6 +400,7 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "POST /v1/campaigns/{id}/send": _campaign_move("send", ()),
         "POST /v1/campaigns/{id}/pause": _campaign_move("pause", ("send",)),
         "POST /v1/campaigns/{id}/resume": _campaign_move("resume", ("send", "pause")),
+        "POST /v1/campaigns/{id}/resend": _resend,
         "POST /v1/campaigns/{id}/cancel": _campaign_move("cancel", ("send",)),
         "POST /v1/lists/{slug}/import": _list_import,
         "POST /v1/lists/{slug}/members/{id}/unsubscribe": _member_action(

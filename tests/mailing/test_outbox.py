@@ -100,6 +100,32 @@ async def test_the_relay_down_during_subscribe_then_up_delivers_the_confirmation
         assert confirmed.status == 200
 
 
+async def test_a_confirmation_the_relay_never_took_is_given_up_after_the_window(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    port = free_port()  # the relay is down for the whole window
+    mailing = await start_mailing(
+        smtp_url=f"smtp://127.0.0.1:{port}", retry_base=0.2, confirm_window=2
+    )
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await mailing.api.as_(token).post("/v1/lists", json=EE_LIST)
+    subscribe = {"email": "hiline@example.ee", "lang": "et"}
+    assert (await mailing.api.post("/v1/lists/ee-uudised/subscribe", json=subscribe)).status == 202
+    await drained(mailing.settings.database_url or "", "mailing.outbox")
+    given_up = await conn.fetchrow("SELECT outcome, address, attempts FROM mailing.outbox")
+    assert given_up is not None
+    assert (given_up["outcome"], given_up["address"]) == ("failed", "")
+    assert given_up["attempts"] >= 2  # tried while the window lasted
+    async with smtp_server(port=port) as relay:
+        # Back up after the window: the stale link is not sent; asking again sends a fresh one.
+        await asyncio.sleep(1)
+        assert relay.handler.received == []
+        again = await mailing.api.post("/v1/lists/ee-uudised/subscribe", json=subscribe)
+        assert again.status == 202
+        await drained(mailing.settings.database_url or "", "mailing.outbox")
+        assert [m.rcpt_to for m in relay.handler.received] == [["hiline@example.ee"]]
+
+
 async def test_smtp_is_never_spoken_in_a_request_nor_holding_a_connection(
     start_mailing: StartMailing,
 ) -> None:
