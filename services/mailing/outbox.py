@@ -1,8 +1,8 @@
-"""What the mailing service's outbox sends: confirmation mails and campaign test sends.
+"""What the mailing service's outbox sends: confirmations, campaign test sends, preferences links.
 
-The subscribe request and `POST /v1/campaigns/{id}/test` only record a row in
-`mailing.outbox`; `shared.mail.outbox.Outbox` sends it with `compose` below, which builds
-the message when it goes (a fresh single-use confirmation link every time).
+The subscribe request, `POST /v1/campaigns/{id}/test` and a preferences page's "mail me a
+link" only record a row in `mailing.outbox`; `shared.mail.outbox.Outbox` sends it with
+`compose` below, which builds the message when it goes (a fresh single-use link every time).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import asyncpg
 
 from services.mailing.compose import CampaignTemplate
 from services.mailing.labels import labels
+from services.mailing.links import link_mail
 from shared.i18n import pick
 from shared.mail.message import Capabilities, Draft, Outgoing, Template
 from shared.mail.outbox import Compose, Maker, Outbox, Skip
@@ -46,6 +47,14 @@ def composer(settings: Settings, pool: asyncpg.Pool, q: Queries) -> Compose:
 
     async def compose(row: Any) -> Maker:
         async with pool.acquire() as conn:
+            if row["kind"] == "preferences":
+                # The link is made now, as the mail goes (it expires unused if it never does).
+                made = await link_mail(
+                    conn, q, settings, row["subscriber_id"], row["list_id"], row["lang"]
+                )
+                if made is None:
+                    raise Skip("erased, suppressed or on no list any more")
+                return made
             if row["kind"] == "test":
                 campaign = await conn.fetchrow(q["get-campaign"], row["campaign_id"])
                 if campaign is None:

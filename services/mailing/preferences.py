@@ -9,7 +9,6 @@ No page may be framed.
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 import asyncpg
@@ -17,16 +16,12 @@ from aiohttp import web
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.labels import labels
-from services.mailing.links import LINK_MAIL_EVERY, Entry, key_digest, link_mail, read_entry
+from services.mailing.links import LINK_MAIL_EVERY, LINK_TTL, Entry, key_digest, read_entry
 from services.mailing.members import return_json
 from services.mailing.subscriptions import client_over_limit, page, page_lang
 from shared.errors import read_form
 from shared.i18n import pick
-from shared.mail.message import Undeliverable
-from shared.mail.replies import Refusal
-from shared.mail.transport import SmtpConfig, send_one
 
-log = logging.getLogger("kontakt.mailing.preferences")
 routes = web.RouteTableDef()
 
 
@@ -117,21 +112,14 @@ async def entry_send_link(request: web.Request) -> web.Response:
         )
         limited.headers["Retry-After"] = str(wait)
         return limited
-    settings, q = request.app[SETTINGS], request.app[QUERIES]
-    make = None
-    async with request.app[POOL].acquire() as conn:
-        # At most one such mail per person in a few minutes, however often this is pressed.
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        # At most one such mail per person in a few minutes, however often this is pressed;
+        # the outbox sends it (and makes the link as it goes), never this request.
         if await conn.fetchval(q["claim-preference-link"], entry.subscriber, LINK_MAIL_EVERY):
-            make = await link_mail(conn, q, settings, entry.subscriber, entry.list_id, lang)
-    if make is not None:
-        # Sent before answering, with no database connection held: whoever holds the link
-        # knows the address is subscribed already, so the time taken tells them nothing.
-        try:
-            await send_one(SmtpConfig.from_settings(settings), make)
-        except (Refusal, Undeliverable) as exc:
-            log.warning("preferences link not sent: %s", exc)
-            async with request.app[POOL].acquire() as conn:
-                await conn.execute(q["release-preference-link"], entry.subscriber)
+            await conn.execute(
+                q["queue-preference-link"], entry.subscriber, entry.list_id, lang, LINK_TTL
+            )
     return _entry_page(request, row, lang, labels(lang)["link_sent"])
 
 

@@ -12,3 +12,8 @@ SELECT l.id AS list_id, l.slug, l.names, l.lang AS list_lang, l.from_name, l.fro
 -- name: queue-test-send
 INSERT INTO mailing.outbox (kind, campaign_id, address, lang, give_up_at)
 SELECT 'test', $1, a, $3, now() + interval '1 hour' FROM unnest($2::text[]) a;
+
+-- name: queue-preference-link
+-- A link to the whole preferences page, mailed to person $1 (from list $2's sender, if any).
+INSERT INTO mailing.outbox (kind, subscriber_id, list_id, lang, give_up_at)
+VALUES ('preferences', $1, $2, $3, now() + make_interval(secs => $4));

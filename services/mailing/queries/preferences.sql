@@ -15,10 +15,6 @@ UPDATE mailing.subscribers SET link_mailed_at = now()
    AND (link_mailed_at IS NULL OR link_mailed_at < now() - make_interval(secs => $2))
 RETURNING id;
 
--- name: release-preference-link
--- The mail could not go: asking again may send one.
-UPDATE mailing.subscribers SET link_mailed_at = NULL WHERE id = $1;
-
 -- name: insert-preference-link
 INSERT INTO mailing.preference_links (key_hash, subscriber_id, expires_at)
 VALUES ($1, $2, now() + make_interval(secs => $3));

@@ -1,8 +1,8 @@
--- Mail a request asks for and a sender delivers, never the request itself: confirmations
--- and test sends. Retried while the relay is down, given up at `give_up_at`.
+-- Mail a request asks for and a sender delivers, never the request itself: confirmations,
+-- test sends and mailed preferences links. Retried while the relay is down, given up at `give_up_at`.
 CREATE TABLE mailing.outbox (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind text NOT NULL CHECK (kind IN ('confirmation', 'test')),
+    kind text NOT NULL CHECK (kind IN ('confirmation', 'test', 'preferences')),
     list_id bigint REFERENCES mailing.lists (id) ON DELETE CASCADE,
     subscriber_id bigint REFERENCES mailing.subscribers (id) ON DELETE CASCADE,
     campaign_id bigint REFERENCES mailing.campaigns (id) ON DELETE CASCADE,
