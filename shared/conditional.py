@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 
 from aiohttp import web
 
+from shared import metrics
 from shared.errors import problem
 
 V = TypeVar("V")
@@ -82,8 +83,9 @@ def not_modified(etag: str, cache_control: str) -> web.Response:
 class VersionedCache(Generic[V]):
     """Least-recently-used values; keys include the data version, so no invalidation."""
 
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 512, name: str = "values") -> None:
         self.size = size
+        self.name = name  # the `cache` label of kontakt_cache_lookups
         self._items: OrderedDict[str, V] = OrderedDict()
 
     def get(self, key: str) -> V | None:
@@ -91,6 +93,7 @@ class VersionedCache(Generic[V]):
         value = self._items.get(key)
         if value is not None:
             self._items.move_to_end(key)
+        metrics.CACHE.labels(self.name, "miss" if value is None else "hit").inc()
         return value
 
     def clear(self) -> None:

@@ -36,6 +36,25 @@ QUEUE_DEPTH = Gauge(
 BUDGET_WAITS = Counter(
     "kontakt_worker_budget_waits", "Sends that waited for the send budget (rate or hourly)."
 )
+REVEALS = Counter(
+    "kontakt_reveals",
+    "Requests to show a contact's address (widget, no-script page, vCard), by outcome "
+    "(revealed, refused: a bad or expired token, rate_limited, wrong_answer).",
+    ["outcome"],
+)
+SUBSCRIBES = Counter(
+    "kontakt_subscribe_requests",
+    "Subscribe requests by channel (form, api) and outcome (accepted, refused: a bad form "
+    "token or origin, honeypot, rate_limited, invalid_address). `accepted` whatever the "
+    "address's state, as the answer.",
+    ["channel", "outcome"],
+)
+RETURNS = Counter(
+    "kontakt_returned_mail",
+    "Returned mail and feedback taken in, by kind (hard, soft, complaint, feedback, "
+    "unsubscribe) and what was done (suppressed, counted, stopped, unsubscribed, recorded).",
+    ["kind", "outcome"],
+)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -77,8 +77,8 @@ def create_app(settings: Settings) -> web.Application:
     queries = Queries.load(QUERIES_DIR, RATE_LIMITS, schema=SCHEMA)
     app[SETTINGS] = settings
     app[QUERIES] = queries
-    app[CACHE] = BodyCache()
-    app[RENDERINGS] = VersionedCache(256)
+    app[CACHE] = BodyCache(name="bodies")
+    app[RENDERINGS] = VersionedCache(256, "renderings")
     app[FRESHNESS] = Freshness(went_back=functools.partial(drop_caches, app))
     app[ASSETS] = load_assets()
     # One connection beside the pool: the freshness listener.

@@ -15,6 +15,7 @@ from services.directory.pages import cors_headers, html_page
 from services.directory.ratelimit import spend
 from services.directory.reading import dumps
 from services.directory.visibility import sight_of
+from shared import metrics
 from shared.errors import (
     FieldError,
     Forbidden,
@@ -39,6 +40,7 @@ def _claims(settings: Settings, token: str, contact_id: int | None = None) -> di
     try:
         claims = Keys.of(settings).verify("render", token)
     except BadToken as exc:
+        metrics.REVEALS.labels("refused").inc()
         raise Forbidden(f"The reveal token is {exc}; reload the page.") from exc
     if not isinstance(claims.get("c"), int) or (
         contact_id is not None and claims["c"] != contact_id
@@ -128,12 +130,14 @@ async def reveal(request: web.Request) -> web.Response:
     try:
         await spend(request)
     except RateLimited as exc:
+        metrics.REVEALS.labels("rate_limited").inc()
         # The widget on another site must be able to read this answer to explain it.
         minutes = max(1, (exc.retry_after + 59) // 60)
         exc.extra["message"] = labels(str(lang))["too_many"].format(minutes=minutes)
         limited = domain_problem(exc)
         limited.headers.update(cors)
         return limited
+    metrics.REVEALS.labels("revealed").inc()
     answer = {
         "contact": contact_id,
         "name": name,
@@ -166,7 +170,12 @@ async def redeem(request: web.Request) -> web.Response:
     if not isinstance(claims.get("c"), int):
         raise Forbidden("The reveal token names no contact.")
     _, emails, _ = await _addresses(request, claims["c"])
-    await spend(request, client=client)
+    try:
+        await spend(request, client=client)
+    except RateLimited:
+        metrics.REVEALS.labels("rate_limited").inc()
+        raise
+    metrics.REVEALS.labels("revealed").inc()
     answer = {"contact": claims["c"], "emails": emails}
     return web.json_response(answer, headers={"Cache-Control": "no-store"})
 
@@ -261,6 +270,7 @@ async def reveal_answer(request: web.Request) -> web.Response:
     try:
         await spend(request)
     except RateLimited as exc:
+        metrics.REVEALS.labels("rate_limited").inc()
         minutes = max(1, (exc.retry_after + 59) // 60)
         page = _error_page(lang, labels(lang)["too_many"].format(minutes=minutes), 429)
         page.headers["Retry-After"] = str(exc.retry_after)
@@ -274,7 +284,9 @@ async def reveal_answer(request: web.Request) -> web.Response:
         )
     )
     if not right:
+        metrics.REVEALS.labels("wrong_answer").inc()
         return _question_page(request, contact_id, token, lang, name, wrong=True)
+    metrics.REVEALS.labels("revealed").inc()
     return html_page(
         "reveal.html",
         {

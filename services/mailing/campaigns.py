@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC
 from typing import Any
 
@@ -19,6 +20,7 @@ from shared.identity import identify
 from shared.validate import Fields
 
 routes = web.RouteTableDef()
+log = logging.getLogger("kontakt.mailing.campaigns")
 
 COUNTS = ("queued", "sending", "sent", "failed", "bounced", "skipped")
 # What each action needs the campaign to be in, and what it becomes.
@@ -229,9 +231,12 @@ async def send_campaign(request: web.Request) -> web.Response:
             raise Conflict(f"This campaign is {locked['status']}; only a draft can be sent.")
         if at is not None:
             await conn.execute(q["set-campaign-status"], row["id"], "scheduled", at)
+            event = "scheduled"
         else:
             # Status and recipients in one statement, as a scheduled start does.
             await conn.execute(q["start-campaigns"], row["id"])
+            event = "started"  # a scheduled one is started (and logged) by the worker
+    log.info("campaign %s", event, extra={"campaign": row["id"], "account": caller.account_id})
     return web.json_response(await campaign_json(request, await _campaign(request)), status=202)
 
 
@@ -249,6 +254,9 @@ async def _move(request: web.Request, action: str) -> web.Response:
         if action == "resume" and locked["scheduled_at"] and locked["started_at"] is None:
             target = "scheduled"
         await conn.execute(q["set-campaign-status"], row["id"], target, None)
+    # Start and finish are logged by the worker; the coordinators' moves here.
+    done = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action]
+    log.info("campaign %s", done, extra={"campaign": row["id"], "account": caller.account_id})
     return web.json_response(await campaign_json(request, await _campaign(request)))
 
 

@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.labels import labels
 from services.mailing.paths import TEMPLATES
+from shared import metrics
 from shared.clientip import client_address, client_budget
 from shared.errors import NotFound, RateLimited, read_form, read_object
 from shared.i18n import LANGUAGES, pick
@@ -155,13 +156,16 @@ async def form_post(request: web.Request) -> web.Response:
     except BadToken:
         claims = {}
     if claims.get("l") != lst["id"] or (origin and origin not in {own, "null"}):
+        metrics.SUBSCRIBES.labels("form", "refused").inc()
         return page(lang, title, frameable=True, status=403, error=text["form_error"])
     if fields.get("website"):
+        metrics.SUBSCRIBES.labels("form", "honeypot").inc()
         return page(
             lang, title, frameable=True, message=text["check_inbox"]
         )  # a bot filled the honeypot
     wait = await client_over_limit(request)
     if wait is not None:
+        metrics.SUBSCRIBES.labels("form", "rate_limited").inc()
         response = page(
             lang,
             title,
@@ -176,6 +180,7 @@ async def form_post(request: web.Request) -> web.Response:
             fields.get("email", ""), check_deliverability=settings.email_check_deliverability
         ).normalized
     except EmailNotValidError:
+        metrics.SUBSCRIBES.labels("form", "invalid_address").inc()
         return page(
             lang,
             title,
@@ -188,6 +193,7 @@ async def form_post(request: web.Request) -> web.Response:
         )
     name = " ".join(fields.get("name", "").split())[:200]
     await subscribe(request, lst, address, name, lang, "form")
+    metrics.SUBSCRIBES.labels("form", "accepted").inc()
     return page(lang, title, frameable=True, message=text["check_inbox"])
 
 
@@ -208,13 +214,16 @@ async def api_subscribe(request: web.Request) -> web.Response:
                 raw, check_deliverability=request.app[SETTINGS].email_check_deliverability
             ).normalized
         except EmailNotValidError as exc:
+            metrics.SUBSCRIBES.labels("api", "invalid_address").inc()
             f.fail("email", str(exc))
     f.done()
     wait = await client_over_limit(request)
     if wait is not None:
+        metrics.SUBSCRIBES.labels("api", "rate_limited").inc()
         raise RateLimited("Too many subscribe requests from this client.", retry_after=wait)
     assert address
     await subscribe(request, lst, address, name, lang, "api")
+    metrics.SUBSCRIBES.labels("api", "accepted").inc()
     return web.json_response({"status": "accepted"}, status=202)
 
 

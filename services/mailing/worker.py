@@ -87,6 +87,7 @@ class Worker:
         self.batch = max(1, min(settings.smtp_pool * 8, settings.send_rate))
         self.templates: dict[tuple[int, str], CampaignTemplate] = {}
         self.campaigns: dict[int, Any] = {}
+        self.gauged: set[str] = set()  # campaigns with a queue-depth sample
         # Lease: when it was last renewed, and since when the database answered without a break.
         self.renewed = -math.inf
         self.connected_since: float | None = None
@@ -184,8 +185,14 @@ class Worker:
                 self.may_take_over(),
             )
             if not claimed:
-                await conn.execute(q["finish-campaigns"])
+                for row in await conn.fetch(q["finish-campaigns"]):
+                    log.info(
+                        "campaign finished",
+                        extra={"campaign": row["id"], "sent": row["sent"], "failed": row["failed"]},
+                    )
+                await self._gauge_queues(conn)
                 return IDLE_SECONDS
+            await self._gauge_queues(conn)
             budget = await conn.fetchrow(
                 q["take-send-budget"],
                 len(claimed),
@@ -237,6 +244,16 @@ class Worker:
                 self.relay_down_since = time.monotonic()
             return min(backoff(self.settings, self.relay_failures), 60.0)
         return 0.0
+
+    async def _gauge_queues(self, conn: Any) -> None:
+        """Set kontakt_worker_queue_depth per unfinished campaign; finished ones leave it."""
+        depths = {str(r["id"]): r["waiting"] for r in await conn.fetch(self.q["queue-depth"])}
+        for campaign in self.gauged - depths.keys():
+            with contextlib.suppress(KeyError):
+                metrics.QUEUE_DEPTH.remove(campaign)
+        for campaign, waiting in depths.items():
+            metrics.QUEUE_DEPTH.labels(campaign).set(waiting)
+        self.gauged = set(depths)
 
     async def _recipients(self, claimed: list[Any]) -> dict[tuple[int, int], Any]:
         async with self.pool.acquire() as conn:

@@ -102,7 +102,18 @@ UPDATE mailing.campaigns c SET status = 'done', finished_at = now(), updated_at 
  WHERE c.status = 'sending'
    AND NOT EXISTS (SELECT 1 FROM mailing.deliveries d
                     WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
-RETURNING id;
+RETURNING id,
+          (SELECT count(*) FROM mailing.deliveries d
+            WHERE d.campaign_id = c.id AND d.status = 'sent') AS sent,
+          (SELECT count(*) FROM mailing.deliveries d
+            WHERE d.campaign_id = c.id AND d.status = 'failed') AS failed;
+
+-- name: queue-depth
+-- Deliveries not yet done, per campaign still sending or paused (the worker's gauge).
+SELECT c.id, count(d.*) FILTER (WHERE d.status IN ('queued', 'sending')) AS waiting
+  FROM mailing.campaigns c LEFT JOIN mailing.deliveries d ON d.campaign_id = c.id
+ WHERE c.status IN ('sending', 'paused')
+ GROUP BY c.id;
 
 -- name: recipients
 -- An address suppressed after the campaign was queued reads as not confirmed: never sent.

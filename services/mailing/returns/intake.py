@@ -19,6 +19,7 @@ import asyncpg
 from services.mailing.returns import verp
 from services.mailing.returns.classify import Recipient, Report, classify
 from services.mailing.returns.suppression import suppress
+from shared import metrics
 from shared.conn import Conn
 from shared.queries import Queries
 from shared.settings import Settings
@@ -202,6 +203,7 @@ class Intake:
             via,
             outcome,
         )
+        metrics.RETURNS.labels(kind, outcome).inc()
         log.info(
             "returned mail: %s %s (%s) via %s: %s",
             kind,
