@@ -52,8 +52,17 @@ class Dav:
     def request(self, method: str, path: str, body: str = "", depth: str = "1") -> ET.Element:
         """A 207 answer, parsed."""
         headers = {"Depth": depth, "Content-Type": "application/xml; charset=utf-8", **self.auth}
-        self.connection.request(method, path, body=body.encode(), headers=headers)
-        response = self.connection.getresponse()
+        for attempt in range(2):
+            try:
+                self.connection.request(method, path, body=body.encode(), headers=headers)
+                response = self.connection.getresponse()
+                break
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                # The server closed the connection while it sat idle (KONTAKT_IDLE_TIMEOUT,
+                # while the other server was measured): connect again, as a phone does.
+                self.connection.close()
+                if attempt:
+                    raise
         data = response.read()
         if response.status != 207:
             raise RuntimeError(f"{method} {path}: {response.status} {data[:300]!r}")
