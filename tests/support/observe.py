@@ -47,7 +47,8 @@ async def statements_in_requests(pool: asyncpg.Pool) -> AsyncIterator[list[str]]
 
 async def drained(db_url: str, table: str, seconds: float = 30) -> None:
     """Wait until every row of an outbox `table` (`mailing.outbox`) has its outcome."""
-    conn = await asyncpg.connect(db_url)
+    # No statement cache: the URL may lead through PgBouncer in transaction mode.
+    conn = await asyncpg.connect(db_url, statement_cache_size=0)
     try:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
