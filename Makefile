@@ -25,8 +25,11 @@ install: $(STAMP) $(AXE)
 run: $(STAMP)
 	$(BIN)/python -m devstack
 
+# Two processes, a file each: most of a test's time is waiting on services, not the CPU.
+TEST_WORKERS ?= 2
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
