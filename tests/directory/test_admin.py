@@ -177,11 +177,12 @@ async def test_concurrent_updates_lose_no_revision(directory: Api, admin_token: 
     )
     assert all(r.status == 200 for r in replies)
     assert sorted(r.json["revision"] for r in replies) == list(range(2, 10))
-    # With a revision each, exactly one of several racing edits wins.
+    # With a revision each, exactly one of several racing edits wins. Each edit changes the
+    # position (an edit that changes nothing writes nothing, so it would never conflict).
     current = (await api.get(f"/v1/contacts/{contact_id}")).json["revision"]
     racing = await asyncio.gather(
         *(
-            api.patch(f"/v1/contacts/{contact_id}", json={"position": i, "revision": current})
+            api.patch(f"/v1/contacts/{contact_id}", json={"position": 100 + i, "revision": current})
             for i in range(5)
         )
     )
