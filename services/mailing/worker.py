@@ -300,6 +300,9 @@ class Worker:
         try:
             template = await self._template(campaign_id, recipient["lang"])
             async with self.transport.connection() as conn:
+                # Paused while this one waited for a connection: the relay is not asked again.
+                if campaign_id in halted:
+                    return await self.ledger.record(Outcome.of(row, "release"))
                 await conn.send(template.render(recipient, conn.caps))
         except Undeliverable as exc:
             verdict, reason = (

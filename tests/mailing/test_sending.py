@@ -54,6 +54,20 @@ async def wait_status(
     raise AssertionError(f"campaign {campaign_id} is not {status}: {reply.json}")
 
 
+async def wait_settled(
+    mailing: Mailing, token: str, campaign_id: int, seconds: float = 30
+) -> dict[str, Any]:
+    """Poll until no delivery of the campaign is claimed (progress.sending is 0)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        reply = await mailing.api.as_(token).get(f"/v1/campaigns/{campaign_id}")
+        if reply.json["progress"]["sending"] == 0:
+            found: dict[str, Any] = reply.json
+            return found
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"campaign {campaign_id} keeps deliveries claimed: {reply.json}")
+
+
 @dataclass
 class Sending:
     """Services sending to a test's relay, and a campaign to a list of addresses, started."""
@@ -130,6 +144,8 @@ async def test_a_quota_refusal_pauses_and_resume_sends_exactly_the_rest(
         run = await sending(start_mailing, make_account, conn, relay, addresses, smtp_pool=1)
         mailing, sender, first = run.mailing, run.sender, run.campaign
         paused = await wait_status(mailing, sender, first, "paused")
+        # Deliveries of the paused batch still waiting for their moment go back as they wake.
+        paused = await wait_settled(mailing, sender, first)
         assert "5.4.5" in paused["paused_reason"]
         assert "quota" in paused["paused_reason"]
         assert paused["progress"]["sent"] == 5
