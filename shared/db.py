@@ -13,6 +13,7 @@ import asyncpg
 import asyncpg.pool
 from aiohttp import web
 
+from shared import metrics
 from shared.conn import Conn
 from shared.migrate import migrate, wait_until_current
 from shared.queries import Queries
@@ -81,30 +82,41 @@ async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
     return pool
 
 
-async def check_budget(conn: Conn, settings: Settings, listeners: int) -> None:
-    """Warn when this copy's pool (and listeners) cannot fit in PostgreSQL's free connections."""
+async def check_budget(conn: Conn, settings: Settings, listeners: int) -> int:
+    """Warn when this copy's pool (and listeners) cannot fit in PostgreSQL's free connections.
+
+    Free is max_connections less the reserved slots (superuser_reserved_connections and,
+    from PostgreSQL 16, reserved_connections) and the client connections open now. Returns
+    the shortfall (0 when it fits), also exported as `kontakt_db_connection_shortfall`.
+    """
     if settings.db_pooler == "transaction":
-        return  # the pooler's own pool is the budget that counts
+        return 0  # the pooler's own pool is the budget that counts
     row = await conn.fetchrow(BUDGET)
     assert row is not None
     wanted = settings.db_pool_max + listeners
     # This connection is already counted as used, and is one of the pool's.
     free = row["max"] - row["reserved"] - row["used"] + 1
-    if wanted > free:
+    shortfall = max(0, wanted - int(free))
+    metrics.CONNECTION_SHORTFALL.set(shortfall)
+    if shortfall:
         log.warning(
             "connection budget: this copy may open %d connections (KONTAKT_DB_POOL_MAX %d + %d "
-            "listener), but PostgreSQL has %d free of max_connections=%d; keep replicas x "
-            "(pool + listeners) below max_connections, or use a pooler",
+            "listener), but PostgreSQL has %d free of max_connections=%d (%d reserved, %d in "
+            "use); keep replicas x (pool + listeners) below max_connections, or use a pooler",
             wanted,
             settings.db_pool_max,
             listeners,
             free,
             row["max"],
+            row["reserved"],
+            row["used"],
         )
+    return shortfall
 
 
 BUDGET = """SELECT current_setting('max_connections')::int AS max,
-                   current_setting('superuser_reserved_connections')::int AS reserved,
+                   current_setting('superuser_reserved_connections')::int
+                   + coalesce(current_setting('reserved_connections', true)::int, 0) AS reserved,
                    (SELECT count(*)::int FROM pg_stat_activity
                      WHERE backend_type = 'client backend') AS used"""
 

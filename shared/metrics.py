@@ -20,6 +20,11 @@ POOL = Gauge(
     "PostgreSQL pool connections by state (open, idle).",
     ["state"],
 )
+CONNECTION_SHORTFALL = Gauge(
+    "kontakt_db_connection_shortfall",
+    "Connections this copy may open (pool + listeners) beyond what PostgreSQL had free when "
+    "it started; 0 when the pool fits (see the README's connection budget).",
+)
 CACHE = Counter(
     "kontakt_cache_lookups",
     "In-process cache lookups, by cache and result (hit, miss).",

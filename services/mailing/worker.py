@@ -39,7 +39,7 @@ from services.mailing.ledger import Ledger, Outcome
 from services.mailing.outbox import outbox
 from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from shared import metrics
-from shared.db import create_pool, prepare_schema
+from shared.db import check_budget, create_pool, prepare_schema
 from shared.errors import DB_DOWN
 from shared.logs import setup_logging
 from shared.mail.message import Undeliverable
@@ -362,6 +362,7 @@ async def main() -> None:
     pool = await create_pool(settings, SCHEMA)
     queries = Queries.load(QUERIES_DIR, RATE_LIMITS, OUTBOX_QUERIES, schema=SCHEMA)
     async with pool.acquire() as conn:
+        await check_budget(conn, settings, 0)
         await prepare_schema(conn, settings, SCHEMA, MIGRATIONS)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
-from shared.settings import Settings
 from tests.conftest import MakeAccount
 from tests.mailing.conftest import StartMailing
 from tests.ops.smoke import smoke_path
@@ -48,19 +46,3 @@ async def test_the_smoke_path_and_a_burst_through_pgbouncer_in_transaction_mode(
 
     statuses = await asyncio.gather(*(one(i) for i in range(100)))
     assert set(statuses) == {200}, statuses
-
-
-async def test_a_pool_that_cannot_fit_is_named_at_start(
-    settings: Settings, caplog: pytest.LogCaptureFixture
-) -> None:
-    from aiohttp.test_utils import TestServer
-
-    from services.directory.app import create_app
-
-    server = TestServer(create_app(settings.replace(db_pool_max=10_000)))
-    with caplog.at_level(logging.WARNING, logger="kontakt.db"):
-        await server.start_server()
-    await server.close()
-    warning = next(r.getMessage() for r in caplog.records if "connection budget" in r.getMessage())
-    assert "10001 connections" in warning
-    assert "max_connections=" in warning

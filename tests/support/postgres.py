@@ -66,9 +66,12 @@ class StoppablePostgres:
         """Stop it the way an operator or a crash would: every session is cut."""
         self._pg_ctl("-m", "fast", "stop")
 
-    def start(self) -> None:
-        """Start it again on the same socket."""
-        self._pg_ctl("-o", f'-h "" -k {self.socket_dir}', "-l", str(self.server.log), "start")
+    def start(self, *settings: str) -> None:
+        """Start it again on the same socket, with `name=value` server settings if given."""
+        options = "".join(f" -c {setting}" for setting in settings)
+        self._pg_ctl(
+            "-o", f'-h "" -k {self.socket_dir}{options}', "-l", str(self.server.log), "start"
+        )
 
     def close(self) -> None:
         """Stop for good and delete its files."""
