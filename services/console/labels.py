@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from shared.i18n import FALLBACK, LANGUAGES
+from shared.i18n import FALLBACK
+from shared.templates import Texts
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -1272,6 +1273,10 @@ LABELS: dict[str, dict[str, str]] = {
 KEYS = tuple(LABELS["en"])
 
 
-def labels(lang: str) -> dict[str, str]:
+# As templates read them: `t.copy` is the label, not the dict's method.
+TEXTS = {lang: Texts(texts) for lang, texts in LABELS.items()}
+
+
+def labels(lang: str) -> Texts:
     """The labels in `lang` (English when we do not speak it)."""
-    return LABELS[lang if lang in LANGUAGES else FALLBACK]
+    return TEXTS[lang if lang in TEXTS else FALLBACK]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.i18n import FALLBACK, LANGUAGES
+from shared.templates import Texts
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -106,9 +107,13 @@ assert set(LABELS) == set(LANGUAGES) == set(NUMBERS)
 assert all(LABELS[lang].keys() == LABELS[FALLBACK].keys() for lang in LANGUAGES)
 
 
-def labels(lang: str) -> dict[str, str]:
+# As templates read them: `t.copy` is the label, not the dict's method.
+TEXTS = {lang: Texts(texts) for lang, texts in LABELS.items()}
+
+
+def labels(lang: str) -> Texts:
     """The labels of `lang`, English when the language is not one of ours."""
-    return LABELS.get(lang, LABELS[FALLBACK])
+    return TEXTS[lang if lang in TEXTS else FALLBACK]
 
 
 def number_word(lang: str, value: int) -> str:

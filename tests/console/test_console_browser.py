@@ -313,6 +313,16 @@ async def test_embed_builder_shows_the_widget_live_and_the_three_snippets(
     widget = page.locator("kontakt-contacts")
     await expect(widget.get_by_text("Madis Kanarbik")).to_be_visible()
     await shot(page, "embed")
+    # Every Copy button says so and puts its own snippet on the clipboard.
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    buttons = page.locator("button[data-copy]")
+    assert await buttons.count() >= 3
+    for index in range(await buttons.count()):
+        button = buttons.nth(index)
+        assert (await button.inner_text()).strip() == "Copy"
+        await button.click()
+        code = await page.locator(f"#{await button.get_attribute('data-copy')}").inner_text()
+        assert await page.evaluate("() => navigator.clipboard.readText()") == code
 
 
 async def test_an_admin_creates_an_account_grants_a_network_and_issues_a_token(
