@@ -73,12 +73,15 @@ async def contacts_page(request: web.Request) -> web.Response:
         "contacts.html",
         {
             "contacts": data["items"],
+            # More contacts follow the ones shown: the last row can still move down.
+            "more": bool(data.get("next")),
             "chosen": chosen,
             "mine": [n for n in networks if n["slug"] in mine],
             "members": members,
             "member": member,
             "search": search,
             "saved": request.query.get("saved") == "1",
+            "order_changed": request.query.get("moved") == "0",
         },
     )
 
@@ -189,34 +192,54 @@ async def set_published(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(local_path(form.get("back"), HOME))
 
 
+def moved(ids: list[int], contact_id: int, form: MultiDictProxy[Any]) -> list[int] | None:
+    """The order after the move the form asks: `direction` up/down, `before` or `after` an id.
+
+    None when there is nothing to move (the contact is not there, or already at the end).
+    """
+    if contact_id not in ids:
+        return None
+    order = [i for i in ids if i != contact_id]
+    index = ids.index(contact_id)
+    before, after = text(form, "before"), text(form, "after")
+    if before.isdigit() and int(before) in order:
+        order.insert(order.index(int(before)), contact_id)
+    elif after.isdigit() and int(after) in order:
+        order.insert(order.index(int(after)) + 1, contact_id)
+    elif form.get("direction") in ("up", "down"):
+        other = index - 1 if form.get("direction") == "up" else index + 1
+        if not 0 <= other < len(ids):
+            return None
+        order.insert(other, contact_id)
+    else:
+        return None
+    return order if order != ids else None
+
+
 @routes.post("/contacts/{id:\\d+}/move")
 async def move(request: web.Request) -> web.Response:
-    """Swap a contact with its neighbour in the network's order."""
+    """Move a contact in its network's whole order, as one `PUT …/order` (buttons or drag)."""
     form = await form_fields(request)
-    network = text(form, "network")
-    data = await backend(request).get(
-        "directory",
-        f"/v1/networks/{quote(network, safe='')}/contacts?limit=200&include_unpublished=true",
-    )
-    order = list(data["items"])
-    ids = [c["id"] for c in order]
-    contact_id = int(request.match_info["id"])
-    if contact_id in ids:
-        index = ids.index(contact_id)
-        other = index - 1 if form.get("direction") == "up" else index + 1
-        if 0 <= other < len(order):
-            order[index], order[other] = order[other], order[index]
-            # Positions are renumbered in tens, so later moves have room.
-            for position, contact in enumerate(order):
-                wanted = (position + 1) * 10
-                if contact["position"] != wanted:
-                    await backend(request).call(
-                        "directory",
-                        "PATCH",
-                        f"/v1/contacts/{contact['id']}",
-                        json={"position": wanted, "revision": contact["revision"]},
-                    )
-    raise web.HTTPSeeOther(local_path(form.get("back"), f"/contacts?network={quote(network)}"))
+    network = quote(text(form, "network"), safe="")
+    api = backend(request)
+    current = await api.get("directory", f"/v1/networks/{network}/order")
+    order = moved(current["ids"], int(request.match_info["id"]), form)
+    ok = True
+    if order is not None:
+        answer = await api.call(
+            "directory",
+            "PUT",
+            f"/v1/networks/{network}/order",
+            json={"ids": order},
+            headers={"If-Match": f'"{current["revision"]}"'},
+        )
+        ok = answer.ok
+    if request.headers.get("X-Requested-With") == "console":
+        return web.json_response({"ok": ok})
+    back = local_path(form.get("back"), f"/contacts?network={network}")
+    if not ok:
+        back += ("&" if "?" in back else "?") + "moved=0"
+    raise web.HTTPSeeOther(back)
 
 
 @routes.get("/contacts/import")

@@ -14,6 +14,7 @@ from services.directory import (
     contacts,
     exporting,
     networks,
+    ordering,
     organisations,
     reveal,
     signin,
@@ -101,6 +102,7 @@ def create_app(settings: Settings) -> web.Application:
         widgets,
         reveal,
         sync,
+        ordering,
     )
     for module in modules:
         app.router.add_routes(routes_of(module.routes))

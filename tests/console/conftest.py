@@ -87,6 +87,15 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
 
 
 @pytest.fixture
+async def page_without_js(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh page, in English, with JavaScript off: what every form must work in."""
+    context = await browser.new_context(java_script_enabled=False, locale="en-GB")
+    opened = await context.new_page()
+    yield opened
+    await context.close()
+
+
+@pytest.fixture
 async def coordinator(make_account: MakeAccount) -> str:
     """The Estonian coordinator's token: contacts, newsletters and campaigns of `ee`."""
     _, token = await make_account(

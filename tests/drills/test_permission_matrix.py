@@ -250,6 +250,11 @@ async def _contact_delete(w: World) -> Call:
     return Call("DELETE", f"/v1/contacts/{await w.contact()}")
 
 
+async def _order_put(w: World) -> Call:
+    read = (await w.directory.get("/v1/networks/ee/order")).json
+    return Call("PUT", "/v1/networks/ee/order", {"json": read})
+
+
 async def _account_patch(w: World) -> Call:
     return Call("PATCH", f"/v1/accounts/{await w.account()}", {"json": {"name": "Kisevičienė"}})
 
@@ -366,6 +371,7 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         ),
         "PATCH /v1/contacts/{id}": _contact_patch,
         "DELETE /v1/contacts/{id}": _contact_delete,
+        "PUT /v1/networks/{slug}/order": _order_put,
         "POST /v1/accounts": _unique_body(
             "POST", "/v1/accounts", lambda: {"email": unique("new") + "@example.ee"}
         ),

@@ -208,3 +208,38 @@ on("form[data-busy]", function (form) {
     if (bar) bar.hidden = false;
   });
 });
+
+// Contacts are dragged into place; the server moves them in the network's whole order
+// (the arrow buttons do the same without this script).
+on("table[data-reorder]", function (table) {
+  var csrf = table.querySelector("input[name=csrf]");
+  var dragged = null;
+  table.querySelectorAll("tbody tr[data-id]").forEach(function (row) {
+    row.draggable = true;
+    row.addEventListener("dragstart", function (event) {
+      dragged = row;
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", row.getAttribute("data-id"));
+    });
+    row.addEventListener("dragover", function (event) {
+      if (dragged && dragged !== row) event.preventDefault();
+    });
+    row.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (!dragged || dragged === row) return;
+      var down = dragged.compareDocumentPosition(row) & Node.DOCUMENT_POSITION_FOLLOWING;
+      var data = new FormData();
+      data.set("csrf", csrf ? csrf.value : "");
+      data.set("network", table.getAttribute("data-reorder"));
+      data.set(down ? "after" : "before", row.getAttribute("data-id"));
+      fetch("/contacts/" + dragged.getAttribute("data-id") + "/move", {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-Requested-With": "console" }
+      }).then(function (r) { return r.json(); }).then(function (answer) {
+        var url = new URL(location.href);
+        if (answer.ok) url.searchParams.delete("moved"); else url.searchParams.set("moved", "0");
+        location.assign(url.toString());
+      });
+    });
+  });
+});

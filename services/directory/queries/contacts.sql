@@ -115,3 +115,32 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]);
 
 -- name: organisation-ids
 SELECT id, slug FROM directory.organisations WHERE slug = ANY($1::text[]);
+
+-- name: network-order
+-- Every contact of these networks (published or not) in the order they are shown, with all
+-- of its networks (a reorder may only move contacts the caller edits everywhere).
+SELECT c.id, c.position,
+       (SELECT array_agg(m.network_id) FROM directory.memberships m WHERE m.contact_id = c.id)
+         AS network_ids
+  FROM directory.contacts c
+ WHERE EXISTS (SELECT 1 FROM directory.memberships m
+                WHERE m.contact_id = c.id AND m.network_id = ANY($1::bigint[]))
+ ORDER BY c.position, c.id;
+
+-- name: lock-network-order
+-- The same, locked: two reorders of one network run one after the other.
+SELECT c.id, c.position,
+       (SELECT array_agg(m.network_id) FROM directory.memberships m WHERE m.contact_id = c.id)
+         AS network_ids
+  FROM directory.contacts c
+ WHERE EXISTS (SELECT 1 FROM directory.memberships m
+                WHERE m.contact_id = c.id AND m.network_id = ANY($1::bigint[]))
+ ORDER BY c.position, c.id
+   FOR UPDATE OF c;
+
+-- name: set-positions
+-- $1 contact ids, $2 their new positions; only contacts whose position changes are written.
+UPDATE directory.contacts c
+   SET position = r.position, revision = c.revision + 1, updated_at = now()
+  FROM unnest($1::bigint[], $2::integer[]) AS r(id, position)
+ WHERE c.id = r.id AND c.position <> r.position;
