@@ -57,6 +57,8 @@ LABELS: dict[str, dict[str, str]] = {
         "mail_subject": "Please confirm your subscription to {list}",
         "mail_body": "Hello,\n\nsomeone (we hope you) asked to receive {list} at this address.\nTo confirm, open this link and press the button:\n\n{link}\n\nIf it was not you, ignore this message; nothing will be sent.\n",
         "form_error": "The form has expired. Please load the page again.",
+        "already_confirmed": "You are subscribed to {list}. There is nothing more to do.",
+        "resubscribe_button": "Subscribe again",
     },
     "et": {
         "entry_title": "Sinu tellimus",
@@ -108,6 +110,8 @@ LABELS: dict[str, dict[str, str]] = {
         "mail_subject": "Palun kinnita {list} tellimus",
         "mail_body": "Tere!\n\nKeegi (loodetavasti sina) soovis sellele aadressile saada {list}.\nKinnitamiseks ava see link ja vajuta nuppu:\n\n{link}\n\nKui see polnud sina, jäta kiri tähelepanuta; midagi ei saadeta.\n",
         "form_error": "Vorm on aegunud. Palun laadi leht uuesti.",
+        "already_confirmed": "Sinu {list} tellimus kehtib. Rohkem pole vaja midagi teha.",
+        "resubscribe_button": "Telli uuesti",
     },
     "lv": {
         "entry_title": "Jūsu abonements",
@@ -159,6 +163,8 @@ LABELS: dict[str, dict[str, str]] = {
         "mail_subject": "Lūdzu, apstipriniet {list} abonementu",
         "mail_body": "Labdien!\n\nKāds (cerams, jūs) vēlējās saņemt {list} uz šo adresi.\nLai apstiprinātu, atveriet šo saiti un nospiediet pogu:\n\n{link}\n\nJa tas nebijāt jūs, neņemiet šo vēstuli vērā; nekas netiks sūtīts.\n",
         "form_error": "Veidlapa vairs nav derīga. Lūdzu, pārlādējiet lapu.",
+        "already_confirmed": "Jūsu {list} abonements ir spēkā. Nekas vairs nav jādara.",
+        "resubscribe_button": "Abonēt vēlreiz",
     },
     "lt": {
         "entry_title": "Jūsų prenumerata",
@@ -210,6 +216,8 @@ LABELS: dict[str, dict[str, str]] = {
         "mail_subject": "Patvirtinkite {list} prenumeratą",
         "mail_body": "Sveiki,\n\nkažkas (tikimės, jūs) norėjo šiuo adresu gauti {list}.\nNorėdami patvirtinti, atverkite šią nuorodą ir paspauskite mygtuką:\n\n{link}\n\nJei tai buvote ne jūs, į šį laišką nekreipkite dėmesio; nieko nesiųsime.\n",
         "form_error": "Forma nebegalioja. Perkraukite puslapį.",
+        "already_confirmed": "Jūsų {list} prenumerata galioja. Daugiau nieko daryti nereikia.",
+        "resubscribe_button": "Vėl prenumeruoti",
     },
 }
 

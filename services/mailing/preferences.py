@@ -18,7 +18,7 @@ from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.labels import labels
 from services.mailing.links import LINK_MAIL_EVERY, LINK_TTL, Entry, key_digest, read_entry
 from services.mailing.members import return_json
-from services.mailing.subscriptions import client_over_limit, page, page_lang
+from services.mailing.subscriptions import ask_to_confirm, client_over_limit, page, page_lang
 from shared.errors import read_form
 from shared.i18n import pick
 
@@ -91,6 +91,51 @@ async def entry_leave(request: web.Request) -> web.Response:
             await conn.execute(request.app[QUERIES]["unsubscribe"], entry.list_id, entry.subscriber)
     left = await _entry(request)
     return _entry_page(request, left[1], lang) if left else _expired(lang or "en")
+
+
+@routes.post("/preferences/{token}/subscribe")
+async def entry_subscribe_again(request: web.Request) -> web.Response:
+    """Ask for the newsletter's list again: a confirmation goes to the address, as for the form."""
+    lang, found = await _entry_form(request)
+    if found is None:
+        return _expired(lang or "en")
+    entry, row = found
+    lang = lang or row["lang"] or "en"
+    limited = await _limited(request, lang)
+    if limited is not None:
+        return limited
+    if entry.list_id is not None:
+        await _ask_again(request, entry.list_id, entry.subscriber, lang)
+    again = await _entry(request)
+    if again is None:
+        return _expired(lang)
+    return _entry_page(request, again[1], lang, labels(lang)["check_inbox"])
+
+
+async def _limited(request: web.Request, lang: str) -> web.Response | None:
+    """The subscribe form's limit, for asking again from these pages."""
+    wait = await client_over_limit(request)
+    if wait is None:
+        return None
+    text = labels(lang)
+    refused = _page(
+        lang,
+        text["preferences_title"],
+        status=429,
+        error=text["too_many"].format(minutes=max(1, (wait + 59) // 60)),
+    )
+    refused.headers["Retry-After"] = str(wait)
+    return refused
+
+
+async def _ask_again(request: web.Request, list_id: int, subscriber: int, lang: str) -> None:
+    """Double opt-in again, keeping the name the list knows: the link may have been forwarded."""
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        view = await conn.fetchrow(q["subscription-view"], list_id, subscriber)
+        if view is not None:
+            name = view["name"] or ""
+            await ask_to_confirm(request, conn, list_id, subscriber, name, lang, "preferences")
 
 
 @routes.post("/preferences/{token}/link")
@@ -180,6 +225,25 @@ async def leave(request: web.Request) -> web.Response:
             request.app[QUERIES]["unsubscribe-by-slug"], subscriber, form.get("list", "")
         )
     return _manage_page(request, lang, await _rows(request, subscriber))
+
+
+@routes.post("/manage/{key}/subscribe")
+async def subscribe_again(request: web.Request) -> web.Response:
+    """Ask for one of this address's lists again (with a confirmation mail, as the form does)."""
+    subscriber = await _linked(request)
+    form = await read_form(request)
+    lang = page_lang(form.get("lang"), "en")
+    if subscriber is None:
+        return _expired(lang)
+    limited = await _limited(request, lang)
+    if limited is not None:
+        return limited
+    async with request.app[POOL].acquire() as conn:
+        lst = await conn.fetchrow(request.app[QUERIES]["get-list"], str(form.get("list", "")))
+    if lst is not None:
+        await _ask_again(request, lst["id"], subscriber, lang)
+    message = labels(lang)["check_inbox"]
+    return _manage_page(request, lang, await _rows(request, subscriber), message)
 
 
 @routes.get("/manage/{key}/export.json")

@@ -16,6 +16,7 @@ from services.mailing.labels import labels
 from services.mailing.paths import TEMPLATES
 from shared import metrics
 from shared.clientip import client_address, client_budget
+from shared.conn import Conn
 from shared.errors import NotFound, RateLimited, read_form, read_object
 from shared.i18n import LANGUAGES, pick
 from shared.ratelimit import over_limit
@@ -115,19 +116,36 @@ async def subscribe(
     The same statements run whatever is known about the address (new, pending, confirmed,
     suppressed): neither the answer nor its time tells anyone more.
     """
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        subscriber = await conn.fetchval(request.app[QUERIES]["upsert-subscriber"], address, name)
+        await ask_to_confirm(request, conn, lst["id"], subscriber, name, lang, via)
+
+
+async def ask_to_confirm(
+    request: web.Request,
+    conn: Conn,
+    list_id: int,
+    subscriber: int,
+    name: str,
+    lang: str,
+    via: str,
+) -> None:
+    """Subscriber `subscriber` asks for list `list_id`: pending, and a confirmation owed.
+
+    A confirmed subscription stays as it is; one that ended (unsubscribed, bounced) waits
+    for confirmation again; a block or a complaint stays. Run inside a transaction.
+    """
     settings = request.app[SETTINGS]
     q = request.app[QUERIES]
     client = client_address(request, settings.trusted_proxies)
-    async with request.app[POOL].acquire() as conn, conn.transaction():
-        subscriber = await conn.fetchval(q["upsert-subscriber"], address, name)
-        await conn.execute(q["insert-subscription"], lst["id"], subscriber, lang, name)
-        await conn.execute(q["restart-subscription"], lst["id"], subscriber)
-        await conn.execute(q["request-consent"], lst["id"], subscriber, via, client)
-        # What this request asked for (name, language) travels in the confirmation link and
-        # takes effect only when the person who reads the mail confirms it.
-        await conn.execute(
-            q["claim-confirmation"], lst["id"], subscriber, settings.confirm_window, name, lang
-        )
+    await conn.execute(q["insert-subscription"], list_id, subscriber, lang, name)
+    await conn.execute(q["restart-subscription"], list_id, subscriber)
+    await conn.execute(q["request-consent"], list_id, subscriber, via, client)
+    # What this request asked for (name, language) travels in the confirmation link and
+    # takes effect only when the person who reads the mail confirms it.
+    await conn.execute(
+        q["claim-confirmation"], list_id, subscriber, settings.confirm_window, name, lang
+    )
 
 
 @routes.get("/subscribe/{slug}")
@@ -251,6 +269,13 @@ async def confirm_page(request: web.Request) -> web.Response:
     if view is None:
         return page(lang, text["confirm_title"], status=404, error=text["expired"])
     assert claims is not None
+    async with request.app[POOL].acquire() as conn:
+        used = await conn.fetchval(request.app[QUERIES]["token-used"], _nonce(claims))
+    if used and view["status"] == "confirmed":
+        # The link's second click: the person is subscribed, and nothing is left to do.
+        return _subscribed(lang, view)
+    if used:
+        return page(lang, text["confirm_title"], status=410, error=text["expired"])
     return page(
         lang,
         text["confirm_title"],
@@ -271,6 +296,20 @@ def _what_is_confirmed(
     return said
 
 
+def _nonce(claims: dict[str, Any]) -> bytes:
+    """How a confirmation link's single use is recorded."""
+    return hashlib.sha256(str(claims.get("n")).encode()).digest()
+
+
+def _subscribed(lang: str, view: asyncpg.Record) -> web.Response:
+    """A used link of someone who is subscribed says so, not "expired"."""
+    text = labels(lang)
+    list_name = pick(view["names"], lang, view["list_lang"])
+    return page(
+        lang, text["confirm_title"], message=text["already_confirmed"].format(list=list_name)
+    )
+
+
 @routes.post("/confirm/{token}")
 async def confirm(request: web.Request) -> web.Response:
     """Confirm, once: the token's nonce is recorded as used."""
@@ -282,9 +321,10 @@ async def confirm(request: web.Request) -> web.Response:
     if claims is None or view is None:
         return page(lang, text["confirm_title"], status=404, error=text["expired"])
     q = request.app[QUERIES]
-    nonce = hashlib.sha256(str(claims.get("n")).encode()).digest()
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        if await conn.fetchval(q["use-token"], nonce) is None:
+        if await conn.fetchval(q["use-token"], _nonce(claims)) is None:
+            if view["status"] == "confirmed":
+                return _subscribed(lang, view)
             return page(lang, text["confirm_title"], status=410, error=text["expired"])
         # The evidence of consent: when, from where, and the words the person agreed to.
         shown = f"{_what_is_confirmed(text, view, claims, lang)} [{text['confirm_button']}]"

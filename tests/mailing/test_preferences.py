@@ -205,3 +205,38 @@ async def test_links_in_older_mail_only_offer_a_mailed_link_and_strangers_are_li
     limited = await mailing.api.post(f"/preferences/{old}/link", data={"lang": "et"})
     assert limited.status == 429
     assert "Retry-After" in limited.headers
+
+
+async def test_a_person_who_left_subscribes_again_from_either_page_with_a_confirmation(
+    mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    entry = await newsletter_link(mailing, make_account, conn)
+    left = await mailing.api.post(entry + "/unsubscribe", data={"lang": "et"})
+    assert "Telli uuesti" in left.text
+    asked = await mailing.api.post(entry + "/subscribe", data={"lang": "et"})
+    assert asked.status == 200
+    assert "kinnituslingiga" in asked.text
+    await drained(mailing.settings.database_url or "", "mailing.outbox")
+    # Nothing changes until the address's owner confirms (the newsletter may be forwarded).
+    assert await states(conn) == {"ee-uudised": "pending", "ee-teabepaevad": "confirmed"}
+    assert [m.rcpt_to for m in mailing.sink.messages] == [["mari@example.ee"]]
+    await mailing.api.post(mailing.links("/confirm/")[-1].split("?")[0], data={})
+    assert await states(conn) == {"ee-uudised": "confirmed", "ee-teabepaevad": "confirmed"}
+    # The mailed page offers it for every list the person left.
+    link = await manage_link(mailing, entry)
+    await mailing.api.post(link + "/unsubscribe", data={"list": "ee-teabepaevad", "lang": "et"})
+    page = await mailing.api.get(link + "?lang=et")
+    assert page.text.count("Telli uuesti") == 1
+    again = await mailing.api.post(
+        link + "/subscribe", data={"list": "ee-teabepaevad", "lang": "et"}
+    )
+    assert "kinnituslingiga" in again.text
+    assert "Teabepäevad: ootab kinnitust" in again.text
+    await drained(mailing.settings.database_url or "", "mailing.outbox")
+    await mailing.api.post(mailing.links("/confirm/")[-1].split("?")[0], data={})
+    assert await states(conn) == {"ee-uudised": "confirmed", "ee-teabepaevad": "confirmed"}
+    consent = await conn.fetchval(
+        "SELECT consent->>'requested_via' FROM mailing.subscriptions s "
+        "JOIN mailing.lists l ON l.id = s.list_id WHERE l.slug = 'ee-teabepaevad'"
+    )
+    assert consent == "preferences"

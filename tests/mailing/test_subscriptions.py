@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
@@ -47,7 +48,7 @@ async def subscribe_by_form(mailing: Mailing, slug: str, email: str, lang: str =
 
 
 async def test_a_person_subscribes_confirms_and_unsubscribes(
-    mailing: Mailing, make_account: MakeAccount
+    mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
     _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
     await make_list(mailing, token)
@@ -71,12 +72,22 @@ async def test_a_person_subscribes_confirms_and_unsubscribes(
     confirmed = await mailing.api.post(path, data={"lang": "et"})
     assert confirmed.status == 200
     assert "tellimus on kinnitatud" in confirmed.text
+    # The link clicked again (and its button pressed again) says the person is subscribed.
+    clicked = await mailing.api.get(confirm)
+    assert clicked.status == 200
+    assert "tellimus kehtib" in clicked.text
+    assert "<button" not in clicked.text
     again = await mailing.api.post(path, data={"lang": "et"})
-    assert again.status == 410  # single use
+    assert again.status == 200
+    assert "tellimus kehtib" in again.text
     members = await mailing.api.as_(token).get("/v1/lists/ee-uudised/members")
     assert members.json["items"][0]["status"] == "confirmed"
     assert members.json["items"][0]["name"] == "Žydrūnė Jõemets"
     assert (await mailing.api.as_(token).get("/v1/lists/ee-uudised")).json["confirmed"] == 1
+    # Used once, it confirms nothing more: once the person has left, it has expired.
+    await conn.execute("UPDATE mailing.subscriptions SET status = 'unsubscribed'")
+    assert (await mailing.api.post(path, data={"lang": "et"})).status == 410
+    assert (await mailing.api.get(confirm)).status == 410
 
 
 async def test_one_click_unsubscribe_follows_rfc_8058(

@@ -67,6 +67,9 @@ RETURNING status;
 -- name: use-token
 INSERT INTO mailing.used_tokens (nonce_hash) VALUES ($1) ON CONFLICT DO NOTHING RETURNING used_at;
 
+-- name: token-used
+SELECT used_at FROM mailing.used_tokens WHERE nonce_hash = $1;
+
 -- name: subscription-view
 SELECT s.status, s.lang, l.slug, l.names, l.lang AS list_lang, b.email,
        coalesce(s.name, b.name) AS name
