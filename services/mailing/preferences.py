@@ -112,15 +112,17 @@ async def entry_subscribe_again(request: web.Request) -> web.Response:
     return _entry_page(request, again[1], lang, labels(lang)["check_inbox"])
 
 
-async def _limited(request: web.Request, lang: str) -> web.Response | None:
-    """The subscribe form's limit, for asking again from these pages."""
-    wait = await client_over_limit(request)
+async def _limited(
+    request: web.Request, lang: str, action: str = "subscribe", title: str = "preferences_title"
+) -> web.Response | None:
+    """The 429 page when this client asked for `action` too often (the subscribe form's limit)."""
+    wait = await client_over_limit(request, action)
     if wait is None:
         return None
     text = labels(lang)
     refused = _page(
         lang,
-        text["preferences_title"],
+        text[title],
         status=429,
         error=text["too_many"].format(minutes=max(1, (wait + 59) // 60)),
     )
@@ -146,16 +148,8 @@ async def entry_send_link(request: web.Request) -> web.Response:
         return _expired(asked or "en")
     entry, row = found
     lang = asked or row["lang"] or "en"
-    wait = await client_over_limit(request, "preferences-link")
-    if wait is not None:
-        text = labels(lang)
-        limited = _page(
-            lang,
-            text["entry_title"],
-            status=429,
-            error=text["too_many"].format(minutes=max(1, (wait + 59) // 60)),
-        )
-        limited.headers["Retry-After"] = str(wait)
+    limited = await _limited(request, lang, "preferences-link", "entry_title")
+    if limited is not None:
         return limited
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
