@@ -30,7 +30,7 @@ def confirmation(number: int) -> email.message.EmailMessage:
     message["Subject"] = f"Apstipriniet abonementu {number}"
     message.set_content(f"Labdien!\n\nAtveriet šo saiti:\n\n{LINK}\n", cte="quoted-printable")
     message.add_alternative(
-        f'<html><head><title>x</title></head><body><p>Labdien, Mežecka!</p>'
+        f"<html><head><title>x</title></head><body><p>Labdien, Mežecka!</p>"
         f'<p><a href="{LINK.replace("&", "&amp;")}">Apstiprināt</a></p></body></html>',
         subtype="html",
         cte="quoted-printable",
