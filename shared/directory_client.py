@@ -36,6 +36,10 @@ class UnknownSyncToken(Exception):
     """The directory did not issue this sync token: from before a restore, or never."""
 
 
+class ExpiredSyncToken(UnknownSyncToken):
+    """The directory issued this sync token, but its change log no longer reaches back to it."""
+
+
 class DirectoryClient:
     """Reads contacts and networks for a caller; asks who a token belongs to; redeems reveals.
 
@@ -131,7 +135,8 @@ class DirectoryClient:
         """The directory's sync token and version; with `since`, the UIDs changed since then
         in `network` that `caller` sees there now or saw there then.
 
-        Raises UnknownSyncToken when the directory did not issue `since`.
+        Raises UnknownSyncToken when the directory did not issue `since`, ExpiredSyncToken
+        (one of them) when its change log no longer reaches back to it.
         """
         params = {"since": since, "network": network or ""} if since else {}
         headers = {"Authorization": f"Bearer {caller}"} if caller else {}
@@ -140,6 +145,8 @@ class DirectoryClient:
             raise Unauthenticated("The bearer token is unknown, revoked or expired.")
         if status == 404:
             raise NotFound(f"No address book {network!r}.")
+        if status == 410:
+            raise ExpiredSyncToken(since)
         if status == 422:
             raise UnknownSyncToken(since)
         if status != 200 or not isinstance(data, dict):

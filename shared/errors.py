@@ -71,6 +71,12 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class Gone(DomainError):
+    """What was asked for existed, but is no longer kept (RFC 9110 §15.5.11)."""
+
+    title = "Gone"
+
+
 class ValidationFailed(DomainError):
     """One or more fields are invalid."""
 
@@ -114,6 +120,7 @@ STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    Gone: 410,
     ValidationFailed: 422,
     TooLarge: 413,
     RateLimited: 429,
@@ -129,6 +136,7 @@ HTTP_TITLES = {
     406: "Not acceptable",
     408: "Request timeout",
     409: "Conflict",
+    410: "Gone",
     412: "Precondition failed",
     413: "Request body too large",
     415: "Unsupported media type",

@@ -25,6 +25,11 @@ CONNECTION_SHORTFALL = Gauge(
     "Connections this copy may open (pool + listeners) beyond what PostgreSQL had free when "
     "it started; 0 when the pool fits (see the README's connection budget).",
 )
+PRUNED = Counter(
+    "kontakt_housekeeping_deleted_rows",
+    "Rows housekeeping deleted, by table (schema.table).",
+    ["table"],
+)
 CACHE = Counter(
     "kontakt_cache_lookups",
     "In-process cache lookups, by cache and result (hit, miss).",

@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 from aiohttp import web
 
+from shared.housekeeping import Chores, prune_once
 from shared.logs import setup_logging
 from shared.migrate import MigrationError, migrate
 from shared.settings import Settings, SettingsError
@@ -90,17 +91,32 @@ async def apply_migrations(settings: Settings, service: str, schema: Schema) -> 
     return 0
 
 
+async def housekeeping(settings: Settings, service: str, chores: Chores | None) -> int:
+    """Housekeeping once (a CronJob's command): prune what the service keeps no longer."""
+    if chores is None:
+        print(f"{service}: owns no tables, nothing to prune")
+        return 0
+    deleted = await prune_once(settings, chores)
+    done = ", ".join(f"{table} {count}" for table, count in deleted.items())
+    print(f"{service}: deleted {done}")
+    return 0
+
+
 def run_service(
-    app_factory: AppFactory, service: str, port_of: Callable[[Settings], int], schema: Schema
+    app_factory: AppFactory,
+    service: str,
+    port_of: Callable[[Settings], int],
+    schema: Schema,
+    chores: Chores | None = None,
 ) -> None:
-    """The body of every service's `__main__`: serve, or with `migrate`, apply the schema."""
+    """The body of every service's `__main__`: serve, or `migrate`, or `housekeeping` once."""
     parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["serve", "migrate"],
+        choices=["serve", "migrate", "housekeeping"],
         default="serve",
-        help="serve (the default), or apply this service's migrations and exit",
+        help="serve (the default), apply this service's migrations, or prune once, and exit",
     )
     command = parser.parse_args().command
     try:
@@ -108,6 +124,8 @@ def run_service(
         setup_logging(service, settings.log_level, settings.log_format)
         if command == "migrate":
             sys.exit(asyncio.run(apply_migrations(settings, service, schema)))
+        if command == "housekeeping":
+            sys.exit(asyncio.run(housekeeping(settings, service, chores)))
         asyncio.run(serve(app_factory(settings), settings, port_of(settings)))
     except (SettingsError, MigrationError) as exc:
         sys.exit(f"{service}: {exc}")

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 from shared.conn import Conn
 from shared.queries import Queries
+from shared.settings import Settings
 
 # Services load these with their own (`Queries.load(QUERIES_DIR, RATE_LIMITS, schema=SCHEMA)`).
 RATE_LIMITS = Path(__file__).parent / "queries"
-SWEEP_CHANCE = 0.01
 
 
 async def over_limit(conn: Conn, q: Queries, bucket: str, limit: int, window: int) -> int | None:
     """Count one action in `bucket`; the seconds to wait when it exceeds `limit`, else None."""
     row = await conn.fetchrow(q["rate-hit"], bucket, window)
-    # Old windows go now and then, so the table stays small without a scheduled job.
-    if random.random() < SWEEP_CHANCE:
-        await conn.execute(q["rate-sweep"])
     assert row is not None
     return max(int(row["resets_in"]), 1) if row["hits"] > limit else None
+
+
+def retention(settings: Settings) -> float:
+    """Seconds a window is kept (housekeeping): KONTAKT_RATE_LIMIT_DAYS, and never less than
+    two windows, since the sliding estimate reads the window before the current one."""
+    return max(settings.rate_limit_days * 86_400, 2 * settings.reveal_window)

@@ -69,6 +69,13 @@ def _pause(raw: str) -> float:
     return value
 
 
+def _days(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError("expected zero or a positive number of days")
+    return value
+
+
 def _optional(raw: str) -> str | None:
     return raw.strip() or None
 
@@ -488,6 +495,56 @@ SPEC: dict[str, Setting] = {
         60,
         "After this long, a message claimed by a worker that died is claimed again.",
     ),
+    "housekeeping_interval": Setting(
+        "HOUSEKEEPING_INTERVAL",
+        _pause,
+        3600,
+        "Seconds between two rounds of pruning in each service (the retention settings below); "
+        "0: none in the service (run `kontakt housekeeping` as a CronJob instead).",
+    ),
+    "housekeeping_batch": Setting(
+        "HOUSEKEEPING_BATCH",
+        _positive,
+        1000,
+        "Rows one pruning statement deletes at most (each batch its own short transaction).",
+    ),
+    "change_log_days": Setting(
+        "CHANGE_LOG_DAYS",
+        _days,
+        30,
+        "Days the directory keeps its change log; a CardDAV client whose sync token is older "
+        "is answered 403 valid-sync-token and syncs afresh.",
+    ),
+    "used_token_days": Setting(
+        "USED_TOKEN_DAYS",
+        _days,
+        30,
+        "Days a used confirmation link is remembered (never less than its 7-day lifetime).",
+    ),
+    "link_days": Setting(
+        "LINK_DAYS",
+        _days,
+        1,
+        "Days an expired sign-in link or preferences link is kept after its expiry.",
+    ),
+    "session_days": Setting(
+        "SESSION_DAYS",
+        _days,
+        1,
+        "Days an ended or expired console session (and its session token) is kept.",
+    ),
+    "rate_limit_days": Setting(
+        "RATE_LIMIT_DAYS",
+        _days,
+        1,
+        "Days a rate-limit window is kept (at least two of the longest window are needed).",
+    ),
+    "outbox_days": Setting(
+        "OUTBOX_DAYS",
+        _days,
+        7,
+        "Days a sent, failed or skipped outbox row (confirmations, sign-in mail) is kept.",
+    ),
 }
 
 
@@ -594,6 +651,14 @@ class Settings:
     dkim_key_file: str | None
     dkim_selector: str
     lease_seconds: int
+    housekeeping_interval: float
+    housekeeping_batch: int
+    change_log_days: float
+    used_token_days: float
+    link_days: float
+    session_days: float
+    rate_limit_days: float
+    outbox_days: float
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

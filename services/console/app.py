@@ -20,6 +20,7 @@ from services.console import (
     tokens,
 )
 from services.console.backend import Backend, Forbidden, SignedOut
+from services.console.housekeeping import CHORES
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
 from services.console.outbox import outbox
 from services.console.pages import (
@@ -32,15 +33,15 @@ from services.console.pages import (
     networks_of,
     render,
 )
-from services.console.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
+from services.console.paths import MIGRATIONS, QUERY_FOLDERS, SCHEMA
 from services.console.session import COOKIE, clear_cookie, end_session, find_session
 from shared.bodies import takes_large_body
 from shared.db import database_ctx
 from shared.directory_client import DirectoryClient, remote_identity
 from shared.errors import FORM_TYPES, Unavailable, read_form
+from shared.housekeeping import housekeeping_ctx
 from shared.http import client_ctx
 from shared.identity import IDENTITY
-from shared.mail.outbox import OUTBOX_QUERIES
 from shared.queries import Queries
 from shared.settings import Settings
 from shared.signing import Keys
@@ -113,10 +114,11 @@ def create_app(settings: Settings) -> web.Application:
     settings.require_reachable(PUBLIC_CONSOLE_URL=settings.public_console_base)
     app = base_app(settings)
     app.middlewares.append(console_session)
-    queries = Queries.load(QUERIES_DIR, OUTBOX_QUERIES, schema=SCHEMA)
+    queries = Queries.load(*QUERY_FOLDERS, schema=SCHEMA)
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
+    app.cleanup_ctx.append(housekeeping_ctx(CHORES, POOL, QUERIES, SETTINGS))
     app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))
     app.cleanup_ctx.append(identity_ctx)
     if settings.console_sender and settings.smtp_url:

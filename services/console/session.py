@@ -100,7 +100,6 @@ async def start_session(pool: asyncpg.Pool, queries: Queries, grant: Grant, lang
     """A new session for `grant`; its cookie id is fresh randomness, never sent anywhere else."""
     cookie = secrets.token_urlsafe(32)
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(queries["sweep-sessions"])
         session_id = await conn.fetchval(
             queries["insert-session"],
             _cookie_hash(cookie),

@@ -1,7 +1,8 @@
 """Run the directory service: `kontakt-directory` or `python -m services.directory`
-(`... migrate`: apply its schema)."""
+(`... migrate`: apply its schema; `... housekeeping`: prune once)."""
 
 from services.directory.app import create_app
+from services.directory.housekeeping import CHORES
 from services.directory.paths import MIGRATIONS, SCHEMA
 from shared.process import run_service
 
@@ -9,7 +10,11 @@ from shared.process import run_service
 def main() -> None:
     """The `kontakt-directory` command."""
     run_service(
-        create_app, "directory", lambda settings: settings.directory_port, (SCHEMA, MIGRATIONS)
+        create_app,
+        "directory",
+        lambda settings: settings.directory_port,
+        (SCHEMA, MIGRATIONS),
+        CHORES,
     )
 
 

@@ -24,15 +24,16 @@ from services.directory import (
 )
 from services.directory.auth import directory_identity
 from services.directory.freshness import Freshness
+from services.directory.housekeeping import CHORES
 from services.directory.importing import routes as importing
 from services.directory.keys import ASSETS, CACHE, FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
 from services.directory.pages import load_assets
-from services.directory.paths import MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
+from services.directory.paths import MIGRATIONS, OPENAPI, QUERY_FOLDERS, SCHEMA
 from shared.conditional import BodyCache, VersionedCache
 from shared.db import database_ctx
+from shared.housekeeping import housekeeping_ctx
 from shared.identity import IDENTITY, guard_routes
 from shared.queries import Queries
-from shared.ratelimit import RATE_LIMITS
 from shared.settings import Settings
 from shared.signing import Keys
 from shared.web import add_health, add_openapi, base_app, database_ready, load_openapi
@@ -75,7 +76,7 @@ def create_app(settings: Settings) -> web.Application:
     """Build the directory application; the pool opens when it starts."""
     Keys.of(settings)  # SettingsError without KONTAKT_SECRET_KEY: it signs reveal tokens
     app = base_app(settings)
-    queries = Queries.load(QUERIES_DIR, RATE_LIMITS, schema=SCHEMA)
+    queries = Queries.load(*QUERY_FOLDERS, schema=SCHEMA)
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app[CACHE] = BodyCache(name="bodies")
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> web.Application:
     app[ASSETS] = load_assets()
     # One connection beside the pool: the freshness listener.
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS, 1))
+    app.cleanup_ctx.append(housekeeping_ctx(CHORES, POOL, QUERIES, SETTINGS))
     app.cleanup_ctx.append(freshness_ctx)
     add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))
     document = load_openapi(OPENAPI)

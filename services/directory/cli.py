@@ -1,4 +1,5 @@
-"""The `kontakt` command: first admin token, tokens, migrations, demo data, import and export."""
+"""The `kontakt` command: first admin token, tokens, migrations, housekeeping, demo data,
+import and export."""
 
 from __future__ import annotations
 
@@ -92,20 +93,30 @@ def service_packages() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(services.__path__) if m.ispkg)
 
 
-async def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
-    """The migration step: `python -m services.NAME migrate` for every service, all at once."""
+async def each_service(command: str) -> int:
+    """`python -m services.NAME COMMAND` for every service at once; 1 when any failed."""
 
     async def one(name: str) -> bool:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", f"services.{name}", "migrate"
+            sys.executable, "-m", f"services.{name}", command
         )
         if await process.wait() == 0:
             return True
-        print(f"kontakt: migrating {name} failed", file=sys.stderr)
+        print(f"kontakt: {command} of {name} failed", file=sys.stderr)
         return False
 
     results = await asyncio.gather(*(one(name) for name in service_packages()))
     return 0 if all(results) else 1
+
+
+async def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    """The migration step: `python -m services.NAME migrate` for every service, all at once."""
+    return await each_service("migrate")
+
+
+async def cmd_housekeeping(settings: Settings, _: argparse.Namespace) -> int:
+    """Prune once in every service (`python -m services.NAME housekeeping`): a CronJob."""
+    return await each_service("housekeeping")
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -258,6 +269,9 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="kontakt", description="Kontakt directory administration.")
     sub = top.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply every service's migrations").set_defaults(run=cmd_migrate)
+    sub.add_parser(
+        "housekeeping", help="prune once what every service keeps no longer (a CronJob)"
+    ).set_defaults(run=cmd_housekeeping)
     demo = sub.add_parser("demo", help="load the FOR-IN demo network")
     demo.add_argument("--if-empty", action="store_true", help="only into an empty directory")
     demo.add_argument(

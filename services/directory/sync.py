@@ -18,7 +18,7 @@ from services.directory.keys import POOL, QUERIES
 from services.directory.networks import resolve_scope
 from services.directory.visibility import sight_of
 from shared.conn import Conn
-from shared.errors import FieldError, ValidationFailed
+from shared.errors import FieldError, Gone, ValidationFailed
 from shared.queries import Queries
 
 routes = web.RouteTableDef()
@@ -35,6 +35,14 @@ class InvalidSyncToken(ValidationFailed):
 
     def __init__(self, field: str = "since") -> None:
         super().__init__([FieldError(field, "is not a sync token this directory issued")])
+
+
+class ExpiredSyncToken(Gone):
+    """A sync token older than the change log reaches back (housekeeping pruned its changes)."""
+
+    def __init__(self, field: str = "since") -> None:
+        message = "is older than the change log (KONTAKT_CHANGE_LOG_DAYS): read everything afresh"
+        super().__init__(f"{field} {message}", errors=[{"field": field, "message": message}])
 
 
 def parse_token(token: str) -> tuple[int, str, str]:
@@ -55,12 +63,16 @@ def parse_token(token: str) -> tuple[int, str, str]:
 async def issued_snapshot(conn: Conn, q: Queries, token: str) -> str:
     """The snapshot of a token this database issued, else InvalidSyncToken.
 
-    Checks the format, that the token's version is in this database's history with the same
-    stamp (a version dropped from the history, or made again after a restore, fails), that
-    its snapshot is not in the future, and that no later version was made by a transaction
-    the snapshot saw. Run it in the same repeatable-read transaction as the change query.
+    Checks the format; that the change log still reaches back to the token's version
+    (ExpiredSyncToken when housekeeping pruned past it); that the version is in this
+    database's history with the same stamp (a version made again after a restore fails),
+    that its snapshot is not in the future, and that no later version was made by a
+    transaction the snapshot saw. Run it in the same repeatable-read transaction as the
+    change query.
     """
     number, stamp, snapshot = parse_token(token)
+    if number < await conn.fetchval(q["first-kept-version"]):
+        raise ExpiredSyncToken
     if not await conn.fetchval(q["issued-here"], number, stamp, snapshot):
         raise InvalidSyncToken
     return snapshot
@@ -75,7 +87,8 @@ async def changes(request: web.Request) -> web.Response:
     unpublished, made private or deleted). Anonymous callers and the service credential see
     what anyone sees; the vcard service asks with its caller's token. A `since` this
     database did not issue answers 422: the vcard service drops what it holds from that
-    history and its client syncs afresh.
+    history and its client syncs afresh. A `since` older than the change log (pruned after
+    KONTAKT_CHANGE_LOG_DAYS) answers 410: that client, or that book, syncs afresh.
     """
     caller = await principal(request)
     since = request.query.get("since") or None

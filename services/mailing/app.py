@@ -16,18 +16,18 @@ from services.mailing import (
     suppressions,
     transfer,
 )
+from services.mailing.housekeeping import CHORES
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
-from services.mailing.paths import HERE, MIGRATIONS, OPENAPI, QUERIES_DIR, SCHEMA
+from services.mailing.paths import HERE, MIGRATIONS, OPENAPI, QUERY_FOLDERS, SCHEMA
 from services.mailing.returns.lmtp import lmtp_ctx
 from services.mailing.returns.mailbox import Mailbox, mailbox_ctx
 from services.mailing.worker import run_senders
 from shared.db import database_ctx
 from shared.directory_client import DirectoryClient, remote_identity
+from shared.housekeeping import housekeeping_ctx
 from shared.http import client_ctx
 from shared.identity import IDENTITY, guard_routes
-from shared.mail.outbox import OUTBOX_QUERIES
 from shared.queries import Queries
-from shared.ratelimit import RATE_LIMITS
 from shared.settings import Settings, SettingsError
 from shared.signing import Keys
 from shared.web import (
@@ -62,10 +62,11 @@ def create_app(settings: Settings) -> web.Application:
         raise SettingsError(f"the mailing service needs {', '.join(missing)}")
     settings.require_reachable(PUBLIC_MAILING_URL=settings.public_mailing_base)
     app = base_app(settings)
-    queries = Queries.load(QUERIES_DIR, RATE_LIMITS, OUTBOX_QUERIES, schema=SCHEMA)
+    queries = Queries.load(*QUERY_FOLDERS, schema=SCHEMA)
     app[SETTINGS] = settings
     app[QUERIES] = queries
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
+    app.cleanup_ctx.append(housekeeping_ctx(CHORES, POOL, QUERIES, SETTINGS))
     app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))
     app.cleanup_ctx.append(directory_ctx)
     add_health(app, database_ready(POOL, SCHEMA, MIGRATIONS))

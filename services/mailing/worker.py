@@ -37,18 +37,16 @@ import asyncpg
 from services.mailing.compose import CampaignTemplate
 from services.mailing.ledger import Ledger, Outcome
 from services.mailing.outbox import outbox
-from services.mailing.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
+from services.mailing.paths import MIGRATIONS, QUERY_FOLDERS, SCHEMA
 from shared import metrics
 from shared.db import check_budget, create_pool, prepare_schema
 from shared.errors import DB_DOWN
 from shared.logs import setup_logging
 from shared.mail.message import Undeliverable
-from shared.mail.outbox import OUTBOX_QUERIES
 from shared.mail.replies import Refusal, Verdict
 from shared.mail.transport import SmtpConfig, Transport
 from shared.process import serve_probes
 from shared.queries import Queries
-from shared.ratelimit import RATE_LIMITS
 from shared.settings import Settings
 
 log = logging.getLogger("kontakt.mailing.worker")
@@ -360,7 +358,7 @@ async def main() -> None:
     setup_logging("mailing-worker", settings.log_level, settings.log_format)
     settings.require_reachable(PUBLIC_MAILING_URL=settings.public_mailing_base)
     pool = await create_pool(settings, SCHEMA)
-    queries = Queries.load(QUERIES_DIR, RATE_LIMITS, OUTBOX_QUERIES, schema=SCHEMA)
+    queries = Queries.load(*QUERY_FOLDERS, schema=SCHEMA)
     async with pool.acquire() as conn:
         await check_budget(conn, settings, 0)
         await prepare_schema(conn, settings, SCHEMA, MIGRATIONS)

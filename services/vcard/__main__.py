@@ -1,5 +1,5 @@
 """Run the vcard service: `kontakt-vcard` or `python -m services.vcard` (it owns no tables:
-`migrate` does nothing)."""
+`migrate` and `housekeeping` do nothing)."""
 
 from services.vcard.app import create_app
 from shared.process import run_service

@@ -8,7 +8,8 @@ a multiget or a sync costs the same in a book of 100 or of 10,000 contacts.
 
 When the directory refuses the shelf's own token, the database went back (a restore, a
 point-in-time recovery, a failover): every shelf and every cached directory answer is
-dropped, and the book is read afresh.
+dropped, and the book is read afresh. A shelf unread for longer than the directory keeps
+its change log (its token expired) is only read afresh itself.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from typing import Any
 from services.vcard.access import View
 from services.vcard.cards import Card, card_from_contact
 from services.vcard.render import vcard
-from shared.directory_client import BOOK_PAGE, UID_BATCH, DirectoryClient, UnknownSyncToken
+from shared.directory_client import (
+    BOOK_PAGE,
+    UID_BATCH,
+    DirectoryClient,
+    ExpiredSyncToken,
+    UnknownSyncToken,
+)
 from shared.errors import NotFound, Unauthenticated
 
 log = logging.getLogger("kontakt.vcard.books")
@@ -167,6 +174,8 @@ class Library:
         """Apply what changed since the shelf's token; None when it must be read afresh."""
         try:
             token, version, changed = await self.changed_since(shelf.token, book.slug, book.view)
+        except ExpiredSyncToken:
+            return None  # unread longer than the change log is kept: this book only, afresh
         except UnknownSyncToken:
             log.warning("the directory went back (a restore or failover): address books dropped")
             self.drop()

@@ -32,7 +32,6 @@ POLL_SECONDS = 0.2
 BATCH = 10
 CLAIM_SECONDS = 120  # a claim older than this belongs to a sender that died
 BACKOFF = (1, 6, 24, 120, 360)  # times KONTAKT_RETRY_BASE seconds
-FORGET_EVERY = 3000  # rounds between sweeps of old rows
 DATABASE_TROUBLE = (*DB_DOWN, asyncpg.PostgresError)
 
 log = logging.getLogger("kontakt.outbox")
@@ -60,16 +59,11 @@ class Outbox:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set."""
-        rounds = 0
         try:
             while not stop.is_set():
                 busy = False
                 try:
                     busy = await self.step()
-                    rounds += 1
-                    if rounds % FORGET_EVERY == 0:
-                        async with self.pool.acquire() as conn:
-                            await conn.execute(self.q["outbox-forget"])
                 except DATABASE_TROUBLE as exc:
                     log.warning("outbox step failed: %s", type(exc).__name__)
                 except Exception:

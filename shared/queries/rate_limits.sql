@@ -18,5 +18,12 @@ SELECT (hit.hits + coalesce(
          AS resets_in
   FROM hit;
 
--- name: rate-sweep
-DELETE FROM {schema}.rate_limits WHERE window_start < now() - interval '1 day';
+-- name: prune-rate-limits
+-- Housekeeping: at most $1 windows older than $2 seconds; how many went.
+WITH gone AS (
+    DELETE FROM {schema}.rate_limits WHERE (bucket, window_start) IN (
+        SELECT r.bucket, r.window_start FROM {schema}.rate_limits r
+         WHERE r.window_start < now() - make_interval(secs => $2)
+         LIMIT $1 FOR UPDATE SKIP LOCKED)
+    RETURNING 1)
+SELECT count(*)::int FROM gone;

@@ -38,8 +38,9 @@ VERSIONS = ("1.30.0", kubernetes_validate.latest_version())
 # beside its pool (the directory's LISTEN).
 DATABASE = ("directory", "mailing", "console", "worker")
 LISTENERS = {"directory": 1}
-# The PostgreSQL parts of the budget: superuser_reserved_connections, and the Job's one.
-RESERVED, MIGRATION = 3, 1
+# The PostgreSQL parts of the budget: superuser_reserved_connections, the Job's one, and
+# the housekeeping CronJob's one per service with tables.
+RESERVED, MIGRATION, HOUSEKEEPING = 3, 1, 3
 Doc = dict[str, Any]
 
 
@@ -64,8 +65,8 @@ def of_kind(docs: list[Doc], kind: str) -> dict[str, Doc]:
 
 
 def pod(workload: Doc) -> Doc:
-    """The pod template's spec of a Deployment or Job."""
-    spec: Doc = workload["spec"]["template"]["spec"]
+    """The pod template's spec of a Deployment, Job or CronJob."""
+    spec: Doc = workload["spec"].get("jobTemplate", workload)["spec"]["template"]["spec"]
     return spec
 
 
@@ -156,7 +157,7 @@ def test_every_part_has_probes_a_drain_pause_a_budget_and_its_secrets(example: l
     # The connection budget: every copy's pool and listeners fit into max_connections.
     cluster = of_kind(example, "Cluster")["kontakt-db"]
     maximum = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
-    wanted = MIGRATION
+    wanted = MIGRATION + HOUSEKEEPING
     for name in DATABASE:
         settings = settings_of(container_env(deployments[name], example))
         wanted += deployments[name]["spec"]["replicas"] * (
@@ -261,6 +262,13 @@ async def test_the_deployments_run_as_their_manifests_say(
         assert await processes.finished(migrate, 120) == 0, migrate.output()
         demo = await processes.start("demo", ["kontakt", "demo", "--if-empty"], owner, run_dir)
         assert await processes.finished(demo, 120) == 0, demo.output()
+        # The housekeeping CronJob's command, as the runtime role (it only deletes rows).
+        cron = of_kind(example, "CronJob")["kontakt-housekeeping"]
+        chores = cluster.environment(cron, "housekeeping", base, None, role)
+        pruning = await processes.start(
+            "housekeeping", pod(cron)["containers"][0]["command"], chores, run_dir
+        )
+        assert await processes.finished(pruning, 120) == 0, pruning.output()
         started, graces = [], {}
         for name, deployment in of_kind(example, "Deployment").items():
             for replica, port in enumerate(cluster.ports[name]):

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from services.directory.app import create_app
-from services.directory.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
+from services.directory.paths import MIGRATIONS, QUERIES_DIR, QUERY_FOLDERS, SCHEMA
 from shared.migrate import MigrationError, discover, is_current, migrate
 from shared.queries import Queries, QueryError
 from shared.settings import SPEC, Settings, SettingsError
@@ -84,7 +84,8 @@ async def test_the_service_refuses_to_start_with_a_broken_query(
             "FROM directory.contact_cards c ORDER BY", "FROM directory.contact_kards c ORDER BY"
         )
     )
-    monkeypatch.setattr("services.directory.app.QUERIES_DIR", folder)
+    folders = (folder, *QUERY_FOLDERS[1:])
+    monkeypatch.setattr("services.directory.app.QUERY_FOLDERS", folders)
     server = TestServer(create_app(settings))
     with pytest.raises(QueryError, match="all-contacts"):
         await server.start_server()

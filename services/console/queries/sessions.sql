@@ -22,7 +22,12 @@ UPDATE console.sessions SET lang = $2 WHERE id = $1;
 -- name: end-session
 UPDATE console.sessions SET ended_at = coalesce(ended_at, now()) WHERE id = $1;
 
--- name: sweep-sessions
--- Sessions that ended or expired a day ago are of no use to anyone: forget them.
-DELETE FROM console.sessions
- WHERE coalesce(ended_at, expires_at) < now() - interval '1 day';
+-- name: prune-sessions
+-- Housekeeping: at most $1 sessions that ended or expired more than $2 seconds ago.
+WITH gone AS (
+    DELETE FROM console.sessions WHERE id IN (
+        SELECT s.id FROM console.sessions s
+         WHERE coalesce(s.ended_at, s.expires_at) < now() - make_interval(secs => $2)
+         LIMIT $1 FOR UPDATE SKIP LOCKED)
+    RETURNING 1)
+SELECT count(*)::int FROM gone;

@@ -2,6 +2,10 @@
 -- The snapshot and the data version it sees, read together: a sync token.
 SELECT directory.data_version() AS version, pg_current_snapshot()::text AS snapshot;
 
+-- name: first-kept-version
+-- Sync tokens of older versions are refused: housekeeping pruned changes they could miss.
+SELECT first_version FROM directory.change_log;
+
 -- name: issued-here
 -- Whether this database issued a sync token (version $1, stamp $2, snapshot $3): the
 -- version is in its history; the snapshot is not in the future; and no later version was

@@ -32,5 +32,12 @@ UPDATE {schema}.outbox
        address = CASE WHEN now() + make_interval(secs => $2) > give_up_at THEN '' ELSE address END
  WHERE id = $1;
 
--- name: outbox-forget
-DELETE FROM {schema}.outbox WHERE done_at < now() - interval '7 days';
+-- name: prune-outbox
+-- Housekeeping: at most $1 rows done more than $2 seconds ago; how many went.
+WITH gone AS (
+    DELETE FROM {schema}.outbox WHERE id IN (
+        SELECT o.id FROM {schema}.outbox o
+         WHERE o.done_at < now() - make_interval(secs => $2)
+         LIMIT $1 FOR UPDATE SKIP LOCKED)
+    RETURNING 1)
+SELECT count(*)::int FROM gone;
