@@ -108,7 +108,8 @@ def main() -> int:
         mail_rows = campaign_rows(db_url)
         # CardDAV first: the contact import adds thousands of cards to the book it syncs.
         sync_rows = _carddav_rows(env, base, db_url, processes)
-        import_rows = _import_rows(env, base, db_url, processes, directory.pid)
+        postgres_pid = int((data / "postgres" / "postmaster.pid").read_text().split()[0])
+        import_rows = _import_rows(env, base, db_url, processes, directory.pid, postgres_pid)
     finally:
         for process in processes:
             process.terminate()
@@ -139,6 +140,7 @@ def _import_rows(
     db_url: str,
     processes: list[subprocess.Popen[bytes]],
     directory_pid: int,
+    postgres_pid: int,
 ) -> list[dict[str, Any]]:
     """With an admin token: the contact import (directory), then the subscriber import."""
     from bench.contact_import import run as contact_run
@@ -152,7 +154,7 @@ def _import_rows(
         capture_output=True,
         text=True,
     ).stdout.strip()
-    contacts = contact_run(directory, token, directory_pid)
+    contacts = contact_run(directory, token, directory_pid, postgres_pid)
     port = free_port()
     # Nothing is sent here: the SMTP URL only satisfies the service's start-up check.
     mailing_env = dict(
@@ -185,11 +187,16 @@ def _carddav_rows(
 
 
 def _print_units(rows: list[dict[str, Any]], unit: str, key: str) -> None:
-    print(f"\n{'benchmark':<52} {unit:>9} {'ratio':>6} {'peak MiB':>9}")
+    # Rows per CPU-second (service and PostgreSQL) where a row measured it: the cost,
+    # whatever else the machine was doing.
+    per_cpu = any("rows_per_cpu_s" in r for r in rows)
+    extra = f" {'rows/CPU-s':>10}" if per_cpu else ""
+    print(f"\n{'benchmark':<52} {unit:>9} {'ratio':>6} {'peak MiB':>9}{extra}")
     for r in rows:
+        more = f" {r.get('rows_per_cpu_s', ''):>10}" if per_cpu else ""
         print(
             f"{r['benchmark']:<52} {r.get(key, ''):>9} "
-            f"{r.get('ratio_to_baseline', ''):>6} {r.get('peak_mib', ''):>9}"
+            f"{r.get('ratio_to_baseline', ''):>6} {r.get('peak_mib', ''):>9}{more}"
         )
 
 

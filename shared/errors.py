@@ -29,6 +29,10 @@ class FieldError:
     field: str
     message: str
 
+    def __reduce__(self) -> tuple[type[FieldError], tuple[str, str]]:
+        # Pickled to and from worker processes: a tuple, not field by field.
+        return FieldError, (self.field, self.message)
+
 
 class DomainError(Exception):
     """Base of errors that code raises without knowing about HTTP."""

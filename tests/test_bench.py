@@ -46,3 +46,4 @@ def test_bench_runs_and_writes_its_table() -> None:
     # Speed is reported, never asserted: a loaded machine must not fail the suite.
     assert {"benchmark", "ratio_to_baseline"} <= set(rows[0])
     assert any("peak_mib" in r for r in rows)
+    assert any("rows_per_cpu_s" in r for r in rows)

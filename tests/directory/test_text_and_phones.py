@@ -98,6 +98,23 @@ async def test_phones_national_extension_and_duplicates(directory: Api, admin_to
     assert refused.problem_fields() == ["phones[0].number"]
 
 
+async def test_the_same_national_number_is_read_in_each_networks_country(
+    directory: Api, admin_token: str
+) -> None:
+    # Readings are remembered per (number, country): Estonia's answer is never Latvia's.
+    api = directory.as_(admin_token)
+    for network, status in (("ee", 201), ("lv", 422), ("ee", 201), ("lv", 422)):
+        answer = await api.post(
+            "/v1/contacts",
+            json={"given_name": "Aistė", "networks": [network], "phones": ["5556 4321"]},
+        )
+        assert answer.status == status, (network, answer.text)
+        if status == 422:
+            assert answer.problem_fields() == ["phones[0].number"]
+        else:
+            assert answer.json["phones"][0]["e164"] == "+37255564321"
+
+
 async def test_saving_a_contact_unchanged_keeps_its_revision(
     directory: Api, admin_token: str, conn: asyncpg.Connection
 ) -> None:

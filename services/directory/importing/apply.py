@@ -116,7 +116,8 @@ async def apply_chunk(
             # A spreadsheet's company in the organisation column: found or created by name.
             p.organisation_name = p.contact.organisation
     plan, later = await _match(conn, q, prepared, may_edit)
-    current = await contacts_as_input(conn, q, sorted({t for _, t, _ in plan if t is not None}))
+    targets = sorted({t for _, t, _ in plan if t is not None})
+    current = await contacts_as_input(conn, q, targets) if targets else {}
     new: list[tuple[str, ContactIn, Prepared]] = []
     changed: list[tuple[int, ContactIn, Prepared]] = []
     for p, target, uid in plan:
