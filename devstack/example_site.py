@@ -26,7 +26,7 @@ PAGE = """<!doctype html>
 <section id="iframe">
 <h2>2. iframe</h2>
 <iframe title="Contacts" src="{directory}/embed/{network}?member={member}&amp;lang={lang}"
- width="100%" height="600"></iframe>
+ width="100%" height="600" referrerpolicy="no-referrer-when-downgrade"></iframe>
 </section>
 <section id="fragment">
 <h2>3. Server-side fragment</h2>

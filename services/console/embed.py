@@ -50,8 +50,12 @@ async def _builder(
     snippets = {
         "js": f'<script src="{base}/widget.js" defer></script>\n'
         f"<kontakt-contacts{attributes}></kontakt-contacts>",
+        # The script sizes the frame to its cards (600 px until it runs, or without it); the
+        # referrer policy lets the no-JS reveal page link back to the very page it came from.
         "iframe": f'<iframe src="{base}/embed/{network}{query}" title="Contacts" '
-        'style="width:100%;height:600px;border:0" loading="lazy"></iframe>',
+        'style="width:100%;height:600px;border:0" loading="lazy" '
+        'referrerpolicy="no-referrer-when-downgrade"></iframe>\n'
+        f'<script src="{base}/widget.js" async></script>',
         "fragment": f"{base}/fragment/{network}{query}",
     }
     return render(

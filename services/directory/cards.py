@@ -41,6 +41,7 @@ class Rendering:
     lang: str
     cards: list[dict[str, Any]]
     origins: list[str]
+    vcf_url: str
 
     @property
     def labels(self) -> dict[str, str]:
@@ -56,6 +57,7 @@ class Rendering:
             "lang": self.lang,
             "labels": self.labels,
             "cards": self.cards,
+            "vcf_url": self.vcf_url,
         }
 
 
@@ -98,7 +100,14 @@ async def _load(conn: Conn, request: web.Request) -> Rendering:
     origins.append(origin_of(settings.public_console_base))
     bucket = token_bucket()
     cards = [_card(settings, r, chosen, target["default_lang"], bucket) for r in rows]
-    return Rendering(network, target, chosen, cards, origins)
+    # The whole view as one file for an address book (the vcard service's public bulk form).
+    scope_query = {"lang": chosen} | (
+        {"member": target["slug"]} if target["id"] != network["id"] else {}
+    )
+    vcf_url = (
+        f"{settings.public_vcard_base}/v1/networks/{network['slug']}.vcf?{urlencode(scope_query)}"
+    )
+    return Rendering(network, target, chosen, cards, origins, vcf_url)
 
 
 def cache_key(request: web.Request) -> str | None:
@@ -142,6 +151,7 @@ def _card(
         ],
         "has_email": row["has_email"],
         "vcard_url": f"{settings.public_vcard_base}/v1/contacts/{contact_id}.vcf?lang={lang}",
+        "qr_url": f"{settings.public_vcard_base}/v1/contacts/{contact_id}/qr.svg?lang={lang}",
     }
     if row["has_email"]:
         token = render_token(settings, contact_id, bucket)

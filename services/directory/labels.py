@@ -27,6 +27,10 @@ LABELS: dict[str, dict[str, str]] = {
         "expired": "This link has expired. Please go back and reload the page.",
         "address_of": "E-mail address of {name}",
         "no_contacts": "No contacts yet.",
+        "qr_code": "QR code",
+        "qr_code_of": "QR code of {name}'s contact card",
+        "all_vcf": "All these contacts as one file (.vcf)",
+        "back_to": "Back to {site}",
     },
     "et": {
         "contacts": "Kontaktid",
@@ -49,6 +53,10 @@ LABELS: dict[str, dict[str, str]] = {
         "expired": "See link on aegunud. Palun mine tagasi ja laadi leht uuesti.",
         "address_of": "Isiku {name} e-posti aadress",
         "no_contacts": "Kontakte veel ei ole.",
+        "qr_code": "QR-kood",
+        "qr_code_of": "Kontakti {name} QR-kood",
+        "all_vcf": "Kõik need kontaktid ühe failina (.vcf)",
+        "back_to": "Tagasi lehele {site}",
     },
     "lv": {
         "contacts": "Kontakti",
@@ -71,6 +79,10 @@ LABELS: dict[str, dict[str, str]] = {
         "expired": "Šī saite vairs nav derīga. Lūdzu, atgriezieties un pārlādējiet lapu.",
         "address_of": "E-pasta adrese: {name}",
         "no_contacts": "Kontaktu vēl nav.",
+        "qr_code": "QR kods",
+        "qr_code_of": "Kontakta {name} QR kods",
+        "all_vcf": "Visi šie kontakti vienā failā (.vcf)",
+        "back_to": "Atpakaļ uz {site}",
     },
     "lt": {
         "contacts": "Kontaktai",
@@ -93,6 +105,10 @@ LABELS: dict[str, dict[str, str]] = {
         "expired": "Ši nuoroda nebegalioja. Grįžkite ir perkraukite puslapį.",
         "address_of": "El. pašto adresas: {name}",
         "no_contacts": "Kontaktų dar nėra.",
+        "qr_code": "QR kodas",
+        "qr_code_of": "Kontakto {name} QR kodas",
+        "all_vcf": "Visi šie kontaktai viename faile (.vcf)",
+        "back_to": "Grįžti į {site}",
     },
 }
 

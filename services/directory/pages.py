@@ -6,9 +6,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from shared.http import origin_of
 from shared.templates import page_templates
 from shared.web import frame_options
 
@@ -95,3 +97,17 @@ def cors_headers(request: web.Request, origins: list[str]) -> dict[str, str]:
     if origin and origin in origins:
         return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
     return {"Vary": "Origin"}
+
+
+def back_to(url: str | None, origins: list[str]) -> str | None:
+    """`url` if it is a web page on one of the sites allowed to embed, else None.
+
+    The reveal page links back to it, so it must never be a stranger's page (or a
+    `javascript:` URL) put in a link by whoever wrote the query string.
+    """
+    if not url or len(url) > 2000:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return url if "*" in origins or origin_of(url) in origins else None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
 from services.directory.cards import reveal_token
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from services.directory.labels import labels, number_word
-from services.directory.pages import cors_headers, html_page
+from services.directory.pages import back_to, cors_headers, html_page
 from services.directory.ratelimit import spend
 from services.directory.reading import dumps
 from services.directory.visibility import sight_of
@@ -195,7 +195,13 @@ def _page_lang(raw: Any) -> str:
 
 
 def _question_page(
-    request: web.Request, contact_id: int, token: str, lang: str, name: str, wrong: bool = False
+    request: web.Request,
+    contact_id: int,
+    token: str,
+    lang: str,
+    name: str,
+    back: str | None,
+    wrong: bool = False,
 ) -> web.Response:
     settings = request.app[SETTINGS]
     a, b, challenge = _challenge(settings, contact_id)
@@ -213,7 +219,8 @@ def _question_page(
             "emails": None,
             "error": None,
             "question": text["question"].format(a=number_word(lang, a), b=number_word(lang, b)),
-        },
+        }
+        | _way_back(text, back),
         lang=lang,
         status=422 if wrong else 200,
     )
@@ -222,10 +229,17 @@ def _question_page(
 def _error_page(lang: str, message: str, status: int) -> web.Response:
     return html_page(
         "reveal.html",
-        {"labels": labels(lang), "lang": lang, "error": message, "emails": None, "name": ""},
+        {"labels": labels(lang), "lang": lang, "error": message, "emails": None, "name": ""}
+        | _way_back(labels(lang), None),
         lang=lang,
         status=status,
     )
+
+
+def _way_back(text: dict[str, str], back: str | None) -> dict[str, str | None]:
+    """The link to the embedding page the person came from (checked by `back_to`)."""
+    site = urlsplit(back).netloc if back else ""
+    return {"back": back, "back_text": text["back_to"].format(site=site) if back else None}
 
 
 def _contact_id(request: web.Request) -> int:
@@ -243,10 +257,12 @@ async def reveal_page(request: web.Request) -> web.Response:
     token = request.query.get("t", "")
     try:
         _claims(request.app[SETTINGS], token, contact_id)
-        name, _, _ = await _addresses(request, contact_id)
+        name, _, origins = await _addresses(request, contact_id)
     except Forbidden:
         return _error_page(lang, labels(lang)["expired"], 403)
-    return _question_page(request, contact_id, token, lang, name)
+    # The iframe names its host page; a fragment's link comes straight from it (Referer).
+    back = back_to(request.query.get("back") or request.headers.get("Referer"), origins)
+    return _question_page(request, contact_id, token, lang, name, back)
 
 
 @routes.post("/reveal/{id}")
@@ -261,9 +277,10 @@ async def reveal_answer(request: web.Request) -> web.Response:
     try:
         _claims(settings, token, contact_id)
         claims = keys.verify("challenge", challenge)
-        name, emails, _ = await _addresses(request, contact_id)
+        name, emails, origins = await _addresses(request, contact_id)
     except (Forbidden, BadToken):
         return _error_page(lang, labels(lang)["expired"], 403)
+    back = back_to(str(form.get("back", "")), origins)
     if request.headers.get("Origin") not in (None, "null", _own_origin(request)):
         # The question is on the directory's own page; a form elsewhere posting to it is not.
         return _error_page(lang, labels(lang)["expired"], 403)
@@ -285,7 +302,7 @@ async def reveal_answer(request: web.Request) -> web.Response:
     )
     if not right:
         metrics.REVEALS.labels("wrong_answer").inc()
-        return _question_page(request, contact_id, token, lang, name, wrong=True)
+        return _question_page(request, contact_id, token, lang, name, back, wrong=True)
     metrics.REVEALS.labels("revealed").inc()
     return html_page(
         "reveal.html",
@@ -296,6 +313,7 @@ async def reveal_answer(request: web.Request) -> web.Response:
             "emails": emails,
             "error": None,
             "vcard_url": _vcard_url(settings, contact_id, lang),
-        },
+        }
+        | _way_back(labels(lang), back),
         lang=lang,
     )

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from services.directory.cards import Rendering, cache_key, render
 from services.directory.keys import ASSETS, CACHE
-from services.directory.pages import TEMPLATES, cors_headers, html_page
+from services.directory.pages import TEMPLATES, back_to, cors_headers, html_page
 from services.directory.reading import dumps
 from shared.conditional import matches, not_modified
 
@@ -52,6 +52,9 @@ async def embed(request: web.Request) -> web.Response:
             "labels": rendering.labels,
             "css": assets["widget.css"].versioned,
             "js": assets["widget.js"].versioned,
+            "framed": True,
+            # The page the frame sits in, for the no-JS reveal page's way back.
+            "back": back_to(request.headers.get("Referer"), rendering.origins),
         },
         frame_ancestors=rendering.origins,
         lang=rendering.lang,
@@ -63,7 +66,11 @@ async def fragment(request: web.Request) -> web.Response:
     """Cards as an HTML fragment, for sites that include HTML on their server."""
 
     def build(r: Rendering) -> bytes:
-        return TEMPLATES.get_template("fragment.html").render(r=r, labels=r.labels).encode()
+        return (
+            TEMPLATES.get_template("fragment.html")
+            .render(r=r, labels=r.labels, framed=False, back=None)
+            .encode()
+        )
 
     body, rendering = await _body(request, "fragment", build)
     return web.Response(

@@ -75,20 +75,28 @@
     return button;
   }
 
-  function vcardButton(token, name, lang, labels, live) {
-    var button = el("button", "kontakt-vcard", labels.add_to_contacts);
-    button.type = "button";
-    button.setAttribute("aria-label", fill(labels.add_to_contacts_of, { name: name }));
-    button.addEventListener("click", function () {
+  /* "Add to contacts" is a link on every card (the vCard without e-mail); for a card with
+     an address, a person's click asks for the full vCard first. */
+  function withEmail(link, token, lang, labels, live) {
+    link.addEventListener("click", function (event) {
+      if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+      event.preventDefault();
       ask(token, lang).then(function (result) {
         if (result.status === 200) {
           location.assign(result.body.vcard_url);
         } else {
           live.textContent = problemText(result, labels);
+          live.classList.add("kontakt-error");
         }
-      });
+      }, function () { location.assign(link.href); });
     });
-    return button;
+  }
+
+  function link(className, href, text, label) {
+    var node = el("a", className, text);
+    node.href = href;
+    if (label) node.setAttribute("aria-label", label);
+    return node;
   }
 
   function card(data, lang, labels) {
@@ -134,14 +142,13 @@
       lines.append(email);
     }
     item.append(lines);
-    if (data.has_email) {
-      item.append(vcardButton(data.token, data.name, lang, labels, live));
-    } else {
-      var vcard = el("a", "kontakt-vcard", labels.add_to_contacts);
-      vcard.href = data.vcard_url;
-      vcard.setAttribute("aria-label", fill(labels.add_to_contacts_of, { name: data.name }));
-      item.append(vcard);
-    }
+    var actions = el("p", "kontakt-actions");
+    var vcard = link("kontakt-vcard", data.vcard_url, labels.add_to_contacts,
+      fill(labels.add_to_contacts_of, { name: data.name }));
+    if (data.has_email) withEmail(vcard, data.token, lang, labels, live);
+    actions.append(vcard, " ", link("kontakt-qr", data.qr_url, labels.qr_code,
+      fill(labels.qr_code_of, { name: data.name })));
+    item.append(actions);
     return item;
   }
 
@@ -154,10 +161,35 @@
         var live = link.parentNode.querySelector(".kontakt-live") || el("span", "kontakt-live");
         link.replaceWith(revealButton(link.dataset.token, link.dataset.name, lang, labels, live));
       });
-      section.querySelectorAll("a.kontakt-vcard[data-token]").forEach(function (link) {
-        var live = link.parentNode.querySelector(".kontakt-live") || el("span", "kontakt-live");
-        link.replaceWith(vcardButton(link.dataset.token, link.dataset.name, lang, labels, live));
+      section.querySelectorAll("a.kontakt-vcard[data-token]").forEach(function (vcard) {
+        var card = vcard.closest(".kontakt-card");
+        var live = (card && card.querySelector(".kontakt-live")) || el("span", "kontakt-live");
+        withEmail(vcard, vcard.dataset.token, lang, labels, live);
       });
+    });
+  }
+
+  /* The iframe page tells the page around it how tall it is; that page's widget.js (the
+     snippet's script) sizes the frame, so no card is cut off and nothing scrolls twice. */
+  function reportHeight() {
+    var last = 0;
+    function send() {
+      var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+      if (height === last) return;
+      last = height;
+      // Only a height travels, nothing private: any page may frame us only if listed.
+      parent.postMessage({ kontakt: "height", height: height }, "*");
+    }
+    new ResizeObserver(send).observe(document.documentElement);
+    send();
+  }
+
+  function sizeFrames(event) {
+    if (event.origin !== base || !event.data || event.data.kontakt !== "height") return;
+    var height = Number(event.data.height);
+    if (!(height > 0 && height < 100000)) return;
+    document.querySelectorAll("iframe").forEach(function (frame) {
+      if (frame.contentWindow === event.source) frame.style.height = height + "px";
     });
   }
 
@@ -192,6 +224,11 @@
         var list = el("ul", "kontakt-cards");
         data.cards.forEach(function (one) { list.append(card(one, data.lang, data.labels)); });
         section.append(list);
+        if (data.cards.length) {
+          var all = el("p", "kontakt-all");
+          all.append(link("kontakt-all-vcf", data.vcf_url, data.labels.all_vcf));
+          section.append(all);
+        }
         section.removeAttribute("aria-busy");
       })
       .catch(function () {
@@ -203,9 +240,15 @@
   if (!customElements.get("kontakt-contacts")) {
     customElements.define("kontakt-contacts", KontaktContacts);
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
-  } else {
+  function start() {
     enhance(document);
+    var framed = window.parent !== window;
+    if (framed && document.body.classList.contains("kontakt-page")) reportHeight();
+  }
+  window.addEventListener("message", sizeFrames);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();
