@@ -1,4 +1,6 @@
-"""CSV for spreadsheets: the one writer every export uses, safe to open in Excel and LibreOffice.
+"""CSV for spreadsheets: the one writer every export uses, safe to open in Excel and LibreOffice;
+and what every CSV reader shares: the file's width (UTF-16 and UTF-32 as Excel's "Unicode
+text" saves them, with or without a byte-order mark), separators, and header spellings.
 
 A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula (and tab or CR
 can hide such a start), so a name like `=HYPERLINK(...)` typed into a public form would run
@@ -11,6 +13,7 @@ back, so an export imported again changes nothing.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import unicodedata
@@ -29,6 +32,19 @@ CONTENT_TYPE = "text/csv; charset=utf-8"
 FLUSH_BYTES = 64 * 1024
 
 Cell = str | int | float | bool | None
+
+# The e-mail address column as people head it in English, Estonian, Latvian and Lithuanian
+# (compared as `header_key` leaves them: "E-mail", "E-posti aadress", "E-pasta adrese",
+# "El. pašto adresas").
+EMAIL_HEADERS = (
+    "email", "mail", "emailaddress", "epost", "epostiaadress", "meiliaadress", "meil", "eposts",
+    "epasts", "epastaadrese", "elpastas", "elpastoadresas", "epastas", "epastoadresas",
+)  # fmt: skip
+# A person's given and family names in two columns ("First Name", "Eesnimi", "Uzvārds").
+GIVEN_NAME_HEADERS = ("firstname", "givenname", "forename", "eesnimi")
+FAMILY_NAME_HEADERS = (
+    "lastname", "surname", "familyname", "perekonnanimi", "perenimi", "uzvards", "pavarde",
+)  # fmt: skip
 
 
 def neutralise(value: Cell) -> str:
@@ -65,6 +81,71 @@ def header_key(header: str) -> str:
     """A header as compared: no case, diacritics, spaces, dots, hyphens or underscores."""
     plain = unicodedata.normalize("NFKD", header.casefold())
     return "".join(c for c in plain if c.isalnum() and not unicodedata.combining(c))
+
+
+def wide_encoding(head: bytes) -> tuple[str, str] | None:
+    """(Python codec, name to show) when a file's first bytes are UTF-16 or UTF-32, else None.
+
+    A byte-order mark says so; without one, the zero bytes of ASCII letters give it away
+    (text has no NUL): where they fall within each group of four bytes tells the width and
+    the byte order.
+    """
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32", "UTF-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "UTF-16"
+    head = head[:400]
+    if not head or head.count(0) * 4 < len(head):
+        return None
+    at = [head[k::4].count(0) * 4 > len(head) // 2 for k in range(4)]
+    if at == [False, True, True, True]:
+        return "utf-32-le", "UTF-32LE (without a byte-order mark)"
+    if at == [True, True, True, False]:
+        return "utf-32-be", "UTF-32BE (without a byte-order mark)"
+    if head[1::2].count(0) > head[0::2].count(0):
+        return "utf-16-le", "UTF-16LE (without a byte-order mark)"
+    return "utf-16-be", "UTF-16BE (without a byte-order mark)"
+
+
+class Transcoder:
+    """A file's bytes as they come: UTF-16 and UTF-32 (`wide_encoding`) turned into UTF-8, a
+    UTF-8 byte-order mark dropped, anything else passed on for its reader to decode."""
+
+    # Enough of the file's start to tell its width.
+    HEAD = 4
+
+    def __init__(self) -> None:
+        self.head: bytes | None = b""
+        self.text: codecs.IncrementalDecoder | None = None
+
+    def feed(self, chunk: bytes) -> bytes:
+        """The next piece, as UTF-8 or as the bytes it was."""
+        if self.head is not None:
+            self.head += chunk
+            if len(self.head) < self.HEAD:
+                return b""
+            chunk = self._start()
+        if self.text is not None:
+            return self.text.decode(chunk, final=False).encode("utf-8")
+        return chunk
+
+    def close(self) -> bytes:
+        """What is still held: a short file's start, or the end a UTF-16 decoder keeps."""
+        rest = b""
+        if self.head is not None:
+            rest = self._start()
+            if self.text is None:
+                return rest
+        return self.text.decode(rest, final=True).encode("utf-8") if self.text else b""
+
+    def _start(self) -> bytes:
+        head, self.head = self.head or b"", None
+        found = wide_encoding(head)
+        if found is not None:
+            self.text = codecs.getincrementaldecoder(found[0])()
+        elif head.startswith(codecs.BOM_UTF8):
+            head = head[len(codecs.BOM_UTF8) :]
+        return head
 
 
 class CsvWriter:

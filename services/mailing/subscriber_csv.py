@@ -23,7 +23,15 @@ from email_validator import EmailNotValidError
 from services.mailing.keys import SETTINGS
 from shared.addresses import normalize_address
 from shared.bodies import read_large
-from shared.csvio import SEPARATORS, header_key, restore
+from shared.csvio import (
+    EMAIL_HEADERS,
+    FAMILY_NAME_HEADERS,
+    GIVEN_NAME_HEADERS,
+    SEPARATORS,
+    header_key,
+    restore,
+    wide_encoding,
+)
 from shared.csvio import sniff as most_used
 from shared.errors import BadRequest
 
@@ -31,21 +39,17 @@ TITLE_ROWS = 5  # rows a spreadsheet may have above its header (a title, a date,
 UPLOAD_TYPES = {"text/csv", "text/plain", "application/octet-stream"}
 # Header spellings, compared without case, diacritics, spaces, dots, hyphens or underscores.
 HEADERS = {
-    "email": (
-        "email", "mail", "emailaddress", "epost", "epostiaadress", "meiliaadress", "meil",
-        "epasts", "epastaadrese", "elpastas", "elpastoadresas", "epastas", "epastoadresas",
-        "pastas", "adresas", "eposts",
-    ),
+    # A subscriber list's one address column may just say "Paštas" or "Adresas" (which in a
+    # contact list is where someone lives).
+    "email": (*EMAIL_HEADERS, "pastas", "adresas"),
     "name": (
         "name", "fullname", "nimi", "täisnimi", "eesjaperekonnanimi", "vards", "vardsuzvards",
         "vardsunuzvards", "pilnsvards", "vardas", "vardaspavarde", "vardasirpavarde",
         "pilnasvardas",
     ),
     # Two columns, joined into `name` ("Vārds" beside "Uzvārds" is the given name).
-    "given": ("firstname", "givenname", "forename", "eesnimi"),
-    "family": (
-        "lastname", "surname", "familyname", "perekonnanimi", "perenimi", "uzvards", "pavarde",
-    ),
+    "given": GIVEN_NAME_HEADERS,
+    "family": FAMILY_NAME_HEADERS,
     "lang": ("lang", "language", "keel", "valoda", "kalba"),
     "status": ("status", "olek", "staatus", "statuss", "busena"),
 }  # fmt: skip
@@ -86,10 +90,10 @@ async def upload(request: web.Request) -> str:
 
 def decode(data: bytes) -> str:
     """UTF-8 text, with or without a byte-order mark; BadRequest naming what it is otherwise."""
-    wide = _wide_encoding(data)
+    wide = wide_encoding(data)
     if wide:
         raise BadRequest(
-            f'The file is {wide}, not UTF-8 (Excel\'s "Unicode text" is UTF-16). Save it as '
+            f'The file is {wide[1]}, not UTF-8 (Excel\'s "Unicode text" is UTF-16). Save it as '
             '"CSV UTF-8" instead.'
         )
     try:
@@ -101,26 +105,6 @@ def decode(data: bytes) -> str:
             "a legacy 8-bit encoding such as Windows-1257 or ISO-8859-13, which Excel's plain "
             '"CSV" uses in Baltic locales. Save it as "CSV UTF-8" instead.'
         ) from exc
-
-
-def _wide_encoding(data: bytes) -> str:
-    """UTF-16 or UTF-32 (with the byte order, when no mark says it) if `data` is one, else empty."""
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "UTF-32"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16"
-    # Without a mark, the zero bytes of ASCII letters give it away (text has no NUL): where
-    # they fall within each group of four bytes tells the width and the byte order.
-    head = data[:400]
-    if not head or head.count(0) * 4 < len(head):
-        return ""
-    at = [head[k::4].count(0) * 4 > len(head) // 2 for k in range(4)]
-    if at == [False, True, True, True]:
-        return "UTF-32LE (without a byte-order mark)"
-    if at == [True, True, True, False]:
-        return "UTF-32BE (without a byte-order mark)"
-    odd = head[1::2].count(0) > head[0::2].count(0)
-    return f"UTF-16{'LE' if odd else 'BE'} (without a byte-order mark)"
 
 
 def sniff(text: str) -> tuple[str, int, str]:

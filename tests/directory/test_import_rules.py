@@ -470,3 +470,26 @@ async def test_json_and_progress_lines(directory: Api, admin_token: str) -> None
     report = lines[-1]["report"]
     assert [i["status"] for i in report["items"]] == ["created", "rejected"]
     assert report["items"][1]["errors"][0]["field"] == "display_name"
+
+
+WIDE = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
+
+
+@pytest.mark.parametrize("encoding", WIDE)
+async def test_wide_spreadsheets_with_or_without_a_byte_order_mark(
+    directory: Api, admin_token: str, encoding: str
+) -> None:
+    # Excel's "Unicode text" and other programs' UTF-16 and UTF-32, marked or not.
+    api = directory.as_(admin_token)
+    address = f"aiste.{encoding}@example.lt"
+    text = f"Vardas;Pavardė;El. paštas\r\nAistė;Kiseliūnienė;{address}\r\n"
+    report = await imported(
+        api, text.encode(encoding), "network=lt", **{"Content-Type": "text/csv"}
+    )
+    assert [i["status"] for i in report["items"]] == ["created"], report
+    stored = (await api.get(f"/v1/contacts/{report['items'][0]['contact']}")).json
+    assert (stored["given_name"], stored["family_name"], stored["emails"]) == (
+        "Aistė",
+        "Kiseliūnienė",
+        [address],
+    )

@@ -145,33 +145,3 @@ class Decoder:
 
 def _read_as(note: str | None, codec: str) -> str | None:
     return f"{note}; read as {NAMES.get(codec, codec)}" if note else None
-
-
-class Transcoder:
-    """A file's bytes as they come: UTF-16 (old Apple Address Books, Excel's "Unicode text",
-    with or without a byte-order mark) turned into UTF-8, a UTF-8 byte-order mark dropped."""
-
-    def __init__(self) -> None:
-        self.started = False
-        self.text: codecs.IncrementalDecoder | None = None
-
-    def feed(self, chunk: bytes) -> bytes:
-        """The next piece, as UTF-8 or as the legacy bytes it was."""
-        if not self.started and chunk:
-            self.started = True
-            head = chunk[:4]
-            if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-                self.text = codecs.getincrementaldecoder("utf-16")()
-            elif len(head) >= 2 and head[0] == 0 and head[1] != 0:
-                self.text = codecs.getincrementaldecoder("utf-16-be")()
-            elif len(head) >= 2 and head[0] != 0 and head[1] == 0:
-                self.text = codecs.getincrementaldecoder("utf-16-le")()
-            elif chunk.startswith(b"\xef\xbb\xbf"):
-                chunk = chunk[3:]
-        if self.text is not None:
-            return self.text.decode(chunk, final=False).encode("utf-8")
-        return chunk
-
-    def close(self) -> bytes:
-        """What a UTF-16 decoder still holds."""
-        return self.text.decode(b"", final=True).encode("utf-8") if self.text else b""

@@ -15,11 +15,19 @@ import re
 from typing import Any
 
 from services.directory.importing.charsets import NAMES as CHARSETS
-from services.directory.importing.charsets import Decoder, Transcoder
+from services.directory.importing.charsets import Decoder
 from services.directory.importing.rows import Row, TooLarge
 from services.directory.importing.values import label_kind, web_address
 from services.directory.phones import KINDS
-from shared.csvio import header_key, restore, sniff
+from shared.csvio import (
+    EMAIL_HEADERS,
+    FAMILY_NAME_HEADERS,
+    GIVEN_NAME_HEADERS,
+    Transcoder,
+    header_key,
+    restore,
+    sniff,
+)
 from shared.errors import BadRequest, FieldError
 from shared.i18n import LANGUAGES
 from shared.text import nfc
@@ -33,10 +41,9 @@ _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # the kind of number they hold.
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "uid": ("uid",),
-    "given_name": ("given_name", "givenname", "firstname", "first", "eesnimi", "vards", "vardas"),
-    "family_name": (
-        "family_name", "familyname", "lastname", "surname", "perekonnanimi", "uzvards", "pavarde",
-    ),
+    # In a contact list, "Vārds" and "Vardas" beside a family name are the given name.
+    "given_name": ("given_name", *GIVEN_NAME_HEADERS, "first", "vards", "vardas"),
+    "family_name": ("family_name", *FAMILY_NAME_HEADERS),
     "display_name": ("display_name", "displayname", "name", "fullname", "nimi", "pilnasvardas"),
     "organisation": (
         "organisation", "organization", "company", "organizationname", "asutus",
@@ -63,10 +70,10 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "businessfax", "homefax", "otherfax", "fax", "faxnumber", "faks", "fakss", "faksas",
     ),
     "phones:voice": ("pager", "pagernumber"),
+    # Outlook's, Thunderbird's second and third addresses too: a contact has several.
     "emails": (
-        "emails", "email", "emailaddress", "email2address", "email3address", "primaryemail",
-        "secondaryemail", "epost", "epostiaadress", "meiliaadress", "epasts", "epastaadrese",
-        "elpastas", "elpastoadresas",
+        "emails", *EMAIL_HEADERS, "email2address", "email3address", "primaryemail",
+        "secondaryemail",
     ),
     "links": (
         "links", "website", "webpage", "webpage1", "webpage2", "personalwebpage",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from services.directory.importing.charsets import Transcoder
 from services.directory.importing.rows import TooLarge
+from shared.csvio import Transcoder
 
 BINARY = {b"PHOTO", b"LOGO", b"SOUND", b"KEY"}
 # A binary value's physical line beyond this is dropped as it arrives (a photo written
