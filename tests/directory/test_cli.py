@@ -170,5 +170,5 @@ def test_vcard_files_go_through_the_same_import(db_url: str) -> None:
     assert real.stdout.splitlines()[0] == (
         "created 2, updated 0, unchanged 0, rejected 0, skipped 0"
     )
-    assert "contact 1 (line 1) Daina Mežecka: created - not kept: photo" in real.stdout
+    assert "contact 1 (line 1) Daina Mežecka: created - not kept: nickname, photo" in real.stdout
     assert "'+371 2000 0002' is listed twice; merged" in real.stdout

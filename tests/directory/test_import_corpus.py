@@ -112,7 +112,7 @@ CASES: list[tuple[str, str, list[tuple[str, list[str], dict[str, Any] | None]]]]
         [
             (
                 "created",
-                ["photo"],
+                ["nickname", "photo"],
                 person(
                     "Daina",
                     "Mežecka",
@@ -170,7 +170,7 @@ CASES: list[tuple[str, str, list[tuple[str, list[str], dict[str, Any] | None]]]]
         [
             (
                 "created",
-                ["department", "address", "photo"],
+                ["department", "address", "messaging", "photo"],
                 person(
                     "Aistė",
                     "Kiseliūnienė",
@@ -193,7 +193,7 @@ CASES: list[tuple[str, str, list[tuple[str, list[str], dict[str, Any] | None]]]]
         [
             (
                 "created",
-                ["address"],
+                ["address", "messaging", "photo"],
                 person(
                     "Vida",
                     "Gintautaitė",

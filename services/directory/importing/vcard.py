@@ -68,11 +68,31 @@ DROPPED = {
     "X-PHONETIC-LAST-NAME": "phonetic_name",
     "SORT-STRING": "phonetic_name",
     "AGENT": "related_people",
+    "PHOTO": "photo",
+    "LOGO": "logo",
+    "SOUND": "sound",
+    "KEY": "key",
     "CALURI": "calendar",
     "CALADRURI": "calendar",
     "FBURL": "calendar",
     "MEMBER": "group_members",
     "X-ADDRESSBOOKSERVER-MEMBER": "group_members",
+    # Outlook's own properties that hold a person's data (the rest of X-MS-* is bookkeeping).
+    "X-MS-IMADDRESS": "messaging",
+    "X-MS-MANAGER": "related_people",
+    "X-MS-ASSISTANT": "related_people",
+    "X-MS-SPOUSE": "related_people",
+    "X-MS-CARDPICTURE": "photo",
+}
+# Android's own rows (`X-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Daina;…`) by the
+# kind of data the value names; any other kind is named as the card names it.
+ANDROID = {
+    "nickname": "nickname",
+    "relation": "related_people",
+    "contact_event": "anniversary",
+    "im": "messaging",
+    "note": "note",
+    "postal-address_v2": "address",
 }
 # Bookkeeping of the writing program, not data about the person: not worth a remark.
 IGNORED = {
@@ -309,8 +329,8 @@ class CardReading:
         for prop in self.props:
             self._read(prop, data, categories)
         for binary in card.binaries:
-            label = "photo" if binary.head.upper().split(b";")[0].endswith(b"PHOTO") else None
-            self._drop(label or binary.head.split(b";")[0].decode("ascii", "replace").lower())
+            name = binary.head.split(b";")[0].split(b".")[-1].upper().decode("ascii", "replace")
+            self._drop(DROPPED.get(name) or name.lower())
         if categories:
             data["categories"] = categories
         name = data.get("display_name") or " ".join(
@@ -388,8 +408,9 @@ class CardReading:
             for category in unescape(self.text(prop), self.version, ","):
                 if one_line(category):
                     categories.append(one_line(category))
-        elif name in {"PHOTO", "LOGO", "SOUND", "KEY"}:
-            self._drop("photo" if name == "PHOTO" else name.lower())  # a URI, not data
+        elif name == "X-ANDROID-CUSTOM":
+            kind = self.text(prop).split(";", 1)[0].rpartition("/")[2].lower()
+            self._drop(ANDROID.get(kind, name))
         elif name in DROPPED:
             self._drop(DROPPED[name])
         elif name not in IGNORED and not name.startswith(IGNORED_PREFIXES):

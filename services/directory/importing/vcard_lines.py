@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from services.directory.importing.rows import TooLarge
 from shared.csvio import Transcoder
 
-BINARY = {b"PHOTO", b"LOGO", b"SOUND", b"KEY"}
+# Outlook's business-card picture is a photo too (base64 lines in 2.1, like PHOTO's).
+BINARY = {b"PHOTO", b"LOGO", b"SOUND", b"KEY", b"X-MS-CARDPICTURE"}
 # A binary value's physical line beyond this is dropped as it arrives (a photo written
 # unfolded can be megabytes on one line).
 LONG_LINE = 256 * 1024
