@@ -42,6 +42,14 @@ DEMO_EMAILS = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A `fast` test may not start PostgreSQL: the fast tier stays a matter of seconds."""
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ())) & {"pg_server", "aiohttp_client"}
+        if item.get_closest_marker("fast") and needs:
+            raise pytest.UsageError(f"{item.nodeid} is marked fast but uses {sorted(needs)}")
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """URL of the PostgreSQL server (its maintenance database)."""

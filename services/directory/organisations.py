@@ -12,7 +12,7 @@ from services.directory.keys import POOL, QUERIES
 from services.directory.networks import if_match
 from services.directory.reading import conditional_json, requested_lang
 from services.directory.render import organisation_json
-from services.directory.store import check_revision, create_organisation
+from services.directory.store import check_revision, create_organisation, update_organisation
 from services.directory.validation import organisation_in
 from shared.conn import Conn
 from shared.errors import Conflict, NotFound, read_object
@@ -89,9 +89,7 @@ async def patch(request: web.Request) -> web.Response:
             "website": row["website"],
         } | body
         o = organisation_in(merged)
-        await conn.fetchval(
-            q["update-organisation"], row["id"], o.slug, o.names, o.country, o.website
-        )
+        await update_organisation(conn, q, row["id"], o)
     return await _one(request, o.slug)
 
 
@@ -104,6 +102,7 @@ async def delete(request: web.Request) -> web.Response:
         row = await conn.fetchrow(q["lock-organisation"], slug)
         if row is None:
             raise NotFound(f"No organisation {slug!r}.")
+        check_revision(row["revision"], if_match(request, {}))
         try:
             await conn.execute(q["delete-organisation"], row["id"])
         except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:

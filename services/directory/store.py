@@ -253,3 +253,12 @@ async def create_organisation(conn: Conn, q: Queries, o: OrganisationIn) -> int:
         q["insert-organisation"], o.slug, o.names, o.country, o.website
     )
     return organisation_id
+
+
+async def update_organisation(
+    conn: Conn, q: Queries, organisation_id: int, o: OrganisationIn
+) -> None:
+    """Overwrite an organisation's fields (its revision goes up)."""
+    await conn.fetchval(
+        q["update-organisation"], organisation_id, o.slug, o.names, o.country, o.website
+    )

@@ -237,7 +237,11 @@ async def test_organisations_admin(
     assert (await api.delete("/v1/organisations/providus")).status == 409
     changed = await api.patch("/v1/organisations/tartu-city", json={"country": "EE", "revision": 1})
     assert changed.json["revision"] == 2
-    assert (await api.delete("/v1/organisations/tartu-city")).status == 204
+    stale = await api.delete("/v1/organisations/tartu-city", headers={"If-Match": '"1"'})
+    assert stale.status == 409  # the client deletes what it saw, not a later edit
+    assert (await api.get("/v1/organisations/tartu-city")).status == 200
+    current = await api.delete("/v1/organisations/tartu-city", headers={"If-Match": '"2"'})
+    assert current.status == 204
     _, nobody = await make_account("nobody@example.org")
     assert (
         await directory.as_(nobody).post(

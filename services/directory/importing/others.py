@@ -10,7 +10,12 @@ import asyncpg
 
 from services.directory.exporting import NETWORK_KEYS
 from services.directory.importing.rows import Outcome, Row
-from services.directory.store import create_network, create_organisation, update_network
+from services.directory.store import (
+    create_network,
+    create_organisation,
+    update_network,
+    update_organisation,
+)
 from services.directory.validation import network_in, organisation_in
 from shared.conn import Conn
 from shared.errors import DomainError, FieldError, ValidationFailed
@@ -40,9 +45,7 @@ async def _update_network(conn: Conn, q: Queries, current: asyncpg.Record, n: An
 
 
 async def _update_organisation(conn: Conn, q: Queries, current: asyncpg.Record, o: Any) -> None:
-    await conn.execute(
-        q["update-organisation"], current["id"], o.slug, o.names, o.country, o.website
-    )
+    await update_organisation(conn, q, current["id"], o)
 
 
 @dataclass(frozen=True, slots=True)

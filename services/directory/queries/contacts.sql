@@ -33,17 +33,8 @@ SELECT c.id, c.given_name, c.family_name, c.display_name, c.titles, c.position, 
 -- name: organisation-id
 SELECT id FROM directory.organisations WHERE slug = $1;
 
--- name: contact-by-uid
-SELECT id FROM directory.contacts WHERE uid = $1::uuid;
-
 -- name: delete-contact
 DELETE FROM directory.contacts WHERE id = $1;
-
--- name: count-contacts
-SELECT count(*) FROM directory.contacts;
-
--- name: contact-by-email
-SELECT contact_id FROM directory.contact_emails WHERE lower(address) = lower($1) LIMIT 1;
 
 -- name: organisation-by-name
 SELECT slug FROM directory.organisations o

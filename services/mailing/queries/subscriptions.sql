@@ -4,9 +4,6 @@ INSERT INTO mailing.subscribers (email, name) VALUES ($1, $2)
 ON CONFLICT (lower(email)) DO UPDATE SET email = mailing.subscribers.email
 RETURNING id;
 
--- name: lock-subscription
-SELECT * FROM mailing.subscriptions WHERE list_id = $1 AND subscriber_id = $2 FOR UPDATE;
-
 -- name: insert-subscription
 -- A new, pending subscription shows what was asked; an existing one keeps its data until
 -- the person confirms (the confirmation link carries what this request asked for).
