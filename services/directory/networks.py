@@ -126,6 +126,8 @@ async def patch(request: web.Request) -> web.Response:
     slug = request.match_info["slug"]
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
+        # Locked before it is read: the fields left out keep what another edit just wrote.
+        await conn.fetchrow(q["lock-network"], slug)
         current = await conn.fetchrow(q["get-network"], slug)
         if current is None:
             raise NotFound(f"No network {slug!r}.")

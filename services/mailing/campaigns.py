@@ -153,13 +153,23 @@ async def patch(request: web.Request) -> web.Response:
     caller = await identify(request)
     row = await _campaign(request)
     require(caller, "manage_lists", row["network"])
-    if row["status"] != "draft":
-        raise Conflict(f"Only a draft can be changed; this campaign is {row['status']}.")
-    subject, body = _content(
-        await read_object(request), {"subject": row["subject"], "body": row["body"]}
-    )
+    given = await read_object(request)
+    subject, body = _content(given, {"subject": row["subject"], "body": row["body"]})
+    revision = given.get("revision")
+    expected = revision if isinstance(revision, int) and not isinstance(revision, bool) else None
     async with request.app[POOL].acquire() as conn:
-        await conn.execute(request.app[QUERIES]["update-campaign"], row["id"], subject, body)
+        written = await conn.fetchval(
+            request.app[QUERIES]["update-campaign"],
+            row["id"],
+            subject if "subject" in given else None,
+            body if "body" in given else None,
+            expected,
+        )
+    if written is None:
+        now = await _campaign(request)
+        if now["status"] != "draft":
+            raise Conflict(f"Only a draft can be changed; this campaign is {now['status']}.")
+        raise Conflict("The campaign changed since you read it.", revision=now["revision"])
     return web.json_response(await campaign_json(request, await _campaign(request)))
 
 

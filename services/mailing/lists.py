@@ -88,6 +88,10 @@ async def list_row(request: web.Request, slug: str) -> asyncpg.Record:
     return row
 
 
+# Edits merged on a row another edit just changed are redone this often before a 409.
+_PATCH_TRIES = 5
+
+
 @routes.get("/v1/lists")
 async def all_lists(request: web.Request) -> web.Response:
     """The lists of the caller's networks (all of them for admins)."""
@@ -144,31 +148,41 @@ async def get_list(request: web.Request) -> web.Response:
 
 @routes.patch("/v1/lists/{slug}")
 async def patch_list(request: web.Request) -> web.Response:
-    """Change a list's names, language or sender; its network and slug stay."""
+    """Change a list's names, language or sender; its network and slug stay.
+
+    With `revision`, a list changed since that revision is a 409. Without, fields left out keep
+    the value stored when the change is written (never one read before another edit).
+    """
     caller = await identify(request)
     row = await list_row(request, request.match_info["slug"])
     require(caller, "manage_lists", row["network"])
     body = await read_object(request)
-    current = list_json(row)
-    fields = list_fields(
-        {k: v for k, v in body.items() if k not in {"slug", "network"}},
-        {k: current[k] for k in EDITABLE},
-    )
+    given = {k: v for k, v in body.items() if k not in {"slug", "network"}}
     revision = body.get("revision")
-    if isinstance(revision, int) and revision != row["revision"]:
-        raise Conflict("The list changed since you read it.", revision=row["revision"])
-    async with request.app[POOL].acquire() as conn:
-        await conn.execute(
-            request.app[QUERIES]["update-list"],
-            row["id"],
-            fields["lang"],
-            fields["names"],
-            fields["descriptions"],
-            fields["from_name"],
-            fields["from_address"],
-            fields["reply_to"],
-        )
-    return web.json_response(list_json(await list_row(request, row["slug"])), dumps=_dumps)
+    expected = revision if isinstance(revision, int) and not isinstance(revision, bool) else None
+    for _ in range(_PATCH_TRIES):
+        current = list_json(row)
+        fields = list_fields(given, {k: current[k] for k in EDITABLE})
+        async with request.app[POOL].acquire() as conn:
+            # The revision is checked by the writing statement: of two edits of one revision,
+            # the second writes nothing; without one, the merge is redone on the newer row.
+            written = await conn.fetchval(
+                request.app[QUERIES]["update-list"],
+                row["id"],
+                fields["lang"],
+                fields["names"],
+                fields["descriptions"],
+                fields["from_name"],
+                fields["from_address"],
+                fields["reply_to"],
+                row["revision"] if expected is None else expected,
+            )
+        if written is not None:
+            return web.json_response(list_json(await list_row(request, row["slug"])), dumps=_dumps)
+        row = await list_row(request, row["slug"])
+        if expected is not None:
+            break
+    raise Conflict("The list changed since you read it.", revision=row["revision"])
 
 
 @routes.get("/v1/lists/{slug}/members")

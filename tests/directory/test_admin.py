@@ -8,8 +8,10 @@ from typing import Any
 import asyncpg
 import pytest
 
+from shared.settings import Settings
 from tests.conftest import MakeAccount, demo_contact_id
 from tests.support.api import Api
+from tests.support.races import row_held
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -301,3 +303,19 @@ async def test_contacts_only_in_private_networks_are_not_public(
     )
     assert (await directory.as_(member).get(f"/v1/contacts/{zibas}")).status == 200
     assert (await api.get(f"/v1/contacts/{zibas}")).status == 200
+
+
+async def test_two_edits_of_different_network_fields_both_stay(
+    directory: Api, admin_token: str, settings: Settings
+) -> None:
+    api = directory.as_(admin_token)
+    names = {"en": "Estonia", "et": "Eesti", "lv": "Igaunija", "lt": "Estija"}
+    held = "SELECT 1 FROM directory.networks WHERE slug = $1 FOR UPDATE"
+    async with row_held(settings.database_url or "", held, "ee") as wait:
+        moved = asyncio.create_task(api.patch("/v1/networks/ee", json={"position": 7}))
+        await wait(1)  # the first edit waits to write
+        renamed = asyncio.create_task(api.patch("/v1/networks/ee", json={"names": names}))
+        await wait(2)  # the second has read what it reads before writing
+    assert [(await moved).status, (await renamed).status] == [200, 200]
+    stored = (await api.get("/v1/networks/ee")).json
+    assert (stored["position"], stored["names"]) == (7, names)

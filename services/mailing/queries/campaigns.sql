@@ -11,8 +11,14 @@ SELECT c.*, l.slug AS list_slug, l.network, l.lang AS list_lang, l.names AS list
 SELECT * FROM mailing.campaigns WHERE id = $1 FOR UPDATE;
 
 -- name: update-campaign
-UPDATE mailing.campaigns SET subject = $2, body = $3, revision = revision + 1, updated_at = now()
- WHERE id = $1 RETURNING revision;
+-- Only a draft, and only the revision the editor read ($4, when given): checked in the
+-- writing statement, so a send or another edit committed meanwhile makes it change nothing.
+-- A field left out ($2 or $3 NULL) keeps the value stored now, not the one read before.
+UPDATE mailing.campaigns
+   SET subject = coalesce($2, subject), body = coalesce($3, body),
+       revision = revision + 1, updated_at = now()
+ WHERE id = $1 AND status = 'draft' AND ($4::int IS NULL OR revision = $4)
+RETURNING revision;
 
 -- name: set-campaign-status
 UPDATE mailing.campaigns

@@ -19,7 +19,7 @@ RETURNING id;
 UPDATE mailing.lists
    SET lang = $2, names = $3, descriptions = $4, from_name = $5, from_address = $6,
        reply_to = $7, revision = revision + 1, updated_at = now()
- WHERE id = $1
+ WHERE id = $1 AND ($8::int IS NULL OR revision = $8)
 RETURNING revision;
 
 -- name: list-members

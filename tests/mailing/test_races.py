@@ -1,0 +1,82 @@
+"""Check-then-write races: the check is in the statement that writes, so the loser is told."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.conftest import MakeAccount
+from tests.mailing.conftest import Mailing
+from tests.mailing.test_campaigns import tokens
+from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.races import row_held
+
+pytestmark = pytest.mark.usefixtures("demo")
+LOCK_CAMPAIGN = "SELECT 1 FROM mailing.campaigns WHERE id = $1 FOR UPDATE"
+LOCK_LIST = "SELECT 1 FROM mailing.lists WHERE slug = $1 FOR UPDATE"
+
+
+async def test_an_edit_racing_a_send_changes_nothing_once_it_is_sent(
+    mailing: Mailing, make_account: MakeAccount, db_url: str
+) -> None:
+    editor, sender = await tokens(make_account)
+    await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
+    created = await mailing.api.as_(editor).post(
+        "/v1/lists/ee-uudised/campaigns", json={"subject": "Sent as written", "body": "B"}
+    )
+    campaign = created.json["id"]
+    async with row_held(mailing.settings.database_url or db_url, LOCK_CAMPAIGN, campaign) as wait:
+        send = asyncio.create_task(mailing.api.as_(sender).post(f"/v1/campaigns/{campaign}/send"))
+        await wait(1)  # the send waits to write
+        edit = asyncio.create_task(
+            mailing.api.as_(editor).patch(f"/v1/campaigns/{campaign}", json={"subject": "Late"})
+        )
+        await wait(2)  # the edit has read a draft and waits to write
+    sent, edited = await send, await edit
+    assert sent.status == 202
+    assert edited.status == 409, edited.text
+    after = await mailing.api.as_(editor).get(f"/v1/campaigns/{campaign}")
+    assert after.json["subject"] == "Sent as written"
+    assert after.json["revision"] == created.json["revision"]
+
+
+async def test_two_edits_of_one_list_revision_one_wins_the_other_is_told(
+    mailing: Mailing, make_account: MakeAccount
+) -> None:
+    editor, _ = await tokens(make_account)
+    api = mailing.api.as_(editor)
+    revision = (await api.post("/v1/lists", json=EE_LIST)).json["revision"]
+    url = mailing.settings.database_url or ""
+    async with row_held(url, LOCK_LIST, "ee-uudised") as wait:
+        first = asyncio.create_task(
+            api.patch("/v1/lists/ee-uudised", json={"from_name": "Mari", "revision": revision})
+        )
+        await wait(1)
+        second = asyncio.create_task(
+            api.patch("/v1/lists/ee-uudised", json={"from_name": "Jüri", "revision": revision})
+        )
+        await wait(2)
+    replies = {(await first).status: "Mari", (await second).status: "Jüri"}
+    assert sorted(replies) == [200, 409]
+    stored = (await api.get("/v1/lists/ee-uudised")).json
+    assert stored["from_name"] == replies[200]
+    assert stored["revision"] == revision + 1
+
+
+async def test_two_edits_of_different_list_fields_both_stay(
+    mailing: Mailing, make_account: MakeAccount
+) -> None:
+    editor, _ = await tokens(make_account)
+    api = mailing.api.as_(editor)
+    await api.post("/v1/lists", json=EE_LIST)
+    names = {"et": "Uudiskiri Kisevičienė", "en": "Newsletter"}
+    async with row_held(mailing.settings.database_url or "", LOCK_LIST, "ee-uudised") as wait:
+        sender = asyncio.create_task(api.patch("/v1/lists/ee-uudised", json={"from_name": "Mari"}))
+        await wait(1)
+        renamed = asyncio.create_task(api.patch("/v1/lists/ee-uudised", json={"names": names}))
+        await wait(2)
+    assert [(await sender).status, (await renamed).status] == [200, 200]
+    stored = (await api.get("/v1/lists/ee-uudised")).json
+    assert stored["from_name"] == "Mari"
+    assert stored["names"] == names
