@@ -6,7 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from shared.errors import FieldError, ValidationFailed
+from aiohttp import web
+
+from shared.errors import FieldError, NotFound, ValidationFailed
 from shared.i18n import LANGUAGES
 
 T = TypeVar("T")
@@ -15,6 +17,28 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 # Control characters and line breaks: nothing that could break a header or a card.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# The largest id a path may name: a bigint with room to spare, and never a huge int() to parse.
+MAX_ID = 2**62
+
+
+def parse_id(raw: str) -> int | None:
+    """A database id from text: ASCII digits up to MAX_ID; None for anything else.
+
+    `str.isdigit` alone admits "²" and "٣", which `int()` then refuses or reads.
+    """
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_ID)):
+        return None
+    value = int(raw)
+    return value if value <= MAX_ID else None
+
+
+def path_id(request: web.Request, what: str, key: str = "id") -> int:
+    """The id in the path's `{key}`; 404 naming `what` for one that cannot be an id."""
+    raw = request.match_info[key]
+    found = parse_id(raw)
+    if found is None:
+        raise NotFound(f"No {what} {raw!r}.")
+    return found
 
 
 class Fields:
@@ -100,6 +124,17 @@ class Fields:
             self.fail(name, f"must be between {low} and {high}")
             return default
         return value
+
+    def whole(self, name: str, *, low: int, high: int, default: int | None = None) -> int | None:
+        """A whole number from `low` to `high`, sent as JSON or as query-string digits."""
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None or value == "":
+            return default
+        number = parse_id(value) if isinstance(value, str) else value
+        if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+            self.fail(name, f"must be a whole number from {low} to {high}")
+            return default
+        return number
 
     def choice(self, name: str, options: tuple[str, ...], default: str | None = None) -> str | None:
         """One of a fixed set of strings."""

@@ -20,7 +20,7 @@ from shared.errors import (
 )
 from shared.identity import PERMISSIONS, Caller, identify
 from shared.queries import Queries
-from shared.validate import Fields
+from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
 
@@ -85,14 +85,6 @@ async def account_row(conn: Conn, q: Queries, account_id: int) -> dict[str, Any]
     if row is None:
         raise NotFound(f"No account {account_id}.")
     return account_json(row)
-
-
-def path_id(request: web.Request, what: str) -> int:
-    """The `{id}` of the path; 404 for one that cannot be an id."""
-    raw = request.match_info["id"]
-    if not raw.isdigit() or int(raw) > 2**62:
-        raise NotFound(f"No {what} {raw!r}.")
-    return int(raw)
 
 
 def self_or_admin(caller: Caller, account_id: int) -> None:

@@ -30,6 +30,7 @@ from shared.conn import Conn
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed, read_object
 from shared.identity import Caller, identify
 from shared.queries import Queries
+from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
 
@@ -58,13 +59,12 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
 
 
 def _limit(request: web.Request, caller: Caller | None) -> int:
-    raw = request.query.get("limit")
-    if raw is None:
-        return DEFAULT_LIMIT
+    f = Fields(dict(request.query))
     most = SERVICE_MAX_LIMIT if caller is not None else MAX_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= most:
-        raise ValidationFailed([FieldError("limit", f"must be a number from 1 to {most}")])
-    return int(raw)
+    limit = f.whole("limit", low=1, high=most, default=DEFAULT_LIMIT)
+    f.done()
+    assert limit is not None
+    return limit
 
 
 def _uids(request: web.Request) -> list[uuid.UUID] | None:
@@ -162,19 +162,12 @@ async def _default_lang(conn: Conn, q: Queries, row: asyncpg.Record, sight: Sigh
     return "en"
 
 
-def _contact_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit() or int(raw) > 2**62:
-        raise NotFound(f"No contact {raw!r}.")
-    return int(raw)
-
-
 @routes.get("/v1/contacts/{id}")
 async def get_contact(request: web.Request) -> web.StreamResponse:
     """One contact card."""
     lang = requested_lang(request)
     caller = await principal(request)
-    contact_id = _contact_id(request)
+    contact_id = path_id(request, "contact")
     q = request.app[QUERIES]
 
     async def build(conn: Conn) -> Any:
@@ -244,7 +237,7 @@ async def _lock_for_edit(
 async def patch(request: web.Request) -> web.Response:
     """Change a contact; fields left out keep their value, lists sent replace the old ones."""
     caller = await identify(request)
-    contact_id = _contact_id(request)
+    contact_id = path_id(request, "contact")
     body = await read_object(request)
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
@@ -270,7 +263,7 @@ async def patch(request: web.Request) -> web.Response:
 async def delete(request: web.Request) -> web.Response:
     """Delete a contact from networks where the caller may edit contacts."""
     caller = await identify(request)
-    contact_id = _contact_id(request)
+    contact_id = path_id(request, "contact")
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         await _lock_for_edit(conn, q, contact_id, caller, if_match(request, {}))

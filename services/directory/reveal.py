@@ -29,7 +29,7 @@ from shared.http import origin_of
 from shared.i18n import LANGUAGES
 from shared.settings import Settings
 from shared.signing import BadToken, Keys
-from shared.validate import Fields
+from shared.validate import Fields, parse_id
 
 routes = web.RouteTableDef()
 
@@ -243,10 +243,10 @@ def _way_back(text: dict[str, str], back: str | None) -> dict[str, str | None]:
 
 
 def _contact_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit() or int(raw) > 2**62:
+    found = parse_id(request.match_info["id"])
+    if found is None:
         raise web.HTTPNotFound()
-    return int(raw)
+    return found
 
 
 @routes.get("/reveal/{id}")

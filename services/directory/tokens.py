@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from services.directory.accounts import account_row, iso, path_id, self_or_admin
+from services.directory.accounts import account_row, iso, self_or_admin
 from services.directory.auth import load_caller, new_token
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from shared.conn import Conn
@@ -25,7 +25,7 @@ from shared.errors import (
 from shared.identity import identify
 from shared.queries import Queries
 from shared.settings import Settings
-from shared.validate import Fields
+from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
 

@@ -17,7 +17,7 @@ from services.mailing.lists import list_row
 from services.mailing.schedule import instant
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
 from shared.identity import identify
-from shared.validate import Fields
+from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
 log = logging.getLogger("kontakt.mailing.campaigns")
@@ -47,22 +47,25 @@ def _content(body: dict[str, Any], current: dict[str, Any] | None = None) -> tup
 
 
 async def _campaign(request: web.Request) -> asyncpg.Record:
-    raw = request.match_info["id"]
-    if not raw.isdigit() or int(raw) > 2**62:
-        raise NotFound(f"No campaign {raw!r}.")
+    campaign = path_id(request, "campaign")
     async with request.app[POOL].acquire() as conn:
         row: asyncpg.Record | None = await conn.fetchrow(
-            request.app[QUERIES]["get-campaign"], int(raw)
+            request.app[QUERIES]["get-campaign"], campaign
         )
     if row is None:
-        raise NotFound(f"No campaign {raw}.")
+        raise NotFound(f"No campaign {campaign}.")
     return row
 
 
 async def campaign_json(request: web.Request, row: asyncpg.Record) -> dict[str, Any]:
-    """A campaign with its delivery counts, rate and estimated time left."""
-    async with request.app[POOL].acquire() as conn:
-        progress = await conn.fetchrow(request.app[QUERIES]["campaign-progress"], row["id"])
+    """A campaign with its delivery counts, rate and estimated time left.
+
+    A row of list-campaigns brings its progress along; another row has it read here.
+    """
+    progress: Any = row.get("progress")
+    if progress is None:
+        async with request.app[POOL].acquire() as conn:
+            progress = await conn.fetchrow(request.app[QUERIES]["campaign-progress"], row["id"])
     assert progress is not None
     left = progress["queued"] + progress["sending"]
     rate = float(progress["rate"] or 0)
@@ -128,10 +131,10 @@ async def timeline(request: web.Request) -> web.Response:
     caller = await identify(request)
     row = await _campaign(request)
     require(caller, "manage_lists", row["network"])
-    raw = request.query.get("slices", "40")
-    if not raw.isdigit() or not 1 <= int(raw) <= 500:
-        raise ValidationFailed([FieldError("slices", "must be a whole number from 1 to 500")])
-    slices = int(raw)
+    f = Fields(dict(request.query))
+    slices = f.whole("slices", low=1, high=500, default=40)
+    f.done()
+    assert slices is not None
     async with request.app[POOL].acquire() as conn:
         rows = await conn.fetch(request.app[QUERIES]["campaign-timeline"], row["id"], slices)
     if not rows:

@@ -24,7 +24,7 @@ from shared.conn import Conn
 from shared.errors import Conflict, NotFound, read_object
 from shared.identity import identify
 from shared.queries import Queries
-from shared.validate import Fields
+from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
 
@@ -37,13 +37,6 @@ KEPT = ("unsubscribed", "complained", "blocked")
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _member_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        raise NotFound("No such member.")
-    return int(raw)
 
 
 async def transition(
@@ -140,7 +133,7 @@ async def member(request: web.Request) -> web.Response:
     caller = await identify(request)
     lst = await list_row(request, request.match_info["slug"])
     require(caller, "manage_lists", lst["network"])
-    member_id = _member_id(request)
+    member_id = path_id(request, "member")
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
         row = await conn.fetchrow(q["member"], lst["id"], member_id)
@@ -179,7 +172,7 @@ def _handler(action: Action) -> Callable[[web.Request], Awaitable[web.Response]]
         caller = await identify(request)
         lst = await list_row(request, request.match_info["slug"])
         require(caller, "manage_lists", lst["network"])
-        member_id = _member_id(request)
+        member_id = path_id(request, "member")
         f = Fields(await read_object(request))
         f.unknown({"reason"})
         reason = f.text("reason", required=True, max_length=1000) or ""

@@ -94,12 +94,9 @@ async def search(request: web.Request) -> web.Response:
     f = Fields(dict(request.query))
     part = f.text("q", max_length=254)
     reason = f.choice("reason", REASONS)
-    raw, size = request.query.get("limit", ""), PAGE
-    if raw and raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
-        size = int(raw)
-    elif raw:
-        f.fail("limit", f"must be a whole number from 1 to {MAX_PAGE}")
+    size = f.whole("limit", low=1, high=MAX_PAGE, default=PAGE)
     f.done()
+    assert size is not None
     when, last = _after(request.query.get("after", ""))
     async with request.app[POOL].acquire() as conn:
         rows = await conn.fetch(

@@ -24,15 +24,9 @@ from services.vcard.negotiation import (
 from services.vcard.render import jcard_text, vcard
 from shared.conditional import conditional
 from shared.errors import NotFound
+from shared.validate import path_id
 
 routes = web.RouteTableDef()
-
-
-def _contact_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit() or int(raw) > 2**62:
-        raise NotFound(f"No contact {raw!r}.")
-    return int(raw)
 
 
 def _caching(view: View) -> dict[str, str]:
@@ -45,7 +39,7 @@ async def _card(request: web.Request, reveal_ok: bool) -> tuple[Card, View, dict
     directory = request.app[DIRECTORY]
     view = await view_of(request, directory, request.app[SETTINGS], reveal_ok=reveal_ok)
     # A revealed contact is read as anyone sees it; the reveal brought its addresses.
-    contact = await directory.contact(_contact_id(request), view.token)
+    contact = await directory.contact(path_id(request, "contact"), view.token)
     networks = await directory.network_info(view.token)
     names = {slug: info["names"] for slug, info in networks.items()}
     card = card_from_contact(contact, wanted_lang(request), names, view.emails(contact))

@@ -141,6 +141,9 @@ async def test_single_contact(directory: Api) -> None:
     assert "emails" not in reply.json
     assert (await directory.get("/v1/contacts/999999")).status == 404
     assert (await directory.get("/v1/contacts/abc")).status == 404
+    # Digits str.isdigit() admits and int() refuses: still "no such contact", never a 500.
+    assert (await directory.get("/v1/contacts/%C2%B2")).status == 404
+    assert (await directory.get("/reveal/%C2%B2")).status == 404
 
 
 async def test_no_email_address_in_any_public_response(directory: Api) -> None:

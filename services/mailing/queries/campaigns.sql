@@ -29,28 +29,7 @@ UPDATE mailing.campaigns
  WHERE id = $1;
 
 -- name: campaign-progress
--- Counts by status, and the real sending rate: the messages of the last minute over the
--- time they took (while sending), or all of them over the campaign's sending time (after).
-WITH recent AS (
-    SELECT count(*) AS n, min(sent_at) AS first, max(sent_at) AS last
-      FROM mailing.deliveries
-     WHERE campaign_id = $1 AND status = 'sent' AND sent_at > now() - interval '60 seconds'),
-overall AS (
-    SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
-           count(*) FILTER (WHERE status = 'sending') AS sending,
-           count(*) FILTER (WHERE status = 'sent') AS sent,
-           count(*) FILTER (WHERE status = 'failed') AS failed,
-           count(*) FILTER (WHERE status = 'bounced') AS bounced,
-           count(*) FILTER (WHERE status = 'skipped') AS skipped,
-           min(sent_at) AS first, max(sent_at) AS last
-      FROM mailing.deliveries WHERE campaign_id = $1)
-SELECT o.queued, o.sending, o.sent, o.failed, o.bounced, o.skipped,
-       CASE WHEN o.queued + o.sending > 0 AND r.n > 1
-            THEN r.n / greatest(extract(epoch FROM now() - r.first), 0.001)
-            WHEN o.sent > 1 AND o.last > o.first
-            THEN o.sent / extract(epoch FROM o.last - o.first)
-            ELSE 0 END AS rate
-  FROM overall o, recent r;
+SELECT * FROM mailing.campaign_progress($1);
 
 -- name: requeue-failed
 -- Failed deliveries go to the queue again with fresh attempts; sent ones are not touched.
@@ -133,10 +112,12 @@ SELECT d.campaign_id, b.id, b.email, coalesce(s.name, b.name) AS name, s.lang,
   JOIN mailing.subscriptions s ON s.list_id = c.list_id AND s.subscriber_id = b.id;
 
 -- name: list-campaigns
--- A list's latest campaigns, newest first, in the shape of get-campaign.
+-- A list's latest campaigns, newest first, in the shape of get-campaign, each with its
+-- progress (`progress`, campaign-progress's row as JSON): one statement however many there are.
 SELECT c.*, l.slug AS list_slug, l.network, l.lang AS list_lang, l.names AS list_names,
-       l.from_name, l.from_address, l.reply_to
+       l.from_name, l.from_address, l.reply_to, to_jsonb(p) AS progress
   FROM mailing.campaigns c JOIN mailing.lists l ON l.id = c.list_id
+ CROSS JOIN LATERAL mailing.campaign_progress(c.id) p
  WHERE c.list_id = $1
  ORDER BY c.id DESC LIMIT 100;
 

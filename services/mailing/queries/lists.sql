@@ -23,12 +23,18 @@ UPDATE mailing.lists
 RETURNING revision;
 
 -- name: list-members
+-- One page of a list's members by address ($5 of them), after the address $4 (keyset: the
+-- unique index on lower(email) walks to it), of status $2 and containing the text $3
+-- (lower case) in the address or the name; each NULL means any.
 SELECT b.id, s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, b.email,
        coalesce(s.name, b.name) AS name, x.reason AS suppressed
   FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
   LEFT JOIN mailing.suppressions x ON lower(x.address) = lower(b.email)
  WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2)
- ORDER BY b.email;
+   AND ($3::text IS NULL OR strpos(lower(b.email || ' ' || coalesce(s.name, b.name, '')), $3) > 0)
+   AND ($4::text IS NULL OR lower(b.email) > $4)
+ ORDER BY lower(b.email)
+ LIMIT $5;
 
 -- name: status-counts
 SELECT status, count(*)::int AS n FROM mailing.subscriptions WHERE list_id = $1 GROUP BY status;

@@ -1,0 +1,82 @@
+"""Work per request that does not grow with the data: member pages, the campaign list."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from services.mailing.keys import POOL
+from tests.conftest import MakeAccount
+from tests.mailing.conftest import StartMailing
+from tests.mailing.test_campaigns import readers, tokens
+from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.observe import statements_in_requests
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+async def test_members_are_searched_and_paged_by_the_database(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    mailing = await start_mailing(mailing_worker=False)
+    editor, _ = await tokens(make_account)
+    api = mailing.api.as_(editor)
+    await api.post("/v1/lists", json=EE_LIST)
+    await readers(conn, "ee-uudised", [f"r{n:03d}@example.ee" for n in range(230)], "Lugeja")
+    await readers(conn, "ee-uudised", ["Aiste@Example.LT", "zz@example.lv"], "Aistė Kisevičienė")
+
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await api.get(
+            "/v1/lists/ee-uudised/members",
+            params={"limit": "100"} | ({"after": after} if after else {}),
+        )
+        assert page.status == 200, page.text
+        assert len(page.json["items"]) <= 100
+        seen += [m["email"] for m in page.json["items"]]
+        after = page.json["next"]
+        if after is None:
+            break
+    assert len(seen) == 232 == len(set(seen))  # every member once, over three pages
+    assert seen == sorted(seen, key=str.lower)
+
+    found = await api.get("/v1/lists/ee-uudised/members", params={"q": "KISEVIČ", "limit": "1"})
+    assert [m["name"] for m in found.json["items"]] == ["Aistė Kisevičienė"]
+    rest = await api.get(
+        "/v1/lists/ee-uudised/members",
+        params={"q": "kisevič", "limit": "1", "after": found.json["next"]},
+    )
+    assert [m["email"] for m in rest.json["items"]] == ["zz@example.lv"]
+    assert rest.json["next"] is None
+    for bad in ({"limit": "0"}, {"limit": "²"}, {"limit": "501"}, {"status": "gone"}):
+        reply = await api.get("/v1/lists/ee-uudised/members", params=bad)
+        assert reply.problem_fields() == list(bad), bad
+
+
+async def test_the_campaign_list_reads_every_progress_in_one_statement(
+    start_mailing: StartMailing, make_account: MakeAccount
+) -> None:
+    mailing = await start_mailing(mailing_worker=False)
+    editor, _ = await tokens(make_account)
+    api = mailing.api.as_(editor)
+    await api.post("/v1/lists", json=EE_LIST)
+    pool = mailing.api.client.app[POOL]
+
+    async def listed() -> tuple[int, list[str]]:
+        async with statements_in_requests(pool) as statements:
+            reply = await api.get("/v1/lists/ee-uudised/campaigns")
+        assert reply.status == 200
+        return len(reply.json["items"]), statements
+
+    await api.post("/v1/lists/ee-uudised/campaigns", json={"subject": "1", "body": "B"})
+    one = await listed()
+    for n in range(4):
+        await api.post("/v1/lists/ee-uudised/campaigns", json={"subject": f"{n}", "body": "B"})
+    five = await listed()
+    assert (one[0], five[0]) == (1, 5)
+    assert len(five[1]) == len(one[1])  # not one more statement per campaign
+    assert all(
+        p["progress"]["queued"] == 0
+        for p in (await api.get("/v1/lists/ee-uudised/campaigns")).json["items"]
+    )
