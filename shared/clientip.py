@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 
@@ -13,7 +14,7 @@ def client_address(request: web.Request, trusted: Sequence[str]) -> str:
     peer = request.remote or "unknown"
     if not trusted:
         return peer
-    networks = [ipaddress.ip_network(t, strict=False) for t in trusted]
+    networks = _parsed(tuple(trusted))
 
     def is_trusted(address: str) -> bool:
         try:
@@ -29,6 +30,12 @@ def client_address(request: web.Request, trusted: Sequence[str]) -> str:
         if not is_trusted(hop):
             return hop
     return hops[0] if hops else peer
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(trusted: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The networks of a trusted-proxy list, parsed once per list (settings are frozen)."""
+    return tuple(ipaddress.ip_network(t, strict=False) for t in trusted)
 
 
 def budget_client(address: str, ipv6_prefix: int) -> str:

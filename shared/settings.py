@@ -101,6 +101,14 @@ def _list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _networks(raw: str) -> tuple[str, ...]:
+    # Checked here, so a typo stops the start and is never a 500 on every request.
+    items = _list(raw)
+    for item in items:
+        ipaddress.ip_network(item, strict=False)
+    return items
+
+
 def _keys(raw: str) -> tuple[str, ...]:
     # Keys hold no spaces or commas: one a line in a file, or comma-separated in a variable.
     return tuple(raw.replace(",", " ").split())
@@ -378,7 +386,7 @@ SPEC: dict[str, Setting] = {
     ),
     "trusted_proxies": Setting(
         "TRUSTED_PROXIES",
-        _list,
+        _networks,
         (),
         "Comma-separated proxy addresses or networks whose X-Forwarded-For is believed.",
     ),

@@ -85,23 +85,42 @@ class Freshness:
         self.version, self.number = None, -1
 
     async def run(self, settings: Settings, pool: asyncpg.Pool, current: str, known: str) -> None:
-        """Listen (when a URL allows) and re-check until cancelled; reconnect a dropped listener."""
+        """Listen (when a URL allows) and re-check until cancelled; reconnect a dropped listener.
+
+        The listener's connection is closed on every way out: an error (before another is
+        opened) and cancellation (the app stopping).
+        """
         listener: asyncpg.Connection | None = None
-        while True:
-            try:
-                # LISTEN needs a session of its own: never through a transaction-mode pooler.
-                if settings.listen_url and (listener is None or listener.is_closed()):
-                    listener = await asyncpg.connect(settings.listen_url, timeout=5)
-                    await listener.add_listener(CHANNEL, self._notified)
-                async with pool.acquire() as conn:
-                    await self.check(conn, current, known)
-            except (*DB_DOWN, asyncpg.PostgresError) as exc:
-                log.warning("cannot confirm the data version: %s", type(exc).__name__)
-                self._lost()
-                listener = None
-            except Exception:
-                # Without this loop every read asks PostgreSQL: it must outlive any surprise.
-                log.exception("cannot confirm the data version")
-                self._lost()
-                listener = None
-            await asyncio.sleep(RECHECK_SECONDS)
+        try:
+            while True:
+                try:
+                    # LISTEN needs a session of its own: never through a transaction-mode pooler.
+                    if settings.listen_url and (listener is None or listener.is_closed()):
+                        listener = await asyncpg.connect(settings.listen_url, timeout=5)
+                        await listener.add_listener(CHANNEL, self._notified)
+                    async with pool.acquire() as conn:
+                        await self.check(conn, current, known)
+                except (*DB_DOWN, asyncpg.PostgresError) as exc:
+                    log.warning("cannot confirm the data version: %s", type(exc).__name__)
+                    self._lost()
+                    await _close(listener)
+                    listener = None
+                except Exception:
+                    # Without this loop every read asks PostgreSQL: it must outlive any surprise.
+                    log.exception("cannot confirm the data version")
+                    self._lost()
+                    await _close(listener)
+                    listener = None
+                await asyncio.sleep(RECHECK_SECONDS)
+        finally:
+            await asyncio.shield(_close(listener))
+
+
+async def _close(listener: asyncpg.Connection | None) -> None:
+    """Close a listener's connection (at once when closing politely fails)."""
+    if listener is None or listener.is_closed():
+        return
+    try:
+        await asyncio.wait_for(listener.close(), 2)
+    except (*DB_DOWN, asyncpg.PostgresError):
+        listener.terminate()
