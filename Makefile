@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint fmt bench fuzz clean lock
+.PHONY: install run test test-fast lint fmt bench fuzz clean lock
 
 AXE := tests/console/axe/node_modules/axe-core/axe.min.js
 
@@ -30,6 +30,11 @@ TEST_WORKERS ?= 1
 
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The fast tier: pure functions (parsers, classifiers, renderers, validators), no database or
+# server, in seconds. A test joins it with `pytest.mark.fast`; `make test` still runs everything.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m fast -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

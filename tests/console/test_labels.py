@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from services.console.labels import KEYS, LABELS
 from shared.i18n import LANGUAGES
+
+pytestmark = pytest.mark.fast  # pure functions: `make test-fast`
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "services" / "console" / "templates"
 

@@ -7,6 +7,8 @@ import pytest
 from services.mailing.returns.classify import classify
 from tests.mailing.returns_corpus import CASES, MESSAGE_ID, Case
 
+pytestmark = pytest.mark.fast  # pure functions: `make test-fast`
+
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_corpus(case: Case) -> None:

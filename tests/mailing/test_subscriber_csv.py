@@ -7,6 +7,8 @@ import pytest
 from services.mailing.subscriber_csv import decode, language, read
 from shared.errors import BadRequest
 
+pytestmark = pytest.mark.fast  # pure functions: `make test-fast`
+
 # (what the file is, its text, the rows read as (row number, e-mail, name))
 READ = [
     # Excel's `sep=` line names the separator; the header below it is row 1.

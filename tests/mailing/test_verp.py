@@ -7,6 +7,8 @@ import pytest
 from services.mailing.returns import verp
 from shared.settings import Settings
 
+pytestmark = pytest.mark.fast  # pure functions: `make test-fast`
+
 SETTINGS = Settings.from_env({}, database_url="postgresql://kontakt@localhost/k", secret_key="k1")
 BOUNCE = verp.address(SETTINGS, "bounce", 12, 345, "example.ee")
 UNSUBSCRIBE = verp.address(SETTINGS, "unsubscribe", 12, 345, "example.ee")

@@ -9,6 +9,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from shared.addresses import normalize_address
 
+pytestmark = pytest.mark.fast  # pure functions: `make test-fast`
+
 CASES = [
     "a@b.ee", "A.B@Example.EE", "x@näide.ee", "x@NÄIDE.ee", "a..b@x.ee", ".a@x.ee", "a.@x.ee",
     "a@x", "a@-x.ee", "a@x..ee", "a b@x.ee", "a@x.ee ", "  a@x.ee", "a@ x.ee", "a@localhost",

@@ -13,6 +13,8 @@ from services.mailing import labels as mailing_labels
 from services.mailing.subscriptions import PAGES as MAILING
 from shared.i18n import LANGUAGES
 
+pytestmark = pytest.mark.fast  # pure functions: `make test-fast`
+
 SERVICES = {
     "console": (CONSOLE, console_labels),
     "directory": (DIRECTORY, directory_labels),

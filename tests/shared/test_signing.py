@@ -11,6 +11,8 @@ import pytest
 from shared.settings import Settings, SettingsError
 from shared.signing import BadToken, Keys
 
+pytestmark = pytest.mark.fast  # pure functions: `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[2]
 OLD, NEW = Keys("key-of-last-year"), Keys("key-of-this-year", ("key-of-last-year",))
 

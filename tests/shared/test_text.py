@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -20,6 +21,7 @@ NAME = "Kisevičienė Jõemets Mežecka"
 DECOMPOSED = unicodedata.normalize("NFD", NAME)
 
 
+@pytest.mark.fast
 def test_nfc_composes_and_leaves_the_rest_alone() -> None:
     assert DECOMPOSED != NAME
     assert nfc(DECOMPOSED) == NAME
@@ -54,6 +56,7 @@ async def test_bodies_forms_and_queries_reach_handlers_composed(settings: Settin
         assert seen == {"query": NAME, "body": NAME}
 
 
+@pytest.mark.fast
 def test_no_service_reads_text_past_the_edge() -> None:
     """Forms and JSON are read only through shared/errors.py and shared/text.py."""
     allowed = {ROOT / "shared" / "errors.py", ROOT / "shared" / "text.py"}
