@@ -17,6 +17,7 @@ from aiohttp import web
 from shared.housekeeping import Chores, prune_once
 from shared.logs import setup_logging
 from shared.migrate import MigrationError, migrate
+from shared.restorecheck import Extra, check
 from shared.settings import Settings, SettingsError
 from shared.web import DRAINING, IN_FLIGHT, POOL_KEY, add_health, base_app, database_ready
 
@@ -102,21 +103,37 @@ async def housekeeping(settings: Settings, service: str, chores: Chores | None) 
     return 0
 
 
+async def restore_check(
+    settings: Settings, service: str, schema: Schema, extra: Extra | None
+) -> int:
+    """What must hold after a restore, one line per check; 1 when any does not."""
+    if schema is None:
+        print(f"{service}: owns no tables, nothing to check")
+        return 0
+    findings = await check(settings, schema[0], schema[1], extra)
+    for finding in findings:
+        print(f"{service}: {'ok' if finding.ok else 'FAIL'} {finding.what}: {finding.detail}")
+    return 0 if all(f.ok for f in findings) else 1
+
+
 def run_service(
     app_factory: AppFactory,
     service: str,
     port_of: Callable[[Settings], int],
     schema: Schema,
     chores: Chores | None = None,
+    restore_checks: Extra | None = None,
 ) -> None:
-    """The body of every service's `__main__`: serve, or `migrate`, or `housekeeping` once."""
+    """The body of every service's `__main__`: serve, or `migrate`, `housekeeping` once, or
+    `restore-check` (its own checks in `restore_checks`)."""
     parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["serve", "migrate", "housekeeping"],
+        choices=["serve", "migrate", "housekeeping", "restore-check"],
         default="serve",
-        help="serve (the default), apply this service's migrations, or prune once, and exit",
+        help="serve (the default); or apply this service's migrations, prune once, or check "
+        "its schema after a restore, and exit",
     )
     command = parser.parse_args().command
     try:
@@ -126,6 +143,8 @@ def run_service(
             sys.exit(asyncio.run(apply_migrations(settings, service, schema)))
         if command == "housekeeping":
             sys.exit(asyncio.run(housekeeping(settings, service, chores)))
+        if command == "restore-check":
+            sys.exit(asyncio.run(restore_check(settings, service, schema, restore_checks)))
         asyncio.run(serve(app_factory(settings), settings, port_of(settings)))
     except (SettingsError, MigrationError) as exc:
         sys.exit(f"{service}: {exc}")

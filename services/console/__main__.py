@@ -1,5 +1,6 @@
 """Run the coordinators' web console: `kontakt-console` or `python -m services.console`
-(`... migrate`: its schema, sessions and sign-in outbox; `... housekeeping`: prune once)."""
+(`... migrate`: its schema, sessions and sign-in outbox; `... housekeeping`: prune once;
+`... restore-check`)."""
 
 from services.console.app import create_app
 from services.console.housekeeping import CHORES

@@ -1,7 +1,8 @@
 """Run the directory service: `kontakt-directory` or `python -m services.directory`
-(`... migrate`: apply its schema; `... housekeeping`: prune once)."""
+(`... migrate`: apply its schema; `... housekeeping`: prune once; `... restore-check`)."""
 
 from services.directory.app import create_app
+from services.directory.epoch import epoch_findings
 from services.directory.housekeeping import CHORES
 from services.directory.paths import MIGRATIONS, SCHEMA
 from shared.process import run_service
@@ -15,6 +16,7 @@ def main() -> None:
         lambda settings: settings.directory_port,
         (SCHEMA, MIGRATIONS),
         CHORES,
+        epoch_findings,
     )
 
 

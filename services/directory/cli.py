@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from services.directory.epoch import start_epoch
 from services.directory.exporting import contacts_to_csv, export_document
 from services.directory.importing.engine import Importer, Options
 from services.directory.importing.rows import Report, TooLarge
@@ -117,6 +118,20 @@ async def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
 async def cmd_housekeeping(settings: Settings, _: argparse.Namespace) -> int:
     """Prune once in every service (`python -m services.NAME housekeeping`): a CronJob."""
     return await each_service("housekeeping")
+
+
+async def cmd_restore_check(settings: Settings, _: argparse.Namespace) -> int:
+    """After a restore: every service checks its schema (`python -m services.NAME
+    restore-check`); 1 when anything must be fixed before the services start."""
+    return await each_service("restore-check")
+
+
+async def cmd_new_epoch(settings: Settings, _: argparse.Namespace) -> int:
+    """After a restore from a dump: a new sync epoch (every CardDAV client syncs afresh)."""
+    async with connect(settings) as (conn, q):
+        first = await start_epoch(conn, q)
+    print(f"new sync epoch from version {first}: every CardDAV client will sync afresh")
+    return 0
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -272,6 +287,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "housekeeping", help="prune once what every service keeps no longer (a CronJob)"
     ).set_defaults(run=cmd_housekeeping)
+    sub.add_parser(
+        "restore-check", help="after a restore: check every service's schema (exit 1: fix it)"
+    ).set_defaults(run=cmd_restore_check)
+    sub.add_parser(
+        "new-epoch", help="after a restore from a dump: every CardDAV client syncs afresh"
+    ).set_defaults(run=cmd_new_epoch)
     demo = sub.add_parser("demo", help="load the FOR-IN demo network")
     demo.add_argument("--if-empty", action="store_true", help="only into an empty directory")
     demo.add_argument(

