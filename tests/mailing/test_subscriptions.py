@@ -229,3 +229,20 @@ async def test_admin_creates_lists_only_for_networks_the_directory_knows(
     assert unknown.status == 422
     assert unknown.problem_fields() == ["network"]
     assert (await mailing.api.as_(admin_token).post("/v1/lists", json=EE_LIST)).status == 201
+
+
+async def test_someone_whose_complaint_ended_a_subscription_may_subscribe_again(
+    mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    # A complaint report (ARF) ends the subscription; the person's own new, confirmed wish
+    # starts it again, as for an unsubscribe (the confirmation proves it is theirs).
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await make_list(mailing, token)
+    await subscribe_by_form(mailing, "ee-uudised", "kaebaja@example.ee")
+    await mailing.api.post(mailing.links("/confirm/")[0].split("?")[0], data={})
+    await conn.execute("UPDATE mailing.subscriptions SET status = 'complained'")
+    await subscribe_by_form(mailing, "ee-uudised", "kaebaja@example.ee")
+    assert len(mailing.links("/confirm/")) == 2
+    await mailing.api.post(mailing.links("/confirm/")[1].split("?")[0], data={})
+    members = await mailing.api.as_(token).get("/v1/lists/ee-uudised/members")
+    assert [m["status"] for m in members.json["items"]] == ["confirmed"]

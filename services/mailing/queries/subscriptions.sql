@@ -11,13 +11,14 @@ INSERT INTO mailing.subscriptions (list_id, subscriber_id, lang, name) VALUES ($
 ON CONFLICT DO NOTHING;
 
 -- name: restart-subscription
--- Someone who unsubscribed, or whose mail bounced (and is not suppressed), asks again: back
--- to pending, to be confirmed once more; the confirmation proves the mailbox works. The
--- window counts confirmation mails of this request, not of the old subscription. A block
--- (the list's editors' decision) and a complaint stay.
+-- Someone who unsubscribed, complained, or whose mail bounced (and is not suppressed), asks
+-- again: back to pending, to be confirmed once more; the confirmation proves the wish and
+-- the mailbox are theirs. The window counts confirmation mails of this request, not of the
+-- old subscription. A block (the list's editors' decision) stays.
 UPDATE mailing.subscriptions
    SET status = 'pending', confirmation_sent_at = NULL, updated_at = now()
- WHERE list_id = $1 AND subscriber_id = $2 AND status IN ('unsubscribed', 'bounced');
+ WHERE list_id = $1 AND subscriber_id = $2
+   AND status IN ('unsubscribed', 'bounced', 'complained');
 
 -- name: request-consent
 -- How the pending wish was expressed (GDPR Art. 7(1)); the confirmation adds to it.
