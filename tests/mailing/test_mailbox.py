@@ -96,6 +96,7 @@ async def test_reports_in_a_hosted_mailbox_are_polled_and_removed(
     append(dovecot, f"Delivered-To: {gone.envelope}\r\n".encode() + bounce)
     append(dovecot, about(corpus.arf("abuse"), angry, "fbl@example.ee"))
     append(dovecot, corpus.OUT_OF_OFFICE)
+    append(dovecot, corpus.PLAIN_REPLY)  # a person's reply to the bounce address
     deadline = time.monotonic() + 30
     while len(await suppressed(conn)) < 2 and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.2)
@@ -106,8 +107,17 @@ async def test_reports_in_a_hosted_mailbox_are_polled_and_removed(
     assert (await states(conn))["fbl@example.ee"] == "complained"
     intakes = await conn.fetch("SELECT DISTINCT intake FROM mailing.return_events")
     assert [r["intake"] for r in intakes] == ["imap"]
-    # Everything handled left the mailbox, the auto-reply too.
+    # Everything about Kontakt's mail left the mailbox, the auto-reply too; the person's
+    # reply stays, read, for a person to answer.
     mailbox = Mailbox.from_url(url)
     while mailbox.fetch(5) and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.2)
     assert mailbox.fetch(5) == []
+    with mailbox.session(5) as client:
+        typ, data = client.uid("SEARCH", "ALL")
+        assert typ == "OK"
+        assert len(data[0].split()) == 1
+        typ, parts = client.uid("FETCH", data[0].decode(), "(FLAGS BODY.PEEK[])")
+    kept = next(p for p in parts if isinstance(p, tuple))
+    assert b"\\Seen" in kept[0]
+    assert kept[1].endswith(b"Thanks for the news!\r\n")

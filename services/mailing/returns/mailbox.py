@@ -2,9 +2,12 @@
 returned mail lands in a hosted mailbox.
 
 `KONTAKT_IMAP_URL` names it: `imaps://user:password@host:993/INBOX` (or `imap://` with
-STARTTLS when offered). Each poll reads every message, hands it to the same intake as the
-LMTP listener, and deletes what was handled; a message whose handling failed (PostgreSQL
-away) stays for the next poll.
+STARTTLS when offered). Each poll reads the unseen messages and hands each to the same
+intake as the LMTP listener. What was about Kontakt's mail (a report, an auto-reply) is
+deleted; what was not (a person's reply, anything else) and what could not be read stay in
+the mailbox marked seen (the unreadable also flagged), for a person to read: nothing a
+human wrote is thrown away. A message whose handling failed (PostgreSQL away) stays unseen
+for the next poll.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ from shared.web import background_ctx
 
 log = logging.getLogger("kontakt.mailing.imap")
 BATCH = 200
+# IMAP flags (RFC 9051 §2.3.2) per disposition: reports and auto-replies about our mail go;
+# anything else stays for a person, seen so it is not read again.
+DELETE, KEEP, UNREADABLE = r"(\Deleted)", r"(\Seen)", r"(\Seen \Flagged)"
+# The intake's reasons for mail that was not about a message Kontakt sent.
+NOT_OURS = ("unknown", "not about a message Kontakt sent")
 # Where the address a message was delivered to is kept, most reliable first.
 ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To", "Cc")
 
@@ -84,10 +92,10 @@ class Mailbox:
                 client.logout()
 
     def fetch(self, timeout: float) -> list[tuple[bytes, bytes]]:
-        """Up to BATCH messages as (uid, raw), left unread and in place."""
+        """Up to BATCH unseen messages as (uid, raw), left unseen and in place."""
         found: list[tuple[bytes, bytes]] = []
         with self.session(timeout) as client:
-            typ, data = client.uid("SEARCH", "ALL")
+            typ, data = client.uid("SEARCH", "UNSEEN")
             uids = data[0].split()[:BATCH] if typ == "OK" and data and data[0] else []
             for uid in uids:
                 typ, parts = client.uid("FETCH", uid, "(BODY.PEEK[])")
@@ -96,13 +104,16 @@ class Mailbox:
                     found.append((uid, raw))
         return found
 
-    def delete(self, uids: list[bytes], timeout: float) -> None:
-        """Remove handled messages."""
-        if not uids:
+    def settle(self, handled: dict[bytes, str], timeout: float) -> None:
+        """Set each message's flags (`Disposition`), then remove the ones marked deleted."""
+        if not handled:
             return
         with self.session(timeout) as client:
-            client.uid("STORE", b",".join(uids).decode(), "+FLAGS.SILENT", r"(\Deleted)")
-            client.expunge()
+            for flags in set(handled.values()):
+                uids = b",".join(uid for uid, f in handled.items() if f == flags).decode()
+                client.uid("STORE", uids, "+FLAGS.SILENT", flags)
+            if DELETE in handled.values():
+                client.expunge()
 
 
 def _quoted(folder: str) -> str:
@@ -122,20 +133,23 @@ def delivered_to(raw: bytes, intake: Intake) -> str:
 
 
 async def poll_once(intake: Intake, mailbox: Mailbox) -> int:
-    """One poll: read, hand over, delete what was handled; the number handled."""
+    """One poll: read, hand over, delete what was ours, keep the rest; the number handled."""
     timeout = intake.settings.http_timeout * 2
     messages = await asyncio.to_thread(mailbox.fetch, timeout)
-    handled = []
+    handled: dict[bytes, str] = {}
     for uid, raw in messages:
         try:
-            await intake.take(delivered_to(raw, intake), raw, "imap")
+            outcome = await intake.take(delivered_to(raw, intake), raw, "imap")
         except (*DB_DOWN, asyncpg.PostgresError) as exc:
             log.warning("returned mail left in the mailbox: %s", type(exc).__name__)
             break
         except Exception:  # one unreadable message must not block the mailbox for ever
-            log.exception("a returned message could not be read; it is removed")
-        handled.append(uid)
-    await asyncio.to_thread(mailbox.delete, handled, timeout)
+            log.exception("a returned message could not be read; it stays, flagged")
+            handled[uid] = UNREADABLE
+            continue
+        ours = not (outcome.action == "ignored" and outcome.reason in NOT_OURS)
+        handled[uid] = DELETE if ours else KEEP
+    await asyncio.to_thread(mailbox.settle, handled, timeout)
     return len(handled)
 
 
