@@ -15,22 +15,23 @@ from bench import postfix
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.timeout(600)
+# Generous: a smoke run on a loaded machine may be slow; only a stuck bench fails.
+@pytest.mark.timeout(900)
 def test_bench_runs_and_writes_its_table() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KONTAKT_")}
     env["BENCH_SECONDS"] = "1"
-    env["BENCH_RECIPIENTS"] = "500"
-    env["BENCH_IMPORT_ROWS"] = "5000"
+    env["BENCH_RECIPIENTS"] = "200"
+    env["BENCH_IMPORT_ROWS"] = "2000"
     env["BENCH_CARDDAV_SIZES"] = "100"
     env["BENCH_CARDDAV_RUNS"] = "1"
-    env["BENCH_CONTACT_ROWS"] = "1000"
+    env["BENCH_CONTACT_ROWS"] = "300"
     run = subprocess.run(
         [sys.executable, "-m", "bench"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=590,
+        timeout=880,
         check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
@@ -39,7 +40,7 @@ def test_bench_runs_and_writes_its_table() -> None:
     assert "GET widget fragment" in run.stdout
     assert "raw COPY of the same rows (baseline)" in run.stdout
     assert "CardDAV incremental sync, 100 cards: Radicale (baseline)" in run.stdout
-    assert "contact import, 1000 vCard rows, 1 % bad (HTTP)" in run.stdout
+    assert "contact import, 300 vCard rows, 1 % bad (HTTP)" in run.stdout
     if postfix.available():
         assert "Postfix smtp-source" in run.stdout
     rows = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())

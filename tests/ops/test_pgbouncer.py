@@ -29,7 +29,9 @@ async def test_the_smoke_path_and_a_burst_through_pgbouncer_in_transaction_mode(
     # Several service connections share each of PgBouncer's two server connections.
     pooled = bouncer + urlsplit(db_url).path
     # Correctness, not speed: a loaded machine may queue requests for the pool a while.
-    mailing = await start_mailing(database_url=pooled, db_pooler="transaction", db_timeout=30.0)
+    mailing = await start_mailing(
+        database_url=pooled, db_pooler="transaction", db_timeout=30.0, http_timeout=30.0
+    )
     await smoke_path(mailing, make_account)
     _, token = await make_account("burst@example.ee", permissions={"ee": ("manage_lists",)})
     listed = await mailing.directory.get("/v1/networks/for-in/contacts?limit=50")
@@ -44,5 +46,6 @@ async def test_the_smoke_path_and_a_burst_through_pgbouncer_in_transaction_mode(
             reply = await mailing.api.as_(token).get("/v1/lists/ee-uudised")
         return reply.status
 
+    # Mailing asks the directory about the caller: that wait is generous too.
     statuses = await asyncio.gather(*(one(i) for i in range(100)))
     assert set(statuses) == {200}, statuses
