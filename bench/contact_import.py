@@ -27,18 +27,22 @@ FAMILY = ("Kisevičienė", "Mežecka", "Jõemets", "Kiseliūnienė", "Bērziņš
 TITLES = ("Direktorė", "Projektu vadītāja", "Peaekspert", "Koordinaator", "Patarėja")
 
 
-def people(count: int, bad_every: int | None, tag: str) -> list[dict[str, str]]:
-    """Contacts for one file; every `bad_every`-th has an address that is not one."""
+def people(count: int, bad_every: int | None, tag: str, first: int = 0) -> list[dict[str, str]]:
+    """Contacts for one file; every `bad_every`-th has an address that is not one.
+
+    Numbers run from `first`: each file's are new to the service, which remembers readings.
+    """
     found = []
     for i in range(count):
         bad = bad_every is not None and i % bad_every == bad_every // 2
+        n = first + i
         found.append(
             {
                 "given": GIVEN[i % len(GIVEN)],
                 "family": f"{FAMILY[i % len(FAMILY)]}-{i}",
                 "title": TITLES[i % len(TITLES)],
                 # Lithuanian mobile numbers written nationally, as a phone book has them.
-                "phone": f"8 6{i // 10000 % 10}{i % 10000:04d} {i % 97:02d}",
+                "phone": f"8 6{n // 100000 % 100:02d} {n % 100000:05d}",
                 "email": f"{tag}.{i}@example" if bad else f"{tag}.{i}@example.lt",
             }
         )
@@ -118,9 +122,11 @@ def run(
     """
     count = int(os.environ.get("BENCH_CONTACT_ROWS", "10000"))
     measured = [pid] + ([postgres_pid] if postgres_pid else [])
-    warm = csv_file(people(50, None, "warm-up"))
+    # The warm-up's numbers come after every file's.
+    warm = csv_file(people(50, None, "warm-up", first=4 * count))
     asyncio.run(_import(directory, token, warm, "text/csv", pid))
     found: list[dict[str, Any]] = []
+    files = 0
     for fmt, content_type, write in (
         ("CSV", "text/csv", csv_file),
         ("vCard", "text/vcard", vcard_file),
@@ -128,7 +134,8 @@ def run(
         clean_rate = 0.0
         for bad_every, label in ((None, "clean"), (100, "1 % bad")):
             tag = f"{fmt.lower()}-{label[0]}"
-            body = write(people(count, bad_every, tag))
+            body = write(people(count, bad_every, tag, first=files * count))
+            files += 1
             cpu_before = cpu_seconds(measured)
             seconds, peak, report = asyncio.run(_import(directory, token, body, content_type, pid))
             cpu = cpu_seconds(measured) - cpu_before

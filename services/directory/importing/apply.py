@@ -125,7 +125,9 @@ async def apply_chunk(
         if p.organisation_name:
             organisation = await chunk.organisation(p.organisation_name, lang)
         if target is None:
-            contact = dataclasses.replace(p.contact, organisation=organisation)
+            contact = p.contact
+            if organisation != contact.organisation:
+                contact = dataclasses.replace(contact, organisation=organisation)
             new.append((uid or str(uuid.uuid4()), contact, p))
             continue
         before = contact_in(current[target], known_phones=stored_phones(current[target]["phones"]))
