@@ -51,6 +51,10 @@ async def test_a_token_older_than_the_pruned_change_log_is_403_and_the_client_sy
         assert deleted["directory.contact_changes"] > 0
         assert deleted["directory.versions"] > 0
         assert await conn.fetchval("SELECT count(*) FROM directory.contact_changes") < before
+        scraped = await services.directory.client.get("/metrics")
+        assert 'kontakt_housekeeping_deleted_rows_total{table="directory.contact_changes"}' in (
+            await scraped.text()
+        )
         # The directory names the token as too old (not as one it never issued).
         gone = await services.directory.get(f"/v1/sync?since={held['since']}&network=ee")
         assert gone.status == 410
