@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint fmt bench fuzz clean lock
+.PHONY: install run test test-fast lint fmt bench fuzz clean lock messages
 
 AXE := tests/console/axe/node_modules/axe-core/axe.min.js
 
@@ -52,6 +52,20 @@ bench: install
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
 		--custom-compile-command "make lock" --quiet -o requirements.lock
+
+# Texts (gettext, Babel): extract every marked text from the code and templates into the
+# template, merge it into each language's catalog, and compile the catalogs the services read.
+# Translate the new or changed (fuzzy) entries in shared/locale/LANG/LC_MESSAGES/kontakt.po,
+# then run it again; tests/shared/test_catalogs.py fails while one is missing.
+LOCALE := shared/locale
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k NC_:1c,2 --no-location --sort-output \
+		--width 100 --project Kontakt --msgid-bugs-address i18n@kontakt.invalid -o $(LOCALE)/kontakt.pot .
+	for lang in et lv lt; do \
+		$(BIN)/pybabel -q update -D kontakt -i $(LOCALE)/kontakt.pot -d $(LOCALE) -l $$lang \
+			--width 100 --ignore-obsolete || exit 1; \
+	done
+	$(BIN)/pybabel -q compile -D kontakt -d $(LOCALE) --statistics
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

@@ -1,11 +1,133 @@
-"""The languages Kontakt speaks, and how a text is picked from a per-language mapping."""
+"""The languages Kontakt speaks: gettext catalogs (Babel), locale negotiation, plurals, formats.
+
+Every text a person reads is an English msgid marked with `_`/`N_`/`ngettext`/`pgettext`,
+extracted by `make messages` (pybabel, `babel.cfg`) into `shared/locale/kontakt.pot` and
+translated in `shared/locale/LANG/LC_MESSAGES/kontakt.po`; the compiled `.mo` files are read
+here. Placeholders are Python's `%(name)s`; `ngettext` supplies `%(num)s`, the count written
+the locale's way, and picks the form by the CLDR plural rule of the language.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+import gettext as _gettext
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import babel
+import babel.dates
+import babel.numbers
+from babel.support import Translations
 
 LANGUAGES = ("en", "et", "lv", "lt")
 FALLBACK = "en"
+DOMAIN = "kontakt"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+Width = Literal["short", "medium", "long", "full"]
+# A text marked for later translation: its msgid, or (msgctxt, msgid).
+Term = str | tuple[str, str]
+
+
+def N_(message: str) -> str:
+    """`message` unchanged, marked for extraction (translate it later with `gettext`)."""
+    return message
+
+
+def NC_(context: str, message: str) -> tuple[str, str]:
+    """`message` in `context`, marked for extraction (translate it later with `term`)."""
+    return (context, message)
+
+
+class Translator:
+    """Texts, plurals, numbers and dates in one of our languages."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else FALLBACK
+        self.locale = babel.Locale.parse(self.lang)
+        self.catalog = _catalog(self.lang)
+
+    def gettext(self, message: str, **values: object) -> str:
+        """`message` in this language, its `%(name)s` placeholders filled from `values`."""
+        return _fill(self.catalog.gettext(message), values)
+
+    def pgettext(self, context: str, message: str, **values: object) -> str:
+        """`message` in `context` (the same English word meaning another thing)."""
+        return _fill(self.catalog.pgettext(context, message), values)
+
+    def ngettext(self, singular: str, plural: str, num: int, **values: object) -> str:
+        """The form for `num` by this language's plural rule; `%(num)s` is the count."""
+        text = self.catalog.ngettext(singular, plural, num)
+        return _fill(text, {"num": self.number(num), **values})
+
+    def term(self, term: Term) -> str:
+        """A text marked with `N_` or `NC_`, in this language."""
+        if isinstance(term, tuple):
+            return self.pgettext(*term)
+        return self.gettext(term)
+
+    def number(self, value: int | float | Decimal) -> str:
+        """`value` with this language's digit grouping and decimal sign."""
+        return babel.numbers.format_decimal(value, locale=self.locale)
+
+    def date(self, value: dt.date, width: Width = "medium") -> str:
+        """`value` as a date is written in this language (CLDR)."""
+        return babel.dates.format_date(value, format=width, locale=self.locale)
+
+    def datetime(self, value: dt.datetime, width: Width = "medium", zone: str | None = None) -> str:
+        """`value` (aware) as a date and time in this language, in `zone` (UTC if None)."""
+        tz = babel.dates.get_timezone(zone or "UTC")
+        return babel.dates.format_datetime(value, format=width, tzinfo=tz, locale=self.locale)
+
+    def time(self, value: dt.datetime | dt.time, width: Width = "short") -> str:
+        """`value` as a time of day in this language."""
+        return babel.dates.format_time(value, format=width, locale=self.locale)
+
+
+def _fill(text: str, values: Mapping[str, object]) -> str:
+    return text % values if values else text
+
+
+@cache
+def _catalog(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalog of `lang` (English is the msgids themselves)."""
+    if lang == FALLBACK:
+        return _gettext.NullTranslations()
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if not path.is_file():
+        # A missing catalog is a broken build (`make messages`), never a silent English page.
+        raise RuntimeError(f"no compiled catalog {path}")
+    with path.open("rb") as fh:
+        return Translations(fh, domain=DOMAIN)
+
+
+@cache
+def translator(lang: str) -> Translator:
+    """The translator of `lang`, English when it is not one of ours."""
+    return Translator(lang)
+
+
+_current: ContextVar[Translator] = ContextVar("kontakt_translator")
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[Translator]:
+    """Within the block, templates' `_`, `ngettext`... speak `lang`."""
+    token = _current.set(translator(lang))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def current() -> Translator:
+    """The translator of the enclosing `speaking` block (LookupError outside one)."""
+    return _current.get()
 
 
 def pick(texts: Mapping[str, str] | None, lang: str, default_lang: str = FALLBACK) -> str | None:
@@ -20,20 +142,21 @@ def pick(texts: Mapping[str, str] | None, lang: str, default_lang: str = FALLBAC
 
 
 def negotiate(accept_language: str | None, default: str = FALLBACK) -> str:
-    """The first of our languages named in an Accept-Language header."""
+    """The best of our languages for an Accept-Language header (RFC 9110 12.5.4), Babel's match."""
     if not accept_language:
         return default
-    weighted: list[tuple[float, str]] = []
-    for part in accept_language.split(","):
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
         tag, _, params = part.strip().partition(";")
         quality = 1.0
-        if params.strip().startswith("q="):
+        params = params.strip().replace(" ", "")
+        if params.startswith("q="):
             try:
-                quality = float(params.strip()[2:])
+                quality = float(params[2:])
             except ValueError:
                 quality = 0.0
-        weighted.append((quality, tag.strip().lower().split("-")[0]))
-    for _, tag in sorted(weighted, key=lambda w: -w[0]):
-        if tag in LANGUAGES:
-            return tag
-    return default
+        if tag.strip() and tag.strip() != "*" and quality > 0:
+            weighted.append((-quality, position, tag.strip().lower()))
+    preferred = [tag for _, _, tag in sorted(weighted)]
+    found = babel.negotiate_locale(preferred, list(LANGUAGES), sep="-", aliases={})
+    return found if found in LANGUAGES else default

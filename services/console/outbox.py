@@ -14,8 +14,8 @@ import aiohttp
 import asyncpg
 
 from services.console.backend import Backend
-from services.console.labels import labels
 from services.console.pages import bases
+from shared.i18n import translator
 from shared.mail.message import Draft, build
 from shared.mail.outbox import Compose, Maker, Outbox, Skip
 from shared.queries import Queries
@@ -43,13 +43,19 @@ def composer(settings: Settings, session: aiohttp.ClientSession) -> Compose:
         if made.status != 201:
             raise Skip("no account with this address, or a link went out within the minute")
         found = made.data
-        text = labels(row["lang"])
+        tr = translator(row["lang"])
         link = f"{settings.public_console_base}/signin/link?code={found['code']}&lang={row['lang']}"
         draft = Draft(
-            from_name=text["app"],
+            from_name=tr.gettext("Kontakt console"),
             from_address=settings.console_mail_from,
-            subject=text["link_subject"],
-            text=text["link_body"].format(name=found["name"] or found["email"], link=link),
+            subject=tr.gettext("Your sign-in link to the Kontakt console"),
+            text=tr.gettext(
+                "Hello %(name)s,\n\nopen this link to sign in to the Kontakt "
+                "console:\n\n%(link)s\n\nIt works once, within 15 minutes. If you did not ask "
+                "for it, ignore this message.",
+                name=found["name"] or found["email"],
+                link=link,
+            ),
         )
         return lambda caps: build(draft, found["email"], caps)
 

@@ -9,8 +9,9 @@ from aiohttp import web
 
 from services.console.backend import Backend
 from services.console.keys import SETTINGS
-from services.console.labels import labels
 from services.console.session import Session
+from services.console.terms import TERMS
+from shared import i18n
 from shared.http import origin_of
 from shared.i18n import LANGUAGES
 from shared.settings import Settings
@@ -21,7 +22,7 @@ from shared.web import frame_options
 HERE = Path(__file__).parent
 # Where a form goes next when it names no place of its own.
 HOME = "/contacts"
-TEMPLATES = page_templates(HERE / "templates")
+TEMPLATES = page_templates(HERE / "templates", TERMS)
 SESSION_KEY = web.RequestKey("console.session", Session)
 BACKEND_KEY = web.RequestKey("console.backend", Backend)
 ME_KEY = web.RequestKey("console.me", dict[str, Any])
@@ -111,16 +112,16 @@ def render(
     lang = session.lang if session else request.query.get("lang", "en")
     lang = lang if lang in LANGUAGES else "en"
     keys = Keys.of(request.app[SETTINGS])
-    text = TEMPLATES.get_template(template).render(
-        t=labels(lang),
-        lang=lang,
-        languages=LANGUAGES,
-        csrf=session.csrf(keys) if session else "",
-        session_token=session.token_id if session else None,  # which token is this sign-in
-        account=request.get(ME_KEY),
-        path=request.path,
-        **context,
-    )
+    with i18n.speaking(lang):
+        text = TEMPLATES.get_template(template).render(
+            lang=lang,
+            languages=LANGUAGES,
+            csrf=session.csrf(keys) if session else "",
+            session_token=session.token_id if session else None,  # which token is this sign-in
+            account=request.get(ME_KEY),
+            path=request.path,
+            **context,
+        )
     return web.Response(
         text=text,
         status=status,

@@ -11,12 +11,11 @@ from aiohttp import web
 from services.console.auth import new_session, same_origin
 from services.console.backend import Answer, Backend
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
-from services.console.labels import labels
 from services.console.outbox import GIVE_UP_SECONDS
 from services.console.pages import bases, render
 from services.console.session import Grant
 from shared.clientip import client_budget
-from shared.i18n import LANGUAGES
+from shared.i18n import LANGUAGES, translator
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
@@ -57,13 +56,18 @@ async def ask_for_link(request: web.Request) -> web.Response:
     """Mail a link if the address has an account; the page says the same either way."""
     form = await form_fields(request)
     lang = _lang(form.get("lang"))
-    text = labels(lang)
+    tr = translator(lang)
     if not same_origin(request):
         raise web.HTTPForbidden()
     settings = request.app[SETTINGS]
     address = str(form.get("email", "")).strip()[:254]
     if _over_limit(client_budget(request, settings.trusted_proxies, settings.budget_ipv6_prefix)):
-        page = render(request, "message.html", {"text": text["too_many"]}, status=429)
+        page = render(
+            request,
+            "message.html",
+            {"text": tr.gettext("Too many requests. Please try again later.")},
+            status=429,
+        )
         page.headers["Retry-After"] = str(WINDOW_SECONDS)
         return page
     if address:
@@ -73,7 +77,17 @@ async def ask_for_link(request: web.Request) -> web.Response:
             await conn.execute(
                 request.app[QUERIES]["queue-signin-mail"], address, lang, GIVE_UP_SECONDS
             )
-    return render(request, "message.html", {"text": text["link_sent"], "ok": True})
+    return render(
+        request,
+        "message.html",
+        {
+            "text": tr.gettext(
+                "If this address belongs to an account, a sign-in link is on its way. It works "
+                "once, for 15 minutes."
+            ),
+            "ok": True,
+        },
+    )
 
 
 @routes.get("/signin/link")
@@ -94,5 +108,14 @@ async def use_link(request: web.Request) -> web.Response:
         request, "/v1/signin-links/redeem", {"code": str(form.get("code", ""))[:100]}
     )
     if not spent.ok:
-        return render(request, "message.html", {"text": labels(lang)["link_expired"]}, status=403)
+        return render(
+            request,
+            "message.html",
+            {
+                "text": translator(lang).gettext(
+                    "This sign-in link has expired or was already used. Ask for a new one."
+                )
+            },
+            status=403,
+        )
     raise await new_session(request, Grant.of(spent.data), lang)

@@ -11,9 +11,9 @@ import asyncpg
 from aiohttp import web
 
 from services.directory.keys import FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
-from services.directory.labels import labels
 from services.directory.networks import resolve_scope
 from services.directory.phones import dialable
+from services.directory.texts import script_texts
 from services.directory.visibility import sight_of
 from shared.conn import Conn
 from shared.errors import FieldError, ValidationFailed
@@ -45,8 +45,8 @@ class Rendering:
 
     @property
     def labels(self) -> dict[str, str]:
-        """The labels of the rendering's language."""
-        return labels(self.lang)
+        """The widget script's texts in the rendering's language."""
+        return script_texts(self.lang)
 
     def as_json(self) -> dict[str, Any]:
         """For widget.js."""

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from shared.http import origin_of
-from shared.templates import page_templates
+from shared.templates import page_templates, render
 from shared.web import frame_options
 
 HERE = Path(__file__).parent
@@ -74,7 +74,7 @@ def html_page(
     lang: str = "en",
 ) -> web.Response:
     """A rendered page with CSP; pages carry per-view tokens, so they are never cached."""
-    text = TEMPLATES.get_template(template).render(**context)
+    text = render(TEMPLATES, template, lang, **context)
     return web.Response(
         text=text,
         status=status,

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from services.directory.cards import reveal_token
 from services.directory.keys import POOL, QUERIES, SETTINGS
-from services.directory.labels import labels, number_word
+from services.directory.texts import number_word
 from services.directory.pages import back_to, cors_headers, html_page
 from services.directory.ratelimit import spend
 from services.directory.reading import dumps
@@ -26,7 +26,7 @@ from shared.errors import (
     read_object,
 )
 from shared.http import origin_of
-from shared.i18n import LANGUAGES
+from shared.i18n import LANGUAGES, Translator, translator
 from shared.settings import Settings
 from shared.signing import BadToken, Keys
 from shared.validate import Fields, parse_id
@@ -133,7 +133,9 @@ async def reveal(request: web.Request) -> web.Response:
         metrics.REVEALS.labels("rate_limited").inc()
         # The widget on another site must be able to read this answer to explain it.
         minutes = max(1, (exc.retry_after + 59) // 60)
-        exc.extra["message"] = labels(str(lang))["too_many"].format(minutes=minutes)
+        exc.extra["message"] = translator(str(lang)).gettext(
+            "Too many requests. Please try again in %(minutes)s min.", minutes=minutes
+        )
         limited = domain_problem(exc)
         limited.headers.update(cors)
         return limited
@@ -205,11 +207,10 @@ def _question_page(
 ) -> web.Response:
     settings = request.app[SETTINGS]
     a, b, challenge = _challenge(settings, contact_id)
-    text = labels(lang)
+    tr = translator(lang)
     return html_page(
         "reveal.html",
         {
-            "labels": text,
             "lang": lang,
             "name": name,
             "contact_id": contact_id,
@@ -218,9 +219,13 @@ def _question_page(
             "wrong": wrong,
             "emails": None,
             "error": None,
-            "question": text["question"].format(a=number_word(lang, a), b=number_word(lang, b)),
+            "question": tr.gettext(
+                "To see the address, answer: how much is %(a)s plus %(b)s?",
+                a=number_word(lang, a),
+                b=number_word(lang, b),
+            ),
         }
-        | _way_back(text, back),
+        | _way_back(tr, back),
         lang=lang,
         status=422 if wrong else 200,
     )
@@ -229,17 +234,17 @@ def _question_page(
 def _error_page(lang: str, message: str, status: int) -> web.Response:
     return html_page(
         "reveal.html",
-        {"labels": labels(lang), "lang": lang, "error": message, "emails": None, "name": ""}
-        | _way_back(labels(lang), None),
+        {"lang": lang, "error": message, "emails": None, "name": ""}
+        | _way_back(translator(lang), None),
         lang=lang,
         status=status,
     )
 
 
-def _way_back(text: dict[str, str], back: str | None) -> dict[str, str | None]:
+def _way_back(tr: Translator, back: str | None) -> dict[str, str | None]:
     """The link to the embedding page the person came from (checked by `back_to`)."""
     site = urlsplit(back).netloc if back else ""
-    return {"back": back, "back_text": text["back_to"].format(site=site) if back else None}
+    return {"back": back, "back_text": tr.gettext("Back to %(site)s", site=site) if back else None}
 
 
 def _contact_id(request: web.Request) -> int:
@@ -259,7 +264,11 @@ async def reveal_page(request: web.Request) -> web.Response:
         _claims(request.app[SETTINGS], token, contact_id)
         name, _, origins = await _addresses(request, contact_id)
     except Forbidden:
-        return _error_page(lang, labels(lang)["expired"], 403)
+        return _error_page(
+            lang,
+            translator(lang).gettext("This link has expired. Please go back and reload the page."),
+            403,
+        )
     # The iframe names its host page; a fragment's link comes straight from it (Referer).
     back = back_to(request.query.get("back") or request.headers.get("Referer"), origins)
     return _question_page(request, contact_id, token, lang, name, back)
@@ -279,17 +288,31 @@ async def reveal_answer(request: web.Request) -> web.Response:
         claims = keys.verify("challenge", challenge)
         name, emails, origins = await _addresses(request, contact_id)
     except (Forbidden, BadToken):
-        return _error_page(lang, labels(lang)["expired"], 403)
+        return _error_page(
+            lang,
+            translator(lang).gettext("This link has expired. Please go back and reload the page."),
+            403,
+        )
     back = back_to(str(form.get("back", "")), origins)
     if request.headers.get("Origin") not in (None, "null", _own_origin(request)):
         # The question is on the directory's own page; a form elsewhere posting to it is not.
-        return _error_page(lang, labels(lang)["expired"], 403)
+        return _error_page(
+            lang,
+            translator(lang).gettext("This link has expired. Please go back and reload the page."),
+            403,
+        )
     try:
         await spend(request)
     except RateLimited as exc:
         metrics.REVEALS.labels("rate_limited").inc()
         minutes = max(1, (exc.retry_after + 59) // 60)
-        page = _error_page(lang, labels(lang)["too_many"].format(minutes=minutes), 429)
+        page = _error_page(
+            lang,
+            translator(lang).gettext(
+                "Too many requests. Please try again in %(minutes)s min.", minutes=minutes
+            ),
+            429,
+        )
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     given = answer.strip()
@@ -307,13 +330,12 @@ async def reveal_answer(request: web.Request) -> web.Response:
     return html_page(
         "reveal.html",
         {
-            "labels": labels(lang),
             "lang": lang,
             "name": name,
             "emails": emails,
             "error": None,
             "vcard_url": _vcard_url(settings, contact_id, lang),
         }
-        | _way_back(labels(lang), back),
+        | _way_back(translator(lang), back),
         lang=lang,
     )

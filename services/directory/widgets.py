@@ -11,6 +11,7 @@ from services.directory.keys import ASSETS, CACHE
 from services.directory.pages import TEMPLATES, back_to, cors_headers, html_page
 from services.directory.reading import dumps
 from shared.conditional import matches, not_modified
+from shared.templates import render as render_page
 
 routes = web.RouteTableDef()
 
@@ -66,11 +67,10 @@ async def fragment(request: web.Request) -> web.Response:
     """Cards as an HTML fragment, for sites that include HTML on their server."""
 
     def build(r: Rendering) -> bytes:
-        return (
-            TEMPLATES.get_template("fragment.html")
-            .render(r=r, labels=r.labels, framed=False, back=None)
-            .encode()
+        page = render_page(
+            TEMPLATES, "fragment.html", r.lang, r=r, labels=r.labels, framed=False, back=None
         )
+        return page.encode()
 
     body, rendering = await _body(request, "fragment", build)
     return web.Response(

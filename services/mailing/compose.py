@@ -10,10 +10,9 @@ from typing import Any
 import dkim
 from markdown_it import MarkdownIt
 
-from services.mailing.labels import labels
 from services.mailing.links import preferences_url
 from services.mailing.returns import verp
-from shared.i18n import pick
+from shared.i18n import pick, translator
 from shared.mail.message import Capabilities, Draft, Outgoing, Template, ascii_domain, placeholders
 from shared.settings import Settings
 from shared.signing import Keys
@@ -81,18 +80,22 @@ def check_placeholders(f: Fields, subject: str | None, body: str | None) -> None
 
 def personalise(text: str, name: str, lang: str) -> str:
     """`{name}` becomes the subscriber's name, or a greeting word when there is none."""
-    return text.replace("{name}", name or labels(lang)["greeting"])
+    return text.replace("{name}", name or translator(lang).gettext("Hello"))
 
 
 def campaign_draft(settings: Settings, campaign: Any, lang: str, subject_prefix: str = "") -> Draft:
     """The campaign as the builder's draft, in `lang`, with the footer and list headers."""
     list_name = pick(campaign["list_names"], lang, campaign["list_lang"]) or campaign["list_slug"]
     domain = ascii_domain(campaign["from_address"].rpartition("@")[2])
-    text_labels = labels(lang)
+    tr = translator(lang)
     # Braces in a list's name are text, not placeholders.
     safe_name = list_name.replace("{", "(").replace("}", ")")
-    footer = text_labels["footer"].format(list=safe_name, link="{unsubscribe_url}")
-    manage = text_labels["manage"].format(link="{preferences_url}")
+    footer = tr.gettext(
+        "You receive this because you subscribed to %(list)s. To unsubscribe, open: %(link)s",
+        list=safe_name,
+        link="{unsubscribe_url}",
+    )
+    manage = tr.gettext("Manage your subscriptions: %(link)s", link="{preferences_url}")
     body_html = MARKDOWN.render(campaign["body"])
     footer_html = html.escape(footer).replace(
         "{unsubscribe_url}", '<a href="{unsubscribe_url}">{unsubscribe_url}</a>'
@@ -126,7 +129,7 @@ class CampaignTemplate:
         self.settings = settings
         self.campaign = campaign
         self.domain = ascii_domain(campaign["from_address"].rpartition("@")[2])
-        self.greeting = labels(lang)["greeting"]
+        self.greeting = translator(lang).gettext("Hello")
         sign = (
             (lambda data, domain: sign_bytes(settings, data, domain))
             if settings.dkim_key_file

@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services.mailing.labels import labels
 from shared.conn import Conn
+from shared.i18n import translator
 from shared.mail.message import Capabilities, Draft, Outgoing, build
 from shared.queries import Queries
 from shared.settings import Settings
@@ -88,13 +88,18 @@ async def link_mail(
     found = await conn.fetchrow(q["preference-link-mail"], subscriber, list_id)
     if found is None:
         return None  # erased meanwhile, or on no list any more
-    text = labels(lang)
-    link = await open_link(conn, q, settings, subscriber)
+    tr = translator(lang)
+    link = await open_link(conn, q, settings, subscriber) + f"?lang={lang}"
     draft = Draft(
         from_name=found["from_name"],
         from_address=found["from_address"],
-        subject=text["link_subject"],
-        text=text["link_body"].format(link=f"{link}?lang={lang}"),
+        subject=tr.gettext("Your link to manage your subscriptions"),
+        text=tr.gettext(
+            "Hello,\n\nsomeone (we hope you) asked for a link to manage the subscriptions of "
+            "this address:\n\n%(link)s\n\nIt works for one hour. If it was not you, ignore this "
+            "message.\n",
+            link=link,
+        ),
         reply_to=found["reply_to"],
         headers=(("Auto-Submitted", "auto-generated"),),
     )

@@ -13,9 +13,8 @@ from typing import Any
 import asyncpg
 
 from services.mailing.compose import CampaignTemplate
-from services.mailing.labels import labels
 from services.mailing.links import link_mail
-from shared.i18n import pick
+from shared.i18n import pick, translator
 from shared.mail.message import Capabilities, Draft, Outgoing, Template
 from shared.mail.outbox import Compose, Maker, Outbox, Skip
 from shared.queries import Queries
@@ -73,15 +72,21 @@ def composer(settings: Settings, pool: asyncpg.Pool, q: Queries) -> Compose:
 
 
 def _confirmation(settings: Settings, found: Any, name: str, lang: str) -> Maker:
-    text = labels(lang)
+    tr = translator(lang)
     list_name = pick(found["names"], lang, found["list_lang"]) or found["slug"]
     link = confirm_url(settings, found["list_id"], found["subscriber_id"], name, lang)
     template = Template(
         Draft(
             from_name=found["from_name"],
             from_address=found["from_address"],
-            subject=text["mail_subject"].format(list=list_name),
-            text=text["mail_body"].format(list=list_name, link=link),
+            subject=tr.gettext("Please confirm your subscription to %(list)s", list=list_name),
+            text=tr.gettext(
+                "Hello,\n\nsomeone (we hope you) asked to receive %(list)s at this address.\nTo "
+                "confirm, open this link and press the button:\n\n%(link)s\n\nIf it was not "
+                "you, ignore this message; nothing will be sent.\n",
+                list=list_name,
+                link=link,
+            ),
             reply_to=found["reply_to"],
             headers=(("Auto-Submitted", "auto-generated"),),
         )

@@ -15,12 +15,11 @@ import asyncpg
 from aiohttp import web
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
-from services.mailing.labels import labels
 from services.mailing.links import LINK_MAIL_EVERY, LINK_TTL, Entry, key_digest, read_entry
 from services.mailing.members import return_json
 from services.mailing.subscriptions import ask_to_confirm, client_over_limit, page, page_lang
 from shared.errors import read_form
-from shared.i18n import pick
+from shared.i18n import N_, pick, translator
 
 routes = web.RouteTableDef()
 
@@ -30,8 +29,15 @@ def _page(lang: str, title: str, *, status: int = 200, **context: Any) -> web.Re
 
 
 def _expired(lang: str) -> web.Response:
-    text = labels(lang)
-    return _page(lang, text["preferences_title"], status=404, error=text["link_expired"])
+    tr = translator(lang)
+    return _page(
+        lang,
+        tr.gettext("Your subscriptions"),
+        status=404,
+        error=tr.gettext(
+            "This link has expired or was ended. Ask for a new one from any newsletter you receive."
+        ),
+    )
 
 
 async def _entry(request: web.Request) -> tuple[Entry, asyncpg.Record] | None:
@@ -61,7 +67,7 @@ def _entry_page(
         shown = {"name": pick(row["names"], lang, row["list_lang"]), "status": row["status"]}
     return _page(
         lang,
-        labels(lang)["entry_title"],
+        translator(lang).gettext("Your subscription"),
         view="entry",
         entry=shown,
         token=request.match_info["token"],
@@ -109,22 +115,36 @@ async def entry_subscribe_again(request: web.Request) -> web.Response:
     again = await _entry(request)
     if again is None:
         return _expired(lang)
-    return _entry_page(request, again[1], lang, labels(lang)["check_inbox"])
+    return _entry_page(
+        request,
+        again[1],
+        lang,
+        translator(lang).gettext(
+            "Thank you. If the address can receive mail, a message with a confirmation link is "
+            "on its way. The subscription starts when you confirm it."
+        ),
+    )
 
 
 async def _limited(
-    request: web.Request, lang: str, action: str = "subscribe", title: str = "preferences_title"
+    request: web.Request,
+    lang: str,
+    action: str = "subscribe",
+    title: str = N_("Your subscriptions"),
 ) -> web.Response | None:
     """The 429 page when this client asked for `action` too often (the subscribe form's limit)."""
     wait = await client_over_limit(request, action)
     if wait is None:
         return None
-    text = labels(lang)
+    tr = translator(lang)
     refused = _page(
         lang,
-        text[title],
+        tr.gettext(title),
         status=429,
-        error=text["too_many"].format(minutes=max(1, (wait + 59) // 60)),
+        error=tr.gettext(
+            "Too many requests. Please try again in %(minutes)s min.",
+            minutes=max(1, (wait + 59) // 60),
+        ),
     )
     refused.headers["Retry-After"] = str(wait)
     return refused
@@ -148,7 +168,7 @@ async def entry_send_link(request: web.Request) -> web.Response:
         return _expired(asked or "en")
     entry, row = found
     lang = asked or row["lang"] or "en"
-    limited = await _limited(request, lang, "preferences-link", "entry_title")
+    limited = await _limited(request, lang, "preferences-link", N_("Your subscription"))
     if limited is not None:
         return limited
     q = request.app[QUERIES]
@@ -159,7 +179,14 @@ async def entry_send_link(request: web.Request) -> web.Response:
             await conn.execute(
                 q["queue-preference-link"], entry.subscriber, entry.list_id, lang, LINK_TTL
             )
-    return _entry_page(request, row, lang, labels(lang)["link_sent"])
+    return _entry_page(
+        request,
+        row,
+        lang,
+        translator(lang).gettext(
+            "If this address can receive mail, a link is on its way. It works for one hour."
+        ),
+    )
 
 
 async def _linked(request: web.Request) -> int | None:
@@ -186,7 +213,7 @@ def _manage_page(
     ]
     return _page(
         lang,
-        labels(lang)["preferences_title"],
+        translator(lang).gettext("Your subscriptions"),
         view="manage",
         key=request.match_info["key"],
         email=rows[0]["email"],
@@ -236,7 +263,10 @@ async def subscribe_again(request: web.Request) -> web.Response:
         lst = await conn.fetchrow(request.app[QUERIES]["get-list"], str(form.get("list", "")))
     if lst is not None:
         await _ask_again(request, lst["id"], subscriber, lang)
-    message = labels(lang)["check_inbox"]
+    message = translator(lang).gettext(
+        "Thank you. If the address can receive mail, a message with a confirmation link is on "
+        "its way. The subscription starts when you confirm it."
+    )
     return _manage_page(request, lang, await _rows(request, subscriber), message)
 
 
@@ -311,18 +341,18 @@ async def erase(request: web.Request) -> web.Response:
     rows = await _rows(request, subscriber) if subscriber is not None else []
     if subscriber is None or not rows:
         return _expired(lang)
-    text = labels(lang)
+    tr = translator(lang)
     if form.get("confirm") != "yes":
         return _page(
             lang,
-            text["erase_button"],
+            tr.gettext("Erase my data"),
             view="erase",
             key=request.match_info["key"],
             email=rows[0]["email"],
         )
     async with request.app[POOL].acquire() as conn:
         await conn.execute(request.app[QUERIES]["erase-subscriber"], subscriber)
-    return _page(lang, text["preferences_title"], message=text["erased"])
+    return _page(lang, tr.gettext("Your subscriptions"), message=tr.gettext("Your data is erased."))
 
 
 @routes.post("/manage/{key}/end")
@@ -335,5 +365,9 @@ async def end(request: web.Request) -> web.Response:
         return _expired(lang)
     async with request.app[POOL].acquire() as conn:
         await conn.execute(request.app[QUERIES]["end-preference-links"], subscriber)
-    text = labels(lang)
-    return _page(lang, text["preferences_title"], message=text["ended"])
+    tr = translator(lang)
+    return _page(
+        lang,
+        tr.gettext("Your subscriptions"),
+        message=tr.gettext("These links no longer work. The next newsletter brings a new one."),
+    )

@@ -12,22 +12,22 @@ from aiohttp import web
 from email_validator import EmailNotValidError, validate_email
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
-from services.mailing.labels import labels
 from services.mailing.paths import TEMPLATES
+from services.mailing.terms import TERMS
 from shared import metrics
 from shared.clientip import client_address, client_budget
 from shared.conn import Conn
 from shared.errors import NotFound, RateLimited, read_form, read_object
-from shared.i18n import LANGUAGES, pick
+from shared.i18n import LANGUAGES, Translator, pick, translator
 from shared.ratelimit import over_limit
 from shared.signing import BadToken, Keys
-from shared.templates import page_templates
+from shared.templates import page_templates, render
 from shared.validate import Fields
 from shared.web import frame_options
 
 log = logging.getLogger("kontakt.mailing.subscriptions")
 routes = web.RouteTableDef()
-PAGES = page_templates(TEMPLATES)
+PAGES = page_templates(TEMPLATES, TERMS)
 CSP = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors "
 FORM_TTL = 86_400
 
@@ -58,7 +58,6 @@ def page(
     """A page for a person (`template`), in their language, under a strict CSP."""
     values = {
         "lang": lang,
-        "labels": labels(lang),
         "title": title,
         "error": None,
         "message": None,
@@ -70,7 +69,7 @@ def page(
         "view": None,
     } | context
     return web.Response(
-        text=PAGES.get_template(template).render(**values),
+        text=render(PAGES, template, lang, **values),
         status=status,
         content_type="text/html",
         charset="utf-8",
@@ -154,7 +153,9 @@ async def form(request: web.Request) -> web.Response:
     lst = await _list(request)
     lang = page_lang(request.query.get("lang"), lst["lang"])
     token = Keys.of(request.app[SETTINGS]).sign("form", {"l": lst["id"]}, FORM_TTL)
-    title = labels(lang)["subscribe_title"].format(list=pick(lst["names"], lang, lst["lang"]))
+    title = translator(lang).gettext(
+        "Subscribe to %(list)s", list=pick(lst["names"], lang, lst["lang"])
+    )
     return page(lang, title, frameable=True, form="subscribe", slug=lst["slug"], form_token=token)
 
 
@@ -164,8 +165,8 @@ async def form_post(request: web.Request) -> web.Response:
     lst = await _list(request)
     fields = await read_form(request)
     lang = page_lang(fields.get("lang"), lst["lang"])
-    text = labels(lang)
-    title = text["subscribe_title"].format(list=pick(lst["names"], lang, lst["lang"]))
+    tr = translator(lang)
+    title = tr.gettext("Subscribe to %(list)s", list=pick(lst["names"], lang, lst["lang"]))
     settings = request.app[SETTINGS]
     origin = request.headers.get("Origin")
     own = "{0.scheme}://{0.netloc}".format(urlsplit(settings.public_mailing_base))
@@ -175,11 +176,23 @@ async def form_post(request: web.Request) -> web.Response:
         claims = {}
     if claims.get("l") != lst["id"] or (origin and origin not in {own, "null"}):
         metrics.SUBSCRIBES.labels("form", "refused").inc()
-        return page(lang, title, frameable=True, status=403, error=text["form_error"])
+        return page(
+            lang,
+            title,
+            frameable=True,
+            status=403,
+            error=tr.gettext("The form has expired. Please load the page again."),
+        )
     if fields.get("website"):
         metrics.SUBSCRIBES.labels("form", "honeypot").inc()
         return page(
-            lang, title, frameable=True, message=text["check_inbox"]
+            lang,
+            title,
+            frameable=True,
+            message=tr.gettext(
+                "Thank you. If the address can receive mail, a message with a confirmation link "
+                "is on its way. The subscription starts when you confirm it."
+            ),
         )  # a bot filled the honeypot
     wait = await client_over_limit(request)
     if wait is not None:
@@ -189,7 +202,10 @@ async def form_post(request: web.Request) -> web.Response:
             title,
             frameable=True,
             status=429,
-            error=text["too_many"].format(minutes=max(1, (wait + 59) // 60)),
+            error=tr.gettext(
+                "Too many requests. Please try again in %(minutes)s min.",
+                minutes=max(1, (wait + 59) // 60),
+            ),
         )
         response.headers["Retry-After"] = str(wait)
         return response
@@ -204,7 +220,7 @@ async def form_post(request: web.Request) -> web.Response:
             title,
             frameable=True,
             status=422,
-            error=text["bad_email"],
+            error=tr.gettext("Please check the e-mail address."),
             form="subscribe",
             slug=lst["slug"],
             form_token=fields.get("form_token", ""),
@@ -212,7 +228,15 @@ async def form_post(request: web.Request) -> web.Response:
     name = " ".join(fields.get("name", "").split())[:200]
     await subscribe(request, lst, address, name, lang, "form")
     metrics.SUBSCRIBES.labels("form", "accepted").inc()
-    return page(lang, title, frameable=True, message=text["check_inbox"])
+    return page(
+        lang,
+        title,
+        frameable=True,
+        message=tr.gettext(
+            "Thank you. If the address can receive mail, a message with a confirmation link is "
+            "on its way. The subscription starts when you confirm it."
+        ),
+    )
 
 
 @routes.post("/v1/lists/{slug}/subscribe")
@@ -265,9 +289,16 @@ async def confirm_page(request: web.Request) -> web.Response:
     claims = _claims(request, "confirm")
     view = await _view(request, claims) if claims else None
     lang = page_lang(request.query.get("lang"), view["lang"] if view else "en")
-    text = labels(lang)
+    tr = translator(lang)
     if view is None:
-        return page(lang, text["confirm_title"], status=404, error=text["expired"])
+        return page(
+            lang,
+            tr.gettext("Confirm your subscription"),
+            status=404,
+            error=tr.gettext(
+                "This link has expired or was already used. Subscribe again to get a new one."
+            ),
+        )
     assert claims is not None
     async with request.app[POOL].acquire() as conn:
         used = await conn.fetchval(request.app[QUERIES]["token-used"], _nonce(claims))
@@ -275,24 +306,37 @@ async def confirm_page(request: web.Request) -> web.Response:
         # The link's second click: the person is subscribed, and nothing is left to do.
         return _subscribed(lang, view)
     if used:
-        return page(lang, text["confirm_title"], status=410, error=text["expired"])
+        return page(
+            lang,
+            tr.gettext("Confirm your subscription"),
+            status=410,
+            error=tr.gettext(
+                "This link has expired or was already used. Subscribe again to get a new one."
+            ),
+        )
     return page(
         lang,
-        text["confirm_title"],
-        message=_what_is_confirmed(text, view, claims, lang),
+        tr.gettext("Confirm your subscription"),
+        message=_what_is_confirmed(tr, view, claims, lang),
         form=f"/confirm/{request.match_info['token']}",
-        button=text["confirm_button"],
+        button=tr.gettext("Confirm subscription"),
     )
 
 
 def _what_is_confirmed(
-    text: dict[str, str], view: asyncpg.Record, claims: dict[str, Any], lang: str
+    tr: Translator, view: asyncpg.Record, claims: dict[str, Any], lang: str
 ) -> str:
     """The page's words: the address, the list, and the name this request asked for."""
     list_name = pick(view["names"], lang, view["list_lang"])
-    said = text["confirm_text"].format(email=view["email"], list=list_name)
+    said = tr.gettext(
+        "Please confirm that %(email)s wants to receive %(list)s.",
+        email=view["email"],
+        list=list_name,
+    )
     if claims.get("name"):
-        said += " " + text["confirm_name"].format(name=claims["name"])
+        said += " " + tr.gettext(
+            "The newsletter will address you as “%(name)s”.", name=claims["name"]
+        )
     return said
 
 
@@ -303,10 +347,14 @@ def _nonce(claims: dict[str, Any]) -> bytes:
 
 def _subscribed(lang: str, view: asyncpg.Record) -> web.Response:
     """A used link of someone who is subscribed says so, not "expired"."""
-    text = labels(lang)
+    tr = translator(lang)
     list_name = pick(view["names"], lang, view["list_lang"])
     return page(
-        lang, text["confirm_title"], message=text["already_confirmed"].format(list=list_name)
+        lang,
+        tr.gettext("Confirm your subscription"),
+        message=tr.gettext(
+            "You are subscribed to %(list)s. There is nothing more to do.", list=list_name
+        ),
     )
 
 
@@ -317,17 +365,33 @@ async def confirm(request: web.Request) -> web.Response:
     fields = await read_form(request) if request.can_read_body else {}
     view = await _view(request, claims) if claims else None
     lang = page_lang(fields.get("lang"), view["lang"] if view else "en")
-    text = labels(lang)
+    tr = translator(lang)
     if claims is None or view is None:
-        return page(lang, text["confirm_title"], status=404, error=text["expired"])
+        return page(
+            lang,
+            tr.gettext("Confirm your subscription"),
+            status=404,
+            error=tr.gettext(
+                "This link has expired or was already used. Subscribe again to get a new one."
+            ),
+        )
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         if await conn.fetchval(q["use-token"], _nonce(claims)) is None:
             if view["status"] == "confirmed":
                 return _subscribed(lang, view)
-            return page(lang, text["confirm_title"], status=410, error=text["expired"])
+            return page(
+                lang,
+                tr.gettext("Confirm your subscription"),
+                status=410,
+                error=tr.gettext(
+                    "This link has expired or was already used. Subscribe again to get a new one."
+                ),
+            )
         # The evidence of consent: when, from where, and the words the person agreed to.
-        shown = f"{_what_is_confirmed(text, view, claims, lang)} [{text['confirm_button']}]"
+        shown = (
+            f"{_what_is_confirmed(tr, view, claims, lang)} [{tr.gettext('Confirm subscription')}]"
+        )
         client = client_address(request, request.app[SETTINGS].trusted_proxies)
         asked_lang = claims.get("lang") if claims.get("lang") in LANGUAGES else None
         asked_name = claims["name"] if isinstance(claims.get("name"), str) else None
@@ -335,7 +399,13 @@ async def confirm(request: web.Request) -> web.Response:
             q["confirm"], claims["l"], claims["s"], client, shown, lang, asked_name, asked_lang
         )
     list_name = pick(view["names"], lang, view["list_lang"])
-    return page(lang, text["confirm_title"], message=text["confirmed"].format(list=list_name))
+    return page(
+        lang,
+        tr.gettext("Confirm your subscription"),
+        message=tr.gettext(
+            "Thank you, your subscription to %(list)s is confirmed.", list=list_name
+        ),
+    )
 
 
 @routes.get("/unsubscribe/{token}")
@@ -344,20 +414,34 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
     claims = _claims(request, "unsubscribe")
     view = await _view(request, claims) if claims else None
     lang = page_lang(request.query.get("lang"), view["lang"] if view else "en")
-    text = labels(lang)
+    tr = translator(lang)
     if view is None:
-        return page(lang, text["unsubscribe_title"], status=404, error=text["expired"])
+        return page(
+            lang,
+            tr.pgettext("page title", "Unsubscribe"),
+            status=404,
+            error=tr.gettext(
+                "This link has expired or was already used. Subscribe again to get a new one."
+            ),
+        )
     list_name = pick(view["names"], lang, view["list_lang"])
     if view["status"] == "unsubscribed":
         return page(
-            lang, text["unsubscribe_title"], message=text["unsubscribed"].format(list=list_name)
+            lang,
+            tr.pgettext("page title", "Unsubscribe"),
+            message=tr.gettext(
+                "You are unsubscribed from %(list)s. No further messages will be sent.",
+                list=list_name,
+            ),
         )
     return page(
         lang,
-        text["unsubscribe_title"],
-        message=text["unsubscribe_text"].format(list=list_name, email=view["email"]),
+        tr.pgettext("page title", "Unsubscribe"),
+        message=tr.gettext(
+            "Stop sending %(list)s to %(email)s?", list=list_name, email=view["email"]
+        ),
         form=f"/unsubscribe/{request.match_info['token']}",
-        button=text["unsubscribe_button"],
+        button=tr.gettext("Unsubscribe"),
     )
 
 
@@ -372,12 +456,23 @@ async def unsubscribe(request: web.Request) -> web.Response:
         else {}
     )
     lang = page_lang(fields.get("lang"), view["lang"] if view else "en")
-    text = labels(lang)
+    tr = translator(lang)
     if claims is None or view is None:
-        return page(lang, text["unsubscribe_title"], status=404, error=text["expired"])
+        return page(
+            lang,
+            tr.pgettext("page title", "Unsubscribe"),
+            status=404,
+            error=tr.gettext(
+                "This link has expired or was already used. Subscribe again to get a new one."
+            ),
+        )
     async with request.app[POOL].acquire() as conn:
         await conn.execute(request.app[QUERIES]["unsubscribe"], claims["l"], claims["s"])
     list_name = pick(view["names"], lang, view["list_lang"])
     return page(
-        lang, text["unsubscribe_title"], message=text["unsubscribed"].format(list=list_name)
+        lang,
+        tr.pgettext("page title", "Unsubscribe"),
+        message=tr.gettext(
+            "You are unsubscribed from %(list)s. No further messages will be sent.", list=list_name
+        ),
     )

@@ -140,7 +140,7 @@ function report(out, data, labels) {
     });
     if (i.dropped.length) {
       remarks.push(labels.not_kept + ": " + i.dropped.map(function (d) {
-        return labels["dropped_" + d] || d;
+        return labels.dropped[d] || d;
       }).join(", "));
     }
     return [i.row, i.name || "", labels[i.status], remarks.join(" · ")];

@@ -14,7 +14,7 @@
   }
 
   function fill(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, function (_, key) {
+    return String(template).replace(/%\((\w+)\)s/g, function (_, key) {
       return values[key] === undefined ? "" : String(values[key]);
     });
   }
