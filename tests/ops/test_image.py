@@ -192,7 +192,7 @@ async def test_every_start_command_of_the_image_serves_from_the_installed_wheel(
 
 
 async def check_what_the_wheel_ships(ports: dict[str, int], env: dict[str, str]) -> None:
-    """Static files, templates, SQL and the cross-service wiring work from the wheel alone."""
+    """Static files, templates, SQL, catalogs and the services' wiring work from the wheel alone."""
     async with aiohttp.ClientSession() as http:
         base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         async with http.get(f"{base['directory']}/widget.js") as widget:
@@ -203,6 +203,9 @@ async def check_what_the_wheel_ships(ports: dict[str, int], env: dict[str, str])
             assert "Kisevičienė" in await cards.text()
         async with http.get(f"{base['console']}/") as console:
             assert console.status == 200  # the sign-in page, after its redirect
+        async with http.get(f"{base['console']}/signin?lang=lv") as latvian:
+            # The compiled catalogs are in the wheel (without them: a 500).
+            assert "Pieteikties" in await latvian.text()
         async with http.get(f"{base['mailing']}/openapi.json") as document:
             assert document.status == 200
         async with http.get(f"{base['worker']}/metrics") as metrics:
