@@ -58,8 +58,12 @@ lock: $(STAMP)
 # Translate the new or changed (fuzzy) entries in shared/locale/LANG/LC_MESSAGES/kontakt.po,
 # then run it again; tests/shared/test_catalogs.py fails while one is missing.
 LOCALE := shared/locale
+# Besides gettext's own names: N_/NC_ (marked, translated later) and the errors whose detail or
+# message is a msgid translated per request (shared/errors.py).
+BABEL_KEYWORDS := N_ NC_:1c,2 BadRequest Unauthenticated Forbidden NotFound Conflict TooLarge \
+	RateLimited Unavailable Gone ValidationFailed:2 FieldError:2 fail:2 problem:2
 messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k NC_:1c,2 --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) --no-location --sort-output \
 		--width 100 --project Kontakt --msgid-bugs-address i18n@kontakt.invalid -o $(LOCALE)/kontakt.pot .
 	for lang in et lv lt; do \
 		$(BIN)/pybabel -q update -D kontakt -i $(LOCALE)/kontakt.pot -d $(LOCALE) -l $$lang \

@@ -144,7 +144,7 @@ class DirectoryClient:
         if status == 401:
             raise Unauthenticated("The bearer token is unknown, revoked or expired.")
         if status == 404:
-            raise NotFound(f"No address book {network!r}.")
+            raise NotFound("No address book %(network)r.", values={"network": network})
         if status == 410:
             raise ExpiredSyncToken(since)
         if status == 422:

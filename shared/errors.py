@@ -1,4 +1,10 @@
-"""Domain errors (no HTTP in them) and the one middleware that turns everything into RFC 9457."""
+"""Domain errors (no HTTP in them) and the one middleware that turns everything into RFC 9457.
+
+A problem's `title` and `detail` (and each field error's `message`) are English msgids,
+translated when the response is made into the language the request's `Accept-Language`
+asks for; their `%(name)s` placeholders are filled from the error's values. Field names and
+every other member stay as they are, for programs.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +12,45 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import asyncpg
 from aiohttp import web
 
 from shared.bodies import MAX_NESTING, BodyTooSlow, json_depth, within_deadline
+from shared.i18n import FALLBACK, N_, Translator, negotiate, translator
 from shared.logs import request_id_var
 from shared.text import form_fields, lone_surrogates, nfc_json, nfc_request
 
 log = logging.getLogger("kontakt.errors")
 
 PROBLEM_JSON = "application/problem+json"
+# The language problems are written in: the request's Accept-Language (set by the middleware).
+problem_lang_var: ContextVar[str] = ContextVar("problem_lang", default=FALLBACK)
 
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
-    """One field that failed validation: a JSON-pointer-like path and why."""
+    """One field that failed validation: a JSON-pointer-like path and why (a msgid).
+
+    `values` fill the message's `%(name)s` placeholders.
+    """
 
     field: str
     message: str
+    values: Mapping[str, object] = dataclass_field(default_factory=dict, compare=False)
+
+    def text(self, tr: Translator | None = None) -> str:
+        """The message in `tr`'s language (without one, the request's: see `problem_lang_var`)."""
+        return (tr or translator(problem_lang_var.get())).gettext(self.message, **self.values)
+
+    def as_json(self, tr: Translator | None = None) -> dict[str, str]:
+        """`{"field", "message"}` as problem documents and reports carry it, translated."""
+        return {"field": self.field, "message": self.text(tr)}
 
     def __reduce__(self) -> tuple[type[FieldError], tuple[str, str]]:
         # Pickled to and from worker processes: a tuple, not field by field.
@@ -35,86 +58,102 @@ class FieldError:
 
 
 class DomainError(Exception):
-    """Base of errors that code raises without knowing about HTTP."""
+    """Base of errors that code raises without knowing about HTTP.
 
-    title = "Error"
+    `detail` is an English msgid; `values` fill its `%(name)s` placeholders; `extra` are
+    further members of the problem document.
+    """
 
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    title = N_("Error")
+
+    def __init__(
+        self, detail: str, *, values: Mapping[str, object] | None = None, **extra: Any
+    ) -> None:
+        self.message = detail
+        self.values = dict(values or {})
+        self.detail = translator(FALLBACK).gettext(detail, **self.values)
+        super().__init__(self.detail)
         self.extra = extra
+
+    def detail_in(self, tr: Translator) -> str:
+        """The detail in `tr`'s language."""
+        return tr.gettext(self.message, **self.values)
 
 
 class BadRequest(DomainError):
     """The request itself cannot be read."""
 
-    title = "Bad request"
+    title = N_("Bad request")
 
 
 class Unauthenticated(DomainError):
     """No valid credential was given."""
 
-    title = "Authentication required"
+    title = N_("Authentication required")
 
 
 class Forbidden(DomainError):
     """The caller is known but may not do this."""
 
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 class NotFound(DomainError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
-    title = "Not found"
+    title = N_("Not found")
 
 
 class Conflict(DomainError):
     """The change clashes with the current state: a duplicate or a stale revision."""
 
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class Gone(DomainError):
     """What was asked for existed, but is no longer kept (RFC 9110 §15.5.11)."""
 
-    title = "Gone"
+    title = N_("Gone")
 
 
 class ValidationFailed(DomainError):
     """One or more fields are invalid."""
 
-    title = "Validation failed"
+    title = N_("Validation failed")
 
     def __init__(self, errors: Sequence[FieldError], detail: str | None = None) -> None:
         names = ", ".join(e.field for e in errors)
-        super().__init__(detail or f"Invalid fields: {names}")
+        super().__init__(detail or N_("Invalid fields: %(names)s"), values={"names": names})
         self.errors = list(errors)
 
 
 class TooLarge(DomainError):
     """The body is larger than the route accepts (the detail says how large it may be)."""
 
-    title = "Request body too large"
+    title = N_("Request body too large")
 
 
 class RateLimited(DomainError):
     """Too many requests from one client; try again later."""
 
-    title = "Too many requests"
+    title = N_("Too many requests")
 
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
+    def __init__(
+        self, detail: str, retry_after: int, *, values: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__(detail, values=values)
         self.retry_after = retry_after
 
 
 class Unavailable(DomainError):
     """A dependency (PostgreSQL, another service) cannot be reached."""
 
-    title = "Service unavailable"
+    title = N_("Service unavailable")
 
-    def __init__(self, detail: str, retry_after: int = 5) -> None:
-        super().__init__(detail)
+    def __init__(
+        self, detail: str, retry_after: int = 5, *, values: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__(detail, values=values)
         self.retry_after = retry_after
 
 
@@ -132,22 +171,22 @@ STATUS: dict[type[DomainError], int] = {
 }
 
 HTTP_TITLES = {
-    400: "Bad request",
-    401: "Authentication required",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    408: "Request timeout",
-    409: "Conflict",
-    410: "Gone",
-    412: "Precondition failed",
-    413: "Request body too large",
-    415: "Unsupported media type",
-    422: "Validation failed",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
+    400: N_("Bad request"),
+    401: N_("Authentication required"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    406: N_("Not acceptable"),
+    408: N_("Request timeout"),
+    409: N_("Conflict"),
+    410: N_("Gone"),
+    412: N_("Precondition failed"),
+    413: N_("Request body too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Validation failed"),
+    429: N_("Too many requests"),
+    500: N_("Internal server error"),
+    503: N_("Service unavailable"),
 }
 
 # Errors that mean PostgreSQL is not there, as opposed to a bug in a query.
@@ -172,15 +211,18 @@ def problem(
     detail: str,
     *,
     title: str | None = None,
+    values: Mapping[str, object] | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> web.Response:
-    """An `application/problem+json` response."""
+    """An `application/problem+json` response, its title and detail (msgids) translated."""
+    lang = problem_lang_var.get()
+    tr = translator(lang)
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": title or HTTP_TITLES.get(status, "Error"),
+        "title": tr.gettext(title or HTTP_TITLES.get(status, N_("Error"))),
         "status": status,
-        "detail": detail,
+        "detail": tr.gettext(detail, **(values or {})),
     }
     request_id = request_id_var.get()
     if request_id:
@@ -190,7 +232,7 @@ def problem(
         status=status,
         text=json.dumps(body, ensure_ascii=False),
         content_type=PROBLEM_JSON,
-        headers=headers,
+        headers={"Content-Language": lang, **(headers or {})},
     )
 
 
@@ -200,12 +242,15 @@ def domain_problem(exc: DomainError) -> web.Response:
     extra = dict(exc.extra)
     headers: dict[str, str] = {}
     if isinstance(exc, ValidationFailed):
-        extra["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+        tr = translator(problem_lang_var.get())
+        extra["errors"] = [e.as_json(tr) for e in exc.errors]
     if isinstance(exc, RateLimited | Unavailable):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="kontakt"'
-    return problem(status, exc.detail, title=exc.title, headers=headers, **extra)
+    return problem(
+        status, exc.message, title=exc.title, values=exc.values, headers=headers, **extra
+    )
 
 
 # Headers every response carries, whatever produced it.
@@ -221,6 +266,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     if not (0 < len(request_id) <= 64 and request_id.replace("-", "").isalnum()):
         request_id = secrets.token_hex(8)
     token = request_id_var.set(request_id)
+    lang_token = problem_lang_var.set(negotiate(request.headers.get("Accept-Language")))
     try:
         response = await _handle(request, handler)
         # One middleware, not two: every layer costs on the busiest cached reads.
@@ -235,6 +281,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             request.transport.close()
         return response
     finally:
+        problem_lang_var.reset(lang_token)
         request_id_var.reset(token)
 
 
@@ -262,13 +309,15 @@ async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
             large.force_close()  # do not read the rest of it
             return large
         elif exc.status == 405:
-            detail = f"{request.method} is not allowed on {request.path}."
+            detail = N_("%(method)s is not allowed on %(path)s.")
         elif exc.status == 404:
-            detail = f"Nothing is found at {request.path}."
+            detail = N_("Nothing is found at %(path)s.")
         else:
             detail = exc.text or exc.reason
         headers = {k: v for k, v in exc.headers.items() if k.lower() in {"allow", "retry-after"}}
-        return problem(exc.status, detail, headers=headers)
+        where = {"method": request.method, "path": request.path}
+        values = where if exc.status in (404, 405) else None
+        return problem(exc.status, detail, values=values, headers=headers)
     except asyncio.CancelledError:
         raise
     except (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError):
@@ -338,7 +387,8 @@ def parse_json(raw: bytes) -> Any:
         raise BadRequest("The body is not valid UTF-8.") from exc
     except json.JSONDecodeError as exc:
         raise BadRequest(
-            f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
+            N_("Malformed JSON at line %(line)s, column %(column)s: %(reason)s."),
+            values={"line": exc.lineno, "column": exc.colno, "reason": exc.msg},
         ) from exc
     except RecursionError:
         value = None  # nested past the parser's depth; refused just below
@@ -346,7 +396,9 @@ def parse_json(raw: bytes) -> Any:
     else:
         depth = json_depth(value)
     if depth > MAX_NESTING:
-        raise BadRequest(f"The JSON nests deeper than {MAX_NESTING} levels.")
+        raise BadRequest(
+            N_("The JSON nests deeper than %(levels)s levels."), values={"levels": MAX_NESTING}
+        )
     if unpaired := lone_surrogates(value):
         message = "holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF), which is no character"
         raise ValidationFailed([FieldError(path, message) for path in unpaired[:20]])

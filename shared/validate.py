@@ -53,9 +53,9 @@ class Fields:
         """The field's name as reported to the client."""
         return f"{self.prefix}{name}"
 
-    def fail(self, name: str, message: str) -> None:
-        """Record one error."""
-        self.errors.append(FieldError(self.path(name), message))
+    def fail(self, name: str, message: str, **values: object) -> None:
+        """Record one error (`message` a msgid, its placeholders filled from `values`)."""
+        self.errors.append(FieldError(self.path(name), message, values))
 
     def has(self, name: str) -> bool:
         """Whether the field was sent at all."""
@@ -85,7 +85,7 @@ class Fields:
                 self.fail(name, "must not be empty")
             return default
         if len(value) > max_length:
-            self.fail(name, f"must be at most {max_length} characters")
+            self.fail(name, "must be at most %(most)s characters", most=max_length)
             return default
         if _CONTROL.search(value):
             self.fail(name, "must not contain control characters or line breaks")
@@ -121,7 +121,7 @@ class Fields:
             self.fail(name, "must be a whole number")
             return default
         if not low <= value <= high:
-            self.fail(name, f"must be between {low} and {high}")
+            self.fail(name, "must be between %(low)s and %(high)s", low=low, high=high)
             return default
         return value
 
@@ -142,7 +142,7 @@ class Fields:
         if value is None:
             return default
         if value not in options:
-            self.fail(name, f"must be one of {', '.join(options)}")
+            self.fail(name, "must be one of %(choices)s", choices=", ".join(options))
             return default
         return value
 
@@ -168,7 +168,11 @@ class Fields:
         result: dict[str, str] = {}
         for lang in value:
             if lang not in LANGUAGES:
-                self.fail(f"{name}.{lang}", f"language must be one of {', '.join(LANGUAGES)}")
+                self.fail(
+                    f"{name}.{lang}",
+                    "language must be one of %(choices)s",
+                    choices=", ".join(LANGUAGES),
+                )
                 continue
             text = inner.text(lang, max_length=max_length)
             if text:
@@ -187,7 +191,7 @@ class Fields:
             self.fail(name, "must be an array")
             return []
         if len(value) > max_items:
-            self.fail(name, f"must have at most {max_items} items")
+            self.fail(name, "must have at most %(most)s items", most=max_items)
             return []
         return value
 

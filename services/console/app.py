@@ -71,7 +71,9 @@ async def console_session(request: web.Request, handler: Any) -> web.StreamRespo
             clear_cookie(again)
         raise again
     request[SESSION_KEY] = session
-    request[BACKEND_KEY] = Backend(request.app[SESSION], bases(settings), session.token)
+    request[BACKEND_KEY] = Backend(
+        request.app[SESSION], bases(settings), session.token, session.lang
+    )
     try:
         # Who is calling first: only then may an import route read its large body.
         request[ME_KEY] = await request[BACKEND_KEY].get("directory", "/v1/me")

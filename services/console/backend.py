@@ -58,16 +58,24 @@ class SignedOut(Exception):
 class Backend:
     """One coordinator's view of the directory and the mailing service."""
 
-    def __init__(self, session: aiohttp.ClientSession, bases: dict[str, str], token: str) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, bases: dict[str, str], token: str, lang: str = "en"
+    ) -> None:
         self.session = session
         self.bases = {name: url.rstrip("/") for name, url in bases.items()}
         self.token = token
+        # The services write their problem details in the coordinator's language.
+        self.lang = lang
 
     async def call(
         self, service: str, method: str, path: str, *, strict: bool = True, **kwargs: Any
     ) -> Answer:
         """Call a service; 401 signs out, 403/404 show the 403 page when `strict`."""
-        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "Accept-Language": self.lang,
+            **kwargs.pop("headers", {}),
+        }
         url = f"{self.bases[service]}{path}"
         try:
             async with self.session.request(method, url, headers=headers, **kwargs) as response:
@@ -76,7 +84,8 @@ class Backend:
                 is_json = response.content_type.endswith("json")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise Unavailable(
-                f"The {service} service cannot be reached. Try again shortly."
+                "The %(service)s service cannot be reached. Try again shortly.",
+                values={"service": service},
             ) from exc
         data: Any = json.loads(body) if body and is_json else body
         if status == 401:
@@ -84,7 +93,9 @@ class Backend:
         if strict and status in (403, 404):
             raise Forbidden()
         if status >= 500:
-            raise Unavailable(f"The {service} service is not answering properly.")
+            raise Unavailable(
+                "The %(service)s service is not answering properly.", values={"service": service}
+            )
         return Answer(status, data)
 
     async def get(self, service: str, path: str, **kwargs: Any) -> Any:

@@ -83,7 +83,7 @@ async def account_row(conn: Conn, q: Queries, account_id: int) -> dict[str, Any]
     """One account as JSON; 404 when there is none."""
     row = await conn.fetchrow(q["list-accounts"], account_id)
     if row is None:
-        raise NotFound(f"No account {account_id}.")
+        raise NotFound("No account %(account_id)s.", values={"account_id": account_id})
     return account_json(row)
 
 
@@ -121,7 +121,7 @@ async def create_account(request: web.Request) -> web.Response:
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         if await conn.fetchval(q["account-by-email"], email):
-            raise Conflict(f"An account for {email} already exists.")
+            raise Conflict("An account for %(email)s already exists.", values={"email": email})
         account_id = await conn.fetchval(q["insert-account"], email, name, is_admin)
         await write_permissions(conn, q, account_id, permissions)
         result = await account_row(conn, q, account_id)

@@ -82,7 +82,9 @@ def widget_lang(raw: str | None, default: str) -> str:
     if raw in (None, ""):
         return default
     if raw not in LANGUAGES:
-        raise ValidationFailed([FieldError("lang", f"must be one of {', '.join(LANGUAGES)}")])
+        raise ValidationFailed(
+            [FieldError("lang", "must be one of %(choices)s", {"choices": ", ".join(LANGUAGES)})]
+        )
     return str(raw)
 
 

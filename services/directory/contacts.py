@@ -73,7 +73,9 @@ def _uids(request: web.Request) -> list[uuid.UUID] | None:
     if not given:
         return None
     if len(given) > MAX_UIDS:
-        raise ValidationFailed([FieldError("uid", f"at most {MAX_UIDS} at once")])
+        raise ValidationFailed(
+            [FieldError("uid", "at most %(value)s at once", {"value": MAX_UIDS})]
+        )
     try:
         return [uuid.UUID(u) for u in given]
     except ValueError as exc:
@@ -146,10 +148,10 @@ async def _contact_row(
     """The contact if the caller may see it: published (or theirs to edit), in a visible network."""
     row = await conn.fetchrow(q["get-contact"], contact_id, True)
     if row is None:
-        raise NotFound(f"No contact {contact_id}.")
+        raise NotFound("No contact %(contact_id)s.", values={"contact_id": contact_id})
     editor = caller is not None and caller.can_all("edit_contacts", row["network_ids"])
     if not (row["published"] or editor) or not sight.contact(row["network_ids"]):
-        raise NotFound(f"No contact {contact_id}.")
+        raise NotFound("No contact %(contact_id)s.", values={"contact_id": contact_id})
     return row
 
 
@@ -226,7 +228,7 @@ async def _lock_for_edit(
 ) -> asyncpg.Record:
     row = await conn.fetchrow(q["lock-contact"], contact_id)
     if row is None:
-        raise NotFound(f"No contact {contact_id}.")
+        raise NotFound("No contact %(contact_id)s.", values={"contact_id": contact_id})
     if not caller.can_all("edit_contacts", row["network_ids"]):
         raise Forbidden("You may change contacts only in your own networks.")
     check_revision(row["revision"], revision)

@@ -26,7 +26,7 @@ async def get_network_row(
     """The network with `slug`, or 404 (also when `sight` does not see it)."""
     row = await conn.fetchrow(request.app[QUERIES]["get-network"], slug)
     if row is None or (sight is not None and not sight.network(row["id"])):
-        raise NotFound(f"No network {slug!r}.")
+        raise NotFound("No network %(slug)r.", values={"slug": slug})
     return row
 
 
@@ -46,7 +46,13 @@ async def resolve_scope(
         found = await conn.fetchrow(q["get-network"], member)
         if found is None or found["id"] not in scope or not sight.network(found["id"]):
             raise ValidationFailed(
-                [FieldError("member", f"{member!r} is not a network in {slug!r}")]
+                [
+                    FieldError(
+                        "member",
+                        "%(member)r is not a network in %(slug)r",
+                        {"member": member, "slug": slug},
+                    )
+                ]
             )
         target = found
         scope = await conn.fetchval(q["network-subtree"], target["id"])
@@ -114,7 +120,7 @@ async def create(request: web.Request) -> web.Response:
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         if await conn.fetchval(q["network-ids-by-slug"], [network.slug]):
-            raise Conflict(f"A network {network.slug!r} already exists.")
+            raise Conflict("A network %(slug)r already exists.", values={"slug": network.slug})
         await create_network(conn, q, network)
     return await _one(request, network.slug, status=201)
 
@@ -130,7 +136,7 @@ async def patch(request: web.Request) -> web.Response:
         await conn.fetchrow(q["lock-network"], slug)
         current = await conn.fetchrow(q["get-network"], slug)
         if current is None:
-            raise NotFound(f"No network {slug!r}.")
+            raise NotFound("No network %(slug)r.", values={"slug": slug})
         merged = {
             "slug": current["slug"],
             "parent": current["parent"],
@@ -154,14 +160,15 @@ async def delete(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         row = await conn.fetchrow(q["lock-network"], slug)
         if row is None:
-            raise NotFound(f"No network {slug!r}.")
+            raise NotFound("No network %(slug)r.", values={"slug": slug})
         check_revision(row["revision"], if_match(request, {}))
         try:
             await conn.execute(q["delete-network"], row["id"])
         except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
             raise Conflict(
-                f"Network {slug!r} still has member networks or contacts; "
-                "move or delete them first."
+                "Network %(slug)r still has member networks or contacts; move or delete them "
+                "first.",
+                values={"slug": slug},
             ) from exc
     return web.Response(status=204)
 

@@ -99,7 +99,9 @@ async def put_order(request: web.Request) -> web.Response:
         )
     if len(set(ids)) != len(ids):
         twice = next(i for i in ids if ids.count(i) > 1)
-        raise ValidationFailed([FieldError("ids", f"lists contact {twice} twice")])
+        raise ValidationFailed(
+            [FieldError("ids", "lists contact %(twice)s twice", {"twice": twice})]
+        )
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         rows = await _order(conn, request, caller, lock=True)
@@ -111,9 +113,10 @@ async def put_order(request: web.Request) -> web.Response:
             )
         if set(ids) != set(current):
             raise Conflict(
-                "ids must be exactly the network's contacts, each once "
-                f"({len(current)} now, {len(ids)} sent).",
+                "ids must be exactly the network's contacts, each once (%(value)s now, "
+                "%(value2)s sent).",
                 revision=now,
+                values={"value": len(current), "value2": len(ids)},
             )
         by_id = {r["id"]: r for r in rows}
         positions = {cid: (index + 1) * STEP for index, cid in enumerate(ids)}
@@ -123,8 +126,9 @@ async def put_order(request: web.Request) -> web.Response:
         ]
         if foreign:
             raise Forbidden(
-                f"Contact {foreign[0]} is also in a network whose contacts you do not edit; "
-                "ask its coordinator to move it."
+                "Contact %(foreign)s is also in a network whose contacts you do not edit; ask "
+                "its coordinator to move it.",
+                values={"foreign": foreign[0]},
             )
         await conn.execute(q["set-positions"], moved, [positions[c] for c in moved])
     return _answer(ids)

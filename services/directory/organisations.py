@@ -43,7 +43,7 @@ async def get_organisation(request: web.Request) -> web.StreamResponse:
     async def build(conn: Conn) -> Any:
         row = await conn.fetchrow(request.app[QUERIES]["get-organisation"], slug)
         if row is None:
-            raise NotFound(f"No organisation {slug!r}.")
+            raise NotFound("No organisation %(slug)r.", values={"slug": slug})
         return organisation_json(row, lang)
 
     return await conditional_json(request, caller, build)
@@ -53,7 +53,7 @@ async def _one(request: web.Request, slug: str, status: int = 200) -> web.Respon
     async with request.app[POOL].acquire() as conn:
         row = await conn.fetchrow(request.app[QUERIES]["get-organisation"], slug)
     if row is None:
-        raise NotFound(f"No organisation {slug!r}.")
+        raise NotFound("No organisation %(slug)r.", values={"slug": slug})
     return web.json_response(
         organisation_json(row), status=status, headers={"ETag": f'"{row["revision"]}"'}
     )
@@ -66,7 +66,9 @@ async def create(request: web.Request) -> web.Response:
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         if await conn.fetchval(q["organisation-id"], organisation.slug):
-            raise Conflict(f"An organisation {organisation.slug!r} already exists.")
+            raise Conflict(
+                "An organisation %(slug)r already exists.", values={"slug": organisation.slug}
+            )
         await create_organisation(conn, q, organisation)
     return await _one(request, organisation.slug, status=201)
 
@@ -80,7 +82,7 @@ async def patch(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         row = await conn.fetchrow(q["lock-organisation"], slug)
         if row is None:
-            raise NotFound(f"No organisation {slug!r}.")
+            raise NotFound("No organisation %(slug)r.", values={"slug": slug})
         check_revision(row["revision"], if_match(request, body))
         merged = {
             "slug": row["slug"],
@@ -101,10 +103,12 @@ async def delete(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         row = await conn.fetchrow(q["lock-organisation"], slug)
         if row is None:
-            raise NotFound(f"No organisation {slug!r}.")
+            raise NotFound("No organisation %(slug)r.", values={"slug": slug})
         check_revision(row["revision"], if_match(request, {}))
         try:
             await conn.execute(q["delete-organisation"], row["id"])
         except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
-            raise Conflict(f"Contacts still work at {slug!r}; change them first.") from exc
+            raise Conflict(
+                "Contacts still work at %(slug)r; change them first.", values={"slug": slug}
+            ) from exc
     return web.Response(status=204)

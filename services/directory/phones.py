@@ -149,7 +149,7 @@ def read_phones(
                     number = read_number(part, own_region or region)
                 except ValueError as exc:
                     if not keep_unreadable:
-                        f.fail(f"{name}.number", f"{part!r} {exc}")
+                        f.fail(f"{name}.number", "%(part)r %(exc)s", part=part, exc=exc)
                         continue
                     phone = Phone(None, shown, kind or "work")
                     notes.append((f"{name}.number", f"{shown!r} {UNREADABLE}"))

@@ -29,7 +29,7 @@ async def spend(request: web.Request, client: str | None = None, budget: str = "
         )
     if wait is not None:
         raise RateLimited(
-            f"At most {settings.reveal_limit} addresses "
-            f"per {settings.reveal_window // 60} minutes.",
+            "At most %(reveal_limit)s addresses per %(value)s minutes.",
             retry_after=wait,
+            values={"reveal_limit": settings.reveal_limit, "value": settings.reveal_window // 60},
         )

@@ -28,7 +28,9 @@ def requested_lang(request: web.Request) -> str | None:
     if lang is None or lang == "":
         return None
     if lang not in LANGUAGES:
-        raise ValidationFailed([FieldError("lang", f"must be one of {', '.join(LANGUAGES)}")])
+        raise ValidationFailed(
+            [FieldError("lang", "must be one of %(choices)s", {"choices": ", ".join(LANGUAGES)})]
+        )
     return lang
 
 

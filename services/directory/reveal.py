@@ -41,7 +41,9 @@ def _claims(settings: Settings, token: str, contact_id: int | None = None) -> di
         claims = Keys.of(settings).verify("render", token)
     except BadToken as exc:
         metrics.REVEALS.labels("refused").inc()
-        raise Forbidden(f"The reveal token is {exc}; reload the page.") from exc
+        raise Forbidden(
+            "The reveal token is %(exc)s; reload the page.", values={"exc": exc}
+        ) from exc
     if not isinstance(claims.get("c"), int) or (
         contact_id is not None and claims["c"] != contact_id
     ):
@@ -168,7 +170,7 @@ async def redeem(request: web.Request) -> web.Response:
     try:
         claims = Keys.of(settings).verify("reveal", token)
     except BadToken as exc:
-        raise Forbidden(f"The reveal token is {exc}.") from exc
+        raise Forbidden("The reveal token is %(exc)s.", values={"exc": exc}) from exc
     if not isinstance(claims.get("c"), int):
         raise Forbidden("The reveal token names no contact.")
     _, emails, _ = await _addresses(request, claims["c"])

@@ -19,9 +19,10 @@ def check_revision(current: int, expected: int | None) -> None:
     """409 when the client edited an older revision than the one stored."""
     if expected is not None and expected != current:
         raise Conflict(
-            f"The record changed since you read it (you sent revision {expected}, "
-            f"it is now {current}). Reload and apply your change again.",
+            "The record changed since you read it (you sent revision %(expected)s, it is now "
+            "%(current)s). Reload and apply your change again.",
             revision=current,
+            values={"expected": expected, "current": current},
         )
 
 
@@ -32,7 +33,7 @@ async def network_ids(
     rows = await conn.fetch(q["network-ids-by-slug"], slugs)
     found = {r["slug"]: r["id"] for r in rows}
     missing = [
-        FieldError(field.format(i=i), f"no network {s!r}")
+        FieldError(field.format(i=i), "no network %(s)r", {"s": s})
         for i, s in enumerate(slugs)
         if s not in found
     ]
@@ -49,7 +50,9 @@ async def organisation_ids(conn: Conn, q: Queries, slugs: list[str | None]) -> d
     found = {r["slug"]: r["id"] for r in await conn.fetch(q["organisation-ids"], wanted)}
     missing = [s for s in wanted if s not in found]
     if missing:
-        raise ValidationFailed([FieldError("organisation", f"no organisation {missing[0]!r}")])
+        raise ValidationFailed(
+            [FieldError("organisation", "no organisation %(missing)r", {"missing": missing[0]})]
+        )
     return found
 
 
@@ -229,7 +232,7 @@ async def update_network(
     """Overwrite a network; returns its new revision."""
     row = await conn.fetchrow(q["lock-network"], slug)
     if row is None:
-        raise NotFound(f"No network {slug!r}.")
+        raise NotFound("No network %(slug)r.", values={"slug": slug})
     check_revision(row["revision"], revision)
     parent = await _parent_id(conn, q, n, row["id"])
     new_revision: int = await conn.fetchval(

@@ -97,7 +97,8 @@ def lifetime(
             [
                 FieldError(
                     "expires_in_days",
-                    f"a token may not outlive {ceiling[1]} end ({ceiling[0].isoformat()})",
+                    "a token may not outlive %(ceiling)s end (%(value)s)",
+                    {"ceiling": ceiling[1], "value": ceiling[0].isoformat()},
                 )
             ]
         )
@@ -213,7 +214,7 @@ async def revoke_token(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         row = await conn.fetchrow(q["get-token"], token_id)
         if row is None or not (caller.is_admin or row["account_id"] == caller.account_id):
-            raise NotFound(f"No token {token_id}.")
+            raise NotFound("No token %(token_id)s.", values={"token_id": token_id})
         await conn.execute(q["revoke-token"], token_id)
     return web.Response(status=204)
 

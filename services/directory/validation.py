@@ -118,7 +118,9 @@ def _emails(f: Fields, check_deliverability: bool, notes: list[FieldError]) -> l
             f.fail(name, str(exc))
             continue
         if any(e.lower() == address.lower() for e in emails):
-            notes.append(FieldError(name, f"{address!r} is listed twice; merged"))
+            notes.append(
+                FieldError(name, "%(address)r is listed twice; merged", {"address": address})
+            )
             continue
         emails.append(address)
     return emails

@@ -53,7 +53,7 @@ async def _campaign(request: web.Request) -> asyncpg.Record:
             request.app[QUERIES]["get-campaign"], campaign
         )
     if row is None:
-        raise NotFound(f"No campaign {campaign}.")
+        raise NotFound("No campaign %(campaign)s.", values={"campaign": campaign})
     return row
 
 
@@ -171,7 +171,10 @@ async def patch(request: web.Request) -> web.Response:
     if written is None:
         now = await _campaign(request)
         if now["status"] != "draft":
-            raise Conflict(f"Only a draft can be changed; this campaign is {now['status']}.")
+            raise Conflict(
+                "Only a draft can be changed; this campaign is %(status)s.",
+                values={"status": now["status"]},
+            )
         raise Conflict("The campaign changed since you read it.", revision=now["revision"])
     return web.json_response(await campaign_json(request, await _campaign(request)))
 
@@ -241,7 +244,10 @@ async def send_campaign(request: web.Request) -> web.Response:
         locked = await conn.fetchrow(q["lock-campaign"], row["id"])
         assert locked is not None
         if locked["status"] != "draft":
-            raise Conflict(f"This campaign is {locked['status']}; only a draft can be sent.")
+            raise Conflict(
+                "This campaign is %(status)s; only a draft can be sent.",
+                values={"status": locked["status"]},
+            )
         if at is not None:
             await conn.execute(q["set-campaign-status"], row["id"], "scheduled", at)
             event = "scheduled"
@@ -263,7 +269,10 @@ async def _move(request: web.Request, action: str) -> web.Response:
         locked = await conn.fetchrow(q["lock-campaign"], row["id"])
         assert locked is not None
         if locked["status"] not in allowed:
-            raise Conflict(f"A {locked['status']} campaign cannot be {action}d.")
+            raise Conflict(
+                "A %(status)s campaign cannot be %(action)sd.",
+                values={"status": locked["status"], "action": action},
+            )
         if action == "resume" and locked["scheduled_at"] and locked["started_at"] is None:
             target = "scheduled"
         await conn.execute(q["set-campaign-status"], row["id"], target, None)
@@ -284,7 +293,10 @@ async def resend(request: web.Request) -> web.Response:
         locked = await conn.fetchrow(q["lock-campaign"], row["id"])
         assert locked is not None
         if locked["status"] not in {"sending", "paused", "done"}:
-            raise Conflict(f"A {locked['status']} campaign has no failed deliveries to send again.")
+            raise Conflict(
+                "A %(status)s campaign has no failed deliveries to send again.",
+                values={"status": locked["status"]},
+            )
         again = await conn.fetchval(q["requeue-failed"], row["id"])
         if not again:
             raise Conflict("No delivery of this campaign failed.")

@@ -75,7 +75,12 @@ def check_placeholders(f: Fields, subject: str | None, body: str | None) -> None
         unknown = sorted(placeholders(text or "") - OFFERED.keys())
         if unknown:
             listed = ", ".join(f"{{{u}}}" for u in unknown)
-            f.fail(name, f"has unknown placeholders {listed}; offered: {offered}")
+            f.fail(
+                name,
+                "has unknown placeholders %(listed)s; offered: %(offered)s",
+                listed=listed,
+                offered=offered,
+            )
 
 
 def personalise(text: str, name: str, lang: str) -> str:

@@ -84,7 +84,7 @@ async def list_row(request: web.Request, slug: str) -> asyncpg.Record:
     async with request.app[POOL].acquire() as conn:
         row: asyncpg.Record | None = await conn.fetchrow(request.app[QUERIES]["get-list"], slug)
     if row is None:
-        raise NotFound(f"No list {slug!r}.")
+        raise NotFound("No list %(slug)r.", values={"slug": slug})
     return row
 
 
@@ -118,7 +118,7 @@ async def create_list(request: web.Request) -> web.Response:
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         if await conn.fetchval(q["get-list"], fields["slug"]):
-            raise Conflict(f"A list {fields['slug']!r} already exists.")
+            raise Conflict("A list %(slug)r already exists.", values={"slug": fields["slug"]})
         await conn.execute(
             q["insert-list"],
             fields["slug"],

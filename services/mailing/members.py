@@ -64,7 +64,10 @@ async def _target(
     status: str = row["status"]
     if action == "unsubscribe":
         if status not in ("pending", "confirmed"):
-            raise Conflict(f"This person is not subscribed (the status is {status}).")
+            raise Conflict(
+                "This person is not subscribed (the status is %(status)s).",
+                values={"status": status},
+            )
         return "unsubscribed"
     if action == "block":
         if status == "blocked":
@@ -73,8 +76,9 @@ async def _target(
     if action == "remove":
         if status in KEPT:
             raise Conflict(
-                f"A {status} member stays on the list: the record is what keeps them from "
-                "being mailed (or imported) again."
+                "A %(status)s member stays on the list: the record is what keeps them from "
+                "being mailed (or imported) again.",
+                values={"status": status},
             )
         return None
     if row["suppressed"]:
@@ -87,8 +91,9 @@ async def _target(
     if status == "bounced":
         return _resumed(row)
     raise Conflict(
-        f"Only a blocked or bounced member can be reinstated (the status is {status}); "
-        "a person who left comes back by subscribing again."
+        "Only a blocked or bounced member can be reinstated (the status is %(status)s); a "
+        "person who left comes back by subscribing again.",
+        values={"status": status},
     )
 
 

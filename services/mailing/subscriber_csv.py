@@ -93,17 +93,19 @@ def decode(data: bytes) -> str:
     wide = wide_encoding(data)
     if wide:
         raise BadRequest(
-            f'The file is {wide[1]}, not UTF-8 (Excel\'s "Unicode text" is UTF-16). Save it as '
-            '"CSV UTF-8" instead.'
+            'The file is %(wide)s, not UTF-8 (Excel\'s "Unicode text" is UTF-16). Save it as '
+            '"CSV UTF-8" instead.',
+            values={"wide": wide[1]},
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BadRequest(
-            f"The file is not UTF-8 (byte 0x{data[exc.start]:02X} on line {line}); it looks like "
-            "a legacy 8-bit encoding such as Windows-1257 or ISO-8859-13, which Excel's plain "
-            '"CSV" uses in Baltic locales. Save it as "CSV UTF-8" instead.'
+            "The file is not UTF-8 (byte 0x%(data)02X on line %(line)s); it looks like a legacy "
+            '8-bit encoding such as Windows-1257 or ISO-8859-13, which Excel\'s plain "CSV" uses '
+            'in Baltic locales. Save it as "CSV UTF-8" instead.',
+            values={"data": data[exc.start], "line": line},
         ) from exc
 
 
@@ -144,7 +146,9 @@ def _table(text: str) -> tuple[list[str], Iterator[list[str]], int]:
             next(reader, None)
         return next(reader, []), reader, above + 1
     except csv.Error as exc:
-        raise BadRequest(f"The header row cannot be read as CSV: {exc}.") from exc
+        raise BadRequest(
+            "The header row cannot be read as CSV: %(exc)s.", values={"exc": exc}
+        ) from exc
 
 
 def _columns(header: list[str]) -> list[str]:
@@ -172,8 +176,9 @@ def read(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     columns = _columns(header)
     if "email" not in columns:
         raise BadRequest(
-            "The CSV needs a header row with an e-mail column (email, e-post, e-pasts or "
-            f"el. paštas); its first row has: {', '.join(h.strip() for h in header)[:200]}."
+            "The CSV needs a header row with an e-mail column (email, e-post, e-pasts or el. "
+            "paštas); its first row has: %(value)s.",
+            values={"value": ", ".join(h.strip() for h in header)[:200]},
         )
     number = at
     try:
@@ -187,7 +192,10 @@ def read(text: str) -> Iterator[tuple[int, dict[str, str]]]:
                 row["name"] = " ".join(part for part in (given, family) if part)
             yield number, row
     except csv.Error as exc:
-        raise BadRequest(f"Row {number + 1} cannot be read as CSV: {exc}.") from exc
+        raise BadRequest(
+            "Row %(number)s cannot be read as CSV: %(exc)s.",
+            values={"number": number + 1, "exc": exc},
+        ) from exc
 
 
 def address(number: int, row: dict[str, str], seen: set[str]) -> str | dict[str, object]:

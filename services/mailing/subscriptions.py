@@ -88,7 +88,7 @@ async def _list(request: web.Request) -> asyncpg.Record:
             request.app[QUERIES]["get-list"], request.match_info["slug"]
         )
     if row is None:
-        raise NotFound(f"No list {request.match_info['slug']!r}.")
+        raise NotFound("No list %(slug)r.", values={"slug": request.match_info["slug"]})
     return row
 
 

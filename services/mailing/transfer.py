@@ -96,7 +96,11 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
     consent = " ".join(request.query.get("consent", "").split())
     if len(consent) > QUERY_TEXT_MAX:
         raise ValidationFailed(
-            [FieldError("consent", f"must be at most {QUERY_TEXT_MAX} characters")]
+            [
+                FieldError(
+                    "consent", "must be at most %(value)s characters", {"value": QUERY_TEXT_MAX}
+                )
+            ]
         )
     text = await subscriber_csv.upload(request)
     good, bad = parse_rows(text, lst["lang"])
@@ -190,7 +194,9 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     require(caller, "manage_lists", lst["network"])
     dialect = request.query.get("dialect", "rfc4180")
     if dialect not in DIALECTS:
-        raise ValidationFailed([FieldError("dialect", f"must be one of {', '.join(DIALECTS)}")])
+        raise ValidationFailed(
+            [FieldError("dialect", "must be one of %(choices)s", {"choices": ", ".join(DIALECTS)})]
+        )
 
     async def rows() -> AsyncIterator[list[Cell]]:
         async with request.app[POOL].acquire() as conn, conn.transaction():

@@ -91,7 +91,7 @@ def hidden_book(view: View, slug: str) -> Exception:
     """
     if view.anonymous:
         return Unauthenticated("No such public address book: sign in with a Kontakt read token.")
-    return NotFound(f"No address book {slug!r}.")
+    return NotFound("No address book %(slug)r.", values={"slug": slug})
 
 
 def member_of(contact: dict[str, Any], book: Book, names: dict[str, dict[str, str]]) -> Member:

@@ -91,7 +91,7 @@ def dav(handler: Handler) -> Handler:
         except Unauthenticated as exc:
             answer = _unauthorized(exc.detail)
         except BadXml as exc:
-            answer = problem(400, f"The request body is not valid XML: {exc}")
+            answer = problem(400, "The request body is not valid XML: %(exc)s", values={"exc": exc})
         answer.headers["DAV"] = DAV_HEADER
         return answer
 
@@ -173,8 +173,9 @@ def _otherwise(allow: str) -> Handler:
         if write is None:
             return problem(
                 405,
-                f"{request.method} is not something this resource does.",
+                "%(method)s is not something this resource does.",
                 headers={"Allow": allow, "DAV": DAV_HEADER},
+                values={"method": request.method},
             )
         privilege, on_parent = write
         path = request.path

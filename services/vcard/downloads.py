@@ -81,7 +81,7 @@ async def _cards(request: web.Request) -> tuple[AsyncIterator[Card], str]:
     lang = wanted_lang(request)
     networks = await directory.network_info(view.token)
     if slug not in networks or (member is not None and member not in networks):
-        raise NotFound(f"No network {member or slug!r}.")
+        raise NotFound("No network %(member)r.", values={"member": member or slug})
     names = {s: info["names"] for s, info in networks.items()}
     contacts = directory.contacts(slug, member, view.token)
     first = await anext(contacts, None)  # fail before the response starts, not halfway

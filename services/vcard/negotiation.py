@@ -47,7 +47,9 @@ def wanted_lang(request: web.Request) -> str:
     """The `lang` parameter; English when absent."""
     lang = request.query.get("lang") or "en"
     if lang not in LANGUAGES:
-        raise ValidationFailed([FieldError("lang", f"must be one of {', '.join(LANGUAGES)}")])
+        raise ValidationFailed(
+            [FieldError("lang", "must be one of %(choices)s", {"choices": ", ".join(LANGUAGES)})]
+        )
     return lang
 
 

@@ -14,12 +14,12 @@ from tests.console.conftest import Stack
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-async def signed_in(stack: Stack, token: str) -> aiohttp.ClientSession:
+async def signed_in(stack: Stack, token: str, lang: str = "en") -> aiohttp.ClientSession:
     """A client holding a console session cookie."""
     client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
     async with client.post(
         f"{stack.console}/signin",
-        data={"token": token, "lang": "en"},
+        data={"token": token, "lang": lang},
         headers={"Sec-Fetch-Site": "same-origin"},
         allow_redirects=False,
     ) as response:
@@ -36,6 +36,26 @@ async def test_forms_without_the_csrf_token_change_nothing(stack: Stack, coordin
             assert "This form has expired" in await refused.text()
         async with client.get(f"{stack.directory}/v1/networks/ee/contacts?q=Unikaalne") as found:
             assert (await found.json())["items"] == []
+    finally:
+        await client.close()
+
+
+async def test_a_latvian_console_shows_the_apis_refusals_in_latvian(
+    stack: Stack, coordinator: str
+) -> None:
+    client = await signed_in(stack, coordinator, lang="lv")
+    try:
+        async with client.get(f"{stack.console}/lists") as page:
+            csrf = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+        assert csrf is not None
+        form = {"csrf": csrf.group(1), "slug": "Nav Labs!", "network": "ee", "lang": "lv"}
+        form |= {"name": "Ziņas", "from_name": "Madis", "from_address": "zinas@example.ee"}
+        async with client.post(f"{stack.console}/lists", data=form) as refused:
+            assert refused.status == 422
+            page_text = await refused.text()
+        # The mailing service's field message, asked for in the console's language.
+        assert "jāsastāv no mazajiem burtiem, cipariem un atsevišķām defisēm" in page_text
+        assert "must be lower-case" not in page_text
     finally:
         await client.close()
 

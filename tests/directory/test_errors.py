@@ -158,3 +158,31 @@ async def test_a_route_that_declares_no_access_cannot_start(settings: Settings) 
     with pytest.raises(RuntimeError, match="GET /v1/forgotten"):
         async with TestClient(TestServer(app)):
             pass
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang", "title", "message"),
+    [
+        (None, "en", "Validation failed", "must be one of en, et, lv, lt"),
+        ("lv-LV,lv;q=0.9,en;q=0.5", "lv", "Datu pārbaude neizdevās", "jābūt vienam no šiem: "),
+        ("et", "et", "Andmed ei läbinud kontrolli", "peab olema üks järgmistest: "),
+        ("de, lt;q=0.8", "lt", "Duomenų patikra nepavyko", "turi būti vienas iš: "),
+    ],
+)
+async def test_problems_speak_the_accept_language_and_keep_field_names(
+    directory: Api, accept: str | None, lang: str, title: str, message: str
+) -> None:
+    headers = {"Accept-Language": accept} if accept else {}
+    reply = await directory.get("/v1/networks/for-in/contacts?lang=xx", headers=headers)
+    assert reply.status == 422
+    assert reply.headers["Content-Language"] == lang
+    assert reply.json["title"] == title
+    # The field stays the API's name; only the words are the reader's.
+    assert [e["field"] for e in reply.json["errors"]] == ["lang"]
+    assert reply.json["errors"][0]["message"].startswith(message)
+    assert reply.json["errors"][0]["message"].endswith("en, et, lv, lt")
+    missing = await directory.get("/v1/networks/nowhere", headers=headers)
+    assert missing.status == 404
+    assert missing.headers["Content-Language"] == lang
+    assert "'nowhere'" in missing.json["detail"]
+    assert missing.json["detail"].startswith("No network") == (lang == "en")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -14,7 +16,22 @@ from babel.messages.pofile import read_po
 from shared import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "NC_": ((1, "c"), 2)}
+
+
+def keywords() -> dict[str, Any]:
+    """gettext's names and the Makefile's BABEL_KEYWORDS (`name` or `name:2` or `name:1c,2`)."""
+    make = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    line = next(li for li in make.splitlines() if li.startswith("BABEL_KEYWORDS :="))
+    found: dict[str, Any] = dict(DEFAULT_KEYWORDS)
+    for spec in line.split(":=", 1)[1].split():
+        name, _, args = spec.partition(":")
+        found[name] = parse_keyword_args(args) if args else None
+    return found
+
+
+def parse_keyword_args(args: str) -> tuple[object, ...]:
+    """`2` -> (2,), `1c,2` -> ((1, "c"), 2), as Babel's extractors take them."""
+    return tuple((int(a[:-1]), "c") if a.endswith("c") else int(a) for a in args.split(","))
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +41,7 @@ def extracted() -> Catalog:
         method_map, options_map = parse_mapping_cfg(fh)  # type: ignore[no-untyped-call]
     catalog = Catalog()
     for _, _, message, comments, context in extract_from_dir(
-        ROOT, method_map, options_map, keywords=KEYWORDS
+        ROOT, method_map, options_map, keywords=keywords()
     ):
         catalog.add(message, context=context, auto_comments=comments)
     assert len(catalog) > 300
@@ -87,3 +104,36 @@ def test_plural_rules_are_cldr() -> None:
     assert read("lv").num_plurals == 3
     assert read("lt").num_plurals == 3
     assert read("et").num_plurals == 2
+
+
+SENT = (
+    "%(num)s message sent between %(first)s and %(last)s",
+    "%(num)s messages sent between %(first)s and %(last)s",
+)
+
+
+@pytest.mark.parametrize(
+    ("lang", "counts"),
+    [
+        ("en", {1: "1 message sent", 2: "2 messages sent", 1000: "1,000 messages sent"}),
+        ("et", {1: "1 kiri saadetud", 2: "2 kirja saadetud", 21: "21 kirja saadetud"}),
+        # Latvian: 1, 21, 101 take the singular; 11 and 10 do not.
+        ("lv", {1: "1 vēstule nosūtīta", 21: "21 vēstule nosūtīta", 11: "11 vēstules nosūtītas"}),
+        # Lithuanian: one (1, 21), few (2-9, 22...), other (10-20, 0).
+        ("lt", {1: "1 laiškas išsiųstas", 2: "2 laiškai išsiųsti", 12: "12 laiškų išsiųsta"}),
+    ],
+)
+def test_counts_take_the_languages_plural_form(lang: str, counts: dict[int, str]) -> None:
+    tr = i18n.translator(lang)
+    for num, start in counts.items():
+        assert tr.ngettext(*SENT, num, first="1.3.", last="2.3.").startswith(start), (lang, num)
+
+
+def test_numbers_and_dates_are_written_the_locales_way() -> None:
+    when = datetime.datetime(2026, 3, 4, 13, 5, tzinfo=datetime.UTC)
+    assert i18n.translator("et").number(12345.5) == "12\xa0345,5"
+    assert i18n.translator("lt").date(when, "long") == "2026 m. kovo 4 d."
+    assert "13:05" in i18n.translator("lv").datetime(when, "short")
+    assert (
+        i18n.translator("en").datetime(when, "short", zone="Europe/Riga").endswith("3:05\u202fPM")
+    )

@@ -5,6 +5,13 @@ function on(selector, each) {
   document.querySelectorAll(selector).forEach(each);
 }
 
+// The sign-in page's language holds for both ways in: the mailed link's language follows
+// the one chosen above (without this file, each form shows its own choice).
+on("select[data-same-as]", function (select) {
+  var source = document.getElementById(select.getAttribute("data-same-as"));
+  if (source) source.addEventListener("change", function () { select.value = source.value; });
+});
+
 // Selects that choose a view submit their form at once.
 on("select[data-autosubmit]", function (select) {
   select.addEventListener("change", function () { select.form.submit(); });

@@ -207,8 +207,9 @@ class CsvReader:
             self.columns.append(column or "")
         if not NAMES & set(self.columns):
             raise BadRequest(
-                "The CSV needs a name column (given_name, family_name or display_name, or "
-                f"First Name, Last Name, Name); its first row has: {', '.join(cells)[:200]}."
+                "The CSV needs a name column (given_name, family_name or display_name, or First "
+                "Name, Last Name, Name); its first row has: %(value)s.",
+                values={"value": ", ".join(cells)[:200]},
             )
 
     def _row(self, cells: list[str], line: int) -> Row:

@@ -307,4 +307,4 @@ def _reasons(exc: BaseException) -> list[FieldError]:
         return [FieldError("", exc.detail)]
     constraint = getattr(exc, "constraint_name", None)
     detail = f" ({constraint})" if constraint else ""
-    return [FieldError("", f"the database refused this card{detail}")]
+    return [FieldError("", "the database refused this card%(detail)s", {"detail": detail})]

@@ -40,7 +40,7 @@ class JsonReader:
         for key, kind in KINDS:
             items = doc.get(key) or []
             if not isinstance(items, list):
-                raise BadRequest(f"`{key}` must be a list.")
+                raise BadRequest("`%(key)s` must be a list.", values={"key": key})
             for index, item in enumerate(items, start=1):
                 rows.append(_row(len(rows) + 1, kind, index, item))
         return rows
@@ -48,7 +48,9 @@ class JsonReader:
 
 def _row(number: int, kind: str, index: int, item: Any) -> Row:
     if not isinstance(item, dict):
-        problem = FieldError("", f"{kind} {index} is not an object")
+        problem = FieldError(
+            "", "%(kind)s %(index)s is not an object", {"kind": kind, "index": index}
+        )
         return Row(number, 0, None, {}, kind=kind, errors=[problem])
     data = {k: v for k, v in item.items() if k not in READ_ONLY}
     if kind == "contact" and isinstance(data.get("organisation"), dict):

@@ -27,7 +27,7 @@ ORGANISATION_KEYS = ("slug", "names", "country", "website")
 async def apply_other(conn: Conn, q: Queries, row: Row, is_admin: bool) -> Outcome:
     """Create or update one network or organisation under its own savepoint."""
     if not is_admin:
-        problem = FieldError("", f"only admins import {row.kind}s")
+        problem = FieldError("", "only admins import %(kind)ss", {"kind": row.kind})
         return Outcome(row, "rejected", errors=[problem])
     try:
         async with conn.transaction():

@@ -35,7 +35,9 @@ PIECE = 64 * 1024
 def _options(request: web.Request) -> Options:
     lang = request.query.get("lang", "en")
     if lang not in LANGUAGES:
-        raise ValidationFailed([FieldError("lang", f"must be one of {', '.join(LANGUAGES)}")])
+        raise ValidationFailed(
+            [FieldError("lang", "must be one of %(choices)s", {"choices": ", ".join(LANGUAGES)})]
+        )
     dry_run = request.query.get("dry_run", "false").lower()
     if dry_run not in {"true", "false", "1", "0"}:
         raise ValidationFailed([FieldError("dry_run", "must be true or false")])

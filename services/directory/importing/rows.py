@@ -41,7 +41,7 @@ class Row:
 
 
 def _fields(errors: list[FieldError]) -> list[dict[str, str]]:
-    return [{"field": e.field, "message": e.message} for e in errors]
+    return [e.as_json() for e in errors]
 
 
 @dataclass
