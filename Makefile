@@ -60,7 +60,7 @@ lock: $(STAMP)
 LOCALE := shared/locale
 # Besides gettext's own names: N_/NC_ (marked, translated later) and the errors whose detail or
 # message is a msgid translated per request (shared/errors.py).
-BABEL_KEYWORDS := N_ NC_:1c,2 BadRequest Unauthenticated Forbidden NotFound Conflict TooLarge \
+BABEL_KEYWORDS := N_ NC_:1c,2 NP_:1,2 BadRequest Unauthenticated Forbidden NotFound Conflict TooLarge \
 	RateLimited Unavailable Gone ValidationFailed:2 FieldError:2 fail:2 problem:2
 messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) --no-location --sort-output \

@@ -22,7 +22,7 @@ import asyncpg
 from aiohttp import web
 
 from shared.bodies import MAX_NESTING, BodyTooSlow, json_depth, within_deadline
-from shared.i18n import FALLBACK, N_, Translator, negotiate, translator
+from shared.i18n import FALLBACK, N_, Message, Translator, negotiate, translator
 from shared.logs import request_id_var
 from shared.text import form_fields, lone_surrogates, nfc_json, nfc_request
 
@@ -41,12 +41,12 @@ class FieldError:
     """
 
     field: str
-    message: str
+    message: Message
     values: Mapping[str, object] = dataclass_field(default_factory=dict, compare=False)
 
     def text(self, tr: Translator | None = None) -> str:
         """The message in `tr`'s language (without one, the request's: see `problem_lang_var`)."""
-        return (tr or translator(problem_lang_var.get())).gettext(self.message, **self.values)
+        return (tr or translator(problem_lang_var.get())).message(self.message, self.values)
 
     def as_json(self, tr: Translator | None = None) -> dict[str, str]:
         """`{"field", "message"}` as problem documents and reports carry it, translated."""
@@ -67,17 +67,17 @@ class DomainError(Exception):
     title = N_("Error")
 
     def __init__(
-        self, detail: str, *, values: Mapping[str, object] | None = None, **extra: Any
+        self, detail: Message, *, values: Mapping[str, object] | None = None, **extra: Any
     ) -> None:
         self.message = detail
         self.values = dict(values or {})
-        self.detail = translator(FALLBACK).gettext(detail, **self.values)
+        self.detail = translator(FALLBACK).message(detail, self.values)
         super().__init__(self.detail)
         self.extra = extra
 
     def detail_in(self, tr: Translator) -> str:
         """The detail in `tr`'s language."""
-        return tr.gettext(self.message, **self.values)
+        return tr.message(self.message, self.values)
 
 
 class BadRequest(DomainError):
@@ -139,7 +139,7 @@ class RateLimited(DomainError):
     title = N_("Too many requests")
 
     def __init__(
-        self, detail: str, retry_after: int, *, values: Mapping[str, object] | None = None
+        self, detail: Message, retry_after: int, *, values: Mapping[str, object] | None = None
     ) -> None:
         super().__init__(detail, values=values)
         self.retry_after = retry_after
@@ -151,7 +151,7 @@ class Unavailable(DomainError):
     title = N_("Service unavailable")
 
     def __init__(
-        self, detail: str, retry_after: int = 5, *, values: Mapping[str, object] | None = None
+        self, detail: Message, retry_after: int = 5, *, values: Mapping[str, object] | None = None
     ) -> None:
         super().__init__(detail, values=values)
         self.retry_after = retry_after
@@ -242,15 +242,13 @@ def domain_problem(exc: DomainError) -> web.Response:
     extra = dict(exc.extra)
     headers: dict[str, str] = {}
     if isinstance(exc, ValidationFailed):
-        tr = translator(problem_lang_var.get())
-        extra["errors"] = [e.as_json(tr) for e in exc.errors]
+        extra["errors"] = [e.as_json() for e in exc.errors]
     if isinstance(exc, RateLimited | Unavailable):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="kontakt"'
-    return problem(
-        status, exc.message, title=exc.title, values=exc.values, headers=headers, **extra
-    )
+    tr = translator(problem_lang_var.get())
+    return problem(status, exc.detail_in(tr), title=exc.title, headers=headers, **extra)
 
 
 # Headers every response carries, whatever produced it.

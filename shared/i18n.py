@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import babel
 import babel.dates
@@ -34,6 +34,17 @@ Width = Literal["short", "medium", "long", "full"]
 Term = str | tuple[str, str]
 
 
+class Plural(NamedTuple):
+    """A count's text in English's two forms (`NP_`); `%(num)s` is the count."""
+
+    singular: str
+    plural: str
+
+
+# What an error carries as its text: a msgid, or the two forms of a count's.
+Message = str | Plural
+
+
 def N_(message: str) -> str:
     """`message` unchanged, marked for extraction (translate it later with `gettext`)."""
     return message
@@ -42,6 +53,11 @@ def N_(message: str) -> str:
 def NC_(context: str, message: str) -> tuple[str, str]:
     """`message` in `context`, marked for extraction (translate it later with `term`)."""
     return (context, message)
+
+
+def NP_(singular: str, plural: str) -> Plural:
+    """A count's text, marked for extraction (translate it with `message`, `num` in the values)."""
+    return Plural(singular, plural)
 
 
 class Translator:
@@ -64,6 +80,15 @@ class Translator:
         """The form for `num` by this language's plural rule; `%(num)s` is the count."""
         text = self.catalog.ngettext(singular, plural, num)
         return _fill(text, {"num": self.number(num), **values})
+
+    def message(self, message: Message, values: Mapping[str, object]) -> str:
+        """An error's text: a msgid, or a `Plural` whose count is `values["num"]`."""
+        if isinstance(message, Plural):
+            rest = {k: v for k, v in values.items() if k != "num"}
+            num = values["num"]
+            assert isinstance(num, int)
+            return self.ngettext(message.singular, message.plural, num, **rest)
+        return self.gettext(message, **values)
 
     def term(self, term: Term) -> str:
         """A text marked with `N_` or `NC_`, in this language."""
@@ -128,6 +153,13 @@ def speaking(lang: str) -> Iterator[Translator]:
 def current() -> Translator:
     """The translator of the enclosing `speaking` block (LookupError outside one)."""
     return _current.get()
+
+
+@cache
+def language_name(code: str) -> str:
+    """A language's own name (CLDR), for choosing it: "Eesti", "Latviešu", "Lietuvių"."""
+    name = babel.Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
 
 
 def pick(texts: Mapping[str, str] | None, lang: str, default_lang: str = FALLBACK) -> str | None:

@@ -59,6 +59,7 @@ def page_templates(
         format_datetime=lambda value, width="medium", zone=None: i18n.current().datetime(
             value, width, zone
         ),
+        language_name=i18n.language_name,
         term=lambda group, value: _term(terms or {}, group, value),
         terms=lambda group: {v: _term(terms or {}, group, v) for v in (terms or {})[group]},
     )

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from shared.errors import FieldError, NotFound, ValidationFailed
-from shared.i18n import LANGUAGES
+from shared.i18n import LANGUAGES, NP_, Message
 
 T = TypeVar("T")
 _MISSING: Any = object()
@@ -37,7 +37,7 @@ def path_id(request: web.Request, what: str, key: str = "id") -> int:
     raw = request.match_info[key]
     found = parse_id(raw)
     if found is None:
-        raise NotFound(f"No {what} {raw!r}.")
+        raise NotFound("No %(what)s %(raw)r.", values={"what": what, "raw": raw})
     return found
 
 
@@ -53,7 +53,7 @@ class Fields:
         """The field's name as reported to the client."""
         return f"{self.prefix}{name}"
 
-    def fail(self, name: str, message: str, **values: object) -> None:
+    def fail(self, name: str, message: Message, **values: object) -> None:
         """Record one error (`message` a msgid, its placeholders filled from `values`)."""
         self.errors.append(FieldError(self.path(name), message, values))
 
@@ -85,7 +85,11 @@ class Fields:
                 self.fail(name, "must not be empty")
             return default
         if len(value) > max_length:
-            self.fail(name, "must be at most %(most)s characters", most=max_length)
+            self.fail(
+                name,
+                NP_("must be at most %(num)s character", "must be at most %(num)s characters"),
+                num=max_length,
+            )
             return default
         if _CONTROL.search(value):
             self.fail(name, "must not contain control characters or line breaks")
@@ -132,7 +136,7 @@ class Fields:
             return default
         number = parse_id(value) if isinstance(value, str) else value
         if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
-            self.fail(name, f"must be a whole number from {low} to {high}")
+            self.fail(name, "must be a whole number from %(low)s to %(high)s", low=low, high=high)
             return default
         return number
 
@@ -191,7 +195,11 @@ class Fields:
             self.fail(name, "must be an array")
             return []
         if len(value) > max_items:
-            self.fail(name, "must have at most %(most)s items", most=max_items)
+            self.fail(
+                name,
+                NP_("must have at most %(num)s item", "must have at most %(num)s items"),
+                num=max_items,
+            )
             return []
         return value
 

@@ -7,6 +7,7 @@ from aiohttp import web
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from shared.clientip import budget_client, client_address
 from shared.errors import RateLimited
+from shared.i18n import NP_
 from shared.ratelimit import over_limit
 
 
@@ -29,7 +30,10 @@ async def spend(request: web.Request, client: str | None = None, budget: str = "
         )
     if wait is not None:
         raise RateLimited(
-            "At most %(reveal_limit)s addresses per %(value)s minutes.",
+            NP_(
+                "At most %(num)s address per %(minutes)s minutes.",
+                "At most %(num)s addresses per %(minutes)s minutes.",
+            ),
             retry_after=wait,
-            values={"reveal_limit": settings.reveal_limit, "value": settings.reveal_window // 60},
+            values={"num": settings.reveal_limit, "minutes": settings.reveal_window // 60},
         )

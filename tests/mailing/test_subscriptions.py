@@ -90,6 +90,24 @@ async def test_a_person_subscribes_confirms_and_unsubscribes(
     assert (await mailing.api.get(confirm)).status == 410
 
 
+@pytest.mark.parametrize(
+    ("lang", "thanks", "subject"),
+    [
+        ("lv", "Paldies! Ja uz adresi", "Lūdzu, apstipriniet FOR-IN Eesti uudiskiri abonementu"),
+        ("lt", "Ačiū! Jei šiuo adresu", "Patvirtinkite FOR-IN Eesti uudiskiri prenumeratą"),
+    ],
+)
+async def test_the_form_and_its_mail_speak_the_language_asked_for(
+    mailing: Mailing, make_account: MakeAccount, lang: str, thanks: str, subject: str
+) -> None:
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await make_list(mailing, token)
+    answer = await subscribe_by_form(mailing, "ee-uudised", "lasitaja@example.lv", lang=lang)
+    assert f'lang="{lang}"' in answer
+    assert thanks in answer
+    assert mailing.sink.messages[-1].summary()["subject"] == subject
+
+
 async def test_one_click_unsubscribe_follows_rfc_8058(
     mailing: Mailing, make_account: MakeAccount
 ) -> None:

@@ -14,6 +14,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from shared import i18n
+from shared.validate import Fields
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,3 +138,15 @@ def test_numbers_and_dates_are_written_the_locales_way() -> None:
     assert (
         i18n.translator("en").datetime(when, "short", zone="Europe/Riga").endswith("3:05\u202fPM")
     )
+
+
+def test_a_field_errors_count_takes_the_plural_form() -> None:
+    fields = Fields({"name": "x" * 300, "tags": list(range(22))})
+    fields.text("name", max_length=254)
+    fields.items("tags", max_items=21)
+    lt, lv = i18n.translator("lt"), i18n.translator("lv")
+    assert [e.text(lt) for e in fields.errors] == [
+        "gali būti ne daugiau kaip 254 simboliai",
+        "gali turėti ne daugiau kaip 21 elementą",
+    ]
+    assert [e.text(lv) for e in fields.errors][1] == "drīkst saturēt ne vairāk kā 21 elementu"
