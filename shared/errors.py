@@ -52,9 +52,11 @@ class FieldError:
         """`{"field", "message"}` as problem documents and reports carry it, translated."""
         return {"field": self.field, "message": self.text(tr)}
 
-    def __reduce__(self) -> tuple[type[FieldError], tuple[str, str]]:
+    def __reduce__(
+        self,
+    ) -> tuple[type[FieldError], tuple[str, Message, dict[str, object]]]:
         # Pickled to and from worker processes: a tuple, not field by field.
-        return FieldError, (self.field, self.message)
+        return FieldError, (self.field, self.message, dict(self.values))
 
 
 class DomainError(Exception):

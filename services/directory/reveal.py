@@ -10,10 +10,10 @@ from aiohttp import web
 
 from services.directory.cards import reveal_token
 from services.directory.keys import POOL, QUERIES, SETTINGS
-from services.directory.texts import number_word
 from services.directory.pages import back_to, cors_headers, html_page
 from services.directory.ratelimit import spend
 from services.directory.reading import dumps
+from services.directory.texts import number_word
 from services.directory.visibility import sight_of
 from shared import metrics
 from shared.errors import (
