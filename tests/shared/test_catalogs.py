@@ -16,6 +16,8 @@ from babel.messages.pofile import read_po
 from shared import i18n
 from shared.validate import Fields
 
+pytestmark = pytest.mark.fast  # files only: `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
