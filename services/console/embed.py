@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -53,15 +54,17 @@ async def _builder(
         # The script sizes the frame to its cards (600 px until it runs, or without it); the
         # referrer policy lets the no-JS reveal page link back to the very page it came from.
         "iframe": f'<iframe src="{base}/embed/{network}{query}" title="Contacts" '
-        'style="width:100%;height:600px;border:0" loading="lazy" '
+        'width="100%" height="600" loading="lazy" '
         'referrerpolicy="no-referrer-when-downgrade"></iframe>\n'
         f'<script src="{base}/widget.js" async></script>',
         "fragment": f"{base}/fragment/{network}{query}",
     }
+    subscribe = await _subscribe_form(request, members, lang)
     return render(
         request,
         "embed.html",
         {
+            "subscribe": subscribe,
             "tops": tops,
             "network": network,
             "members": members,
@@ -78,6 +81,78 @@ async def _builder(
         },
         status=status,
     )
+
+
+async def _subscribe_form(
+    request: web.Request, members: list[dict[str, Any]], lang: str
+) -> dict[str, Any] | None:
+    """The chosen newsletter of the chosen networks, and its form three ways; None if none."""
+    if not my_networks(request, "manage_lists"):
+        return None
+    api = backend(request)
+    slugs = {m["slug"] for m in members}
+    lists = [x for x in (await api.get("mailing", "/v1/lists"))["items"] if x["network"] in slugs]
+    if not lists:
+        return {"lists": [], "list": None}
+    wanted = request.query.get("list", "")
+    slug = wanted if wanted in {x["slug"] for x in lists} else lists[0]["slug"]
+    path = f"/v1/lists/{quote(slug, safe='')}"
+    answer = await api.call("mailing", "GET", path, strict=False)
+    if not answer.ok:
+        return None  # not a list this coordinator manages
+    lst = answer.data
+    texts = await api.get("mailing", f"{path}/form" + (f"?lang={lang}" if lang else ""))
+    base = request.app[SETTINGS].public_mailing_base
+    return {
+        "lists": lists,
+        "list": lst,
+        "snippets": _subscribe_snippets(base, lst, texts, lang),
+    }
+
+
+def _subscribe_snippets(
+    base: str, lst: dict[str, Any], texts: dict[str, Any], lang: str
+) -> dict[str, str]:
+    """The list's subscribe form as a script, an iframe and plain HTML (escaped values)."""
+    slug, key, words = escape(lst["slug"]), escape(lst["form_key"]), texts["labels"]
+    lang_attribute = f' lang="{escape(lang)}"' if lang else ""
+    query = f"?lang={escape(lang)}" if lang else ""
+    return {
+        "js": f'<script src="{base}/static/subscribe.js" async></script>\n'
+        f'<kontakt-subscribe list="{slug}" key="{key}"{lang_attribute}></kontakt-subscribe>',
+        # Sized by attributes: a host page's strict CSP ignores style attributes.
+        "iframe": f'<iframe src="{base}/subscribe/{slug}{query}" title="{escape(texts["title"])}" '
+        'width="100%" height="360" loading="lazy"></iframe>',
+        "form": f'<form method="post" action="{base}/subscribe/{slug}">\n'
+        f'  <input type="hidden" name="form_key" value="{key}">\n'
+        f'  <input type="hidden" name="lang" value="{escape(texts["lang"])}">\n'
+        f'  <label for="kontakt-email">{escape(words["email"])}</label>\n'
+        '  <input id="kontakt-email" name="email" type="email" required autocomplete="email">\n'
+        f'  <label for="kontakt-name">{escape(words["name"])}</label>\n'
+        '  <input id="kontakt-name" name="name" autocomplete="name">\n'
+        f'  <button type="submit">{escape(words["subscribe"])}</button>\n'
+        "</form>",
+    }
+
+
+@routes.post("/embed/thank-you")
+async def save_thank_you(request: web.Request) -> web.Response:
+    """Register where a list's pasted forms send people (and so the one site they work on)."""
+    form = await form_fields(request)
+    network, slug = str(form.get("network", "")), str(form.get("list", ""))
+    url = str(form.get("thank_you_url", "")).strip()
+    answer = await backend(request).call(
+        "mailing",
+        "PATCH",
+        f"/v1/lists/{quote(slug, safe='')}",
+        json={"thank_you_url": url or None},
+        strict=False,
+    )
+    if not answer.ok:
+        return await _builder(
+            request, chosen_slug=network, error=answer.refusal, status=answer.refusal_status
+        )
+    raise web.HTTPSeeOther(f"/embed?{urlencode({'network': network, 'list': slug})}#subscribe")
 
 
 def _inherited(networks: list[dict[str, Any]], slug: str) -> list[str]:

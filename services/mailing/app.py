@@ -8,6 +8,7 @@ from aiohttp import web
 
 from services.mailing import (
     campaigns,
+    forms,
     inbound,
     lists,
     members,
@@ -99,5 +100,6 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(transfer.routes)
     app.router.add_routes(preferences.routes)
     app.router.add_routes(subscriptions.routes)
+    app.router.add_routes(forms.routes)
     app.router.add_static("/static", HERE / "static")
     return app

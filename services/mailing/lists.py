@@ -10,7 +10,8 @@ from aiohttp import web
 from email_validator import EmailNotValidError, validate_email
 
 from services.mailing.access import require
-from services.mailing.keys import DIRECTORY, POOL, QUERIES
+from services.mailing.forms import form_key
+from services.mailing.keys import DIRECTORY, POOL, QUERIES, SETTINGS
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
 from shared.i18n import LANGUAGES, pick
 from shared.identity import credential, identify
@@ -27,6 +28,7 @@ EDITABLE = (
     "from_name",
     "from_address",
     "reply_to",
+    "thank_you_url",
 )
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained", "blocked")
 
@@ -43,6 +45,7 @@ def list_json(row: asyncpg.Record) -> dict[str, Any]:
         "from_name": row["from_name"],
         "from_address": row["from_address"],
         "reply_to": row["reply_to"],
+        "thank_you_url": row["thank_you_url"],
         "confirmed": row["confirmed"],
         "revision": row["revision"],
         "created_at": row["created_at"].isoformat(),
@@ -75,6 +78,7 @@ def list_fields(body: dict[str, Any], current: dict[str, Any] | None = None) -> 
         "from_name": f.text("from_name", required=True, max_length=200),
         "from_address": _address(f, "from_address", required=True),
         "reply_to": _address(f, "reply_to", required=False),
+        "thank_you_url": f.url("thank_you_url") or None,
     }
     f.done()
     return fields
@@ -129,6 +133,7 @@ async def create_list(request: web.Request) -> web.Response:
             fields["from_name"],
             fields["from_address"],
             fields["reply_to"],
+            fields["thank_you_url"],
         )
     return web.json_response(
         list_json(await list_row(request, fields["slug"])), status=201, dumps=_dumps
@@ -144,7 +149,9 @@ async def get_list(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         counts = await conn.fetch(request.app[QUERIES]["status-counts"], row["id"])
     body = list_json(row) | {
-        "counts": {s: 0 for s in STATUSES} | {r["status"]: r["n"] for r in counts}
+        "counts": {s: 0 for s in STATUSES} | {r["status"]: r["n"] for r in counts},
+        # For the subscribe form a list's managers paste into its website.
+        "form_key": form_key(request.app[SETTINGS], row["id"]),
     }
     return web.json_response(body, dumps=_dumps)
 
@@ -179,6 +186,7 @@ async def patch_list(request: web.Request) -> web.Response:
                 fields["from_address"],
                 fields["reply_to"],
                 row["revision"] if expected is None else expected,
+                fields["thank_you_url"],
             )
         if written is not None:
             return web.json_response(list_json(await list_row(request, row["slug"])), dumps=_dumps)

@@ -11,6 +11,7 @@ import asyncpg
 from aiohttp import web
 from email_validator import EmailNotValidError, validate_email
 
+from services.mailing.forms import pasted_form_accepted
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.paths import TEMPLATES
 from services.mailing.terms import TERMS
@@ -170,22 +171,31 @@ async def form_post(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     origin = request.headers.get("Origin")
     own = "{0.scheme}://{0.netloc}".format(urlsplit(settings.public_mailing_base))
-    try:
-        claims = Keys.of(settings).verify("form", fields.get("form_token", ""))
-    except BadToken:
-        claims = {}
-    if claims.get("l") != lst["id"] or (origin and origin not in {own, "null"}):
-        metrics.SUBSCRIBES.labels("form", "refused").inc()
-        return page(
-            lang,
-            title,
-            frameable=True,
-            status=403,
-            error=tr.gettext("The form has expired. Please load the page again."),
+    # A form pasted into the list's site: its key and that site's origin; the answer is the
+    # registered thank-you page, whatever the address's state.
+    pasted = "form_key" in fields
+    if pasted:
+        accepted = pasted_form_accepted(settings, lst, str(fields.get("form_key")), origin)
+        refusal = tr.gettext(
+            "This form cannot subscribe anyone from this page. The website's owner can copy "
+            "the form again from the Kontakt console."
         )
-    if fields.get("website"):
-        metrics.SUBSCRIBES.labels("form", "honeypot").inc()
-        return page(
+    else:
+        try:
+            claims = Keys.of(settings).verify("form", fields.get("form_token", ""))
+        except BadToken:
+            claims = {}
+        accepted = claims.get("l") == lst["id"] and (not origin or origin in {own, "null"})
+        refusal = tr.gettext("The form has expired. Please load the page again.")
+    if not accepted:
+        metrics.SUBSCRIBES.labels("form", "refused").inc()
+        return page(lang, title, frameable=True, status=403, error=refusal)
+    done = (
+        web.Response(
+            status=303, headers={"Location": lst["thank_you_url"], "Cache-Control": "no-store"}
+        )
+        if pasted
+        else page(
             lang,
             title,
             frameable=True,
@@ -193,7 +203,11 @@ async def form_post(request: web.Request) -> web.Response:
                 "Thank you. If the address can receive mail, a message with a confirmation link "
                 "is on its way. The subscription starts when you confirm it."
             ),
-        )  # a bot filled the honeypot
+        )
+    )
+    if fields.get("website"):
+        metrics.SUBSCRIBES.labels("form", "honeypot").inc()
+        return done  # a bot filled the honeypot
     wait = await client_over_limit(request)
     if wait is not None:
         metrics.SUBSCRIBES.labels("form", "rate_limited").inc()
@@ -223,20 +237,16 @@ async def form_post(request: web.Request) -> web.Response:
             error=tr.gettext("Please check the e-mail address."),
             form="subscribe",
             slug=lst["slug"],
-            form_token=fields.get("form_token", ""),
+            # Corrected here, on our own page: the pasted form's retry is our hosted form.
+            form_token=Keys.of(settings).sign("form", {"l": lst["id"]}, FORM_TTL)
+            if pasted
+            else fields.get("form_token", ""),
+            email=str(fields.get("email", ""))[:254],
         )
     name = " ".join(fields.get("name", "").split())[:200]
     await subscribe(request, lst, address, name, lang, "form")
     metrics.SUBSCRIBES.labels("form", "accepted").inc()
-    return page(
-        lang,
-        title,
-        frameable=True,
-        message=tr.gettext(
-            "Thank you. If the address can receive mail, a message with a confirmation link is "
-            "on its way. The subscription starts when you confirm it."
-        ),
-    )
+    return done
 
 
 @routes.post("/v1/lists/{slug}/subscribe")
