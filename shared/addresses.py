@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from functools import lru_cache
 
@@ -37,3 +38,15 @@ def normalize_address(raw: str) -> str:
             pass
     # Everything unusual, and every refusal, gets email-validator's own answer and message.
     return str(validate_email(raw, check_deliverability=False).normalized)
+
+
+async def checked_address(raw: str, *, deliverable: bool) -> str:
+    """The normalised address, or EmailNotValidError; with `deliverable`, its domain's DNS too.
+
+    The deliverability check is a blocking DNS query (up to 15 s): it runs in a thread, so a
+    slow resolver holds up this one request, not the event loop with every other one.
+    """
+    if not deliverable:
+        return str(validate_email(raw, check_deliverability=False).normalized)
+    checked = await asyncio.to_thread(validate_email, raw, check_deliverability=True)
+    return str(checked.normalized)

@@ -9,13 +9,14 @@ from urllib.parse import urlsplit
 
 import asyncpg
 from aiohttp import web
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 
 from services.mailing.forms import pasted_form_accepted
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.paths import TEMPLATES
 from services.mailing.terms import TERMS
 from shared import metrics
+from shared.addresses import checked_address
 from shared.clientip import client_address, client_budget
 from shared.conn import Conn
 from shared.errors import NotFound, RateLimited, read_form, read_object
@@ -224,9 +225,9 @@ async def form_post(request: web.Request) -> web.Response:
         response.headers["Retry-After"] = str(wait)
         return response
     try:
-        address = validate_email(
-            fields.get("email", ""), check_deliverability=settings.email_check_deliverability
-        ).normalized
+        address = await checked_address(
+            fields.get("email", ""), deliverable=settings.email_check_deliverability
+        )
     except EmailNotValidError:
         metrics.SUBSCRIBES.labels("form", "invalid_address").inc()
         return page(
@@ -262,9 +263,9 @@ async def api_subscribe(request: web.Request) -> web.Response:
     address = None
     if raw:
         try:
-            address = validate_email(
-                raw, check_deliverability=request.app[SETTINGS].email_check_deliverability
-            ).normalized
+            address = await checked_address(
+                raw, deliverable=request.app[SETTINGS].email_check_deliverability
+            )
         except EmailNotValidError as exc:
             metrics.SUBSCRIBES.labels("api", "invalid_address").inc()
             f.fail("email", str(exc))

@@ -30,6 +30,8 @@ import os
 import signal
 import socket
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -52,11 +54,22 @@ from shared.settings import Settings
 log = logging.getLogger("kontakt.mailing.worker")
 
 IDLE_SECONDS = 0.2
+# Campaigns whose templates a worker keeps (the most recently sent; others are read again).
+CACHED_CAMPAIGNS = 16
 FAILURE_PAUSE = 1.0
 BACKOFF = (1, 6, 24, 120, 360)  # times KONTAKT_RETRY_BASE seconds
 # How far ahead a worker may reserve sends: each then waits for its own moment.
 AHEAD_SECONDS = 1.0
 DATABASE_TROUBLE = (*DB_DOWN, asyncpg.PostgresError)
+
+
+@dataclass(slots=True)
+class Cached:
+    """A campaign as read at `stamp` (its and its list's revisions); its templates by language."""
+
+    stamp: str
+    row: Any
+    templates: dict[str, CampaignTemplate]
 
 
 def backoff(settings: Settings, attempts: int) -> float:
@@ -83,8 +96,8 @@ class Worker:
         self.transport = Transport(SmtpConfig.from_settings(settings), settings.smtp_pool)
         self.ledger = Ledger(pool, queries, self.name)
         self.batch = max(1, min(settings.smtp_pool * 8, settings.send_rate))
-        self.templates: dict[tuple[int, str], CampaignTemplate] = {}
-        self.campaigns: dict[int, Any] = {}
+        # Campaigns as last read (by stamp), their templates by language: the most recent few.
+        self.campaigns: OrderedDict[int, Cached] = OrderedDict()
         self.gauged: set[str] = set()  # campaigns with a queue-depth sample
         # Lease: when it was last renewed, and since when the database answered without a break.
         self.renewed = -math.inf
@@ -262,16 +275,20 @@ class Worker:
             )
         return {(r["campaign_id"], r["id"]): r for r in rows}
 
-    async def _template(self, campaign_id: int, lang: str) -> CampaignTemplate:
-        if campaign_id not in self.campaigns:
+    async def _template(self, campaign_id: int, lang: str, stamp: str) -> CampaignTemplate:
+        """The campaign's template in `lang`, built again once the campaign or list changed."""
+        cached = self.campaigns.get(campaign_id)
+        if cached is None or cached.stamp != stamp:
             async with self.pool.acquire() as conn:
-                self.campaigns[campaign_id] = await conn.fetchrow(
-                    self.q["get-campaign"], campaign_id
-                )
-        key = (campaign_id, lang)
-        if key not in self.templates:
-            self.templates[key] = CampaignTemplate(self.settings, self.campaigns[campaign_id], lang)
-        return self.templates[key]
+                row = await conn.fetchrow(self.q["get-campaign"], campaign_id)
+            cached = Cached(stamp, row, {})
+            self.campaigns[campaign_id] = cached
+            while len(self.campaigns) > CACHED_CAMPAIGNS:
+                self.campaigns.popitem(last=False)
+        self.campaigns.move_to_end(campaign_id)
+        if lang not in cached.templates:
+            cached.templates[lang] = CampaignTemplate(self.settings, cached.row, lang)
+        return cached.templates[lang]
 
     # --- one delivery ------------------------------------------------------------------
 
@@ -296,12 +313,13 @@ class Worker:
             # sends nothing more; the claim is released, or taken over after the lease.
             return Outcome.of(row, "held")
         try:
-            template = await self._template(campaign_id, recipient["lang"])
+            template = await self._template(campaign_id, recipient["lang"], recipient["stamp"])
             async with self.transport.connection() as conn:
                 # Paused while this one waited for a connection: the relay is not asked again.
                 if campaign_id in halted:
                     return await self.ledger.record(Outcome.of(row, "release"))
-                await conn.send(template.render(recipient, conn.caps))
+                # Rendering signs (DKIM: RSA per message): in a thread, off the event loop.
+                await conn.send(await asyncio.to_thread(template.render, recipient, conn.caps))
         except Undeliverable as exc:
             verdict, reason = (
                 (Verdict.PAUSE, exc.reason) if exc.about == "sender" else (Verdict.FAIL, exc.reason)

@@ -89,7 +89,8 @@ class Outbox:
             # Connected first: nothing is made (a sign-in code…) while the relay is away.
             async with self.transport.connection() as conn:
                 make = await self.compose(row)
-                await conn.send(make(conn.caps))
+                # Making may sign (DKIM): in a thread, off the event loop.
+                await conn.send(await asyncio.to_thread(make, conn.caps))
         except Skip as exc:
             outcome, reason = "skipped", str(exc)
         except Undeliverable as exc:

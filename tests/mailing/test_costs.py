@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from devstack.mailsink import Sink
 from services.mailing.keys import POOL
 from tests.conftest import MakeAccount
 from tests.mailing.conftest import StartMailing
-from tests.mailing.test_campaigns import readers, tokens
+from tests.mailing.test_campaigns import people, readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.observe import statements_in_requests
 
@@ -80,3 +82,50 @@ async def test_the_campaign_list_reads_every_progress_in_one_statement(
         p["progress"]["queued"] == 0
         for p in (await api.get("/v1/lists/ee-uudised/campaigns")).json["items"]
     )
+
+
+class Refusing(Sink):
+    """A server that refuses (552, mailbox full) the addresses in `refused`, for as long as they are there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = {"moved@example.ee"}
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address in self.refused:
+            return "552 5.2.2 Mailbox full"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+async def test_the_worker_builds_a_campaign_again_once_its_sender_changed(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    refusing = Refusing()
+    mailing = await start_mailing(sink=refusing)
+    editor, sender = await tokens(make_account)
+    await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
+    await people(
+        conn,
+        "ee-uudised",
+        [("fine@example.ee", "", "confirmed"), ("moved@example.ee", "", "confirmed")],
+    )
+    made = await mailing.api.as_(editor).post(
+        "/v1/lists/ee-uudised/campaigns", json={"subject": "S", "body": "B"}
+    )
+    campaign = made.json["id"]
+    await mailing.api.as_(sender).post(f"/v1/campaigns/{campaign}/send")
+    assert (await wait_done(mailing, sender, campaign))["progress"]["failed"] == 1
+    # The coordinator fixes the address's problem and the sender's name, then sends again.
+    renamed = await mailing.api.as_(editor).patch(
+        "/v1/lists/ee-uudised", json={"from_name": "Aistė Kisevičienė"}
+    )
+    assert renamed.status == 200
+    refusing.refused.clear()
+    assert (await mailing.api.as_(sender).post(f"/v1/campaigns/{campaign}/resend")).status == 202
+    await wait_done(mailing, sender, campaign)
+    froms = {m.rcpt_to[0]: m.summary()["from"] for m in refusing.messages}
+    assert "Madis Kanarbik" in froms["fine@example.ee"]
+    assert "Aistė Kisevičienė" in froms["moved@example.ee"], froms

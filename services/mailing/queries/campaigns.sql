@@ -102,12 +102,16 @@ SELECT c.id, count(d.*) FILTER (WHERE d.status IN ('queued', 'sending')) AS wait
 
 -- name: recipients
 -- An address suppressed after the campaign was queued reads as not confirmed: never sent.
+-- `stamp` changes when the campaign or its list (the sender) does: the worker's cached
+-- template of the campaign is built again then.
 SELECT d.campaign_id, b.id, b.email, coalesce(s.name, b.name) AS name, s.lang,
        CASE WHEN EXISTS (SELECT 1 FROM mailing.suppressions x
                           WHERE lower(x.address) = lower(b.email))
-            THEN 'suppressed' ELSE s.status END AS status
+            THEN 'suppressed' ELSE s.status END AS status,
+       c.revision || '.' || l.revision AS stamp
   FROM unnest($1::bigint[], $2::bigint[]) AS d(campaign_id, subscriber_id)
   JOIN mailing.campaigns c ON c.id = d.campaign_id
+  JOIN mailing.lists l ON l.id = c.list_id
   JOIN mailing.subscribers b ON b.id = d.subscriber_id
   JOIN mailing.subscriptions s ON s.list_id = c.list_id AND s.subscriber_id = b.id;
 
