@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,39 @@ def frame_options(frame_ancestors: str) -> dict[str, str]:
     """
     equivalent = {"'none'": "DENY", "'self'": "SAMEORIGIN"}.get(frame_ancestors.strip())
     return {"X-Frame-Options": equivalent} if equivalent else {}
+
+
+def html_page(
+    text: str,
+    *,
+    lang: str,
+    sources: Mapping[str, str],
+    frame_ancestors: str = "'none'",
+    status: int = 200,
+) -> web.Response:
+    """A page for a person: a strict CSP, X-Frame-Options to match, never cached, its language.
+
+    The policy allows nothing but the `sources` given (`{"style-src": "'self'"}`), no inline
+    code, forms posting only here, and framing by `frame_ancestors` alone. Pages carry
+    per-view tokens (forms, CSRF), so they are `no-store`.
+    """
+    allowed = "; ".join(f"{directive} {value}" for directive, value in sources.items())
+    policy = (
+        f"default-src 'none'; {allowed}; form-action 'self'; base-uri 'none'; "
+        f"frame-ancestors {frame_ancestors}"
+    )
+    return web.Response(
+        text=text,
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={
+            "Content-Security-Policy": policy,
+            "Cache-Control": "no-store",
+            "Content-Language": lang,
+        }
+        | frame_options(frame_ancestors),
+    )
 
 
 def load_openapi(path: Path) -> dict[str, Any]:

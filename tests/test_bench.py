@@ -25,6 +25,7 @@ def test_bench_runs_and_writes_its_table() -> None:
     env["BENCH_CARDDAV_SIZES"] = "100"
     env["BENCH_CARDDAV_RUNS"] = "1"
     env["BENCH_CONTACT_ROWS"] = "300"
+    env["BENCH_MEMBER_SIZES"] = "100,1000"
     run = subprocess.run(
         [sys.executable, "-m", "bench"],
         cwd=ROOT,
@@ -41,6 +42,7 @@ def test_bench_runs_and_writes_its_table() -> None:
     assert "raw COPY of the same rows (baseline)" in run.stdout
     assert "CardDAV incremental sync, 100 cards: Radicale (baseline)" in run.stdout
     assert "contact import, 300 vCard rows, 1 % bad (HTTP)" in run.stdout
+    assert "members, middle page, 1,000 subscribers" in run.stdout
     if postfix.available():
         assert "Postfix smtp-source" in run.stdout
     rows = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())

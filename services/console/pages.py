@@ -17,7 +17,7 @@ from shared.i18n import LANGUAGES
 from shared.settings import Settings
 from shared.signing import Keys
 from shared.templates import page_templates
-from shared.web import frame_options
+from shared.web import html_page
 
 HERE = Path(__file__).parent
 # Where a form goes next when it names no place of its own.
@@ -30,14 +30,16 @@ ME_KEY = web.RequestKey("console.me", dict[str, Any])
 NETWORKS_KEY = web.RequestKey("console.networks", list[dict[str, Any]])
 
 
-def csp(request: web.Request, frame_ancestors: str = "'none'") -> str:
+def sources(request: web.Request) -> dict[str, str]:
     """Our own scripts and styles only, plus the directory's widget for the live embed preview."""
     directory = origin_of(request.app[SETTINGS].public_directory_base)
-    return (
-        f"default-src 'none'; script-src 'self' {directory}; style-src 'self' {directory}; "
-        f"connect-src 'self' {directory}; frame-src 'self' {directory}; img-src 'self' data:; "
-        f"form-action 'self'; base-uri 'none'; frame-ancestors {frame_ancestors}"
-    )
+    return {
+        "script-src": f"'self' {directory}",
+        "style-src": f"'self' {directory}",
+        "connect-src": f"'self' {directory}",
+        "frame-src": f"'self' {directory}",
+        "img-src": "'self' data:",
+    }
 
 
 def bases(settings: Settings) -> dict[str, str]:
@@ -122,15 +124,6 @@ def render(
             path=request.path,
             **context,
         )
-    return web.Response(
-        text=text,
-        status=status,
-        content_type="text/html",
-        charset="utf-8",
-        headers={
-            "Content-Security-Policy": csp(request, frame_ancestors),
-            "Cache-Control": "no-store",
-            "Content-Language": lang,
-        }
-        | frame_options(frame_ancestors),
+    return html_page(
+        text, lang=lang, sources=sources(request), frame_ancestors=frame_ancestors, status=status
     )

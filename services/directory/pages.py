@@ -12,7 +12,7 @@ from aiohttp import web
 
 from shared.http import origin_of
 from shared.templates import page_templates, render
-from shared.web import frame_options
+from shared.web import html_page as shared_page
 
 HERE = Path(__file__).parent
 TEMPLATES = page_templates(HERE / "templates")
@@ -56,13 +56,13 @@ def ancestors_of(frame_ancestors: list[str] | None) -> str:
     return "*" if "*" in frame_ancestors else " ".join(frame_ancestors) or "'none'"
 
 
-def csp(frame_ancestors: list[str] | None) -> str:
-    """A strict policy: our own scripts and styles only, nothing inline."""
-    return (
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        "img-src 'self' data:; form-action 'self'; base-uri 'none'; "
-        f"frame-ancestors {ancestors_of(frame_ancestors)}"
-    )
+# Our own scripts and styles only, nothing inline.
+SOURCES = {
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "connect-src": "'self'",
+    "img-src": "'self' data:",
+}
 
 
 def html_page(
@@ -73,19 +73,13 @@ def html_page(
     status: int = 200,
     lang: str = "en",
 ) -> web.Response:
-    """A rendered page with CSP; pages carry per-view tokens, so they are never cached."""
-    text = render(TEMPLATES, template, lang, **context)
-    return web.Response(
-        text=text,
+    """A rendered page under the directory's CSP (see `shared.web.html_page`)."""
+    return shared_page(
+        render(TEMPLATES, template, lang, **context),
+        lang=lang,
+        sources=SOURCES,
+        frame_ancestors=ancestors_of(frame_ancestors),
         status=status,
-        content_type="text/html",
-        charset="utf-8",
-        headers={
-            "Content-Security-Policy": csp(frame_ancestors),
-            "Cache-Control": "no-store",
-            "Content-Language": lang,
-        }
-        | frame_options(ancestors_of(frame_ancestors)),
     )
 
 

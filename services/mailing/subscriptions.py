@@ -25,27 +25,14 @@ from shared.ratelimit import over_limit
 from shared.signing import BadToken, Keys
 from shared.templates import page_templates, render
 from shared.validate import Fields
-from shared.web import frame_options
+from shared.web import html_page
 
 log = logging.getLogger("kontakt.mailing.subscriptions")
 routes = web.RouteTableDef()
 PAGES = page_templates(TEMPLATES, TERMS)
-CSP = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors "
+# A person's pages need only their stylesheet: no script at all.
+SOURCES = {"style-src": "'self'"}
 FORM_TTL = 86_400
-
-
-def page_headers(lang: str, *, frameable: bool = False) -> dict[str, str]:
-    """A person's page: strict CSP, never cached, and no framing but for the embeddable form.
-
-    A page that acts on a person's link (confirm, unsubscribe, preferences) in a frame could
-    be clickjacked; only the subscribe form is meant to sit in other sites' pages.
-    """
-    ancestors = "*" if frameable else "'none'"
-    return {
-        "Content-Security-Policy": CSP + ancestors,
-        "Cache-Control": "no-store",
-        "Content-Language": lang,
-    } | frame_options(ancestors)
 
 
 def page(
@@ -57,7 +44,11 @@ def page(
     template: str = "page.html",
     **context: Any,
 ) -> web.Response:
-    """A page for a person (`template`), in their language, under a strict CSP."""
+    """A page for a person (`template`), in their language, under a strict CSP.
+
+    No framing but for the embeddable form: a page that acts on a person's link (confirm,
+    unsubscribe, preferences) in a frame could be clickjacked.
+    """
     values = {
         "lang": lang,
         "title": title,
@@ -70,12 +61,12 @@ def page(
         "email": "",
         "view": None,
     } | context
-    return web.Response(
-        text=render(PAGES, template, lang, **values),
+    return html_page(
+        render(PAGES, template, lang, **values),
+        lang=lang,
+        sources=SOURCES,
+        frame_ancestors="*" if frameable else "'none'",
         status=status,
-        content_type="text/html",
-        charset="utf-8",
-        headers=page_headers(lang, frameable=frameable),
     )
 
 
