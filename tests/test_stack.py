@@ -7,7 +7,6 @@ import email.message
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -22,16 +21,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.smtp import SMTP
 
 from devstack.mailsink import Sink, sink_app
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def get_json(url: str) -> object:

@@ -20,7 +20,8 @@ from services.mailing.app import create_app as create_mailing
 from services.vcard.app import create_app as create_vcard
 from shared.settings import Settings
 from tests.conftest import MakeAccount
-from tests.e2e.conftest import browser, free_port
+from tests.e2e.conftest import browser
+from tests.support.ports import free_port
 
 __all__ = ["browser"]
 

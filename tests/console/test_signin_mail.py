@@ -18,8 +18,8 @@ from services.directory.app import create_app as create_directory
 from services.directory.keys import POOL as DIRECTORY_POOL
 from shared.settings import Settings
 from tests.conftest import MakeAccount
-from tests.e2e.conftest import free_port
 from tests.support.observe import statements_in_requests
+from tests.support.ports import free_port
 from tests.support.smtp import Server, smtp_server
 
 pytestmark = pytest.mark.usefixtures("demo")

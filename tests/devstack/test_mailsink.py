@@ -14,7 +14,8 @@ from aiosmtpd.smtp import SMTP
 from playwright.async_api import Browser
 
 from devstack.mailsink import Sink, sink_app
-from tests.e2e.conftest import browser, free_port
+from tests.e2e.conftest import browser
+from tests.support.ports import free_port
 
 __all__ = ["browser"]
 

@@ -29,8 +29,8 @@ from shared.settings import Settings
 from shared.web import load_openapi
 from tests.conftest import MakeAccount
 from tests.console.conftest import Stack
-from tests.e2e.conftest import free_port
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -29,9 +29,9 @@ from services.mailing.app import create_app as create_mailing
 from shared.settings import Settings
 from shared.web import load_openapi
 from tests.conftest import SERVICE_TOKEN, MakeAccount
-from tests.e2e.conftest import free_port
 from tests.support.api import Api
 from tests.support.openapi import OpenApi
+from tests.support.ports import free_port
 from tests.support.services import Pair
 from tests.vcard.test_carddav import SYNC, basic
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from services.directory.app import create_app
 from services.vcard.app import create_app as create_vcard
 from shared.queries import Queries
 from shared.settings import Settings
+from tests.support.ports import Reserved
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_PRESENT = CHROMIUM.exists()
@@ -29,14 +29,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-
-
-def free_port() -> int:
-    """A port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")
@@ -75,25 +67,36 @@ async def start_site(
     servers: list[TestServer] = []
 
     async def start(*, embedded: bool = True, **changes: object) -> Site:
-        port, vcard_port, host_port = free_port(), free_port(), free_port()
+        own, vcard_socket, host_socket = Reserved(), Reserved(), Reserved()
         if embedded:
-            origins = [f"http://127.0.0.1:{host_port}"]
+            origins = [host_socket.url]
             await conn.execute(queries["set-network-origins"], "for-in", origins)
-        directory_url = f"http://127.0.0.1:{port}"
-        vcard_url = f"http://127.0.0.1:{vcard_port}"
+        directory_url, vcard_url = own.url, vcard_socket.url
         configured = settings.replace(
             public_directory_url=directory_url,
             directory_url=directory_url,
             public_vcard_url=vcard_url,
             **changes,
         )
-        directory = TestServer(create_app(configured), host="127.0.0.1", port=port)
+        directory = TestServer(
+            create_app(configured), host="127.0.0.1", port=own.port, socket_factory=own.factory
+        )
         await directory.start_server()
         servers.append(directory)
-        vcard = TestServer(create_vcard(configured), host="127.0.0.1", port=vcard_port)
+        vcard = TestServer(
+            create_vcard(configured),
+            host="127.0.0.1",
+            port=vcard_socket.port,
+            socket_factory=vcard_socket.factory,
+        )
         await vcard.start_server()
         servers.append(vcard)
-        host = TestServer(example_app(directory_url), host="127.0.0.1", port=host_port)
+        host = TestServer(
+            example_app(directory_url),
+            host="127.0.0.1",
+            port=host_socket.port,
+            socket_factory=host_socket.factory,
+        )
         await host.start_server()
         servers.append(host)
         return Site(directory_url, str(host.make_url("/")).rstrip("/"), vcard_url)

@@ -18,10 +18,10 @@ from services.mailing.app import create_app as create_mailing
 from services.mailing.paths import OPENAPI
 from shared.settings import Settings
 from shared.web import load_openapi
-from tests.e2e.conftest import free_port
 from tests.support.api import Api
 from tests.support.observe import drained
 from tests.support.openapi import OpenApi
+from tests.support.ports import Reserved
 
 
 @dataclass
@@ -67,22 +67,33 @@ async def start_mailing(
 
     async def start(sink: Sink | None = None, **changes: Any) -> Mailing:
         sink = sink or Sink()
-        smtp_port, directory_port, mailing_port = free_port(), free_port(), free_port()
+        # Each server's socket bound at port 0 first: every URL is known before anything starts.
+        smtp_socket, directory_socket, mailing_socket = Reserved(), Reserved(), Reserved()
         loop = asyncio.get_running_loop()
         smtp = await loop.create_server(
-            lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", smtp_port
+            lambda: SMTP(sink, enable_SMTPUTF8=True), sock=smtp_socket.sock
         )
-        base = f"http://127.0.0.1:{mailing_port}"
+        base = mailing_socket.url
         # A test may point the services at a server of its own (`smtp_url=`).
-        changes.setdefault("smtp_url", f"smtp://127.0.0.1:{smtp_port}")
+        changes.setdefault("smtp_url", f"smtp://127.0.0.1:{smtp_socket.port}")
         configured = settings.replace(
-            directory_url=f"http://127.0.0.1:{directory_port}", public_mailing_url=base, **changes
+            directory_url=directory_socket.url, public_mailing_url=base, **changes
         )
         directory = TestClient(
-            TestServer(create_directory(configured), host="127.0.0.1", port=directory_port)
+            TestServer(
+                create_directory(configured),
+                host="127.0.0.1",
+                port=directory_socket.port,
+                socket_factory=directory_socket.factory,
+            )
         )
         service = TestClient(
-            TestServer(create_mailing(configured), host="127.0.0.1", port=mailing_port)
+            TestServer(
+                create_mailing(configured),
+                host="127.0.0.1",
+                port=mailing_socket.port,
+                socket_factory=mailing_socket.factory,
+            )
         )
         await directory.start_server()
         await service.start_server()

@@ -85,7 +85,7 @@ async def test_the_campaign_list_reads_every_progress_in_one_statement(
 
 
 class Refusing(Sink):
-    """A server that refuses (552, mailbox full) the addresses in `refused`, for as long as they are there."""
+    """A server that refuses (552, mailbox full) the addresses in `refused` while they are there."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -13,11 +13,11 @@ import pytest
 
 from services.mailing.returns import verp
 from tests.conftest import SERVICE_TOKEN, MakeAccount
-from tests.e2e.conftest import free_port
 from tests.mailing import returns_corpus as corpus
 from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -19,10 +19,10 @@ import pytest
 
 from services.mailing.returns.mailbox import Mailbox
 from tests.conftest import MakeAccount
-from tests.e2e.conftest import free_port
 from tests.mailing import returns_corpus as corpus
 from tests.mailing.conftest import StartMailing
 from tests.mailing.test_inbound import about, campaign_sent, states, suppressed
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.usefixtures("demo")
 USER, PASSWORD = "bounces@example.ee", "mailbox-secret"

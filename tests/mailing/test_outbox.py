@@ -8,6 +8,7 @@ someone subscribes delays the confirmation instead of losing it.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import asyncpg
 import pytest
@@ -21,11 +22,11 @@ from shared.mail.transport import SmtpConfig, send_one
 from shared.queries import Queries
 from shared.ratelimit import RATE_LIMITS
 from tests.conftest import MakeAccount
-from tests.e2e.conftest import free_port
 from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import people
 from tests.mailing.test_subscriptions import EE_LIST, form_fields
 from tests.support.observe import drained, statements_in_requests
+from tests.support.ports import Reserved
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -74,19 +75,27 @@ async def test_subscribing_does_the_same_work_whatever_is_known_about_the_addres
     assert sorted(r["email"] for r in owed) == ["new@example.ee", "waiting@example.ee"]
 
 
+async def _tried(conn: asyncpg.Connection, times: int, seconds: float = 30) -> None:
+    """Wait until the outbox has tried its row `times` times (the relay refused each)."""
+    deadline = time.monotonic() + seconds
+    while (await conn.fetchval("SELECT max(attempts) FROM mailing.outbox") or 0) < times:
+        assert time.monotonic() < deadline, f"the outbox did not try {times} times"
+        await asyncio.sleep(0.05)
+
+
 async def test_the_relay_down_during_subscribe_then_up_delivers_the_confirmation_once(
-    start_mailing: StartMailing, make_account: MakeAccount
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
-    port = free_port()  # nothing listens here yet: the relay is down
-    mailing = await start_mailing(smtp_url=f"smtp://127.0.0.1:{port}", retry_base=0.2)
+    down = Reserved()  # bound, not listening: the relay is down (and the port stays ours)
+    mailing = await start_mailing(smtp_url=f"smtp://127.0.0.1:{down.port}", retry_base=0.2)
     _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
     await mailing.api.as_(token).post("/v1/lists", json=EE_LIST)
     answer = await mailing.api.post(
         "/v1/lists/ee-uudised/subscribe", json={"email": "lugeja@example.ee", "lang": "et"}
     )
     assert answer.status == 202
-    await asyncio.sleep(1.5)  # a few tries against the closed port
-    async with smtp_server(port=port) as relay:
+    await _tried(conn, 2)  # a few tries against the closed port
+    async with smtp_server(reserved=down) as relay:
         await drained(mailing.settings.database_url or "", "mailing.outbox")
         assert [m.rcpt_to for m in relay.handler.received] == [["lugeja@example.ee"]]
         message = relay.handler.received[0].parsed()
@@ -101,9 +110,9 @@ async def test_the_relay_down_during_subscribe_then_up_delivers_the_confirmation
 async def test_a_confirmation_the_relay_never_took_is_given_up_after_the_window(
     start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
-    port = free_port()  # the relay is down for the whole window
+    down = Reserved()  # the relay is down for the whole window
     mailing = await start_mailing(
-        smtp_url=f"smtp://127.0.0.1:{port}", retry_base=0.2, confirm_window=2
+        smtp_url=f"smtp://127.0.0.1:{down.port}", retry_base=0.2, confirm_window=2
     )
     _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
     await mailing.api.as_(token).post("/v1/lists", json=EE_LIST)
@@ -114,7 +123,7 @@ async def test_a_confirmation_the_relay_never_took_is_given_up_after_the_window(
     assert given_up is not None
     assert (given_up["outcome"], given_up["address"]) == ("failed", "")
     assert given_up["attempts"] >= 2  # tried while the window lasted
-    async with smtp_server(port=port) as relay:
+    async with smtp_server(reserved=down) as relay:
         # Back up after the window: the stale link is not sent; asking again sends a fresh one.
         await asyncio.sleep(1)
         assert relay.handler.received == []

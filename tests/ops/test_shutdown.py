@@ -18,10 +18,10 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from devstack.mailsink import Sink
 from tests.conftest import SERVICE_TOKEN, MakeAccount
-from tests.e2e.conftest import free_port
 from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DRAIN = 3.0

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import postfix
-from tests.e2e.conftest import free_port
+from tests.support.ports import free_port
 
 # The daemons a small MTA needs (master.cf(5)), none chrooted: the queue is a temporary folder.
 SERVICES = """\

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tests.e2e.conftest import free_port
+from tests.support.ports import free_port
 
 
 def _server_of(url: str) -> str:

@@ -15,9 +15,9 @@ from services.vcard.paths import OPENAPI
 from shared.http import origin_of
 from shared.settings import Settings
 from shared.web import load_openapi
-from tests.e2e.conftest import free_port
 from tests.support.api import Api
 from tests.support.openapi import OpenApi
+from tests.support.ports import Reserved
 
 
 @dataclass
@@ -43,9 +43,8 @@ async def start_pair(
     settings: Settings, directory_spec: OpenApi, vcard_spec: OpenApi
 ) -> tuple[Pair, list[TestClient]]:  # type: ignore[type-arg]
     """Start both services; the vcard service finds the directory by URL."""
-    port = free_port()
-    directory_url = f"http://127.0.0.1:{port}"
-    configured = settings.replace(directory_url=directory_url)
+    reserved = Reserved()  # bound at port 0: the URL is known before the server starts
+    configured = settings.replace(directory_url=reserved.url)
     directory_app = create_directory(configured)
     seen: list[str] = []
 
@@ -53,7 +52,9 @@ async def start_pair(
         seen.append(f"{request.method} {request.path_qs}")
 
     directory_app.on_response_prepare.append(record)
-    directory_server = TestServer(directory_app, host="127.0.0.1", port=port)
+    directory_server = TestServer(
+        directory_app, host="127.0.0.1", port=reserved.port, socket_factory=reserved.factory
+    )
     directory_client = TestClient(directory_server)
     await directory_client.start_server()
     vcard_client = TestClient(TestServer(create_vcard(configured), host="127.0.0.1"))

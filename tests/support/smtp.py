@@ -19,7 +19,7 @@ import trustme
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from bench import postfix
-from tests.e2e.conftest import free_port
+from tests.support.ports import Reserved, free_port
 
 
 @dataclass
@@ -128,7 +128,7 @@ async def smtp_server(
     implicit_tls: bool = False,
     auth: bool = False,
     auth_over_plain: bool = False,
-    port: int | None = None,
+    reserved: Reserved | None = None,
 ) -> AsyncIterator[Server]:
     """An aiosmtpd server offering exactly the extensions asked for.
 
@@ -145,7 +145,7 @@ async def smtp_server(
         folder = Path(tempfile.mkdtemp(prefix="kontakt-ca-"))
         ca_file = str(folder / "ca.pem")
         ca.cert_pem.write_to_path(ca_file)
-    port = port or free_port()
+    reserved = reserved or Reserved()
     loop = asyncio.get_running_loop()
 
     def factory() -> SMTP:
@@ -158,9 +158,11 @@ async def smtp_server(
             auth_require_tls=not auth_over_plain,
         )
 
-    server = await loop.create_server(factory, "127.0.0.1", port, ssl=tls if implicit_tls else None)
+    server = await loop.create_server(
+        factory, sock=reserved.sock, ssl=tls if implicit_tls else None
+    )
     try:
-        yield Server(port, handler, ca_file)
+        yield Server(reserved.port, handler, ca_file)
     finally:
         server.close()
 
