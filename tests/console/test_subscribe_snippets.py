@@ -12,8 +12,8 @@ from playwright.async_api import Browser, Page, expect
 
 from tests.console.conftest import Stack, sign_in
 from tests.console.test_console_browser import open_new_list, shot
-from tests.e2e.conftest import free_port
 from tests.support.observe import drained
+from tests.support.ports import Reserved
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -29,8 +29,8 @@ class Host:
 @pytest.fixture
 async def host(stack: Stack) -> AsyncIterator[Host]:
     """The website, with a strict CSP that lets in only the mailing service."""
-    port = free_port()
-    site = Host(f"http://127.0.0.1:{port}")
+    reserved = Reserved()  # bound at port 0: the site's address is known before it starts
+    site = Host(reserved.url)
 
     async def page(request: web.Request) -> web.Response:
         body = "\n".join(site.pasted)
@@ -54,7 +54,7 @@ async def host(stack: Stack) -> AsyncIterator[Host]:
     app = web.Application()
     app.router.add_get("/", page)
     app.router.add_get("/aitah", thanks)
-    server = TestServer(app, host="127.0.0.1", port=port)
+    server = TestServer(app, host="127.0.0.1", port=reserved.port, socket_factory=reserved.factory)
     await server.start_server()
     yield site
     await server.close()
