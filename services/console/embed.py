@@ -29,6 +29,7 @@ async def _builder(
     chosen_slug: str | None = None,
     typed: str | None = None,
     error: str = "",
+    thank_you: tuple[str, str] | None = None,
     status: int = 200,
 ) -> web.Response:
     networks = await networks_of(request)
@@ -65,6 +66,8 @@ async def _builder(
         "embed.html",
         {
             "subscribe": subscribe,
+            # A thank-you page refused: what was typed, and why.
+            "thank_you": thank_you,
             "tops": tops,
             "network": network,
             "members": members,
@@ -149,8 +152,12 @@ async def save_thank_you(request: web.Request) -> web.Response:
         strict=False,
     )
     if not answer.ok:
+        # Said beside the field, with what was typed kept.
         return await _builder(
-            request, chosen_slug=network, error=answer.refusal, status=answer.refusal_status
+            request,
+            chosen_slug=network,
+            thank_you=(url, answer.refusal),
+            status=answer.refusal_status,
         )
     raise web.HTTPSeeOther(f"/embed?{urlencode({'network': network, 'list': slug})}#subscribe")
 
