@@ -7,9 +7,12 @@
 - Time: a body must keep arriving. A client gets `KONTAKT_BODY_TIMEOUT` seconds, and that
   long again for every MiB it has sent; past that the answer is 408 and the connection is
   closed. This catches a body trickled a byte at a time (slowloris) without cutting off
-  a large import on a slow line. The request head before it gets `KONTAKT_IDLE_TIMEOUT`
-  seconds from the connection's start or its last answer (`base_app`), then the
-  connection is closed: a head trickled a line at a time holds nothing for long either.
+  a large import on a slow line. A handler that works on each piece before it reads the
+  next (a streamed import) reads with `paced_read`: only the time it waits for the body
+  counts, never the time the server itself takes. The request head before it gets
+  `KONTAKT_IDLE_TIMEOUT` seconds from the connection's start or its last answer
+  (`base_app`), then the connection is closed: a head trickled a line at a time holds
+  nothing for long either.
 - Nesting: JSON (and CardDAV XML) deeper than `MAX_NESTING` levels is refused (400)
   before any code walks it.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -33,6 +37,23 @@ _LARGE: set[Callable[..., Any]] = set()
 
 class BodyTooSlow(Exception):
     """The client did not send its body in time."""
+
+
+@dataclass
+class _Pace:
+    """How long a request's body has kept the server waiting (seconds on the loop's clock)."""
+
+    start: float
+    busy: float = 0.0  # time the handler spent on its own work between `paced_read`s
+    since: float | None = None  # when the handler last got a piece: busy since then
+
+    def waited(self, now: float) -> float:
+        """Seconds since the start, less the handler's own work."""
+        busy = self.busy + (now - self.since if self.since is not None else 0.0)
+        return now - self.start - busy
+
+
+_PACE = "kontakt.body_pace"
 
 
 def large_body(handler: Handler) -> Handler:
@@ -61,6 +82,22 @@ async def read_large(request: web.Request, limit: int) -> bytes:
     return bytes(data)
 
 
+async def paced_read(request: web.Request, size: int) -> bytes:
+    """Up to `size` bytes of the body (b"" at its end), for a handler that works on each piece
+    before it reads the next: the time between reads is the server's, not the client's, and
+    does not count against the body's deadline (`within_deadline`)."""
+    pace: _Pace | None = request.get(_PACE)
+    loop = asyncio.get_running_loop()
+    if pace is not None and pace.since is not None:
+        pace.busy += loop.time() - pace.since
+        pace.since = None
+    try:
+        return await request.content.read(size)
+    finally:
+        if pace is not None:
+            pace.since = loop.time()
+
+
 async def within_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Run `handler`, raising BodyTooSlow if the body stops arriving at a reasonable pace."""
     content = request.content
@@ -69,6 +106,7 @@ async def within_deadline(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     loop = asyncio.get_running_loop()
     start = loop.time()
+    pace = request[_PACE] = _Pace(start)
     expired = False
     timer: asyncio.TimerHandle | None = None
     try:
@@ -78,12 +116,14 @@ async def within_deadline(request: web.Request, handler: Handler) -> web.StreamR
                 nonlocal expired, timer
                 if content.is_eof():
                     return  # the body is in: what the handler does now is not the client's doing
-                allowed = start + timeout * (1 + content.total_bytes / MIB)
-                if loop.time() < allowed:
-                    timer = loop.call_at(allowed, check)
+                allowed = timeout * (1 + content.total_bytes / MIB)
+                now = loop.time()
+                waited = pace.waited(now)
+                if waited < allowed:
+                    timer = loop.call_at(now + allowed - waited, check)
                     return
                 expired = True
-                deadline.reschedule(loop.time())
+                deadline.reschedule(now)
 
             timer = loop.call_at(start + timeout, check)
             try:

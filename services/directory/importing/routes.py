@@ -12,7 +12,7 @@ from services.directory.importing.rows import TooLarge
 from services.directory.importing.run import reader_for, run_import, sniff_format
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from services.directory.store import network_ids
-from shared.bodies import large_body
+from shared.bodies import large_body, paced_read
 from shared.errors import BadRequest, FieldError, Forbidden, ValidationFailed
 from shared.errors import TooLarge as BodyTooLarge
 from shared.i18n import LANGUAGES
@@ -74,8 +74,9 @@ async def import_contacts(request: web.Request) -> web.StreamResponse:
             ids = await network_ids(conn, q, [options.network], field="network")
             if not caller.can("edit_contacts", ids[options.network]):
                 raise Forbidden("You may import contacts only into your own networks.")
-        body = request.content
-        first = await body.read(PIECE)
+        # The engine works on each piece before it reads the next: the body's deadline counts
+        # only the time spent waiting for it.
+        first = await paced_read(request, PIECE)
         fmt = FORMATS.get(request.content_type)
         if fmt is None and request.content_type in {"application/octet-stream", "text/plain"}:
             fmt = sniff_format(first)
@@ -90,7 +91,7 @@ async def import_contacts(request: web.Request) -> web.StreamResponse:
 
         async def chunks() -> AsyncIterator[bytes]:
             yield first
-            while piece := await body.read(PIECE):
+            while piece := await paced_read(request, PIECE):
                 yield piece
 
         async def report_progress(done: int) -> None:
