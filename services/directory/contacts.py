@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import uuid
@@ -24,7 +25,7 @@ from services.directory.store import (
     replace_contact,
     stored_phones,
 )
-from services.directory.validation import contact_in, network_slugs
+from services.directory.validation import ContactIn, contact_in, network_slugs
 from services.directory.visibility import Sight, sight_of
 from shared.conn import Conn
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed, read_object
@@ -206,6 +207,13 @@ async def _written(
     )
 
 
+async def _validated(request: web.Request, data: dict[str, Any], **options: Any) -> ContactIn:
+    """`contact_in`; with the deliverability check on, in a thread (its DNS queries block)."""
+    if request.app[SETTINGS].email_check_deliverability:
+        return await asyncio.to_thread(contact_in, data, check_deliverability=True, **options)
+    return contact_in(data, **options)
+
+
 @routes.post("/v1/contacts")
 async def create(request: web.Request) -> web.Response:
     """Create a contact in networks where the caller may edit contacts."""
@@ -213,10 +221,8 @@ async def create(request: web.Request) -> web.Response:
     body = await read_object(request)
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        contact = contact_in(
-            body,
-            check_deliverability=request.app[SETTINGS].email_check_deliverability,
-            region=await region_of(conn, q, network_slugs(body)),
+        contact = await _validated(
+            request, body, region=await region_of(conn, q, network_slugs(body))
         )
         await _check_networks(conn, q, caller, [s for s, _ in contact.networks])
         contact_id = await create_contact(conn, q, contact)
@@ -248,12 +254,7 @@ async def patch(request: web.Request) -> web.Response:
         merged = current | body
         known = stored_phones(current["phones"])
         region = await region_of(conn, q, network_slugs(merged))
-        contact = contact_in(
-            merged,
-            check_deliverability=request.app[SETTINGS].email_check_deliverability,
-            region=region,
-            known_phones=known,
-        )
+        contact = await _validated(request, merged, region=region, known_phones=known)
         await _check_networks(conn, q, caller, [s for s, _ in contact.networks])
         # Saving what is stored changes nothing: no write, no new revision.
         if not contact.same_as(contact_in(current, region=region, known_phones=known)):

@@ -27,7 +27,7 @@ async def test_the_service_answers_while_a_deliverability_lookup_waits_for_dns(
                 "/v1/lists/ee-uudised/subscribe", json={"email": "Aiste@kisevičienė.lt"}
             )
         )
-        await asyncio.to_thread(dns.asked.wait, 30)  # the lookup is under way, held
+        assert await asyncio.to_thread(dns.asked.wait, 30)  # the lookup is under way, held
         health = await mailing.api.get("/healthz")
         # Answered while the DNS answer was still held: the lookup did not stop the loop.
         assert health.status == 200
