@@ -10,6 +10,7 @@ from multidict import MultiDictProxy
 
 from services.console.backend import Answer, Forbidden
 from services.console.forms import chosen_of, contact_body, contact_form, problems, text, typed
+from services.console.organisations import all_organisations, chosen_organisation
 from services.console.pages import (
     HOME,
     backend,
@@ -22,11 +23,14 @@ from services.console.pages import (
 )
 from services.console.streaming import UPLOAD_TIMEOUT, download, read_upload, stream_progress
 from shared.bodies import large_body
+from shared.i18n import translator
 from shared.progress import wants_progress
 from shared.redirects import local_path
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
+# How long the directory keeps a deleted contact restorable (its RESTORE_SECONDS), shown.
+RESTORE_MINUTES = 15
 
 
 def editable(request: web.Request) -> list[str]:
@@ -82,6 +86,11 @@ async def contacts_page(request: web.Request) -> web.Response:
             "search": search,
             "saved": request.query.get("saved") == "1",
             "order_changed": request.query.get("moved") == "0",
+            # Just deleted (offered an undo), or the undo's outcome.
+            "deleted": request.query.get("deleted", "")
+            if request.query.get("deleted", "").isdigit()
+            else "",
+            "restored": request.query.get("restored", ""),
         },
     )
 
@@ -94,7 +103,7 @@ async def _contact(request: web.Request, contact_id: str) -> dict[str, Any]:
     return found
 
 
-def _editor(
+async def _editor(
     request: web.Request,
     networks: list[dict[str, Any]],
     contact: dict[str, Any] | None,
@@ -110,6 +119,7 @@ def _editor(
             "contact": contact,
             "values": values,
             "networks": editable_networks(request, networks),
+            "organisations": await all_organisations(request),
             "chosen_networks": chosen_networks,
             "errors": errors or {},
             "request_saved": request.query.get("saved") == "1",
@@ -118,18 +128,28 @@ def _editor(
     )
 
 
+async def _body(request: web.Request, form: MultiDictProxy[Any]) -> dict[str, Any]:
+    """The contact's JSON; an organisation typed by its name in any language becomes its slug."""
+    body = contact_body(form)
+    if body["organisation"]:
+        body["organisation"] = chosen_organisation(
+            body["organisation"], await all_organisations(request)
+        )
+    return body
+
+
 @routes.get("/contacts/new")
 async def new_contact(request: web.Request) -> web.Response:
     """An empty contact form."""
     chosen, networks = await _chosen(request)
-    return _editor(request, networks, None, contact_form(None), [chosen])
+    return await _editor(request, networks, None, contact_form(None), [chosen])
 
 
 @routes.post("/contacts/new")
 async def create_contact(request: web.Request) -> web.Response:
     """Create the contact; on a bad field, the form again with what was typed."""
     form = await form_fields(request)
-    body = contact_body(form)
+    body = await _body(request, form)
     answer = await backend(request).call("directory", "POST", "/v1/contacts", json=body)
     if answer.ok:
         raise web.HTTPSeeOther(f"/contacts/{answer.data['id']}?saved=1")
@@ -144,14 +164,22 @@ async def _refused(
     chosen: list[str],
 ) -> web.Response:
     """The form again, as typed, with the directory's reasons beside the fields."""
-    return _editor(
-        request,
-        await networks_of(request),
-        contact,
-        typed(form),
-        chosen,
-        problems(answer),
-        status=422,
+    errors = problems(answer)
+    written = text(form, "organisation")
+    if "organisation" in errors and written not in {
+        o["slug"] for o in await all_organisations(request)
+    }:
+        # Typed as a name that is no organisation's: say so, not how a slug is spelt.
+        tr = translator(session_of(request).lang)
+        errors["organisation"] = [
+            tr.gettext(
+                "No organisation is called “%(name)s”. Choose one from the list, or add it "
+                "on the Organisations page first.",
+                name=written,
+            )
+        ]
+    return await _editor(
+        request, await networks_of(request), contact, typed(form), chosen, errors, status=422
     )
 
 
@@ -163,7 +191,7 @@ async def edit_contact(request: web.Request) -> web.Response:
     chosen = [n["network"] for n in contact["networks"]]
     if not {n["slug"] for n in editable_networks(request, networks)} & set(chosen):
         raise Forbidden()
-    return _editor(request, networks, contact, contact_form(contact), chosen)
+    return await _editor(request, networks, contact, contact_form(contact), chosen)
 
 
 @routes.post("/contacts/{id:\\d+}")
@@ -171,7 +199,7 @@ async def save_contact(request: web.Request) -> web.Response:
     """Save the contact (409 when someone else saved it first: the form says so)."""
     form = await form_fields(request)
     revision = text(form, "revision")
-    body = contact_body(form) | {"revision": int(revision) if revision.isdigit() else None}
+    body = await _body(request, form) | {"revision": int(revision) if revision.isdigit() else None}
     contact_id = request.match_info["id"]
     answer = await backend(request).call(
         "directory", "PATCH", f"/v1/contacts/{contact_id}", json=body
@@ -180,6 +208,42 @@ async def save_contact(request: web.Request) -> web.Response:
         raise web.HTTPSeeOther(f"/contacts/{contact_id}?saved=1")
     contact = await _contact(request, contact_id)
     return await _refused(request, form, answer, contact, chosen_of(body))
+
+
+@routes.get("/contacts/{id:\\d+}/delete")
+async def delete_page(request: web.Request) -> web.Response:
+    """Ask first: what deleting does, and for how long it can be undone."""
+    contact = await _contact(request, request.match_info["id"])
+    back = local_path(request.query.get("back"), HOME)
+    context = {"contact": contact, "back": back, "minutes": RESTORE_MINUTES}
+    return render(request, "contact_delete.html", context)
+
+
+@routes.post("/contacts/{id:\\d+}/delete")
+async def delete(request: web.Request) -> web.Response:
+    """Delete (the directory keeps it restorable); the list then offers Undo."""
+    form = await form_fields(request)
+    contact_id = request.match_info["id"]
+    revision = text(form, "revision")
+    headers = {"If-Match": f'"{revision}"'} if revision.isdigit() else {}
+    await backend(request).call(
+        "directory", "DELETE", f"/v1/contacts/{contact_id}", headers=headers
+    )
+    back = local_path(form.get("back"), HOME)
+    raise web.HTTPSeeOther(back + ("&" if "?" in back else "?") + f"deleted={contact_id}")
+
+
+@routes.post("/contacts/{id:\\d+}/restore")
+async def restore(request: web.Request) -> web.Response:
+    """Undo a deletion while the directory still can."""
+    form = await form_fields(request)
+    contact_id = request.match_info["id"]
+    answer = await backend(request).call(
+        "directory", "POST", f"/v1/contacts/{contact_id}/restore", strict=False
+    )
+    back = local_path(form.get("back"), HOME)
+    outcome = "restored=1" if answer.ok else "restored=0"
+    raise web.HTTPSeeOther(back + ("&" if "?" in back else "?") + outcome)
 
 
 @routes.post("/contacts/{id:\\d+}/published")

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
 from services.console.forms import problems, text, typed
-from services.console.pages import backend, my_networks, networks_of, render
+from services.console.pages import backend, me, my_networks, networks_of, render, session_of
 from services.console.streaming import download, relay_upload
 from services.console.zones import choices, zone_of
 from shared.bodies import large_body
+from shared.i18n import Translator, translator
 from shared.text import form_fields
+from shared.web import frame_options
 
 routes = web.RouteTableDef()
 # Members listed on a newsletter's page at most (a search narrows it).
 SHOWN = 50
 
+# What `?m=` on a newsletter's page may say was just done (never text shown as it came).
+SHOWN_MESSAGES = ("removed", "look")
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained", "blocked")
 
 
@@ -69,6 +74,16 @@ def _slug(request: web.Request) -> str:
 @routes.get("/lists/{slug}")
 async def list_page(request: web.Request) -> web.Response:
     """One newsletter: subscribers by status, a search, import and export, campaigns."""
+    return await _list_view(request)
+
+
+async def _list_view(
+    request: web.Request,
+    *,
+    look: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    code: int = 200,
+) -> web.Response:
     slug = _slug(request)
     api = backend(request)
     lst = await api.get("mailing", f"/v1/lists/{slug}")
@@ -98,10 +113,33 @@ async def list_page(request: web.Request) -> web.Response:
                 if following
                 else None
             ),
-            "message": request.query.get("m", "") if request.query.get("m") == "removed" else "",
+            "message": request.query.get("m", "")
+            if request.query.get("m") in SHOWN_MESSAGES
+            else "",
             "campaigns": campaigns,
+            "look": look
+            or {"colour": lst.get("colour") or "", "logo_url": lst.get("logo_url") or ""},
+            "errors": errors or {},
         },
+        status=code,
     )
+
+
+@routes.post("/lists/{slug}/look")
+async def list_look(request: web.Request) -> web.Response:
+    """The newsletter's colour and logo (empty: the default colour, no logo)."""
+    form = await form_fields(request)
+    slug = _slug(request)
+    revision = text(form, "revision")
+    body = {
+        "colour": text(form, "colour") or None,
+        "logo_url": text(form, "logo_url") or None,
+        "revision": int(revision) if revision.isdigit() else None,
+    }
+    answer = await backend(request).call("mailing", "PATCH", f"/v1/lists/{slug}", json=body)
+    if answer.ok:
+        raise web.HTTPSeeOther(f"/lists/{slug}?m=look")
+    return await _list_view(request, look=typed(form), errors=problems(answer), code=422)
 
 
 @routes.post("/lists/{slug}/import")
@@ -151,9 +189,11 @@ async def _campaign(request: web.Request) -> dict[str, Any]:
 ACTIONS = (
     "save",
     "test",
+    "test_me",
     "schedule",
     "schedule_confirm",
     "send",
+    "send_confirm",
     "pause",
     "resume",
     "cancel",
@@ -187,6 +227,8 @@ async def _campaign_view(
         "campaign.html",
         {
             "c": campaign,
+            "shown": shown_progress(campaign["progress"], translator(session_of(request).lang)),
+            "me": me(request),
             "chart": chart,
             "zones": zones,
             "message": message,
@@ -236,9 +278,30 @@ def _chart(timeline: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def duration(seconds: int, tr: Translator) -> str:
+    """A time left as people read it: 45 s, 2 min 5 s, 3 h 20 min."""
+    if seconds < 60:
+        return tr.gettext("%(n)s s", n=seconds)
+    if seconds < 3600:
+        return tr.gettext("%(m)s min %(s)s s", m=seconds // 60, s=seconds % 60)
+    return tr.gettext("%(h)s h %(m)s min", h=seconds // 3600, m=seconds % 3600 // 60)
+
+
+def shown_progress(p: Mapping[str, Any], tr: Translator) -> dict[str, str]:
+    """Each figure of a campaign's progress as the page shows it, with its unit.
+
+    The page and its script (through progress.json) show the same text.
+    """
+    shown = {k: tr.number(p[k]) for k in ("sent", "failed", "bounced", "skipped")}
+    shown["queued"] = tr.number(p["queued"] + p["sending"])
+    shown["per_second"] = tr.gettext("%(n)s /s", n=tr.number(p["per_second"]))
+    shown["eta_seconds"] = duration(p["eta_seconds"], tr) if p["eta_seconds"] else "–"
+    return shown
+
+
 @routes.get("/campaigns/{id:\\d+}/progress.json")
 async def progress(request: web.Request) -> web.Response:
-    """For the progress bar's script: status and counts."""
+    """For the progress bar's script: status, counts and each figure as shown."""
     campaign = await _campaign(request)
     p = campaign["progress"]
     done = p["sent"] + p["failed"] + p["bounced"] + p["skipped"]
@@ -249,16 +312,62 @@ async def progress(request: web.Request) -> web.Response:
         if total
         else (100 if campaign["status"] == "done" else 0),
         **p,
+        "shown": shown_progress(p, translator(session_of(request).lang)),
     }
     return web.json_response(body, headers={"Cache-Control": "no-store"})
 
 
+# The message's own HTML, shown as it is: its inline styles and its logo (any https image,
+# as in the reader's mail client), nothing else; the frame's sandbox also forbids scripts.
+PREVIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+
+
+async def _preview(request: web.Request) -> dict[str, Any]:
+    """The mailing service's build of the message a test send delivers, for a reader Ieva."""
+    found: dict[str, Any] = await backend(request).get(
+        "mailing", f"/v1/campaigns/{_id(request)}/preview?name=Ieva"
+    )
+    return found
+
+
 @routes.get("/campaigns/{id:\\d+}/preview")
 async def preview(request: web.Request) -> web.Response:
-    """What a reader sees, for the preview frame (sandboxed, our CSP, no scripts)."""
-    data = await backend(request).get("mailing", f"/v1/campaigns/{_id(request)}/preview?name=Ieva")
-    context = {"subject": data["subject"], "html": data["html"]}
-    return render(request, "preview.html", context, frame_ancestors="'self'")
+    """The HTML part exactly as the message carries it, for the preview frame."""
+    html = (await _preview(request))["html"]
+    headers = {"Content-Security-Policy": PREVIEW_CSP, "Cache-Control": "no-store"}
+    return web.Response(
+        text=html,
+        content_type="text/html",
+        charset="utf-8",
+        headers=headers | frame_options("'self'"),
+    )
+
+
+@routes.get("/campaigns/{id:\\d+}/preview.txt")
+async def preview_text(request: web.Request) -> web.Response:
+    """The plain-text part exactly as the message carries it."""
+    text = (await _preview(request))["text"]
+    headers = {"Content-Security-Policy": "default-src 'none'", "Cache-Control": "no-store"}
+    return web.Response(text=text, content_type="text/plain", charset="utf-8", headers=headers)
+
+
+async def _confirm(
+    request: web.Request, when: dict[str, str], found: dict[str, Any]
+) -> web.Response:
+    """The confirmation page: the list, whom it goes to (after suppression) and when."""
+    campaign = await _campaign(request)
+    lst = await backend(request).get("mailing", f"/v1/lists/{quote(campaign['list'])}")
+    lang = session_of(request).lang
+    context = {
+        "c": campaign,
+        "list_name": lst["names"].get(lang) or lst["name"] or lst["slug"],
+        "when": when,
+        "found": found,
+    }
+    return render(request, "send_confirm.html", context)
 
 
 @routes.post("/campaigns/{id:\\d+}")
@@ -272,27 +381,37 @@ async def campaign_action(request: web.Request) -> web.Response:
     if action == "save":
         body = {"subject": text(form, "subject"), "body": str(form.get("body", ""))}
         answer = await api.call("mailing", "PATCH", path, json=body)
-    elif action == "test":
-        addresses = [a.strip() for a in text(form, "addresses").split(",") if a.strip()]
+    elif action in ("test", "test_me"):
+        addresses = (
+            [me(request)["email"]]
+            if action == "test_me"
+            else [a.strip() for a in text(form, "addresses").split(",") if a.strip()]
+        )
         answer = await api.call("mailing", "POST", f"{path}/test", json={"addresses": addresses})
-    elif action == "schedule":
-        # First the instant as the mailing service reads it, in UTC and in the zone chosen.
-        when = {"at": f"{text(form, 'date')}T{text(form, 'time')}", "zone": text(form, "zone")}
+    elif action in ("send", "schedule"):
+        # Nothing goes before the coordinator has seen whom to, and when: a page to confirm.
+        when = (
+            {"at": f"{text(form, 'date')}T{text(form, 'time')}", "zone": text(form, "zone")}
+            if action == "schedule"
+            else {}
+        )
         answer = await api.call("mailing", "POST", f"{path}/send", json=when | {"check": True})
         if answer.ok:
-            context = {"c": await _campaign(request), "when": when, "found": answer.data}
-            return render(request, "schedule_confirm.html", context)
+            return await _confirm(request, when, answer.data)
     elif action == "schedule_confirm":
         when = {"at": text(form, "at"), "zone": text(form, "zone")}
         answer = await api.call("mailing", "POST", f"{path}/send", json=when)
-    elif action in ("send", "pause", "resume", "cancel", "resend"):
+    elif action == "send_confirm":
+        answer = await api.call("mailing", "POST", f"{path}/send")
+    elif action in ("pause", "resume", "cancel", "resend"):
         answer = await api.call("mailing", "POST", f"{path}/{action}")
     else:
         raise web.HTTPBadRequest(text="unknown action")
     if request.headers.get("X-Requested-With") == "console":
         return web.json_response({"ok": answer.ok, "detail": answer.detail})
     if answer.ok:
-        raise web.HTTPSeeOther(f"/campaigns/{campaign_id}?{urlencode({'m': action})}")
+        done = {"test_me": "test", "send_confirm": "send"}.get(action, action)
+        raise web.HTTPSeeOther(f"/campaigns/{campaign_id}?{urlencode({'m': done})}")
     # A refusal is shown on the page answering the form, not carried in a link.
     return await _campaign_view(
         request, error=answer.refusal or action, status=answer.refusal_status

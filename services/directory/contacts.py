@@ -40,6 +40,8 @@ MAX_LIMIT = 200
 # Another Kontakt service (the vcard service keeping an address book, for anyone or with its
 # caller's token) reads a book in one go; anonymous callers page.
 SERVICE_MAX_LIMIT = 20_000
+# How long a deleted contact can be restored (the console's undo), in seconds.
+RESTORE_SECONDS = 15 * 60
 # `?uid=` at most this often: 100 UIDs keep the request line well under 8 KiB.
 MAX_UIDS = 100
 
@@ -264,11 +266,30 @@ async def patch(request: web.Request) -> web.Response:
 
 @routes.delete("/v1/contacts/{id}")
 async def delete(request: web.Request) -> web.Response:
-    """Delete a contact from networks where the caller may edit contacts."""
+    """Delete a contact (networks where the caller edits contacts): at once invisible to every
+    read, restorable by `POST …/restore` for RESTORE_SECONDS (`Restore-Until` says until when,
+    RFC 3339), then purged.
+    """
     caller = await identify(request)
     contact_id = path_id(request, "contact")
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         await _lock_for_edit(conn, q, contact_id, caller, if_match(request, {}))
-        await conn.execute(q["delete-contact"], contact_id)
-    return web.Response(status=204)
+        until = await conn.fetchval(q["delete-contact"], contact_id, RESTORE_SECONDS)
+    return web.Response(status=204, headers={"Restore-Until": until.isoformat()})
+
+
+@routes.post("/v1/contacts/{id}/restore")
+async def restore(request: web.Request) -> web.Response:
+    """Undo a deletion while its time to restore lasts (404 after, or if never deleted)."""
+    caller = await identify(request)
+    contact_id = path_id(request, "contact")
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(q["lock-deleted-contact"], contact_id)
+        if row is None:
+            raise NotFound(f"No deleted contact {contact_id} to restore (or its time passed).")
+        if not caller.can_all("edit_contacts", row["network_ids"]):
+            raise Forbidden("You may restore contacts only in your own networks.")
+        await conn.execute(q["restore-contact"], contact_id)
+        return await _written(conn, q, contact_id, caller, 200)

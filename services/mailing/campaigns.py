@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import logging
 from datetime import UTC
+from email.message import EmailMessage
 from typing import Any
 
 import asyncpg
@@ -11,12 +14,13 @@ from aiohttp import web
 from email_validator import EmailNotValidError, validate_email
 
 from services.mailing.access import require
-from services.mailing.compose import MARKDOWN, check_placeholders, personalise
-from services.mailing.keys import POOL, QUERIES
+from services.mailing.compose import CampaignTemplate, check_placeholders
+from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.lists import list_row
 from services.mailing.schedule import instant
-from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
+from shared.errors import Conflict, NotFound, read_object
 from shared.identity import identify
+from shared.mail.message import Capabilities
 from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
@@ -181,15 +185,20 @@ async def patch(request: web.Request) -> web.Response:
 
 @routes.get("/v1/campaigns/{id}/preview")
 async def preview(request: web.Request) -> web.Response:
-    """The HTML and text a subscriber called `?name=` would read."""
+    """The message a test send delivers, built by the same builder: subject, text and HTML
+    parts as sent (`?name=` fills `{name}`; links carry a recipient id of 0, as a test's do).
+    """
     caller = await identify(request)
     row = await _campaign(request)
     require(caller, "manage_lists", row["network"])
-    name = request.query.get("name", "")
-    text = personalise(row["body"], name, row["list_lang"])
-    return web.json_response(
-        {"subject": row["subject"], "text": text, "html": MARKDOWN.render(text)}
-    )
+    template = CampaignTemplate(request.app[SETTINGS], row, row["list_lang"])
+    recipient = {"id": 0, "email": row["from_address"], "name": request.query.get("name", "")}
+    sent = template.render(recipient, Capabilities(smtputf8=True, eightbitmime=True))
+    message = email.message_from_bytes(sent.data, policy=email.policy.SMTPUTF8)
+    assert isinstance(message, EmailMessage)
+    parts = {kind: message.get_body((kind,)) for kind in ("plain", "html")}
+    text, html = (str(part.get_content()) if part else "" for part in parts.values())
+    return web.json_response({"subject": str(message["Subject"]), "text": text, "html": html})
 
 
 @routes.post("/v1/campaigns/{id}/test")
@@ -222,8 +231,10 @@ async def test_send(request: web.Request) -> web.Response:
 async def send_campaign(request: web.Request) -> web.Response:
     """Send now, or at a time: `{"at": "2026-12-01T09:00[Europe/Riga]"}` or `at` + `zone`.
 
-    A time in the past is refused (422 naming `at`); `"check": true` only answers the
-    instant it would be (UTC and in the zone given), scheduling nothing. Needs `send_campaigns`.
+    A time in the past is refused (422 naming `at`); `"check": true` only answers what the
+    coordinator confirms, sending nothing: the instant (UTC and in the zone given, null for
+    now), the number of recipients (confirmed, not suppressed) and of confirmed subscribers
+    left out as suppressed. Needs `send_campaigns`.
     """
     caller = await identify(request)
     row = await _campaign(request)
@@ -234,11 +245,18 @@ async def send_campaign(request: web.Request) -> web.Response:
     f.done()
     at = instant(body["at"], body.get("zone")) if body.get("at") is not None else None
     if body.get("check"):
-        if at is None:
-            raise ValidationFailed([FieldError("at", "is required to check a time")])
-        # The same instant in UTC and as the coordinator wrote it, to confirm before sending.
-        utc = at.astimezone(UTC)
-        return web.json_response({"at": utc.isoformat(), "local": at.isoformat()})
+        # What the coordinator confirms: whom it goes to now, and when (UTC and as written).
+        async with request.app[POOL].acquire() as conn:
+            counts = await conn.fetchrow(request.app[QUERIES]["count-recipients"], row["list_id"])
+        assert counts is not None
+        return web.json_response(
+            {
+                "at": at.astimezone(UTC).isoformat() if at else None,
+                "local": at.isoformat() if at else None,
+                "recipients": counts["recipients"],
+                "suppressed": counts["confirmed"] - counts["recipients"],
+            }
+        )
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         locked = await conn.fetchrow(q["lock-campaign"], row["id"])

@@ -3,23 +3,62 @@
 from __future__ import annotations
 
 import functools
-import html
 from pathlib import Path
 from typing import Any
 
+import css_inline
 import dkim
+import jinja2
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from services.mailing.links import preferences_url
+from services.mailing.plaintext import markdown_text
 from services.mailing.returns import verp
 from shared.i18n import pick, translator
 from shared.mail.message import Capabilities, Draft, Outgoing, Template, ascii_domain, placeholders
 from shared.settings import Settings
 from shared.signing import Keys
+from shared.templates import page_templates
 from shared.validate import Fields
 
 # Raw HTML in Markdown is shown as text and unsafe link schemes are refused: sanitised.
 MARKDOWN = MarkdownIt("commonmark", {"html": False})
+# Our own template only: no stylesheet is fetched from anywhere; @media rules stay.
+INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+DEFAULT_COLOUR = "#0b4f8a"
+INK_DARK = "#1b1f24"
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    return page_templates(Path(__file__).parent / "templates")
+
+
+def _luminance(colour: str) -> float:
+    """Relative luminance of `#rrggbb` (WCAG 2.1, 1.4.3)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: float, b: float) -> float:
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
+def colours(colour: str | None) -> dict[str, str]:
+    """The band's colour, its text's (white or ink, whichever reads) and the links' colour.
+
+    Links sit on white, so a light list colour gives its place to the default for them
+    (WCAG AA: 4.5:1 for text).
+    """
+    colour = colour or DEFAULT_COLOUR
+    light = _luminance(colour)
+    ink = "#ffffff" if _contrast(light, 1.0) >= _contrast(light, _luminance(INK_DARK)) else INK_DARK
+    link = colour if _contrast(light, 1.0) >= 4.5 else DEFAULT_COLOUR
+    return {"colour": colour, "ink": ink, "link": link}
+
+
 UNSUBSCRIBE_TTL = 10 * 365 * 86_400
 
 
@@ -75,17 +114,33 @@ def check_placeholders(f: Fields, subject: str | None, body: str | None) -> None
         unknown = sorted(placeholders(text or "") - OFFERED.keys())
         if unknown:
             listed = ", ".join(f"{{{u}}}" for u in unknown)
-            f.fail(
-                name,
-                "has unknown placeholders %(listed)s; offered: %(offered)s",
-                listed=listed,
-                offered=offered,
-            )
+            f.fail(name, f"has unknown placeholders {listed}; offered: {offered}")
 
 
-def personalise(text: str, name: str, lang: str) -> str:
-    """`{name}` becomes the subscriber's name, or a greeting word when there is none."""
-    return text.replace("{name}", name or translator(lang).gettext("Hello"))
+def newsletter_html(campaign: Any, lang: str, list_name: str, subject: str) -> str:
+    """The campaign's HTML part: our table layout in the list's colours, CSS inlined.
+
+    Placeholders (`{name}`, `{unsubscribe_url}`, `{preferences_url}`) stay for the builder.
+    """
+    tr = translator(lang)
+    brand = colours(campaign["list_colour"])
+    page = (
+        _templates()
+        .get_template("newsletter.html")
+        .render(
+            lang=lang,
+            subject=subject,
+            list_name=list_name,
+            logo=campaign["list_logo_url"],
+            # markdown-it with html off escapes raw HTML and refuses unsafe link schemes.
+            body=Markup(MARKDOWN.render(campaign["body"])),  # noqa: S704
+            why=tr.gettext("You receive this because you subscribed to %(list)s.", list=list_name),
+            unsubscribe=tr.gettext("Unsubscribe"),
+            manage=tr.gettext("Manage your subscriptions"),
+            **brand,
+        )
+    )
+    return str(INLINER.inline(page))
 
 
 def campaign_draft(settings: Settings, campaign: Any, lang: str, subject_prefix: str = "") -> Draft:
@@ -101,19 +156,14 @@ def campaign_draft(settings: Settings, campaign: Any, lang: str, subject_prefix:
         link="{unsubscribe_url}",
     )
     manage = tr.gettext("Manage your subscriptions: %(link)s", link="{preferences_url}")
-    body_html = MARKDOWN.render(campaign["body"])
-    footer_html = html.escape(footer).replace(
-        "{unsubscribe_url}", '<a href="{unsubscribe_url}">{unsubscribe_url}</a>'
-    )
+    subject = subject_prefix + campaign["subject"]
+    body_text = markdown_text(MARKDOWN, campaign["body"], tr.gettext("Links"))
     return Draft(
         from_name=campaign["from_name"],
         from_address=campaign["from_address"],
-        subject=subject_prefix + campaign["subject"],
-        text=f"{campaign['body']}\n\n-- \n{footer}\n{manage}\n",
-        html=(
-            f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><body>{body_html}'
-            f"<hr><p><small>{footer_html}<br>{html.escape(manage)}</small></p></body></html>"
-        ),
+        subject=subject,
+        text=f"{body_text}\n\n-- \n{footer}\n{manage}\n",
+        html=newsletter_html(campaign, lang, safe_name, subject),
         reply_to=campaign["reply_to"],
         headers=(
             ("List-Id", f"{safe_name} <{campaign['list_slug']}.{domain}>"),

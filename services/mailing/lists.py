@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 from aiohttp import web
@@ -29,7 +31,10 @@ EDITABLE = (
     "from_address",
     "reply_to",
     "thank_you_url",
+    "colour",
+    "logo_url",
 )
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained", "blocked")
 
 
@@ -46,6 +51,8 @@ def list_json(row: asyncpg.Record) -> dict[str, Any]:
         "from_address": row["from_address"],
         "reply_to": row["reply_to"],
         "thank_you_url": row["thank_you_url"],
+        "colour": row["colour"],
+        "logo_url": row["logo_url"],
         "confirmed": row["confirmed"],
         "revision": row["revision"],
         "created_at": row["created_at"].isoformat(),
@@ -64,6 +71,29 @@ def _address(f: Fields, name: str, *, required: bool) -> str | None:
         return None
 
 
+def _colour(f: Fields) -> str | None:
+    """The newsletter's colour: `#rrggbb` (lower case kept), or none for the default."""
+    raw = f.text("colour", max_length=7)
+    if raw is None:
+        return None
+    if not COLOUR.fullmatch(raw):
+        f.fail("colour", "must be a colour as #rrggbb, e.g. #0b4f8a")
+        return None
+    return raw.lower()
+
+
+def _logo(f: Fields) -> str | None:
+    """The newsletter's logo: an https URL of an image (mail clients load it), or none."""
+    raw = f.text("logo_url", max_length=2000)
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in raw):
+        f.fail("logo_url", "must be an https:// address of an image")
+        return None
+    return raw
+
+
 def list_fields(body: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
     """A list's fields from JSON, every bad one named."""
     data = (current or {}) | body
@@ -79,6 +109,8 @@ def list_fields(body: dict[str, Any], current: dict[str, Any] | None = None) -> 
         "from_address": _address(f, "from_address", required=True),
         "reply_to": _address(f, "reply_to", required=False),
         "thank_you_url": f.url("thank_you_url") or None,
+        "colour": _colour(f),
+        "logo_url": _logo(f),
     }
     f.done()
     return fields
@@ -134,6 +166,8 @@ async def create_list(request: web.Request) -> web.Response:
             fields["from_address"],
             fields["reply_to"],
             fields["thank_you_url"],
+            fields["colour"],
+            fields["logo_url"],
         )
     return web.json_response(
         list_json(await list_row(request, fields["slug"])), status=201, dumps=_dumps
@@ -187,6 +221,8 @@ async def patch_list(request: web.Request) -> web.Response:
                 fields["reply_to"],
                 row["revision"] if expected is None else expected,
                 fields["thank_you_url"],
+                fields["colour"],
+                fields["logo_url"],
             )
         if written is not None:
             return web.json_response(list_json(await list_row(request, row["slug"])), dumps=_dumps)

@@ -250,6 +250,12 @@ async def _contact_delete(w: World) -> Call:
     return Call("DELETE", f"/v1/contacts/{await w.contact()}")
 
 
+async def _contact_restore(w: World) -> Call:
+    contact = await w.contact()
+    assert (await w.directory.delete(f"/v1/contacts/{contact}")).status == 204
+    return Call("POST", f"/v1/contacts/{contact}/restore")
+
+
 async def _order_put(w: World) -> Call:
     read = (await w.directory.get("/v1/networks/ee/order")).json
     return Call("PUT", "/v1/networks/ee/order", {"json": read})
@@ -372,6 +378,7 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "PATCH /v1/contacts/{id}": _contact_patch,
         "DELETE /v1/contacts/{id}": _contact_delete,
         "PUT /v1/networks/{slug}/order": _order_put,
+        "POST /v1/contacts/{id}/restore": _contact_restore,
         "POST /v1/accounts": _unique_body(
             "POST", "/v1/accounts", lambda: {"email": unique("new") + "@example.ee"}
         ),

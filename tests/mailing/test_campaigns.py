@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 import time
@@ -109,7 +110,7 @@ async def test_campaign_reaches_each_confirmed_subscriber_once_with_list_headers
     assert created.status == 201
     campaign = created.json["id"]
     preview = await mailing.api.as_(editor).get(f"/v1/campaigns/{campaign}/preview?name=Mari")
-    assert "<h1>Tere, Mari!</h1>" in preview.json["html"]
+    assert re.search(r"<h1[^>]*>Tere, Mari!</h1>", preview.json["html"])
     assert "<script>" not in preview.json["html"]
     assert (await mailing.api.as_(editor).post(f"/v1/campaigns/{campaign}/send")).status == 403
 
@@ -151,7 +152,7 @@ async def test_campaign_reaches_each_confirmed_subscriber_once_with_list_headers
     assert "Tere, Žydrūnė Jõemets!" in text.get_content()
     html = received["nameless@example.ee"].parsed().get_body(preferencelist=("html",))
     assert html is not None
-    assert "<h1>Tere, Tere!</h1>" in html.get_content()
+    assert re.search(r"<h1[^>]*>Tere, Tere!</h1>", html.get_content())
 
     # The one-click URL from the header works with a bare POST, as mail providers send it.
     url = str(received["daina@example.lv"].parsed()["List-Unsubscribe"]).split(">")[0].lstrip("<")

@@ -163,9 +163,10 @@ on("[data-progress]", function (section) {
       .then(function (r) { return r.json(); })
       .then(function (p) {
         bar.value = p.percent;
+        // Each figure as the server words it, with its unit (the page's first text too).
         section.querySelectorAll("[data-field]").forEach(function (node) {
           var key = node.getAttribute("data-field");
-          var value = key === "queued" ? p.queued + p.sending : p[key];
+          var value = key === "percent" ? p.percent : p.shown[key];
           node.textContent = value === null || value === undefined ? "–" : value;
         });
         if (["done", "cancelled", "draft"].indexOf(p.status) < 0) setTimeout(poll, 1000);

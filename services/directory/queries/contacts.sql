@@ -27,14 +27,36 @@ SELECT c.id, c.given_name, c.family_name, c.display_name, c.titles, c.position, 
        (SELECT coalesce(array_agg(m.network_id), '{}') FROM directory.memberships m
          WHERE m.contact_id = c.id) AS network_ids
   FROM directory.contacts c LEFT JOIN directory.organisations o ON o.id = c.organisation_id
- WHERE c.id = $1
+ WHERE c.id = $1 AND c.deleted_at IS NULL
    FOR UPDATE OF c;
 
 -- name: organisation-id
 SELECT id FROM directory.organisations WHERE slug = $1;
 
 -- name: delete-contact
-DELETE FROM directory.contacts WHERE id = $1;
+-- Deleted, restorable for $2 seconds: from now on no read shows it (the card view leaves it
+-- out); the deletions whose time to restore has passed are purged on the way.
+WITH purged AS (DELETE FROM directory.contacts
+                 WHERE restore_until < now() AND id <> $1)
+UPDATE directory.contacts
+   SET deleted_at = now(), restore_until = now() + make_interval(secs => $2),
+       revision = revision + 1, updated_at = now()
+ WHERE id = $1
+RETURNING restore_until;
+
+-- name: lock-deleted-contact
+-- A deleted contact still within its time to restore, with its networks.
+SELECT c.id, c.revision,
+       (SELECT coalesce(array_agg(m.network_id), '{}') FROM directory.memberships m
+         WHERE m.contact_id = c.id) AS network_ids
+  FROM directory.contacts c
+ WHERE c.id = $1 AND c.deleted_at IS NOT NULL AND c.restore_until >= now()
+   FOR UPDATE OF c;
+
+-- name: restore-contact
+UPDATE directory.contacts
+   SET deleted_at = NULL, restore_until = NULL, revision = revision + 1, updated_at = now()
+ WHERE id = $1;
 
 -- name: organisation-by-name
 SELECT slug FROM directory.organisations o
@@ -114,7 +136,8 @@ SELECT c.id, c.position,
        (SELECT array_agg(m.network_id) FROM directory.memberships m WHERE m.contact_id = c.id)
          AS network_ids
   FROM directory.contacts c
- WHERE EXISTS (SELECT 1 FROM directory.memberships m
+ WHERE c.deleted_at IS NULL
+   AND EXISTS (SELECT 1 FROM directory.memberships m
                 WHERE m.contact_id = c.id AND m.network_id = ANY($1::bigint[]))
  ORDER BY c.position, c.id;
 
@@ -124,7 +147,8 @@ SELECT c.id, c.position,
        (SELECT array_agg(m.network_id) FROM directory.memberships m WHERE m.contact_id = c.id)
          AS network_ids
   FROM directory.contacts c
- WHERE EXISTS (SELECT 1 FROM directory.memberships m
+ WHERE c.deleted_at IS NULL
+   AND EXISTS (SELECT 1 FROM directory.memberships m
                 WHERE m.contact_id = c.id AND m.network_id = ANY($1::bigint[]))
  ORDER BY c.position, c.id
    FOR UPDATE OF c;

@@ -13,7 +13,8 @@ SELECT c.id, c.uid::text AS uid,
 SELECT e.contact_id AS id, lower(e.address) AS address,
        (SELECT coalesce(array_agg(m.network_id), '{}') FROM directory.memberships m
          WHERE m.contact_id = e.contact_id) AS network_ids
-  FROM directory.contact_emails e WHERE lower(e.address) = ANY($1::text[])
+  FROM directory.contact_emails e JOIN directory.contacts c ON c.id = e.contact_id
+ WHERE lower(e.address) = ANY($1::text[]) AND c.deleted_at IS NULL
  ORDER BY e.contact_id;
 
 -- name: import-by-phone
@@ -21,5 +22,5 @@ SELECT p.contact_id AS id, p.e164, c.display_name,
        (SELECT coalesce(array_agg(m.network_id), '{}') FROM directory.memberships m
          WHERE m.contact_id = p.contact_id) AS network_ids
   FROM directory.contact_phones p JOIN directory.contacts c ON c.id = p.contact_id
- WHERE p.e164 = ANY($1::text[])
+ WHERE p.e164 = ANY($1::text[]) AND c.deleted_at IS NULL
  ORDER BY p.contact_id;

@@ -31,7 +31,8 @@ WITH changed AS (
 SELECT DISTINCT ch.uid FROM changed ch
  WHERE EXISTS (SELECT 1 FROM directory.contacts c
                  JOIN directory.memberships m ON m.contact_id = c.id
-                WHERE c.id = ch.contact_id AND c.published AND m.network_id = ANY($2::bigint[]))
+                WHERE c.id = ch.contact_id AND c.published AND c.deleted_at IS NULL
+                  AND m.network_id = ANY($2::bigint[]))
     OR EXISTS (SELECT 1 FROM jsonb_array_elements(ch.shown) s
                 WHERE s->'lineage' @> to_jsonb($3::bigint)
                   AND directory.sees((s->>'open')::boolean, (s->>'n')::bigint, $4, $5::bigint[]));

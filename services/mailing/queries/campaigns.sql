@@ -3,7 +3,7 @@ INSERT INTO mailing.campaigns (list_id, subject, body) VALUES ($1, $2, $3) RETUR
 
 -- name: get-campaign
 SELECT c.*, l.slug AS list_slug, l.network, l.lang AS list_lang, l.names AS list_names,
-       l.from_name, l.from_address, l.reply_to
+       l.from_name, l.from_address, l.reply_to, l.colour AS list_colour, l.logo_url AS list_logo_url
   FROM mailing.campaigns c JOIN mailing.lists l ON l.id = c.list_id
  WHERE c.id = $1;
 
@@ -51,12 +51,8 @@ WITH started AS (
     RETURNING id, list_id),
 enqueued AS (
     INSERT INTO mailing.deliveries (campaign_id, subscriber_id)
-    SELECT started.id, s.subscriber_id
-      FROM started
-      JOIN mailing.subscriptions s ON s.list_id = started.list_id AND s.status = 'confirmed'
-      JOIN mailing.subscribers b ON b.id = s.subscriber_id
-     WHERE NOT EXISTS (SELECT 1 FROM mailing.suppressions x
-                        WHERE lower(x.address) = lower(b.email))
+    SELECT started.id, r.subscriber_id
+      FROM started JOIN mailing.recipients r ON r.list_id = started.list_id
     ON CONFLICT DO NOTHING)
 SELECT id FROM started;
 
@@ -119,7 +115,8 @@ SELECT d.campaign_id, b.id, b.email, coalesce(s.name, b.name) AS name, s.lang,
 -- A list's latest campaigns, newest first, in the shape of get-campaign, each with its
 -- progress (`progress`, campaign-progress's row as JSON): one statement however many there are.
 SELECT c.*, l.slug AS list_slug, l.network, l.lang AS list_lang, l.names AS list_names,
-       l.from_name, l.from_address, l.reply_to, to_jsonb(p) AS progress
+       l.from_name, l.from_address, l.reply_to, l.colour AS list_colour, l.logo_url AS list_logo_url,
+       to_jsonb(p) AS progress
   FROM mailing.campaigns c JOIN mailing.lists l ON l.id = c.list_id
  CROSS JOIN LATERAL mailing.campaign_progress(c.id) p
  WHERE c.list_id = $1
@@ -150,3 +147,9 @@ UPDATE mailing.deliveries
 -- name: campaigns-sending
 -- After a restore (`kontakt restore-check`): campaigns the backup caught while sending.
 SELECT id, subject FROM mailing.campaigns WHERE status = 'sending' ORDER BY id;
+
+-- name: count-recipients
+-- Whom list $1's campaign would go to now, and the confirmed subscribers left out as suppressed.
+SELECT (SELECT count(*) FROM mailing.recipients r WHERE r.list_id = $1) AS recipients,
+       (SELECT count(*) FROM mailing.subscriptions s
+         WHERE s.list_id = $1 AND s.status = 'confirmed') AS confirmed;

@@ -12,14 +12,15 @@ SELECT l.*, (SELECT count(*) FROM mailing.subscriptions s
 
 -- name: insert-list
 INSERT INTO mailing.lists (slug, network, lang, names, descriptions, from_name, from_address, reply_to,
-                           thank_you_url)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                           thank_you_url, colour, logo_url)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 RETURNING id;
 
 -- name: update-list
 UPDATE mailing.lists
    SET lang = $2, names = $3, descriptions = $4, from_name = $5, from_address = $6,
-       reply_to = $7, thank_you_url = $9, revision = revision + 1, updated_at = now()
+       reply_to = $7, thank_you_url = $9, colour = $10, logo_url = $11, revision = revision + 1,
+       updated_at = now()
  WHERE id = $1 AND ($8::int IS NULL OR revision = $8)
 RETURNING revision;
 

@@ -1,0 +1,156 @@
+"""Organisations: the list, a new one with its name in each language, renaming (admins)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from services.console.forms import problems, text, typed
+from services.console.pages import backend, me, render, session_of
+from shared.i18n import LANGUAGES
+from shared.text import form_fields
+
+routes = web.RouteTableDef()
+COUNTRIES = ("EE", "LV", "LT", "FI", "SE", "NO", "DK", "IS")
+COUNTRY_LANGS = {"EE": "et", "LV": "lv", "LT": "lt"}
+
+
+def slug_from(name: str) -> str:
+    """A slug from a name: Rīgas dome -> rigas-dome (letters without their marks)."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:64]
+
+
+def _names(form: MultiDictProxy[Any]) -> dict[str, str]:
+    return {lang: text(form, f"name_{lang}") for lang in LANGUAGES if text(form, f"name_{lang}")}
+
+
+async def all_organisations(request: web.Request) -> list[dict[str, Any]]:
+    """Every organisation, named in the coordinator's language."""
+    lang = session_of(request).lang
+    found: list[dict[str, Any]] = (
+        await backend(request).get("directory", f"/v1/organisations?lang={lang}")
+    )["items"]
+    return sorted(found, key=lambda o: (o["name"] or o["slug"]).casefold())
+
+
+def chosen_organisation(typed_value: str, organisations: list[dict[str, Any]]) -> str | None:
+    """The slug a contact form's organisation field means: a slug, or a name in any language."""
+    value = typed_value.strip()
+    if not value:
+        return None
+    for organisation in organisations:
+        if value == organisation["slug"]:
+            return value
+    folded = value.casefold()
+    for organisation in organisations:
+        if any(folded == name.casefold() for name in organisation["names"].values()):
+            return str(organisation["slug"])
+    return value  # the directory says that there is no such organisation, on that field
+
+
+async def _page(
+    request: web.Request,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> web.Response:
+    context = {
+        "organisations": await all_organisations(request),
+        "countries": COUNTRIES,
+        "values": values or {},
+        "errors": errors or {},
+        "created": bool(request.query.get("created")),
+        "admin": bool(me(request).get("is_admin")),
+    }
+    return render(request, "organisations.html", context, status=status)
+
+
+@routes.get("/organisations")
+async def organisations_page(request: web.Request) -> web.Response:
+    """Every organisation, and a form for a new one."""
+    return await _page(request)
+
+
+@routes.post("/organisations")
+async def create(request: web.Request) -> web.Response:
+    """A new organisation; its slug made from its first name unless one is given."""
+    form = await form_fields(request)
+    names = _names(form)
+    country = text(form, "country")
+    # The slug from the name in the organisation's own country's language, else the first.
+    own = names.get(COUNTRY_LANGS.get(country, ""), "") or next(iter(names.values()), "")
+    slug = text(form, "slug") or slug_from(own)
+    body = {
+        "slug": slug,
+        "names": names,
+        "country": country or None,
+        "website": text(form, "website") or None,
+    }
+    answer = await backend(request).call("directory", "POST", "/v1/organisations", json=body)
+    if answer.ok:
+        raise web.HTTPSeeOther(f"/organisations?created={quote(slug, safe='')}")
+    return await _page(request, typed(form), _errors(answer), status=answer.refusal_status)
+
+
+def _errors(answer: Any) -> dict[str, list[str]]:
+    """Problems by input: the API's `names.lv` is the form's `name_lv`."""
+    found = problems(answer)
+    return {
+        (f"name_{k.split('.', 1)[1]}" if k.startswith("names.") else k): v for k, v in found.items()
+    }
+
+
+@routes.get("/organisations/{slug}")
+async def organisation_page(request: web.Request) -> web.Response:
+    """One organisation: its names in each language, country and website (admins edit)."""
+    return await _one(request)
+
+
+async def _one(
+    request: web.Request,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> web.Response:
+    slug = quote(request.match_info["slug"], safe="")
+    lang = session_of(request).lang
+    organisation = await backend(request).get("directory", f"/v1/organisations/{slug}?lang={lang}")
+    current = {f"name_{k}": v for k, v in organisation["names"].items()} | {
+        "country": organisation["country"] or "",
+        "website": organisation["website"] or "",
+    }
+    context = {
+        "o": organisation,
+        "countries": COUNTRIES,
+        "values": values or current,
+        "errors": errors or {},
+        "saved": request.query.get("saved") == "1",
+        "admin": bool(me(request).get("is_admin")),
+    }
+    return render(request, "organisation.html", context, status=status)
+
+
+@routes.post("/organisations/{slug}")
+async def rename(request: web.Request) -> web.Response:
+    """Save the names (one per language), country and website (admins; 409 if changed since)."""
+    form = await form_fields(request)
+    slug = quote(request.match_info["slug"], safe="")
+    revision = text(form, "revision")
+    body = {
+        "names": _names(form),
+        "country": text(form, "country") or None,
+        "website": text(form, "website") or None,
+        "revision": int(revision) if revision.isdigit() else None,
+    }
+    answer = await backend(request).call(
+        "directory", "PATCH", f"/v1/organisations/{slug}", json=body
+    )
+    if answer.ok:
+        raise web.HTTPSeeOther(f"/organisations/{slug}?saved=1")
+    return await _one(request, typed(form), _errors(answer), status=answer.refusal_status)

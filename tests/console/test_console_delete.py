@@ -1,0 +1,47 @@
+"""Deleting a contact in the console: asked first, undone from the list (no JavaScript)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.console.conftest import Stack, sign_in
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+async def test_delete_asks_then_undo_brings_the_contact_back(
+    page_without_js: Page, stack: Stack, coordinator: str
+) -> None:
+    page = page_without_js
+    await sign_in(page, stack, coordinator)
+    madis = page.get_by_role("link", name="Madis Kanarbik", exact=True)
+    await expect(madis).to_be_visible()
+    await page.get_by_role("button", name="Delete: Madis Kanarbik").click()
+    await expect(page.get_by_role("heading", name="Delete this contact?")).to_be_visible()
+    await expect(page.get_by_text("You can undo it for 15 minutes")).to_be_visible()
+    # Keeping it changes nothing.
+    await page.get_by_role("link", name="Keep it").click()
+    await expect(madis).to_be_visible()
+
+    await page.get_by_role("button", name="Delete: Madis Kanarbik").click()
+    await page.get_by_role("button", name="Delete the contact").click()
+    await expect(page.get_by_role("status")).to_contain_text("The contact is deleted.")
+    await expect(madis).to_have_count(0)
+    public = await page.request.get(f"{stack.directory}/v1/networks/ee/contacts")
+    assert "Kanarbik" not in await public.text()
+
+    await page.get_by_role("button", name="Undo").click()
+    await expect(page.get_by_role("status")).to_have_text("The contact is back, as it was.")
+    await expect(madis).to_be_visible()
+    public = await page.request.get(f"{stack.directory}/v1/networks/ee/contacts")
+    assert "Kanarbik" in await public.text()
+    # A second undo is too late (nothing is deleted any more), and says so.
+    contact = await madis.get_attribute("href")
+    assert contact is not None
+    csrf = await page.locator("input[name=csrf]").first.get_attribute("value")
+    again = await page.request.post(
+        f"{stack.console}{contact}/restore",
+        form={"csrf": csrf or "", "back": "/contacts"},
+    )
+    assert again.url.endswith("/contacts?restored=0")
