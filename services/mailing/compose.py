@@ -114,7 +114,12 @@ def check_placeholders(f: Fields, subject: str | None, body: str | None) -> None
         unknown = sorted(placeholders(text or "") - OFFERED.keys())
         if unknown:
             listed = ", ".join(f"{{{u}}}" for u in unknown)
-            f.fail(name, f"has unknown placeholders {listed}; offered: {offered}")
+            f.fail(
+                name,
+                "has unknown placeholders %(unknown)s; offered: %(offered)s",
+                unknown=listed,
+                offered=offered,
+            )
 
 
 def newsletter_html(campaign: Any, lang: str, list_name: str, subject: str) -> str:

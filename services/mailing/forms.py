@@ -51,7 +51,7 @@ async def form_texts(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         lst = await conn.fetchrow(request.app[QUERIES]["get-list"], request.match_info["slug"])
     if lst is None:
-        raise NotFound(f"No list {request.match_info['slug']!r}.")
+        raise NotFound("No list %(slug)r.", values={"slug": request.match_info["slug"]})
     asked = request.query.get("lang")
     lang = asked if asked in LANGUAGES else lst["lang"]
     tr = translator(lang)

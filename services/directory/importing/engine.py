@@ -27,6 +27,7 @@ from services.directory.importing.rows import Outcome, Report, Row
 from services.directory.validation import ContactIn
 from shared.conn import Conn
 from shared.errors import DomainError, FieldError, ValidationFailed
+from shared.i18n import N_
 from shared.queries import Queries
 
 CHUNK = 500
@@ -277,11 +278,11 @@ class Engine:
             if slug not in self.networks.editable:
                 # An unknown network and one the importer may not edit read the same.
                 message = (
-                    f"no network {slug!r}"
+                    N_("no network %(slug)r")
                     if self.importer.is_admin
-                    else f"{slug!r} is not a network whose contacts you edit"
+                    else N_("%(slug)r is not a network whose contacts you edit")
                 )
-                errors.append(FieldError(f"networks[{index}].network", message))
+                errors.append(FieldError(f"networks[{index}].network", message, {"slug": slug}))
             slugs.append(slug)
         if errors:
             raise ValidationFailed(errors)
