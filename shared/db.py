@@ -82,6 +82,21 @@ async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
     return pool
 
 
+async def connect_once(settings: Settings) -> asyncpg.Connection:
+    """One connection for a one-shot step (migrate, restore-check), as the pool connects.
+
+    Through PgBouncer in transaction mode it keeps no prepared statements, or the second
+    statement meets the first one's name on a server connection another client used.
+    """
+    pooled = settings.db_pooler == "transaction"
+    conn: asyncpg.Connection = await asyncpg.connect(
+        settings.require_database(),
+        timeout=settings.db_timeout,
+        statement_cache_size=0 if pooled else 100,
+    )
+    return conn
+
+
 async def check_budget(conn: Conn, settings: Settings, listeners: int) -> int:
     """Warn when this copy's pool (and listeners) cannot fit in PostgreSQL's free connections.
 

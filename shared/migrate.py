@@ -102,45 +102,65 @@ async def migrate(
     """
     migrations = discover(folder)
     _check_identifier(schema)
-    applied_now: list[int] = []
     # One transaction under a transaction-level lock: a second process waits, then finds
     # nothing left to do; a failed migration leaves none of this run's applied; and it works
     # through a transaction-mode pooler (a session lock would not).
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(schema))
-        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    try:
+        async with conn.transaction():
+            applied_now = await _apply(conn, schema, migrations, runtime_role)
+    except asyncpg.InsufficientPrivilegeError as exc:
+        raise MigrationError(
+            f"this role may not apply the migrations of schema {schema} ({exc}): run the "
+            "migration step as the schema's owner (`kontakt migrate`), and start the services "
+            "with KONTAKT_MIGRATE=false"
+        ) from exc
+    return applied_now
+
+
+async def _apply(
+    conn: Conn, schema: str, migrations: list[Migration], runtime_role: str | None
+) -> list[int]:
+    """The body of `migrate`, inside its transaction."""
+    applied_now: list[int] = []
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(schema))
+    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    await conn.execute(
+        f"""CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations (
+                version integer PRIMARY KEY,
+                name text NOT NULL,
+                checksum text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now())"""
+    )
+    recorded = await _recorded(conn, schema) or {}
+    for migration in _unapplied(schema, migrations, recorded):
+        await conn.execute(migration.sql)
         await conn.execute(
-            f"""CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations (
-                    version integer PRIMARY KEY,
-                    name text NOT NULL,
-                    checksum text NOT NULL,
-                    applied_at timestamptz NOT NULL DEFAULT now())"""
+            f'INSERT INTO "{schema}".schema_migrations (version, name, checksum) '  # noqa: S608
+            "VALUES ($1, $2, $3)",
+            migration.version,
+            migration.name,
+            migration.checksum,
         )
-        recorded = await _recorded(conn, schema) or {}
-        for migration in _unapplied(schema, migrations, recorded):
-            await conn.execute(migration.sql)
-            await conn.execute(
-                f'INSERT INTO "{schema}".schema_migrations (version, name, checksum) '  # noqa: S608
-                "VALUES ($1, $2, $3)",
-                migration.version,
-                migration.name,
-                migration.checksum,
-            )
-            log.info("applied migration", extra={"schema": schema, "version": migration.version})
-            applied_now.append(migration.version)
-        newer = sorted(set(recorded) - {m.version for m in migrations})
-        if newer:
-            log.info(
-                "a newer release's migrations are applied",
-                extra={"schema": schema, "versions": newer},
-            )
-        if runtime_role:
-            await grant(conn, schema, runtime_role)
+        log.info("applied migration", extra={"schema": schema, "version": migration.version})
+        applied_now.append(migration.version)
+    newer = sorted(set(recorded) - {m.version for m in migrations})
+    if newer:
+        log.info(
+            "a newer release's migrations are applied",
+            extra={"schema": schema, "versions": newer},
+        )
+    if runtime_role:
+        await grant(conn, schema, runtime_role)
     return applied_now
 
 
 async def grant(conn: Conn, schema: str, role: str) -> None:
     """Give `role` what a running service needs on `schema`: read and write, no DDL."""
+    if not await conn.fetchval("SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1)", role):
+        raise MigrationError(
+            f"KONTAKT_DB_RUNTIME_ROLE names {role!r}, which does not exist: create it "
+            "(README, Production) or correct the name"
+        )
     who = await conn.fetchval("SELECT quote_ident($1)", role)
     await conn.execute(
         f'GRANT USAGE ON SCHEMA "{schema}" TO {who};'

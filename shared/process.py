@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 from aiohttp import web
 
+from shared.db import connect_once
 from shared.housekeeping import Chores, prune_once
 from shared.logs import setup_logging
 from shared.migrate import MigrationError, migrate
@@ -81,8 +82,8 @@ async def apply_migrations(settings: Settings, service: str, schema: Schema) -> 
         print(f"{service}: owns no tables, nothing to migrate")
         return 0
     name, folder = schema
-    # One plain connection: the advisory lock is per session, so never through a pooler.
-    conn = await asyncpg.connect(settings.require_database(), timeout=settings.db_timeout)
+    # One connection; the lock is transaction-level, so this works through a pooler too.
+    conn = await connect_once(settings)
     try:
         applied = await migrate(conn, name, folder, runtime_role=settings.db_runtime_role)
     finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 import asyncpg
 
 from shared.conn import Conn
+from shared.db import connect_once
 from shared.migrate import MigrationError, missing
 from shared.settings import Settings
 
@@ -96,11 +97,18 @@ async def _grants(conn: Conn, schema: str, role: str) -> Finding:
     return Finding(True, what, "reads and writes every table")
 
 
+NO_ROLE = "not checked: set KONTAKT_DB_RUNTIME_ROLE to the role the services connect as"
+AS_OWNER = (
+    "run `kontakt migrate` as the schema's owner with KONTAKT_DB_RUNTIME_ROLE set, then this "
+    "check as the owner too"
+)
+
+
 async def check(
     settings: Settings, schema: str, folder: Path, extra: Extra | None = None
 ) -> list[Finding]:
     """Every check of one schema, on one plain connection to KONTAKT_DATABASE_URL."""
-    conn = await asyncpg.connect(settings.require_database(), timeout=settings.db_timeout)
+    conn = await connect_once(settings)
     try:
         findings = [await _migrations(conn, schema, folder)]
         if not findings[0].ok:
@@ -108,8 +116,13 @@ async def check(
         findings.append(await _sequences(conn, schema))
         if settings.db_runtime_role:
             findings.append(await _grants(conn, schema, settings.db_runtime_role))
+        else:
+            findings.append(Finding(True, "grants", NO_ROLE))
         if extra is not None:
             findings += await extra(conn)
+    except asyncpg.InsufficientPrivilegeError as exc:
+        # Run as the services' role after a restore without grants: a finding, not a trace.
+        return [Finding(False, f"grants on schema {schema}", f"{exc}: {AS_OWNER}")]
     finally:
         await conn.close()
     return findings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -55,25 +56,30 @@ def _whole(raw: str) -> int:
     return value
 
 
-def _seconds(raw: str) -> float:
+# A hundred years: longer spans overflow PostgreSQL's timestamps (now() - interval).
+MOST_DAYS = 36_525.0
+MOST_SECONDS = MOST_DAYS * 86_400
+
+
+def _span(raw: str, unit: str, most: float, zero: bool) -> float:
+    """A finite number of `unit` (nan, inf and spans past a century are refused)."""
     value = float(raw)
-    if value <= 0:
-        raise ValueError("expected a positive number of seconds")
+    least = "zero or a positive" if zero else "a positive"
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero) or value > most:
+        raise ValueError(f"expected {least} number of {unit}, at most {most:,.0f}")
     return value
+
+
+def _seconds(raw: str) -> float:
+    return _span(raw, "seconds", MOST_SECONDS, zero=False)
 
 
 def _pause(raw: str) -> float:
-    value = float(raw)
-    if value < 0:
-        raise ValueError("expected zero or a positive number of seconds")
-    return value
+    return _span(raw, "seconds", MOST_SECONDS, zero=True)
 
 
 def _days(raw: str) -> float:
-    value = float(raw)
-    if value < 0:
-        raise ValueError("expected zero or a positive number of days")
-    return value
+    return _span(raw, "days", MOST_DAYS, zero=True)
 
 
 def _optional(raw: str) -> str | None:

@@ -24,6 +24,7 @@ from services.directory.validation import ORIGIN
 from shared.conn import Conn
 from shared.db import create_pool, prepare_schema
 from shared.errors import BadRequest
+from shared.migrate import MigrationError
 from shared.queries import Queries
 from shared.settings import Settings, SettingsError
 
@@ -355,7 +356,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"kontakt: {exc}", file=sys.stderr)
         return 2
-    result: int = asyncio.run(args.run(settings, args))
+    try:
+        result: int = asyncio.run(args.run(settings, args))
+    except MigrationError as exc:
+        print(f"kontakt: {exc}", file=sys.stderr)
+        return 1
     return result
 
 

@@ -58,8 +58,21 @@ async def test_services_run_under_a_role_without_ddl_rights(
     finally:
         await conn.close()
     # Starting with KONTAKT_MIGRATE=true would need DDL: this role cannot even do that.
+    # It is told so in one line naming the way out, not with a traceback.
     refused = run_step(runtime_url, "services.mailing", "migrate")
     assert refused.returncode != 0
+    assert "Traceback" not in refused.stderr, refused.stderr[-1500:]
+    assert "may not apply the migrations of schema mailing" in refused.stderr
+    assert "KONTAKT_MIGRATE=false" in refused.stderr
+    served = run_step(runtime_url, "services.directory.cli", "demo", "--if-empty")
+    assert "Traceback" not in served.stderr, served.stderr[-1500:]
+    # A misspelled runtime role is named, not a traceback.
+    misspelled = run_step(
+        db_url, "services.directory.cli", "migrate", KONTAKT_DB_RUNTIME_ROLE="kontakt_nosuch"
+    )
+    assert misspelled.returncode != 0
+    assert "Traceback" not in misspelled.stderr, misspelled.stderr[-1500:]
+    assert "'kontakt_nosuch', which does not exist" in misspelled.stderr
     mailing = await start_mailing(database_url=runtime_url, migrate=False)
     await smoke_path(mailing, make_account)
 

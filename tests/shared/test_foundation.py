@@ -126,6 +126,24 @@ def test_bad_settings_name_the_variable() -> None:
     assert "KONTAKT_DB_TIMEOUT" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("KONTAKT_CHANGE_LOG_DAYS", "nan"),
+        ("KONTAKT_LINK_DAYS", "1e9"),
+        ("KONTAKT_OUTBOX_DAYS", "inf"),
+        ("KONTAKT_DRAIN_SECONDS", "nan"),
+        ("KONTAKT_DRAIN_SECONDS", "-inf"),
+        ("KONTAKT_HOUSEKEEPING_INTERVAL", "nan"),
+        ("KONTAKT_HTTP_TIMEOUT", "inf"),
+    ],
+)
+def test_spans_that_are_no_number_or_past_a_century_are_refused(name: str, value: str) -> None:
+    # nan passed `value < 0` and broke pruning and shutdown later, far from the setting.
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
 def test_readme_lists_every_setting() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for spec in SPEC.values():
