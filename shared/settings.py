@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 PREFIX = "KONTAKT_"
 
@@ -80,6 +80,32 @@ def _pause(raw: str) -> float:
 
 def _days(raw: str) -> float:
     return _span(raw, "days", MOST_DAYS, zero=True)
+
+
+def _ipv4_number(part: str) -> int:
+    """One part of an IPv4 host as a browser reads it: 0x hex, leading-zero octal, decimal."""
+    if part.lower().startswith("0x"):
+        return int(part[2:] or "0", 16)
+    if len(part) > 1 and part.startswith("0"):
+        return int(part, 8)
+    return int(part, 10)
+
+
+def _unspecified(hostname: str) -> bool:
+    """Whether a URL's host is "no host" (0.0.0.0, ::) in any spelling a browser accepts.
+
+    WHATWG URL host parsing: percent-decoded, a trailing dot dropped, IPv4 parts in
+    decimal, octal or hex (`0`, `0x0`, `000.000.000.000`), and IPv4-mapped IPv6.
+    """
+    host = unquote(hostname).strip("[]").rstrip(".")
+    with contextlib.suppress(ValueError):
+        address = ipaddress.ip_address(host)
+        mapped = getattr(address, "ipv4_mapped", None)
+        return address.is_unspecified or bool(mapped and mapped.is_unspecified)
+    parts = host.split(".")
+    with contextlib.suppress(ValueError):
+        return len(parts) <= 4 and all(_ipv4_number(p) == 0 for p in parts)
+    return False
 
 
 def _optional(raw: str) -> str | None:
@@ -741,10 +767,11 @@ class Settings:
         """
         wrong = []
         for env, url in urls.items():
-            host = (urlsplit(url).hostname or "").strip("[]")
-            with contextlib.suppress(ValueError):
-                if not host or ipaddress.ip_address(host).is_unspecified:
-                    wrong.append(f"{PREFIX}{env} (links in mail would point at {url})")
+            parts = urlsplit(url)
+            if parts.scheme not in {"http", "https"} or not parts.hostname:
+                wrong.append(f"{PREFIX}{env} to an absolute http(s) URL (it is {url!r})")
+            elif _unspecified(parts.hostname):
+                wrong.append(f"{PREFIX}{env} (links in mail would point at {url})")
         if wrong:
             raise SettingsError(f"set {', '.join(wrong)}")
 

@@ -148,3 +148,32 @@ def test_readme_lists_every_setting() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for spec in SPEC.values():
         assert f"`KONTAKT_{spec.env}`" in readme, spec.env
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://0.0.0.0:8082",
+        "http://0:8082",
+        "http://0.0.0.0.:8082",
+        "http://000.000.000.000:8082",
+        "http://0x0/",
+        "http://%30.0.0.0/",
+        "http://[::]:8082",
+        "http://[::ffff:0.0.0.0]/",
+        "ftp://news.example.org",
+        "news.example.org",
+    ],
+)
+def test_a_public_url_that_points_at_no_host_is_refused_in_every_spelling(url: str) -> None:
+    # Browsers read all of these as "this host" (WHATWG URL): links in mail would be dead.
+    settings = Settings.from_env({})
+    with pytest.raises(SettingsError, match="KONTAKT_PUBLIC_MAILING_URL"):
+        settings.require_reachable(PUBLIC_MAILING_URL=url)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://news.example.org", "http://127.0.0.1:8082", "http://[2001:db8::1]/"]
+)
+def test_a_public_url_with_a_host_is_accepted(url: str) -> None:
+    Settings.from_env({}).require_reachable(PUBLIC_MAILING_URL=url)
