@@ -152,13 +152,9 @@ async def _naive_run(
     """Messages per second of the naive sender, and the size of one message in bytes."""
     async with pool.acquire() as conn:
         campaign_id = await prepare(conn, count)
-        campaign = await conn.fetchrow(
-            "SELECT c.*, l.slug AS list_slug, l.network, l.lang AS list_lang, "
-            "l.names AS list_names, "
-            "l.from_name, l.from_address, l.reply_to FROM mailing.campaigns c "
-            "JOIN mailing.lists l ON l.id = c.list_id WHERE c.id = $1",
-            campaign_id,
-        )
+        # The worker's own query: the campaign as the template reads it, every list field.
+        queries = Queries.load(QUERIES_DIR, schema=SCHEMA)
+        campaign = await conn.fetchrow(queries["get-campaign"], campaign_id)
         people = await conn.fetch("SELECT id, email, name, 'et' AS lang FROM mailing.subscribers")
     size = len(CampaignTemplate(settings, campaign, "et").render(people[0], Capabilities()).data)
     semaphore = asyncio.Semaphore(settings.smtp_pool)
