@@ -597,7 +597,9 @@ def read_env(spec: Mapping[str, Setting], env: Mapping[str, str]) -> dict[str, A
         if raw is None and setting.alias:
             raw = env.get(setting.alias)
         shown = f"{PREFIX}{setting.env}={raw!r}"
-        if raw is None and setting.secret and (path := env.get(f"{PREFIX}{setting.env}_FILE")):
+        # An empty variable (compose's `${X:-}`) is no value: its file, when named, is read.
+        path = env.get(f"{PREFIX}{setting.env}_FILE") if setting.secret else None
+        if not raw and path:
             shown = f"{PREFIX}{setting.env}_FILE={path!r}"
             try:
                 # One trailing newline is how editors and `kubectl create secret` leave files.

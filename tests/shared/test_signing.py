@@ -55,6 +55,11 @@ def test_keys_come_from_the_settings_and_their_files(tmp_path: Path) -> None:
     assert Keys.of(listed) == Keys("k", ("a", "b"))  # the signing key is not listed twice
     with pytest.raises(SettingsError, match="KONTAKT_SECRET_KEY"):
         Keys.of(Settings.from_env({}))
+    # An empty variable beside its file (compose's `${KONTAKT_SECRET_KEY:-}`) reads the file.
+    key = tmp_path / "secret-key"
+    key.write_text("key-from-the-mounted-secret\n")
+    both = Settings.from_env({"KONTAKT_SECRET_KEY": "", "KONTAKT_SECRET_KEY_FILE": str(key)})
+    assert Keys.of(both) == Keys("key-from-the-mounted-secret")
 
 
 def test_no_code_but_shared_signing_uses_the_secret_key() -> None:
