@@ -11,7 +11,8 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.console.conftest import Stack, sign_in
-from tests.console.test_console_browser import open_new_list, shot
+from tests.console.test_console_browser import open_new_list
+from tests.e2e.conftest import shot
 from tests.mailing.test_campaigns import people
 from tests.mailing.test_newsletter import BODY, LONG, same_but_tokens
 

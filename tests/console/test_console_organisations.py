@@ -9,7 +9,7 @@ from playwright.async_api import Page, expect
 from services.console.organisations import slug_from
 from tests.conftest import MakeAccount
 from tests.console.conftest import Stack, sign_in
-from tests.console.test_console_browser import shot
+from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.usefixtures("demo")
 

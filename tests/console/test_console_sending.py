@@ -12,7 +12,8 @@ from playwright.async_api import Page, expect
 from services.console.newsletters import duration
 from shared.i18n import translator
 from tests.console.conftest import Stack, sign_in
-from tests.console.test_console_browser import open_new_list, shot
+from tests.console.test_console_browser import open_new_list
+from tests.e2e.conftest import shot
 from tests.mailing.test_campaigns import people
 from tests.support.observe import drained
 

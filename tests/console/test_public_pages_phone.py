@@ -11,7 +11,8 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from services.mailing.links import preferences_url
-from tests.console.conftest import AXE, Stack
+from tests.console.conftest import Stack, axe_findings
+from tests.e2e.conftest import shot
 from tests.support.observe import drained
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -28,8 +29,10 @@ LIST = {
 EMAIL = "zydrune.kiseviciene.koordinatore.vilniaus.miesto.savivaldybe@example.lt"
 
 
-async def phone_check(browser: Browser, url: str, method: str = "GET", form: Any = None) -> str:
-    """Open `url` (or post `form` to it) at 375 px; assert no sideways scroll and no axe finding."""
+async def phone_check(
+    browser: Browser, url: str, method: str = "GET", form: Any = None, name: str = ""
+) -> str:
+    """Open `url` (or post `form`) at 375 px: no sideways scroll, no axe finding; shot `name`."""
     context = await browser.new_context(
         viewport={"width": 375, "height": 740}, bypass_csp=True, locale="lt-LT"
     )
@@ -43,12 +46,9 @@ async def phone_check(browser: Browser, url: str, method: str = "GET", form: Any
         else:
             await page.goto(url)
         assert await _fits(page), f"{url} scrolls sideways at 375 px"
-        await page.add_script_tag(path=str(AXE))
-        result = await page.evaluate(
-            "() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
-        )
-        assert len(result["passes"]) > 5, url
-        found = [(v["id"], v["help"], len(v["nodes"])) for v in result["violations"]]
+        if name:
+            await shot(page, name)
+        found = await axe_findings(page)
         assert not found, (url, found)
         return await page.content()
     finally:
@@ -81,7 +81,9 @@ async def test_subscriber_and_visitor_pages_fit_a_phone_and_pass_axe(
         assert created.status == 201
     m = stack.mailing
     # The subscribe form, and its answer.
-    form_page = await phone_check(browser, f"{m}/subscribe/lt-naujienos?lang=lt")
+    form_page = await phone_check(
+        browser, f"{m}/subscribe/lt-naujienos?lang=lt", name="subscribe-375"
+    )
     form_token = re.search(r'name="form_token" value="([^"]+)"', form_page)
     assert form_token is not None
     await phone_check(
@@ -97,7 +99,7 @@ async def test_subscriber_and_visitor_pages_fit_a_phone_and_pass_axe(
     await phone_check(browser, f"{m}{link.group(1)}")
     confirm_path = link.group(1).split("?")[0]
     await phone_check(browser, f"{m}{confirm_path}", "POST", {"lang": "lt"})
-    again = await phone_check(browser, f"{m}{link.group(1)}")
+    again = await phone_check(browser, f"{m}{link.group(1)}", name="confirmed-375")
     assert "prenumerata galioja" in again
     # The preferences page a newsletter links to, and the whole page mailed from it.
     ids = await conn.fetchrow(
@@ -111,7 +113,7 @@ async def test_subscriber_and_visitor_pages_fit_a_phone_and_pass_axe(
     await drained(stack.settings.database_url or "", "mailing.outbox")
     manage = re.search(r"https?://\S+(/manage/[^?\s]+)", stack.sink.messages[-1].summary()["text"])
     assert manage is not None
-    whole = await phone_check(browser, f"{m}{manage.group(1)}?lang=lt")
+    whole = await phone_check(browser, f"{m}{manage.group(1)}?lang=lt", name="preferences-375")
     assert EMAIL in whole
     # Erasing asks first: the question's page too.
     asked = await phone_check(browser, f"{m}{manage.group(1)}/erase", "POST", {"lang": "lt"})

@@ -11,7 +11,8 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page, expect
 
 from tests.console.conftest import Stack, sign_in
-from tests.console.test_console_browser import open_new_list, shot
+from tests.console.test_console_browser import open_new_list
+from tests.e2e.conftest import shot
 from tests.support.observe import drained
 from tests.support.ports import Reserved
 
@@ -115,6 +116,9 @@ async def test_a_coordinator_pastes_the_subscribe_form_three_ways_and_each_works
     await frame.get_by_label("E-post").fill("frame@example.ee")
     await button.click()
     await expect(frame.get_by_role("status")).to_contain_text("Aitäh!")
+    await phone.goto(host.url)
+    await frame.get_by_role("button", name="Telli").wait_for()
+    await shot(phone, "subscribe-embedded-375")
     await visitor.close()
 
     await drained(stack.settings.database_url or "", "mailing.outbox")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Locator, Page, async_playwright
 
 from devstack.example_site import example_app
 from services.directory.app import create_app
@@ -29,6 +30,20 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
+
+# `CONSOLE_SCREENSHOTS=docs/console make test` refreshes the README's pictures.
+SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
+
+
+async def shot(page: Page, name: str, part: Locator | None = None) -> None:
+    """Keep a screenshot for the README when asked to: the whole page, or only `part`."""
+    if not SHOTS:
+        return
+    path = str(Path(SHOTS) / f"{name}.png")  # Playwright creates the folder
+    if part is None:
+        await page.screenshot(path=path, full_page=True)
+    else:
+        await part.screenshot(path=path)
 
 
 @pytest.fixture(scope="session")

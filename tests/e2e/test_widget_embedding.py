@@ -10,7 +10,7 @@ import vobject
 from playwright.async_api import Browser, Page
 
 from tests.conftest import DEMO_EMAILS
-from tests.e2e.conftest import StartSite
+from tests.e2e.conftest import StartSite, shot
 from tests.e2e.test_widget_browser import answer_in_latvian
 from tests.support.harvesters import harvest
 
@@ -18,6 +18,11 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 # No horizontal scrolling: the page is no wider than its window.
 NO_SIDEWAYS = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+# Visually hidden: whatever its text, nothing of it is painted outside its one pixel.
+HIDDEN = """el => {
+  const style = getComputedStyle(el);
+  return style.overflow === 'hidden' && (style.clipPath === 'inset(50%)' || style.clip !== 'auto');
+}"""
 
 
 async def test_without_javascript_the_iframe_reveal_opens_the_whole_window_and_comes_back(
@@ -111,28 +116,33 @@ async def test_the_reveal_announcement_is_for_screen_readers_and_links_are_one_k
     browser: Browser, start_site: StartSite
 ) -> None:
     site = await start_site(reveal_limit=100)
-    page = await browser.new_page()
+    context = await browser.new_context(viewport={"width": 375, "height": 740})
+    page = await context.new_page()
     await page.goto(f"{site.host}/?member=lv&lang=lv")
     widget = page.locator("kontakt-contacts")
-    await widget.locator("button.kontakt-reveal").first.click()
-    live = widget.locator(".kontakt-live", has_text="E-pasta adrese parādīta")
-    await live.wait_for(state="attached")
-    # Said to screen readers (a status region), not shown on screen.
-    assert await live.get_attribute("role") == "status"
-    box = await live.bounding_box()
-    assert box is not None
-    assert box["width"] <= 1
-    assert box["height"] <= 1
-    # "Add to contacts" and the QR code are links on every card, in all three forms.
     frame = next(f for f in page.frames if "/embed/" in f.url)
-    for scope in (widget, page.locator("#fragment"), frame.locator("body")):
+    forms = (widget, page.locator("#fragment"), frame.locator("body"))
+    for scope in forms:
+        await scope.locator("button.kontakt-reveal").first.click()
+        live = scope.locator(".kontakt-live", has_text="E-pasta adrese parādīta")
+        await live.wait_for(state="attached")
+        # Said to screen readers (a status region), not shown on screen: a clipped pixel.
+        assert await live.get_attribute("role") == "status"
+        box = await live.bounding_box()
+        assert box is not None
+        assert box["width"] <= 1
+        assert box["height"] <= 1
+        assert await live.evaluate(HIDDEN), "the announcement's text spills onto the page"
+    await shot(page, "widget-375", widget)
+    # "Add to contacts" and the QR code are links on every card, in all three forms.
+    for scope in forms:
         cards = await scope.locator(".kontakt-card").count()
         assert cards > 0
         assert await scope.locator("a.kontakt-vcard").count() == cards
         assert await scope.locator("button.kontakt-vcard").count() == 0
         assert await scope.locator("a.kontakt-qr").count() == cards
         assert await scope.locator("a.kontakt-all-vcf").count() == 1
-    await page.close()
+    await context.close()
 
 
 async def test_a_card_links_its_qr_code_and_the_widget_the_whole_network_as_a_vcf(
@@ -172,8 +182,9 @@ async def test_kontakt_columns_is_a_column_count(browser: Browser, start_site: S
     site = await start_site()
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
-    await page.goto(f"{site.host}/?lang=en")
+    await page.goto(f"{site.host}/?lang=lt")
     await page.locator("kontakt-contacts .kontakt-card").first.wait_for()
+    await shot(page, "widget-desktop", page.locator("kontakt-contacts"))
     assert [await columns(page, n) for n in ("1", "2", "3")] == [1, 2, 3]
     # On a phone, as many as fit: one.
     await page.set_viewport_size({"width": 375, "height": 700})
