@@ -105,9 +105,19 @@ class Translator:
         return babel.dates.format_date(value, format=width, locale=self.locale)
 
     def datetime(self, value: dt.datetime, width: Width = "medium", zone: str | None = None) -> str:
-        """`value` (aware) as a date and time in this language, in `zone` (UTC if None)."""
+        """`value` (aware) as a date of `width` and a time to the minute, in `zone` (UTC if None).
+
+        The date and time are joined by the locale's own pattern for `width` (CLDR
+        dateTimeFormats): "2026. gada 4. marts 15:05", "Mar 4, 2026, 3:05 PM".
+        """
         tz = babel.dates.get_timezone(zone or "UTC")
-        return babel.dates.format_datetime(value, format=width, tzinfo=tz, locale=self.locale)
+        local = value.astimezone(tz)
+        pattern = babel.dates.get_datetime_format(width, locale=self.locale)
+        return (
+            str(pattern)
+            .replace("{1}", self.date(local.date(), width))
+            .replace("{0}", self.time(local.time(), "short"))
+        )
 
     def time(self, value: dt.datetime | dt.time, width: Width = "short") -> str:
         """`value` as a time of day in this language."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup, escape
@@ -55,15 +57,45 @@ def page_templates(
         pgettext=_pgettext,
         ngettext=_ngettext,
         format_number=lambda value: i18n.current().number(value),
-        format_date=lambda value, width="medium": i18n.current().date(value, width),
-        format_datetime=lambda value, width="medium", zone=None: i18n.current().datetime(
-            value, width, zone
-        ),
+        format_date=_format_date,
+        format_datetime=_format_datetime,
         language_name=i18n.language_name,
         term=lambda group, value: _term(terms or {}, group, value),
         terms=lambda group: {v: _term(terms or {}, group, v) for v in (terms or {})[group]},
     )
     return env
+
+
+# What a date shows when there is none ("never confirmed"): a dash, in every language.
+NO_DATE = "–"
+
+
+def _instant(value: str | dt.datetime) -> dt.datetime:
+    """An API's ISO 8601 text (or a datetime) as an aware datetime (UTC when it names no offset)."""
+    found = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    return found if found.tzinfo else found.replace(tzinfo=dt.UTC)
+
+
+def _format_date(
+    value: str | dt.date | None, width: i18n.Width = "medium", zone: str | None = None
+) -> str:
+    """A date, or an instant's date in `zone` (UTC if None), the page's language's way."""
+    if value is None or value == "":
+        return NO_DATE
+    if isinstance(value, str) and "T" not in value:
+        value = dt.date.fromisoformat(value)
+    if isinstance(value, str | dt.datetime):
+        value = _instant(value).astimezone(ZoneInfo(zone or "UTC")).date()
+    return i18n.current().date(value, width)
+
+
+def _format_datetime(
+    value: str | dt.datetime | None, width: i18n.Width = "medium", zone: str | None = None
+) -> str:
+    """An instant (ISO text or datetime) in `zone`, the page's language's way; a dash for none."""
+    if value is None or value == "":
+        return NO_DATE
+    return i18n.current().datetime(_instant(value), width, zone)
 
 
 def _term(terms: Mapping[str, Mapping[str, i18n.Term]], group: str, value: str) -> str:

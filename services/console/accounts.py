@@ -33,7 +33,7 @@ async def _page(request: web.Request, **extra: Any) -> web.Response:
         "permissions": PERMISSIONS,
         "new_token": None,
         "error": None,
-        "session_ends": session_of(request).expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "session_ends": session_of(request).expires_at,
     } | extra
     return render(request, "accounts.html", context, status=422 if extra.get("error") else 200)
 

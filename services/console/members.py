@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from services.console.forms import text
-from services.console.pages import backend, render
+from services.console.pages import backend, network_zone, render
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
@@ -41,6 +41,7 @@ async def _view(
     context = {
         "list": lst,
         "m": member,
+        "zone": await network_zone(request, lst["network"]),
         "offered": OFFERED.get(member["status"], ()),
         "message": message,
         "error": error,

@@ -9,9 +9,17 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from services.console.forms import problems, text, typed
-from services.console.pages import backend, me, my_networks, networks_of, render, session_of
+from services.console.pages import (
+    backend,
+    me,
+    my_networks,
+    network_zone,
+    networks_of,
+    render,
+    session_of,
+)
 from services.console.streaming import download, relay_upload
-from services.console.zones import choices, zone_of
+from services.console.zones import choices
 from shared.bodies import large_body
 from shared.i18n import Translator, translator
 from shared.text import form_fields
@@ -214,14 +222,12 @@ async def _campaign_view(
 ) -> web.Response:
     campaign = await _campaign(request)
     chart = None
-    zones: list[str] = []
+    zones = await _zones(request, campaign)
     if campaign["status"] != "draft":
         timeline = await backend(request).get(
             "mailing", f"/v1/campaigns/{campaign['id']}/timeline?slices={CHART_BARS}"
         )
         chart = _chart(timeline)
-    else:
-        zones = await _zones(request, campaign)
     return render(
         request,
         "campaign.html",
@@ -231,6 +237,8 @@ async def _campaign_view(
             "me": me(request),
             "chart": chart,
             "zones": zones,
+            # The network's own zone comes first: the chart's times are written in it.
+            "zone": zones[0],
             "message": message,
             "error": error,
         },
@@ -242,8 +250,9 @@ async def _zones(request: web.Request, campaign: dict[str, Any]) -> list[str]:
     """The schedule picker's zones: the list's network's own first."""
     lst = await backend(request).get("mailing", f"/v1/lists/{quote(campaign['list'])}")
     networks = await networks_of(request)
-    country = next((n.get("country") for n in networks if n["slug"] == lst["network"]), None)
-    return choices(zone_of(country), (n.get("country") for n in networks))
+    return choices(
+        await network_zone(request, lst["network"]), (n.get("country") for n in networks)
+    )
 
 
 CHART_BARS = 40
@@ -271,8 +280,8 @@ def _chart(timeline: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "bars": bars,
         "total": sum(counts),
-        "first": timeline["first"][:19].replace("T", " "),
-        "last": timeline["last"][:19].replace("T", " "),
+        "first": timeline["first"],
+        "last": timeline["last"],
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
     }

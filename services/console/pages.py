@@ -11,6 +11,7 @@ from services.console.backend import Backend
 from services.console.keys import SETTINGS
 from services.console.session import Session
 from services.console.terms import TERMS
+from services.console.zones import zone_of
 from shared import i18n
 from shared.http import origin_of
 from shared.i18n import LANGUAGES
@@ -85,6 +86,12 @@ async def networks_of(request: web.Request) -> list[dict[str, Any]]:
         data = await backend(request).get("directory", f"/v1/networks?lang={lang}")
         request[NETWORKS_KEY] = data["items"]
     return request[NETWORKS_KEY]
+
+
+async def network_zone(request: web.Request, slug: str) -> str:
+    """The time zone network `slug` thinks in (its country's; UTC when it has none)."""
+    networks = await networks_of(request)
+    return zone_of(next((n.get("country") for n in networks if n["slug"] == slug), None))
 
 
 def subtree(networks: list[dict[str, Any]], root: str) -> list[dict[str, Any]]:
