@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from aiohttp import web
+from email_validator import EmailNotValidError
 
+from shared.addresses import refusal
 from shared.errors import FieldError, NotFound, ValidationFailed
 from shared.i18n import LANGUAGES, NP_, Message
 
@@ -56,6 +58,11 @@ class Fields:
     def fail(self, name: str, message: Message, **values: object) -> None:
         """Record one error (`message` a msgid, its placeholders filled from `values`)."""
         self.errors.append(FieldError(self.path(name), message, values))
+
+    def refused_address(self, name: str, exc: EmailNotValidError) -> None:
+        """Record why email-validator refused `name`'s address, in our words (`refusal`)."""
+        message, values = refusal(exc)
+        self.fail(name, message, **values)
 
     def has(self, name: str) -> bool:
         """Whether the field was sent at all."""

@@ -7,10 +7,11 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 
 from services.directory.keys import POOL, QUERIES
 from services.directory.store import network_ids
+from shared.addresses import normalize_address
 from shared.conn import Conn
 from shared.errors import (
     Conflict,
@@ -111,9 +112,9 @@ async def create_account(request: web.Request) -> web.Response:
     email = None
     if raw_email:
         try:
-            email = validate_email(raw_email, check_deliverability=False).normalized
+            email = normalize_address(raw_email)
         except EmailNotValidError as exc:
-            f.fail("email", str(exc))
+            f.refused_address("email", exc)
     name = f.text("name", default="", max_length=200) or ""
     is_admin = bool(f.boolean("is_admin", False))
     permissions = _permissions(f)

@@ -115,7 +115,7 @@ def _emails(f: Fields, check_deliverability: bool, notes: list[FieldError]) -> l
             else:
                 address = normalize_address(item.strip())
         except EmailNotValidError as exc:
-            f.fail(name, str(exc))
+            f.refused_address(name, exc)
             continue
         if any(e.lower() == address.lower() for e in emails):
             notes.append(

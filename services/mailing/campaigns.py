@@ -11,13 +11,14 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 
 from services.mailing.access import require
 from services.mailing.compose import CampaignTemplate, check_placeholders
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.lists import list_row
 from services.mailing.schedule import instant
+from shared.addresses import normalize_address
 from shared.errors import Conflict, NotFound, read_object
 from shared.identity import identify
 from shared.mail.message import Capabilities
@@ -213,9 +214,9 @@ async def test_send(request: web.Request) -> web.Response:
     addresses = []
     for index, raw in enumerate(f.items("addresses", max_items=10)):
         try:
-            addresses.append(validate_email(str(raw), check_deliverability=False).normalized)
+            addresses.append(normalize_address(str(raw)))
         except EmailNotValidError as exc:
-            f.fail(f"addresses[{index}]", str(exc))
+            f.refused_address(f"addresses[{index}]", exc)
     if not addresses and not f.errors:
         f.fail("addresses", "needs at least one address")
     f.done()

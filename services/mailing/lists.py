@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 
 import asyncpg
 from aiohttp import web
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 
 from services.mailing.access import require
 from services.mailing.forms import form_key
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SETTINGS
+from shared.addresses import normalize_address
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
 from shared.i18n import LANGUAGES, pick
 from shared.identity import credential, identify
@@ -65,9 +66,9 @@ def _address(f: Fields, name: str, *, required: bool) -> str | None:
     if raw is None:
         return None
     try:
-        return validate_email(raw, check_deliverability=False).normalized
+        return normalize_address(raw)
     except EmailNotValidError as exc:
-        f.fail(name, str(exc))
+        f.refused_address(name, exc)
         return None
 
 

@@ -21,7 +21,7 @@ from aiohttp import web
 from email_validator import EmailNotValidError
 
 from services.mailing.keys import SETTINGS
-from shared.addresses import normalize_address
+from shared.addresses import address_error, normalize_address
 from shared.bodies import read_large
 from shared.csvio import (
     EMAIL_HEADERS,
@@ -33,7 +33,7 @@ from shared.csvio import (
     wide_encoding,
 )
 from shared.csvio import sniff as most_used
-from shared.errors import BadRequest
+from shared.errors import BadRequest, FieldError
 
 TITLE_ROWS = 5  # rows a spreadsheet may have above its header (a title, a date, a blank)
 UPLOAD_TYPES = {"text/csv", "text/plain", "application/octet-stream"}
@@ -206,8 +206,8 @@ def address(number: int, row: dict[str, str], seen: set[str]) -> str | dict[str,
     try:
         found = normalize_address(row.get("email", ""))
     except EmailNotValidError as exc:
-        return {"row": number, "field": "email", "message": str(exc)}
+        return {"row": number, **address_error("email", exc).as_json()}
     if found.lower() in seen:
-        return {"row": number, "field": "email", "message": "appears twice in this file"}
+        return {"row": number, **FieldError("email", "appears twice in this file").as_json()}
     seen.add(found.lower())
     return found

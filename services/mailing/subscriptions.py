@@ -17,6 +17,7 @@ from services.mailing.paths import TEMPLATES
 from services.mailing.terms import TERMS
 from shared import metrics
 from shared.addresses import checked_address
+from shared.addresses import refusal as address_refusal
 from shared.clientip import client_address, client_budget
 from shared.conn import Conn
 from shared.errors import NotFound, RateLimited, read_form, read_object
@@ -219,14 +220,14 @@ async def form_post(request: web.Request) -> web.Response:
         address = await checked_address(
             fields.get("email", ""), deliverable=settings.email_check_deliverability
         )
-    except EmailNotValidError:
+    except EmailNotValidError as exc:
         metrics.SUBSCRIBES.labels("form", "invalid_address").inc()
         return page(
             lang,
             title,
             frameable=True,
             status=422,
-            error=tr.gettext("Please check the e-mail address."),
+            error=tr.message(*address_refusal(exc)),
             form="subscribe",
             slug=lst["slug"],
             # Corrected here, on our own page: the pasted form's retry is our hosted form.
@@ -259,7 +260,7 @@ async def api_subscribe(request: web.Request) -> web.Response:
             )
         except EmailNotValidError as exc:
             metrics.SUBSCRIBES.labels("api", "invalid_address").inc()
-            f.fail("email", str(exc))
+            f.refused_address("email", exc)
     f.done()
     wait = await client_over_limit(request)
     if wait is not None:

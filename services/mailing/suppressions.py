@@ -84,7 +84,7 @@ def _address(f: Fields, name: str) -> str:
     try:
         return normalize_address(raw)
     except EmailNotValidError as exc:
-        f.fail(name, str(exc))
+        f.refused_address(name, exc)
         return ""
 
 

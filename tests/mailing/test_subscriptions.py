@@ -202,7 +202,7 @@ async def test_honeypot_csrf_and_bad_addresses(mailing: Mailing, make_account: M
     assert cross_site.status == 403
     bad = await mailing.api.post("/subscribe/ee-uudised", data=fields | {"email": "not-an-address"})
     assert bad.status == 422
-    assert "Lūdzu, pārbaudiet e-pasta adresi." in bad.text
+    assert "Adresē jābūt @ zīmei, piemēram, vards@example.lv." in bad.text
     injected = await mailing.api.post(
         "/v1/lists/ee-uudised/subscribe", json={"email": "a@example.ee\r\nBcc: victim@example.org"}
     )
