@@ -13,11 +13,12 @@ import vobject
 
 from services.vcard.cards import Card, card_from_contact
 from services.vcard.render import vcard
+from shared.payloads import Contact
 
 NETWORKS = {"ee": {"en": "Estonia", "et": "Eesti"}, "lt": {"en": "Lithuania", "lt": "Lietuva"}}
 
 
-def contacts(count: int) -> Iterator[dict[str, Any]]:
+def contacts(count: int) -> Iterator[Contact]:
     """Directory-shaped contacts with Baltic names, made on the fly (nothing held in memory)."""
     for i in range(count):
         yield {
@@ -26,15 +27,36 @@ def contacts(count: int) -> Iterator[dict[str, Any]]:
             "given_name": "Žydrūnė",
             "family_name": f"Kisevičienė-{i}",
             "display_name": f"Žydrūnė Kisevičienė-{i}",
+            "title": "Adviser on Social Welfare, Civil Society",
             "titles": {"en": "Adviser on Social Welfare, Civil Society", "et": "Nõunik"},
-            "organisation": {"names": {"en": "Nordic Council of Ministers Office in Lithuania"}},
+            "organisation": {
+                "slug": "norden-lt",
+                "name": "Nordic Council of Ministers Office in Lithuania",
+                "names": {"en": "Nordic Council of Ministers Office in Lithuania"},
+                "country": "LT",
+                "website": None,
+            },
             "phones": [
-                {"e164": "+37068527738", "kind": "cell", "written": "+370 685 27738"},
-                {"e164": "+3727423625", "kind": "work", "written": "+372 7423 625"},
+                {
+                    "e164": "+37068527738",
+                    "kind": "cell",
+                    "written": "+370 685 27738",
+                    "extension": None,
+                },
+                {
+                    "e164": "+3727423625",
+                    "kind": "work",
+                    "written": "+372 7423 625",
+                    "extension": None,
+                },
             ],
             "links": [{"url": "https://example.lt/", "label": None}],
             "networks": [{"network": "lt", "role": "member"}],
+            "has_email": True,
             "emails": [f"person{i}@example.lt"],
+            "position": i,
+            "published": True,
+            "revision": 1,
             "updated_at": "2026-11-25T12:00:00+00:00",
         }
 

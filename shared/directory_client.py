@@ -6,10 +6,11 @@ import asyncio
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
+from typing import cast
 
 import aiohttp
+from multidict import CIMultiDictProxy
 from yarl import URL
 
 from shared.errors import (
@@ -21,6 +22,9 @@ from shared.errors import (
     Unavailable,
 )
 from shared.identity import Caller, Identity
+from shared.payloads import JSON, Contact, ContactPage, Network, NetworkPage, SyncPoint
+
+Query = Mapping[str, str] | list[tuple[str, str]]
 
 CACHE_SIZE = 2048
 # How long other services trust an introspection answer (a revocation takes this long there).
@@ -52,31 +56,49 @@ class DirectoryClient:
     def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
         self.session = session
         self.base = base.rstrip("/")
-        self._cache: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[str, dict[str, JSON]]] = OrderedDict()
 
     def forget(self) -> None:
         """Drop every cached answer: the directory's data went back (a restore, a failover)."""
         # Token answers are the identity module's, trusted for seconds only: they need no purge.
         self._cache.clear()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any, Any]:
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Query | None = None,
+        headers: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
+        body: JSON = None,
+    ) -> tuple[int, dict[str, JSON] | None, CIMultiDictProxy[str]]:
+        """Status, the answer's JSON object (None for none or another JSON value) and headers."""
         try:
-            async with self.session.request(method, f"{self.base}{path}", **kwargs) as response:
-                body = await response.read()
-                data = json.loads(body) if body else None
-                return response.status, data, response.headers
+            async with self.session.request(
+                method,
+                f"{self.base}{path}",
+                params=params,
+                headers=headers,
+                data=form,
+                json=body,
+            ) as response:
+                raw = await response.read()
+                data: JSON = json.loads(raw) if raw else None
+                return response.status, data if isinstance(data, dict) else None, response.headers
         except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
             raise Unavailable("The directory cannot be reached. Try again shortly.") from exc
 
     async def get(
         self,
         path: str,
-        params: dict[str, str] | list[tuple[str, str]] | None = None,
+        params: Query | None = None,
         *,
         caller: str | None = None,
         remember: bool = True,
-    ) -> Any:
-        """GET JSON as `caller`, revalidating a cached copy by ETag; errors become domain errors."""
+    ) -> dict[str, JSON]:
+        """GET a JSON object as `caller`, revalidating a cached copy by ETag; errors become
+        domain errors."""
         key = f"{_who(caller)} {URL(path).with_query(params or {})}"
         cached = self._cache.get(key) if remember else None
         headers = {"If-None-Match": cached[0]} if cached else {}
@@ -97,13 +119,13 @@ class DirectoryClient:
             self._cache.move_to_end(key)
             return cached[1]
         if status == 404:
-            raise NotFound(data.get("detail", "Not found.") if data else "Not found.")
+            raise NotFound(_detail(data, "Not found."))
         if status == 401:
             raise Unauthenticated("The bearer token is unknown, revoked or expired.")
         if status >= 500 or data is None:
             raise Unavailable("The directory is not answering properly. Try again shortly.")
         if status >= 400:
-            raise BadRequest(data.get("detail", "The directory refused the request."))
+            raise BadRequest(_detail(data, "The directory refused the request."))
         etag = response_headers.get("ETag")
         if etag and remember:
             self._cache[key] = (etag, data)
@@ -112,26 +134,21 @@ class DirectoryClient:
                 self._cache.popitem(last=False)
         return data
 
-    async def contact(self, contact_id: int, caller: str | None) -> dict[str, Any]:
-        """One contact as `caller` may see it (addresses only when entitled); 404 otherwise."""
-        data: dict[str, Any] = await self.get(f"/v1/contacts/{contact_id}", caller=caller)
-        return data
+    # The directory's answers are the payloads its OpenAPI document declares (a test compares
+    # them): the casts below name which one each path answers.
 
-    async def network_info(self, caller: str | None) -> dict[str, dict[str, Any]]:
-        """Every network `caller` sees, by slug: its names, language and parent."""
-        data = await self.get("/v1/networks", caller=caller)
-        return {
-            n["slug"]: {
-                "names": n["names"],
-                "default_lang": n["default_lang"],
-                "parent": n["parent"],
-            }
-            for n in data["items"]
-        }
+    async def contact(self, contact_id: int, caller: str | None) -> Contact:
+        """One contact as `caller` may see it (addresses only when entitled); 404 otherwise."""
+        return cast(Contact, await self.get(f"/v1/contacts/{contact_id}", caller=caller))
+
+    async def network_info(self, caller: str | None) -> dict[str, Network]:
+        """Every network `caller` sees, by slug (its names, language and parent...)."""
+        data = cast(NetworkPage, await self.get("/v1/networks", caller=caller))
+        return {n["slug"]: n for n in data["items"]}
 
     async def sync_point(
         self, since: str | None = None, network: str | None = None, caller: str | None = None
-    ) -> dict[str, Any]:
+    ) -> SyncPoint:
         """The directory's sync token and version; with `since`, the UIDs changed since then
         in `network` that `caller` sees there now or saw there then.
 
@@ -149,9 +166,9 @@ class DirectoryClient:
             raise ExpiredSyncToken(since)
         if status == 422:
             raise UnknownSyncToken(since)
-        if status != 200 or not isinstance(data, dict):
+        if status != 200 or data is None:
             raise Unavailable("The directory cannot say what changed right now.")
-        return data
+        return cast(SyncPoint, data)
 
     async def contacts(
         self,
@@ -161,50 +178,59 @@ class DirectoryClient:
         *,
         page: int = PAGE,
         uids: list[str] | None = None,
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncIterator[Contact]:
         """Every contact of a network `caller` sees (or only `uids`), a page at a time.
 
         Pages of BOOK_PAGE are for callers that keep the book themselves: not cached here.
         """
         remember = page <= PAGE
-        params: list[tuple[str, str]] = [("limit", str(page))]
+        query: list[tuple[str, str]] = [("limit", str(page))]
         if member:
-            params.append(("member", member))
-        params += [("uid", uid) for uid in uids or ()]
+            query.append(("member", member))
+        query += [("uid", uid) for uid in uids or ()]
         path = f"/v1/networks/{slug}/contacts"
-        data = await self.get(path, params, caller=caller, remember=remember)
+        data = cast(ContactPage, await self.get(path, query, caller=caller, remember=remember))
         while True:
             for item in data["items"]:
                 yield item
-            if not data.get("next"):
+            following = data.get("next")
+            if not following:
                 return
-            url = URL(data["next"])
-            data = await self.get(
+            url = URL(following)
+            following_page = await self.get(
                 url.path, list(url.query.items()), caller=caller, remember=remember
             )
+            data = cast(ContactPage, following_page)
 
     async def introspect(self, token: str) -> Caller | None:
         """The caller behind a token, by RFC 7662 introspection; None when it is not active."""
-        status, data, _ = await self._request("POST", "/v1/introspect", data={"token": token})
-        if status != 200 or not isinstance(data, dict):
+        status, data, _ = await self._request("POST", "/v1/introspect", form={"token": token})
+        if status != 200 or data is None:
             raise Unavailable("The directory cannot check tokens right now.")
         return Caller.from_introspection(data)
 
     async def redeem(self, token: str, client: str) -> tuple[int, list[str]]:
         """The contact a reveal token opens and its addresses; spends the client's budget."""
         status, data, headers = await self._request(
-            "POST", "/v1/reveal/redeem", json={"token": token, "client": client}
+            "POST", "/v1/reveal/redeem", body={"token": token, "client": client}
         )
-        if status == 200 and isinstance(data, dict):
-            return int(data["contact"]), [str(e) for e in data["emails"]]
+        contact, emails = (data or {}).get("contact"), (data or {}).get("emails")
+        if status == 200 and isinstance(contact, int) and isinstance(emails, list):
+            return contact, [str(e) for e in emails]
         if status == 429:
             retry = int(headers.get("Retry-After", "60"))
-            raise RateLimited(data.get("detail", "Too many requests.") if data else "", retry)
+            raise RateLimited(_detail(data, "Too many requests.") if data else "", retry)
         if status in (403, 422):
             raise Forbidden(
                 "The reveal link has expired or is not valid; reveal the address again."
             )
         raise Unavailable("The directory cannot check reveal links right now.")
+
+
+def _detail(problem: Mapping[str, JSON] | None, fallback: str) -> str:
+    """The `detail` of a problem answer (RFC 9457), or `fallback`."""
+    detail = problem.get("detail") if problem else None
+    return detail if isinstance(detail, str) else fallback
 
 
 def _who(caller: str | None) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -20,6 +19,7 @@ from shared.errors import (
     read_object,
 )
 from shared.identity import PERMISSIONS, Caller, identify
+from shared.payloads import Account, Grant
 from shared.queries import Queries
 from shared.validate import Fields, path_id
 
@@ -31,7 +31,7 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def account_json(row: asyncpg.Record) -> dict[str, Any]:
+def account_json(row: asyncpg.Record) -> Account:
     """An account with its permissions."""
     return {
         "id": row["id"],
@@ -40,13 +40,13 @@ def account_json(row: asyncpg.Record) -> dict[str, Any]:
         "is_admin": row["is_admin"],
         "disabled": row["disabled"],
         "permissions": row["permissions"],
-        "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]),
+        "created_at": row["created_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
     }
 
 
-def _permissions(f: Fields) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = []
+def _permissions(f: Fields) -> list[Grant]:
+    result: list[Grant] = []
     for index, item in enumerate(f.items("permissions", max_items=200)):
         name = f"permissions[{index}]"
         if not isinstance(item, dict):
@@ -54,9 +54,12 @@ def _permissions(f: Fields) -> list[dict[str, Any]]:
             continue
         inner = Fields(item, prefix=f"{f.path(name)}.")
         inner.unknown({"network", *PERMISSIONS})
-        entry: dict[str, Any] = {"network": inner.slug("network", required=True)}
-        for perm in PERMISSIONS:
-            entry[perm] = bool(inner.boolean(perm, False))
+        entry: Grant = {
+            "network": inner.slug("network", required=True) or "",
+            "edit_contacts": bool(inner.boolean("edit_contacts", False)),
+            "manage_lists": bool(inner.boolean("manage_lists", False)),
+            "send_campaigns": bool(inner.boolean("send_campaigns", False)),
+        }
         f.errors.extend(inner.errors)
         if any(e["network"] == entry["network"] for e in result):
             f.fail(f"{name}.network", "is listed twice")
@@ -65,7 +68,7 @@ def _permissions(f: Fields) -> list[dict[str, Any]]:
 
 
 async def write_permissions(
-    conn: Conn, q: Queries, account_id: int, permissions: list[dict[str, Any]]
+    conn: Conn, q: Queries, account_id: int, permissions: list[Grant]
 ) -> None:
     """Replace an account's permissions."""
     slugs = [p["network"] for p in permissions]
@@ -80,7 +83,7 @@ async def write_permissions(
         )
 
 
-async def account_row(conn: Conn, q: Queries, account_id: int) -> dict[str, Any]:
+async def account_row(conn: Conn, q: Queries, account_id: int) -> Account:
     """One account as JSON; 404 when there is none."""
     row = await conn.fetchrow(q["list-accounts"], account_id)
     if row is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 
 import asyncpg
@@ -13,12 +12,13 @@ from aiohttp import web
 from services.directory.keys import FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
 from services.directory.networks import resolve_scope
 from services.directory.phones import dialable
+from services.directory.reading import requested_lang
 from services.directory.texts import script_texts
 from services.directory.visibility import sight_of
 from shared.conn import Conn
-from shared.errors import FieldError, ValidationFailed
 from shared.http import origin_of
-from shared.i18n import LANGUAGES, pick
+from shared.i18n import pick
+from shared.payloads import Lang, Widget, WidgetCard
 from shared.settings import Settings
 from shared.signing import Keys
 
@@ -38,8 +38,8 @@ class Rendering:
 
     network: asyncpg.Record
     target: asyncpg.Record
-    lang: str
-    cards: list[dict[str, Any]]
+    lang: Lang
+    cards: list[WidgetCard]
     origins: list[str]
     vcf_url: str
 
@@ -48,7 +48,7 @@ class Rendering:
         """The widget script's texts in the rendering's language."""
         return script_texts(self.lang)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> Widget:
         """For widget.js."""
         return {
             "network": self.network["slug"],
@@ -77,17 +77,6 @@ def reveal_token(settings: Settings, contact_id: int) -> str:
     return Keys.of(settings).sign("reveal", {"c": contact_id}, REVEAL_TTL)
 
 
-def widget_lang(raw: str | None, default: str) -> str:
-    """The `lang` parameter, checked; the network's default when absent."""
-    if raw in (None, ""):
-        return default
-    if raw not in LANGUAGES:
-        raise ValidationFailed(
-            [FieldError("lang", "must be one of %(choices)s", {"choices": ", ".join(LANGUAGES)})]
-        )
-    return str(raw)
-
-
 async def _load(conn: Conn, request: web.Request) -> Rendering:
     q, settings = request.app[QUERIES], request.app[SETTINGS]
     # Widgets are anonymous: whoever embeds them, every visitor sees the same cards.
@@ -95,7 +84,7 @@ async def _load(conn: Conn, request: web.Request) -> Rendering:
     network, target, scope = await resolve_scope(
         conn, request, request.match_info["network"], request.query.get("member") or None, sight
     )
-    chosen = widget_lang(request.query.get("lang"), target["default_lang"])
+    chosen: Lang = requested_lang(request) or target["default_lang"]
     rows = await conn.fetch(q["list-contacts"], scope, None, -(2**31), 0, MAX_CARDS, False, None)
     origins = list(await conn.fetchval(q["network-origins"], [target["id"]]))
     # The console's embed builder shows every network's widget live.
@@ -139,9 +128,9 @@ async def render(request: web.Request, key: str | None) -> Rendering:
 
 def _card(
     settings: Settings, row: asyncpg.Record, lang: str, default: str, bucket: int
-) -> dict[str, Any]:
+) -> WidgetCard:
     contact_id = row["id"]
-    card: dict[str, Any] = {
+    card: WidgetCard = {
         "id": contact_id,
         "name": row["display_name"],
         "title": pick(row["titles"], lang, default),

@@ -30,6 +30,7 @@ from services.directory.visibility import Sight, sight_of
 from shared.conn import Conn
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed, read_object
 from shared.identity import Caller, identify
+from shared.payloads import Contact, ContactPage
 from shared.queries import Queries
 from shared.validate import Fields, path_id
 
@@ -99,7 +100,7 @@ async def emails_for(
 
 def shown(
     row: asyncpg.Record, sight: Sight, lang: str, default: str, emails: list[str] | None
-) -> dict[str, Any]:
+) -> Contact:
     """A contact as the caller may see it: the networks it sees, addresses if entitled."""
     body = contact_json(row, lang, default, emails)
     body["networks"] = sight.memberships(row["networks"])
@@ -122,7 +123,7 @@ async def list_contacts(request: web.Request) -> web.StreamResponse:
     want_all = request.query.get("include_unpublished") == "true"
     q = request.app[QUERIES]
 
-    async def build(conn: Conn) -> Any:
+    async def build(conn: Conn) -> ContactPage:
         sight = await sight_of(conn, q, caller)
         _, target, scope = await resolve_scope(conn, request, slug, member, sight)
         unpublished = bool(want_all and caller and caller.can("edit_contacts", target["id"]))
@@ -175,7 +176,7 @@ async def get_contact(request: web.Request) -> web.StreamResponse:
     contact_id = path_id(request, "contact")
     q = request.app[QUERIES]
 
-    async def build(conn: Conn) -> Any:
+    async def build(conn: Conn) -> Contact:
         sight = await sight_of(conn, q, caller)
         row = await _contact_row(conn, q, contact_id, caller, sight)
         default = await _default_lang(conn, q, row, sight)

@@ -16,6 +16,7 @@ from services.directory.validation import network_in
 from services.directory.visibility import Sight, sight_of
 from shared.conn import Conn
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
+from shared.payloads import Network, NetworkPage
 
 routes = web.RouteTableDef()
 
@@ -59,7 +60,7 @@ async def resolve_scope(
     return network, target, sight.within(scope)
 
 
-def shown_network(row: asyncpg.Record, sight: Sight, lang: str | None = None) -> dict[str, Any]:
+def shown_network(row: asyncpg.Record, sight: Sight, lang: str | None = None) -> Network:
     """A network as the caller may see it: a parent it does not see is left out."""
     body = network_json(row, lang)
     if body["parent"] is not None and body["parent"] not in sight.slugs:
@@ -74,7 +75,7 @@ async def list_networks(request: web.Request) -> web.StreamResponse:
     caller = await principal(request)
     q = request.app[QUERIES]
 
-    async def build(conn: Conn) -> Any:
+    async def build(conn: Conn) -> NetworkPage:
         sight = await sight_of(conn, q, caller)
         rows = await conn.fetch(q["list-networks"])
         return {"items": [shown_network(r, sight, lang) for r in rows if sight.network(r["id"])]}
@@ -90,7 +91,7 @@ async def get_network(request: web.Request) -> web.StreamResponse:
     slug = request.match_info["slug"]
     q = request.app[QUERIES]
 
-    async def build(conn: Conn) -> Any:
+    async def build(conn: Conn) -> Network:
         sight = await sight_of(conn, q, caller)
         row = await get_network_row(conn, request, slug, sight)
         rows = await conn.fetch(q["list-networks"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 from aiohttp import web
 
@@ -16,6 +14,7 @@ from services.directory.store import check_revision, create_organisation, update
 from services.directory.validation import organisation_in
 from shared.conn import Conn
 from shared.errors import Conflict, NotFound, read_object
+from shared.payloads import Organisation, OrganisationPage
 
 routes = web.RouteTableDef()
 
@@ -26,7 +25,7 @@ async def list_organisations(request: web.Request) -> web.StreamResponse:
     lang = requested_lang(request) or "en"
     caller = await principal(request)
 
-    async def build(conn: Conn) -> Any:
+    async def build(conn: Conn) -> OrganisationPage:
         rows = await conn.fetch(request.app[QUERIES]["list-organisations"])
         return {"items": [organisation_json(r, lang) for r in rows]}
 
@@ -40,7 +39,7 @@ async def get_organisation(request: web.Request) -> web.StreamResponse:
     caller = await principal(request)
     slug = request.match_info["slug"]
 
-    async def build(conn: Conn) -> Any:
+    async def build(conn: Conn) -> Organisation:
         row = await conn.fetchrow(request.app[QUERIES]["get-organisation"], slug)
         if row is None:
             raise NotFound("No organisation %(slug)r.", values={"slug": slug})

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -15,26 +14,28 @@ from shared.conn import Conn
 from shared.errors import FieldError, ValidationFailed
 from shared.i18n import LANGUAGES
 from shared.identity import Caller
+from shared.payloads import Lang, is_lang
 
 PUBLIC_CACHE = "public, max-age=0, must-revalidate"
 PRIVATE_CACHE = "private, no-cache"
 
-Build = Callable[[Conn], Awaitable[Any]]
+# Builds the answer (a payload of shared.payloads) inside the read transaction.
+Build = Callable[[Conn], Awaitable[Mapping[str, object]]]
 
 
-def requested_lang(request: web.Request) -> str | None:
-    """The `lang` query parameter, checked."""
+def requested_lang(request: web.Request) -> Lang | None:
+    """The `lang` query parameter, checked; None when absent or empty."""
     lang = request.query.get("lang")
     if lang is None or lang == "":
         return None
-    if lang not in LANGUAGES:
+    if not is_lang(lang):
         raise ValidationFailed(
             [FieldError("lang", "must be one of %(choices)s", {"choices": ", ".join(LANGUAGES)})]
         )
     return lang
 
 
-def dumps(data: Any) -> bytes:
+def dumps(data: object) -> bytes:
     """JSON as UTF-8, diacritics kept as they are."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
 from shared.i18n import pick
+from shared.payloads import Contact, Network, Organisation, Workplace
 
 
 def _ts(value: datetime) -> str:
     return value.isoformat()
 
 
-def network_json(row: asyncpg.Record, lang: str | None = None) -> dict[str, Any]:
+def network_json(row: asyncpg.Record, lang: str | None = None) -> Network:
     """A network, with its name in `lang` (falling back to its default, then English)."""
     return {
         "slug": row["slug"],
@@ -32,7 +32,7 @@ def network_json(row: asyncpg.Record, lang: str | None = None) -> dict[str, Any]
     }
 
 
-def organisation_json(row: asyncpg.Record, lang: str = "en") -> dict[str, Any]:
+def organisation_json(row: asyncpg.Record, lang: str = "en") -> Organisation:
     """An organisation, with its name in `lang`."""
     return {
         "slug": row["slug"],
@@ -48,9 +48,9 @@ def organisation_json(row: asyncpg.Record, lang: str = "en") -> dict[str, Any]:
 
 def contact_json(
     row: asyncpg.Record, lang: str, default_lang: str, emails: list[str] | None = None
-) -> dict[str, Any]:
+) -> Contact:
     """A contact card; `emails` only for a caller entitled to them."""
-    organisation = None
+    organisation: Workplace | None = None
     if row["org_slug"] is not None:
         organisation = {
             "slug": row["org_slug"],
@@ -59,7 +59,7 @@ def contact_json(
             "country": row["org_country"],
             "website": row["org_website"],
         }
-    card: dict[str, Any] = {
+    card: Contact = {
         "id": row["id"],
         "uid": str(row["uid"]),
         "given_name": row["given_name"],

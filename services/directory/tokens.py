@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -23,6 +22,7 @@ from shared.errors import (
     read_object,
 )
 from shared.identity import identify
+from shared.payloads import Token
 from shared.queries import Queries
 from shared.settings import Settings
 from shared.validate import Fields, path_id
@@ -48,7 +48,7 @@ def expires_soon(row: asyncpg.Record, warn_days: int) -> bool:
     )
 
 
-def token_json(row: asyncpg.Record, warn_days: int) -> dict[str, Any]:
+def token_json(row: asyncpg.Record, warn_days: int) -> Token:
     """A token's metadata; the token itself is never stored, so never shown again."""
     expires_at: datetime | None = row["expires_at"]
     soon = expires_soon(row, warn_days)
@@ -60,7 +60,7 @@ def token_json(row: asyncpg.Record, warn_days: int) -> dict[str, Any]:
         "name": row["name"],
         "prefix": row["prefix"],
         "session": row["session"],
-        "created_at": iso(row["created_at"]),
+        "created_at": row["created_at"].isoformat(),
         "expires_at": iso(expires_at),
         "expires_soon": soon,
         "revoked_at": iso(row["revoked_at"]),
@@ -181,7 +181,8 @@ async def create_token(request: web.Request) -> web.Response:
             session=session,
             parent=caller.token_id,
         )
-    body = token_json(row, settings.token_warn_days) | {"token": token}
+    body = token_json(row, settings.token_warn_days)
+    body["token"] = token
     return web.json_response(body, status=201, headers={"Cache-Control": "no-store"})
 
 
@@ -198,7 +199,7 @@ async def list_tokens(request: web.Request) -> web.Response:
     return web.json_response({"items": [token_json(r, warn) for r in rows]})
 
 
-async def expiring_tokens(conn: Conn, q: Queries, account_id: int, warn_days: int) -> list[Any]:
+async def expiring_tokens(conn: Conn, q: Queries, account_id: int, warn_days: int) -> list[Token]:
     """The account's working tokens that expire within `warn_days` (for /v1/me), soonest first."""
     rows = [r for r in await conn.fetch(q["list-tokens"], account_id) if expires_soon(r, warn_days)]
     rows.sort(key=lambda r: r["expires_at"])

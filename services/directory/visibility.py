@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from shared.conn import Conn
+from shared.payloads import Membership
 from shared.queries import Queries
 
 
@@ -57,7 +58,7 @@ class Sight:
         """The visible networks of a subtree walk: what listings, widgets and books read."""
         return [n for n in scope if n in self.networks]
 
-    def memberships(self, networks: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    def memberships(self, networks: Sequence[Membership]) -> list[Membership]:
         """A contact's memberships (`{"network": slug, ...}`) in the networks the caller sees."""
         return [m for m in networks if m["network"] in self.slugs]
 

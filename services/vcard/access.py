@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 
 from shared.clientip import client_address
 from shared.directory_client import DirectoryClient
 from shared.identity import credential, identify
+from shared.payloads import Contact
 from shared.settings import Settings
 
 
@@ -31,7 +31,7 @@ class View:
         """Whether no address may be shown at all."""
         return self.key == "anonymous"
 
-    def emails(self, contact: dict[str, Any]) -> list[str]:
+    def emails(self, contact: Contact) -> list[str]:
         """The addresses of `contact` the directory gave this caller (or the reveal opened)."""
         if self.revealed is not None:
             return list(self.revealed_emails) if self.revealed == contact["id"] else []

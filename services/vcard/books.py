@@ -32,6 +32,7 @@ from shared.directory_client import (
     UnknownSyncToken,
 )
 from shared.errors import NotFound, Unauthenticated
+from shared.payloads import Contact, Network
 
 log = logging.getLogger("kontakt.vcard.books")
 
@@ -57,7 +58,7 @@ class Member:
     uid: str
     href: str
     etag: str
-    contact: dict[str, Any]
+    contact: Contact
     card: Card
     text: str
     # Its <D:response> texts by the properties asked: a sync answers by joining them.
@@ -70,7 +71,7 @@ class Shelf:
 
     token: str
     version: str
-    contacts: dict[str, dict[str, Any]]
+    contacts: dict[str, Contact]
     renderings: OrderedDict[tuple[str, str], dict[str, Member]] = field(default_factory=OrderedDict)
 
 
@@ -80,7 +81,7 @@ class Point:
 
     token: str
     version: str
-    networks: dict[str, dict[str, Any]]
+    networks: dict[str, Network]
 
 
 def hidden_book(view: View, slug: str) -> Exception:
@@ -94,7 +95,7 @@ def hidden_book(view: View, slug: str) -> Exception:
     return NotFound("No address book %(slug)r.", values={"slug": slug})
 
 
-def member_of(contact: dict[str, Any], book: Book, names: dict[str, dict[str, str]]) -> Member:
+def member_of(contact: Contact, book: Book, names: dict[str, dict[str, str]]) -> Member:
     """A contact rendered for a book's view: vCard 3.0 text and a strong ETag."""
     card = card_from_contact(contact, book.lang, names, book.view.emails(contact))
     text = vcard(card, "3.0")
@@ -115,7 +116,7 @@ class Library:
         self.directory = directory
         self._shelves: OrderedDict[tuple[str, str], Shelf] = OrderedDict()
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
-        self._networks: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {}
+        self._networks: dict[str, tuple[str, dict[str, Network]]] = {}
 
     def drop(self) -> None:
         """Forget every shelf and cached directory answer (the data went back)."""
@@ -128,7 +129,7 @@ class Library:
         now = await self.directory.sync_point()
         return Point(now["token"], now["version"], await self.networks(now["version"], view))
 
-    async def networks(self, version: str, view: View) -> dict[str, dict[str, Any]]:
+    async def networks(self, version: str, view: View) -> dict[str, Network]:
         """The networks `view` sees, at least as new as data version `version`."""
         known = self._networks.get(view.key)
         if known is None or known[0] != version:
@@ -145,7 +146,7 @@ class Library:
         Raises UnknownSyncToken when the directory did not issue `token`.
         """
         answer = await self.directory.sync_point(token, slug, view.token)
-        return answer["token"], answer["version"], list(answer["changed"])
+        return answer["token"], answer["version"], list(answer["changed"] or ())
 
     async def shelf(self, book: Book, version: str) -> Shelf:
         """The book's contacts for its view, at least as new as data version `version`."""
@@ -197,9 +198,7 @@ class Library:
                 rendered.pop(uid, None)
         return shelf
 
-    def members(
-        self, shelf: Shelf, book: Book, networks: dict[str, dict[str, Any]]
-    ) -> dict[str, Member]:
+    def members(self, shelf: Shelf, book: Book, networks: dict[str, Network]) -> dict[str, Member]:
         """The shelf rendered for the book's view, by UID; a card is rendered once per change.
 
         Iterate `shelf.contacts` for the directory's order.

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -47,6 +46,7 @@ from services.vcard.reports import report
 from shared.conditional import conditional
 from shared.errors import NotFound, Unauthenticated, problem
 from shared.i18n import pick
+from shared.payloads import Network
 
 routes = web.RouteTableDef()
 
@@ -102,7 +102,7 @@ async def _view(request: web.Request) -> View:
     return await view_of(request, request.app[DIRECTORY], request.app[SETTINGS], reveal_ok=False)
 
 
-def book_of(view: View, slug: str, info: dict[str, Any]) -> Book:
+def book_of(view: View, slug: str, info: Network) -> Book:
     """The address book of network `slug`, named in its own language."""
     lang = info["default_lang"]
     return Book(slug, pick(info["names"], lang, lang) or slug, lang, view)

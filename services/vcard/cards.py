@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from shared.i18n import pick
+from shared.payloads import Contact
 
 PRODID = "-//Kontakt//Kontakt vCard 0.1//EN"
 
@@ -58,7 +58,7 @@ class Card:
 
 
 def card_from_contact(
-    contact: dict[str, Any],
+    contact: Contact,
     lang: str,
     network_names: dict[str, dict[str, str]],
     emails: list[str] | None,

@@ -24,6 +24,7 @@ from services.vcard.negotiation import (
 from services.vcard.render import jcard_text, vcard
 from shared.conditional import conditional
 from shared.errors import NotFound
+from shared.payloads import Contact
 from shared.validate import path_id
 
 routes = web.RouteTableDef()
@@ -35,7 +36,7 @@ def _caching(view: View) -> dict[str, str]:
     return {"Cache-Control": control, "Vary": "Accept, Authorization"}
 
 
-async def _card(request: web.Request, reveal_ok: bool) -> tuple[Card, View, dict[str, Any]]:
+async def _card(request: web.Request, reveal_ok: bool) -> tuple[Card, View, Contact]:
     directory = request.app[DIRECTORY]
     view = await view_of(request, directory, request.app[SETTINGS], reveal_ok=reveal_ok)
     # A revealed contact is read as anyone sees it; the reveal brought its addresses.

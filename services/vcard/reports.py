@@ -136,10 +136,11 @@ def _matches(member: Member, book: Book, filters: ET.Element | None) -> bool:
     if filters is None:
         return True
     contact = member.contact
+    workplace = contact.get("organisation")
     fields = {
         "FN": [contact["display_name"]],
         "EMAIL": book.view.emails(contact),  # only what this caller may see: no probing
-        "ORG": [n for n in ((contact.get("organisation") or {}).get("names") or {}).values()],
+        "ORG": list(workplace["names"].values()) if workplace else [],
         "N": [contact["family_name"], contact["given_name"]],
     }
     results = []

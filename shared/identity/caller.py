@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
-PERMISSIONS = ("edit_contacts", "manage_lists", "send_campaigns")
+from shared.payloads import JSON, Introspection, IntrospectionDetails, Permission
+
+PERMISSIONS: tuple[Permission, ...] = ("edit_contacts", "manage_lists", "send_campaigns")
 
 
 class Kind(StrEnum):
@@ -98,26 +99,31 @@ class Caller:
         """Slugs of the networks where this caller holds any permission."""
         return frozenset(self.slugs[n] for n, p in self.grants.items() if p and n in self.slugs)
 
-    def networks_json(self) -> dict[str, list[str]]:
+    def networks_json(self) -> dict[str, list[Permission]]:
         """Permissions by network slug, for introspection."""
-        return {self.slugs[n]: sorted(p) for n, p in sorted(self.grants.items()) if p}
+        return {
+            self.slugs[n]: [k for k in PERMISSIONS if k in p]
+            for n, p in sorted(self.grants.items())
+            if p
+        }
 
-    def introspection(self) -> dict[str, Any]:
+    def introspection(self) -> Introspection:
         """This caller as an active RFC 7662 introspection answer (with Kontakt's details)."""
-        body: dict[str, Any] = {
+        details: IntrospectionDetails = {
+            "account_id": self.account_id,
+            "token_id": self.token_id,
+            "email": self.email,
+            "name": self.name,
+            "is_admin": self.is_admin,
+            "networks": self.networks_json(),
+            "network_ids": {self.slugs[n]: n for n, p in sorted(self.grants.items()) if p},
+        }
+        body: Introspection = {
             "active": True,
             "sub": f"account:{self.account_id}",
             "username": self.email,
-            "token_type": str(self.kind),
-            "kontakt": {
-                "account_id": self.account_id,
-                "token_id": self.token_id,
-                "email": self.email,
-                "name": self.name,
-                "is_admin": self.is_admin,
-                "networks": self.networks_json(),
-                "network_ids": {self.slugs[n]: n for n, p in sorted(self.grants.items()) if p},
-            },
+            "token_type": "api" if self.kind is Kind.API else "read",
+            "kontakt": details,
         }
         if self.issued_at is not None:
             body["iat"] = int(self.issued_at.timestamp())
@@ -126,37 +132,55 @@ class Caller:
         return body
 
     @classmethod
-    def from_introspection(cls, answer: Mapping[str, Any]) -> Caller | None:
-        """The caller an introspection answer describes; None when the token is not active."""
-        if not answer.get("active"):
+    def from_introspection(cls, answer: Mapping[str, JSON]) -> Caller | None:
+        """The caller an introspection answer describes; None when the token is not active.
+
+        The answer is read field by field: what is missing or of another JSON type counts as
+        absent (no permission, no account), never as an error.
+        """
+        if answer.get("active") is not True:
             return None
-        kind = Kind(str(answer.get("token_type", "")))
-        if not (kind is Kind.API or kind is Kind.READ):
+        token_type = answer.get("token_type")
+        if token_type not in (Kind.API, Kind.READ):
             return None
-        details = answer.get("kontakt") or {}
-        networks: Mapping[str, list[str]] = details.get("networks") or {}
-        ids: Mapping[str, int] = details.get("network_ids") or {}
+        details = _object(answer.get("kontakt"))
+        networks = _object(details.get("networks"))
+        ids = {s: _whole(i) for s, i in _object(details.get("network_ids")).items() if _whole(i)}
         grants = {
-            int(ids[s]): frozenset(p) & frozenset(PERMISSIONS)
-            for s, p in networks.items()
-            if s in ids
+            ids[s]: frozenset(p for p in permissions if p in PERMISSIONS)
+            for s, permissions in networks.items()
+            if s in ids and isinstance(permissions, list)
         }
         return cls(
-            kind=kind,
-            account_id=int(details.get("account_id", 0)),
-            email=str(details.get("email", "")),
-            name=str(details.get("name", "")),
-            is_admin=bool(details.get("is_admin")),
-            token_id=int(details.get("token_id", 0)),
+            kind=Kind(token_type),
+            account_id=_whole(details.get("account_id")),
+            email=_text(details.get("email")),
+            name=_text(details.get("name")),
+            is_admin=details.get("is_admin") is True,
+            token_id=_whole(details.get("token_id")),
             issued_at=_time(answer.get("iat")),
             expires_at=_time(answer.get("exp")),
             grants=grants,
-            slugs={int(i): s for s, i in ids.items()},
+            slugs={i: s for s, i in ids.items()},
         )
 
 
-def _time(value: object) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
+def _object(value: JSON) -> dict[str, JSON]:
+    return value if isinstance(value, dict) else {}
+
+
+def _whole(value: JSON) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _text(value: JSON) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _time(value: JSON) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return datetime.fromtimestamp(value, UTC)
 
 
 ANONYMOUS = Caller(Kind.ANONYMOUS)
