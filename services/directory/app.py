@@ -9,7 +9,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from services.directory import (
+from services.directory.auth import directory_identity
+from services.directory.freshness import Freshness
+from services.directory.housekeeping import CHORES
+from services.directory.importing import routes as importing
+from services.directory.keys import ASSETS, CACHE, FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
+from services.directory.pages import load_assets
+from services.directory.paths import MIGRATIONS, OPENAPI, QUERY_FOLDERS, SCHEMA
+from services.directory.routes import (
     accounts,
     contacts,
     exporting,
@@ -22,13 +29,6 @@ from services.directory import (
     tokens,
     widgets,
 )
-from services.directory.auth import directory_identity
-from services.directory.freshness import Freshness
-from services.directory.housekeeping import CHORES
-from services.directory.importing import routes as importing
-from services.directory.keys import ASSETS, CACHE, FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
-from services.directory.pages import load_assets
-from services.directory.paths import MIGRATIONS, OPENAPI, QUERY_FOLDERS, SCHEMA
 from shared.conditional import BodyCache, VersionedCache
 from shared.db import database_ctx
 from shared.housekeeping import housekeeping_ctx

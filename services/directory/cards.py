@@ -10,9 +10,9 @@ import asyncpg
 from aiohttp import web
 
 from services.directory.keys import FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
-from services.directory.networks import resolve_scope
 from services.directory.phones import dialable
 from services.directory.reading import requested_lang
+from services.directory.routes.networks import resolve_scope
 from services.directory.texts import script_texts
 from services.directory.visibility import sight_of
 from shared.conn import Conn

@@ -7,7 +7,7 @@ from datetime import datetime
 import asyncpg
 import pytest
 
-from services.directory.contacts import RESTORE_SECONDS
+from services.directory.routes.contacts import RESTORE_SECONDS
 from tests.conftest import MakeAccount
 from tests.directory.test_admin import NEW_CONTACT
 from tests.support.services import Pair

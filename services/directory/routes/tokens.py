@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from aiohttp import web
 
-from services.directory.accounts import account_row, iso, self_or_admin
 from services.directory.auth import load_caller, new_token
 from services.directory.keys import POOL, QUERIES, SETTINGS
+from services.directory.routes.accounts import account_row, iso, self_or_admin
 from shared.conn import Conn
 from shared.errors import (
     FORM_TYPES,

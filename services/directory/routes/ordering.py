@@ -10,7 +10,7 @@ import asyncpg
 from aiohttp import web
 
 from services.directory.keys import POOL, QUERIES
-from services.directory.networks import get_network_row
+from services.directory.routes.networks import get_network_row
 from services.directory.visibility import sight_of
 from shared.conn import Conn
 from shared.errors import Conflict, FieldError, Forbidden, ValidationFailed, read_object

@@ -13,7 +13,7 @@ import asyncpg
 from aiohttp import web
 
 from services.directory.keys import POOL, QUERIES
-from services.directory.networks import resolve_scope
+from services.directory.routes.networks import resolve_scope
 from services.directory.visibility import sight_of
 from shared.conn import Conn
 from shared.csvio import Cell, CsvWriter, stream_csv

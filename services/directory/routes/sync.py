@@ -15,7 +15,7 @@ from aiohttp import web
 
 from services.directory.auth import principal
 from services.directory.keys import POOL, QUERIES
-from services.directory.networks import resolve_scope
+from services.directory.routes.networks import resolve_scope
 from services.directory.visibility import sight_of
 from shared.conn import Conn
 from shared.errors import FieldError, Gone, ValidationFailed

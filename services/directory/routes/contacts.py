@@ -13,9 +13,9 @@ from aiohttp import web
 
 from services.directory.auth import principal
 from services.directory.keys import POOL, QUERIES, SETTINGS
-from services.directory.networks import if_match, resolve_scope
 from services.directory.reading import conditional_json, dumps, requested_lang
 from services.directory.render import contact_json
+from services.directory.routes.networks import if_match, resolve_scope
 from services.directory.store import (
     check_revision,
     contact_as_input,
