@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext as _gettext
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -163,6 +164,19 @@ def speaking(lang: str) -> Iterator[Translator]:
 def current() -> Translator:
     """The translator of the enclosing `speaking` block (LookupError outside one)."""
     return _current.get()
+
+
+def script_texts(source: str, texts: Mapping[str, str]) -> str:
+    """A script's `__TEXTS__` placeholder as `{lang: {key: text}}` in every language we speak.
+
+    For what a browser script says before (or instead of) asking our server anything: that
+    the server cannot be reached. The script picks its element's `lang`, else the page's.
+    """
+    table = {
+        lang: {key: translator(lang).gettext(text) for key, text in texts.items()}
+        for lang in LANGUAGES
+    }
+    return source.replace("__TEXTS__", json.dumps(table, ensure_ascii=True, sort_keys=True))
 
 
 @cache

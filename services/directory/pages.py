@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from services.directory.texts import OFFLINE_TEXTS
 from shared.http import origin_of
+from shared.i18n import script_texts
 from shared.templates import page_templates, render
 from shared.web import html_page as shared_page
 
@@ -42,9 +44,8 @@ def load_assets() -> dict[str, Asset]:
     """widget.js, widget.css and embed.js, read once; widget.js learns the CSS URL."""
     folder = HERE / "static"
     css = Asset("widget.css", (folder / "widget.css").read_bytes(), "text/css")
-    js_text = (
-        (folder / "widget.js").read_text(encoding="utf-8").replace("__CSS_PATH__", css.versioned)
-    )
+    source = (folder / "widget.js").read_text(encoding="utf-8")
+    js_text = script_texts(source.replace("__CSS_PATH__", css.versioned), OFFLINE_TEXTS)
     js = Asset("widget.js", js_text.encode("utf-8"), "application/javascript")
     return {a.name: a for a in (css, js)}
 

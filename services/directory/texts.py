@@ -23,6 +23,9 @@ SCRIPT_TEXTS = {
     "all_vcf": N_("All these contacts as one file (.vcf)"),
 }
 
+# What widget.js says when it cannot reach us (no labels arrived): in the script itself.
+OFFLINE_TEXTS = {"not_loaded": N_("Contacts could not be loaded.")}
+
 # The reveal question spells its numbers, which a harvester's OCR of digits does not read.
 NUMBERS = (
     N_("one"),

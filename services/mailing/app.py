@@ -19,7 +19,7 @@ from services.mailing import (
 )
 from services.mailing.housekeeping import CHORES
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
-from services.mailing.paths import HERE, MIGRATIONS, OPENAPI, QUERY_FOLDERS, SCHEMA
+from services.mailing.paths import MIGRATIONS, OPENAPI, QUERY_FOLDERS, SCHEMA, STATIC
 from services.mailing.returns.lmtp import lmtp_ctx
 from services.mailing.returns.mailbox import Mailbox, mailbox_ctx
 from services.mailing.worker import run_senders
@@ -101,5 +101,5 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(preferences.routes)
     app.router.add_routes(subscriptions.routes)
     app.router.add_routes(forms.routes)
-    app.router.add_static("/static", HERE / "static")
+    app.router.add_static("/static", STATIC)
     return app

@@ -14,9 +14,10 @@ import asyncpg
 from aiohttp import web
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
+from services.mailing.paths import STATIC
 from shared.errors import NotFound
 from shared.http import origin_of
-from shared.i18n import LANGUAGES, pick, translator
+from shared.i18n import LANGUAGES, N_, pick, script_texts, translator
 from shared.settings import Settings
 from shared.signing import Keys
 
@@ -43,6 +44,21 @@ def pasted_form_accepted(
     if origin not in {own, origin_of(lst["thank_you_url"])}:
         return False
     return Keys.of(settings).check_hex("list-form", str(lst["id"]), key, 24)
+
+
+# What subscribe.js says when the form does not arrive: in the script itself, every language.
+OFFLINE_TEXTS = {"not_loaded": N_("The form could not be loaded.")}
+SUBSCRIBE_JS = script_texts((STATIC / "subscribe.js").read_text(encoding="utf-8"), OFFLINE_TEXTS)
+
+
+@routes.get("/static/subscribe.js")
+async def subscribe_script(request: web.Request) -> web.Response:
+    """subscribe.js with its own few texts filled in from the catalogs (before the static files)."""
+    return web.Response(
+        text=SUBSCRIBE_JS,
+        content_type="application/javascript",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 @routes.get("/v1/lists/{slug}/form")

@@ -10,6 +10,7 @@ MIGRATIONS = HERE / "migrations"
 QUERIES_DIR = HERE / "queries"
 OPENAPI = HERE / "openapi.yaml"
 TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
 SCHEMA = "mailing"
 # Every query folder the service loads (with its schema): its own and the shared ones.
 QUERY_FOLDERS = (QUERIES_DIR, RATE_LIMITS, OUTBOX_QUERIES)

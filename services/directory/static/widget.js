@@ -5,6 +5,14 @@
   var script = document.currentScript;
   var base = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   var cssPath = "__CSS_PATH__";
+  // What this script says when no labels arrive, in each of our languages (from the catalogs).
+  var offline = __TEXTS__;
+
+  /* The texts for an element: its own lang, else the page's, else English. */
+  function offlineTexts(host) {
+    var lang = (host.getAttribute("lang") || document.documentElement.lang || "").slice(0, 2);
+    return offline[lang.toLowerCase()] || offline.en;
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -233,7 +241,7 @@
       })
       .catch(function () {
         section.removeAttribute("aria-busy");
-        section.append(el("p", "kontakt-error", "Contacts could not be loaded."));
+        section.append(el("p", "kontakt-error", offlineTexts(host).not_loaded));
       });
   }
 

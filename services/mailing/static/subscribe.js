@@ -5,6 +5,14 @@
   "use strict";
   var script = document.currentScript;
   var base = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  // What this script says when the form does not arrive, in each of our languages (catalogs).
+  var offline = __TEXTS__;
+
+  /* The texts for an element: its own lang, else the page's, else English. */
+  function offlineTexts(host) {
+    var lang = (host.getAttribute("lang") || document.documentElement.lang || "").slice(0, 2);
+    return offline[lang.toLowerCase()] || offline.en;
+  }
 
   function el(tag, attributes, text) {
     var node = document.createElement(tag);
@@ -43,7 +51,7 @@
         box.append(el("h2", {}, data.title), form);
       })
       .catch(function () {
-        box.append(el("p", { "class": "error" }, "The form could not be loaded."));
+        box.append(el("p", { "class": "error" }, offlineTexts(host).not_loaded));
       });
   }
 
