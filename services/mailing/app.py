@@ -6,7 +6,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from services.mailing import (
+from services.mailing.housekeeping import CHORES
+from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
+from services.mailing.paths import MIGRATIONS, OPENAPI, QUERY_FOLDERS, SCHEMA, STATIC
+from services.mailing.returns.lmtp import lmtp_ctx
+from services.mailing.returns.mailbox import Mailbox, mailbox_ctx
+from services.mailing.routes import (
     campaigns,
     forms,
     inbound,
@@ -17,11 +22,6 @@ from services.mailing import (
     suppressions,
     transfer,
 )
-from services.mailing.housekeeping import CHORES
-from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
-from services.mailing.paths import MIGRATIONS, OPENAPI, QUERY_FOLDERS, SCHEMA, STATIC
-from services.mailing.returns.lmtp import lmtp_ctx
-from services.mailing.returns.mailbox import Mailbox, mailbox_ctx
 from services.mailing.worker import run_senders
 from shared.db import database_ctx
 from shared.directory_client import DirectoryClient, remote_identity

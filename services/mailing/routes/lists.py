@@ -12,8 +12,8 @@ from aiohttp import web
 from email_validator import EmailNotValidError
 
 from services.mailing.access import require
-from services.mailing.forms import form_key
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SETTINGS
+from services.mailing.routes.forms import form_key
 from shared.addresses import normalize_address
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
 from shared.i18n import LANGUAGES, pick

@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError
 from services.mailing.access import require
 from services.mailing.compose import CampaignTemplate, check_placeholders
 from services.mailing.keys import POOL, QUERIES, SETTINGS
-from services.mailing.lists import list_row
+from services.mailing.routes.lists import list_row
 from services.mailing.schedule import instant
 from shared.addresses import normalize_address
 from shared.errors import Conflict, NotFound, read_object

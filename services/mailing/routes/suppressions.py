@@ -24,7 +24,7 @@ from services.mailing import subscriber_csv
 from services.mailing.access import actor
 from services.mailing.keys import POOL, QUERIES
 from services.mailing.returns.suppression import REASONS, reinstate, suppress, suppress_many
-from services.mailing.transfer import QUERY_TEXT_MAX
+from services.mailing.routes.transfer import QUERY_TEXT_MAX
 from shared.addresses import normalize_address
 from shared.bodies import large_body
 from shared.errors import FieldError, NotFound, ValidationFailed, read_object

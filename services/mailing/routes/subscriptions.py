@@ -11,9 +11,9 @@ import asyncpg
 from aiohttp import web
 from email_validator import EmailNotValidError
 
-from services.mailing.forms import pasted_form_accepted
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.paths import TEMPLATES
+from services.mailing.routes.forms import pasted_form_accepted
 from services.mailing.terms import TERMS
 from shared import metrics
 from shared.addresses import checked_address

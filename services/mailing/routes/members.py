@@ -19,7 +19,7 @@ from aiohttp import web
 
 from services.mailing.access import actor, require
 from services.mailing.keys import POOL, QUERIES
-from services.mailing.lists import list_row
+from services.mailing.routes.lists import list_row
 from shared.conn import Conn
 from shared.errors import Conflict, NotFound, read_object
 from shared.identity import identify

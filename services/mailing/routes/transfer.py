@@ -11,8 +11,8 @@ from aiohttp import web
 from services.mailing import subscriber_csv
 from services.mailing.access import require
 from services.mailing.keys import POOL, QUERIES
-from services.mailing.lists import list_row
 from services.mailing.returns.suppression import suppressed_among
+from services.mailing.routes.lists import list_row
 from shared.bodies import large_body
 from shared.csvio import Cell, CsvWriter, stream_csv
 from shared.errors import FieldError, ValidationFailed

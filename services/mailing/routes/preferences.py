@@ -16,8 +16,8 @@ from aiohttp import web
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.links import LINK_MAIL_EVERY, LINK_TTL, Entry, key_digest, read_entry
-from services.mailing.members import return_json
-from services.mailing.subscriptions import ask_to_confirm, client_over_limit, page, page_lang
+from services.mailing.routes.members import return_json
+from services.mailing.routes.subscriptions import ask_to_confirm, client_over_limit, page, page_lang
 from shared.errors import read_form
 from shared.i18n import N_, pick, translator
 
