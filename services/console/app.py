@@ -8,18 +8,6 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from services.console import (
-    accounts,
-    auth,
-    contacts,
-    embed,
-    members,
-    newsletters,
-    organisations,
-    signin_link,
-    suppressions,
-    tokens,
-)
 from services.console.backend import Backend, Forbidden, SignedOut
 from services.console.housekeeping import CHORES
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
@@ -35,6 +23,18 @@ from services.console.pages import (
     render,
 )
 from services.console.paths import MIGRATIONS, QUERY_FOLDERS, SCHEMA
+from services.console.routes import (
+    accounts,
+    auth,
+    contacts,
+    embed,
+    members,
+    newsletters,
+    organisations,
+    signin_link,
+    suppressions,
+    tokens,
+)
 from services.console.session import COOKIE, clear_cookie, end_session, find_session
 from shared.bodies import takes_large_body
 from shared.db import database_ctx
@@ -78,7 +78,7 @@ async def console_session(request: web.Request, handler: Any) -> web.StreamRespo
     try:
         # Who is calling first: only then may an import route read its large body.
         request[ME_KEY] = await request[BACKEND_KEY].get("directory", "/v1/me")
-        # A streamed upload's handler reads its own form and checks the token (contacts.py).
+        # A streamed upload's handler reads its own form and checks the token (routes/contacts.py).
         if request.method == "POST" and request.path != contacts.STREAMED:
             if takes_large_body(request):
                 request = request.clone(client_max_size=settings.import_max_bytes)

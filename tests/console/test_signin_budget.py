@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.console.app import create_app as create_console
-from services.console.signin_link import REQUESTS_PER_WINDOW
+from services.console.routes.signin_link import REQUESTS_PER_WINDOW
 from shared.settings import Settings
 
 

@@ -10,7 +10,6 @@ from multidict import MultiDictProxy
 
 from services.console.backend import Answer, Forbidden
 from services.console.forms import chosen_of, contact_body, contact_form, problems, text, typed
-from services.console.organisations import all_organisations, chosen_organisation
 from services.console.pages import (
     HOME,
     backend,
@@ -21,6 +20,7 @@ from services.console.pages import (
     session_of,
     subtree,
 )
+from services.console.routes.organisations import all_organisations, chosen_organisation
 from services.console.streaming import UPLOAD_TIMEOUT, download, read_upload, stream_progress
 from shared.bodies import large_body
 from shared.i18n import translator

@@ -8,11 +8,11 @@ from collections import deque
 
 from aiohttp import web
 
-from services.console.auth import new_session, same_origin
 from services.console.backend import Answer, Backend
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
 from services.console.outbox import GIVE_UP_SECONDS
 from services.console.pages import bases, render
+from services.console.routes.auth import new_session, same_origin
 from services.console.session import Grant
 from shared.clientip import client_budget
 from shared.i18n import LANGUAGES, translator

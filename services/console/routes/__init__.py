@@ -1,0 +1,1 @@
+"""The console's aiohttp handlers, one module a resource; domain modules are beside."""
