@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from services.vcard import carddav, downloads
 from services.vcard.books import Library
 from services.vcard.keys import DIRECTORY, LIBRARY, SESSION, SETTINGS
 from services.vcard.paths import OPENAPI
+from services.vcard.routes import carddav, downloads
 from shared.directory_client import DirectoryClient, remote_identity, wait_for
 from shared.http import client_ctx
 from shared.identity import IDENTITY, guard_routes

@@ -1,0 +1,1 @@
+"""The vcard service's aiohttp handlers (downloads, CardDAV); domain modules are beside."""
