@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,18 +15,33 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import measure, peak_rss_mb
+from tests.support.activation import activated
+from tests.support.ports import Reserved
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 
 
-def free_port() -> int:
-    """A port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def start(
+    argv: list[str],
+    env: dict[str, str] | None = None,
+    port_setting: str = "",
+    listener: Reserved | None = None,
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `argv` given a socket bound here at port 0 (socket activation); it and its port.
+
+    `port_setting` (e.g. KONTAKT_VCARD_PORT) is set to that port, so URLs derived from it agree;
+    `listener`: the socket, when the caller needed its port before (for other settings).
+    """
+    listener = listener or Reserved()
+    if port_setting:
+        env = dict(env or {}, **{port_setting: str(listener.port)})
+    wrapped, fds = activated(listener, argv)
+    try:
+        return subprocess.Popen(wrapped, env=env, cwd=ROOT, pass_fds=fds), listener.port
+    finally:
+        listener.sock.close()  # the child's copy is the listener now
 
 
 def wait_for(url: str) -> None:
@@ -74,20 +88,15 @@ def main() -> int:
             check=True,
             capture_output=True,
         )
-        port = free_port()
-        env["KONTAKT_DIRECTORY_PORT"] = str(port)
-        directory = subprocess.Popen(
-            [sys.executable, "-m", "services.directory"], env=env, cwd=ROOT
+        directory, port = start(
+            [sys.executable, "-m", "services.directory"], env, "KONTAKT_DIRECTORY_PORT"
         )
         processes.append(directory)
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/readyz")
         contacts_url = f"{base}/v1/networks/for-in/contacts?lang=et"
         body, headers = fetch(contacts_url)
-        baseline_port = free_port()
-        baseline = subprocess.Popen(
-            [sys.executable, "-m", "bench.baseline", str(baseline_port), str(len(body))], cwd=ROOT
-        )
+        baseline, baseline_port = start([sys.executable, "-m", "bench.baseline", str(len(body))])
         processes.append(baseline)
         wait_for(f"http://127.0.0.1:{baseline_port}/")
 
@@ -161,16 +170,10 @@ def _import_rows(
         text=True,
     ).stdout.strip()
     contacts = contact_run(directory, token, directory_pid, postgres_pid)
-    port = free_port()
     # Nothing is sent here: the SMTP URL only satisfies the service's start-up check.
-    mailing_env = dict(
-        env,
-        KONTAKT_MAILING_PORT=str(port),
-        KONTAKT_DIRECTORY_URL=directory,
-        KONTAKT_SMTP_URL="smtp://127.0.0.1:9",
-    )
-    mailing = subprocess.Popen(
-        [sys.executable, "-m", "services.mailing"], env=mailing_env, cwd=ROOT
+    mailing_env = dict(env, KONTAKT_DIRECTORY_URL=directory, KONTAKT_SMTP_URL="smtp://127.0.0.1:9")
+    mailing, port = start(
+        [sys.executable, "-m", "services.mailing"], mailing_env, "KONTAKT_MAILING_PORT"
     )
     processes.append(mailing)
     base = f"http://127.0.0.1:{port}"
@@ -189,9 +192,8 @@ def _carddav_rows(
     """Start the vcard service and measure CardDAV syncs against Radicale."""
     from bench.carddav_sync import run as sync_run
 
-    port = free_port()
-    vcard_env = dict(env, KONTAKT_VCARD_PORT=str(port), KONTAKT_DIRECTORY_URL=directory)
-    vcard = subprocess.Popen([sys.executable, "-m", "services.vcard"], env=vcard_env, cwd=ROOT)
+    vcard_env = dict(env, KONTAKT_DIRECTORY_URL=directory)
+    vcard, port = start([sys.executable, "-m", "services.vcard"], vcard_env, "KONTAKT_VCARD_PORT")
     processes.append(vcard)
     wait_for(f"http://127.0.0.1:{port}/readyz")
     return sync_run(db_url, port)

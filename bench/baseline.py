@@ -4,10 +4,12 @@ import sys
 
 from aiohttp import web
 
+from shared.process import activated_socket
+
 
 def main() -> None:
-    """Serve `size` bytes of JSON on `port`."""
-    port, size = int(sys.argv[1]), int(sys.argv[2])
+    """Serve `size` bytes of JSON on the socket passed (socket activation)."""
+    size = int(sys.argv[1])
     body = b'{"x":"' + b"a" * max(size - 8, 0) + b'"}'
 
     async def constant(_: web.Request) -> web.Response:
@@ -15,7 +17,7 @@ def main() -> None:
 
     app = web.Application()
     app.router.add_get("/", constant)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    web.run_app(app, sock=activated_socket(), print=None, access_log=None)
 
 
 if __name__ == "__main__":

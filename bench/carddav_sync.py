@@ -232,7 +232,8 @@ def measure(ours: Dav, theirs: Dav, db_url: str, radicale_card: Path) -> dict[st
 
 def run(db_url: str, vcard_port: int) -> list[dict[str, Any]]:
     """The benchmark rows: full and incremental sync at each size, against Radicale."""
-    from bench.__main__ import free_port, wait_for
+    from bench.__main__ import wait_for
+    from tests.support.ports import Reserved
 
     folder = Path(tempfile.mkdtemp(prefix="kontakt-radicale-"))
     rows: list[dict[str, Any]] = []
@@ -245,10 +246,13 @@ def run(db_url: str, vcard_port: int) -> list[dict[str, Any]]:
             if radicale is not None:
                 stop(radicale)
             card = write_radicale(folder, cards)
-            port = free_port()
-            radicale = start_radicale(folder, port)
-            wait_for(f"http://127.0.0.1:{port}/.web/")
-            theirs = Dav(port, "/bench/lt/", user="bench")
+            # Radicale binds its own address: it binds our port beside our socket (both
+            # SO_REUSEADDR, ours never listens), and while ours is open the system gives that
+            # port to no one else.
+            reserved = Reserved()
+            radicale = start_radicale(folder, reserved.port)
+            wait_for(f"{reserved.url}/.web/")
+            theirs = Dav(reserved.port, "/bench/lt/", user="bench")
             figures = measure(ours, theirs, db_url, card)
             for kind in ("full", "incremental"):
                 ours_s, theirs_s = figures[f"ours_{kind}"], figures[f"radicale_{kind}"]

@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +31,41 @@ AppFactory = Callable[[Settings], web.Application]
 Schema = tuple[str, Path] | None
 
 
+# sd_listen_fds(3): the first socket a supervisor passes is file descriptor 3.
+LISTEN_FDS_START = 3
+
+
+def activated_socket() -> socket.socket | None:
+    """The listening socket a supervisor passed (systemd's socket activation, sd_listen_fds(3)).
+
+    Descriptor 3 when LISTEN_PID is this process and LISTEN_FDS is 1; None when no socket was
+    passed. The variables are removed, so a child of ours does not take the socket for its own.
+    SettingsError when more than one was passed: a service listens on one socket.
+    """
+    pid, count = os.environ.pop("LISTEN_PID", ""), os.environ.pop("LISTEN_FDS", "0")
+    os.environ.pop("LISTEN_FDNAMES", None)
+    if pid != str(os.getpid()) or count == "0":
+        return None
+    if count != "1":
+        raise SettingsError(f"LISTEN_FDS: expected one listening socket, got {count}")
+    return socket.socket(fileno=LISTEN_FDS_START)
+
+
+async def listen(
+    runner: web.AppRunner, host: str, port: int, sock: socket.socket | None
+) -> web.BaseSite:
+    """Serve `runner` on `sock` (passed by a supervisor) or else on `host`:`port`.
+
+    Logs the address bound (with a passed socket, or port 0, not the setting's).
+    """
+    site = web.SockSite(runner, sock) if sock else web.TCPSite(runner, host, port)
+    await site.start()
+    bound_host, bound_port = runner.addresses[-1][:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    log.info("listening", extra={"url": f"http://{shown}:{bound_port}"})
+    return site
+
+
 async def serve(app: web.Application, settings: Settings, port: int) -> None:
     """Run `app` until SIGINT or SIGTERM, then drain and stop without refusing anyone.
 
@@ -38,9 +75,7 @@ async def serve(app: web.Application, settings: Settings, port: int) -> None:
     """
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=settings.shutdown_timeout)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, port)
-    await site.start()
-    log.info("listening", extra={"url": f"http://{settings.host}:{port}"})
+    site = await listen(runner, settings.host, port, activated_socket())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -62,17 +97,18 @@ async def serve(app: web.Application, settings: Settings, port: int) -> None:
 async def serve_probes(
     settings: Settings, pool: asyncpg.Pool, schema: str, migrations: Path
 ) -> web.AppRunner | None:
-    """`/healthz`, `/readyz` and `/metrics` on KONTAKT_WORKER_PORT for a process without an API
-    (the standalone worker), so it is probed and scraped like the services; None when 0."""
-    if not settings.worker_port:
+    """`/healthz`, `/readyz` and `/metrics` on KONTAKT_WORKER_PORT (or the socket a supervisor
+    passed) for a process without an API (the standalone worker), so it is probed and scraped
+    like the services; None when the port is 0 and no socket was passed."""
+    sock = activated_socket()
+    if not settings.worker_port and sock is None:
         return None
     app = base_app(settings)
     app[POOL_KEY] = pool
     add_health(app, database_ready(POOL_KEY, schema, migrations))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.worker_port).start()
-    log.info("probes listening", extra={"url": f"http://{settings.host}:{settings.worker_port}"})
+    await listen(runner, settings.host, settings.worker_port, sock)
     return runner
 
 

@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.smtp import SMTP
 
 from devstack.mailsink import Sink, sink_app
-from tests.support.ports import free_port
+from tests.support.ports import Reserved
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,8 +49,11 @@ def related(data_dir: Path, session: int) -> list[psutil.Process]:
 @pytest.mark.timeout(240)
 def test_make_run_serves_the_demo_and_sigterm_leaves_nothing(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    ports = {
-        name: free_port()
+    # `make run` binds the ports it is told (as a developer runs it): each binds beside a socket
+    # of ours (both SO_REUSEADDR, ours never listens), and while ours are open the system gives
+    # those ports to no one else.
+    reserved = {
+        name: Reserved()
         for name in (
             "DIRECTORY",
             "MAILING",
@@ -61,6 +64,7 @@ def test_make_run_serves_the_demo_and_sigterm_leaves_nothing(tmp_path: Path) -> 
             "EXAMPLE",
         )
     }
+    ports = {name: held.port for name, held in reserved.items()}
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("KONTAKT_") and k != "DATABASE_URL"
     }
@@ -122,6 +126,8 @@ def test_make_run_serves_the_demo_and_sigterm_leaves_nothing(tmp_path: Path) -> 
     finally:
         make.send_signal(signal.SIGTERM)
         make.wait(timeout=60)
+        for held in reserved.values():
+            held.sock.close()
     deadline = time.monotonic() + 30
     while related(data_dir, make.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -132,8 +138,8 @@ def test_make_run_serves_the_demo_and_sigterm_leaves_nothing(tmp_path: Path) -> 
 async def test_mail_sink_keeps_messages_with_diacritics(tmp_path: Path) -> None:
     sink = Sink(tmp_path / "mail")
     loop = asyncio.get_running_loop()
-    port = free_port()
-    server = await loop.create_server(lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", port)
+    server = await loop.create_server(lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
     try:
         message = email.message.EmailMessage()
         message["From"] = "Daina Mežecka <daina@example.lv>"

@@ -21,7 +21,7 @@ from services.vcard.app import create_app as create_vcard
 from shared.settings import Settings
 from tests.conftest import MakeAccount
 from tests.e2e.conftest import browser
-from tests.support.ports import free_port
+from tests.support.ports import Reserved
 
 __all__ = ["browser"]
 
@@ -43,12 +43,13 @@ class Stack:
 @pytest.fixture
 async def stack(settings: Settings) -> AsyncIterator[Stack]:
     """Directory, mailing (with its worker), vcard and console on local ports."""
-    ports = {name: free_port() for name in ("directory", "mailing", "vcard", "console", "smtp")}
-    url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    sockets = {name: Reserved() for name in ("directory", "mailing", "vcard", "console", "smtp")}
+    ports = {name: reserved.port for name, reserved in sockets.items()}
+    url = {name: reserved.url for name, reserved in sockets.items()}
     sink = Sink()
     loop = asyncio.get_running_loop()
     smtp = await loop.create_server(
-        lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", ports["smtp"]
+        lambda: SMTP(sink, enable_SMTPUTF8=True), sock=sockets["smtp"].sock
     )
     configured = settings.replace(
         directory_url=url["directory"],
@@ -62,7 +63,12 @@ async def stack(settings: Settings) -> AsyncIterator[Stack]:
         db_pool_max=6,
     )
     servers = [
-        TestServer(factory(configured), host="127.0.0.1", port=ports[name])
+        TestServer(
+            factory(configured),
+            host="127.0.0.1",
+            port=ports[name],
+            socket_factory=sockets[name].factory,
+        )
         for name, factory in (
             ("directory", create_directory),
             ("mailing", create_mailing),

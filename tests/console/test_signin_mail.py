@@ -19,7 +19,7 @@ from services.directory.keys import POOL as DIRECTORY_POOL
 from shared.settings import Settings
 from tests.conftest import MakeAccount
 from tests.support.observe import statements_in_requests
-from tests.support.ports import free_port
+from tests.support.ports import Reserved
 from tests.support.smtp import Server, smtp_server
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -39,17 +39,25 @@ class Pair:
 async def pair(settings: Settings) -> AsyncIterator[Pair]:
     """Directory and console on local ports; the console's own sender does not run."""
     async with smtp_server() as relay:
-        ports = {"directory": free_port(), "console": free_port()}
+        sockets = {"directory": Reserved(), "console": Reserved()}
         configured = settings.replace(
-            directory_url=f"http://127.0.0.1:{ports['directory']}",
-            public_console_url=f"http://127.0.0.1:{ports['console']}",
+            directory_url=sockets["directory"].url,
+            public_console_url=sockets["console"].url,
             smtp_url=relay.url(),
             console_sender=False,
         )
         directory = TestServer(
-            create_directory(configured), host="127.0.0.1", port=ports["directory"]
+            create_directory(configured),
+            host="127.0.0.1",
+            port=sockets["directory"].port,
+            socket_factory=sockets["directory"].factory,
         )
-        console = TestServer(create_console(configured), host="127.0.0.1", port=ports["console"])
+        console = TestServer(
+            create_console(configured),
+            host="127.0.0.1",
+            port=sockets["console"].port,
+            socket_factory=sockets["console"].factory,
+        )
         await directory.start_server()
         await console.start_server()
         try:

@@ -15,7 +15,6 @@ from playwright.async_api import Browser
 
 from devstack.mailsink import Sink, sink_app
 from tests.e2e.conftest import browser
-from tests.support.ports import free_port
 
 __all__ = ["browser"]
 
@@ -41,9 +40,9 @@ def confirmation(number: int) -> email.message.EmailMessage:
 
 async def send(sink: Sink, *messages: email.message.EmailMessage) -> None:
     """Deliver over real SMTP to an aiosmtpd server holding `sink`, as `make run` starts it."""
-    port = free_port()
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", port)
+    server = await loop.create_server(lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
     try:
         for message in messages:
             await aiosmtplib.send(message, hostname="127.0.0.1", port=port)
@@ -57,7 +56,7 @@ async def sink_page(tmp_path: Path) -> AsyncIterator[tuple[Sink, str]]:
     """A sink with two messages on disk, and its pages' address."""
     sink = Sink(tmp_path / "mail")
     await send(sink, confirmation(1), confirmation(2))
-    server = TestServer(sink_app(sink), host="127.0.0.1", port=free_port())
+    server = TestServer(sink_app(sink), host="127.0.0.1")
     await server.start_server()
     yield sink, str(server.make_url("")).rstrip("/")
     await server.close()

@@ -26,11 +26,11 @@ from services.mailing.app import create_app as create_mailing
 from services.mailing.paths import OPENAPI as MAILING_OPENAPI
 from services.vcard.app import create_app as create_vcard
 from shared.settings import Settings
-from shared.web import load_openapi
+from shared.web import IN_FLIGHT, load_openapi
 from tests.conftest import MakeAccount
 from tests.console.conftest import Stack
 from tests.mailing.test_subscriptions import EE_LIST
-from tests.support.ports import free_port
+from tests.support.observe import until
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -252,12 +252,11 @@ async def test_a_client_that_gives_up_is_not_a_database_outage(
 ) -> None:
     """Served as in production (aiohttp's test server would cancel the handler instead)."""
     factory, method, path, content_type = GIVING_UP[service]
-    runner = web.AppRunner(
-        factory(settings.replace(mailing_worker=False, smtp_url="smtp://127.0.0.1:9"))
-    )
+    app = factory(settings.replace(mailing_worker=False, smtp_url="smtp://127.0.0.1:9"))
+    runner = web.AppRunner(app)
     await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
     try:
         with caplog.at_level(logging.INFO):
             _, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -265,9 +264,9 @@ async def test_a_client_that_gives_up_is_not_a_database_outage(
             head += f"Content-Type: {content_type}\r\nContent-Length: 1000\r\n\r\n"
             writer.write(head.encode() + b"<a")
             await writer.drain()
-            await asyncio.sleep(0.2)  # the service is reading the body now
+            await until(lambda: app[IN_FLIGHT].count == 1)  # the service reads the body now
             writer.close()
-            await asyncio.sleep(0.3)
+            await until(lambda: app[IN_FLIGHT].count == 0)  # ...and has given up on it
     finally:
         await runner.cleanup()
     messages = [r.getMessage() for r in caplog.records if r.name.startswith("kontakt")]

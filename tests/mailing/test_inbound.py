@@ -17,7 +17,7 @@ from tests.mailing import returns_corpus as corpus
 from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
-from tests.support.ports import free_port
+from tests.support.ports import Reserved
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -115,7 +115,10 @@ async def send_campaign(mailing: Mailing, sender: str) -> tuple[dict[str, Sent],
 async def test_reports_over_lmtp_act_only_as_they_should(
     start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
-    port = free_port()
+    # The service binds its LMTP port itself, beside our socket (both SO_REUSEADDR, ours never
+    # listens): while ours is open the system gives that port to no one else.
+    reserved = Reserved()
+    port = reserved.port
     mailing, sent, campaign = await campaign_sent(start_mailing, make_account, conn, lmtp_port=port)
 
     async def deliver(recipient: str, raw: bytes) -> str:

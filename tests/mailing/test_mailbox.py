@@ -22,7 +22,8 @@ from tests.conftest import MakeAccount
 from tests.mailing import returns_corpus as corpus
 from tests.mailing.conftest import StartMailing
 from tests.mailing.test_inbound import about, campaign_sent, states, suppressed
-from tests.support.ports import free_port
+from tests.support.activation import activated
+from tests.support.ports import Reserved
 
 pytestmark = pytest.mark.usefixtures("demo")
 USER, PASSWORD = "bounces@example.ee", "mailbox-secret"
@@ -30,7 +31,7 @@ USER, PASSWORD = "bounces@example.ee", "mailbox-secret"
 
 @pytest.fixture
 def dovecot() -> Iterator[int]:
-    """A Dovecot IMAP server of the test's own on a free port, one mailbox; its port."""
+    """A Dovecot IMAP server of the test's own, one mailbox; its port."""
     folder = Path(tempfile.mkdtemp(prefix="kontakt-dovecot-"))
     folder.chmod(0o755)  # Dovecot's processes run as another user and must reach the mail
     # Dovecot refuses to keep mail as root; when the tests run as root, its own user keeps it.
@@ -38,7 +39,10 @@ def dovecot() -> Iterator[int]:
     (folder / "home").mkdir()
     os.chown(folder / "home", owner.pw_uid, owner.pw_gid)
     (folder / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
-    port = free_port()
+    # Dovecot takes the socket systemd passes for a listener's address (socket activation):
+    # bound here at port 0, the port is ours before it starts.
+    listener = Reserved()
+    port = listener.port
     (folder / "dovecot.conf").write_text(
         f"base_dir = {folder}/run\nstate_dir = {folder}/state\nlog_path = {folder}/log\n"
         "ssl = no\nlisten = 127.0.0.1\nprotocols = imap\ndisable_plaintext_auth = no\n"
@@ -52,9 +56,9 @@ def dovecot() -> Iterator[int]:
         "  inet_listener imaps {\n    port = 0\n  }\n}\n"
         "service anvil {\n  chroot =\n}\n"
     )
-    process = subprocess.Popen(
-        ["dovecot", "-F", "-c", str(folder / "dovecot.conf")], start_new_session=True
-    )
+    argv, fds = activated(listener, ["dovecot", "-F", "-c", str(folder / "dovecot.conf")])
+    process = subprocess.Popen(argv, start_new_session=True, pass_fds=fds)
+    listener.sock.close()
     try:
         deadline = time.monotonic() + 20
         while True:

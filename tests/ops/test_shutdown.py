@@ -21,7 +21,8 @@ from tests.conftest import SERVICE_TOKEN, MakeAccount
 from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
-from tests.support.ports import free_port
+from tests.support.activation import activated
+from tests.support.ports import Reserved
 
 ROOT = Path(__file__).resolve().parents[2]
 DRAIN = 3.0
@@ -42,10 +43,14 @@ def service_env(db_url: str, **more: str) -> dict[str, str]:
     )
 
 
-async def trickle() -> AsyncIterator[bytes]:
-    """A vCard upload that takes longer than the drain: in flight when the listener closes."""
+async def trickle(sending: asyncio.Event) -> AsyncIterator[bytes]:
+    """A vCard upload that takes longer than the drain: in flight when the listener closes.
+
+    `sending` is set once its first line was taken to be sent (the request has begun).
+    """
     for line in CARD.encode().split(b"\r\n")[:-1]:
         yield line + b"\r\n"
+        sending.set()
         await asyncio.sleep(1.0)
 
 
@@ -54,15 +59,18 @@ async def trickle() -> AsyncIterator[bytes]:
 async def test_a_stopping_service_leaves_the_balancer_first_and_refuses_nobody(
     db_url: str, admin_token: str
 ) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    listener = Reserved()  # given to the service (socket activation): ours before it starts
+    base = listener.url
+    argv, fds = activated(listener, [sys.executable, "-m", "services.directory"])
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services.directory",
+        *argv,
         cwd=ROOT,
-        env=service_env(db_url, KONTAKT_DIRECTORY_PORT=str(port), KONTAKT_DRAIN_SECONDS=str(DRAIN)),
+        env=service_env(
+            db_url, KONTAKT_DIRECTORY_PORT=str(listener.port), KONTAKT_DRAIN_SECONDS=str(DRAIN)
+        ),
+        pass_fds=fds,
     )
+    listener.sock.close()  # the service's copy only: closed, its port refuses connections
     results: list[str] = []
     # A new connection for every request, as a load balancer spreading them would open.
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
@@ -76,16 +84,18 @@ async def test_a_stopping_service_leaves_the_balancer_first_and_refuses_nobody(
                 assert time.monotonic() < deadline, "the directory did not start"
                 await asyncio.sleep(0.2)
 
+        sending = asyncio.Event()
+
         async def upload() -> int:
             async with http.post(
                 f"{base}/v1/contacts/import?network=ee&lang=et",
-                data=trickle(),
+                data=trickle(sending),
                 headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "text/vcard"},
             ) as reply:
                 return reply.status
 
         in_flight = asyncio.create_task(upload())
-        await asyncio.sleep(0.5)
+        await asyncio.wait_for(sending.wait(), 30)
         process.send_signal(signal.SIGTERM)
         left_balancer_at: float | None = None
         while left_balancer_at is None or time.monotonic() - left_balancer_at < LB_REACTION:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import postfix
-from tests.support.ports import free_port
+from tests.support.ports import Reserved
 
 # The daemons a small MTA needs (master.cf(5)), none chrooted: the queue is a temporary folder.
 SERVICES = """\
@@ -69,15 +69,14 @@ def _postfix(folder: Path, command: str, *, check: bool = True) -> None:
     )
 
 
-def _configure(main_cf: str, transport: str) -> tuple[Path, int]:
-    """A folder with main.cf, master.cf and the compiled transport table; the smtpd port."""
+def _configure(main_cf: str, transport: str, port: int) -> Path:
+    """A folder with main.cf, master.cf and the compiled transport table; smtpd on `port`."""
     folder = Path(tempfile.mkdtemp(prefix="kontakt-postfix-"))
     folder.chmod(0o755)  # the daemons run as the postfix user and must reach the queue
     for name in ("etc", "spool", "data"):
         (folder / name).mkdir()
     owner = pwd.getpwnam("postfix")
     os.chown(folder / "data", owner.pw_uid, owner.pw_gid)
-    port = free_port()
     (folder / "etc" / "main.cf").write_text(
         "compatibility_level = 3.6\n"
         f"queue_directory = {folder}/spool\n"
@@ -102,7 +101,7 @@ def _configure(main_cf: str, transport: str) -> tuple[Path, int]:
         check=True,
         capture_output=True,
     )
-    return folder, port
+    return folder
 
 
 @asynccontextmanager
@@ -114,11 +113,16 @@ async def postfix_mta(main_cf: str, transport: str) -> AsyncIterator[Mta]:
     """
     assert os.geteuid() == 0, "Postfix's master runs only as root (as .ci/run does)"
     assert postfix.tool("postfix"), "Debian's postfix is installed by .ci/run"
-    folder, port = await asyncio.to_thread(_configure, main_cf, transport)
+    # Postfix's master binds its own addresses (it takes no passed socket): smtpd binds our
+    # reserved port beside our socket (both SO_REUSEADDR, ours never listens), and while ours
+    # is open the system gives that port to no one else.
+    reserved = Reserved()
+    folder = await asyncio.to_thread(_configure, main_cf, transport, reserved.port)
     try:
         await asyncio.to_thread(_postfix, folder, "start")
-        await postfix.listening(port)
-        yield Mta(port, folder)
+        await postfix.listening(reserved.port)
+        yield Mta(reserved.port, folder)
     finally:
         await asyncio.to_thread(_postfix, folder, "stop", check=False)
         shutil.rmtree(folder, ignore_errors=True)
+        reserved.sock.close()

@@ -1,18 +1,27 @@
 """Watching our services from outside, without changing them: the statements a service's
-pool runs inside requests (asyncpg's query loggers), and whether an outbox is empty.
+pool runs inside requests (asyncpg's query loggers), whether an outbox is empty, and waiting
+for a condition instead of for time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
 from asyncpg.connection import LoggedQuery
 
 from shared.logs import request_id_var
+
+
+async def until(condition: Callable[[], bool], within: float = 30, every: float = 0.02) -> None:
+    """Wait until `condition()` holds; AssertionError when it still does not after `within` s."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, f"still not so after {within} s"
+        await asyncio.sleep(every)
 
 
 @asynccontextmanager

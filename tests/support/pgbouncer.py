@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tests.support.ports import free_port
+from tests.support.activation import activated
+from tests.support.ports import Reserved
 
 
 def _server_of(url: str) -> str:
@@ -51,32 +52,41 @@ def pgbouncer(server_url: str, pool_size: int = 2) -> Iterator[str]:
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
     folder = Path(tempfile.mkdtemp(prefix="kontakt-pgbouncer-"))
     folder.chmod(0o755)  # readable by the user it switches to
-    port = free_port()
+    # PgBouncer takes a socket passed by systemd (socket activation) instead of binding its
+    # own: bound here at port 0, the port is ours before it starts.
+    listener = Reserved()
     config = folder / "pgbouncer.ini"
     config.write_text(
         "[databases]\n"
         f"* = {_server_of(server_url)}\n"
         "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {listener.port}\nunix_socket_dir =\n"
         "auth_type = any\npool_mode = transaction\n"
         f"default_pool_size = {pool_size}\nmax_client_conn = 1000\n"
     )
     config.chmod(0o644)
+    argv, fds = activated(listener, [binary, *_unprivileged_user(), str(config)])
     process = subprocess.Popen(
-        [binary, *_unprivileged_user(), str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=fds
     )
+    listener.sock.close()
+    port = listener.port
     try:
+        # Connections wait in the passed socket's queue until PgBouncer takes them: ready when
+        # one is answered (a PostgreSQL SSLRequest gets one byte, N or S).
         deadline = time.monotonic() + 15
         while True:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                    probe.sendall(b"\x00\x00\x00\x08\x04\xd2\x16\x2f")
+                    if probe.recv(1) in (b"N", b"S"):
+                        break
             except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"pgbouncer did not start: {process.stderr}") from None
-                time.sleep(0.1)
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"pgbouncer did not start: {process.communicate()[1]!r}")
+            time.sleep(0.1)
         yield f"postgresql://kontakt@127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -1,8 +1,15 @@
 """Ports for servers under test: bound at port 0 and kept, never chosen, released and rebound.
 
-`Reserved` binds 127.0.0.1:0 and holds the socket: the port is ours from then on, a server in
-this process takes the socket itself (aiohttp's `socket_factory`, asyncio's `sock=`), and
-until one does, a client connecting there is refused (the relay is "down").
+`Reserved` binds 127.0.0.1:0 and holds the socket: the port is ours from then on. Who serves
+there takes it, in the most robust way the server allows:
+- a server in this process takes the socket itself (aiohttp's `socket_factory`, asyncio's
+  `sock=`); until one does, a client connecting there is refused (the relay is "down");
+- a child process that accepts a passed socket (our services, PgBouncer, Dovecot) is given it
+  as systemd gives it (activation.py);
+- a child that binds its address itself (Postfix, smtp-sink, Radicale, `make run`) binds the
+  same port beside ours: both set SO_REUSEADDR and ours never listens, which Linux allows,
+  while the port is never given to anyone else's bind to port 0 or connect (so the test holds
+  the socket open as long as the child runs).
 """
 
 from __future__ import annotations
@@ -27,15 +34,3 @@ class Reserved:
     def factory(self, _host: str, _port: int, _family: socket.AddressFamily) -> socket.socket:
         """For aiohttp's `TestServer(socket_factory=…)`: this socket, already bound."""
         return self.sock
-
-
-def free_port() -> int:
-    """A port for a child process to bind itself (nothing in this process: use `Reserved`).
-
-    Chosen, released, then bound by the child: another process may take it in between, so a
-    caller starts the child again on another port when it cannot bind (see processes.py).
-    """
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

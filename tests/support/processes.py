@@ -12,6 +12,9 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.support.activation import activated
+from tests.support.ports import Reserved
+
 
 @dataclass
 class Process:
@@ -28,15 +31,26 @@ class Process:
 
 
 async def start(
-    name: str, argv: list[str], env: dict[str, str], cwd: Path, port: int | None = None
+    name: str, argv: list[str], env: dict[str, str], cwd: Path, listener: Reserved | None = None
 ) -> Process:
-    """Start `argv` with exactly `env` (nothing inherited) in `cwd`; output goes to a file."""
+    """Start `argv` with exactly `env` (nothing inherited) in `cwd`; output goes to a file.
+
+    With `listener`, the process is given that socket (socket activation, see activation.py):
+    its port was ours before it started, and its probes are there.
+    """
     log = cwd / f"{name}.log"
-    with log.open("wb") as out:
-        process = await asyncio.create_subprocess_exec(
-            *argv, env=env, cwd=cwd, stdout=out, stderr=asyncio.subprocess.STDOUT
-        )
-    return Process(name, process, log, f"http://127.0.0.1:{port}" if port else None)
+    fds: tuple[int, ...] = ()
+    if listener is not None:
+        argv, fds = activated(listener, argv)
+    try:
+        with log.open("wb") as out:
+            process = await asyncio.create_subprocess_exec(
+                *argv, env=env, cwd=cwd, stdout=out, stderr=asyncio.subprocess.STDOUT, pass_fds=fds
+            )
+    finally:
+        if listener is not None:
+            listener.sock.close()  # the child's copy is the listener now
+    return Process(name, process, log, listener.url if listener else None)
 
 
 async def finished(process: Process, within: float) -> int:

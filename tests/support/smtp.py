@@ -19,7 +19,7 @@ import trustme
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from bench import postfix
-from tests.support.ports import Reserved, free_port
+from tests.support.ports import Reserved
 
 
 @dataclass
@@ -203,7 +203,11 @@ async def postfix_sink(*options: str) -> AsyncIterator[Sink]:
     assert tool, "Postfix's smtp-sink is installed by .ci/run"
     folder = Path(tempfile.mkdtemp(prefix="kontakt-smtp-sink-"))
     os.chmod(folder, 0o777)  # noqa: S103 (smtp-sink writes as an unprivileged user)
-    port = free_port()
+    # smtp-sink binds its own address (it takes no passed socket): it binds our reserved port
+    # beside our socket (both SO_REUSEADDR, ours never listens), and while ours is open the
+    # system gives that port to no one else.
+    reserved = Reserved()
+    port = reserved.port
     user = ["-u", "nobody"] if os.geteuid() == 0 else []
     process = await asyncio.create_subprocess_exec(
         tool, *user, *options, "-d", f"{folder}/%H%M%S.", f"127.0.0.1:{port}", "32"
@@ -214,3 +218,4 @@ async def postfix_sink(*options: str) -> AsyncIterator[Sink]:
     finally:
         process.terminate()
         await process.wait()
+        reserved.sock.close()
