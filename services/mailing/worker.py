@@ -224,7 +224,10 @@ class Worker:
                     [r["subscriber_id"] for r in unpaid],
                 )
         if not paid:
-            return float(budget["wait"])
+            wait = float(budget["wait"])
+            if wait >= 1:  # a worker idle for a while says why (the hourly budget, mostly)
+                log.info("waiting for the send budget", extra={"worker": self.name, "s": wait})
+            return wait
         recipients = await self._recipients(paid)
         start = time.monotonic() + max(0.0, float(budget["first_in"]))
         spacing = 1 / settings.send_rate

@@ -6,7 +6,7 @@ import asyncio
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +26,11 @@ from tests.support.postgres import StoppablePostgres, with_database
 
 pytestmark = pytest.mark.usefixtures("demo")
 
-OUTAGE_SECONDS = 5
-RECOVERY_SECONDS = 12
+# How long the directory answers from its last version without PostgreSQL (its cache).
+TRUSTED_SECONDS = 3.5
+# Deadlines only: the drill goes on as soon as the load saw what it waits for.
+OUTAGE_SECONDS = 30
+RECOVERY_SECONDS = 60
 RECIPIENTS = 300
 
 
@@ -102,6 +105,16 @@ async def load(
         await asyncio.sleep(0.01)
 
 
+async def seen_until(
+    seen: list[Answer], urls: list[str], test: Callable[[list[Answer]], bool], within: float
+) -> None:
+    """Wait until `test` holds for the answers of every URL (the load goes on meanwhile)."""
+    deadline = time.monotonic() + within
+    while not all(test([a for a in seen if a.url == url]) for url in urls):
+        assert time.monotonic() < deadline, f"not seen within {within} s: {seen[-5:]}"
+        await asyncio.sleep(0.05)
+
+
 @pytest.mark.timeout(180)
 async def test_services_answer_503_while_postgres_is_down_and_recover_without_a_restart(
     start_mailing: StartMailing,
@@ -141,26 +154,38 @@ async def test_services_answer_503_while_postgres_is_down_and_recover_without_a_
             asyncio.create_task(load(session, urls, stop, seen)),
             asyncio.create_task(load(authed, [f"{mailing.base}/v1/lists/ee-uudised"], stop, seen)),
         ]
-        await asyncio.sleep(1)
+        all_urls = [*urls, f"{mailing.base}/v1/lists/ee-uudised"]
+        await seen_until(seen, all_urls, lambda mine: any(a.status == 200 for a in mine), 30)
         sent_before = len(sink.messages)
         await asyncio.to_thread(own_postgres.stop)
         down_at = time.monotonic()
-        await asyncio.sleep(OUTAGE_SECONDS)
+        # Down until every URL was answered twice after the directory stopped trusting its cache.
+        await seen_until(
+            seen,
+            all_urls,
+            lambda mine: len([a for a in mine if a.at > down_at + TRUSTED_SECONDS]) >= 2,
+            OUTAGE_SECONDS,
+        )
         up_at = time.monotonic()
         await asyncio.to_thread(own_postgres.start)
-        await asyncio.sleep(RECOVERY_SECONDS)
+        # Up until every URL answered 200 five times in a row, by itself.
+        await seen_until(
+            seen,
+            all_urls,
+            lambda mine: [a.status for a in mine if a.at > up_at][-5:] == [200] * 5,
+            RECOVERY_SECONDS,
+        )
         stop.set()
         await asyncio.gather(*tasks)
         await authed.close()
 
-    all_urls = [*urls, f"{mailing.base}/v1/lists/ee-uudised"]
     assert sent_before < RECIPIENTS, "the campaign must be in progress when PostgreSQL stops"
     for answer in seen:
         assert answer.status in (200, 503), answer
         if answer.status == 503:
             assert answer.content_type == "application/problem+json", answer
             assert answer.retry_after, answer
-    during = [a for a in seen if down_at + 3.5 < a.at < up_at]
+    during = [a for a in seen if down_at + TRUSTED_SECONDS < a.at < up_at]
     for url in all_urls:
         # While PostgreSQL is down (after the 3 s the directory trusts its last version)...
         assert {a.status for a in during if a.url == url} == {503}, url

@@ -8,6 +8,7 @@ import asyncio
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -273,21 +274,44 @@ def worker_env(mailing: Mailing, **extra: str) -> dict[str, str]:
         KONTAKT_SMTP_URL=settings.smtp_url or "",
         KONTAKT_SECRET_KEY=settings.secret_key or "",
         KONTAKT_PUBLIC_MAILING_URL=mailing.base,
-        KONTAKT_LOG_LEVEL="WARNING",
-        **{f"KONTAKT_{k.upper()}": v for k, v in extra.items()},
+        **{f"KONTAKT_{k.upper()}": v for k, v in {"log_level": "INFO", **extra}.items()},
     )
 
 
 STARTED: list[asyncio.subprocess.Process] = []
+# Each started worker's output (its log lines), by process id.
+OUTPUT: dict[int, Path] = {}
 
 
 async def start_worker(mailing: Mailing, **extra: str) -> asyncio.subprocess.Process:
     """`python -m services.mailing.worker`, as an operator runs more of them."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.mailing.worker", env=worker_env(mailing, **extra), cwd=ROOT
-    )
+    out, log = tempfile.mkstemp(prefix="kontakt-worker-", suffix=".log")
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "services.mailing.worker",
+            env=worker_env(mailing, **extra),
+            cwd=ROOT,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    finally:
+        os.close(out)
     STARTED.append(process)
+    OUTPUT[process.pid] = Path(log)
     return process
+
+
+async def said(process: asyncio.subprocess.Process, text: str, within: float = 60) -> None:
+    """Wait until the worker logged `text`; AssertionError (with its output) if it did not."""
+    log = OUTPUT[process.pid]
+    deadline = time.monotonic() + within
+    while text not in log.read_text(errors="replace"):
+        output = log.read_text(errors="replace")[-2000:]
+        assert time.monotonic() < deadline, f"the worker did not say {text!r}:\n{output}"
+        assert process.returncode is None, f"the worker exited:\n{output}"
+        await asyncio.sleep(0.05)
 
 
 async def stop_worker(process: asyncio.subprocess.Process) -> None:
@@ -299,6 +323,8 @@ async def stop_worker(process: asyncio.subprocess.Process) -> None:
     except TimeoutError:
         process.kill()
         await process.wait()
+    if process.pid in OUTPUT:
+        OUTPUT.pop(process.pid).unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)
@@ -324,12 +350,15 @@ async def test_two_workers_share_one_hourly_budget_and_nobody_gets_two_copies(
         deadline = time.monotonic() + 60
         while len(relay.handler.received) < 20 and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
-        await asyncio.sleep(3)  # more than a lease: whatever would slip through, would
+        # Both wait for the hour's budget now, holding no claim: nothing more can slip through.
+        for worker in workers:
+            await said(worker, "waiting for the send budget")
         for worker in workers:
             await stop_worker(worker)
-        # A restart does not reset the budget: two fresh workers send nothing more.
+        # A restart does not reset the budget: two fresh workers try, and send nothing more.
         workers = [await start_worker(mailing, **limits) for _ in range(2)]
-        await asyncio.sleep(4)
+        for worker in workers:
+            await said(worker, "waiting for the send budget")
         for worker in workers:
             await stop_worker(worker)
         got = counted(relay.handler)
@@ -388,7 +417,7 @@ async def test_sigterm_stops_a_worker_waiting_for_budget(
         deadline = time.monotonic() + 60
         while len(relay.handler.received) < 2 and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
-        await asyncio.sleep(1)  # now it waits for the hour's budget (about an hour)
+        await said(worker, "waiting for the send budget")  # for about an hour
         worker.send_signal(signal.SIGTERM)
         # A deadline, not a speed: the old worker slept through SIGTERM for up to an hour.
         await asyncio.wait_for(worker.wait(), 10)
