@@ -33,8 +33,12 @@ test: install
 
 # The fast tier: pure functions (parsers, classifiers, renderers, validators), no database or
 # server, in seconds. A test joins it with `pytest.mark.fast`; `make test` still runs everything.
+# Only modules holding a fast test are imported (tests/conftest.py), and none of the plugins
+# that only other tests use (fuzzing, parallel runs).
+FAST_PLUGINS_OFF := -p no:cacheprovider -p no:schemathesis -p no:hypothesispytest -p no:xdist \
+	-p no:anyio
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m fast -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m fast -q $(FAST_PLUGINS_OFF) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -42,6 +42,20 @@ DEMO_EMAILS = [
 ]
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With `-m fast`, a test module (or folder) without a fast test is not even imported:
+    the tier pays for the pure functions it runs, not for the whole suite's imports."""
+    if config.getoption("markexpr") != "fast":
+        return None
+    marker = "pytest.mark.fast"
+    if collection_path.is_dir():
+        modules = collection_path.rglob("test_*.py")
+        return not any(marker in m.read_text(encoding="utf-8") for m in modules)
+    if collection_path.name.startswith("test_") and collection_path.suffix == ".py":
+        return marker not in collection_path.read_text(encoding="utf-8")
+    return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A `fast` test may not start PostgreSQL: the fast tier stays a matter of seconds."""
     for item in items:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shared.csvio import Transcoder, wide_encoding
+from shared.csvio import FORMULA_STARTS, CsvWriter, Transcoder, neutralise, restore, wide_encoding
+from tests.support.spreadsheets import HOSTILE
+
+pytestmark = pytest.mark.fast
 
 TEXT = "email;Vārds\r\nx@example.lv;Žydrūnė Mežecka\r\n"
 CASES = [
@@ -37,3 +40,16 @@ def test_legacy_bytes_and_short_files_pass_as_they_are() -> None:
     for data in ("Žydrūnė".encode("cp1257"), b"a", b""):
         transcoder = Transcoder()
         assert transcoder.feed(data) + transcoder.close() == data
+
+
+def test_neutralise_and_restore_are_inverse() -> None:
+    values = [*HOSTILE, "'=quoted", "''", "'t Hooft", "Kisevičienė", "", 'a,b;c"d', "=", "-"]
+    for value in values:
+        cell = neutralise(value)
+        assert not cell.startswith(FORMULA_STARTS)
+        assert restore(cell) == value
+    assert neutralise(-3) == "-3"  # numbers we write are not formulas
+    assert neutralise(True) == "true"
+    assert restore("'t Hooft") == "'t Hooft"  # an apostrophe a person wrote stays
+    # Every cell is quoted, so a spreadsheet splitting at ';' never sees a cell start inside one.
+    assert CsvWriter(["a"]).row(["x;=1+1"]) == '"x;=1+1"\r\n'

@@ -92,6 +92,7 @@ async def test_the_service_refuses_to_start_with_a_broken_query(
     await server.close()
 
 
+@pytest.mark.fast
 def test_query_files_are_well_formed(tmp_path: Path) -> None:
     (tmp_path / "a.sql").write_text("-- name: one\nSELECT 1;\n-- name: one\nSELECT 2;\n")
     with pytest.raises(QueryError, match="twice"):
@@ -102,6 +103,7 @@ def test_query_files_are_well_formed(tmp_path: Path) -> None:
         queries["no-such-query"]
 
 
+@pytest.mark.fast
 def test_settings_read_prefixed_variables_into_a_frozen_object() -> None:
     settings = Settings.from_env(
         {
@@ -119,6 +121,7 @@ def test_settings_read_prefixed_variables_into_a_frozen_object() -> None:
         settings.directory_port = 1  # type: ignore[misc]
 
 
+@pytest.mark.fast
 def test_bad_settings_name_the_variable() -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_env({"KONTAKT_VCARD_PORT": "eighty", "KONTAKT_DB_TIMEOUT": "-1"})
@@ -138,12 +141,14 @@ def test_bad_settings_name_the_variable() -> None:
         ("KONTAKT_HTTP_TIMEOUT", "inf"),
     ],
 )
+@pytest.mark.fast
 def test_spans_that_are_no_number_or_past_a_century_are_refused(name: str, value: str) -> None:
     # nan passed `value < 0` and broke pruning and shutdown later, far from the setting.
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
 
 
+@pytest.mark.fast
 def test_readme_lists_every_setting() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for spec in SPEC.values():
@@ -165,6 +170,7 @@ def test_readme_lists_every_setting() -> None:
         "news.example.org",
     ],
 )
+@pytest.mark.fast
 def test_a_public_url_that_points_at_no_host_is_refused_in_every_spelling(url: str) -> None:
     # Browsers read all of these as "this host" (WHATWG URL): links in mail would be dead.
     settings = Settings.from_env({})
@@ -175,5 +181,6 @@ def test_a_public_url_that_points_at_no_host_is_refused_in_every_spelling(url: s
 @pytest.mark.parametrize(
     "url", ["https://news.example.org", "http://127.0.0.1:8082", "http://[2001:db8::1]/"]
 )
+@pytest.mark.fast
 def test_a_public_url_with_a_host_is_accepted(url: str) -> None:
     Settings.from_env({}).require_reachable(PUBLIC_MAILING_URL=url)

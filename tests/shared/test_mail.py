@@ -47,6 +47,7 @@ def settings_for(url: str, **changes: object) -> Settings:
         "trailing spaces   \nand\ttabs\r\nand CRLF\n",
     ],
 )
+@pytest.mark.fast
 def test_body_encoding_is_the_email_packages_own_choice(text: str) -> None:
     # A 7-bit transport: the encoding never needs 8BITMIME.
     part = EmailMessage(policy=email.policy.SMTP.clone(cte_type="7bit"))
@@ -184,6 +185,7 @@ async def test_tls_fails_closed_and_no_password_goes_out_in_clear() -> None:
         assert recorder.logins == [("list@example.ee", "secret")]
 
 
+@pytest.mark.fast
 def test_transport_settings_are_checked_at_start() -> None:
     with pytest.raises(SettingsError, match="KONTAKT_SMTP_TLS"):
         SmtpConfig.from_settings(settings_for("smtps://h:465", smtp_tls="none"))
@@ -221,6 +223,7 @@ def test_transport_settings_are_checked_at_start() -> None:
         (Phase.DATA, "550 5.1.1 Recipient address rejected", Verdict.BOUNCE),
     ],
 )
+@pytest.mark.fast
 def test_replies_are_classified_by_phase_and_enhanced_status(
     phase: Phase, reply: str, verdict: Verdict
 ) -> None:
@@ -228,6 +231,7 @@ def test_replies_are_classified_by_phase_and_enhanced_status(
     assert Refusal(phase, int(code), text).verdict is verdict
 
 
+@pytest.mark.fast
 def test_a_draft_cannot_set_the_headers_the_builder_writes() -> None:
     draft = Draft("A", "a@example.ee", "S", "x", headers=(("Bcc", "x"), ("To", "victim@x")))
     with pytest.raises(ValueError, match="To"):
@@ -235,3 +239,18 @@ def test_a_draft_cannot_set_the_headers_the_builder_writes() -> None:
     injected = Draft("A\r\nBcc: v@x", "a@example.ee", "S\r\nBcc: v@x", "x")
     data = Template(injected).render("b@example.ee", Capabilities()).data
     assert b"\r\nBcc" not in data
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("smtputf8", [False, True], ids=["7bit-headers", "smtputf8"])
+def test_names_with_diacritics_survive_the_headers(smtputf8: bool) -> None:
+    """RFC 2047 encoded words without SMTPUTF8 (RFC 6532 UTF-8 with it); decoded exactly."""
+    subject = "Sveiki, Jõemets! Kisevičienė, Mežecka"
+    draft = Draft("Daina Mežecka", "uudised@example.lv", subject, "Labdien")
+    data = Template(draft).render("lina@example.lt", Capabilities(smtputf8=smtputf8)).data
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii() is not smtputf8
+    assert (b"=?utf-8?" in head) is not smtputf8
+    parsed = email.message_from_string(data.decode("utf-8"), policy=email.policy.SMTPUTF8)
+    assert parsed["From"].addresses[0].display_name == "Daina Mežecka"
+    assert str(parsed["Subject"]) == subject
