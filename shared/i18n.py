@@ -46,6 +46,29 @@ class Plural(NamedTuple):
 Message = str | Plural
 
 
+class Word(str):
+    """An API value a person reads inside a message (a status): its English name, translated
+    when it fills a message in another language (`term`, marked with `N_`/`NC_` where defined).
+    """
+
+    term: Term
+
+    def __new__(cls, term: Term) -> Word:
+        word = super().__new__(cls, term[1] if isinstance(term, tuple) else term)
+        word.term = term
+        return word
+
+    def __reduce__(self) -> tuple[type[Word], tuple[Term]]:
+        # Pickled to worker processes with the rest of an error.
+        return Word, (self.term,)
+
+
+def word(names: Mapping[str, Term], value: str) -> str:
+    """`value`'s name from `names` (translated when it fills a message), or `value` itself."""
+    found = names.get(value)
+    return Word(found) if found is not None else value
+
+
 def N_(message: str) -> str:
     """`message` unchanged, marked for extraction (translate it later with `gettext`)."""
     return message
@@ -71,16 +94,22 @@ class Translator:
 
     def gettext(self, message: str, **values: object) -> str:
         """`message` in this language, its `%(name)s` placeholders filled from `values`."""
-        return _fill(self.catalog.gettext(message), values)
+        return _fill(self.catalog.gettext(message), self._words(values))
 
     def pgettext(self, context: str, message: str, **values: object) -> str:
         """`message` in `context` (the same English word meaning another thing)."""
-        return _fill(self.catalog.pgettext(context, message), values)
+        return _fill(self.catalog.pgettext(context, message), self._words(values))
 
     def ngettext(self, singular: str, plural: str, num: int, **values: object) -> str:
         """The form for `num` by this language's plural rule; `%(num)s` is the count."""
         text = self.catalog.ngettext(singular, plural, num)
-        return _fill(text, {"num": self.number(num), **values})
+        return _fill(text, {"num": self.number(num), **self._words(values)})
+
+    def _words(self, values: Mapping[str, object]) -> Mapping[str, object]:
+        """`values` with each `Word` in this language."""
+        if not any(isinstance(v, Word) for v in values.values()):
+            return values
+        return {k: self.term(v.term) if isinstance(v, Word) else v for k, v in values.items()}
 
     def message(self, message: Message, values: Mapping[str, object]) -> str:
         """An error's text: a msgid, or a `Plural` whose count is `values["num"]`."""

@@ -17,11 +17,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from shared.i18n import N_, word
 from shared.settings import Settings, SettingsError
 
 
 class BadToken(ValueError):
-    """A token that is malformed, forged, of another purpose, or expired."""
+    """A token that is malformed, forged, of another purpose, or expired (`str` says which)."""
+
+    @property
+    def reason(self) -> str:
+        """Which, as a word a person reads in a message (`%(exc)s`), in its language."""
+        return word(TOKEN_FAULTS, str(self))
+
+
+# What BadToken says, named for people (it fills "The reveal token is %(exc)s.").
+TOKEN_FAULTS = {"malformed": N_("malformed"), "forged": N_("forged"), "expired": N_("expired")}
 
 
 def _b64(data: bytes) -> str:

@@ -13,4 +13,20 @@ TERMS: dict[str, dict[str, Term]] = {
         "complained": N_("unsubscribed"),
         "blocked": N_("stopped by the newsletter's editors"),
     },
+    # Why an address is on the suppression list (the console's names).
+    "reason": {
+        "hard-bounce": N_("Hard bounce"),
+        "complaint": N_("Complaint"),
+        "manual": N_("Added by hand"),
+        "imported": N_("Imported"),
+    },
+    # A campaign's status, named inside the API's refusals (the console's names, lower case).
+    "campaign_status": {
+        "draft": N_("draft"),
+        "scheduled": N_("scheduled"),
+        "sending": N_("sending"),
+        "paused": N_("paused"),
+        "cancelled": N_("cancelled"),
+        "done": N_("done"),
+    },
 }

@@ -80,7 +80,7 @@ async def test_every_list_honours_it_at_subscribe_import_and_send(
     )
     assert report.json["created"] == 1
     assert report.json["rejected"] == [
-        {"row": 3, "field": "email", "message": "is on the suppression list (manual)"}
+        {"row": 3, "field": "email", "message": "is on the suppression list (Added by hand)"}
     ]
 
     # Send: a suppressed subscriber is never queued.

@@ -42,7 +42,7 @@ def _claims(settings: Settings, token: str, contact_id: int | None = None) -> di
     except BadToken as exc:
         metrics.REVEALS.labels("refused").inc()
         raise Forbidden(
-            "The reveal token is %(exc)s; reload the page.", values={"exc": exc}
+            "The reveal token is %(exc)s; reload the page.", values={"exc": exc.reason}
         ) from exc
     if not isinstance(claims.get("c"), int) or (
         contact_id is not None and claims["c"] != contact_id
@@ -170,7 +170,7 @@ async def redeem(request: web.Request) -> web.Response:
     try:
         claims = Keys.of(settings).verify("reveal", token)
     except BadToken as exc:
-        raise Forbidden("The reveal token is %(exc)s.", values={"exc": exc}) from exc
+        raise Forbidden("The reveal token is %(exc)s.", values={"exc": exc.reason}) from exc
     if not isinstance(claims.get("c"), int):
         raise Forbidden("The reveal token names no contact.")
     _, emails, _ = await _addresses(request, claims["c"])

@@ -18,8 +18,10 @@ from services.mailing.compose import CampaignTemplate, check_placeholders
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.routes.lists import list_row
 from services.mailing.schedule import instant
+from services.mailing.terms import TERMS
 from shared.addresses import normalize_address
 from shared.errors import Conflict, NotFound, read_object
+from shared.i18n import N_, word
 from shared.identity import identify
 from shared.mail.message import Capabilities
 from shared.validate import Fields, path_id
@@ -33,6 +35,12 @@ MOVES = {
     "pause": ({"sending", "scheduled"}, "paused"),
     "resume": ({"paused"}, "sending"),
     "cancel": ({"draft", "scheduled", "sending", "paused"}, "cancelled"),
+}
+# Why an action was refused: a sentence per action (no English verb built from its name).
+MOVE_REFUSED = {
+    "pause": N_("A campaign whose status is %(status)s cannot be paused."),
+    "resume": N_("A campaign whose status is %(status)s cannot be resumed."),
+    "cancel": N_("A campaign whose status is %(status)s cannot be cancelled."),
 }
 
 
@@ -178,7 +186,7 @@ async def patch(request: web.Request) -> web.Response:
         if now["status"] != "draft":
             raise Conflict(
                 "Only a draft can be changed; this campaign is %(status)s.",
-                values={"status": now["status"]},
+                values={"status": word(TERMS["campaign_status"], now["status"])},
             )
         raise Conflict("The campaign changed since you read it.", revision=now["revision"])
     return web.json_response(await campaign_json(request, await _campaign(request)))
@@ -265,7 +273,7 @@ async def send_campaign(request: web.Request) -> web.Response:
         if locked["status"] != "draft":
             raise Conflict(
                 "This campaign is %(status)s; only a draft can be sent.",
-                values={"status": locked["status"]},
+                values={"status": word(TERMS["campaign_status"], locked["status"])},
             )
         if at is not None:
             await conn.execute(q["set-campaign-status"], row["id"], "scheduled", at)
@@ -289,8 +297,8 @@ async def _move(request: web.Request, action: str) -> web.Response:
         assert locked is not None
         if locked["status"] not in allowed:
             raise Conflict(
-                "A %(status)s campaign cannot be %(action)sd.",
-                values={"status": locked["status"], "action": action},
+                MOVE_REFUSED[action],
+                values={"status": word(TERMS["campaign_status"], locked["status"])},
             )
         if action == "resume" and locked["scheduled_at"] and locked["started_at"] is None:
             target = "scheduled"
@@ -313,8 +321,8 @@ async def resend(request: web.Request) -> web.Response:
         assert locked is not None
         if locked["status"] not in {"sending", "paused", "done"}:
             raise Conflict(
-                "A %(status)s campaign has no failed deliveries to send again.",
-                values={"status": locked["status"]},
+                "A campaign whose status is %(status)s has no failed deliveries to send again.",
+                values={"status": word(TERMS["campaign_status"], locked["status"])},
             )
         again = await conn.fetchval(q["requeue-failed"], row["id"])
         if not again:

@@ -20,8 +20,10 @@ from aiohttp import web
 from services.mailing.access import actor, require
 from services.mailing.keys import POOL, QUERIES
 from services.mailing.routes.lists import list_row
+from services.mailing.terms import TERMS
 from shared.conn import Conn
 from shared.errors import Conflict, NotFound, read_object
+from shared.i18n import word
 from shared.identity import identify
 from shared.queries import Queries
 from shared.validate import Fields, path_id
@@ -66,7 +68,7 @@ async def _target(
         if status not in ("pending", "confirmed"):
             raise Conflict(
                 "This person is not subscribed (the status is %(status)s).",
-                values={"status": status},
+                values={"status": word(TERMS["status"], status)},
             )
         return "unsubscribed"
     if action == "block":
@@ -76,9 +78,9 @@ async def _target(
     if action == "remove":
         if status in KEPT:
             raise Conflict(
-                "A %(status)s member stays on the list: the record is what keeps them from "
-                "being mailed (or imported) again.",
-                values={"status": status},
+                "A member whose status is %(status)s stays on the list: the record is what keeps "
+                "them from being mailed (or imported) again.",
+                values={"status": word(TERMS["status"], status)},
             )
         return None
     if row["suppressed"]:
@@ -93,7 +95,7 @@ async def _target(
     raise Conflict(
         "Only a blocked or bounced member can be reinstated (the status is %(status)s); a "
         "person who left comes back by subscribing again.",
-        values={"status": status},
+        values={"status": word(TERMS["status"], status)},
     )
 
 

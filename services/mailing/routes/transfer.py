@@ -13,10 +13,11 @@ from services.mailing.access import require
 from services.mailing.keys import POOL, QUERIES
 from services.mailing.returns.suppression import suppressed_among
 from services.mailing.routes.lists import list_row
+from services.mailing.terms import TERMS
 from shared.bodies import large_body
 from shared.csvio import Cell, CsvWriter, stream_csv
 from shared.errors import FieldError, ValidationFailed
-from shared.i18n import LANGUAGES
+from shared.i18n import LANGUAGES, word
 from shared.identity import identify
 from shared.progress import NdjsonProgress, wants_progress
 
@@ -53,21 +54,22 @@ def parse_rows(text: str, default_lang: str) -> tuple[list[Row], list[dict[str, 
     for number, row in subscriber_csv.read(text):
         lang = subscriber_csv.language(row.get("lang") or default_lang)
         if lang not in LANGUAGES:
+            choices = {"choices": ", ".join(LANGUAGES)}
             bad.append(
                 {
                     "row": number,
-                    "field": "lang",
-                    "message": f"must be one of {', '.join(LANGUAGES)}",
+                    **FieldError("lang", "must be one of %(choices)s", choices).as_json(),
                 }
             )
             continue
         status = FILE_STATUSES.get((row.get("status") or "confirmed").casefold())
         if status is None:
+            # The file's own words (a spreadsheet's column), not names: listed as they are.
+            choices = {"choices": ", ".join(FILE_STATUSES)}
             bad.append(
                 {
                     "row": number,
-                    "field": "status",
-                    "message": f"must be one of {', '.join(FILE_STATUSES)}",
+                    **FieldError("status", "must be one of %(choices)s", choices).as_json(),
                 }
             )
             continue
@@ -124,8 +126,11 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
         bad += [
             {
                 "row": g[0],
-                "field": "email",
-                "message": f"is on the suppression list ({suppressed[g[1].lower()]})",
+                **FieldError(
+                    "email",
+                    "is on the suppression list (%(reason)s)",
+                    {"reason": word(TERMS["reason"], suppressed[g[1].lower()])},
+                ).as_json(),
             }
             for g in good
             if g[1].lower() in suppressed
