@@ -155,3 +155,60 @@ def run(
                 }
             )
     return found
+
+
+def main() -> int:
+    """`python -m bench.contact_import`: only these rows, on their own database and directory."""
+    import secrets
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from bench.__main__ import ROOT, _print_units, free_port, wait_for
+    from devstack.embedded import start_postgres, stop_postgres
+
+    data = Path(tempfile.mkdtemp(prefix="kontakt-bench-import-"))
+    server, db_url = start_postgres(data)
+    env = dict(
+        os.environ,
+        KONTAKT_DATABASE_URL=db_url,
+        KONTAKT_LOG_LEVEL="WARNING",
+        KONTAKT_DATA_DIR=str(data),
+        KONTAKT_DB_POOL_MAX="10",
+        KONTAKT_SECRET_KEY=secrets.token_urlsafe(32),
+        KONTAKT_SERVICE_TOKEN=secrets.token_urlsafe(32),
+    )
+    directory: subprocess.Popen[bytes] | None = None
+    try:
+        cli = [sys.executable, "-m", "services.directory.cli"]
+        subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+        token = subprocess.run(
+            [*cli, "admin", "create", "bench@example.ee"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        port = free_port()
+        env["KONTAKT_DIRECTORY_PORT"] = str(port)
+        directory = subprocess.Popen(
+            [sys.executable, "-m", "services.directory"], env=env, cwd=ROOT
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/readyz")
+        postgres_pid = int((data / "postgres" / "postmaster.pid").read_text().split()[0])
+        rows = run(base, token, directory.pid, postgres_pid)
+    finally:
+        if directory is not None:
+            directory.terminate()
+            directory.wait(10)
+        stop_postgres(server)
+    _print_units(rows, "rows/s", "rows_per_s")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -182,6 +183,10 @@ def run_service(
             sys.exit(asyncio.run(housekeeping(settings, service, chores)))
         if command == "restore-check":
             sys.exit(asyncio.run(restore_check(settings, service, schema, restore_checks)))
-        asyncio.run(serve(app_factory(settings), settings, port_of(settings)))
+        app = app_factory(settings)
+        # What start-up loaded (modules, the app, its OpenAPI document) lives as long as the
+        # process: out of every collection, so each full one walks only what requests made.
+        gc.freeze()
+        asyncio.run(serve(app, settings, port_of(settings)))
     except (SettingsError, MigrationError) as exc:
         sys.exit(f"{service}: {exc}")

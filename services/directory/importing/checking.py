@@ -13,6 +13,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from services.directory.importing.collector import settle_worker
 from services.directory.validation import ContactIn, contact_in
 from shared.errors import FieldError, ValidationFailed
 
@@ -47,7 +48,9 @@ def _executor(workers: int) -> ProcessPoolExecutor:
         # forkserver: workers never inherit the event loop or open sockets of this process.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["services.directory.importing.checking"])
-        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        _pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=settle_worker
+        )
     return _pool
 
 

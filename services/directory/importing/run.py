@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
+from services.directory.importing import collector
 from services.directory.importing.csv_rows import CsvReader
 from services.directory.importing.engine import Engine, Importer, Options
 from services.directory.importing.json_rows import JsonReader
@@ -69,19 +70,20 @@ async def run_import(
     `workers` processes check rows while this one reads and writes (see `checking`).
     """
     engine = Engine(conn, q, options, importer, workers)
-    await engine.start()
-    done = 0
-    try:
-        async for chunk in chunks:
-            await engine.add(reader.feed(chunk))
-            done += len(chunk)
-            if progress is not None:
-                await progress(done)
-        await engine.add(reader.close())
-        return await engine.finish(reader.notes)
-    except BaseException:
-        await engine.abort()
-        raise
+    with collector.relaxed():
+        await engine.start()
+        done = 0
+        try:
+            async for chunk in chunks:
+                await engine.add(reader.feed(chunk))
+                done += len(chunk)
+                if progress is not None:
+                    await progress(done)
+            await engine.add(reader.close())
+            return await engine.finish(reader.notes)
+        except BaseException:
+            await engine.abort()
+            raise
 
 
 async def pieces(data: bytes, size: int = 65536) -> AsyncIterator[bytes]:
