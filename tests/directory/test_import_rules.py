@@ -13,6 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.directory.app import create_app
+from services.directory.importing import engine
 from shared.settings import Settings
 from tests.conftest import MakeAccount
 from tests.support.api import Api
@@ -493,3 +494,44 @@ async def test_wide_spreadsheets_with_or_without_a_byte_order_mark(
         "Kiseliūnienė",
         [address],
     )
+
+
+async def test_chunks_written_while_the_next_are_read_keep_every_rule(
+    directory: Api, admin_token: str, conn: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many small chunks (one written while the next is checked and the one after read): a
+    card the checks refuse, one the database refuses (its chunk then goes card by card) and
+    one naming an address an earlier card of its chunk gave each come out as they would alone.
+    """
+    monkeypatch.setattr(engine, "CHUNK", 3)
+    # A rule of the database's own that no check knows: only one card at a time pins it down.
+    await conn.execute(
+        "ALTER TABLE contact_emails ADD CONSTRAINT no_refused CHECK (address NOT LIKE 'refused%')"
+    )
+    api = directory.as_(admin_token)
+    cards = [card(f"FN:Person {i}", f"EMAIL:person.{i}@example.lt") for i in range(20)]
+    cards[4] = card("FN:Bad Address", "EMAIL:not-an-address")
+    cards[7] = card("FN:Refused", "EMAIL:refused@example.lt")
+    cards[8] = card("FN:Person 6 again", "EMAIL:person.6@example.lt", "TITLE:Patarėja")
+    report = await imported(api, b"".join(cards), "network=lt&lang=lt")
+    statuses = [i["status"] for i in report["items"]]
+    assert (
+        statuses
+        == ["created"] * 4
+        + ["rejected"]
+        + ["created"] * 2
+        + ["rejected", "updated"]
+        + ["created"] * 11
+    )
+    assert report["items"][7]["errors"] == [
+        {"field": "", "message": "the database refused this card (no_refused)"}
+    ]
+    names = await conn.fetch("SELECT display_name FROM contacts WHERE display_name LIKE 'Person%'")
+    assert len(names) == 17
+    again = await conn.fetchrow(
+        "SELECT c.display_name, c.titles FROM contacts c JOIN contact_emails e"
+        " ON e.contact_id = c.id WHERE e.address = 'person.6@example.lt'"
+    )
+    assert again is not None
+    assert again["display_name"] == "Person 6 again"
+    assert again["titles"] == {"lt": "Patarėja"}

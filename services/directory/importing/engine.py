@@ -6,7 +6,8 @@ nothing else down. Good rows are applied in chunks of `CHUNK`, each chunk one tr
 one statement per table for the whole chunk, under a savepoint; should the database refuse
 it, the chunk is applied again one card at a time, each under its own savepoint, so only
 the card at fault is rejected. A dry run does all of it in a transaction that is rolled back.
-While one chunk is written, the next is checked in a worker process (`checking`).
+While one chunk is written (a task of its own, so PostgreSQL works while this process goes
+on), the next is checked in a worker process (`checking`) and the one after it is read.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ class Engine:
         self.networks: Networks | None = None
         self.chunk = Chunk(conn, q)
         self.outer: asyncpg.transaction.Transaction | None = None
+        # The chunk being written; the connection is its until it is done (`lock`).
+        self.writing: asyncio.Task[None] | None = None
+        self.lock = asyncio.Lock()
 
     async def start(self) -> None:
         """Read the networks; a dry run opens the transaction it will roll back."""
@@ -141,6 +145,7 @@ class Engine:
         """Apply what is left; the report, with the reader's file-level notes."""
         if self.pending:
             await self._submit(self.pending[:])
+        await self._written()
         while self.inflight or self.deferred:
             await self._apply_next()
         if self.outer is not None:
@@ -154,12 +159,19 @@ class Engine:
         """Give up (the client went away): a dry run's transaction is rolled back."""
         for chunk in self.inflight:
             chunk.checks.cancel()
+        if self.writing is not None:
+            # The chunk under way is finished (its own transaction), never cut in the middle.
+            await asyncio.gather(self.writing, return_exceptions=True)
+            self.writing = None
         if self.outer is not None:
             await self.outer.rollback()
             self.outer = None
 
     async def _submit(self, rows: list[Row]) -> None:
-        """Rows read: their networks here, their fields in a worker; at most one chunk waits."""
+        """Rows read: their networks here, their fields in a worker, then written in a task.
+
+        At most one chunk is being checked and one written while the next is read.
+        """
         del self.pending[: len(rows)]
         ready: list[Ready] = []
         for row in rows:
@@ -171,8 +183,15 @@ class Engine:
         items = [(r.data, r.region) for r in ready]
         checks = start_checking(items, self.options.check_deliverability, self.workers)
         self.inflight.append(Inflight(ready, checks))
-        while len(self.inflight) > 1:
-            await self._apply_next()
+        if len(self.inflight) > 1:
+            await self._written()
+            self.writing = asyncio.create_task(self._apply_next())
+
+    async def _written(self) -> None:
+        """Wait for the chunk being written (its error, if any, is raised here)."""
+        if self.writing is not None:
+            writing, self.writing = self.writing, None
+            await writing
 
     async def _apply_next(self) -> None:
         """The oldest chunk's checked rows (and those the chunk before deferred), written."""
@@ -186,7 +205,7 @@ class Engine:
                     prepared.append(ready.prepared(checked))
         if not prepared:
             return
-        async with self.conn.transaction():
+        async with self.lock, self.conn.transaction():
             # Rows that meet an earlier row of the same chunk (the same UID or address) wait
             # for the next chunk, so they find what the earlier one wrote.
             try:
@@ -228,9 +247,10 @@ class Engine:
         if row.skipped:
             return Outcome(row, "skipped", notes=[FieldError("", row.skipped)])
         if row.kind != "contact":
-            outcome = await apply_other(self.conn, self.q, row, self.importer.is_admin)
-            if row.kind == "network" and outcome.status in {"created", "updated"}:
-                await self._load_networks()
+            async with self.lock:
+                outcome = await apply_other(self.conn, self.q, row, self.importer.is_admin)
+                if row.kind == "network" and outcome.status in {"created", "updated"}:
+                    await self._load_networks()
             return outcome
         assert self.networks is not None
         data = dict(row.data)
@@ -296,7 +316,8 @@ class Engine:
         """The editable network a CATEGORIES value names (by slug or name in any language)."""
         assert self.networks is not None
         if name not in self.networks.by_name:
-            slug = await self.conn.fetchval(self.q["network-by-name"], name)
+            async with self.lock:
+                slug = await self.conn.fetchval(self.q["network-by-name"], name)
             self.networks.by_name[name] = slug if slug in self.networks.editable else None
         return self.networks.by_name[name]
 
