@@ -165,7 +165,7 @@ def main() -> int:
     import tempfile
     from pathlib import Path
 
-    from bench.__main__ import ROOT, _print_units, free_port, wait_for
+    from bench.__main__ import ROOT, _print_units, start, wait_for
     from devstack.embedded import start_postgres, stop_postgres
 
     data = Path(tempfile.mkdtemp(prefix="kontakt-bench-import-"))
@@ -191,11 +191,8 @@ def main() -> int:
             capture_output=True,
             text=True,
         ).stdout.strip()
-        port = free_port()
-        env["KONTAKT_DIRECTORY_PORT"] = str(port)
-        directory = subprocess.Popen(
-            [sys.executable, "-m", "services.directory"], env=env, cwd=ROOT
-        )
+        command = [sys.executable, "-m", "services.directory"]
+        directory, port = start(command, env, "KONTAKT_DIRECTORY_PORT")
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/readyz")
         postgres_pid = int((data / "postgres" / "postmaster.pid").read_text().split()[0])
