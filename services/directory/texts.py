@@ -8,9 +8,9 @@ from shared.i18n import N_, translator
 SCRIPT_TEXTS = {
     "contacts": N_("Contacts"),
     "show_email": N_("Show e-mail address"),
-    "show_email_of": N_("Show the e-mail address of %(name)s"),
+    "show_email_of": N_("Show e-mail address: %(name)s"),
     "add_to_contacts": N_("Add to contacts"),
-    "add_to_contacts_of": N_("Add %(name)s to contacts"),
+    "add_to_contacts_of": N_("Add to contacts: %(name)s"),
     "email": N_("E-mail"),
     "phone": N_("Phone"),
     "web": N_("Website"),

@@ -196,7 +196,7 @@ async def test_add_to_contacts_gives_a_card_with_the_email(
     page = await context.new_page()
     await page.goto(f"{site.host}/?member=lt")
     button = page.locator("#custom-element").get_by_role(
-        "link", name="Add Vida Gintautaitė to contacts"
+        "link", name="Add to contacts: Vida Gintautaitė"
     )
     await button.wait_for()
     async with page.expect_download() as download_info:

@@ -10,6 +10,7 @@ import vobject
 from playwright.async_api import Browser, Page
 
 from tests.conftest import DEMO_EMAILS
+from tests.console.conftest import axe_findings
 from tests.e2e.conftest import StartSite, shot
 from tests.e2e.test_widget_browser import answer_in_latvian
 from tests.support.harvesters import harvest
@@ -190,4 +191,28 @@ async def test_kontakt_columns_is_a_column_count(browser: Browser, start_site: S
     await page.set_viewport_size({"width": 375, "height": 700})
     assert await columns(page, "3") == 1
     assert await page.evaluate(NO_SIDEWAYS)
+    await context.close()
+
+
+async def test_the_widget_on_a_host_page_passes_axe_in_every_language_before_and_after_a_reveal(
+    browser: Browser, start_site: StartSite
+) -> None:
+    site = await start_site(reveal_limit=100)
+    context = await browser.new_context(viewport={"width": 375, "height": 740}, bypass_csp=True)
+    page = await context.new_page()
+    found = {}
+    for lang in ("en", "et", "lv", "lt"):
+        await page.goto(f"{site.host}/?member=ee&lang={lang}")
+        widget = page.locator("kontakt-contacts")
+        await widget.locator(".kontakt-card").first.wait_for()
+        found[lang, "shown"] = await axe_findings(page)
+        await widget.locator("button.kontakt-reveal").first.click()
+        await widget.locator("a.kontakt-mailto").first.wait_for()
+        await page.locator("#fragment button.kontakt-reveal").first.click()
+        await page.locator("#fragment a.kontakt-mailto").first.wait_for()
+        found[lang, "revealed"] = await axe_findings(page)
+        # The iframe's page on its own (axe does not enter a frame it was not put into).
+        await page.goto(f"{site.directory}/embed/for-in?member=ee&lang={lang}")
+        found[lang, "iframe"] = await axe_findings(page)
+    assert not any(found.values()), found
     await context.close()
