@@ -1,5 +1,6 @@
-"""Organisations in the console: added with a name per language, renamed by an admin, and
-picked in the contact form by typing (a datalist, so without JavaScript too)."""
+"""Organisations in the console: added with a name per language, renamed by an admin or by a
+coordinator who edits every contact working there, and picked in the contact form by typing
+(a datalist, so without JavaScript too)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,18 @@ async def test_a_coordinator_adds_an_organisation_and_picks_it_by_name_without_j
     await page.get_by_role("button", name="Add the organisation").click()
     await expect(page.get_by_role("alert")).to_be_visible()
     await expect(page.get_by_label("Name (lv)")).to_have_value("Rīgas dome")
-    # A coordinator does not rename (the name is on cards in every network): read only.
+    # Nobody works there yet, so the coordinator may still correct it...
     await page.goto(f"{stack.console}/organisations/rigas-dome")
-    await expect(page.get_by_text("Only an administrator renames")).to_be_visible()
+    await page.get_by_label("Name (et)").fill("Riia linnavalitsus")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status")).to_have_text("Saved.")
+    await expect(page.get_by_label("Name (et)")).to_have_value("Riia linnavalitsus")
+    # ...but not one whose name shows on Latvian contacts' cards: the reason, and what was typed.
+    await page.goto(f"{stack.console}/organisations/providus")
+    await page.get_by_label("Name (en)").fill("Providus (renamed)")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("who edits every contact working at")).to_be_visible()
+    await expect(page.get_by_label("Name (en)")).to_have_value("Providus (renamed)")
 
     # The contact form offers it as a choice, and a typed name means it too.
     await page.goto(f"{stack.console}/contacts")

@@ -319,3 +319,58 @@ async def test_two_edits_of_different_network_fields_both_stay(
     assert [(await moved).status, (await renamed).status] == [200, 200]
     stored = (await api.get("/v1/networks/ee")).json
     assert (stored["position"], stored["names"]) == (7, names)
+
+
+async def test_a_coordinator_changes_an_organisation_only_where_they_edit_every_contact(
+    directory: Api, admin_token: str, make_account: MakeAccount
+) -> None:
+    admin = directory.as_(admin_token)
+    _, estonian = await make_account("ee@example.ee", permissions={"ee": ("edit_contacts",)})
+    _, latvian = await make_account("lv@example.lv", permissions={"lv": ("edit_contacts",)})
+    _, lists_only = await make_account("uudised@example.ee", permissions={"ee": ("manage_lists",)})
+    body = {"slug": "tartu-linn", "names": {"et": "Tartu linn"}, "country": "EE"}
+    assert (await directory.as_(latvian).post("/v1/organisations", json=body)).status == 201
+
+    async def renamed(token: str, name: str) -> int:
+        patch = {"names": {"et": name, "lv": "Tartu pilsēta"}}
+        return (await directory.as_(token).patch("/v1/organisations/tartu-linn", json=patch)).status
+
+    # Nobody works there yet: no card shows its name, so whoever edits contacts may fix it.
+    assert await renamed(lists_only, "X") == 403
+    assert await renamed(latvian, "Tartu Linn") == 200
+    # An Estonian contact works there: its network's editors may, others may not.
+    created = await admin.post(
+        "/v1/contacts",
+        json={
+            "given_name": "Jaan",
+            "family_name": "Jõemets",
+            "organisation": "tartu-linn",
+            "networks": ["ee"],
+        },
+    )
+    assert created.status == 201, created.text
+    assert await renamed(estonian, "Tartu Linnavalitsus") == 200
+    refused = await directory.as_(latvian).patch(
+        "/v1/organisations/tartu-linn", json={"names": {"et": "X"}}
+    )
+    assert refused.status == 403
+    assert "tartu-linn" in refused.json["detail"]
+    assert await renamed(lists_only, "X") == 403
+    # A contact of Latvia too (even deleted: undo would bring it back): admins only.
+    other = await admin.post(
+        "/v1/contacts",
+        json={
+            "given_name": "Daina",
+            "family_name": "Mežecka",
+            "organisation": "tartu-linn",
+            "networks": ["lv"],
+        },
+    )
+    assert (await admin.delete(f"/v1/contacts/{other.json['id']}")).status in (200, 204)
+    assert await renamed(estonian, "X") == 403
+    assert await renamed(latvian, "X") == 403
+    assert await renamed(admin_token, "Tartu Linnavalitsus") == 200
+    shown = await directory.get("/v1/organisations/tartu-linn")
+    assert shown.json["names"] == {"et": "Tartu Linnavalitsus", "lv": "Tartu pilsēta"}
+    # Deleting stays an admin's.
+    assert (await directory.as_(estonian).delete("/v1/organisations/tartu-linn")).status == 403

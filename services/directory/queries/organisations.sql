@@ -24,3 +24,11 @@ RETURNING revision;
 
 -- name: delete-organisation
 DELETE FROM directory.organisations WHERE id = $1;
+
+-- name: organisation-contact-networks
+-- The networks of each contact working at an organisation (deleted ones too: undo brings them
+-- back with its name); a contact in no network has an empty array.
+SELECT (SELECT coalesce(array_agg(m.network_id), '{}') FROM directory.memberships m
+         WHERE m.contact_id = c.id) AS network_ids
+  FROM directory.contacts c
+ WHERE c.organisation_id = $1;
