@@ -16,6 +16,7 @@ import csv
 import io
 import itertools
 from collections.abc import Iterator
+from typing import TypedDict
 
 from aiohttp import web
 from email_validator import EmailNotValidError
@@ -34,6 +35,7 @@ from shared.csvio import (
 )
 from shared.csvio import sniff as most_used
 from shared.errors import BadRequest, FieldError
+from shared.i18n import LANGUAGES
 
 TITLE_ROWS = 5  # rows a spreadsheet may have above its header (a title, a date, a blank)
 UPLOAD_TYPES = {"text/csv", "text/plain", "application/octet-stream"}
@@ -198,7 +200,21 @@ def read(text: str) -> Iterator[tuple[int, dict[str, str]]]:
         ) from exc
 
 
-def address(number: int, row: dict[str, str], seen: set[str]) -> str | dict[str, object]:
+class Rejection(TypedDict):
+    """A file row that was not taken, and why: `{"row", "field", "message"}` in reports."""
+
+    row: int
+    field: str
+    message: str
+
+
+def rejection(number: int, error: FieldError) -> Rejection:
+    """Row `number`'s rejection for `error`."""
+    said = error.as_json()
+    return {"row": number, "field": said["field"], "message": said["message"]}
+
+
+def address(number: int, row: dict[str, str], seen: set[str]) -> str | Rejection:
     """The row's e-mail address, normalised, or the rejection to report: invalid, or twice.
 
     `seen` holds the addresses (lower-cased) of the file's earlier rows; this one is added.
@@ -206,8 +222,59 @@ def address(number: int, row: dict[str, str], seen: set[str]) -> str | dict[str,
     try:
         found = normalize_address(row.get("email", ""))
     except EmailNotValidError as exc:
-        return {"row": number, **address_error("email", exc).as_json()}
+        return rejection(number, address_error("email", exc))
     if found.lower() in seen:
-        return {"row": number, **FieldError("email", "appears twice in this file").as_json()}
+        return rejection(number, FieldError("email", "appears twice in this file"))
     seen.add(found.lower())
     return found
+
+
+# A text sent in the query string: 500 characters stay within a URL's 8 KiB even when every
+# one is four UTF-8 bytes, percent-encoded.
+QUERY_TEXT_MAX = 500
+# An export's columns; an import reads the first four (the dates are the list's own).
+COLUMNS = ["email", "name", "lang", "status", "created_at", "confirmed_at"]
+
+
+# What a file's status column may say, and what it becomes; `subscribed` is Excel-friendly.
+FILE_STATUSES = {
+    "confirmed": "confirmed",
+    "subscribed": "confirmed",
+    "pending": "pending",
+    "unsubscribed": "unsubscribed",
+    "bounced": "bounced",
+    "complained": "complained",
+    "blocked": "blocked",
+}
+Row = tuple[int, str, str, str, str]  # spreadsheet row, address, name, lang, status
+
+
+def parse_rows(text: str, default_lang: str) -> tuple[list[Row], list[Rejection]]:
+    """Valid (row, email, name, lang, status) and the rejected rows with their reasons.
+
+    A row without a status is `confirmed` on the coordinator's stated consent.
+    """
+    good: list[Row] = []
+    bad: list[Rejection] = []
+    seen: set[str] = set()
+    for number, row in read(text):
+        lang = language(row.get("lang") or default_lang)
+        if lang not in LANGUAGES:
+            choices = {"choices": ", ".join(LANGUAGES)}
+            bad.append(rejection(number, FieldError("lang", "must be one of %(choices)s", choices)))
+            continue
+        status = FILE_STATUSES.get((row.get("status") or "confirmed").casefold())
+        if status is None:
+            # The file's own words (a spreadsheet's column), not names: listed as they are.
+            choices = {"choices": ", ".join(FILE_STATUSES)}
+            bad.append(
+                rejection(number, FieldError("status", "must be one of %(choices)s", choices))
+            )
+            continue
+        found = address(number, row, seen)
+        if not isinstance(found, str):
+            bad.append(found)
+            continue
+        name = " ".join("".join(ch for ch in row.get("name", "") if ch.isprintable()).split())[:200]
+        good.append((number, found, name, lang, status))
+    return good, bad

@@ -5,9 +5,9 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+from collections.abc import Mapping
 from datetime import UTC
 from email.message import EmailMessage
-from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError
 from services.mailing.access import require
 from services.mailing.compose import CampaignTemplate, check_placeholders
 from services.mailing.keys import POOL, QUERIES, SETTINGS
-from services.mailing.routes.lists import list_row
+from services.mailing.mailinglist import list_row
 from services.mailing.schedule import instant
 from services.mailing.terms import TERMS
 from shared.addresses import normalize_address
@@ -24,12 +24,12 @@ from shared.errors import Conflict, NotFound, read_object
 from shared.i18n import N_, word
 from shared.identity import identify
 from shared.mail.message import Capabilities
+from shared.payloads import Campaign, CampaignProgress
 from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
 log = logging.getLogger("kontakt.mailing.campaigns")
 
-COUNTS = ("queued", "sending", "sent", "failed", "bounced", "skipped")
 # What each action needs the campaign to be in, and what it becomes.
 MOVES = {
     "pause": ({"sending", "scheduled"}, "paused"),
@@ -44,8 +44,10 @@ MOVE_REFUSED = {
 }
 
 
-def _content(body: dict[str, Any], current: dict[str, Any] | None = None) -> tuple[str, str]:
-    f = Fields((current or {}) | body)
+def _content(
+    body: Mapping[str, object], current: Mapping[str, object] | None = None
+) -> tuple[str, str]:
+    f = Fields({**(current or {}), **body})
     f.unknown({"subject", "body", "revision"})
     subject = f.text("subject", required=True, max_length=300)
     text = f.data.get("body")
@@ -70,18 +72,28 @@ async def _campaign(request: web.Request) -> asyncpg.Record:
     return row
 
 
-async def campaign_json(request: web.Request, row: asyncpg.Record) -> dict[str, Any]:
+async def _campaign_json(request: web.Request, row: asyncpg.Record) -> Campaign:
     """A campaign with its delivery counts, rate and estimated time left.
 
-    A row of list-campaigns brings its progress along; another row has it read here.
+    A row of list-campaigns brings its progress along (as JSON); another row has it read here.
     """
-    progress: Any = row.get("progress")
-    if progress is None:
+    counts = row.get("progress")
+    if counts is None:
         async with request.app[POOL].acquire() as conn:
-            progress = await conn.fetchrow(request.app[QUERIES]["campaign-progress"], row["id"])
-    assert progress is not None
-    left = progress["queued"] + progress["sending"]
-    rate = float(progress["rate"] or 0)
+            counts = await conn.fetchrow(request.app[QUERIES]["campaign-progress"], row["id"])
+    assert counts is not None
+    left = counts["queued"] + counts["sending"]
+    rate = float(counts["rate"] or 0)
+    progress: CampaignProgress = {
+        "queued": counts["queued"],
+        "sending": counts["sending"],
+        "sent": counts["sent"],
+        "failed": counts["failed"],
+        "bounced": counts["bounced"],
+        "skipped": counts["skipped"],
+        "per_second": round(rate, 2),
+        "eta_seconds": round(left / rate) if rate and left else None,
+    }
     return {
         "id": row["id"],
         "list": row["list_slug"],
@@ -93,11 +105,7 @@ async def campaign_json(request: web.Request, row: asyncpg.Record) -> dict[str, 
         "started_at": row["started_at"].isoformat() if row["started_at"] else None,
         "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
         "revision": row["revision"],
-        "progress": {k: progress[k] for k in COUNTS}
-        | {
-            "per_second": round(rate, 2),
-            "eta_seconds": round(left / rate) if rate and left else None,
-        },
+        "progress": progress,
     }
 
 
@@ -114,7 +122,7 @@ async def create(request: web.Request) -> web.Response:
         )
         row = await conn.fetchrow(request.app[QUERIES]["get-campaign"], campaign_id)
     assert row is not None
-    return web.json_response(await campaign_json(request, row), status=201)
+    return web.json_response(await _campaign_json(request, row), status=201)
 
 
 @routes.get("/v1/lists/{slug}/campaigns")
@@ -125,7 +133,7 @@ async def list_campaigns(request: web.Request) -> web.Response:
     require(caller, "manage_lists", lst["network"])
     async with request.app[POOL].acquire() as conn:
         rows = await conn.fetch(request.app[QUERIES]["list-campaigns"], lst["id"])
-    items = [await campaign_json(request, row) for row in rows]
+    items = [await _campaign_json(request, row) for row in rows]
     return web.json_response({"items": items})
 
 
@@ -135,7 +143,7 @@ async def get(request: web.Request) -> web.Response:
     caller = await identify(request)
     row = await _campaign(request)
     require(caller, "manage_lists", row["network"])
-    return web.json_response(await campaign_json(request, row))
+    return web.json_response(await _campaign_json(request, row))
 
 
 @routes.get("/v1/campaigns/{id}/timeline")
@@ -189,7 +197,7 @@ async def patch(request: web.Request) -> web.Response:
                 values={"status": word(TERMS["campaign_status"], now["status"])},
             )
         raise Conflict("The campaign changed since you read it.", revision=now["revision"])
-    return web.json_response(await campaign_json(request, await _campaign(request)))
+    return web.json_response(await _campaign_json(request, await _campaign(request)))
 
 
 @routes.get("/v1/campaigns/{id}/preview")
@@ -283,7 +291,7 @@ async def send_campaign(request: web.Request) -> web.Response:
             await conn.execute(q["start-campaigns"], row["id"])
             event = "started"  # a scheduled one is started (and logged) by the worker
     log.info("campaign %s", event, extra={"campaign": row["id"], "account": caller.account_id})
-    return web.json_response(await campaign_json(request, await _campaign(request)), status=202)
+    return web.json_response(await _campaign_json(request, await _campaign(request)), status=202)
 
 
 async def _move(request: web.Request, action: str) -> web.Response:
@@ -306,7 +314,7 @@ async def _move(request: web.Request, action: str) -> web.Response:
     # Start and finish are logged by the worker; the coordinators' moves here.
     done = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action]
     log.info("campaign %s", done, extra={"campaign": row["id"], "account": caller.account_id})
-    return web.json_response(await campaign_json(request, await _campaign(request)))
+    return web.json_response(await _campaign_json(request, await _campaign(request)))
 
 
 @routes.post("/v1/campaigns/{id}/resend")
@@ -329,7 +337,7 @@ async def resend(request: web.Request) -> web.Response:
             raise Conflict("No delivery of this campaign failed.")
         if locked["status"] == "done":
             await conn.execute(q["set-campaign-status"], row["id"], "sending", None)
-    return web.json_response(await campaign_json(request, await _campaign(request)), status=202)
+    return web.json_response(await _campaign_json(request, await _campaign(request)), status=202)
 
 
 @routes.post("/v1/campaigns/{id}/pause")

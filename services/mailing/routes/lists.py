@@ -3,127 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
-from typing import Any
-from urllib.parse import urlsplit
 
-import asyncpg
 from aiohttp import web
-from email_validator import EmailNotValidError
 
 from services.mailing.access import require
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SETTINGS
-from services.mailing.routes.forms import form_key
-from shared.addresses import normalize_address
-from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
-from shared.i18n import LANGUAGES, pick
+from services.mailing.mailinglist import EDITABLE, STATUSES, list_fields, list_json, list_row
+from services.mailing.pasted_forms import form_key
+from shared.errors import Conflict, FieldError, ValidationFailed, read_object
 from shared.identity import credential, identify
 from shared.validate import Fields
 
 routes = web.RouteTableDef()
-
-EDITABLE = (
-    "slug",
-    "network",
-    "lang",
-    "names",
-    "descriptions",
-    "from_name",
-    "from_address",
-    "reply_to",
-    "thank_you_url",
-    "colour",
-    "logo_url",
-)
-COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained", "blocked")
-
-
-def list_json(row: asyncpg.Record) -> dict[str, Any]:
-    """A list as the API shows it."""
-    return {
-        "slug": row["slug"],
-        "network": row["network"],
-        "lang": row["lang"],
-        "name": pick(row["names"], row["lang"]),
-        "names": row["names"],
-        "descriptions": row["descriptions"],
-        "from_name": row["from_name"],
-        "from_address": row["from_address"],
-        "reply_to": row["reply_to"],
-        "thank_you_url": row["thank_you_url"],
-        "colour": row["colour"],
-        "logo_url": row["logo_url"],
-        "confirmed": row["confirmed"],
-        "revision": row["revision"],
-        "created_at": row["created_at"].isoformat(),
-        "updated_at": row["updated_at"].isoformat(),
-    }
-
-
-def _address(f: Fields, name: str, *, required: bool) -> str | None:
-    raw = f.text(name, required=required, max_length=254)
-    if raw is None:
-        return None
-    try:
-        return normalize_address(raw)
-    except EmailNotValidError as exc:
-        f.refused_address(name, exc)
-        return None
-
-
-def _colour(f: Fields) -> str | None:
-    """The newsletter's colour: `#rrggbb` (lower case kept), or none for the default."""
-    raw = f.text("colour", max_length=7)
-    if raw is None:
-        return None
-    if not COLOUR.fullmatch(raw):
-        f.fail("colour", "must be a colour as #rrggbb, e.g. #0b4f8a")
-        return None
-    return raw.lower()
-
-
-def _logo(f: Fields) -> str | None:
-    """The newsletter's logo: an https URL of an image (mail clients load it), or none."""
-    raw = f.text("logo_url", max_length=2000)
-    if raw is None:
-        return None
-    parts = urlsplit(raw)
-    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in raw):
-        f.fail("logo_url", "must be an https:// address of an image")
-        return None
-    return raw
-
-
-def list_fields(body: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A list's fields from JSON, every bad one named."""
-    data = (current or {}) | body
-    f = Fields(data)
-    f.unknown({*EDITABLE, "revision"})
-    fields = {
-        "slug": f.slug("slug", required=True),
-        "network": f.slug("network", required=True),
-        "lang": f.choice("lang", LANGUAGES, default="en"),
-        "names": f.texts("names", required=True, max_length=200),
-        "descriptions": f.texts("descriptions", max_length=2000),
-        "from_name": f.text("from_name", required=True, max_length=200),
-        "from_address": _address(f, "from_address", required=True),
-        "reply_to": _address(f, "reply_to", required=False),
-        "thank_you_url": f.url("thank_you_url") or None,
-        "colour": _colour(f),
-        "logo_url": _logo(f),
-    }
-    f.done()
-    return fields
-
-
-async def list_row(request: web.Request, slug: str) -> asyncpg.Record:
-    async with request.app[POOL].acquire() as conn:
-        row: asyncpg.Record | None = await conn.fetchrow(request.app[QUERIES]["get-list"], slug)
-    if row is None:
-        raise NotFound("No list %(slug)r.", values={"slug": slug})
-    return row
-
 
 # Members a page holds unless `?limit=` asks for fewer or more (at most MEMBER_PAGE_MAX).
 MEMBER_PAGE = 100
@@ -183,11 +74,10 @@ async def get_list(request: web.Request) -> web.Response:
     require(caller, "manage_lists", row["network"])
     async with request.app[POOL].acquire() as conn:
         counts = await conn.fetch(request.app[QUERIES]["status-counts"], row["id"])
-    body = list_json(row) | {
-        "counts": {s: 0 for s in STATUSES} | {r["status"]: r["n"] for r in counts},
-        # For the subscribe form a list's managers paste into its website.
-        "form_key": form_key(request.app[SETTINGS], row["id"]),
-    }
+    body = list_json(row)
+    body["counts"] = {s: 0 for s in STATUSES} | {r["status"]: r["n"] for r in counts}
+    # For the subscribe form a list's managers paste into its website.
+    body["form_key"] = form_key(request.app[SETTINGS], row["id"])
     return web.json_response(body, dumps=_dumps)
 
 
@@ -207,7 +97,7 @@ async def patch_list(request: web.Request) -> web.Response:
     expected = revision if isinstance(revision, int) and not isinstance(revision, bool) else None
     for _ in range(_PATCH_TRIES):
         current = list_json(row)
-        fields = list_fields(given, {k: current[k] for k in EDITABLE})
+        fields = list_fields(given, {k: v for k, v in current.items() if k in EDITABLE})
         async with request.app[POOL].acquire() as conn:
             # The revision is checked by the writing statement: of two edits of one revision,
             # the second writes nothing; without one, the merge is redone on the newer row.
@@ -278,5 +168,5 @@ async def members(request: web.Request) -> web.Response:
     return web.json_response({"items": items, "next": following}, dumps=_dumps)
 
 
-def _dumps(data: Any) -> str:
+def _dumps(data: object) -> str:
     return json.dumps(data, ensure_ascii=False)

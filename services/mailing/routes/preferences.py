@@ -9,23 +9,23 @@ No page may be framed.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import asyncpg
 from aiohttp import web
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.links import LINK_MAIL_EVERY, LINK_TTL, Entry, key_digest, read_entry
-from services.mailing.routes.members import return_json
-from services.mailing.routes.subscriptions import ask_to_confirm, client_over_limit, page, page_lang
+from services.mailing.membership import return_json
+from services.mailing.optin import ask_to_confirm, client_over_limit
+from services.mailing.public_pages import page_lang, template_page
 from shared.errors import read_form
 from shared.i18n import N_, pick, translator
 
 routes = web.RouteTableDef()
 
 
-def _page(lang: str, title: str, *, status: int = 200, **context: Any) -> web.Response:
-    return page(lang, title, status=status, template="preferences.html", **context)
+def _page(lang: str, title: str, *, status: int = 200, **context: object) -> web.Response:
+    return template_page("preferences.html", lang, title, context, status=status)
 
 
 def _expired(lang: str) -> web.Response:
@@ -52,7 +52,9 @@ async def _entry(request: web.Request) -> tuple[Entry, asyncpg.Record] | None:
     return None if row is None else (entry, row)
 
 
-async def _entry_form(request: web.Request) -> tuple[str | None, tuple[Entry, Any] | None]:
+async def _entry_form(
+    request: web.Request,
+) -> tuple[str | None, tuple[Entry, asyncpg.Record] | None]:
     """A form posted on a newsletter link's page: the language it asks for, and the link's."""
     form = await read_form(request)
     return page_lang(form.get("lang"), "") or None, await _entry(request)
@@ -102,14 +104,10 @@ async def entry_leave(request: web.Request) -> web.Response:
 @routes.post("/preferences/{token}/subscribe")
 async def entry_subscribe_again(request: web.Request) -> web.Response:
     """Ask for the newsletter's list again: a confirmation goes to the address, as for the form."""
-    lang, found = await _entry_form(request)
-    if found is None:
-        return _expired(lang or "en")
-    entry, row = found
-    lang = lang or row["lang"] or "en"
-    limited = await _limited(request, lang)
-    if limited is not None:
-        return limited
+    acting = await _entry_action(request, "subscribe", N_("Your subscriptions"))
+    if isinstance(acting, web.Response):
+        return acting
+    entry, _, lang = acting
     if entry.list_id is not None:
         await _ask_again(request, entry.list_id, entry.subscriber, lang)
     again = await _entry(request)
@@ -124,6 +122,22 @@ async def entry_subscribe_again(request: web.Request) -> web.Response:
             "on its way. The subscription starts when you confirm it."
         ),
     )
+
+
+async def _entry_action(
+    request: web.Request, action: str, title: str
+) -> tuple[Entry, asyncpg.Record, str] | web.Response:
+    """A mail-sending form on a newsletter link's page: the link, its row and the language.
+
+    Else the page that refuses it: the link expired, or `action` asked too often (429).
+    """
+    asked, found = await _entry_form(request)
+    if found is None:
+        return _expired(asked or "en")
+    entry, row = found
+    lang = asked or row["lang"] or "en"
+    refused = await _limited(request, lang, action, title)
+    return (entry, row, lang) if refused is None else refused
 
 
 async def _limited(
@@ -163,14 +177,10 @@ async def _ask_again(request: web.Request, list_id: int, subscriber: int, lang: 
 @routes.post("/preferences/{token}/link")
 async def entry_send_link(request: web.Request) -> web.Response:
     """Mail a fresh link to the address itself; the same answer whether it went or not."""
-    asked, found = await _entry_form(request)
-    if found is None:
-        return _expired(asked or "en")
-    entry, row = found
-    lang = asked or row["lang"] or "en"
-    limited = await _limited(request, lang, "preferences-link", N_("Your subscription"))
-    if limited is not None:
-        return limited
+    acting = await _entry_action(request, "preferences-link", N_("Your subscription"))
+    if isinstance(acting, web.Response):
+        return acting
+    entry, row, lang = acting
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         # At most one such mail per person in a few minutes, however often this is pressed;
@@ -198,13 +208,13 @@ async def _linked(request: web.Request) -> int | None:
     return found
 
 
-async def _rows(request: web.Request, subscriber: int) -> list[Any]:
+async def _rows(request: web.Request, subscriber: int) -> list[asyncpg.Record]:
     async with request.app[POOL].acquire() as conn:
         return list(await conn.fetch(request.app[QUERIES]["subscriber-lists"], subscriber))
 
 
 def _manage_page(
-    request: web.Request, lang: str, rows: list[Any], message: str | None = None
+    request: web.Request, lang: str, rows: list[asyncpg.Record], message: str | None = None
 ) -> web.Response:
     subscriptions = [
         {"slug": r["slug"], "status": r["status"], "name": pick(r["names"], lang, r["list_lang"])}

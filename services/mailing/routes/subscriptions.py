@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -12,68 +12,21 @@ from aiohttp import web
 from email_validator import EmailNotValidError
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
-from services.mailing.paths import TEMPLATES
-from services.mailing.routes.forms import pasted_form_accepted
-from services.mailing.terms import TERMS
+from services.mailing.optin import client_over_limit, subscribe
+from services.mailing.pasted_forms import pasted_form_accepted
+from services.mailing.public_pages import link_expired, page, page_lang
 from shared import metrics
 from shared.addresses import checked_address
 from shared.addresses import refusal as address_refusal
-from shared.clientip import client_address, client_budget
-from shared.conn import Conn
+from shared.clientip import client_address
 from shared.errors import NotFound, RateLimited, read_form, read_object
 from shared.i18n import LANGUAGES, Translator, pick, translator
-from shared.ratelimit import over_limit
 from shared.signing import BadToken, Keys
-from shared.templates import page_templates, render
 from shared.validate import Fields
-from shared.web import html_page
 
 log = logging.getLogger("kontakt.mailing.subscriptions")
 routes = web.RouteTableDef()
-PAGES = page_templates(TEMPLATES, TERMS)
-# A person's pages need only their stylesheet: no script at all.
-SOURCES = {"style-src": "'self'"}
 FORM_TTL = 86_400
-
-
-def page(
-    lang: str,
-    title: str,
-    *,
-    status: int = 200,
-    frameable: bool = False,
-    template: str = "page.html",
-    **context: Any,
-) -> web.Response:
-    """A page for a person (`template`), in their language, under a strict CSP.
-
-    No framing but for the embeddable form: a page that acts on a person's link (confirm,
-    unsubscribe, preferences) in a frame could be clickjacked.
-    """
-    values = {
-        "lang": lang,
-        "title": title,
-        "error": None,
-        "message": None,
-        "form": None,
-        "button": "",
-        "slug": "",
-        "form_token": "",
-        "email": "",
-        "view": None,
-    } | context
-    return html_page(
-        render(PAGES, template, lang, **values),
-        lang=lang,
-        sources=SOURCES,
-        frame_ancestors="*" if frameable else "'none'",
-        status=status,
-    )
-
-
-def page_lang(raw: Any, default: str) -> str:
-    """The page language from a form or query value, else `default`."""
-    return str(raw) if raw in LANGUAGES else default
 
 
 async def _list(request: web.Request) -> asyncpg.Record:
@@ -84,61 +37,6 @@ async def _list(request: web.Request) -> asyncpg.Record:
     if row is None:
         raise NotFound("No list %(slug)r.", values={"slug": request.match_info["slug"]})
     return row
-
-
-async def client_over_limit(request: web.Request, action: str = "subscribe") -> int | None:
-    """Seconds to wait when this client has asked for `action` too often (public forms), else None.
-
-    Each action a stranger can repeat to make us send mail (subscribe, a preferences link)
-    has its own bucket per client, with the subscribe form's limit.
-    """
-    settings = request.app[SETTINGS]
-    who = client_budget(request, settings.trusted_proxies, settings.budget_ipv6_prefix)
-    bucket = f"{action}:{who}"
-    async with request.app[POOL].acquire() as conn:
-        return await over_limit(
-            conn, request.app[QUERIES], bucket, settings.subscribe_limit, settings.reveal_window
-        )
-
-
-async def subscribe(
-    request: web.Request, lst: asyncpg.Record, address: str, name: str, lang: str, via: str
-) -> None:
-    """Record the wish and owe at most one confirmation per window, sent by the outbox.
-
-    The same statements run whatever is known about the address (new, pending, confirmed,
-    suppressed): neither the answer nor its time tells anyone more.
-    """
-    async with request.app[POOL].acquire() as conn, conn.transaction():
-        subscriber = await conn.fetchval(request.app[QUERIES]["upsert-subscriber"], address, name)
-        await ask_to_confirm(request, conn, lst["id"], subscriber, name, lang, via)
-
-
-async def ask_to_confirm(
-    request: web.Request,
-    conn: Conn,
-    list_id: int,
-    subscriber: int,
-    name: str,
-    lang: str,
-    via: str,
-) -> None:
-    """Subscriber `subscriber` asks for list `list_id`: pending, and a confirmation owed.
-
-    A confirmed subscription stays as it is; one that ended (unsubscribed, bounced) waits
-    for confirmation again; a block or a complaint stays. Run inside a transaction.
-    """
-    settings = request.app[SETTINGS]
-    q = request.app[QUERIES]
-    client = client_address(request, settings.trusted_proxies)
-    await conn.execute(q["insert-subscription"], list_id, subscriber, lang, name)
-    await conn.execute(q["restart-subscription"], list_id, subscriber)
-    await conn.execute(q["request-consent"], list_id, subscriber, via, client)
-    # What this request asked for (name, language) travels in the confirmation link and
-    # takes effect only when the person who reads the mail confirms it.
-    await conn.execute(
-        q["claim-confirmation"], list_id, subscriber, settings.confirm_window, name, lang
-    )
 
 
 @routes.get("/subscribe/{slug}")
@@ -272,18 +170,40 @@ async def api_subscribe(request: web.Request) -> web.Response:
     return web.json_response({"status": "accepted"}, status=202)
 
 
-def _claims(request: web.Request, purpose: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class _Claims:
+    """A confirm or unsubscribe link's signed claims: whose subscription, and what was asked."""
+
+    list_id: int
+    subscriber: int
+    nonce: str  # a confirmation link's single use (outbox.py)
+    name: str | None  # the name and language the subscribe request asked for
+    lang: str | None
+
+
+def _claims(request: web.Request, purpose: str) -> _Claims | None:
     try:
-        return Keys.of(request.app[SETTINGS]).verify(purpose, request.match_info["token"])
+        raw = Keys.of(request.app[SETTINGS]).verify(purpose, request.match_info["token"])
     except BadToken:
         return None
+    list_id, subscriber, name, lang = raw.get("l"), raw.get("s"), raw.get("name"), raw.get("lang")
+    if not isinstance(list_id, int) or not isinstance(subscriber, int):
+        return None
+    return _Claims(
+        list_id,
+        subscriber,
+        str(raw.get("n")),
+        name if isinstance(name, str) else None,
+        lang if isinstance(lang, str) and lang in LANGUAGES else None,
+    )
 
 
-async def _view(request: web.Request, claims: dict[str, Any]) -> asyncpg.Record | None:
+async def _view(request: web.Request, claims: _Claims) -> asyncpg.Record | None:
     async with request.app[POOL].acquire() as conn:
-        return await conn.fetchrow(
-            request.app[QUERIES]["subscription-view"], claims["l"], claims["s"]
+        view: asyncpg.Record | None = await conn.fetchrow(
+            request.app[QUERIES]["subscription-view"], claims.list_id, claims.subscriber
         )
+    return view
 
 
 @routes.get("/confirm/{token}")
@@ -294,14 +214,7 @@ async def confirm_page(request: web.Request) -> web.Response:
     lang = page_lang(request.query.get("lang"), view["lang"] if view else "en")
     tr = translator(lang)
     if view is None:
-        return page(
-            lang,
-            tr.gettext("Confirm your subscription"),
-            status=404,
-            error=tr.gettext(
-                "This link has expired or was already used. Subscribe again to get a new one."
-            ),
-        )
+        return link_expired(lang, tr.gettext("Confirm your subscription"))
     assert claims is not None
     async with request.app[POOL].acquire() as conn:
         used = await conn.fetchval(request.app[QUERIES]["token-used"], _nonce(claims))
@@ -309,14 +222,7 @@ async def confirm_page(request: web.Request) -> web.Response:
         # The link's second click: the person is subscribed, and nothing is left to do.
         return _subscribed(lang, view)
     if used:
-        return page(
-            lang,
-            tr.gettext("Confirm your subscription"),
-            status=410,
-            error=tr.gettext(
-                "This link has expired or was already used. Subscribe again to get a new one."
-            ),
-        )
+        return link_expired(lang, tr.gettext("Confirm your subscription"), status=410)
     return page(
         lang,
         tr.gettext("Confirm your subscription"),
@@ -326,9 +232,7 @@ async def confirm_page(request: web.Request) -> web.Response:
     )
 
 
-def _what_is_confirmed(
-    tr: Translator, view: asyncpg.Record, claims: dict[str, Any], lang: str
-) -> str:
+def _what_is_confirmed(tr: Translator, view: asyncpg.Record, claims: _Claims, lang: str) -> str:
     """The page's words: the address, the list, and the name this request asked for."""
     list_name = pick(view["names"], lang, view["list_lang"])
     said = tr.gettext(
@@ -336,16 +240,14 @@ def _what_is_confirmed(
         email=view["email"],
         list=list_name,
     )
-    if claims.get("name"):
-        said += " " + tr.gettext(
-            "The newsletter will address you as “%(name)s”.", name=claims["name"]
-        )
+    if claims.name:
+        said += " " + tr.gettext("The newsletter will address you as “%(name)s”.", name=claims.name)
     return said
 
 
-def _nonce(claims: dict[str, Any]) -> bytes:
+def _nonce(claims: _Claims) -> bytes:
     """How a confirmation link's single use is recorded."""
-    return hashlib.sha256(str(claims.get("n")).encode()).digest()
+    return hashlib.sha256(claims.nonce.encode()).digest()
 
 
 def _subscribed(lang: str, view: asyncpg.Record) -> web.Response:
@@ -370,36 +272,27 @@ async def confirm(request: web.Request) -> web.Response:
     lang = page_lang(fields.get("lang"), view["lang"] if view else "en")
     tr = translator(lang)
     if claims is None or view is None:
-        return page(
-            lang,
-            tr.gettext("Confirm your subscription"),
-            status=404,
-            error=tr.gettext(
-                "This link has expired or was already used. Subscribe again to get a new one."
-            ),
-        )
+        return link_expired(lang, tr.gettext("Confirm your subscription"))
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         if await conn.fetchval(q["use-token"], _nonce(claims)) is None:
             if view["status"] == "confirmed":
                 return _subscribed(lang, view)
-            return page(
-                lang,
-                tr.gettext("Confirm your subscription"),
-                status=410,
-                error=tr.gettext(
-                    "This link has expired or was already used. Subscribe again to get a new one."
-                ),
-            )
+            return link_expired(lang, tr.gettext("Confirm your subscription"), status=410)
         # The evidence of consent: when, from where, and the words the person agreed to.
         shown = (
             f"{_what_is_confirmed(tr, view, claims, lang)} [{tr.gettext('Confirm subscription')}]"
         )
         client = client_address(request, request.app[SETTINGS].trusted_proxies)
-        asked_lang = claims.get("lang") if claims.get("lang") in LANGUAGES else None
-        asked_name = claims["name"] if isinstance(claims.get("name"), str) else None
         await conn.execute(
-            q["confirm"], claims["l"], claims["s"], client, shown, lang, asked_name, asked_lang
+            q["confirm"],
+            claims.list_id,
+            claims.subscriber,
+            client,
+            shown,
+            lang,
+            claims.name,
+            claims.lang,
         )
     list_name = pick(view["names"], lang, view["list_lang"])
     return page(
@@ -419,14 +312,7 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
     lang = page_lang(request.query.get("lang"), view["lang"] if view else "en")
     tr = translator(lang)
     if view is None:
-        return page(
-            lang,
-            tr.pgettext("page title", "Unsubscribe"),
-            status=404,
-            error=tr.gettext(
-                "This link has expired or was already used. Subscribe again to get a new one."
-            ),
-        )
+        return link_expired(lang, tr.pgettext("page title", "Unsubscribe"))
     list_name = pick(view["names"], lang, view["list_lang"])
     if view["status"] == "unsubscribed":
         return page(
@@ -461,16 +347,9 @@ async def unsubscribe(request: web.Request) -> web.Response:
     lang = page_lang(fields.get("lang"), view["lang"] if view else "en")
     tr = translator(lang)
     if claims is None or view is None:
-        return page(
-            lang,
-            tr.pgettext("page title", "Unsubscribe"),
-            status=404,
-            error=tr.gettext(
-                "This link has expired or was already used. Subscribe again to get a new one."
-            ),
-        )
+        return link_expired(lang, tr.pgettext("page title", "Unsubscribe"))
     async with request.app[POOL].acquire() as conn:
-        await conn.execute(request.app[QUERIES]["unsubscribe"], claims["l"], claims["s"])
+        await conn.execute(request.app[QUERIES]["unsubscribe"], claims.list_id, claims.subscriber)
     list_name = pick(view["names"], lang, view["list_lang"])
     return page(
         lang,

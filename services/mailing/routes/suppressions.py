@@ -12,9 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -24,7 +22,6 @@ from services.mailing import subscriber_csv
 from services.mailing.access import actor
 from services.mailing.keys import POOL, QUERIES
 from services.mailing.returns.suppression import REASONS, reinstate, suppress, suppress_many
-from services.mailing.routes.transfer import QUERY_TEXT_MAX
 from shared.addresses import normalize_address
 from shared.bodies import large_body
 from shared.errors import FieldError, NotFound, ValidationFailed, read_object
@@ -43,7 +40,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def entry_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def _entry_json(row: asyncpg.Record) -> dict[str, object]:
     """One suppressed address as the API shows it."""
     return {
         "address": row["address"],
@@ -105,7 +102,7 @@ async def search(request: web.Request) -> web.Response:
     more = len(rows) > size
     rows = rows[:size]
     body = {
-        "items": [entry_json(r) for r in rows],
+        "items": [_entry_json(r) for r in rows],
         "next": _cursor(rows[-1]) if more else None,
     }
     return web.json_response(body, dumps=_dumps)
@@ -125,7 +122,7 @@ async def add(request: web.Request) -> web.Response:
         added = await suppress(conn, q, address, "manual", {"note": note}, by=actor(caller))
         row = await conn.fetchrow(q["suppression"], address)
     assert row is not None
-    return web.json_response(entry_json(row), status=201 if added else 200, dumps=_dumps)
+    return web.json_response(_entry_json(row), status=201 if added else 200, dumps=_dumps)
 
 
 @routes.post("/v1/suppressions/import")
@@ -138,10 +135,10 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
     """
     caller = await identify(request)
     f = Fields(dict(request.query))
-    note = f.text("note", max_length=QUERY_TEXT_MAX) or ""
+    note = f.text("note", max_length=subscriber_csv.QUERY_TEXT_MAX) or ""
     f.done()
     good: list[str] = []
-    bad: list[dict[str, Any]] = []
+    bad: list[subscriber_csv.Rejection] = []
     seen: set[str] = set()
     for number, row in subscriber_csv.read(await subscriber_csv.upload(request)):
         found = subscriber_csv.address(number, row, seen)
@@ -186,7 +183,7 @@ async def entry(request: web.Request) -> web.Response:
     body = {
         "address": row["address"] if row else address,
         "suppressed": row is not None,
-        "entry": entry_json(row) if row else None,
+        "entry": _entry_json(row) if row else None,
         "history": [
             {
                 "action": h["action"],
@@ -225,5 +222,5 @@ async def take_off(request: web.Request) -> web.Response:
     return web.json_response({"address": address, "reinstated": True, "resumed": resumed})
 
 
-def _dumps(data: Any) -> str:
+def _dumps(data: object) -> str:
     return json.dumps(data, ensure_ascii=False)

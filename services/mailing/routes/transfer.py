@@ -4,82 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 from aiohttp import web
 
 from services.mailing import subscriber_csv
 from services.mailing.access import require
 from services.mailing.keys import POOL, QUERIES
+from services.mailing.mailinglist import list_row
 from services.mailing.returns.suppression import suppressed_among
-from services.mailing.routes.lists import list_row
 from services.mailing.terms import TERMS
 from shared.bodies import large_body
 from shared.csvio import Cell, CsvWriter, stream_csv
 from shared.errors import FieldError, ValidationFailed
-from shared.i18n import LANGUAGES, word
+from shared.i18n import word
 from shared.identity import identify
 from shared.progress import NdjsonProgress, wants_progress
 
 routes = web.RouteTableDef()
 
 CHUNK = 1000
-# A text sent in the query string: 500 characters stay within a URL's 8 KiB even when every
-# one is four UTF-8 bytes, percent-encoded.
-QUERY_TEXT_MAX = 500
-COLUMNS = ["email", "name", "lang", "status", "created_at", "confirmed_at"]
-
-
-# What a file's status column may say, and what it becomes; `subscribed` is Excel-friendly.
-FILE_STATUSES = {
-    "confirmed": "confirmed",
-    "subscribed": "confirmed",
-    "pending": "pending",
-    "unsubscribed": "unsubscribed",
-    "bounced": "bounced",
-    "complained": "complained",
-    "blocked": "blocked",
-}
-Row = tuple[int, str, str, str, str]  # spreadsheet row, address, name, lang, status
-
-
-def parse_rows(text: str, default_lang: str) -> tuple[list[Row], list[dict[str, Any]]]:
-    """Valid (row, email, name, lang, status) and the rejected rows with their reasons.
-
-    A row without a status is `confirmed` on the coordinator's stated consent.
-    """
-    good: list[Row] = []
-    bad: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for number, row in subscriber_csv.read(text):
-        lang = subscriber_csv.language(row.get("lang") or default_lang)
-        if lang not in LANGUAGES:
-            choices = {"choices": ", ".join(LANGUAGES)}
-            bad.append(
-                {
-                    "row": number,
-                    **FieldError("lang", "must be one of %(choices)s", choices).as_json(),
-                }
-            )
-            continue
-        status = FILE_STATUSES.get((row.get("status") or "confirmed").casefold())
-        if status is None:
-            # The file's own words (a spreadsheet's column), not names: listed as they are.
-            choices = {"choices": ", ".join(FILE_STATUSES)}
-            bad.append(
-                {
-                    "row": number,
-                    **FieldError("status", "must be one of %(choices)s", choices).as_json(),
-                }
-            )
-            continue
-        address = subscriber_csv.address(number, row, seen)
-        if not isinstance(address, str):
-            bad.append(address)
-            continue
-        name = " ".join("".join(ch for ch in row.get("name", "") if ch.isprintable()).split())[:200]
-        good.append((number, address, name, lang, status))
-    return good, bad
 
 
 @routes.post("/v1/lists/{slug}/import")
@@ -96,19 +39,23 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
     lst = await list_row(request, request.match_info["slug"])
     require(caller, "manage_lists", lst["network"])
     consent = " ".join(request.query.get("consent", "").split())
-    if len(consent) > QUERY_TEXT_MAX:
+    if len(consent) > subscriber_csv.QUERY_TEXT_MAX:
         raise ValidationFailed(
             [
                 FieldError(
-                    "consent", "must be at most %(value)s characters", {"value": QUERY_TEXT_MAX}
+                    "consent",
+                    "must be at most %(value)s characters",
+                    {"value": subscriber_csv.QUERY_TEXT_MAX},
                 )
             ]
         )
     text = await subscriber_csv.upload(request)
-    good, bad = parse_rows(text, lst["lang"])
+    good, bad = subscriber_csv.parse_rows(text, lst["lang"])
     # Named in the report, so a status column spelt unrecognisably is not silently ignored
     # (an export's own dates are known and not imported).
-    unread = [c for c in subscriber_csv.unread_columns(text) if c.casefold() not in COLUMNS]
+    unread = [
+        c for c in subscriber_csv.unread_columns(text) if c.casefold() not in subscriber_csv.COLUMNS
+    ]
     if not consent and any(g[4] == "confirmed" for g in good):
         raise ValidationFailed(
             [
@@ -124,18 +71,18 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
     if suppressed:
         # No list takes a suppressed address; the row is reported, the rest go on.
         bad += [
-            {
-                "row": g[0],
-                **FieldError(
+            subscriber_csv.rejection(
+                g[0],
+                FieldError(
                     "email",
                     "is on the suppression list (%(reason)s)",
                     {"reason": word(TERMS["reason"], suppressed[g[1].lower()])},
-                ).as_json(),
-            }
+                ),
+            )
             for g in good
             if g[1].lower() in suppressed
         ]
-        bad.sort(key=lambda r: int(r["row"]))
+        bad.sort(key=lambda r: r["row"])
         good = [g for g in good if g[1].lower() not in suppressed]
     progress = NdjsonProgress(request, every=CHUNK) if wants_progress(request) else None
     created = confirmed = opted_out = 0
@@ -216,5 +163,5 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
                 ]
 
     delimiter, byte_order_mark = DIALECTS[dialect]
-    writer = CsvWriter(COLUMNS, delimiter=delimiter, byte_order_mark=byte_order_mark)
+    writer = CsvWriter(subscriber_csv.COLUMNS, delimiter=delimiter, byte_order_mark=byte_order_mark)
     return await stream_csv(request, writer, rows(), f"{lst['slug']}.csv")

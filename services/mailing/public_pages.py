@@ -1,0 +1,82 @@
+"""A person's pages (subscribe, confirm, unsubscribe, preferences): one renderer, a strict CSP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from services.mailing.paths import TEMPLATES
+from services.mailing.terms import TERMS
+from shared.i18n import LANGUAGES, translator
+from shared.templates import page_templates, render
+from shared.web import html_page
+
+PAGES = page_templates(TEMPLATES, TERMS)
+# A person's pages need only their stylesheet: no script at all.
+SOURCES = {"style-src": "'self'"}
+
+
+def page(
+    lang: str,
+    title: str,
+    *,
+    status: int = 200,
+    frameable: bool = False,
+    **context: object,
+) -> web.Response:
+    """A person's page (page.html) in their language: the words and form that `context` says."""
+    return template_page("page.html", lang, title, context, status=status, frameable=frameable)
+
+
+def template_page(
+    template: str,
+    lang: str,
+    title: str,
+    context: Mapping[str, object],
+    *,
+    status: int = 200,
+    frameable: bool = False,
+) -> web.Response:
+    """A page for a person (`template`), in their language, under a strict CSP.
+
+    No framing but for the embeddable form: a page that acts on a person's link (confirm,
+    unsubscribe, preferences) in a frame could be clickjacked.
+    """
+    values = {
+        "lang": lang,
+        "title": title,
+        "error": None,
+        "message": None,
+        "form": None,
+        "button": "",
+        "slug": "",
+        "form_token": "",
+        "email": "",
+        "view": None,
+        **context,
+    }
+    return html_page(
+        render(PAGES, template, lang, **values),
+        lang=lang,
+        sources=SOURCES,
+        frame_ancestors="*" if frameable else "'none'",
+        status=status,
+    )
+
+
+def page_lang(raw: str | None, default: str) -> str:
+    """The page language from a form or query value, else `default`."""
+    return raw if raw in LANGUAGES else default
+
+
+def link_expired(lang: str, title: str, *, status: int = 404) -> web.Response:
+    """The page a forged, expired (404) or used (410) confirm or unsubscribe link answers."""
+    return page(
+        lang,
+        title,
+        status=status,
+        error=translator(lang).gettext(
+            "This link has expired or was already used. Subscribe again to get a new one."
+        ),
+    )
