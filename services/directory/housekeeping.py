@@ -1,4 +1,5 @@
-"""What the directory prunes: the change log, sign-in links, ended sessions' tokens, windows."""
+"""What the directory prunes: the change log, deleted contacts past their undo, sign-in links,
+ended sessions' tokens, rate-limit windows."""
 
 from services.directory.paths import QUERY_FOLDERS, SCHEMA
 from shared import ratelimit
@@ -16,6 +17,7 @@ PRUNES = (
     Prune("directory.change_log", "move-change-log-horizon", _change_log, batched=False),
     Prune("directory.versions", "prune-versions"),
     Prune("directory.contact_changes", "prune-contact-changes"),
+    Prune("directory.contacts", "purge-deleted-contacts"),
     Prune("directory.signin_links", "prune-signin-links", lambda s: s.link_days * DAY),
     Prune("directory.tokens", "prune-session-tokens", lambda s: s.session_days * DAY),
     Prune("directory.rate_limits", "prune-rate-limits", ratelimit.retention),

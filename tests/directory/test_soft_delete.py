@@ -7,7 +7,11 @@ from datetime import datetime
 import asyncpg
 import pytest
 
+from services.directory.housekeeping import CHORES
+from services.directory.keys import POOL, QUERIES
 from services.directory.routes.contacts import RESTORE_SECONDS
+from shared.housekeeping import prune
+from shared.settings import Settings
 from tests.conftest import MakeAccount
 from tests.directory.test_admin import NEW_CONTACT
 from tests.support.services import Pair
@@ -85,3 +89,28 @@ async def test_after_its_time_a_deleted_contact_cannot_be_restored_and_is_purged
     assert (await admin.delete(f"/v1/contacts/{second}")).status == 204
     assert await conn.fetchval("SELECT count(*) FROM contacts WHERE id = $1", first) == 0
     assert await conn.fetchval("SELECT count(*) FROM contacts WHERE id = $1", second) == 1
+
+
+async def test_housekeeping_purges_deletions_past_their_time_without_another_delete(
+    services: Pair, admin_token: str, conn: asyncpg.Connection, settings: Settings
+) -> None:
+    admin = services.directory.as_(admin_token)
+    old = (await admin.post("/v1/contacts", json=NEW_CONTACT)).json["id"]
+    recent = (
+        await admin.post("/v1/contacts", json=NEW_CONTACT | {"emails": ["otra@example.lv"]})
+    ).json["id"]
+    for contact in (old, recent):
+        assert (await admin.delete(f"/v1/contacts/{contact}")).status == 204
+    await conn.execute(
+        "UPDATE contacts SET restore_until = now() - interval '1 second' WHERE id = $1", old
+    )
+    app = services.directory.client.app
+    deleted = await prune(app[POOL], app[QUERIES], settings, CHORES.steps)
+    assert deleted["directory.contacts"] == 1
+    assert await conn.fetchval("SELECT count(*) FROM contacts WHERE id = $1", old) == 0
+    assert (
+        await conn.fetchval("SELECT count(*) FROM contact_phones WHERE contact_id = $1", old) == 0
+    )
+    # The one still within its time to restore stays, and is restored whole.
+    assert (await admin.post(f"/v1/contacts/{recent}/restore")).status in {200, 204}
+    assert (await admin.get(f"/v1/contacts/{recent}")).json["emails"] == ["otra@example.lv"]

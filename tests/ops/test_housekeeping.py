@@ -140,6 +140,18 @@ async def test_the_cronjob_prunes_each_schema_in_batches_and_keeps_what_is_recen
     await conn.execute(f"UPDATE directory.contact_changes SET changed_at = {old}")
     logged = await conn.fetchval("SELECT count(*) FROM directory.contact_changes")
     await conn.execute("UPDATE directory.contacts SET position = position + 1 WHERE id = 1")
+    # Six deleted contacts: five past their time to restore (purged), one still restorable.
+    deleted = await conn.fetch("SELECT id FROM directory.contacts ORDER BY id DESC LIMIT 6")
+    await conn.execute(
+        """UPDATE directory.contacts SET deleted_at = now() - interval '1 hour',
+                  restore_until = now() - interval '1 minute' WHERE id = ANY($1::bigint[])""",
+        [r["id"] for r in deleted[1:]],
+    )
+    await conn.execute(
+        """UPDATE directory.contacts SET deleted_at = now(),
+                  restore_until = now() + interval '15 minutes' WHERE id = $1""",
+        deleted[0]["id"],
+    )
 
     step = run_step(
         db_url, "services.directory.cli", "housekeeping", KONTAKT_HOUSEKEEPING_BATCH="2"
@@ -149,6 +161,7 @@ async def test_the_cronjob_prunes_each_schema_in_batches_and_keeps_what_is_recen
     assert printed == {
         "directory.versions": printed["directory.versions"],
         "directory.contact_changes": logged,
+        "directory.contacts": 5,
         "directory.signin_links": 5,
         "directory.tokens": 5,
         "directory.rate_limits": 5,
@@ -160,6 +173,8 @@ async def test_the_cronjob_prunes_each_schema_in_batches_and_keeps_what_is_recen
         "console.outbox": 5,
     }, step.stdout
     assert "vcard: owns no tables" in step.stdout
+    deleted_left = "SELECT count(*) FROM directory.contacts WHERE deleted_at IS NOT NULL"
+    assert await conn.fetchval(deleted_left) == 1
     for table, left in {
         "directory.signin_links": 1,
         "directory.tokens": 3,  # the recent one, the parent and its read token

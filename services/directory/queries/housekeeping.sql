@@ -66,3 +66,14 @@ WITH gone AS (
          LIMIT $1 FOR UPDATE SKIP LOCKED)
     RETURNING 1)
 SELECT count(*)::int FROM gone;
+
+-- name: purge-deleted-contacts
+-- Deleted contacts whose time to restore has passed (014): gone for good, with their phones,
+-- addresses and memberships, even when no other contact is deleted after them.
+WITH gone AS (
+    DELETE FROM directory.contacts WHERE id IN (
+        SELECT c.id FROM directory.contacts c
+         WHERE c.restore_until < now()
+         ORDER BY c.restore_until LIMIT $1 FOR UPDATE SKIP LOCKED)
+    RETURNING 1)
+SELECT count(*)::int FROM gone;
