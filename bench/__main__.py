@@ -119,8 +119,9 @@ def main() -> int:
         sync_rows = _carddav_rows(env, base, db_url, processes)
         postgres_pid = int((data / "postgres" / "postmaster.pid").read_text().split()[0])
         searches: list[dict[str, Any]] = []
+        pages: list[dict[str, Any]] = []
         import_rows = _import_rows(
-            env, base, db_url, processes, directory.pid, postgres_pid, searches
+            env, base, db_url, processes, directory.pid, postgres_pid, searches, pages
         )
     finally:
         for process in processes:
@@ -130,6 +131,10 @@ def main() -> int:
     _print(rows)
     _print(searches)
     rows += searches
+    from bench.console_pages import print_rows
+
+    print_rows(pages)
+    rows += pages
     from bench.vcard_export import run as vcard_rows
 
     exports = vcard_rows()
@@ -156,8 +161,10 @@ def _import_rows(
     directory_pid: int,
     postgres_pid: int,
     searches: list[dict[str, Any]],
+    pages: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """With an admin token: the contact import (directory), then the subscriber import."""
+    """With an admin token: the contact import (directory), then the subscriber import; the
+    member search (into `searches`) and the console's pages (into `pages`) after them."""
     from bench.contact_import import run as contact_run
     from bench.subscriber_import import run as import_run
 
@@ -183,6 +190,11 @@ def _import_rows(
     imports = contacts + import_run(db_url, base, token, mailing.pid)
     # The member search, printed with the request rows (the smallest list is the baseline).
     searches.extend(member_run(db_url, base, token, mailing.pid))
+    from bench.console_pages import run as console_run
+
+    console_rows, console = console_run(env, db_url, directory, base, token)
+    processes.append(console)
+    pages.extend(console_rows)
     return imports
 
 

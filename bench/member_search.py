@@ -1,4 +1,4 @@
-"""Member search at 1,000 and at 100,000 subscribers: a page costs the same at either size."""
+"""Member search at 1,000, 10,000 and 100,000 subscribers: a page costs the same at each size."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import asyncpg
 
 from bench.load import measure, peak_rss_mb
 
-SIZES = [int(n) for n in os.environ.get("BENCH_MEMBER_SIZES", "1000,100000").split(",")]
+SIZES = [int(n) for n in os.environ.get("BENCH_MEMBER_SIZES", "1000,10000,100000").split(",")]
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 
 

@@ -26,6 +26,7 @@ def test_bench_runs_and_writes_its_table() -> None:
     env["BENCH_CARDDAV_RUNS"] = "1"
     env["BENCH_CONTACT_ROWS"] = "300"
     env["BENCH_MEMBER_SIZES"] = "100,1000"
+    env["BENCH_CONSOLE_SIZES"] = "100"
     run = subprocess.run(
         [sys.executable, "-m", "bench"],
         cwd=ROOT,
@@ -43,6 +44,7 @@ def test_bench_runs_and_writes_its_table() -> None:
     assert "CardDAV incremental sync, 100 cards: Radicale (baseline)" in run.stdout
     assert "contact import, 300 vCard rows, 1 % bad (HTTP)" in run.stdout
     assert "members, middle page, 1,000 subscribers" in run.stdout
+    assert "console members, search 'jõemets', 100 subscribers" in run.stdout
     if postfix.available():
         assert "Postfix smtp-source" in run.stdout
     rows = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())

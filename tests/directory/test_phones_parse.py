@@ -48,7 +48,7 @@ def test_a_field_of_several_numbers_is_split_merged_and_kept() -> None:
         {
             "phones": [
                 "+372 7423 625, +372 5555 1234",  # two numbers in one cell
-                {"number": "7423 625", "kind": "work"},  # the first again, labelled
+                {"number": "7423 625", "kind": "voice"},  # the first again, labelled
                 "helista Madisele",
             ]
         }
@@ -56,7 +56,7 @@ def test_a_field_of_several_numbers_is_split_merged_and_kept() -> None:
     phones, notes = read_phones(fields, "EE", True, {})
     assert fields.errors == []
     assert [(p.e164, p.kind) for p in phones] == [
-        ("+3727423625", "work"),
+        ("+3727423625", "voice"),  # one entry, the kind its label gave
         ("+37255551234", "cell"),
         (None, "work"),  # kept as written, with a note
     ]
