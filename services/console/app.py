@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from services.console.backend import Backend, Forbidden, SignedOut
 from services.console.housekeeping import CHORES
@@ -53,7 +53,7 @@ OPEN = ("/signin", "/static/", "/healthz", "/readyz", "/metrics")
 
 
 @web.middleware
-async def console_session(request: web.Request, handler: Any) -> web.StreamResponse:
+async def console_session(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Who is signed in, the CSRF check on every form, and the console's own error pages."""
     settings = request.app[SETTINGS]
     if request.path.startswith(OPEN):

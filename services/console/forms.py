@@ -2,38 +2,85 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NotRequired, TypeAlias, TypedDict
 
+from aiohttp.web import FileField
 from multidict import MultiDictProxy
 
 from services.console.backend import Answer
 from shared.i18n import LANGUAGES
+from shared.payloads import Contact, Texts
+
+# A posted form as aiohttp reads it: text, or a file (multipart).
+Form: TypeAlias = MultiDictProxy[str | bytes | FileField]
 
 
-def text(form: MultiDictProxy[Any], name: str) -> str:
+class PhoneIn(TypedDict):
+    """A phone as the contact API takes it (the kind when the form chose one)."""
+
+    number: str
+    kind: NotRequired[str]
+
+
+class LinkIn(TypedDict):
+    """A link as the contact API takes it."""
+
+    url: str
+    label: str | None
+
+
+class MembershipIn(TypedDict):
+    """A network the contact belongs to, and their role in it."""
+
+    network: str
+    role: str
+
+
+class ContactBody(TypedDict):
+    """A contact's JSON for `POST /v1/contacts` and `PATCH /v1/contacts/{id}`."""
+
+    given_name: str
+    family_name: str
+    titles: Texts
+    organisation: str | None
+    phones: list[PhoneIn]
+    emails: list[str]
+    links: list[LinkIn]
+    networks: list[MembershipIn]
+    published: bool
+    display_name: NotRequired[str]
+    revision: NotRequired[int | None]  # a save: the revision the form was read at
+
+
+# What a form shows again: typed text, rows of pairs, roles by network, each by input name.
+FormValues: TypeAlias = dict[str, str | list[tuple[str, str]] | dict[str, str]]
+
+
+def text(form: Form, name: str) -> str:
     """A form field as trimmed text ('' when missing or a file)."""
     value = form.get(name, "")
     return value.strip() if isinstance(value, str) else ""
 
 
-def lines(form: MultiDictProxy[Any], name: str) -> list[str]:
+def lines(form: Form, name: str) -> list[str]:
     """A textarea as its non-empty lines."""
     return [line.strip() for line in text(form, name).splitlines() if line.strip()]
 
 
-def contact_body(form: MultiDictProxy[Any]) -> dict[str, Any]:
+def contact_body(form: Form) -> ContactBody:
     """A contact's JSON from the edit form: a form saved unchanged sends what is stored."""
-    phones = []
-    for number, kind in zip(
-        form.getall("phone_number", []), form.getall("phone_kind", []), strict=False
-    ):
+    phones: list[PhoneIn] = []
+    for number, kind in _rows(form, "phone_number", "phone_kind"):
         if number.strip():
-            phones.append({"number": number.strip(), **({"kind": kind} if kind else {})})
-    links = []
+            phone: PhoneIn = {"number": number.strip()}
+            if kind:
+                phone["kind"] = kind
+            phones.append(phone)
+    links: list[LinkIn] = []
     for url, label in _rows(form, "link_url", "link_label"):
         if url.strip():
             links.append({"url": url.strip(), "label": label.strip() or None})
-    body: dict[str, Any] = {
+    body: ContactBody = {
         "given_name": text(form, "given_name"),
         "family_name": text(form, "family_name"),
         "titles": {
@@ -55,20 +102,21 @@ def contact_body(form: MultiDictProxy[Any]) -> dict[str, Any]:
     return body
 
 
-def chosen_of(body: dict[str, Any]) -> list[str]:
+def chosen_of(body: ContactBody) -> list[str]:
     """The networks a contact body names (the form's ticked boxes)."""
     return [n["network"] for n in body["networks"]]
 
 
-def contact_form(contact: dict[str, Any] | None) -> dict[str, Any]:
+def contact_form(contact: Contact | None) -> FormValues:
     """The edit form's values for an existing contact (empty for a new one)."""
     if contact is None:
         return {"published": "on", "phones": [], "links": [], "roles": {}}
-    values: dict[str, Any] = {
+    organisation = contact.get("organisation")
+    values: FormValues = {
         "given_name": contact.get("given_name") or "",
         "family_name": contact.get("family_name") or "",
         "display_name": contact.get("display_name") or "",
-        "organisation": (contact.get("organisation") or {}).get("slug") or "",
+        "organisation": organisation["slug"] if organisation else "",
         "phones": [(p["written"], p["kind"]) for p in contact.get("phones", [])],
         "emails": "\n".join(contact.get("emails", [])),
         "links": [(link["url"], link["label"] or "") for link in contact.get("links", [])],
@@ -80,9 +128,9 @@ def contact_form(contact: dict[str, Any] | None) -> dict[str, Any]:
     return values
 
 
-def typed(form: MultiDictProxy[Any]) -> dict[str, Any]:
+def typed(form: Form) -> FormValues:
     """What was typed into a form, to show it again (lists of rows as the form has them)."""
-    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    values: FormValues = {k: v for k, v in form.items() if isinstance(v, str)}
     values["phones"] = _rows(form, "phone_number", "phone_kind")
     values["links"] = _rows(form, "link_url", "link_label")
     values["roles"] = {
@@ -93,7 +141,7 @@ def typed(form: MultiDictProxy[Any]) -> dict[str, Any]:
     return values
 
 
-def _rows(form: MultiDictProxy[Any], first: str, second: str) -> list[tuple[str, str]]:
+def _rows(form: Form, first: str, second: str) -> list[tuple[str, str]]:
     """Repeated pairs of inputs (a number and its kind), in the form's order."""
     pairs = zip(form.getall(first, []), form.getall(second, []), strict=False)
     return [(a, b) for a, b in pairs if isinstance(a, str) and isinstance(b, str)]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -15,6 +15,7 @@ from services.console.zones import zone_of
 from shared import i18n
 from shared.http import origin_of
 from shared.i18n import LANGUAGES
+from shared.payloads import Account, Network
 from shared.settings import Settings
 from shared.signing import Keys
 from shared.templates import page_templates
@@ -26,9 +27,9 @@ HOME = "/contacts"
 TEMPLATES = page_templates(HERE / "templates", TERMS)
 SESSION_KEY = web.RequestKey("console.session", Session)
 BACKEND_KEY = web.RequestKey("console.backend", Backend)
-ME_KEY = web.RequestKey("console.me", dict[str, Any])
+ME_KEY = web.RequestKey("console.me", Account)
 # Every network, fetched once per request (admins hold every permission on each).
-NETWORKS_KEY = web.RequestKey("console.networks", list[dict[str, Any]])
+NETWORKS_KEY = web.RequestKey("console.networks", list[Network])
 
 
 def sources(request: web.Request) -> dict[str, str]:
@@ -62,7 +63,7 @@ def backend(request: web.Request) -> Backend:
     return request[BACKEND_KEY]
 
 
-def me(request: web.Request) -> dict[str, Any]:
+def me(request: web.Request) -> Account:
     """The signed-in coordinator's account."""
     return request[ME_KEY]
 
@@ -79,7 +80,7 @@ def my_networks(request: web.Request, permission: str | None = None) -> list[str
     ]
 
 
-async def networks_of(request: web.Request) -> list[dict[str, Any]]:
+async def networks_of(request: web.Request) -> list[Network]:
     """Every network (for names and member filters), in the coordinator's language."""
     if NETWORKS_KEY not in request:
         lang = session_of(request).lang
@@ -94,13 +95,24 @@ async def network_zone(request: web.Request, slug: str) -> str:
     return zone_of(next((n.get("country") for n in networks if n["slug"] == slug), None))
 
 
-def subtree(networks: list[dict[str, Any]], root: str) -> list[dict[str, Any]]:
+def subtree(networks: list[Network], root: str) -> list[Network]:
     """`root` and every network below it, parents first."""
     found = [n for n in networks if n["slug"] == root]
     for network in networks:
         if network.get("parent") in {f["slug"] for f in found} and network not in found:
             found.append(network)
     return found
+
+
+def editable(request: web.Request) -> list[str]:
+    """Networks where the coordinator edits contacts (every network for an admin)."""
+    return my_networks(request, "edit_contacts")
+
+
+def editable_networks(request: web.Request, networks: list[Network]) -> list[Network]:
+    """The networks the coordinator's contacts may belong to: theirs and all below them."""
+    below = {n["slug"] for root in editable(request) for n in subtree(networks, root)}
+    return [n for n in networks if n["slug"] in below]
 
 
 def csrf_ok(request: web.Request, token: str) -> bool:
@@ -111,7 +123,7 @@ def csrf_ok(request: web.Request, token: str) -> bool:
 def render(
     request: web.Request,
     template: str,
-    context: dict[str, Any],
+    context: Mapping[str, object],
     *,
     status: int = 200,
     frame_ancestors: str = "'none'",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
-from services.console.routes.organisations import slug_from
+from services.console.organisation_names import slug_from
 from tests.conftest import MakeAccount
 from tests.console.conftest import Stack, sign_in
 from tests.e2e.conftest import shot

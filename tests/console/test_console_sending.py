@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from playwright.async_api import Page, expect
 
-from services.console.routes.newsletters import duration
+from services.console.campaign_progress import duration
 from shared.i18n import translator
 from tests.console.conftest import Stack, sign_in
 from tests.console.test_console_browser import open_new_list

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from services.console.backend import Forbidden
@@ -20,7 +18,7 @@ def _admin(request: web.Request) -> None:
         raise Forbidden()
 
 
-async def _page(request: web.Request, **extra: Any) -> web.Response:
+async def _page(request: web.Request, **extra: object) -> web.Response:
     api = backend(request)
     accounts = (await api.get("directory", "/v1/accounts"))["items"]
     for account in accounts:

@@ -2,70 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from aiohttp import web
 
 from services.console.backend import Backend, SignedOut
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
-from services.console.pages import HOME, SESSION_KEY, bases, render, session_of
+from services.console.pages import HOME, bases, render, session_of
 from services.console.session import (
     Grant,
-    Session,
     clear_cookie,
-    end_session,
     set_language,
-    start_session,
-    write_cookie,
 )
-from shared.errors import Unavailable
+from services.console.signing_in import close_session, new_session, same_origin
 from shared.i18n import LANGUAGES, negotiate
 from shared.identity import IDENTITY, Kind
 from shared.redirects import local_path
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
-
-
-def _secure(request: web.Request) -> bool:
-    return request.secure or request.headers.get("X-Forwarded-Proto") == "https"
-
-
-def same_origin(request: web.Request) -> bool:
-    """Forms that start a session must come from our own pages (no login CSRF)."""
-    site = request.headers.get("Sec-Fetch-Site")
-    if site is not None:
-        return site in {"same-origin", "none"}
-    # Older browsers: the Origin header, when it names a real origin, must be ours.
-    origin = request.headers.get("Origin")
-    own = {request.app[SETTINGS].public_console_base, f"{request.scheme}://{request.host}"}
-    return origin in (None, "null") or origin in own
-
-
-async def close_session(request: web.Request, session: Session) -> None:
-    """End a session here and revoke its token at the directory; its cookie opens nothing."""
-    await end_session(request.app[POOL], request.app[QUERIES], session)
-    # The session is over either way; if the directory cannot be told, its token expires with it.
-    api = Backend(request.app[SESSION], bases(request.app[SETTINGS]), session.token)
-    with contextlib.suppress(SignedOut, Unavailable):
-        await api.call("directory", "DELETE", f"/v1/tokens/{session.token_id}", strict=False)
-
-
-async def new_session(
-    request: web.Request, grant: Grant, lang: str, to: str = HOME
-) -> web.HTTPSeeOther:
-    """A redirect that carries the new session's cookie (its id, nothing else).
-
-    A session this browser still had ends first: a sign-in always gets a fresh id, and the
-    one it replaces is no credential left behind.
-    """
-    previous: Session | None = request.get(SESSION_KEY)
-    if previous is not None:
-        await close_session(request, previous)
-    session = await start_session(request.app[POOL], request.app[QUERIES], grant, lang)
-    response = web.HTTPSeeOther(to)
-    write_cookie(response, session, _secure(request))
-    return response
 
 
 async def _grant_for(request: web.Request, token: str) -> Grant | None:

@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
 from services.console.backend import Answer, Forbidden
-from services.console.forms import chosen_of, contact_body, contact_form, problems, text, typed
+from services.console.contact_order import moved
+from services.console.forms import (
+    ContactBody,
+    Form,
+    FormValues,
+    chosen_of,
+    contact_body,
+    contact_form,
+    problems,
+    text,
+    typed,
+)
+from services.console.organisation_names import all_organisations, chosen_organisation
 from services.console.pages import (
     HOME,
     backend,
     csrf_ok,
+    editable,
+    editable_networks,
     my_networks,
     networks_of,
     render,
     session_of,
     subtree,
 )
-from services.console.routes.organisations import all_organisations, chosen_organisation
 from services.console.streaming import UPLOAD_TIMEOUT, download, read_upload, stream_progress
 from shared.bodies import large_body
 from shared.i18n import translator
+from shared.payloads import Contact, Network
 from shared.progress import wants_progress
 from shared.redirects import local_path
 from shared.text import form_fields
@@ -33,18 +45,7 @@ routes = web.RouteTableDef()
 RESTORE_MINUTES = 15
 
 
-def editable(request: web.Request) -> list[str]:
-    """Networks where the coordinator edits contacts (every network for an admin)."""
-    return my_networks(request, "edit_contacts")
-
-
-def editable_networks(request: web.Request, networks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The networks the coordinator's contacts may belong to: theirs and all below them."""
-    below = {n["slug"] for root in editable(request) for n in subtree(networks, root)}
-    return [n for n in networks if n["slug"] in below]
-
-
-async def _chosen(request: web.Request) -> tuple[str, list[dict[str, Any]]]:
+async def _chosen(request: web.Request) -> tuple[str, list[Network]]:
     networks = await networks_of(request)
     mine = editable(request) or my_networks(request)
     if not mine:
@@ -95,9 +96,9 @@ async def contacts_page(request: web.Request) -> web.Response:
     )
 
 
-async def _contact(request: web.Request, contact_id: str) -> dict[str, Any]:
+async def _contact(request: web.Request, contact_id: str) -> Contact:
     lang = session_of(request).lang
-    found: dict[str, Any] = await backend(request).get(
+    found: Contact = await backend(request).get(
         "directory", f"/v1/contacts/{contact_id}?lang={lang}"
     )
     return found
@@ -105,9 +106,9 @@ async def _contact(request: web.Request, contact_id: str) -> dict[str, Any]:
 
 async def _editor(
     request: web.Request,
-    networks: list[dict[str, Any]],
-    contact: dict[str, Any] | None,
-    values: dict[str, str],
+    networks: list[Network],
+    contact: Contact | None,
+    values: FormValues,
     chosen_networks: list[str],
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
@@ -128,7 +129,7 @@ async def _editor(
     )
 
 
-async def _body(request: web.Request, form: MultiDictProxy[Any]) -> dict[str, Any]:
+async def _body(request: web.Request, form: Form) -> ContactBody:
     """The contact's JSON; an organisation typed by its name in any language becomes its slug."""
     body = contact_body(form)
     if body["organisation"]:
@@ -158,9 +159,9 @@ async def create_contact(request: web.Request) -> web.Response:
 
 async def _refused(
     request: web.Request,
-    form: MultiDictProxy[Any],
+    form: Form,
     answer: Answer,
-    contact: dict[str, Any] | None,
+    contact: Contact | None,
     chosen: list[str],
 ) -> web.Response:
     """The form again, as typed, with the directory's reasons beside the fields."""
@@ -199,7 +200,8 @@ async def save_contact(request: web.Request) -> web.Response:
     """Save the contact (409 when someone else saved it first: the form says so)."""
     form = await form_fields(request)
     revision = text(form, "revision")
-    body = await _body(request, form) | {"revision": int(revision) if revision.isdigit() else None}
+    body = await _body(request, form)
+    body["revision"] = int(revision) if revision.isdigit() else None
     contact_id = request.match_info["id"]
     answer = await backend(request).call(
         "directory", "PATCH", f"/v1/contacts/{contact_id}", json=body
@@ -254,30 +256,6 @@ async def set_published(request: web.Request) -> web.Response:
     body = {"published": form.get("published") == "true", "revision": contact["revision"]}
     await backend(request).call("directory", "PATCH", f"/v1/contacts/{contact['id']}", json=body)
     raise web.HTTPSeeOther(local_path(form.get("back"), HOME))
-
-
-def moved(ids: list[int], contact_id: int, form: MultiDictProxy[Any]) -> list[int] | None:
-    """The order after the move the form asks: `direction` up/down, `before` or `after` an id.
-
-    None when there is nothing to move (the contact is not there, or already at the end).
-    """
-    if contact_id not in ids:
-        return None
-    order = [i for i in ids if i != contact_id]
-    index = ids.index(contact_id)
-    before, after = text(form, "before"), text(form, "after")
-    if before.isdigit() and int(before) in order:
-        order.insert(order.index(int(before)), contact_id)
-    elif after.isdigit() and int(after) in order:
-        order.insert(order.index(int(after)) + 1, contact_id)
-    elif form.get("direction") in ("up", "down"):
-        other = index - 1 if form.get("direction") == "up" else index + 1
-        if not 0 <= other < len(ids):
-            return None
-        order.insert(other, contact_id)
-    else:
-        return None
-    return order if order != ids else None
 
 
 @routes.post("/contacts/{id:\\d+}/move")

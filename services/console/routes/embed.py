@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TypedDict
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
@@ -12,6 +12,7 @@ from services.console.backend import Forbidden
 from services.console.keys import SETTINGS
 from services.console.pages import backend, me, my_networks, networks_of, render, subtree
 from shared.i18n import LANGUAGES
+from shared.payloads import MailingList, Network
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
@@ -86,15 +87,25 @@ async def _builder(
     )
 
 
+class _FormTexts(TypedDict):
+    """The mailing service's `GET /v1/lists/{slug}/form`: the form's words in one language."""
+
+    lang: str
+    title: str
+    action: str
+    labels: dict[str, str]
+
+
 async def _subscribe_form(
-    request: web.Request, members: list[dict[str, Any]], lang: str
-) -> dict[str, Any] | None:
+    request: web.Request, members: list[Network], lang: str
+) -> dict[str, object] | None:
     """The chosen newsletter of the chosen networks, and its form three ways; None if none."""
     if not my_networks(request, "manage_lists"):
         return None
     api = backend(request)
     slugs = {m["slug"] for m in members}
-    lists = [x for x in (await api.get("mailing", "/v1/lists"))["items"] if x["network"] in slugs]
+    every: list[MailingList] = (await api.get("mailing", "/v1/lists"))["items"]
+    lists = [x for x in every if x["network"] in slugs]
     if not lists:
         return {"lists": [], "list": None}
     wanted = request.query.get("list", "")
@@ -103,8 +114,8 @@ async def _subscribe_form(
     answer = await api.call("mailing", "GET", path, strict=False)
     if not answer.ok:
         return None  # not a list this coordinator manages
-    lst = answer.data
-    texts = await api.get("mailing", f"{path}/form" + (f"?lang={lang}" if lang else ""))
+    lst: MailingList = answer.data
+    texts: _FormTexts = await api.get("mailing", f"{path}/form" + (f"?lang={lang}" if lang else ""))
     base = request.app[SETTINGS].public_mailing_base
     return {
         "lists": lists,
@@ -114,10 +125,10 @@ async def _subscribe_form(
 
 
 def _subscribe_snippets(
-    base: str, lst: dict[str, Any], texts: dict[str, Any], lang: str
+    base: str, lst: MailingList, texts: _FormTexts, lang: str
 ) -> dict[str, str]:
     """The list's subscribe form as a script, an iframe and plain HTML (escaped values)."""
-    slug, key, words = escape(lst["slug"]), escape(lst["form_key"]), texts["labels"]
+    slug, key, words = escape(lst["slug"]), escape(lst.get("form_key", "")), texts["labels"]
     lang_attribute = f' lang="{escape(lang)}"' if lang else ""
     query = f"?lang={escape(lang)}" if lang else ""
     return {
@@ -162,14 +173,16 @@ async def save_thank_you(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/embed?{urlencode({'network': network, 'list': slug})}#subscribe")
 
 
-def _inherited(networks: list[dict[str, Any]], slug: str) -> list[str]:
+def _inherited(networks: list[Network], slug: str) -> list[str]:
     """The list a network without its own uses: its nearest ancestor's."""
     by_slug = {n["slug"]: n for n in networks}
-    parent = by_slug.get(slug, {}).get("parent")
-    while parent in by_slug:
-        if by_slug[parent].get("embed_origins"):
-            return list(by_slug[parent]["embed_origins"])
-        parent = by_slug[parent].get("parent")
+    here = by_slug.get(slug)
+    parent = here["parent"] if here else None
+    while parent is not None and parent in by_slug:
+        origins = by_slug[parent].get("embed_origins")
+        if origins:
+            return list(origins)
+        parent = by_slug[parent]["parent"]
     return []
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from services.console.forms import problems, text, typed
+from services.console.campaign_progress import shown_progress
+from services.console.forms import FormValues, problems, text, typed
 from services.console.pages import (
     backend,
     me,
@@ -21,7 +21,8 @@ from services.console.pages import (
 from services.console.streaming import download, relay_upload
 from services.console.zones import choices
 from shared.bodies import large_body
-from shared.i18n import Translator, translator
+from shared.i18n import translator
+from shared.payloads import Campaign, MailingList
 from shared.text import form_fields
 from shared.web import frame_options
 
@@ -43,8 +44,8 @@ async def lists_page(request: web.Request) -> web.Response:
 
 async def _lists(
     request: web.Request,
-    lists: list[dict[str, Any]],
-    values: dict[str, str],
+    lists: list[MailingList],
+    values: FormValues,
     errors: dict[str, list[str]],
     status: int = 200,
 ) -> web.Response:
@@ -88,7 +89,7 @@ async def list_page(request: web.Request) -> web.Response:
 async def _list_view(
     request: web.Request,
     *,
-    look: dict[str, str] | None = None,
+    look: FormValues | None = None,
     errors: dict[str, list[str]] | None = None,
     code: int = 200,
 ) -> web.Response:
@@ -189,8 +190,8 @@ def _id(request: web.Request) -> int:
     return int(request.match_info["id"])
 
 
-async def _campaign(request: web.Request) -> dict[str, Any]:
-    found: dict[str, Any] = await backend(request).get("mailing", f"/v1/campaigns/{_id(request)}")
+async def _campaign(request: web.Request) -> Campaign:
+    found: Campaign = await backend(request).get("mailing", f"/v1/campaigns/{_id(request)}")
     return found
 
 
@@ -246,9 +247,9 @@ async def _campaign_view(
     )
 
 
-async def _zones(request: web.Request, campaign: dict[str, Any]) -> list[str]:
+async def _zones(request: web.Request, campaign: Campaign) -> list[str]:
     """The schedule picker's zones: the list's network's own first."""
-    lst = await backend(request).get("mailing", f"/v1/lists/{quote(campaign['list'])}")
+    lst: MailingList = await backend(request).get("mailing", f"/v1/lists/{quote(campaign['list'])}")
     networks = await networks_of(request)
     return choices(
         await network_zone(request, lst["network"]), (n.get("country") for n in networks)
@@ -260,7 +261,15 @@ CHART_WIDTH = 600
 CHART_HEIGHT = 120
 
 
-def _chart(timeline: dict[str, Any]) -> dict[str, Any] | None:
+class _Timeline(TypedDict):
+    """The mailing service's `GET /v1/campaigns/{id}/timeline`: messages sent per slice."""
+
+    first: str | None
+    last: str | None
+    slices: list[int]
+
+
+def _chart(timeline: _Timeline) -> dict[str, object] | None:
     """Bars for an SVG chart of deliveries over time, drawn on the server (no script)."""
     counts: list[int] = timeline["slices"]
     if not timeline["first"] or not any(counts):
@@ -285,27 +294,6 @@ def _chart(timeline: dict[str, Any]) -> dict[str, Any] | None:
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
     }
-
-
-def duration(seconds: int, tr: Translator) -> str:
-    """A time left as people read it: 45 s, 2 min 5 s, 3 h 20 min."""
-    if seconds < 60:
-        return tr.gettext("%(n)s s", n=seconds)
-    if seconds < 3600:
-        return tr.gettext("%(m)s min %(s)s s", m=seconds // 60, s=seconds % 60)
-    return tr.gettext("%(h)s h %(m)s min", h=seconds // 3600, m=seconds % 3600 // 60)
-
-
-def shown_progress(p: Mapping[str, Any], tr: Translator) -> dict[str, str]:
-    """Each figure of a campaign's progress as the page shows it, with its unit.
-
-    The page and its script (through progress.json) show the same text.
-    """
-    shown = {k: tr.number(p[k]) for k in ("sent", "failed", "bounced", "skipped")}
-    shown["queued"] = tr.number(p["queued"] + p["sending"])
-    shown["per_second"] = tr.gettext("%(n)s /s", n=tr.number(p["per_second"]))
-    shown["eta_seconds"] = duration(p["eta_seconds"], tr) if p["eta_seconds"] else "–"
-    return shown
 
 
 @routes.get("/campaigns/{id:\\d+}/progress.json")
@@ -334,9 +322,16 @@ PREVIEW_CSP = (
 )
 
 
-async def _preview(request: web.Request) -> dict[str, Any]:
+class _Preview(TypedDict):
+    """The mailing service's `GET /v1/campaigns/{id}/preview`: the message's two parts."""
+
+    html: str
+    text: str
+
+
+async def _preview(request: web.Request) -> _Preview:
     """The mailing service's build of the message a test send delivers, for a reader Ieva."""
-    found: dict[str, Any] = await backend(request).get(
+    found: _Preview = await backend(request).get(
         "mailing", f"/v1/campaigns/{_id(request)}/preview?name=Ieva"
     )
     return found
@@ -364,11 +359,11 @@ async def preview_text(request: web.Request) -> web.Response:
 
 
 async def _confirm(
-    request: web.Request, when: dict[str, str], found: dict[str, Any]
+    request: web.Request, when: dict[str, str], found: dict[str, object]
 ) -> web.Response:
     """The confirmation page: the list, whom it goes to (after suppression) and when."""
     campaign = await _campaign(request)
-    lst = await backend(request).get("mailing", f"/v1/lists/{quote(campaign['list'])}")
+    lst: MailingList = await backend(request).get("mailing", f"/v1/lists/{quote(campaign['list'])}")
     lang = session_of(request).lang
     context = {
         "c": campaign,

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
-from services.console.forms import problems, text, typed
+from services.console.backend import Answer
+from services.console.forms import Form, FormValues, problems, text, typed
+from services.console.organisation_names import all_organisations, slug_from
 from services.console.pages import backend, me, my_networks, render, session_of
 from shared.i18n import LANGUAGES
 from shared.text import form_fields
@@ -20,43 +18,13 @@ COUNTRIES = ("EE", "LV", "LT", "FI", "SE", "NO", "DK", "IS")
 COUNTRY_LANGS = {"EE": "et", "LV": "lv", "LT": "lt"}
 
 
-def slug_from(name: str) -> str:
-    """A slug from a name: Rīgas dome -> rigas-dome (letters without their marks)."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:64]
-
-
-def _names(form: MultiDictProxy[Any]) -> dict[str, str]:
+def _names(form: Form) -> dict[str, str]:
     return {lang: text(form, f"name_{lang}") for lang in LANGUAGES if text(form, f"name_{lang}")}
-
-
-async def all_organisations(request: web.Request) -> list[dict[str, Any]]:
-    """Every organisation, named in the coordinator's language."""
-    lang = session_of(request).lang
-    found: list[dict[str, Any]] = (
-        await backend(request).get("directory", f"/v1/organisations?lang={lang}")
-    )["items"]
-    return sorted(found, key=lambda o: (o["name"] or o["slug"]).casefold())
-
-
-def chosen_organisation(typed_value: str, organisations: list[dict[str, Any]]) -> str | None:
-    """The slug a contact form's organisation field means: a slug, or a name in any language."""
-    value = typed_value.strip()
-    if not value:
-        return None
-    for organisation in organisations:
-        if value == organisation["slug"]:
-            return value
-    folded = value.casefold()
-    for organisation in organisations:
-        if any(folded == name.casefold() for name in organisation["names"].values()):
-            return str(organisation["slug"])
-    return value  # the directory says that there is no such organisation, on that field
 
 
 async def _page(
     request: web.Request,
-    values: dict[str, Any] | None = None,
+    values: FormValues | None = None,
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> web.Response:
@@ -98,7 +66,7 @@ async def create(request: web.Request) -> web.Response:
     return await _page(request, typed(form), _errors(answer), status=answer.refusal_status)
 
 
-def _errors(answer: Any) -> dict[str, list[str]]:
+def _errors(answer: Answer) -> dict[str, list[str]]:
     """Problems by input: the API's `names.lv` is the form's `name_lv`."""
     found = problems(answer)
     return {
@@ -114,7 +82,7 @@ async def organisation_page(request: web.Request) -> web.Response:
 
 async def _one(
     request: web.Request,
-    values: dict[str, Any] | None = None,
+    values: FormValues | None = None,
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> web.Response:

@@ -12,8 +12,8 @@ from services.console.backend import Answer, Backend
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
 from services.console.outbox import GIVE_UP_SECONDS
 from services.console.pages import bases, render
-from services.console.routes.auth import new_session, same_origin
 from services.console.session import Grant
+from services.console.signing_in import new_session, same_origin
 from shared.clientip import client_budget
 from shared.i18n import LANGUAGES, translator
 from shared.text import form_fields

@@ -1,0 +1,29 @@
+"""A contact moved in its network's order, as the console's buttons and drag ask."""
+
+from __future__ import annotations
+
+from services.console.forms import Form, text
+
+
+def moved(ids: list[int], contact_id: int, form: Form) -> list[int] | None:
+    """The order after the move the form asks: `direction` up/down, `before` or `after` an id.
+
+    None when there is nothing to move (the contact is not there, or already at the end).
+    """
+    if contact_id not in ids:
+        return None
+    order = [i for i in ids if i != contact_id]
+    index = ids.index(contact_id)
+    before, after = text(form, "before"), text(form, "after")
+    if before.isdigit() and int(before) in order:
+        order.insert(order.index(int(before)), contact_id)
+    elif after.isdigit() and int(after) in order:
+        order.insert(order.index(int(after)) + 1, contact_id)
+    elif form.get("direction") in ("up", "down"):
+        other = index - 1 if form.get("direction") == "up" else index + 1
+        if not 0 <= other < len(ids):
+            return None
+        order.insert(other, contact_id)
+    else:
+        return None
+    return order if order != ids else None
