@@ -535,3 +535,27 @@ async def test_chunks_written_while_the_next_are_read_keep_every_rule(
     assert again is not None
     assert again["display_name"] == "Person 6 again"
     assert again["titles"] == {"lt": "Patarėja"}
+
+
+async def test_a_uid_of_a_deleted_contact_imports_a_new_contact(
+    directory: Api, admin_token: str
+) -> None:
+    """A deleted contact is gone for an import (as for every read): a card with its UID, or
+    its address, becomes a new contact with a UID of its own, and undo still brings the old
+    one back."""
+    api = directory.as_(admin_token)
+    uid = "6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+    body = card(f"UID:urn:uuid:{uid}", "FN:Aistė Kiseliūnienė", "EMAIL:aiste@example.lt")
+    first = (await imported(api, body, "network=lt&lang=lt"))["items"][0]
+    assert first["status"] == "created"
+    assert (await api.get(f"/v1/contacts/{first['contact']}")).json["uid"] == uid
+    assert (await api.delete(f"/v1/contacts/{first['contact']}")).status == 204
+
+    again = (await imported(api, body, "network=lt&lang=lt"))["items"][0]
+    assert (again["status"], again["errors"]) == ("created", [])
+    assert again["contact"] != first["contact"]
+    new = (await api.get(f"/v1/contacts/{again['contact']}")).json
+    assert new["uid"] != uid
+    assert new["emails"] == ["aiste@example.lt"]
+    assert (await api.post(f"/v1/contacts/{first['contact']}/restore")).status in {200, 204}
+    assert (await api.get(f"/v1/contacts/{first['contact']}")).json["uid"] == uid

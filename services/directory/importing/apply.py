@@ -4,6 +4,8 @@ A row matches a contact by UID, else by any of its addresses, else (a card with 
 phones export them) by one of its numbers under the same name; but only a contact the
 importer may edit: a card that names a contact of someone else's network is imported as a
 new contact, exactly as an unknown one is, so an import tells no one what else is stored.
+A deleted contact (restorable for a while) is gone for an import too: a card with its UID
+becomes a new contact with a UID of its own.
 """
 
 from __future__ import annotations
@@ -176,10 +178,12 @@ async def _match(
         target, uid = None, p.uid
         if uid is not None and uid in by_uid:
             found = by_uid[uid]
-            if may_edit(found["network_ids"]):
+            if not found["deleted"] and may_edit(found["network_ids"]):
                 target = found["id"]
             else:
-                uid = None  # someone else's contact: this card becomes a new one of its own
+                # Someone else's contact, or a deleted one (gone for every read, its UID kept
+                # for an undo): this card becomes a new contact with a UID of its own.
+                uid = None
         for address in p.emails():
             if target is not None:
                 break

@@ -4,7 +4,8 @@
 SELECT n.id, n.slug FROM directory.networks n ORDER BY n.id;
 
 -- name: import-by-uid
-SELECT c.id, c.uid::text AS uid,
+-- Deleted ones too (their UID stays theirs until they are purged), flagged.
+SELECT c.id, c.uid::text AS uid, c.deleted_at IS NOT NULL AS deleted,
        (SELECT coalesce(array_agg(m.network_id), '{}') FROM directory.memberships m
          WHERE m.contact_id = c.id) AS network_ids
   FROM directory.contacts c WHERE c.uid = ANY($1::uuid[]);
