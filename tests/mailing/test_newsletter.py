@@ -113,4 +113,4 @@ async def test_the_sent_newsletter_is_the_preview_styled_inline_with_a_readable_
     assert "- Rīga: kohtumine [2]\n- Vilnius: seminar [1]" in text
     assert f"Lingid:\n[1] {LONG}\n[2] https://for-in.example/riga" in text
     assert "> Kisevičienė: „Tere tulemast!”" in text
-    assert re.search(r"\nHalda oma tellimusi: http://\S+/preferences/\S+", text)
+    assert re.search(r"\nHallake oma tellimusi: http://\S+/preferences/\S+", text)

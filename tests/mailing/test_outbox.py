@@ -99,7 +99,7 @@ async def test_the_relay_down_during_subscribe_then_up_delivers_the_confirmation
         await drained(mailing.settings.database_url or "", "mailing.outbox")
         assert [m.rcpt_to for m in relay.handler.received] == [["lugeja@example.ee"]]
         message = relay.handler.received[0].parsed()
-        assert message["Subject"] == "Palun kinnita FOR-IN Eesti uudiskiri tellimus"
+        assert message["Subject"] == "Palun kinnitage tellimus: FOR-IN Eesti uudiskiri"
         text = message.get_body(("plain",))
         assert text is not None
         link = next(w for w in text.get_content().split() if "/confirm/" in w)

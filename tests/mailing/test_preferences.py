@@ -64,7 +64,7 @@ async def newsletter_link(
     await mailing.api.as_(sender).post(f"/v1/campaigns/{made.json['id']}/send")
     await wait_done(mailing, sender, made.json["id"])
     text = mailing.sink.messages[0].summary()["text"]
-    assert "Halda oma tellimusi:" in text
+    assert "Hallake oma tellimusi:" in text
     found = re.search(r"https?://[^/\s]+(/preferences/\S+)", text)
     assert found is not None
     mailing.sink.messages.clear()
@@ -139,7 +139,7 @@ async def test_the_mailed_link_manages_exports_erases_after_asking_and_can_be_en
     assert asked.headers["X-Frame-Options"] == "DENY"
     assert await conn.fetchval("SELECT count(*) FROM mailing.subscribers") == 1
     erased = await mailing.api.post(link + "/erase", data={"lang": "et", "confirm": "yes"})
-    assert "Sinu andmed on kustutatud." in erased.text
+    assert "Teie andmed on kustutatud." in erased.text
     assert await conn.fetchval("SELECT count(*) FROM mailing.subscribers") == 0
     assert await conn.fetchval("SELECT count(*) FROM mailing.deliveries") == 0
     assert await conn.fetchval("SELECT count(*) FROM mailing.preference_links") == 0

@@ -56,7 +56,7 @@ async def test_a_person_subscribes_confirms_and_unsubscribes(
     assert "Aitäh!" in answer
     assert len(mailing.sink.messages) == 1
     mail = mailing.sink.messages[0].summary()
-    assert mail["subject"] == "Palun kinnita FOR-IN Eesti uudiskiri tellimus"
+    assert mail["subject"] == "Palun kinnitage tellimus: FOR-IN Eesti uudiskiri"
     assert mail["from"] == "Madis Kanarbik <uudised@example.ee>"
     assert mailing.sink.messages[0].rcpt_to == ["Lugeja@example.ee"]
     confirm = mailing.links("/confirm/")[0]

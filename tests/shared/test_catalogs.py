@@ -152,3 +152,39 @@ def test_a_field_errors_count_takes_the_plural_form() -> None:
         "gali turėti ne daugiau kaip 21 elementą",
     ]
     assert [e.text(lv) for e in fields.errors][1] == "drīkst saturēt ne vairāk kā 21 elementu"
+
+
+def _texts(catalog: Catalog) -> list[tuple[Any, str | None, str]]:
+    """(msgid, context, every translated form joined) of each message."""
+    found = []
+    for message in catalog:
+        if message.id:
+            forms = message.string if isinstance(message.string, tuple | list) else [message.string]
+            found.append((message.id, message.context, " | ".join(f or "" for f in forms)))
+    return found
+
+
+# A word never used, by language: the glossary's "not" column and the register (formal "you").
+WRONG = {
+    "et": r"\b(sa|sina|sinu|sul|sind|sulle|sinult|su)\b",
+    "lv": r"\b(tu|tev|tevi|tavs|tava|tavu|tavā)\b",
+    "lt": r"\b(tu|tau|tave|tavo)\b|rinkėj",
+}
+# What a suppression is called (the glossary), where a text speaks of one.
+SUPPRESSION = {"et": "saatmiskeel", "lv": "aizlieguma", "lt": "nesiuntimo"}
+
+
+@pytest.mark.parametrize("lang", ["et", "lv", "lt"])
+def test_the_glossarys_words_and_the_formal_register(lang: str) -> None:
+    import re
+
+    wrong = re.compile(WRONG[lang], re.IGNORECASE)
+    for msgid, context, text in _texts(read(lang)):
+        assert not wrong.search(text), (lang, msgid, text)
+        english = msgid if isinstance(msgid, str) else msgid[0]
+        if context == "a thing's name":
+            # A thing's name is lv "nosaukums", lt "pavadinimas": never a person's first name.
+            assert not re.search(r"vārd|vard", text, re.IGNORECASE), (lang, msgid, text)
+        if re.search(r"suppress", english, re.IGNORECASE) and "suppression list" in english:
+            assert SUPPRESSION[lang] in text, (lang, msgid, text)
+            assert not re.search(r"blok|bloķ", text, re.IGNORECASE), (lang, msgid, text)
