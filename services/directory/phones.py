@@ -15,6 +15,8 @@ from typing import Any
 
 import phonenumbers
 
+from shared.errors import FieldError
+from shared.i18n import N_
 from shared.validate import Fields
 
 KINDS = ("work", "cell", "voice", "fax", "home")
@@ -22,7 +24,10 @@ ITEM_FIELDS = {"number", "kind", "region", "e164", "extension"}
 # "+372 7423 625, +372 50 46570" is two numbers; ";ext=5555" is not a second one.
 _SPLIT = re.compile(r"\s*[,;]\s*(?=[+(0-9])")
 _MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-UNREADABLE = "is kept as written: it is not a phone number that can be dialled"
+UNREADABLE = N_("%(part)r is kept as written: it is not a phone number that can be dialled")
+# Why a number cannot be read (ValueError's text): a msgid whose `%(part)r` is the number.
+NOT_A_NUMBER = N_("%(part)r is not a phone number; write it internationally, e.g. +372 7423 625")
+NOT_VALID = N_("%(part)r is not a valid phone number for its country")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +63,10 @@ class Number:
 
 
 def read_number(raw: str, region: str | None) -> Number:
-    """Parse one number, national ones in `region`; ValueError with a reason when it cannot be."""
+    """Parse one number, national ones in `region`; ValueError with a reason when it cannot be.
+
+    The reason (`str(exc)`) is a msgid whose `%(part)r` is the number as written.
+    """
     found = _read_number(raw, region)
     if isinstance(found, str):
         raise ValueError(found)
@@ -72,12 +80,12 @@ def _read_number(raw: str, region: str | None) -> Number | str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        return "is not a phone number; write it internationally, e.g. +372 7423 625"
+        return NOT_A_NUMBER
     # number_type is UNKNOWN exactly when the number is not valid (libphonenumber's contract),
     # so one lookup gives both answers.
     kind = phonenumbers.number_type(number)
     if kind == phonenumbers.PhoneNumberType.UNKNOWN:
-        return "is not a valid phone number for its country"
+        return NOT_VALID
     return Number(
         phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
         number.extension or None,
@@ -95,7 +103,7 @@ def dialable(phone: Mapping[str, Any]) -> str | None:
 
 def read_phones(
     f: Fields, region: str | None, keep_unreadable: bool, known: Mapping[str, Phone]
-) -> tuple[list[Phone], list[tuple[str, str]]]:
+) -> tuple[list[Phone], list[FieldError]]:
     """The `phones` field: numbers, and notes (field, message) on what was kept or merged.
 
     `keep_unreadable` keeps numbers that cannot be read as written, with a note (imports);
@@ -104,7 +112,7 @@ def read_phones(
     """
     phones: list[Phone] = []
     explicit: list[bool] = []
-    notes: list[tuple[str, str]] = []
+    notes: list[FieldError] = []
     for index, item in enumerate(f.items("phones")):
         name = f"phones[{index}]"
         if isinstance(item, str):
@@ -149,10 +157,10 @@ def read_phones(
                     number = read_number(part, own_region or region)
                 except ValueError as exc:
                     if not keep_unreadable:
-                        f.fail(f"{name}.number", "%(part)r %(exc)s", part=part, exc=exc)
+                        f.fail(f"{name}.number", str(exc), part=part)
                         continue
                     phone = Phone(None, shown, kind or "work")
-                    notes.append((f"{name}.number", f"{shown!r} {UNREADABLE}"))
+                    notes.append(FieldError(f"{name}.number", UNREADABLE, {"part": shown}))
                 else:
                     inferred = "cell" if number.mobile else "work"
                     phone = Phone(number.e164, shown, kind or inferred, number.extension)
@@ -166,7 +174,10 @@ def read_phones(
                 first = phones[same]
                 phones[same] = Phone(first.e164, first.written, phone.kind, first.extension)
                 explicit[same] = True
-            notes.append((f"{name}.number", f"{shown!r} is listed twice; merged"))
+            twice = FieldError(
+                f"{name}.number", "%(address)r is listed twice; merged", {"address": shown}
+            )
+            notes.append(twice)
     return phones, notes
 
 

@@ -197,7 +197,7 @@ def contact_in(
     f = Fields(data)
     notes: list[FieldError] = []
     phones, phone_notes = read_phones(f, region, keep_unreadable, known_phones or {})
-    notes.extend(FieldError(name, message) for name, message in phone_notes)
+    notes.extend(phone_notes)
     f.unknown(CONTACT_FIELDS)
     given = f.text("given_name", default="", max_length=100) or ""
     family = f.text("family_name", default="", max_length=100) or ""

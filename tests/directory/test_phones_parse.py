@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.directory.phones import dialable, read_number, read_phones
+from shared.i18n import translator
 from shared.validate import Fields
 
 pytestmark = pytest.mark.fast
@@ -60,8 +61,12 @@ def test_a_field_of_several_numbers_is_split_merged_and_kept() -> None:
         ("+37255551234", "cell"),
         (None, "work"),  # kept as written, with a note
     ]
-    assert [field for field, _ in notes] == ["phones[1].number", "phones[2].number"]
-    assert "listed twice" in notes[0][1]
+    assert [note.field for note in notes] == ["phones[1].number", "phones[2].number"]
+    assert notes[0].text() == "'7423 625' is listed twice; merged"
+    # In the reader's language, the number as written kept as it is.
+    assert notes[1].text(translator("lv")) == (
+        "'helista Madisele' ir saglabāts, kā uzrakstīts: tas nav tālruņa numurs, uz kuru var zvanīt"
+    )
 
 
 def test_outside_an_import_an_unreadable_number_is_an_error_on_its_field() -> None:

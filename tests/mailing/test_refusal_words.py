@@ -9,7 +9,6 @@ from tests.conftest import MakeAccount
 from tests.mailing.conftest import Mailing
 from tests.mailing.test_campaigns import tokens
 from tests.mailing.test_subscriptions import EE_LIST
-from tests.support.api import Api
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -74,21 +73,3 @@ async def test_an_import_report_names_each_rejected_row_in_the_readers_language(
          "vards@example.lv."},
         {"row": 6, "field": "lang", "message": "jābūt vienam no šiem: en, et, lv, lt"},
     ]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("lang", "said"),
-    [
-        ("en", "The reveal token is malformed; reload the page."),
-        ("lv", "Adreses parādīšanas žetons: bojāts; pārlādējiet lapu."),
-        ("lt", "Adreso rodymo žetonas: sugadintas; perkraukite puslapį."),
-    ],
-)
-async def test_a_bad_reveal_token_is_named_in_the_readers_language(
-    directory: Api, lang: str, said: str
-) -> None:
-    refused = await directory.post(
-        "/v1/reveal", json={"token": "garbage", "lang": lang}, headers={"Accept-Language": lang}
-    )
-    assert refused.status == 403
-    assert refused.json["detail"] == said

@@ -289,7 +289,10 @@ async def restore(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         row = await conn.fetchrow(q["lock-deleted-contact"], contact_id)
         if row is None:
-            raise NotFound(f"No deleted contact {contact_id} to restore (or its time passed).")
+            raise NotFound(
+                "No deleted contact %(contact_id)s to restore (or its time passed).",
+                values={"contact_id": contact_id},
+            )
         if not caller.can_all("edit_contacts", row["network_ids"]):
             raise Forbidden("You may restore contacts only in your own networks.")
         await conn.execute(q["restore-contact"], contact_id)
