@@ -19,7 +19,6 @@ import hashlib
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
 
 from services.vcard.access import View
 from services.vcard.cards import Card, card_from_contact
@@ -62,7 +61,8 @@ class Member:
     card: Card
     text: str
     # Its <D:response> texts by the properties asked: a sync answers by joining them.
-    fragments: dict[tuple[Any, ...], str] = field(default_factory=dict, compare=False)
+    # Keyed by (*properties wanted, address-data version or None, minimal).
+    fragments: dict[tuple[str | bool | None, ...], str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(slots=True)

@@ -8,9 +8,9 @@ splitting a UTF-8 character.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from services.vcard.cards import PRODID, Card
+from shared.payloads import JSON
 
 CRLF = "\r\n"
 LIMIT = 75  # octets per line, CRLF not counted
@@ -106,9 +106,9 @@ def vcard(card: Card, version: str = "3.0", *, outlook: bool = False, compact: b
     return "".join(lines)
 
 
-def jcard(card: Card) -> list[Any]:
-    """One card as jCard (RFC 7095)."""
-    props: list[list[Any]] = [
+def jcard(card: Card) -> JSON:
+    """One card as jCard (RFC 7095): `["vcard", [[name, params, type, value...], ...]]`."""
+    props: list[JSON] = [
         ["version", {}, "text", "4.0"],
         ["prodid", {}, "text", PRODID],
         ["uid", {}, "uri", f"urn:uuid:{card.uid}"],
@@ -121,7 +121,7 @@ def jcard(card: Card) -> list[Any]:
     if card.title:
         props.append(["title", {}, "text", card.title])
     for tel in card.phones:
-        kinds = {"type": TYPES_40[tel.kind].split(",")}
+        kinds: JSON = {"type": list[JSON](TYPES_40[tel.kind].split(","))}
         props.append(
             ["tel", kinds, "uri", tel.uri] if tel.uri else ["tel", kinds, "text", tel.text]
         )
@@ -137,5 +137,5 @@ def jcard(card: Card) -> list[Any]:
 
 def jcard_text(cards: list[Card]) -> str:
     """One jCard, or a JSON array of jCards for several."""
-    data: Any = jcard(cards[0]) if len(cards) == 1 else [jcard(c) for c in cards]
+    data = jcard(cards[0]) if len(cards) == 1 else [jcard(c) for c in cards]
     return json.dumps(data, ensure_ascii=False)

@@ -19,8 +19,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from services.vcard.access import View, view_of
-from services.vcard.books import HOME, Book, Member, Shelf, hidden_book
+from services.vcard.books import HOME, Member
 from services.vcard.davprops import (
     COLLECTION_PROPS,
     ITEM_PROPS,
@@ -31,8 +30,8 @@ from services.vcard.davprops import (
     member_response,
     principal_response,
 )
+from services.vcard.davrequest import book_of, caller_view, depth, minimal, open_book, wanted
 from services.vcard.davxml import (
-    DAV,
     DAV_HEADER,
     BadXml,
     error,
@@ -40,13 +39,10 @@ from services.vcard.davxml import (
     need_privileges,
     parse,
 )
-from services.vcard.davxml import tag as dav_tag
-from services.vcard.keys import DIRECTORY, LIBRARY, SETTINGS
+from services.vcard.keys import LIBRARY
 from services.vcard.reports import report
 from shared.conditional import conditional
 from shared.errors import NotFound, Unauthenticated, problem
-from shared.i18n import pick
-from shared.payloads import Network
 
 routes = web.RouteTableDef()
 
@@ -98,60 +94,6 @@ def dav(handler: Handler) -> Handler:
     return wrapped
 
 
-async def _view(request: web.Request) -> View:
-    return await view_of(request, request.app[DIRECTORY], request.app[SETTINGS], reveal_ok=False)
-
-
-def book_of(view: View, slug: str, info: Network) -> Book:
-    """The address book of network `slug`, named in its own language."""
-    lang = info["default_lang"]
-    return Book(slug, pick(info["names"], lang, lang) or slug, lang, view)
-
-
-async def open_book(
-    request: web.Request, version: str | None = None
-) -> tuple[Book, Shelf, dict[str, Member]]:
-    """The requested address book for this caller, its shelf and its rendered cards.
-
-    At least as new as data `version` when given, else as the directory's current one.
-    """
-    view = await _view(request)
-    library = request.app[LIBRARY]
-    if version is None:
-        version = (await library.point(view)).version
-    # The directory lists only the networks this caller sees.
-    networks = await library.networks(version, view)
-    slug = request.match_info["slug"]
-    info = networks.get(slug)
-    if info is None:
-        raise hidden_book(view, slug)
-    book = book_of(view, slug, info)
-    shelf = await library.shelf(book, version)
-    return book, shelf, library.members(shelf, book, networks)
-
-
-def depth(request: web.Request) -> str:
-    """The Depth header: 0, 1 or infinity; absent is taken as 1, as clients that omit it mean."""
-    given = request.headers.get("Depth", "1").strip().lower()
-    return given if given in {"0", "1"} else "infinity"
-
-
-def minimal(request: web.Request) -> bool:
-    """Whether the client asked to leave out properties it cannot have (RFC 8144, `Brief`)."""
-    prefer = request.headers.get("Prefer", "").replace(" ", "").lower()
-    return "return=minimal" in prefer or request.headers.get("Brief", "").strip().lower() == "t"
-
-
-def wanted(body: ET.Element | None, defaults: list[str]) -> list[str]:
-    """The properties a PROPFIND asks for; `defaults` for allprop, propname or no body."""
-    if body is None or body.find(dav_tag(DAV, "allprop")) is not None:
-        return defaults
-    prop = body.find(dav_tag(DAV, "prop"))
-    if body.find(dav_tag(DAV, "propname")) is not None or prop is None:
-        return defaults
-    return [child.tag for child in prop]
-
-
 @routes.route("*", "/.well-known/carddav")
 async def well_known(_: web.Request) -> web.Response:
     """RFC 6764: where the CardDAV service lives."""
@@ -189,7 +131,7 @@ def _otherwise(allow: str) -> Handler:
 async def _propfind_discovery(request: web.Request) -> web.Response:
     if depth(request) == "infinity":
         return error(403, "propfind-finite-depth")
-    view = await _view(request)
+    view = await caller_view(request)
     body = parse(await request.read())
     asked = wanted(body, PRINCIPAL_PROPS)
     brief = minimal(request)
@@ -258,7 +200,7 @@ async def _report(request: web.Request) -> web.Response:
     body = parse(await request.read())
     if body is None:
         return problem(400, "A REPORT needs a body.")
-    return await report(request, body, _view, open_book)
+    return await report(request, body, caller_view, open_book)
 
 
 def add_routes(app: web.Application) -> None:

@@ -6,7 +6,7 @@ import hashlib
 import io
 import zipfile
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import segno
 from aiohttp import web
@@ -26,6 +26,9 @@ from shared.conditional import conditional
 from shared.errors import NotFound
 from shared.payloads import Contact
 from shared.validate import path_id
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 routes = web.RouteTableDef()
 
@@ -137,9 +140,10 @@ class _Spool(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: Any) -> int:
-        self.chunks.append(bytes(data))
-        return len(data)
+    def write(self, data: ReadableBuffer) -> int:
+        view = memoryview(data)
+        self.chunks.append(view.tobytes())
+        return view.nbytes
 
     def drain(self) -> bytes:
         data = b"".join(self.chunks)
