@@ -11,10 +11,12 @@ import asyncpg
 from aiohttp import web
 from email_validator import EmailNotValidError
 
+from services.mailing.access import require
 from services.mailing.keys import POOL, QUERIES
 from shared.addresses import normalize_address
 from shared.errors import NotFound
 from shared.i18n import LANGUAGES, pick
+from shared.identity import Caller, identify
 from shared.payloads import MailingList, Texts
 from shared.validate import Fields
 
@@ -139,3 +141,11 @@ async def list_row(request: web.Request, slug: str) -> asyncpg.Record:
     if row is None:
         raise NotFound("No list %(slug)r.", values={"slug": slug})
     return row
+
+
+async def managed_list(request: web.Request) -> tuple[Caller, asyncpg.Record]:
+    """The caller and the path's list `{slug}`: 404 without it, 403 unless they manage its lists."""
+    caller = await identify(request)
+    row = await list_row(request, request.match_info["slug"])
+    require(caller, "manage_lists", row["network"])
+    return caller, row

@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError
 from services.mailing.access import require
 from services.mailing.compose import CampaignTemplate, check_placeholders
 from services.mailing.keys import POOL, QUERIES, SETTINGS
-from services.mailing.mailinglist import list_row
+from services.mailing.mailinglist import managed_list
 from services.mailing.schedule import instant
 from services.mailing.terms import TERMS
 from shared.addresses import normalize_address
@@ -112,9 +112,7 @@ async def _campaign_json(request: web.Request, row: asyncpg.Record) -> Campaign:
 @routes.post("/v1/lists/{slug}/campaigns")
 async def create(request: web.Request) -> web.Response:
     """A draft campaign (needs `manage_lists` on the list's network)."""
-    caller = await identify(request)
-    lst = await list_row(request, request.match_info["slug"])
-    require(caller, "manage_lists", lst["network"])
+    _, lst = await managed_list(request)
     subject, body = _content(await read_object(request))
     async with request.app[POOL].acquire() as conn:
         campaign_id = await conn.fetchval(
@@ -128,9 +126,7 @@ async def create(request: web.Request) -> web.Response:
 @routes.get("/v1/lists/{slug}/campaigns")
 async def list_campaigns(request: web.Request) -> web.Response:
     """A list's campaigns with their progress, newest first."""
-    caller = await identify(request)
-    lst = await list_row(request, request.match_info["slug"])
-    require(caller, "manage_lists", lst["network"])
+    _, lst = await managed_list(request)
     async with request.app[POOL].acquire() as conn:
         rows = await conn.fetch(request.app[QUERIES]["list-campaigns"], lst["id"])
     items = [await _campaign_json(request, row) for row in rows]

@@ -8,7 +8,14 @@ from aiohttp import web
 
 from services.mailing.access import require
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SETTINGS
-from services.mailing.mailinglist import EDITABLE, STATUSES, list_fields, list_json, list_row
+from services.mailing.mailinglist import (
+    EDITABLE,
+    STATUSES,
+    list_fields,
+    list_json,
+    list_row,
+    managed_list,
+)
 from services.mailing.pasted_forms import form_key
 from shared.errors import Conflict, FieldError, ValidationFailed, read_object
 from shared.identity import credential, identify
@@ -69,9 +76,7 @@ async def create_list(request: web.Request) -> web.Response:
 @routes.get("/v1/lists/{slug}")
 async def get_list(request: web.Request) -> web.Response:
     """One list (its network's list managers)."""
-    caller = await identify(request)
-    row = await list_row(request, request.match_info["slug"])
-    require(caller, "manage_lists", row["network"])
+    _, row = await managed_list(request)
     async with request.app[POOL].acquire() as conn:
         counts = await conn.fetch(request.app[QUERIES]["status-counts"], row["id"])
     body = list_json(row)
@@ -88,9 +93,7 @@ async def patch_list(request: web.Request) -> web.Response:
     With `revision`, a list changed since that revision is a 409. Without, fields left out keep
     the value stored when the change is written (never one read before another edit).
     """
-    caller = await identify(request)
-    row = await list_row(request, request.match_info["slug"])
-    require(caller, "manage_lists", row["network"])
+    _, row = await managed_list(request)
     body = await read_object(request)
     given = {k: v for k, v in body.items() if k not in {"slug", "network"}}
     revision = body.get("revision")
@@ -130,9 +133,7 @@ async def members(request: web.Request) -> web.Response:
     `next` is the `after` of the following page (null on the last): keyset paging, so a page
     costs the same on the thousandth as on the first, whatever the list's size.
     """
-    caller = await identify(request)
-    row = await list_row(request, request.match_info["slug"])
-    require(caller, "manage_lists", row["network"])
+    _, row = await managed_list(request)
     f = Fields(dict(request.query))
     status = f.choice("status", STATUSES)
     search = (f.text("q", max_length=254) or "").lower() or None

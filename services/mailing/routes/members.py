@@ -7,12 +7,11 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from services.mailing.access import actor, require
+from services.mailing.access import actor
 from services.mailing.keys import POOL, QUERIES
-from services.mailing.mailinglist import list_row
+from services.mailing.mailinglist import managed_list
 from services.mailing.membership import ACTIONS, Action, event_json, iso, return_json, transition
 from shared.errors import NotFound, read_object
-from shared.identity import identify
 from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
@@ -21,9 +20,7 @@ routes = web.RouteTableDef()
 @routes.get("/v1/lists/{slug}/members/{id}")
 async def member(request: web.Request) -> web.Response:
     """One member: status, consent, suppression, the reports about them, what was done."""
-    caller = await identify(request)
-    lst = await list_row(request, request.match_info["slug"])
-    require(caller, "manage_lists", lst["network"])
+    _, lst = await managed_list(request)
     member_id = path_id(request, "member")
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
@@ -60,9 +57,7 @@ async def member(request: web.Request) -> web.Response:
 
 def _handler(action: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def act(request: web.Request) -> web.Response:
-        caller = await identify(request)
-        lst = await list_row(request, request.match_info["slug"])
-        require(caller, "manage_lists", lst["network"])
+        caller, lst = await managed_list(request)
         member_id = path_id(request, "member")
         f = Fields(await read_object(request))
         f.unknown({"reason"})

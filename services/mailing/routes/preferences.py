@@ -208,6 +208,16 @@ async def _linked(request: web.Request) -> int | None:
     return found
 
 
+async def _linked_form(request: web.Request) -> tuple[int, dict[str, str], str] | web.Response:
+    """A form on the mailed link's page: subscriber, fields and language, else the expired page."""
+    subscriber = await _linked(request)
+    form = await read_form(request)
+    lang = page_lang(form.get("lang"), "en")
+    if subscriber is None:
+        return _expired(lang)
+    return subscriber, form, lang
+
+
 async def _rows(request: web.Request, subscriber: int) -> list[asyncpg.Record]:
     async with request.app[POOL].acquire() as conn:
         return list(await conn.fetch(request.app[QUERIES]["subscriber-lists"], subscriber))
@@ -246,11 +256,10 @@ async def manage(request: web.Request) -> web.Response:
 @routes.post("/manage/{key}/unsubscribe")
 async def leave(request: web.Request) -> web.Response:
     """Leave one list."""
-    subscriber = await _linked(request)
-    form = await read_form(request)
-    lang = page_lang(form.get("lang"), "en")
-    if subscriber is None:
-        return _expired(lang)
+    linked = await _linked_form(request)
+    if isinstance(linked, web.Response):
+        return linked
+    subscriber, form, lang = linked
     async with request.app[POOL].acquire() as conn:
         await conn.execute(
             request.app[QUERIES]["unsubscribe-by-slug"], subscriber, form.get("list", "")
@@ -261,11 +270,10 @@ async def leave(request: web.Request) -> web.Response:
 @routes.post("/manage/{key}/subscribe")
 async def subscribe_again(request: web.Request) -> web.Response:
     """Ask for one of this address's lists again (with a confirmation mail, as the form does)."""
-    subscriber = await _linked(request)
-    form = await read_form(request)
-    lang = page_lang(form.get("lang"), "en")
-    if subscriber is None:
-        return _expired(lang)
+    linked = await _linked_form(request)
+    if isinstance(linked, web.Response):
+        return linked
+    subscriber, form, lang = linked
     limited = await _limited(request, lang)
     if limited is not None:
         return limited
@@ -368,11 +376,10 @@ async def erase(request: web.Request) -> web.Response:
 @routes.post("/manage/{key}/end")
 async def end(request: web.Request) -> web.Response:
     """End this link, every other mailed link, and the links in newsletters sent so far."""
-    subscriber = await _linked(request)
-    form = await read_form(request)
-    lang = page_lang(form.get("lang"), "en")
-    if subscriber is None:
-        return _expired(lang)
+    linked = await _linked_form(request)
+    if isinstance(linked, web.Response):
+        return linked
+    subscriber, _, lang = linked
     async with request.app[POOL].acquire() as conn:
         await conn.execute(request.app[QUERIES]["end-preference-links"], subscriber)
     tr = translator(lang)

@@ -8,16 +8,14 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.mailing import subscriber_csv
-from services.mailing.access import require
 from services.mailing.keys import POOL, QUERIES
-from services.mailing.mailinglist import list_row
+from services.mailing.mailinglist import managed_list
 from services.mailing.returns.suppression import suppressed_among
 from services.mailing.terms import TERMS
 from shared.bodies import large_body
 from shared.csvio import Cell, CsvWriter, stream_csv
 from shared.errors import FieldError, ValidationFailed
 from shared.i18n import word
-from shared.identity import identify
 from shared.progress import NdjsonProgress, wants_progress
 
 routes = web.RouteTableDef()
@@ -35,9 +33,7 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
     are applied; an opt-out already on the list is never undone; importing an export again
     changes nothing.
     """
-    caller = await identify(request)
-    lst = await list_row(request, request.match_info["slug"])
-    require(caller, "manage_lists", lst["network"])
+    caller, lst = await managed_list(request)
     consent = " ".join(request.query.get("consent", "").split())
     if len(consent) > subscriber_csv.QUERY_TEXT_MAX:
         raise ValidationFailed(
@@ -141,9 +137,7 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
 
     `?dialect=rfc4180` (default: `,`, no byte-order mark) or `excel` (`;` and a UTF-8 BOM).
     """
-    caller = await identify(request)
-    lst = await list_row(request, request.match_info["slug"])
-    require(caller, "manage_lists", lst["network"])
+    _, lst = await managed_list(request)
     dialect = request.query.get("dialect", "rfc4180")
     if dialect not in DIALECTS:
         raise ValidationFailed(
