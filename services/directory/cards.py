@@ -12,7 +12,7 @@ from aiohttp import web
 from services.directory.keys import FRESHNESS, POOL, QUERIES, RENDERINGS, SETTINGS
 from services.directory.phones import dialable
 from services.directory.reading import requested_lang
-from services.directory.routes.networks import resolve_scope
+from services.directory.scope import resolve_scope
 from services.directory.texts import script_texts
 from services.directory.visibility import sight_of
 from shared.conn import Conn
@@ -82,7 +82,11 @@ async def _load(conn: Conn, request: web.Request) -> Rendering:
     # Widgets are anonymous: whoever embeds them, every visitor sees the same cards.
     sight = await sight_of(conn, q, None)
     network, target, scope = await resolve_scope(
-        conn, request, request.match_info["network"], request.query.get("member") or None, sight
+        conn,
+        q,
+        request.match_info["network"],
+        request.query.get("member") or None,
+        sight,
     )
     chosen: Lang = requested_lang(request) or target["default_lang"]
     rows = await conn.fetch(q["list-contacts"], scope, None, -(2**31), 0, MAX_CARDS, False, None)

@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from services.directory.epoch import start_epoch
+from services.directory.export import contacts_to_csv, export_document
 from services.directory.importing.engine import Importer, Options
 from services.directory.importing.rows import Report, TooLarge
 from services.directory.importing.run import import_document, reader_for, run_import
 from services.directory.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
-from services.directory.routes.exporting import contacts_to_csv, export_document
-from services.directory.routes.tokens import expires_soon, issue_token
+from services.directory.token_records import expires_soon, issue_token
 from services.directory.validation import ORIGIN
 from shared.conn import Conn
 from shared.db import create_pool, prepare_schema

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import asyncpg
 
+from services.directory.visibility import Sight
 from shared.i18n import pick
 from shared.payloads import Contact, Network, Organisation, Workplace
 
@@ -81,3 +82,20 @@ def contact_json(
     if emails is not None:
         card["emails"] = emails
     return card
+
+
+def shown_network(row: asyncpg.Record, sight: Sight, lang: str | None = None) -> Network:
+    """A network as the caller may see it: a parent it does not see is left out."""
+    body = network_json(row, lang)
+    if body["parent"] is not None and body["parent"] not in sight.slugs:
+        body["parent"] = None
+    return body
+
+
+def shown(
+    row: asyncpg.Record, sight: Sight, lang: str, default: str, emails: list[str] | None
+) -> Contact:
+    """A contact as the caller may see it: the networks it sees, addresses if entitled."""
+    body = contact_json(row, lang, default, emails)
+    body["networks"] = sight.memberships(row["networks"])
+    return body

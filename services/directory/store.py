@@ -9,7 +9,11 @@ from typing import Any
 import asyncpg
 
 from services.directory.phones import Phone
-from services.directory.validation import ContactIn, NetworkIn, OrganisationIn
+from services.directory.validation import (
+    ContactIn,
+    NetworkIn,
+    OrganisationIn,
+)
 from shared.conn import Conn
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 from shared.queries import Queries
@@ -265,3 +269,7 @@ async def update_organisation(
     await conn.fetchval(
         q["update-organisation"], organisation_id, o.slug, o.names, o.country, o.website
     )
+
+
+# How long a deleted contact can be restored (the console's undo), in seconds.
+RESTORE_SECONDS = 15 * 60

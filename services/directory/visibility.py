@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import asyncpg
+
 from shared.conn import Conn
 from shared.payloads import Membership
 from shared.queries import Queries
@@ -87,3 +89,15 @@ async def sight_of(conn: Conn, q: Queries, caller: Reader | None) -> Sight:
         admin=admin,
         granted=granted or frozenset(),
     )
+
+
+async def emails_for(
+    conn: Conn, q: Queries, sight: Sight, rows: list[asyncpg.Record]
+) -> dict[int, list[str]]:
+    """E-mail addresses of the contacts whose addresses the caller may read."""
+    allowed = [r["id"] for r in rows if sight.addresses(r["network_ids"])]
+    if not allowed:
+        return {}
+    found = await conn.fetch(q["contact-emails"], allowed)
+    emails = {r["contact_id"]: list(r["emails"]) for r in found}
+    return {contact_id: emails.get(contact_id, []) for contact_id in allowed}

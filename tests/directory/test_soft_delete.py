@@ -9,7 +9,7 @@ import pytest
 
 from services.directory.housekeeping import CHORES
 from services.directory.keys import POOL, QUERIES
-from services.directory.routes.contacts import RESTORE_SECONDS
+from services.directory.store import RESTORE_SECONDS
 from shared.housekeeping import prune
 from shared.settings import Settings
 from tests.conftest import MakeAccount

@@ -8,8 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from services.directory.export import NETWORK_KEYS
 from services.directory.importing.rows import Outcome, Row
-from services.directory.routes.exporting import NETWORK_KEYS
 from services.directory.store import (
     create_network,
     create_organisation,

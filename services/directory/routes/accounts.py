@@ -2,99 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import asyncpg
 from aiohttp import web
 from email_validator import EmailNotValidError
 
+from services.directory.account_records import (
+    account_json,
+    account_row,
+    permissions_in,
+    self_or_admin,
+    write_permissions,
+)
 from services.directory.keys import POOL, QUERIES
-from services.directory.store import network_ids
 from shared.addresses import normalize_address
-from shared.conn import Conn
 from shared.errors import (
     Conflict,
-    Forbidden,
-    NotFound,
     read_object,
 )
-from shared.identity import PERMISSIONS, Caller, identify
-from shared.payloads import Account, Grant
-from shared.queries import Queries
+from shared.identity import identify
 from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
-
-
-def iso(value: datetime | None) -> str | None:
-    """A timestamp as RFC 3339 text, or None."""
-    return value.isoformat() if value else None
-
-
-def account_json(row: asyncpg.Record) -> Account:
-    """An account with its permissions."""
-    return {
-        "id": row["id"],
-        "email": row["email"],
-        "name": row["name"],
-        "is_admin": row["is_admin"],
-        "disabled": row["disabled"],
-        "permissions": row["permissions"],
-        "created_at": row["created_at"].isoformat(),
-        "updated_at": row["updated_at"].isoformat(),
-    }
-
-
-def _permissions(f: Fields) -> list[Grant]:
-    result: list[Grant] = []
-    for index, item in enumerate(f.items("permissions", max_items=200)):
-        name = f"permissions[{index}]"
-        if not isinstance(item, dict):
-            f.fail(name, 'must be {"network": …, "edit_contacts": true, …}')
-            continue
-        inner = Fields(item, prefix=f"{f.path(name)}.")
-        inner.unknown({"network", *PERMISSIONS})
-        entry: Grant = {
-            "network": inner.slug("network", required=True) or "",
-            "edit_contacts": bool(inner.boolean("edit_contacts", False)),
-            "manage_lists": bool(inner.boolean("manage_lists", False)),
-            "send_campaigns": bool(inner.boolean("send_campaigns", False)),
-        }
-        f.errors.extend(inner.errors)
-        if any(e["network"] == entry["network"] for e in result):
-            f.fail(f"{name}.network", "is listed twice")
-        result.append(entry)
-    return result
-
-
-async def write_permissions(
-    conn: Conn, q: Queries, account_id: int, permissions: list[Grant]
-) -> None:
-    """Replace an account's permissions."""
-    slugs = [p["network"] for p in permissions]
-    ids = await network_ids(conn, q, slugs, field="permissions[{i}].network")
-    await conn.execute(q["clear-permissions"], account_id)
-    if permissions:
-        await conn.execute(
-            q["insert-permissions"],
-            account_id,
-            [ids[s] for s in slugs],
-            *([p[perm] for p in permissions] for perm in PERMISSIONS),
-        )
-
-
-async def account_row(conn: Conn, q: Queries, account_id: int) -> Account:
-    """One account as JSON; 404 when there is none."""
-    row = await conn.fetchrow(q["list-accounts"], account_id)
-    if row is None:
-        raise NotFound("No account %(account_id)s.", values={"account_id": account_id})
-    return account_json(row)
-
-
-def self_or_admin(caller: Caller, account_id: int) -> None:
-    """403 unless the caller is the account itself or an admin."""
-    if not caller.is_admin and caller.account_id != account_id:
-        raise Forbidden("You may see and manage only your own account.")
 
 
 @routes.get("/v1/accounts")
@@ -120,7 +47,7 @@ async def create_account(request: web.Request) -> web.Response:
             f.refused_address("email", exc)
     name = f.text("name", default="", max_length=200) or ""
     is_admin = bool(f.boolean("is_admin", False))
-    permissions = _permissions(f)
+    permissions = permissions_in(f)
     f.done()
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
@@ -156,7 +83,7 @@ async def patch_account(request: web.Request) -> web.Response:
         name = f.text("name", default=current["name"], allow_empty=True, max_length=200)
         is_admin = f.boolean("is_admin", current["is_admin"])
         disabled = f.boolean("disabled", current["disabled"])
-        permissions = _permissions(f) if f.has("permissions") else None
+        permissions = permissions_in(f) if f.has("permissions") else None
         if account_id == caller.account_id and (disabled or not is_admin):
             f.fail("is_admin" if not is_admin else "disabled", "you cannot lock yourself out")
         f.done()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import uuid
 from typing import Any
 
@@ -13,10 +11,20 @@ from aiohttp import web
 
 from services.directory.auth import principal
 from services.directory.keys import POOL, QUERIES, SETTINGS
+from services.directory.paging import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_UIDS,
+    SERVICE_MAX_LIMIT,
+    decode_cursor,
+    encode_cursor,
+)
 from services.directory.reading import conditional_json, dumps, requested_lang
-from services.directory.render import contact_json
-from services.directory.routes.networks import if_match, resolve_scope
+from services.directory.render import shown
+from services.directory.revisions import if_match
+from services.directory.scope import resolve_scope
 from services.directory.store import (
+    RESTORE_SECONDS,
     check_revision,
     contact_as_input,
     create_contact,
@@ -26,7 +34,7 @@ from services.directory.store import (
     stored_phones,
 )
 from services.directory.validation import ContactIn, contact_in, network_slugs
-from services.directory.visibility import Sight, sight_of
+from services.directory.visibility import Sight, emails_for, sight_of
 from shared.conn import Conn
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed, read_object
 from shared.identity import Caller, identify
@@ -35,31 +43,6 @@ from shared.queries import Queries
 from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
-# Another Kontakt service (the vcard service keeping an address book, for anyone or with its
-# caller's token) reads a book in one go; anonymous callers page.
-SERVICE_MAX_LIMIT = 20_000
-# How long a deleted contact can be restored (the console's undo), in seconds.
-RESTORE_SECONDS = 15 * 60
-# `?uid=` at most this often: 100 UIDs keep the request line well under 8 KiB.
-MAX_UIDS = 100
-
-
-def encode_cursor(position: int, contact_id: int) -> str:
-    """An opaque keyset cursor."""
-    return base64.urlsafe_b64encode(f"{position}:{contact_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, int]:
-    """The (position, id) a cursor stands for, or a 422 on `after`."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        position, contact_id = raw.split(":")
-        return int(position), int(contact_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ValidationFailed([FieldError("after", "is not a cursor this API gave out")]) from exc
 
 
 def _limit(request: web.Request, caller: Caller | None) -> int:
@@ -86,27 +69,6 @@ def _uids(request: web.Request) -> list[uuid.UUID] | None:
         raise ValidationFailed([FieldError("uid", "must be a contact UID")]) from exc
 
 
-async def emails_for(
-    conn: Conn, q: Queries, sight: Sight, rows: list[asyncpg.Record]
-) -> dict[int, list[str]]:
-    """E-mail addresses of the contacts whose addresses the caller may read."""
-    allowed = [r["id"] for r in rows if sight.addresses(r["network_ids"])]
-    if not allowed:
-        return {}
-    found = await conn.fetch(q["contact-emails"], allowed)
-    emails = {r["contact_id"]: list(r["emails"]) for r in found}
-    return {contact_id: emails.get(contact_id, []) for contact_id in allowed}
-
-
-def shown(
-    row: asyncpg.Record, sight: Sight, lang: str, default: str, emails: list[str] | None
-) -> Contact:
-    """A contact as the caller may see it: the networks it sees, addresses if entitled."""
-    body = contact_json(row, lang, default, emails)
-    body["networks"] = sight.memberships(row["networks"])
-    return body
-
-
 @routes.get("/v1/networks/{slug}/contacts")
 async def list_contacts(request: web.Request) -> web.StreamResponse:
     """Published contacts of a network and everything below it, or of one member network."""
@@ -125,7 +87,7 @@ async def list_contacts(request: web.Request) -> web.StreamResponse:
 
     async def build(conn: Conn) -> ContactPage:
         sight = await sight_of(conn, q, caller)
-        _, target, scope = await resolve_scope(conn, request, slug, member, sight)
+        _, target, scope = await resolve_scope(conn, request.app[QUERIES], slug, member, sight)
         unpublished = bool(want_all and caller and caller.can("edit_contacts", target["id"]))
         escaped = (
             search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if search else None

@@ -6,117 +6,19 @@ lists joined with `|`, phones as `kind:number as written`, networks as `network:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from collections.abc import AsyncIterator
 
-import asyncpg
 from aiohttp import web
 
+from services.directory.export import CSV_COLUMNS, PAGE, contact_cells, contact_export
 from services.directory.keys import POOL, QUERIES
-from services.directory.routes.networks import resolve_scope
+from services.directory.scope import resolve_scope
 from services.directory.visibility import sight_of
-from shared.conn import Conn
 from shared.csvio import Cell, CsvWriter, stream_csv
 from shared.errors import Forbidden
-from shared.i18n import LANGUAGES
 from shared.identity import identify
-from shared.queries import Queries
 
 routes = web.RouteTableDef()
-
-CSV_COLUMNS = [
-    "uid",
-    "given_name",
-    "family_name",
-    "display_name",
-    *(f"title_{lang}" for lang in LANGUAGES),
-    "organisation",
-    "phones",
-    "emails",
-    "links",
-    "networks",
-    "position",
-    "published",
-]
-SEPARATOR = "|"
-PAGE = 1000
-NETWORK_KEYS = (
-    "slug",
-    "parent",
-    "country",
-    "default_lang",
-    "embed_origins",
-    "is_private",
-    "names",
-    "position",
-)
-
-
-async def export_document(conn: Conn, q: Queries) -> dict[str, Any]:
-    """The whole directory, e-mail addresses included (for operators and entitled callers)."""
-    networks = await conn.fetch(q["list-networks"])
-    organisations = await conn.fetch(q["list-organisations"])
-    contacts = await conn.fetch(q["all-contacts"])
-    emails = {
-        r["contact_id"]: list(r["emails"])
-        for r in await conn.fetch(q["contact-emails"], [c["id"] for c in contacts])
-    }
-    return {
-        "networks": [{k: r[k] for k in NETWORK_KEYS} for r in networks],
-        "organisations": [
-            {k: r[k] for k in ("slug", "names", "country", "website")} for r in organisations
-        ],
-        "contacts": [contact_export(c, emails.get(c["id"], [])) for c in contacts],
-    }
-
-
-def contact_export(row: asyncpg.Record, emails: list[str]) -> dict[str, Any]:
-    """A contact as `kontakt export` writes it and every import reads it back."""
-    return {
-        "uid": str(row["uid"]),
-        "given_name": row["given_name"],
-        "family_name": row["family_name"],
-        "display_name": row["display_name"],
-        "titles": row["titles"],
-        "organisation": row["org_slug"],
-        "phones": [
-            {
-                "number": p["written"],
-                "e164": p["e164"],
-                "kind": p["kind"],
-                "extension": p["extension"],
-            }
-            for p in row["phones"]
-        ],
-        "emails": emails,
-        "links": row["links"],
-        "networks": row["networks"],
-        "position": row["position"],
-        "published": row["published"],
-    }
-
-
-def contact_cells(c: dict[str, Any]) -> list[Cell]:
-    """One exported contact as the cells of `CSV_COLUMNS`; lists joined with '|'."""
-    return [
-        c["uid"],
-        c["given_name"],
-        c["family_name"],
-        c["display_name"],
-        *(c["titles"].get(lang, "") for lang in LANGUAGES),
-        c["organisation"] or "",
-        SEPARATOR.join(f"{p['kind']}:{p['number']}" for p in c["phones"]),
-        SEPARATOR.join(c["emails"]),
-        SEPARATOR.join(link["url"] for link in c["links"]),
-        SEPARATOR.join(f"{n['network']}:{n['role']}" for n in c["networks"]),
-        c["position"],
-        c["published"],
-    ]
-
-
-def contacts_to_csv(contacts: Iterable[dict[str, Any]]) -> str:
-    """Exported contacts as one CSV text (the command line's export)."""
-    return CsvWriter(CSV_COLUMNS).text(contact_cells(c) for c in contacts)
 
 
 @routes.get("/v1/networks/{slug}/contacts.csv")
@@ -126,9 +28,7 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
         sight = await sight_of(conn, q, caller)
-        network, _, scope = await resolve_scope(
-            conn, request, request.match_info["slug"], None, sight
-        )
+        network, _, scope = await resolve_scope(conn, q, request.match_info["slug"], None, sight)
     if not caller.can("edit_contacts", network["id"]):
         raise Forbidden("You may export only the networks whose contacts you edit.")
 

@@ -2,70 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 from aiohttp import web
 
 from services.directory.auth import principal
 from services.directory.keys import POOL, QUERIES
 from services.directory.reading import conditional_json, requested_lang
-from services.directory.render import network_json
+from services.directory.render import network_json, shown_network
+from services.directory.revisions import if_match
+from services.directory.scope import get_network_row
 from services.directory.store import check_revision, create_network, update_network
 from services.directory.validation import network_in
-from services.directory.visibility import Sight, sight_of
+from services.directory.visibility import sight_of
 from shared.conn import Conn
-from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, read_object
+from shared.errors import Conflict, NotFound, read_object
 from shared.payloads import Network, NetworkPage
 
 routes = web.RouteTableDef()
-
-
-async def get_network_row(
-    conn: Conn, request: web.Request, slug: str, sight: Sight | None = None
-) -> asyncpg.Record:
-    """The network with `slug`, or 404 (also when `sight` does not see it)."""
-    row = await conn.fetchrow(request.app[QUERIES]["get-network"], slug)
-    if row is None or (sight is not None and not sight.network(row["id"])):
-        raise NotFound("No network %(slug)r.", values={"slug": slug})
-    return row
-
-
-async def resolve_scope(
-    conn: Conn, request: web.Request, slug: str, member: str | None, sight: Sight
-) -> tuple[asyncpg.Record, asyncpg.Record, list[int]]:
-    """The network, the member network asked for (or the network), and the visible ids below.
-
-    A network the caller does not see is a 404, a member network it does not see the same 422
-    as one that is not there; below them, only the networks it sees are walked.
-    """
-    q = request.app[QUERIES]
-    network = await get_network_row(conn, request, slug, sight)
-    scope: list[int] = await conn.fetchval(q["network-subtree"], network["id"])
-    target = network
-    if member is not None:
-        found = await conn.fetchrow(q["get-network"], member)
-        if found is None or found["id"] not in scope or not sight.network(found["id"]):
-            raise ValidationFailed(
-                [
-                    FieldError(
-                        "member",
-                        "%(member)r is not a network in %(slug)r",
-                        {"member": member, "slug": slug},
-                    )
-                ]
-            )
-        target = found
-        scope = await conn.fetchval(q["network-subtree"], target["id"])
-    return network, target, sight.within(scope)
-
-
-def shown_network(row: asyncpg.Record, sight: Sight, lang: str | None = None) -> Network:
-    """A network as the caller may see it: a parent it does not see is left out."""
-    body = network_json(row, lang)
-    if body["parent"] is not None and body["parent"] not in sight.slugs:
-        body["parent"] = None
-    return body
 
 
 @routes.get("/v1/networks")
@@ -93,7 +46,7 @@ async def get_network(request: web.Request) -> web.StreamResponse:
 
     async def build(conn: Conn) -> Network:
         sight = await sight_of(conn, q, caller)
-        row = await get_network_row(conn, request, slug, sight)
+        row = await get_network_row(conn, request.app[QUERIES], slug, sight)
         rows = await conn.fetch(q["list-networks"])
         body = shown_network(row, sight, lang)
         body["members"] = [
@@ -108,7 +61,7 @@ async def get_network(request: web.Request) -> web.StreamResponse:
 
 async def _one(request: web.Request, slug: str, status: int = 200) -> web.Response:
     async with request.app[POOL].acquire() as conn:
-        row = await get_network_row(conn, request, slug)
+        row = await get_network_row(conn, request.app[QUERIES], slug)
     return web.json_response(
         network_json(row), status=status, headers={"ETag": f'"{row["revision"]}"'}
     )
@@ -172,12 +125,3 @@ async def delete(request: web.Request) -> web.Response:
                 values={"slug": slug},
             ) from exc
     return web.Response(status=204)
-
-
-def if_match(request: web.Request, body: dict[str, Any]) -> int | None:
-    """The revision the client edited: `If-Match: "3"` or a `revision` field."""
-    header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    if header.isdigit():
-        return int(header)
-    value = body.get("revision")
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

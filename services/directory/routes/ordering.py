@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 from aiohttp import web
 
+from services.directory.contact_order import MAX_IDS, STEP, order_revision
 from services.directory.keys import POOL, QUERIES
-from services.directory.routes.networks import get_network_row
+from services.directory.revisions import if_match_tag
+from services.directory.scope import get_network_row
 from services.directory.visibility import sight_of
 from shared.conn import Conn
 from shared.errors import Conflict, FieldError, Forbidden, ValidationFailed, read_object
@@ -19,16 +19,6 @@ from shared.queries import Queries
 from shared.validate import Fields
 
 routes = web.RouteTableDef()
-# Positions are written in steps, so a single PATCH can later slot a contact in between.
-STEP = 10
-# Larger than any network's contacts (the import takes a network's whole book in one file).
-MAX_IDS = 100_000
-
-
-def order_revision(ids: Sequence[int]) -> str:
-    """The order's revision: a digest of the ids in order (changes with any move, add, delete)."""
-    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
-    return digest[:20]
 
 
 async def _order(
@@ -37,7 +27,7 @@ async def _order(
     """The network's contacts in order, for a caller who edits its contacts (else 403)."""
     q: Queries = request.app[QUERIES]
     sight = await sight_of(conn, q, caller)
-    network = await get_network_row(conn, request, request.match_info["slug"], sight)
+    network = await get_network_row(conn, q, request.match_info["slug"], sight)
     if not caller.can("edit_contacts", network["id"]):
         raise Forbidden("You may reorder contacts only in your own networks.")
     scope: list[int] = await conn.fetchval(q["network-subtree"], network["id"])
@@ -91,8 +81,7 @@ async def put_order(request: web.Request) -> web.Response:
     """
     caller = await identify(request)
     ids, revision = _wanted(await read_object(request))
-    header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    revision = header or revision
+    revision = if_match_tag(request) or revision
     if not revision:
         raise ValidationFailed(
             [FieldError("revision", "is required (If-Match or the field), from GET …/order")]

@@ -9,7 +9,7 @@ from services.directory.auth import principal
 from services.directory.keys import POOL, QUERIES
 from services.directory.reading import conditional_json, requested_lang
 from services.directory.render import organisation_json
-from services.directory.routes.networks import if_match
+from services.directory.revisions import if_match
 from services.directory.store import check_revision, create_organisation, update_organisation
 from services.directory.validation import organisation_in
 from shared.conn import Conn

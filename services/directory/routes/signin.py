@@ -9,7 +9,7 @@ from aiohttp import web
 
 from services.directory.auth import hash_token
 from services.directory.keys import POOL, QUERIES, SETTINGS
-from services.directory.routes.tokens import issue_token, lifetime
+from services.directory.token_records import issue_token, lifetime
 from shared.errors import Forbidden, read_object
 from shared.validate import Fields
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 
-import asyncpg
 from aiohttp import web
 
-from services.directory.auth import load_caller, new_token
+from services.directory.account_records import account_row, iso, self_or_admin
+from services.directory.auth import load_caller
 from services.directory.keys import POOL, QUERIES, SETTINGS
-from services.directory.routes.accounts import account_row, iso, self_or_admin
-from shared.conn import Conn
+from services.directory.token_records import (
+    MAX_TOKEN_DAYS,
+    expiring_tokens,
+    issue_token,
+    lifetime,
+    token_json,
+)
 from shared.errors import (
     FORM_TYPES,
     FieldError,
@@ -22,112 +26,9 @@ from shared.errors import (
     read_object,
 )
 from shared.identity import identify
-from shared.payloads import Token
-from shared.queries import Queries
-from shared.settings import Settings
 from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
-
-MAX_TOKEN_DAYS = 3650
-
-
-def expires_soon(row: asyncpg.Record, warn_days: int) -> bool:
-    """Whether a working token (not a console session's) ends within `warn_days` days.
-
-    Its owner is warned (listings, `/v1/me`, the console, `kontakt tokens list`) so they make
-    a new one before their phone stops syncing.
-    """
-    now = datetime.now(UTC)
-    expires_at: datetime | None = row["expires_at"]
-    return (
-        expires_at is not None
-        and row["revoked_at"] is None
-        and not row["session"]
-        and now < expires_at <= now + timedelta(days=warn_days)
-    )
-
-
-def token_json(row: asyncpg.Record, warn_days: int) -> Token:
-    """A token's metadata; the token itself is never stored, so never shown again."""
-    expires_at: datetime | None = row["expires_at"]
-    soon = expires_soon(row, warn_days)
-    return {
-        "id": row["id"],
-        "account_id": row["account_id"],
-        "account_email": row["account_email"],
-        "kind": row["kind"],
-        "name": row["name"],
-        "prefix": row["prefix"],
-        "session": row["session"],
-        "created_at": row["created_at"].isoformat(),
-        "expires_at": iso(expires_at),
-        "expires_soon": soon,
-        "revoked_at": iso(row["revoked_at"]),
-        "last_used_at": iso(row["last_used_at"]),
-    }
-
-
-def lifetime(
-    settings: Settings,
-    *,
-    kind: str,
-    days: int | None,
-    session: bool,
-    maker_expires: datetime | None,
-) -> datetime | None:
-    """When a new token expires: as asked, within the limits; none of them means never.
-
-    The limits: a console session's length, the operator's longest life of a read token
-    (`KONTAKT_READ_TOKEN_DAYS`), and the expiry of the token that makes it, which it may
-    never outlive. Asking for longer is a 422 naming `expires_in_days`.
-    """
-    now = datetime.now(UTC)
-    limits: list[tuple[datetime, str]] = []
-    if session:
-        limits.append((now + timedelta(hours=settings.console_session_hours), "a session's"))
-    if kind == "read" and settings.read_token_days:
-        limits.append((now + timedelta(days=settings.read_token_days), "a read token's"))
-    if maker_expires is not None:
-        limits.append((maker_expires, "the token that makes it,"))
-    ceiling = min(limits) if limits else None
-    asked = now + timedelta(days=days) if days else None
-    if asked is not None and ceiling is not None and asked > ceiling[0]:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "expires_in_days",
-                    "a token may not outlive %(ceiling)s end (%(value)s)",
-                    {"ceiling": ceiling[1], "value": ceiling[0].isoformat()},
-                )
-            ]
-        )
-    return asked or (ceiling[0] if ceiling else None)
-
-
-async def issue_token(
-    conn: Conn,
-    q: Queries,
-    account_id: int,
-    *,
-    kind: str,
-    name: str,
-    expires_at: datetime | None,
-    session: bool = False,
-    parent: int | None = None,
-) -> tuple[str, asyncpg.Record]:
-    """A new token for the account (in the caller's transaction), and its listed row.
-
-    `parent` is the token that makes it: revoking that revokes this one too when either is
-    a console session's.
-    """
-    token, prefix, digest = new_token()
-    row = await conn.fetchrow(q["insert-token"], account_id, kind, name, prefix, digest, expires_at)
-    assert row is not None
-    if session or parent is not None:
-        await conn.execute(q["set-token-origin"], row["id"], session, parent)
-    listed = [r for r in await conn.fetch(q["list-tokens"], account_id) if r["id"] == row["id"]]
-    return token, listed[0]
 
 
 @routes.get("/v1/me")
@@ -197,13 +98,6 @@ async def list_tokens(request: web.Request) -> web.Response:
         await account_row(conn, request.app[QUERIES], account_id)
         rows = await conn.fetch(request.app[QUERIES]["list-tokens"], account_id)
     return web.json_response({"items": [token_json(r, warn) for r in rows]})
-
-
-async def expiring_tokens(conn: Conn, q: Queries, account_id: int, warn_days: int) -> list[Token]:
-    """The account's working tokens that expire within `warn_days` (for /v1/me), soonest first."""
-    rows = [r for r in await conn.fetch(q["list-tokens"], account_id) if expires_soon(r, warn_days)]
-    rows.sort(key=lambda r: r["expires_at"])
-    return [token_json(r, warn_days) for r in rows]
 
 
 @routes.delete("/v1/tokens/{id}")
