@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
+
+from shared.payloads import JSON
 
 MIB = 1024 * 1024
 # Deeper than anything our APIs take (a contact is four levels); far below the recursion limit.
@@ -32,7 +33,7 @@ MAX_NESTING = 32
 BODY_TIMEOUT = web.AppKey("kontakt.body_timeout", float)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-_LARGE: set[Callable[..., Any]] = set()
+_LARGE: set[Handler] = set()
 
 
 class BodyTooSlow(Exception):
@@ -64,10 +65,11 @@ def large_body(handler: Handler) -> Handler:
 
 def takes_large_body(request: web.Request) -> bool:
     """Whether the route answering `request` is marked `@large_body`."""
-    handler: Any = request.match_info.handler
+    handler: object = request.match_info.handler
     while handler is not None:
         if handler in _LARGE:
             return True
+        # functools.wraps leaves the wrapped handler here (the directory wraps writes).
         handler = getattr(handler, "__wrapped__", None)
     return False
 
@@ -137,18 +139,17 @@ async def within_deadline(request: web.Request, handler: Handler) -> web.StreamR
         raise
 
 
-def json_depth(value: Any, limit: int = MAX_NESTING) -> int:
+def json_depth(value: JSON, limit: int = MAX_NESTING) -> int:
     """How deeply `value` nests (a scalar is 0), counting no further than `limit` + 1."""
     deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    stack: list[tuple[JSON, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        if isinstance(item, list):
+        children = list(item.values()) if isinstance(item, dict) else item
+        if isinstance(children, list):
             depth += 1
             deepest = max(deepest, depth)
             if deepest > limit:
                 return deepest
-            stack.extend((child, depth) for child in item)
+            stack.extend((child, depth) for child in children)
     return deepest

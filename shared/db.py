@@ -7,7 +7,6 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import asyncpg.pool
@@ -42,15 +41,19 @@ def holding_connection() -> bool:
     return _held.get() > 0
 
 
+# What the pool hands out (a proxy that goes stale once released).
+Proxy = asyncpg.pool.PoolConnectionProxy[asyncpg.Record]
+
+
 class Pool(asyncpg.pool.Pool):
     """asyncpg's pool, counting the connections each task holds."""
 
-    async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
-        connection = await super()._acquire(timeout)  # type: ignore[misc]
+    async def _acquire(self, timeout: float | None) -> Proxy:  # noqa: ASYNC109 (asyncpg's signature)
+        connection: Proxy = await super()._acquire(timeout)  # type: ignore[misc]
         _held.set(_held.get() + 1)
         return connection
 
-    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+    async def release(self, connection: Proxy, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
         """Give the connection back (the task holds one less)."""
         _held.set(max(0, _held.get() - 1))
         await super().release(connection, timeout=timeout)

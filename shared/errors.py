@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -24,6 +23,7 @@ from aiohttp import web
 from shared.bodies import MAX_NESTING, BodyTooSlow, json_depth, within_deadline
 from shared.i18n import FALLBACK, N_, Message, Translator, negotiate, translator
 from shared.logs import request_id_var
+from shared.payloads import JSON
 from shared.text import form_fields, lone_surrogates, nfc_json, nfc_request
 
 log = logging.getLogger("kontakt.errors")
@@ -69,7 +69,7 @@ class DomainError(Exception):
     title = N_("Error")
 
     def __init__(
-        self, detail: Message, *, values: Mapping[str, object] | None = None, **extra: Any
+        self, detail: Message, *, values: Mapping[str, object] | None = None, **extra: object
     ) -> None:
         self.message = detail
         self.values = dict(values or {})
@@ -215,12 +215,16 @@ def problem(
     title: str | None = None,
     values: Mapping[str, object] | None = None,
     headers: dict[str, str] | None = None,
-    **extra: Any,
+    members: Mapping[str, object] | None = None,
+    **extra: object,
 ) -> web.Response:
-    """An `application/problem+json` response, its title and detail (msgids) translated."""
+    """An `application/problem+json` response, its title and detail (msgids) translated.
+
+    `members` and `extra` are further members of the document (anything `json.dumps` takes).
+    """
     lang = problem_lang_var.get()
     tr = translator(lang)
-    body: dict[str, Any] = {
+    body: dict[str, object] = {
         "type": "about:blank",
         "title": tr.gettext(title or HTTP_TITLES.get(status, N_("Error"))),
         "status": status,
@@ -229,6 +233,7 @@ def problem(
     request_id = request_id_var.get()
     if request_id:
         body["request_id"] = request_id
+    body.update(members or {})
     body.update(extra)
     return web.Response(
         status=status,
@@ -250,7 +255,7 @@ def domain_problem(exc: DomainError) -> web.Response:
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="kontakt"'
     tr = translator(problem_lang_var.get())
-    return problem(status, exc.detail_in(tr), title=exc.title, headers=headers, **extra)
+    return problem(status, exc.detail_in(tr), title=exc.title, headers=headers, members=extra)
 
 
 # Headers every response carries, whatever produced it.
@@ -372,14 +377,14 @@ def _caused_by_database_loss(exc: BaseException) -> bool:
     return False
 
 
-async def read_json(request: web.Request) -> Any:
+async def read_json(request: web.Request) -> JSON:
     """The request body as JSON, or a 400 that says what is wrong with it."""
     if request.content_type not in {"application/json", "application/merge-patch+json"}:
         raise BadRequest("Send the body as application/json.")
     return parse_json(await request.read())
 
 
-def parse_json(raw: bytes) -> Any:
+def parse_json(raw: bytes) -> JSON:
     """JSON text in NFC, or a 400 naming the fault (not UTF-8, malformed, nested too deeply)."""
     try:
         value = json.loads(raw.decode("utf-8-sig"))
@@ -405,7 +410,7 @@ def parse_json(raw: bytes) -> Any:
     return nfc_json(value)
 
 
-async def read_object(request: web.Request) -> dict[str, Any]:
+async def read_object(request: web.Request) -> dict[str, JSON]:
     """The request body as a JSON object."""
     body = await read_json(request)
     if not isinstance(body, dict):

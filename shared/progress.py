@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
 
 from aiohttp import web
 
@@ -28,7 +28,7 @@ class NdjsonProgress:
         self.response: web.StreamResponse | None = None
         self.reported = -1
 
-    async def _line(self, data: dict[str, Any]) -> None:
+    async def _line(self, data: Mapping[str, object]) -> None:
         if self.response is None:
             self.response = web.StreamResponse(headers={"Content-Type": NDJSON})
             await self.response.prepare(self.request)
@@ -47,7 +47,7 @@ class NdjsonProgress:
         await self.response.write_eof()
         return self.response
 
-    async def finish(self, report: dict[str, Any]) -> web.StreamResponse:
+    async def finish(self, report: Mapping[str, object]) -> web.StreamResponse:
         """The report as the last line."""
         await self._line({"report": report})
         assert self.response is not None

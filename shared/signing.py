@@ -13,11 +13,12 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from shared.i18n import N_, word
+from shared.payloads import JSON
 from shared.settings import Settings, SettingsError
 
 
@@ -86,16 +87,16 @@ class Keys:
             found |= hmac.compare_digest(_mac(secret, purpose, data).hex()[:length], given)
         return found
 
-    def sign(self, purpose: str, claims: dict[str, Any], ttl: int) -> str:
+    def sign(self, purpose: str, claims: Mapping[str, JSON], ttl: int) -> str:
         """A token carrying `claims` for `purpose`, valid for `ttl` seconds."""
         return self.sign_until(purpose, claims, int(time.time()) + ttl)
 
-    def sign_until(self, purpose: str, claims: dict[str, Any], expires: int) -> str:
+    def sign_until(self, purpose: str, claims: Mapping[str, JSON], expires: int) -> str:
         """A token valid until the Unix time `expires`; the same inputs give the same token."""
-        body = _b64(json.dumps(claims | {"exp": expires}, separators=(",", ":")).encode())
+        body = _b64(json.dumps({**claims, "exp": expires}, separators=(",", ":")).encode())
         return f"{body}.{_b64(_mac(self.signing, purpose, body))}"
 
-    def verify(self, purpose: str, token: str) -> dict[str, Any]:
+    def verify(self, purpose: str, token: str) -> dict[str, JSON]:
         """The claims of a valid token made with any accepted key; BadToken otherwise."""
         body, _, mac = token.partition(".")
         if not body or not mac or len(token) > 2048:
@@ -111,11 +112,12 @@ class Keys:
         if not found:
             raise BadToken("forged")
         try:
-            claims = json.loads(_unb64(body))
+            claims: JSON = json.loads(_unb64(body))
         except (ValueError, json.JSONDecodeError) as exc:
             raise BadToken("malformed") from exc
-        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+        expires = claims.get("exp") if isinstance(claims, dict) else None
+        if not isinstance(claims, dict) or not isinstance(expires, int):
             raise BadToken("malformed")
-        if claims["exp"] < time.time():
+        if expires < time.time():
             raise BadToken("expired")
         return claims

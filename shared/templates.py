@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -14,20 +13,20 @@ from markupsafe import Markup, escape
 from shared import i18n
 
 
-def _template_text(text: str, values: dict[str, Any]) -> str | Markup:
+def _template_text(text: str, values: Mapping[str, object]) -> str | Markup:
     # The catalog's text is escaped as well as the values: no translation carries markup.
     return escape(text) % values if values else text
 
 
-def _gettext(message: str, **values: Any) -> str | Markup:
+def _gettext(message: str, **values: object) -> str | Markup:
     return _template_text(i18n.current().gettext(message), values)
 
 
-def _pgettext(context: str, message: str, **values: Any) -> str | Markup:
+def _pgettext(context: str, message: str, **values: object) -> str | Markup:
     return _template_text(i18n.current().pgettext(context, message), values)
 
 
-def _ngettext(singular: str, plural: str, num: int, **values: Any) -> str | Markup:
+def _ngettext(singular: str, plural: str, num: int, **values: object) -> str | Markup:
     tr = i18n.current()
     text = tr.catalog.ngettext(singular, plural, num)
     return _template_text(text, {"num": tr.number(num), **values})
@@ -103,7 +102,7 @@ def _term(terms: Mapping[str, Mapping[str, i18n.Term]], group: str, value: str) 
     return i18n.current().term(found) if found is not None else value
 
 
-def render(env: jinja2.Environment, name: str, lang: str, /, **values: Any) -> str:
+def render(env: jinja2.Environment, name: str, lang: str, /, **values: object) -> str:
     """Template `name` rendered in `lang`."""
     with i18n.speaking(lang):
         return env.get_template(name).render(**values)

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import TypeVar
 
 from aiohttp import web
 from multidict import MultiDict, MultiDictProxy, MultiMapping
 
-FORM_KEY = web.RequestKey("kontakt.nfc_form", MultiDictProxy[Any])
+from shared.payloads import JSON
+
+# A form field: text, or a file of a multipart body.
+Field = str | bytes | bytearray | web.FileField
+FORM_KEY = web.RequestKey("kontakt.nfc_form", MultiDictProxy[Field])
+_V = TypeVar("_V", str, Field)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -26,25 +31,25 @@ def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
-def nfc_json(value: Any) -> Any:
+def nfc_json(value: JSON) -> JSON:
     """Every string in a JSON value (keys too) in NFC."""
     if isinstance(value, str):
         return nfc(value)
     if isinstance(value, list):
         return [nfc_json(v) for v in value]
     if isinstance(value, dict):
-        return {nfc(k) if isinstance(k, str) else k: nfc_json(v) for k, v in value.items()}
+        return {nfc(k): nfc_json(v) for k, v in value.items()}
     return value
 
 
-def lone_surrogates(value: Any) -> list[str]:
+def lone_surrogates(value: JSON) -> list[str]:
     """Where a JSON value holds a lone UTF-16 surrogate (`"\\ud800"`): paths like `names.en`.
 
     JSON may escape one (RFC 8259 section 8.2 leaves it undefined); it is no character,
     so no UTF-8 text, database or mail can carry it. A key with one is named by its parent.
     """
     found: list[str] = []
-    stack: list[tuple[Any, str]] = [(value, "")]
+    stack: list[tuple[JSON, str]] = [(value, "")]
     while stack:
         item, path = stack.pop()
         if isinstance(item, str):
@@ -61,7 +66,7 @@ def lone_surrogates(value: Any) -> list[str]:
     return sorted(found)
 
 
-def nfc_multidict(items: MultiMapping[Any]) -> MultiDictProxy[Any]:
+def nfc_multidict(items: MultiMapping[_V]) -> MultiDictProxy[_V]:
     """A form or query with every text value in NFC (file fields untouched)."""
     unchanged = all(
         nfc(k) == k and (not isinstance(v, str) or nfc(v) == v) for k, v in items.items()
@@ -82,7 +87,7 @@ def nfc_request(request: web.Request) -> web.Request:
     return request.clone(rel_url=request.rel_url.with_query(query))
 
 
-async def form_fields(request: web.Request) -> MultiDictProxy[Any]:
+async def form_fields(request: web.Request) -> MultiDictProxy[Field]:
     """The request's form fields in NFC, read once (url-encoded or multipart)."""
     if FORM_KEY not in request:
         request[FORM_KEY] = nfc_multidict(await request.post())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiohttp import web
 from email_validator import EmailNotValidError
@@ -12,9 +12,9 @@ from email_validator import EmailNotValidError
 from shared.addresses import refusal
 from shared.errors import FieldError, NotFound, ValidationFailed
 from shared.i18n import LANGUAGES, NP_, Message
+from shared.payloads import JSON
 
 T = TypeVar("T")
-_MISSING: Any = object()
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 # Control characters and line breaks: nothing that could break a header or a card.
@@ -46,7 +46,7 @@ def path_id(request: web.Request, what: str, key: str = "id") -> int:
 class Fields:
     """Reads fields from a JSON object, remembering what was wrong with each."""
 
-    def __init__(self, data: Mapping[str, Any], prefix: str = "") -> None:
+    def __init__(self, data: Mapping[str, object], prefix: str = "") -> None:
         self.data = data
         self.prefix = prefix
         self.errors: list[FieldError] = []
@@ -78,8 +78,8 @@ class Fields:
         allow_empty: bool = False,
     ) -> str | None:
         """A string without control characters (so it can never break a header or a card)."""
-        value = self.data.get(name, _MISSING)
-        if value is _MISSING or value is None:
+        value = self.data.get(name)
+        if value is None:
             if required:
                 self.fail(name, "is required")
             return default
@@ -113,8 +113,8 @@ class Fields:
 
     def boolean(self, name: str, default: bool | None = None) -> bool | None:
         """A JSON boolean."""
-        value = self.data.get(name, _MISSING)
-        if value is _MISSING or value is None:
+        value = self.data.get(name)
+        if value is None:
             return default
         if not isinstance(value, bool):
             self.fail(name, "must be true or false")
@@ -125,8 +125,8 @@ class Fields:
         self, name: str, default: int | None = None, *, low: int = -(2**31), high: int = 2**31 - 1
     ) -> int | None:
         """A whole number within bounds."""
-        value = self.data.get(name, _MISSING)
-        if value is _MISSING or value is None:
+        value = self.data.get(name)
+        if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(name, "must be a whole number")
@@ -138,8 +138,8 @@ class Fields:
 
     def whole(self, name: str, *, low: int, high: int, default: int | None = None) -> int | None:
         """A whole number from `low` to `high`, sent as JSON or as query-string digits."""
-        value = self.data.get(name, _MISSING)
-        if value is _MISSING or value is None or value == "":
+        value = self.data.get(name)
+        if value is None or value == "":
             return default
         number = parse_id(value) if isinstance(value, str) else value
         if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
@@ -167,8 +167,8 @@ class Fields:
 
     def texts(self, name: str, *, required: bool = False, max_length: int = 300) -> dict[str, str]:
         """A mapping of language code to text, e.g. {"en": "Director", "et": "Direktor"}."""
-        value = self.data.get(name, _MISSING)
-        if value is _MISSING or value is None:
+        value = self.data.get(name)
+        if value is None:
             if required:
                 self.fail(name, "is required")
             return {}
@@ -193,10 +193,10 @@ class Fields:
             self.fail(name, "needs at least one language")
         return result
 
-    def items(self, name: str, *, max_items: int = 50) -> list[Any]:
+    def items(self, name: str, *, max_items: int = 50) -> list[JSON]:
         """A JSON array."""
-        value = self.data.get(name, _MISSING)
-        if value is _MISSING or value is None:
+        value = self.data.get(name)
+        if value is None:
             return []
         if not isinstance(value, list):
             self.fail(name, "must be an array")

@@ -19,6 +19,7 @@ from shared import metrics
 from shared.bodies import BODY_TIMEOUT
 from shared.errors import error_middleware, problem
 from shared.migrate import MigrationError, missing
+from shared.payloads import JSON
 from shared.settings import Settings
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -140,12 +141,17 @@ def html_page(
 
 
 def load_openapi(path: Path) -> dict[str, Any]:
-    """The service's OpenAPI document, read once."""
-    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """The service's OpenAPI document (YAML), read once; ValueError when it is no mapping.
+
+    Typed loosely on purpose: it is OpenAPI's own schema, which tools and tests walk freely.
+    """
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(document, dict):
+        raise ValueError(f"{path}: not an OpenAPI document")
     return document
 
 
-def add_openapi(app: web.Application, document: dict[str, Any]) -> None:
+def add_openapi(app: web.Application, document: Mapping[str, JSON]) -> None:
     """Serve the document at `/openapi.json`."""
     body = json.dumps(document, ensure_ascii=False).encode("utf-8")
 
@@ -156,7 +162,7 @@ def add_openapi(app: web.Application, document: dict[str, Any]) -> None:
 
 
 ReadyCheck = Callable[[web.Application], Awaitable[str | None]]
-Background = Callable[[web.Application, asyncio.Event], Coroutine[Any, Any, None]]
+Background = Callable[[web.Application, asyncio.Event], Coroutine[object, None, None]]
 
 
 def background_ctx(

@@ -7,13 +7,14 @@ lists joined with `|`, phones as `kind:number as written`, networks as `network:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TypedDict
 
 import asyncpg
 
 from shared.conn import Conn
 from shared.csvio import Cell, CsvWriter
 from shared.i18n import LANGUAGES
+from shared.payloads import JSON, Link, Membership, PhoneKind, Texts
 from shared.queries import Queries
 
 CSV_COLUMNS = [
@@ -50,7 +51,41 @@ NETWORK_KEYS = (
 )
 
 
-async def export_document(conn: Conn, q: Queries) -> dict[str, Any]:
+class ExportedPhone(TypedDict):
+    """A phone as exported: `number` as written, with what it was read as."""
+
+    number: str
+    e164: str | None
+    kind: PhoneKind
+    extension: str | None
+
+
+class ExportedContact(TypedDict):
+    """A contact as `kontakt export` writes it and every import reads it back."""
+
+    uid: str
+    given_name: str
+    family_name: str
+    display_name: str
+    titles: Texts
+    organisation: str | None
+    phones: list[ExportedPhone]
+    emails: list[str]
+    links: list[Link]
+    networks: list[Membership]
+    position: int
+    published: bool
+
+
+class ExportDocument(TypedDict):
+    """The whole directory (`kontakt export`): networks, organisations and contacts."""
+
+    networks: list[dict[str, JSON]]
+    organisations: list[dict[str, JSON]]
+    contacts: list[ExportedContact]
+
+
+async def export_document(conn: Conn, q: Queries) -> ExportDocument:
     """The whole directory, e-mail addresses included (for operators and entitled callers)."""
     networks = await conn.fetch(q["list-networks"])
     organisations = await conn.fetch(q["list-organisations"])
@@ -68,7 +103,7 @@ async def export_document(conn: Conn, q: Queries) -> dict[str, Any]:
     }
 
 
-def contact_export(row: asyncpg.Record, emails: list[str]) -> dict[str, Any]:
+def contact_export(row: asyncpg.Record, emails: list[str]) -> ExportedContact:
     """A contact as `kontakt export` writes it and every import reads it back."""
     return {
         "uid": str(row["uid"]),
@@ -94,7 +129,7 @@ def contact_export(row: asyncpg.Record, emails: list[str]) -> dict[str, Any]:
     }
 
 
-def contact_cells(c: dict[str, Any]) -> list[Cell]:
+def contact_cells(c: ExportedContact) -> list[Cell]:
     """One exported contact as the cells of `CSV_COLUMNS`; lists joined with '|'."""
     return [
         c["uid"],
@@ -112,6 +147,6 @@ def contact_cells(c: dict[str, Any]) -> list[Cell]:
     ]
 
 
-def contacts_to_csv(contacts: Iterable[dict[str, Any]]) -> str:
+def contacts_to_csv(contacts: Iterable[ExportedContact]) -> str:
     """Exported contacts as one CSV text (the command line's export)."""
     return CsvWriter(CSV_COLUMNS).text(contact_cells(c) for c in contacts)

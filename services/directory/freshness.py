@@ -7,7 +7,6 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from typing import Any
 
 import asyncpg
 
@@ -69,7 +68,7 @@ class Freshness:
         """Distrust the version until PostgreSQL confirms one (after a local write)."""
         self.version = None
 
-    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+    def _notified(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         self.saw(str(payload))
 
     async def check(self, conn: Conn, current: str, known: str) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -68,7 +68,7 @@ SOURCES = {
 
 def html_page(
     template: str,
-    context: dict[str, Any],
+    context: Mapping[str, object],
     *,
     frame_ancestors: list[str] | None = None,
     status: int = 200,

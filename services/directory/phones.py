@@ -11,7 +11,6 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import phonenumbers
 
@@ -43,7 +42,7 @@ class Phone:
         # Pickled to and from the import's checking workers: a tuple, not field by field.
         return Phone, (self.e164, self.written, self.kind, self.extension)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, str | None]:
         """The phone as the API shows it."""
         return {
             "e164": self.e164,
@@ -93,7 +92,7 @@ def _read_number(raw: str, region: str | None) -> Number | str:
     )
 
 
-def dialable(phone: Mapping[str, Any]) -> str | None:
+def dialable(phone: Mapping[str, str | None]) -> str | None:
     """A stored phone as an RFC 3966 global number without the scheme (`+37052000009;ext=5`)."""
     e164, extension = phone["e164"], phone.get("extension")
     if e164 is None:

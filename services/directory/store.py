@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TypedDict
 
 import asyncpg
 
@@ -16,6 +16,7 @@ from services.directory.validation import (
 )
 from shared.conn import Conn
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed
+from shared.payloads import Link, Membership, Texts
 from shared.queries import Queries
 
 
@@ -61,8 +62,9 @@ async def organisation_ids(conn: Conn, q: Queries, slugs: list[str | None]) -> d
 
 
 def _columns(
-    keys: list[Any], contacts: list[ContactIn], organisations: Mapping[str, int]
-) -> list[list[Any]]:
+    keys: Sequence[object], contacts: list[ContactIn], organisations: Mapping[str, int]
+) -> list[Sequence[object]]:
+    """The arrays `insert-contacts` and `update-contacts` unnest, one element per contact."""
     return [
         keys,
         [c.given_name for c in contacts],
@@ -169,20 +171,60 @@ async def replace_contact(conn: Conn, q: Queries, contact_id: int, c: ContactIn)
     return revisions[contact_id]
 
 
-async def contacts_as_input(conn: Conn, q: Queries, ids: list[int]) -> dict[int, dict[str, Any]]:
+class PhoneInput(TypedDict):
+    """A stored phone as the API takes it back: `number` as written, and what it was read as."""
+
+    number: str
+    e164: str | None
+    kind: str
+    extension: str | None
+
+
+class StoredContact(TypedDict):
+    """A stored contact in the shape the API accepts (`lock-contacts`)."""
+
+    given_name: str
+    family_name: str
+    display_name: str
+    titles: Texts
+    position: int
+    published: bool
+    organisation: str | None
+    phones: list[PhoneInput]
+    links: list[Link]
+    networks: list[Membership]
+    emails: list[str]
+
+
+async def contacts_as_input(conn: Conn, q: Queries, ids: list[int]) -> dict[int, StoredContact]:
     """Contacts locked for a change, in the shape the API accepts: what a change starts from."""
-    found: dict[int, dict[str, Any]] = {}
+    found: dict[int, StoredContact] = {}
     for row in await conn.fetch(q["lock-contacts"], ids):
-        contact = dict(row)
-        contact["phones"] = [
-            {"number": p["written"], **{k: p[k] for k in ("e164", "kind", "extension")}}
-            for p in contact["phones"]
-        ]
-        found[contact.pop("id")] = contact
+        found[row["id"]] = {
+            "given_name": row["given_name"],
+            "family_name": row["family_name"],
+            "display_name": row["display_name"],
+            "titles": row["titles"],
+            "position": row["position"],
+            "published": row["published"],
+            "organisation": row["organisation"],
+            "phones": [
+                {
+                    "number": p["written"],
+                    "e164": p["e164"],
+                    "kind": p["kind"],
+                    "extension": p["extension"],
+                }
+                for p in row["phones"]
+            ],
+            "links": row["links"],
+            "networks": row["networks"],
+            "emails": row["emails"],
+        }
     return found
 
 
-async def contact_as_input(conn: Conn, q: Queries, row: asyncpg.Record) -> dict[str, Any]:
+async def contact_as_input(conn: Conn, q: Queries, row: asyncpg.Record) -> StoredContact:
     """One locked contact as the base of a PATCH."""
     return (await contacts_as_input(conn, q, [row["id"]]))[row["id"]]
 
@@ -195,11 +237,9 @@ async def region_of(conn: Conn, q: Queries, slugs: list[str]) -> str | None:
     return next((found[s] for s in slugs if s in found), None)
 
 
-def stored_phones(phones: list[dict[str, Any]]) -> dict[str, Phone]:
+def stored_phones(phones: Sequence[PhoneInput]) -> dict[str, Phone]:
     """A contact's stored phones by their written form (what a form sends back unchanged)."""
-    return {
-        p["number"]: Phone(p["e164"], p["number"], p["kind"], p.get("extension")) for p in phones
-    }
+    return {p["number"]: Phone(p["e164"], p["number"], p["kind"], p["extension"]) for p in phones}
 
 
 async def _parent_id(conn: Conn, q: Queries, network: NetworkIn, own_id: int | None) -> int | None:

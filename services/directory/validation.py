@@ -6,7 +6,6 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -14,6 +13,7 @@ from services.directory.phones import Phone, read_phones
 from shared.addresses import normalize_address
 from shared.errors import FieldError
 from shared.i18n import LANGUAGES
+from shared.payloads import JSON
 from shared.validate import Fields
 
 ROLES = ("member", "coordinator")
@@ -171,7 +171,7 @@ def _networks(f: Fields) -> list[tuple[str, str]]:
     return networks
 
 
-def network_slugs(data: dict[str, Any]) -> list[str]:
+def network_slugs(data: Mapping[str, object]) -> list[str]:
     """The network slugs a contact's JSON names, in order, before it is checked."""
     items = data.get("networks")
     if not isinstance(items, list):
@@ -181,7 +181,7 @@ def network_slugs(data: dict[str, Any]) -> list[str]:
 
 
 def contact_in(
-    data: dict[str, Any],
+    data: Mapping[str, object],
     *,
     check_deliverability: bool = False,
     region: str | None = None,
@@ -223,7 +223,7 @@ def contact_in(
     return contact
 
 
-def network_in(data: dict[str, Any]) -> NetworkIn:
+def network_in(data: Mapping[str, JSON]) -> NetworkIn:
     """A network from JSON."""
     f = Fields(data)
     f.unknown(
@@ -264,7 +264,7 @@ def _country(f: Fields) -> str | None:
     return country
 
 
-def organisation_in(data: dict[str, Any]) -> OrganisationIn:
+def organisation_in(data: Mapping[str, JSON]) -> OrganisationIn:
     """An organisation from JSON."""
     f = Fields(data)
     f.unknown({"slug", "names", "country", "website", "revision"})

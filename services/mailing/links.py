@@ -62,7 +62,9 @@ def read_entry(settings: Settings, token: str) -> Entry | None:
     if not isinstance(subscriber, int) or not isinstance(list_id, int | None):
         return None
     if not isinstance(issued, int):
-        issued = claims["exp"] - LEGACY_TTL
+        expires = claims["exp"]
+        assert isinstance(expires, int)  # verify() checked it
+        issued = expires - LEGACY_TTL
     return Entry(subscriber, list_id, issued)
 
 

@@ -17,6 +17,7 @@ from services.mailing.links import link_mail
 from shared.i18n import pick, translator
 from shared.mail.message import Capabilities, Draft, Outgoing, Template
 from shared.mail.outbox import Compose, Maker, Outbox, Skip
+from shared.payloads import JSON
 from shared.queries import Queries
 from shared.settings import Settings
 from shared.signing import Keys
@@ -30,7 +31,8 @@ def confirm_url(settings: Settings, list_id: int, subscriber_id: int, name: str,
     It carries what the request asked for (name, language): that applies only when the
     person who reads the mail confirms (a stranger's request changes nothing).
     """
-    claims = {"l": list_id, "s": subscriber_id, "n": secrets.token_hex(8), "name": name}
+    claims: dict[str, JSON] = {"l": list_id, "s": subscriber_id, "n": secrets.token_hex(8)}
+    claims["name"] = name
     claims["lang"] = lang
     token = Keys.of(settings).sign("confirm", claims, CONFIRM_TTL)
     return f"{settings.public_mailing_base}/confirm/{token}?lang={lang}"

@@ -14,12 +14,13 @@ import hashlib
 import hmac
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from shared.errors import Forbidden, Unauthenticated
 from shared.identity.caller import ANONYMOUS, SERVICE, Caller, Kind
+from shared.payloads import JSON
 
 # What a route may declare as its `x-permission`, and who gets past the door.
 PUBLIC = "public"  # anyone; a credential is neither needed nor looked at
@@ -160,10 +161,13 @@ async def admit(request: web.Request, access: str) -> Caller | None:
     return caller
 
 
-def declared_access(document: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+def declared_access(document: Mapping[str, JSON]) -> dict[tuple[str, str], str]:
     """(METHOD, path template) to `x-permission`; `*` for a path-level declaration."""
     table: dict[tuple[str, str], str] = {}
-    for path, item in document["paths"].items():
+    paths = document.get("paths")
+    for path, item in paths.items() if isinstance(paths, dict) else ():
+        if not isinstance(item, dict):
+            continue
         if "x-permission" in item:
             table["*", path] = _checked(item["x-permission"], path)
         for method, operation in item.items():
@@ -187,7 +191,7 @@ def _declared(
     return table.get((method, resource.canonical)) or table.get(("*", resource.canonical))
 
 
-def guard_routes(app: web.Application, document: Mapping[str, Any]) -> None:
+def guard_routes(app: web.Application, document: Mapping[str, JSON]) -> None:
     """Admit callers by each route's declared access; a route that declares none cannot start."""
     table = declared_access(document)
 
@@ -203,7 +207,7 @@ def guard_routes(app: web.Application, document: Mapping[str, Any]) -> None:
             )
 
     @web.middleware
-    async def access_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def access_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         route = request.match_info.route
         if request.match_info.http_exception is None and route.resource is not None:
             access = _declared(table, request.method, route.resource)

@@ -32,7 +32,6 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
-from typing import Any
 
 import idna
 
@@ -136,7 +135,7 @@ def ascii_domain(domain: str) -> str:
 
 
 def encode_body(
-    text: str, policy: email.policy.EmailPolicy[Any], *, quoted: bool = False
+    text: str, policy: email.policy.EmailPolicy[EmailMessage], *, quoted: bool = False
 ) -> tuple[str, str]:
     """(transfer encoding, encoded body) as `EmailMessage.set_content` picks and writes them.
 
@@ -165,7 +164,7 @@ def encode_body(
     return "quoted-printable", encoded.replace("\n", "\r\n")
 
 
-def _fold(name: str, value: str, policy: email.policy.EmailPolicy[Any]) -> str:
+def _fold(name: str, value: str, policy: email.policy.EmailPolicy[EmailMessage]) -> str:
     """One header field folded by the email package for `policy`."""
     folded: str = policy.header_factory(name, value).fold(policy=policy)
     return folded

@@ -16,7 +16,6 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 
@@ -37,7 +36,8 @@ DATABASE_TROUBLE = (*DB_DOWN, asyncpg.PostgresError)
 log = logging.getLogger("kontakt.outbox")
 
 Maker = Callable[[Capabilities], Outgoing]
-Compose = Callable[[Any], Awaitable[Maker]]
+# Builds the mail of one claimed outbox row (a `claim-outbox` record).
+Compose = Callable[[asyncpg.Record], Awaitable[Maker]]
 
 
 class Skip(Exception):
@@ -82,7 +82,7 @@ class Outbox:
             await self.send(row)
         return bool(rows)
 
-    async def send(self, row: Any) -> str:
+    async def send(self, row: asyncpg.Record) -> str:
         """Send one row's mail and write its outcome: sent, skipped, failed or later."""
         outcome, reason = "sent", None
         try:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
-from typing import Any
+from collections.abc import Mapping
 
 import asyncpg
 from aiohttp import web
@@ -19,6 +20,7 @@ from services.directory.paging import (
     decode_cursor,
     encode_cursor,
 )
+from services.directory.phones import Phone
 from services.directory.reading import conditional_json, dumps, requested_lang
 from services.directory.render import shown
 from services.directory.revisions import if_match
@@ -172,11 +174,18 @@ async def _written(
     )
 
 
-async def _validated(request: web.Request, data: dict[str, Any], **options: Any) -> ContactIn:
+async def _validated(
+    request: web.Request,
+    data: Mapping[str, object],
+    *,
+    region: str | None,
+    known_phones: Mapping[str, Phone] | None = None,
+) -> ContactIn:
     """`contact_in`; with the deliverability check on, in a thread (its DNS queries block)."""
+    check = functools.partial(contact_in, data, region=region, known_phones=known_phones)
     if request.app[SETTINGS].email_check_deliverability:
-        return await asyncio.to_thread(contact_in, data, check_deliverability=True, **options)
-    return contact_in(data, **options)
+        return await asyncio.to_thread(check, check_deliverability=True)
+    return check()
 
 
 @routes.post("/v1/contacts")
@@ -216,7 +225,7 @@ async def patch(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         row = await _lock_for_edit(conn, q, contact_id, caller, if_match(request, body))
         current = await contact_as_input(conn, q, row)
-        merged = current | body
+        merged: dict[str, object] = {**current, **body}
         known = stored_phones(current["phones"])
         region = await region_of(conn, q, network_slugs(merged))
         contact = await _validated(request, merged, region=region, known_phones=known)

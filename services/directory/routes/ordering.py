@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 import asyncpg
 from aiohttp import web
@@ -15,6 +15,7 @@ from services.directory.visibility import sight_of
 from shared.conn import Conn
 from shared.errors import Conflict, FieldError, Forbidden, ValidationFailed, read_object
 from shared.identity import Caller, identify
+from shared.payloads import JSON
 from shared.queries import Queries
 from shared.validate import Fields
 
@@ -54,7 +55,7 @@ async def get_order(request: web.Request) -> web.Response:
     return _answer([r["id"] for r in rows])
 
 
-def _wanted(body: dict[str, Any]) -> tuple[list[int], str | None]:
+def _wanted(body: Mapping[str, JSON]) -> tuple[list[int], str | None]:
     f = Fields(body)
     f.unknown({"ids", "revision"})
     ids: list[int] = []
@@ -63,8 +64,9 @@ def _wanted(body: dict[str, Any]) -> tuple[list[int], str | None]:
             f.fail(f"ids[{index}]", "must be a contact id (a whole number)")
         else:
             ids.append(raw)
-    revision = body.get("revision")
-    if revision is not None and not isinstance(revision, str):
+    sent = body.get("revision")
+    revision = sent if isinstance(sent, str) else None
+    if sent is not None and revision is None:
         f.fail("revision", "must be the revision string GET …/order answered")
     f.done()
     return ids, revision

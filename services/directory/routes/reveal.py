@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
@@ -27,6 +26,7 @@ from shared.errors import (
 )
 from shared.http import origin_of
 from shared.i18n import LANGUAGES, Translator, translator
+from shared.payloads import Lang, Redemption, is_lang
 from shared.settings import Settings
 from shared.signing import BadToken, Keys
 from shared.validate import Fields, parse_id
@@ -36,7 +36,8 @@ routes = web.RouteTableDef()
 CHALLENGE_TTL = 900
 
 
-def _claims(settings: Settings, token: str, contact_id: int | None = None) -> dict[str, Any]:
+def _rendered(settings: Settings, token: str, contact_id: int | None = None) -> int:
+    """The contact a render token names (it must be `contact_id` when given); 403 otherwise."""
     try:
         claims = Keys.of(settings).verify("render", token)
     except BadToken as exc:
@@ -44,11 +45,10 @@ def _claims(settings: Settings, token: str, contact_id: int | None = None) -> di
         raise Forbidden(
             "The reveal token is %(exc)s; reload the page.", values={"exc": exc.reason}
         ) from exc
-    if not isinstance(claims.get("c"), int) or (
-        contact_id is not None and claims["c"] != contact_id
-    ):
+    named = claims.get("c")
+    if not isinstance(named, int) or (contact_id is not None and named != contact_id):
         raise Forbidden("The reveal token is for another contact.")
-    return claims
+    return named
 
 
 async def _addresses(request: web.Request, contact_id: int) -> tuple[str, list[str], list[str]]:
@@ -126,7 +126,7 @@ async def reveal(request: web.Request) -> web.Response:
         raise ValidationFailed([FieldError("token", "is required")])
     lang = body.get("lang") if body.get("lang") in LANGUAGES else "en"
     settings = request.app[SETTINGS]
-    contact_id = int(_claims(settings, token)["c"])
+    contact_id = _rendered(settings, token)
     name, emails, origins = await _addresses(request, contact_id)
     cors = _embedder(request, origins)
     try:
@@ -171,16 +171,17 @@ async def redeem(request: web.Request) -> web.Response:
         claims = Keys.of(settings).verify("reveal", token)
     except BadToken as exc:
         raise Forbidden("The reveal token is %(exc)s.", values={"exc": exc.reason}) from exc
-    if not isinstance(claims.get("c"), int):
+    contact = claims.get("c")
+    if not isinstance(contact, int) or isinstance(contact, bool):
         raise Forbidden("The reveal token names no contact.")
-    _, emails, _ = await _addresses(request, claims["c"])
+    _, emails, _ = await _addresses(request, contact)
     try:
         await spend(request, client=client)
     except RateLimited:
         metrics.REVEALS.labels("rate_limited").inc()
         raise
     metrics.REVEALS.labels("revealed").inc()
-    answer = {"contact": claims["c"], "emails": emails}
+    answer: Redemption = {"contact": contact, "emails": emails}
     return web.json_response(answer, headers={"Cache-Control": "no-store"})
 
 
@@ -194,8 +195,8 @@ def _challenge(settings: Settings, contact_id: int) -> tuple[int, int, str]:
     return a, b, token
 
 
-def _page_lang(raw: Any) -> str:
-    return str(raw) if raw in LANGUAGES else "en"
+def _page_lang(raw: str | None) -> Lang:
+    return raw if is_lang(raw) else "en"
 
 
 def _question_page(
@@ -263,7 +264,7 @@ async def reveal_page(request: web.Request) -> web.Response:
     contact_id = _contact_id(request)
     token = request.query.get("t", "")
     try:
-        _claims(request.app[SETTINGS], token, contact_id)
+        _rendered(request.app[SETTINGS], token, contact_id)
         name, _, origins = await _addresses(request, contact_id)
     except Forbidden:
         return _error_page(
@@ -286,7 +287,7 @@ async def reveal_answer(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     keys = Keys.of(settings)
     try:
-        _claims(settings, token, contact_id)
+        _rendered(settings, token, contact_id)
         claims = keys.verify("challenge", challenge)
         name, emails, origins = await _addresses(request, contact_id)
     except (Forbidden, BadToken):
@@ -337,7 +338,7 @@ async def reveal_answer(request: web.Request) -> web.Response:
             "emails": emails,
             "error": None,
             "vcard_url": _vcard_url(settings, contact_id, lang),
-        }
-        | _way_back(translator(lang), back),
+            **_way_back(translator(lang), back),
+        },
         lang=lang,
     )

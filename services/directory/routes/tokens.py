@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from aiohttp import web
 
@@ -26,6 +27,7 @@ from shared.errors import (
     read_object,
 )
 from shared.identity import identify
+from shared.payloads import JSON
 from shared.validate import Fields, path_id
 
 routes = web.RouteTableDef()
@@ -117,10 +119,9 @@ async def revoke_token(request: web.Request) -> web.Response:
 @routes.post("/v1/introspect")
 async def introspect(request: web.Request) -> web.Response:
     """RFC 7662 token introspection, for Kontakt services holding the service credential."""
-    if request.content_type in FORM_TYPES:
-        token = (await read_form(request)).get("token")
-    else:
-        token = (await read_object(request)).get("token")
+    form = request.content_type in FORM_TYPES
+    body: Mapping[str, JSON] = await (read_form(request) if form else read_object(request))
+    token = body.get("token")
     if not isinstance(token, str) or not token:
         raise ValidationFailed([FieldError("token", "is required")])
     async with request.app[POOL].acquire() as conn:
