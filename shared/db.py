@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TypeAlias
 
 import asyncpg
 import asyncpg.pool
@@ -42,7 +43,7 @@ def holding_connection() -> bool:
 
 
 # What the pool hands out (a proxy that goes stale once released).
-Proxy = asyncpg.pool.PoolConnectionProxy[asyncpg.Record]
+Proxy: TypeAlias = "asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
 
 
 class Pool(asyncpg.pool.Pool):
