@@ -210,6 +210,29 @@ class Fields:
             return []
         return value
 
+    def entry(
+        self,
+        name: str,
+        index: int,
+        item: JSON,
+        *,
+        shape: Message,
+        known: set[str],
+        shorthand: str | None = None,
+    ) -> Fields | None:
+        """Item `index` of the array `name` as Fields of its own (their errors are the
+        caller's to add); a bare string stands for `{shorthand: …}`. Anything else that is
+        not an object fails with `shape` and gives None."""
+        path = f"{name}[{index}]"
+        if shorthand is not None and isinstance(item, str):
+            item = {shorthand: item}
+        if not isinstance(item, dict):
+            self.fail(path, shape)
+            return None
+        inner = Fields(item, prefix=f"{self.path(path)}.")
+        inner.unknown(known)
+        return inner
+
     def unknown(self, allowed: set[str]) -> None:
         """Report fields the API does not know, so a typo does not pass silently."""
         for name in self.data:

@@ -12,6 +12,7 @@ from shared.errors import (
     Forbidden,
     NotFound,
 )
+from shared.i18n import N_
 from shared.identity import PERMISSIONS, Caller
 from shared.payloads import Account, Grant
 from shared.queries import Queries
@@ -42,11 +43,10 @@ def permissions_in(f: Fields) -> list[Grant]:
     result: list[Grant] = []
     for index, item in enumerate(f.items("permissions", max_items=200)):
         name = f"permissions[{index}]"
-        if not isinstance(item, dict):
-            f.fail(name, 'must be {"network": …, "edit_contacts": true, …}')
+        shape = N_('must be {"network": …, "edit_contacts": true, …}')
+        inner = f.entry("permissions", index, item, shape=shape, known={"network", *PERMISSIONS})
+        if inner is None:
             continue
-        inner = Fields(item, prefix=f"{f.path(name)}.")
-        inner.unknown({"network", *PERMISSIONS})
         entry: Grant = {
             "network": inner.slug("network", required=True) or "",
             "edit_contacts": bool(inner.boolean("edit_contacts", False)),

@@ -11,10 +11,11 @@ from typing import TypedDict
 
 import asyncpg
 
+from services.directory.phones import PhoneInput, phone_input
 from shared.conn import Conn
 from shared.csvio import Cell, CsvWriter
 from shared.i18n import LANGUAGES
-from shared.payloads import JSON, Link, Membership, PhoneKind, Texts
+from shared.payloads import JSON, Link, Membership, Texts
 from shared.queries import Queries
 
 CSV_COLUMNS = [
@@ -51,15 +52,6 @@ NETWORK_KEYS = (
 )
 
 
-class ExportedPhone(TypedDict):
-    """A phone as exported: `number` as written, with what it was read as."""
-
-    number: str
-    e164: str | None
-    kind: PhoneKind
-    extension: str | None
-
-
 class ExportedContact(TypedDict):
     """A contact as `kontakt export` writes it and every import reads it back."""
 
@@ -69,7 +61,7 @@ class ExportedContact(TypedDict):
     display_name: str
     titles: Texts
     organisation: str | None
-    phones: list[ExportedPhone]
+    phones: list[PhoneInput]
     emails: list[str]
     links: list[Link]
     networks: list[Membership]
@@ -112,15 +104,7 @@ def contact_export(row: asyncpg.Record, emails: list[str]) -> ExportedContact:
         "display_name": row["display_name"],
         "titles": row["titles"],
         "organisation": row["org_slug"],
-        "phones": [
-            {
-                "number": p["written"],
-                "e164": p["e164"],
-                "kind": p["kind"],
-                "extension": p["extension"],
-            }
-            for p in row["phones"]
-        ],
+        "phones": [phone_input(p) for p in row["phones"]],
         "emails": emails,
         "links": row["links"],
         "networks": row["networks"],

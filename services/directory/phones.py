@@ -11,9 +11,11 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypedDict
 
 import phonenumbers
 
+from shared import payloads
 from shared.errors import FieldError
 from shared.i18n import N_
 from shared.validate import Fields
@@ -92,6 +94,26 @@ def _read_number(raw: str, region: str | None) -> Number | str:
     )
 
 
+class PhoneInput(TypedDict):
+    """A stored phone as the API and the import take it back: `number` as written, and what
+    it was read as (so saving it unchanged reads nothing again)."""
+
+    number: str
+    e164: str | None
+    kind: payloads.PhoneKind
+    extension: str | None
+
+
+def phone_input(stored: payloads.Phone) -> PhoneInput:
+    """A stored phone (`{"e164", "written", "kind", "extension"}`) in the input's shape."""
+    return {
+        "number": stored["written"],
+        "e164": stored["e164"],
+        "kind": stored["kind"],
+        "extension": stored["extension"],
+    }
+
+
 def dialable(phone: Mapping[str, str | None]) -> str | None:
     """A stored phone as an RFC 3966 global number without the scheme (`+37052000009;ext=5`)."""
     e164, extension = phone["e164"], phone.get("extension")
@@ -114,14 +136,11 @@ def read_phones(
     notes: list[FieldError] = []
     for index, item in enumerate(f.items("phones")):
         name = f"phones[{index}]"
-        if isinstance(item, str):
-            item = {"number": item}
-        if not isinstance(item, dict):
-            f.fail(name, 'must be a string or {"number": …, "kind": …}')
+        shape = N_('must be a string or {"number": …, "kind": …}')
+        inner = f.entry("phones", index, item, shape=shape, known=ITEM_FIELDS, shorthand="number")
+        if inner is None:
             continue
-        inner = Fields(item, prefix=f"{f.path(name)}.")
-        inner.unknown(ITEM_FIELDS)
-        written = inner.text("number", required="e164" not in item, max_length=100)
+        written = inner.text("number", required=not inner.has("e164"), max_length=100)
         e164_hint = inner.text("e164", max_length=20)
         extension_hint = inner.text("extension", max_length=20)
         own_region = inner.text("region", max_length=2)

@@ -8,14 +8,14 @@ from typing import TypedDict
 
 import asyncpg
 
-from services.directory.phones import Phone
+from services.directory.phones import Phone, PhoneInput, phone_input
 from services.directory.validation import (
     ContactIn,
     NetworkIn,
     OrganisationIn,
 )
 from shared.conn import Conn
-from shared.errors import Conflict, FieldError, NotFound, ValidationFailed
+from shared.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from shared.payloads import Link, Membership, Texts
 from shared.queries import Queries
 
@@ -171,15 +171,6 @@ async def replace_contact(conn: Conn, q: Queries, contact_id: int, c: ContactIn)
     return revisions[contact_id]
 
 
-class PhoneInput(TypedDict):
-    """A stored phone as the API takes it back: `number` as written, and what it was read as."""
-
-    number: str
-    e164: str | None
-    kind: str
-    extension: str | None
-
-
 class StoredContact(TypedDict):
     """A stored contact in the shape the API accepts (`lock-contacts`)."""
 
@@ -208,15 +199,7 @@ async def contacts_as_input(conn: Conn, q: Queries, ids: list[int]) -> dict[int,
             "position": row["position"],
             "published": row["published"],
             "organisation": row["organisation"],
-            "phones": [
-                {
-                    "number": p["written"],
-                    "e164": p["e164"],
-                    "kind": p["kind"],
-                    "extension": p["extension"],
-                }
-                for p in row["phones"]
-            ],
+            "phones": [phone_input(p) for p in row["phones"]],
             "links": row["links"],
             "networks": row["networks"],
             "emails": row["emails"],
@@ -251,6 +234,32 @@ async def _parent_id(conn: Conn, q: Queries, network: NetworkIn, own_id: int | N
         if parent_id in subtree:
             raise ValidationFailed([FieldError("parent", "would make the hierarchy a loop")])
     return parent_id
+
+
+async def delete_unused(
+    conn: Conn,
+    q: Queries,
+    queries: tuple[str, str],
+    slug: str,
+    revision: int | None,
+    *,
+    missing: DomainError,
+    in_use: DomainError,
+) -> None:
+    """Delete a network or an organisation by slug: `queries` lock and delete it.
+
+    Checks `revision` under the lock (409 when stale); raises `missing` when there is none
+    and `in_use` while rows still refer to it (the foreign keys say so).
+    """
+    lock, delete = queries
+    row = await conn.fetchrow(q[lock], slug)
+    if row is None:
+        raise missing
+    check_revision(row["revision"], revision)
+    try:
+        await conn.execute(q[delete], row["id"])
+    except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
+        raise in_use from exc
 
 
 async def create_network(conn: Conn, q: Queries, n: NetworkIn) -> int:

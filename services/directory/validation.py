@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from services.directory.phones import Phone, read_phones
 from shared.addresses import normalize_address
 from shared.errors import FieldError
-from shared.i18n import LANGUAGES
+from shared.i18n import LANGUAGES, N_
 from shared.payloads import JSON
 from shared.validate import Fields
 
@@ -129,14 +129,10 @@ def _emails(f: Fields, check_deliverability: bool, notes: list[FieldError]) -> l
 def _links(f: Fields) -> list[tuple[str, str | None]]:
     links: list[tuple[str, str | None]] = []
     for index, item in enumerate(f.items("links")):
-        name = f"links[{index}]"
-        if isinstance(item, str):
-            item = {"url": item}
-        if not isinstance(item, dict):
-            f.fail(name, 'must be a URL or {"url": …, "label": …}')
+        shape = N_('must be a URL or {"url": …, "label": …}')
+        inner = f.entry("links", index, item, shape=shape, known={"url", "label"}, shorthand="url")
+        if inner is None:
             continue
-        inner = Fields(item, prefix=f"{f.path(name)}.")
-        inner.unknown({"url", "label"})
         url = inner.url("url", required=True)
         label = inner.text("label", max_length=200)
         f.errors.extend(inner.errors)
@@ -152,13 +148,11 @@ def _networks(f: Fields) -> list[tuple[str, str]]:
     networks: list[tuple[str, str]] = []
     for index, item in enumerate(f.items("networks")):
         name = f"networks[{index}]"
-        if isinstance(item, str):
-            item = {"network": item}
-        if not isinstance(item, dict):
-            f.fail(name, 'must be a network slug or {"network": …, "role": …}')
+        shape = N_('must be a network slug or {"network": …, "role": …}')
+        known = {"network", "role"}
+        inner = f.entry("networks", index, item, shape=shape, known=known, shorthand="network")
+        if inner is None:
             continue
-        inner = Fields(item, prefix=f"{f.path(name)}.")
-        inner.unknown({"network", "role"})
         slug = inner.slug("network", required=True)
         role = inner.choice("role", ROLES, default="member")
         f.errors.extend(inner.errors)

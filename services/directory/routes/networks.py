@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncpg
 from aiohttp import web
 
 from services.directory.auth import principal
@@ -11,7 +10,11 @@ from services.directory.reading import conditional_json, requested_lang
 from services.directory.render import network_json, shown_network
 from services.directory.revisions import if_match
 from services.directory.scope import get_network_row
-from services.directory.store import check_revision, create_network, update_network
+from services.directory.store import (
+    create_network,
+    delete_unused,
+    update_network,
+)
 from services.directory.validation import network_in
 from services.directory.visibility import sight_of
 from shared.conn import Conn
@@ -112,16 +115,17 @@ async def delete(request: web.Request) -> web.Response:
     slug = request.match_info["slug"]
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(q["lock-network"], slug)
-        if row is None:
-            raise NotFound("No network %(slug)r.", values={"slug": slug})
-        check_revision(row["revision"], if_match(request, {}))
-        try:
-            await conn.execute(q["delete-network"], row["id"])
-        except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
-            raise Conflict(
+        await delete_unused(
+            conn,
+            q,
+            ("lock-network", "delete-network"),
+            slug,
+            if_match(request, {}),
+            missing=NotFound("No network %(slug)r.", values={"slug": slug}),
+            in_use=Conflict(
                 "Network %(slug)r still has member networks or contacts; move or delete them "
                 "first.",
                 values={"slug": slug},
-            ) from exc
+            ),
+        )
     return web.Response(status=204)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncpg
 from aiohttp import web
 
 from services.directory.auth import principal
@@ -10,7 +9,12 @@ from services.directory.keys import POOL, QUERIES
 from services.directory.reading import conditional_json, requested_lang
 from services.directory.render import organisation_json
 from services.directory.revisions import if_match
-from services.directory.store import check_revision, create_organisation, update_organisation
+from services.directory.store import (
+    check_revision,
+    create_organisation,
+    delete_unused,
+    update_organisation,
+)
 from services.directory.validation import organisation_in
 from shared.conn import Conn
 from shared.errors import Conflict, Forbidden, NotFound, read_object
@@ -112,14 +116,15 @@ async def delete(request: web.Request) -> web.Response:
     slug = request.match_info["slug"]
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(q["lock-organisation"], slug)
-        if row is None:
-            raise NotFound("No organisation %(slug)r.", values={"slug": slug})
-        check_revision(row["revision"], if_match(request, {}))
-        try:
-            await conn.execute(q["delete-organisation"], row["id"])
-        except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
-            raise Conflict(
+        await delete_unused(
+            conn,
+            q,
+            ("lock-organisation", "delete-organisation"),
+            slug,
+            if_match(request, {}),
+            missing=NotFound("No organisation %(slug)r.", values={"slug": slug}),
+            in_use=Conflict(
                 "Contacts still work at %(slug)r; change them first.", values={"slug": slug}
-            ) from exc
+            ),
+        )
     return web.Response(status=204)
