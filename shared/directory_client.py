@@ -21,7 +21,6 @@ from shared.errors import (
     Unauthenticated,
     Unavailable,
 )
-from shared.i18n import N_
 from shared.identity import Caller, Identity
 from shared.payloads import JSON, Contact, ContactPage, Network, NetworkPage, SyncPoint
 
@@ -35,8 +34,6 @@ PAGE = 200
 BOOK_PAGE = 2_000
 # UIDs the directory takes in one listing (`?uid=`).
 UID_BATCH = 100
-# What a 404 without a problem document says.
-NOT_FOUND = N_("Not found.")
 
 
 class UnknownSyncToken(Exception):
@@ -122,7 +119,7 @@ class DirectoryClient:
             self._cache.move_to_end(key)
             return cached[1]
         if status == 404:
-            raise NotFound(_detail(data, NOT_FOUND))
+            raise NotFound(_detail(data, "Not found."))
         if status == 401:
             raise Unauthenticated("The bearer token is unknown, revoked or expired.")
         if status >= 500 or data is None:
