@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import NotRequired, TypeAlias, TypedDict
 
-from aiohttp.web import FileField
 from multidict import MultiDictProxy
 
 from services.console.backend import Answer
 from shared.i18n import LANGUAGES
 from shared.payloads import Contact, Texts
+from shared.text import Field
 
 # A posted form as aiohttp reads it: text, or a file (multipart).
-Form: TypeAlias = MultiDictProxy[str | bytes | FileField]
+Form: TypeAlias = MultiDictProxy[Field]
 
 
 class PhoneIn(TypedDict):
