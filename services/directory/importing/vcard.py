@@ -184,7 +184,10 @@ def parse_line(number: int, logical: bytes) -> Prop | None:
             # vCard 2.1 writes bare values: `TEL;WORK;VOICE`, `NOTE;QUOTED-PRINTABLE`.
             key, value = _bare(key), key
         found = params.setdefault(key.strip().upper(), [])
-        found.extend(item.strip().strip('"') for item in _split_quoted(value, ","))
+        if '"' in value or "," in value:
+            found.extend([item.strip().strip('"') for item in _split_quoted(value, ",")])
+        else:
+            found.append(value.strip())  # one plain value, as most are
     return Prop(number, group or None, name.upper(), params, logical[colon + 1 :])
 
 

@@ -20,6 +20,10 @@ BINARY = {b"PHOTO", b"LOGO", b"SOUND", b"KEY", b"X-MS-CARDPICTURE"}
 # unfolded can be megabytes on one line).
 LONG_LINE = 256 * 1024
 _NAME = re.compile(rb"^(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)[;:]")
+# A line that starts a binary property: what `property_name(line) in BINARY` says, in one match.
+_BINARY_START = re.compile(
+    rb"(?:[A-Za-z0-9-]+\.)?(?:" + b"|".join(sorted(BINARY)) + rb")[;:]", re.IGNORECASE
+)
 _BREAK = re.compile(rb"\r\n|\r|\n")
 
 
@@ -121,8 +125,7 @@ class CardSplitter:
     def _starts_binary(self, line: bytes) -> bool:
         if self.card is None:
             return False
-        head = line[:48].upper()
-        return any(n in head for n in BINARY) and property_name(line) in BINARY
+        return _BINARY_START.match(line) is not None
 
     def _begin_binary(self, line: bytes, number: int) -> None:
         self._end_binary()
