@@ -168,6 +168,15 @@ async def test_stale_revision_is_a_conflict(directory: Api, admin_token: str) ->
         f"/v1/contacts/{contact_id}", json={"position": 43}, headers={"If-Match": '"2"'}
     )
     assert by_header.status == 200
+    # Digits beyond ASCII name no revision (int() reads "٣" as 3 and refuses "²"): the
+    # body's stale revision decides.
+    for tag in ('"²"', '"٣"'):
+        odd = await api.patch(
+            f"/v1/contacts/{contact_id}",
+            json={"position": 44, "revision": 2},
+            headers={"If-Match": tag},
+        )
+        assert odd.status == 409, tag
 
 
 async def test_concurrent_updates_lose_no_revision(directory: Api, admin_token: str) -> None:
