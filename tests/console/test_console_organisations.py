@@ -10,6 +10,7 @@ from playwright.async_api import Page, expect
 from services.console.organisation_names import slug_from
 from tests.conftest import MakeAccount
 from tests.console.conftest import Stack, sign_in
+from tests.console.test_console_browser import SPLIT_WORDS
 from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -34,6 +35,7 @@ async def test_a_coordinator_adds_an_organisation_and_picks_it_by_name_without_j
     await expect(page.get_by_role("status")).to_contain_text("The organisation is added")
     row = page.locator("tr", has=page.get_by_role("link", name="Riga City Council"))
     await expect(row).to_contain_text("Rīgas dome")
+    assert await page.evaluate(SPLIT_WORDS) == []
     await shot(page, "organisations")
     # The same slug again is refused with the reason, and what was typed stays.
     await page.get_by_label("Name (lv)").fill("Rīgas dome")
