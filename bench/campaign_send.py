@@ -155,6 +155,7 @@ async def _naive_run(
         # The worker's own query: the campaign as the template reads it, every list field.
         queries = Queries.load(QUERIES_DIR, schema=SCHEMA)
         campaign = await conn.fetchrow(queries["get-campaign"], campaign_id)
+        assert campaign is not None
         people = await conn.fetch("SELECT id, email, name, 'et' AS lang FROM mailing.subscribers")
     size = len(CampaignTemplate(settings, campaign, "et").render(people[0], Capabilities()).data)
     semaphore = asyncio.Semaphore(settings.smtp_pool)

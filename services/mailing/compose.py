@@ -6,6 +6,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import css_inline
 import dkim
 import jinja2
@@ -122,7 +123,7 @@ def check_placeholders(f: Fields, subject: str | None, body: str | None) -> None
             )
 
 
-def newsletter_html(campaign: Any, lang: str, list_name: str, subject: str) -> str:
+def newsletter_html(campaign: asyncpg.Record, lang: str, list_name: str, subject: str) -> str:
     """The campaign's HTML part: our table layout in the list's colours, CSS inlined.
 
     Placeholders (`{name}`, `{unsubscribe_url}`, `{preferences_url}`) stay for the builder.
@@ -148,7 +149,9 @@ def newsletter_html(campaign: Any, lang: str, list_name: str, subject: str) -> s
     return str(INLINER.inline(page))
 
 
-def campaign_draft(settings: Settings, campaign: Any, lang: str, subject_prefix: str = "") -> Draft:
+def campaign_draft(
+    settings: Settings, campaign: asyncpg.Record, lang: str, subject_prefix: str = ""
+) -> Draft:
     """The campaign as the builder's draft, in `lang`, with the footer and list headers."""
     list_name = pick(campaign["list_names"], lang, campaign["list_lang"]) or campaign["list_slug"]
     domain = ascii_domain(campaign["from_address"].rpartition("@")[2])
@@ -184,7 +187,7 @@ class CampaignTemplate:
     """A campaign built once per language; each recipient's message is a fill away."""
 
     def __init__(
-        self, settings: Settings, campaign: Any, lang: str, subject_prefix: str = ""
+        self, settings: Settings, campaign: asyncpg.Record, lang: str, subject_prefix: str = ""
     ) -> None:
         self.settings = settings
         self.campaign = campaign

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
@@ -36,9 +35,28 @@ class Outcome:
     address: str = ""  # the recipient's, for a bounce
 
     @classmethod
-    def of(cls, row: Any, kind: str, reason: str | None = None, **extra: Any) -> Outcome:
+    def of(
+        cls,
+        row: asyncpg.Record,
+        kind: str,
+        reason: str | None = None,
+        *,
+        delay: float = 0.0,
+        pause: str | None = None,
+        relay_trouble: bool = False,
+        address: str = "",
+    ) -> Outcome:
         """The outcome of a claimed delivery row."""
-        return cls(row["campaign_id"], row["subscriber_id"], kind, reason, **extra)
+        return cls(
+            row["campaign_id"],
+            row["subscriber_id"],
+            kind,
+            reason,
+            delay,
+            pause,
+            relay_trouble,
+            address,
+        )
 
 
 class Ledger:

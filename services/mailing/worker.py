@@ -32,7 +32,6 @@ import socket
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
@@ -41,6 +40,7 @@ from services.mailing.ledger import Ledger, Outcome
 from services.mailing.outbox import outbox
 from services.mailing.paths import MIGRATIONS, QUERY_FOLDERS, SCHEMA
 from shared import metrics
+from shared.conn import Conn
 from shared.db import check_budget, create_pool, prepare_schema
 from shared.errors import DB_DOWN
 from shared.logs import setup_logging
@@ -68,7 +68,7 @@ class Cached:
     """A campaign as read at `stamp` (its and its list's revisions); its templates by language."""
 
     stamp: str
-    row: Any
+    row: asyncpg.Record  # get-campaign's
     templates: dict[str, CampaignTemplate]
 
 
@@ -259,7 +259,7 @@ class Worker:
             return min(backoff(self.settings, self.relay_failures), 60.0)
         return 0.0
 
-    async def _gauge_queues(self, conn: Any) -> None:
+    async def _gauge_queues(self, conn: Conn) -> None:
         """Set kontakt_worker_queue_depth per unfinished campaign; finished ones leave it."""
         depths = {str(r["id"]): r["waiting"] for r in await conn.fetch(self.q["queue-depth"])}
         for campaign in self.gauged - depths.keys():
@@ -269,7 +269,9 @@ class Worker:
             metrics.QUEUE_DEPTH.labels(campaign).set(waiting)
         self.gauged = set(depths)
 
-    async def _recipients(self, claimed: list[Any]) -> dict[tuple[int, int], Any]:
+    async def _recipients(
+        self, claimed: list[asyncpg.Record]
+    ) -> dict[tuple[int, int], asyncpg.Record]:
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
                 self.q["recipients"],
@@ -284,6 +286,8 @@ class Worker:
         if cached is None or cached.stamp != stamp:
             async with self.pool.acquire() as conn:
                 row = await conn.fetchrow(self.q["get-campaign"], campaign_id)
+            # A delivery keeps its campaign (foreign key): a claimed one always finds it.
+            assert row is not None
             cached = Cached(stamp, row, {})
             self.campaigns[campaign_id] = cached
             while len(self.campaigns) > CACHED_CAMPAIGNS:
@@ -297,8 +301,8 @@ class Worker:
 
     async def deliver(
         self,
-        row: Any,
-        recipient: Any,
+        row: asyncpg.Record,
+        recipient: asyncpg.Record | None,
         due: float,
         stop: asyncio.Event,
         halted: dict[int, str],
@@ -340,7 +344,12 @@ class Worker:
         return await self.ledger.record(self._judge(row, recipient, verdict, reason, halted))
 
     def _judge(
-        self, row: Any, recipient: Any, verdict: Verdict, reason: str, halted: dict[int, str]
+        self,
+        row: asyncpg.Record,
+        recipient: asyncpg.Record,
+        verdict: Verdict,
+        reason: str,
+        halted: dict[int, str],
     ) -> Outcome:
         """What a refusal does to this delivery (and perhaps its campaign)."""
         settings = self.settings

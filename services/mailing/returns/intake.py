@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import asyncpg
 
@@ -77,7 +77,11 @@ class Intake:
             return await self._feedback(conn, report, match, via)
 
     async def _match(
-        self, conn: Conn, report: Report, raw: bytes, addressed: tuple[Any, int, int] | None
+        self,
+        conn: Conn,
+        report: Report,
+        raw: bytes,
+        addressed: tuple[verp.Purpose, int, int] | None,
     ) -> _Match | None:
         candidates: list[tuple[tuple[int, int], str]] = []
         if addressed is not None:
@@ -223,7 +227,9 @@ def _recipient_for(report: Report, address: str) -> Recipient | None:
     return report.recipients[0] if len(report.recipients) == 1 else None
 
 
-def _evidence(report: Report, found: Recipient, match: _Match, via: Via) -> dict[str, Any]:
+def _evidence(
+    report: Report, found: Recipient, match: _Match, via: Via
+) -> dict[str, str | int | None]:
     return {
         "status": found.status,
         "diagnostic": found.diagnostic,

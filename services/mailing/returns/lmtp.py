@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import asyncpg
 from aiohttp import web
 from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.mailing.returns.intake import Intake
 from shared.errors import DB_DOWN
@@ -31,19 +31,21 @@ class Handler:
         self.intake = intake
 
     async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         """Every recipient is taken; what is not ours is ignored after reading."""
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         """One reply line per recipient (RFC 2033 section 4.2)."""
         raw = envelope.original_content or envelope.content or b""
+        # aiosmtpd's decode_data is off here, so this is bytes; text would be a caller's change.
+        data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
         replies = []
         for recipient in envelope.rcpt_tos:
             try:
-                outcome = await self.intake.take(recipient, bytes(raw), "lmtp")
+                outcome = await self.intake.take(recipient, data, "lmtp")
             except (*DB_DOWN, asyncpg.PostgresError) as exc:
                 log.warning("returned mail kept by the MTA for later: %s", type(exc).__name__)
                 replies.append("451 4.3.0 Temporary failure, try again later")

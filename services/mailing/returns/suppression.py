@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from shared.conn import Conn
 from shared.queries import Queries
@@ -22,7 +22,7 @@ async def suppress(
     q: Queries,
     address: str,
     reason: Reason,
-    evidence: Mapping[str, Any] | None = None,
+    evidence: Mapping[str, object] | None = None,
     *,
     by: str = "",
 ) -> bool:
@@ -39,7 +39,7 @@ async def suppress_many(
     q: Queries,
     addresses: Sequence[str],
     reason: Reason,
-    evidence: Mapping[str, Any] | None = None,
+    evidence: Mapping[str, object] | None = None,
     *,
     by: str = "",
 ) -> set[str]:
