@@ -9,6 +9,7 @@ from aiohttp import web
 from services.mailing.housekeeping import CHORES
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SESSION, SETTINGS
 from services.mailing.paths import MIGRATIONS, OPENAPI, QUERY_FOLDERS, SCHEMA, STATIC
+from services.mailing.returns.intake import Intake
 from services.mailing.returns.lmtp import lmtp_ctx
 from services.mailing.returns.mailbox import Mailbox, mailbox_ctx
 from services.mailing.routes import (
@@ -83,15 +84,13 @@ def create_app(settings: Settings) -> web.Application:
             )
         )
     if settings.lmtp_port:
-        app.cleanup_ctx.append(lmtp_ctx(inbound.intake, settings.host, settings.lmtp_port))
+        app.cleanup_ctx.append(lmtp_ctx(Intake.of, settings.host, settings.lmtp_port))
     if settings.imap_url:
         try:
             Mailbox.from_url(settings.imap_url)
         except ValueError as exc:
             raise SettingsError(f"KONTAKT_IMAP_URL: {exc}") from exc
-        app.cleanup_ctx.append(
-            mailbox_ctx(inbound.intake, settings.imap_url, settings.imap_interval)
-        )
+        app.cleanup_ctx.append(mailbox_ctx(Intake.of, settings.imap_url, settings.imap_interval))
     app.router.add_routes(lists.routes)
     app.router.add_routes(members.routes)
     app.router.add_routes(suppressions.routes)

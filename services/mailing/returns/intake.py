@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import asyncpg
+from aiohttp import web
 
+from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.returns import verp
 from services.mailing.returns.classify import Recipient, Report, classify
 from services.mailing.returns.suppression import suppress
@@ -59,6 +61,11 @@ class Intake:
         self.settings = settings
         self.pool = pool
         self.q = queries
+
+    @classmethod
+    def of(cls, app: web.Application) -> Intake:
+        """The app's intake (its PostgreSQL pool, queries and settings)."""
+        return cls(app[SETTINGS], app[POOL], app[QUERIES])
 
     async def take(self, recipient: str, raw: bytes, via: Via) -> Outcome:
         """Handle `raw`, delivered to `recipient` (the envelope address, or "" if unknown)."""

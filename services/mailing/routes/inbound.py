@@ -8,15 +8,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.returns.intake import Intake
 
 routes = web.RouteTableDef()
-
-
-def intake(app: web.Application) -> Intake:
-    """The app's intake (PostgreSQL pool, queries, settings)."""
-    return Intake(app[SETTINGS], app[POOL], app[QUERIES])
 
 
 @routes.post("/v1/inbound")
@@ -24,6 +18,6 @@ async def inbound(request: web.Request) -> web.Response:
     """Handle one returned message; answers what was done (ignored when it is not ours)."""
     # An unencoded "+" in a query string arrives as a space; addresses never contain one.
     recipient = request.query.get("to", "").replace(" ", "+")
-    outcome = await intake(request.app).take(recipient, await request.read(), "http")
+    outcome = await Intake.of(request.app).take(recipient, await request.read(), "http")
     body = {"action": outcome.action} | ({"reason": outcome.reason} if outcome.reason else {})
     return web.json_response(body)

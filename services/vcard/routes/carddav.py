@@ -78,7 +78,7 @@ def _unauthorized(detail: str) -> web.Response:
     )
 
 
-def dav(handler: Handler) -> Handler:
+def _dav(handler: Handler) -> Handler:
     """Common to every DAV answer: the DAV header, Basic challenges, bad XML as 400."""
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -217,7 +217,7 @@ def add_routes(app: web.Application) -> None:
     ]
     for paths, allow, handlers in resources:
         for path in paths:
-            app.router.add_route("OPTIONS", path, dav(_options(allow)))
+            app.router.add_route("OPTIONS", path, _dav(_options(allow)))
             for method, handler in handlers.items():
-                app.router.add_route(method, path, dav(handler))
-            app.router.add_route("*", path, dav(_otherwise(allow)))
+                app.router.add_route(method, path, _dav(handler))
+            app.router.add_route("*", path, _dav(_otherwise(allow)))
