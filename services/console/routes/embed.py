@@ -155,22 +155,38 @@ async def save_thank_you(request: web.Request) -> web.Response:
     form = await form_fields(request)
     network, slug = str(form.get("network", "")), str(form.get("list", ""))
     url = str(form.get("thank_you_url", "")).strip()
-    answer = await backend(request).call(
-        "mailing",
-        "PATCH",
-        f"/v1/lists/{quote(slug, safe='')}",
-        json={"thank_you_url": url or None},
-        strict=False,
+    return await _change(
+        request,
+        ("mailing", f"/v1/lists/{quote(slug, safe='')}", {"thank_you_url": url or None}),
+        network,
+        f"/embed?{urlencode({'network': network, 'list': slug})}#subscribe",
+        thank_you_typed=url,
     )
-    if not answer.ok:
-        # Said beside the field, with what was typed kept.
-        return await _builder(
-            request,
-            chosen_slug=network,
-            thank_you=(url, answer.refusal),
-            status=answer.refusal_status,
-        )
-    raise web.HTTPSeeOther(f"/embed?{urlencode({'network': network, 'list': slug})}#subscribe")
+
+
+async def _change(
+    request: web.Request,
+    change: tuple[str, str, dict[str, object]],
+    network: str,
+    done: str,
+    *,
+    origins_typed: str | None = None,
+    thank_you_typed: str | None = None,
+) -> web.Response:
+    """PATCH `change` (service, path, body) and go to `done`; refused: the builder, as typed."""
+    service, path, body = change
+    answer = await backend(request).call(service, "PATCH", path, json=body, strict=False)
+    if answer.ok:
+        raise web.HTTPSeeOther(done)
+    thank_you = None if thank_you_typed is None else (thank_you_typed, answer.refusal)
+    return await _builder(
+        request,
+        chosen_slug=network,
+        typed=origins_typed,
+        error="" if thank_you else answer.refusal,
+        thank_you=thank_you,
+        status=answer.refusal_status,
+    )
 
 
 def _inherited(networks: list[Network], slug: str) -> list[str]:
@@ -195,19 +211,14 @@ async def save_origins(request: web.Request) -> web.Response:
     network = str(form.get("network", ""))
     typed = str(form.get("origins", ""))[:5000]
     origins = [line.strip().rstrip("/") for line in typed.split() if line.strip()]
-    answer = await backend(request).call(
-        "directory",
-        "PATCH",
-        f"/v1/networks/{quote(network, safe='')}",
-        json={"embed_origins": origins or None},
-        strict=False,
+    return await _change(
+        request,
+        (
+            "directory",
+            f"/v1/networks/{quote(network, safe='')}",
+            {"embed_origins": origins or None},
+        ),
+        network,
+        f"/embed?{urlencode({'network': network})}",
+        origins_typed=typed,
     )
-    if not answer.ok:
-        return await _builder(
-            request,
-            chosen_slug=network,
-            typed=typed,
-            error=answer.refusal,
-            status=answer.refusal_status,
-        )
-    raise web.HTTPSeeOther(f"/embed?{urlencode({'network': network})}")
