@@ -258,8 +258,10 @@ def domain_problem(exc: DomainError) -> web.Response:
     return problem(status, exc.detail_in(tr), title=exc.title, headers=headers, members=extra)
 
 
-# Headers every response carries, whatever produced it.
-SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+# Headers every response carries, whatever produced it. `same-origin`, not `no-referrer`: no
+# other site learns a page's address (its tokens), and our own forms' posts carry our origin
+# (with `no-referrer` browsers send `Origin: null`, which `shared.http.posted_from` refuses).
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

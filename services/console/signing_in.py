@@ -11,6 +11,7 @@ from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
 from services.console.pages import HOME, SESSION_KEY, bases
 from services.console.session import Grant, Session, end_session, start_session, write_cookie
 from shared.errors import Unavailable
+from shared.http import origin_of, posted_from
 
 
 def _secure(request: web.Request) -> bool:
@@ -20,13 +21,11 @@ def _secure(request: web.Request) -> bool:
 
 def same_origin(request: web.Request) -> bool:
     """Forms that start a session must come from our own pages (no login CSRF)."""
-    site = request.headers.get("Sec-Fetch-Site")
-    if site is not None:
-        return site in {"same-origin", "none"}
-    # Older browsers: the Origin header, when it names a real origin, must be ours.
-    origin = request.headers.get("Origin")
-    own = {request.app[SETTINGS].public_console_base, f"{request.scheme}://{request.host}"}
-    return origin in (None, "null") or origin in own
+    own = {
+        origin_of(request.app[SETTINGS].public_console_base),
+        f"{request.scheme}://{request.host}",
+    }
+    return posted_from(request, own)
 
 
 async def close_session(request: web.Request, session: Session) -> None:

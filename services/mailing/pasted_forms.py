@@ -9,8 +9,9 @@ the thank-you page registered for the list, which is where the person is sent af
 from __future__ import annotations
 
 import asyncpg
+from aiohttp import web
 
-from shared.http import origin_of
+from shared.http import origin_of, posted_from
 from shared.settings import Settings
 from shared.signing import Keys
 
@@ -21,17 +22,17 @@ def form_key(settings: Settings, list_id: int) -> str:
 
 
 def pasted_form_accepted(
-    settings: Settings, lst: asyncpg.Record, key: str, origin: str | None
+    request: web.Request, settings: Settings, lst: asyncpg.Record, key: str
 ) -> bool:
-    """Whether a post carrying form key `key` may subscribe to `lst` from page origin `origin`.
+    """Whether a post carrying form key `key` may subscribe to `lst` from the page it came from.
 
-    Browsers send `Origin` with every cross-site POST (Fetch standard); a pasted form works
-    only on the site of the list's registered thank-you page (or our own hosted form), so
-    another site's page cannot make its visitors subscribe anyone.
+    A pasted form works only on the site of the list's registered thank-you page (or our own
+    hosted form), so another site's page cannot make its visitors subscribe anyone
+    (`shared.http.posted_from` says which origins count).
     """
     if not lst["thank_you_url"] or not key:
         return False
     own = origin_of(settings.public_mailing_base)
-    if origin not in {own, origin_of(lst["thank_you_url"])}:
+    if not posted_from(request, {own, origin_of(lst["thank_you_url"])}):
         return False
     return Keys.of(settings).check_hex("list-form", str(lst["id"]), key, 24)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
+from services.mailing.keys import SETTINGS
 from services.mailing.paths import TEMPLATES
 from services.mailing.terms import TERMS
-from shared.i18n import LANGUAGES, translator
+from shared.http import origin_of, posted_from
+from shared.i18n import LANGUAGES, negotiate, translator
 from shared.templates import page_templates, render
 from shared.web import html_page
 
@@ -80,3 +83,31 @@ def link_expired(lang: str, title: str, *, status: int = 404) -> web.Response:
             "This link has expired or was already used. Subscribe again to get a new one."
         ),
     )
+
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def own_page_form(handler: Handler) -> Handler:
+    """A person's form (confirm, preferences, manage, erase) is taken only from our own pages.
+
+    Its link's token already stands for the person; the origin check is defence in depth
+    against another page posting a leaked link's form (`shared.http.posted_from`'s rule).
+    """
+
+    @functools.wraps(handler)
+    async def guarded(request: web.Request) -> web.Response:
+        if posted_from(request, {origin_of(request.app[SETTINGS].public_mailing_base)}):
+            return await handler(request)
+        lang = page_lang(
+            request.query.get("lang"), negotiate(request.headers.get("Accept-Language"))
+        )
+        tr = translator(lang)
+        return page(
+            lang,
+            tr.gettext("Your subscriptions"),
+            status=403,
+            error=tr.gettext("The form has expired. Please load the page again."),
+        )
+
+    return guarded

@@ -79,7 +79,6 @@ async def test_a_pasted_form_is_refused_from_another_site_with_another_key_or_no
     for origin, given in (
         ("https://evil.example", key),  # another site's page posting to us
         ("null", key),  # a sandboxed or privacy-stripped page
-        (None, key),  # not a browser's form
         ("http://www.norden.ee", key),  # not even the same site over http
         (SITE, other_key),  # another list's key
         (SITE, "0" * 24),

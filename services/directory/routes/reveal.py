@@ -24,7 +24,7 @@ from shared.errors import (
     read_form,
     read_object,
 )
-from shared.http import origin_of
+from shared.http import origin_of, posted_from
 from shared.i18n import LANGUAGES, Translator, translator
 from shared.payloads import Lang, Redemption, is_lang
 from shared.settings import Settings
@@ -297,7 +297,7 @@ async def reveal_answer(request: web.Request) -> web.Response:
             403,
         )
     back = back_to(str(form.get("back", "")), origins)
-    if request.headers.get("Origin") not in (None, "null", _own_origin(request)):
+    if not posted_from(request, {_own_origin(request)}):
         # The question is on the directory's own page; a form elsewhere posting to it is not.
         return _error_page(
             lang,

@@ -17,7 +17,7 @@ from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.links import LINK_MAIL_EVERY, LINK_TTL, Entry, key_digest, read_entry
 from services.mailing.membership import return_json
 from services.mailing.optin import ask_to_confirm, client_over_limit
-from services.mailing.public_pages import page_lang, template_page
+from services.mailing.public_pages import own_page_form, page_lang, template_page
 from shared.errors import read_form
 from shared.i18n import N_, pick, translator
 
@@ -88,6 +88,7 @@ async def entry_page(request: web.Request) -> web.Response:
 
 
 @routes.post("/preferences/{token}/unsubscribe")
+@own_page_form
 async def entry_leave(request: web.Request) -> web.Response:
     """Leave the list the newsletter came from (and only that one)."""
     lang, found = await _entry_form(request)
@@ -102,6 +103,7 @@ async def entry_leave(request: web.Request) -> web.Response:
 
 
 @routes.post("/preferences/{token}/subscribe")
+@own_page_form
 async def entry_subscribe_again(request: web.Request) -> web.Response:
     """Ask for the newsletter's list again: a confirmation goes to the address, as for the form."""
     acting = await _entry_action(request, "subscribe", N_("Your subscriptions"))
@@ -175,6 +177,7 @@ async def _ask_again(request: web.Request, list_id: int, subscriber: int, lang: 
 
 
 @routes.post("/preferences/{token}/link")
+@own_page_form
 async def entry_send_link(request: web.Request) -> web.Response:
     """Mail a fresh link to the address itself; the same answer whether it went or not."""
     acting = await _entry_action(request, "preferences-link", N_("Your subscription"))
@@ -254,6 +257,7 @@ async def manage(request: web.Request) -> web.Response:
 
 
 @routes.post("/manage/{key}/unsubscribe")
+@own_page_form
 async def leave(request: web.Request) -> web.Response:
     """Leave one list."""
     linked = await _linked_form(request)
@@ -268,6 +272,7 @@ async def leave(request: web.Request) -> web.Response:
 
 
 @routes.post("/manage/{key}/subscribe")
+@own_page_form
 async def subscribe_again(request: web.Request) -> web.Response:
     """Ask for one of this address's lists again (with a confirmation mail, as the form does)."""
     linked = await _linked_form(request)
@@ -351,6 +356,7 @@ async def export(request: web.Request) -> web.Response:
 
 
 @routes.post("/manage/{key}/erase")
+@own_page_form
 async def erase(request: web.Request) -> web.Response:
     """Ask once more; then delete the address with every subscription and delivery record."""
     subscriber = await _linked(request)
@@ -374,6 +380,7 @@ async def erase(request: web.Request) -> web.Response:
 
 
 @routes.post("/manage/{key}/end")
+@own_page_form
 async def end(request: web.Request) -> web.Response:
     """End this link, every other mailed link, and the links in newsletters sent so far."""
     linked = await _linked_form(request)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import asyncpg
 from aiohttp import web
@@ -14,12 +13,13 @@ from email_validator import EmailNotValidError
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.optin import client_over_limit, subscribe
 from services.mailing.pasted_forms import pasted_form_accepted
-from services.mailing.public_pages import link_expired, page, page_lang
+from services.mailing.public_pages import link_expired, own_page_form, page, page_lang
 from shared import metrics
 from shared.addresses import checked_address
 from shared.addresses import refusal as address_refusal
 from shared.clientip import client_address
 from shared.errors import NotFound, RateLimited, read_form, read_object
+from shared.http import origin_of, posted_from
 from shared.i18n import LANGUAGES, Translator, pick, translator
 from shared.signing import BadToken, Keys
 from shared.validate import Fields
@@ -60,13 +60,11 @@ async def form_post(request: web.Request) -> web.Response:
     tr = translator(lang)
     title = tr.gettext("Subscribe to %(list)s", list=pick(lst["names"], lang, lst["lang"]))
     settings = request.app[SETTINGS]
-    origin = request.headers.get("Origin")
-    own = "{0.scheme}://{0.netloc}".format(urlsplit(settings.public_mailing_base))
     # A form pasted into the list's site: its key and that site's origin; the answer is the
     # registered thank-you page, whatever the address's state.
     pasted = "form_key" in fields
     if pasted:
-        accepted = pasted_form_accepted(settings, lst, str(fields.get("form_key")), origin)
+        accepted = pasted_form_accepted(request, settings, lst, str(fields.get("form_key")))
         refusal = tr.gettext(
             "This form cannot subscribe anyone from this page. The website's owner can copy "
             "the form again from the Kontakt console."
@@ -76,7 +74,9 @@ async def form_post(request: web.Request) -> web.Response:
             claims = Keys.of(settings).verify("form", fields.get("form_token", ""))
         except BadToken:
             claims = {}
-        accepted = claims.get("l") == lst["id"] and (not origin or origin in {own, "null"})
+        accepted = claims.get("l") == lst["id"] and posted_from(
+            request, {origin_of(settings.public_mailing_base)}
+        )
         refusal = tr.gettext("The form has expired. Please load the page again.")
     if not accepted:
         metrics.SUBSCRIBES.labels("form", "refused").inc()
@@ -264,6 +264,7 @@ def _subscribed(lang: str, view: asyncpg.Record) -> web.Response:
 
 
 @routes.post("/confirm/{token}")
+@own_page_form
 async def confirm(request: web.Request) -> web.Response:
     """Confirm, once: the token's nonce is recorded as used."""
     claims = _claims(request, "confirm")
