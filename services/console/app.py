@@ -8,7 +8,7 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from services.console.backend import Backend, Forbidden, SignedOut
+from services.console.backend import Backend, Forbidden, Refused, SignedOut
 from services.console.housekeeping import CHORES
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
 from services.console.outbox import outbox
@@ -97,6 +97,12 @@ async def console_session(request: web.Request, handler: Handler) -> web.StreamR
         raise again from None
     except Forbidden:
         return render(request, "forbidden.html", {}, status=403)
+    except Refused as exc:
+        # A service's problem (already in the coordinator's language), as a page of its own.
+        answer = exc.answer
+        return render(
+            request, "message.html", {"text": answer.reasons}, status=answer.refusal_status
+        )
     except Unavailable as exc:
         busy = render(request, "message.html", {"text": exc.detail}, status=503)
         busy.headers["Retry-After"] = "5"

@@ -35,6 +35,11 @@ class Answer:
         return "; ".join(f"{k}: {v}" for k, v in self.field_errors().items()) or self.detail
 
     @property
+    def reasons(self) -> str:
+        """Why a read was refused, in the coordinator's words: the messages, no field names."""
+        return " ".join(v for v in self.field_errors().values() if v) or self.detail
+
+    @property
     def refusal_status(self) -> int:
         """The status of the page answering a refused form: the service's 4xx, else 422."""
         return self.status if 400 <= self.status < 500 else 422
@@ -49,6 +54,14 @@ class Answer:
 
 class Forbidden(Exception):
     """The coordinator may not see or do this: the console shows its 403 page."""
+
+
+class Refused(Exception):
+    """A service refused a read (4xx problem): the console shows its message, never a 500."""
+
+    def __init__(self, answer: Answer) -> None:
+        super().__init__(answer.status)
+        self.answer = answer
 
 
 class SignedOut(Exception):
@@ -99,5 +112,8 @@ class Backend:
         return Answer(status, data)
 
     async def get(self, service: str, path: str, **kwargs: Any) -> Any:
-        """GET JSON that must be there."""
-        return (await self.call(service, "GET", path, **kwargs)).data
+        """GET JSON that must be there; a refusal (4xx) raises `Refused` with the problem."""
+        answer = await self.call(service, "GET", path, **kwargs)
+        if not answer.ok:
+            raise Refused(answer)
+        return answer.data

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import BodyPartReader, web
 
-from services.console.backend import Forbidden
+from services.console.backend import Answer, Forbidden, Refused
 from services.console.pages import backend, render
 from shared.progress import NDJSON, wants_progress
 from shared.text import form_fields, nfc
@@ -95,10 +95,15 @@ async def download(
     """A service's file, streamed to the browser as an attachment (403 page when refused)."""
     api = backend(request)
     async with api.session.get(
-        f"{api.bases[service]}{path}", headers={"Authorization": f"Bearer {api.token}"}
+        f"{api.bases[service]}{path}",
+        headers={"Authorization": f"Bearer {api.token}", "Accept-Language": api.lang},
     ) as upstream:
         if upstream.status in (403, 404):
             raise Forbidden()
+        if 400 <= upstream.status < 500:
+            problem = await upstream.read()
+            is_json = upstream.content_type.endswith("json") and problem
+            raise Refused(Answer(upstream.status, json.loads(problem) if is_json else {}))
         if upstream.status != 200:
             raise web.HTTPBadGateway()
         response = web.StreamResponse(
