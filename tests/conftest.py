@@ -108,10 +108,27 @@ async def _drop_database(pg_server: str, name: str) -> None:
         await admin.close()
 
 
-@pytest.fixture
-async def db_url(pg_server: str, template_db: str) -> AsyncIterator[str]:
-    """A migrated database of this test's own."""
+@pytest.fixture(scope="session")
+async def demo_template(pg_server: str, template_db: str) -> AsyncIterator[str]:
+    """The migrated template with the demo network loaded (once), for tests that use `demo`."""
     name = await _create_database(pg_server, template_db)
+    conn = await _connect(with_database(pg_server, name))
+    try:
+        await _load_demo(conn, Queries.load(QUERIES_DIR))
+    finally:
+        await conn.close()
+    yield name
+    await _drop_database(pg_server, name)
+
+
+@pytest.fixture
+async def db_url(
+    pg_server: str, template_db: str, demo_template: str, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """A migrated database of this test's own (with the demo network when it uses `demo`:
+    cloned with it rather than loading it again for every test)."""
+    template = demo_template if "demo" in request.fixturenames else template_db
+    name = await _create_database(pg_server, template)
     yield with_database(pg_server, name)
     await _drop_database(pg_server, name)
 
@@ -124,13 +141,18 @@ async def empty_db_url(pg_server: str) -> AsyncIterator[str]:
     await _drop_database(pg_server, name)
 
 
-@pytest.fixture
-async def conn(db_url: str) -> AsyncIterator[asyncpg.Connection]:
-    """A direct connection to the test's database, for set-up and for looking at rows."""
-    connection = await asyncpg.connect(db_url, server_settings={"search_path": "directory"})
+async def _connect(url: str) -> asyncpg.Connection:
+    connection = await asyncpg.connect(url, server_settings={"search_path": "directory"})
     await connection.set_type_codec(
         "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
     )
+    return connection
+
+
+@pytest.fixture
+async def conn(db_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection to the test's database, for set-up and for looking at rows."""
+    connection = await _connect(db_url)
     yield connection
     await connection.close()
 
@@ -154,12 +176,18 @@ def settings(db_url: str) -> Settings:
     )
 
 
-@pytest.fixture
-async def demo(conn: asyncpg.Connection, queries: Queries) -> None:
-    """The FOR-IN demo network, loaded as `make run` loads it."""
+async def _load_demo(conn: asyncpg.Connection, queries: Queries) -> None:
     doc = json.loads(DEMO.read_text(encoding="utf-8"))
     report = await import_document(conn, queries, doc)
     assert not report.counts()["rejected"], report.as_json()
+
+
+@pytest.fixture
+async def demo(conn: asyncpg.Connection, queries: Queries) -> None:
+    """The FOR-IN demo network, loaded as `make run` loads it (in the template the test's
+    database is cloned from; here only where a test brings a database of its own)."""
+    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM networks WHERE slug = 'for-in')"):
+        await _load_demo(conn, queries)
 
 
 @pytest.fixture

@@ -81,6 +81,7 @@ async def test_a_stopping_service_leaves_the_balancer_first_and_refuses_nobody(
                     if ready.status == 200:
                         break
             except aiohttp.ClientConnectionError:
+                assert process.returncode is None, "the directory exited at start"
                 assert time.monotonic() < deadline, "the directory did not start"
                 await asyncio.sleep(0.2)
 
