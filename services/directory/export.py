@@ -40,6 +40,7 @@ SEPARATOR = "|"
 PAGE = 1000
 
 
+# A network's own fields (what an export carries and a PATCH starts from).
 NETWORK_KEYS = (
     "slug",
     "parent",
@@ -50,6 +51,8 @@ NETWORK_KEYS = (
     "names",
     "position",
 )
+# An organisation's own fields (what an export carries and a PATCH starts from).
+ORGANISATION_KEYS = ("slug", "names", "country", "website")
 
 
 class ExportedContact(TypedDict):
@@ -88,9 +91,7 @@ async def export_document(conn: Conn, q: Queries) -> ExportDocument:
     }
     return {
         "networks": [{k: r[k] for k in NETWORK_KEYS} for r in networks],
-        "organisations": [
-            {k: r[k] for k in ("slug", "names", "country", "website")} for r in organisations
-        ],
+        "organisations": [{k: r[k] for k in ORGANISATION_KEYS} for r in organisations],
         "contacts": [contact_export(c, emails.get(c["id"], [])) for c in contacts],
     }
 

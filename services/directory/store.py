@@ -265,17 +265,7 @@ async def delete_unused(
 async def create_network(conn: Conn, q: Queries, n: NetworkIn) -> int:
     """Insert a network."""
     parent = await _parent_id(conn, q, n, None)
-    network_id: int = await conn.fetchval(
-        q["insert-network"],
-        n.slug,
-        parent,
-        n.names,
-        n.default_lang,
-        n.is_private,
-        n.position,
-        n.embed_origins,
-        n.country,
-    )
+    network_id: int = await conn.fetchval(q["insert-network"], *_network_fields(n, parent))
     return network_id
 
 
@@ -289,8 +279,14 @@ async def update_network(
     check_revision(row["revision"], revision)
     parent = await _parent_id(conn, q, n, row["id"])
     new_revision: int = await conn.fetchval(
-        q["update-network"],
-        row["id"],
+        q["update-network"], row["id"], *_network_fields(n, parent)
+    )
+    return new_revision
+
+
+def _network_fields(n: NetworkIn, parent: int | None) -> tuple[object, ...]:
+    """A network's columns in the order `insert-network` and `update-network` take them."""
+    return (
         n.slug,
         parent,
         n.names,
@@ -300,7 +296,6 @@ async def update_network(
         n.embed_origins,
         n.country,
     )
-    return new_revision
 
 
 async def create_organisation(conn: Conn, q: Queries, o: OrganisationIn) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.directory.auth import principal
+from services.directory.export import NETWORK_KEYS
 from services.directory.keys import POOL, QUERIES
 from services.directory.reading import conditional_json, requested_lang
 from services.directory.render import network_json, shown_network
@@ -94,16 +95,7 @@ async def patch(request: web.Request) -> web.Response:
         current = await conn.fetchrow(q["get-network"], slug)
         if current is None:
             raise NotFound("No network %(slug)r.", values={"slug": slug})
-        merged = {
-            "slug": current["slug"],
-            "parent": current["parent"],
-            "names": current["names"],
-            "default_lang": current["default_lang"],
-            "is_private": current["is_private"],
-            "position": current["position"],
-            "embed_origins": current["embed_origins"],
-            "country": current["country"],
-        } | body
+        merged = {k: current[k] for k in NETWORK_KEYS} | body
         network = network_in(merged)
         await update_network(conn, q, slug, network, if_match(request, body))
     return await _one(request, network.slug)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.directory.auth import principal
+from services.directory.export import ORGANISATION_KEYS
 from services.directory.keys import POOL, QUERIES
 from services.directory.reading import conditional_json, requested_lang
 from services.directory.render import organisation_json
@@ -99,12 +100,7 @@ async def patch(request: web.Request) -> web.Response:
                 values={"slug": slug},
             )
         check_revision(row["revision"], if_match(request, body))
-        merged = {
-            "slug": row["slug"],
-            "names": row["names"],
-            "country": row["country"],
-            "website": row["website"],
-        } | body
+        merged = {k: row[k] for k in ORGANISATION_KEYS} | body
         o = organisation_in(merged)
         await update_organisation(conn, q, row["id"], o)
     return await _one(request, o.slug)
