@@ -533,7 +533,7 @@ async def test_chunks_written_while_the_next_are_read_keep_every_rule(
         " ON e.contact_id = c.id WHERE e.address = 'person.6@example.lt'"
     )
     assert again is not None
-    assert again["display_name"] == "Person 6 again"
+    assert again["display_name"] == "Person 6"  # a card adds; its FN replaces no name
     assert again["titles"] == {"lt": "Patarėja"}
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.directory.importing.rows import Outcome, Row
+from services.directory.phones import Phone
 from services.directory.store import (
     contacts_as_input,
     create_organisation,
@@ -27,12 +28,14 @@ from services.directory.store import (
 )
 from services.directory.validation import ContactIn, OrganisationIn, contact_in
 from shared.conn import Conn
+from shared.errors import FieldError
 from shared.queries import Queries
 
 # ContactIn fields a row may give, by the same name as its JSON keys.
 FIELDS = ("given_name", "family_name", "titles", "organisation", "position", "published")
 LISTS = ("phones", "emails", "links", "networks")
 NAME_FIELDS = {"given_name", "family_name", "display_name"}
+_NAMELESS = FieldError("display_name", "is required when there is no given or family name")
 
 
 @dataclass
@@ -124,9 +127,13 @@ async def apply_chunk(
     changed: list[tuple[int, ContactIn, Prepared]] = []
     for p, target, uid in plan:
         organisation = p.contact.organisation
-        if p.organisation_name:
+        keeps = p.row.partial and target is not None and current[target]["organisation"]
+        if p.organisation_name and not keeps:  # a card's ORG never replaces an organisation
             organisation = await chunk.organisation(p.organisation_name, lang)
         if target is None:
+            if not p.row.partial and not NAME_FIELDS & p.given:
+                outcomes.append(Outcome(p.row, "rejected", errors=[_NAMELESS]))
+                continue
             contact = p.contact
             if organisation != contact.organisation:
                 contact = dataclasses.replace(contact, organisation=organisation)
@@ -218,19 +225,31 @@ def _e164(p: Prepared) -> list[str]:
 
 
 def _merged(before: ContactIn, p: Prepared, organisation: str | None) -> ContactIn:
-    """The stored contact with what the row gives: a card adds, a whole row replaces."""
-    given = p.given
-    changes: dict[str, Any] = {f: getattr(p.contact, f) for f in FIELDS + LISTS if f in given}
-    if given & NAME_FIELDS:
-        changes["display_name"] = p.contact.display_name
+    """The stored contact with what the row gives: a card adds, a row replaces what it has."""
     if p.row.partial:
-        # A card says what it knows: titles in its language, networks it adds, an organisation
-        # when it has one; everything else the contact has stays.
-        changes["titles"] = before.titles | p.contact.titles
-        known = {slug for slug, _ in before.networks}
-        changes["networks"] = before.networks + [n for n in p.contact.networks if n[0] not in known]
-        changes.pop("position", None)
-        changes.pop("published", None)
+        return _added(before, p.contact, organisation if p.organisation_name else None)
+    given, raw = p.given, p.row.data
+    changes: dict[str, Any] = {f: getattr(p.contact, f) for f in FIELDS + LISTS if f in given}
+    if "titles" in given and isinstance(raw.get("titles"), dict):
+        # A language the row has is set (or cleared, when empty); the others stay.
+        kept = {k: v for k, v in before.titles.items() if k not in raw["titles"]}
+        changes["titles"] = kept | p.contact.titles
+    if "display_name" in given:
+        changes["display_name"] = p.contact.display_name
+    elif given & NAME_FIELDS and before.display_name == _full_name(before):
+        # A display name that was only the names follows them; one of its own stays.
+        after = dataclasses.replace(before, **changes)
+        changes["display_name"] = _full_name(after) or before.display_name
+    if "networks" in given:
+        # A membership without a role keeps the role it has (a new one is a member's).
+        roles = dict(before.networks)
+        named = {_slug_of(item) for item in raw["networks"] if _has_role(item)}
+        changes["networks"] = [
+            (slug, role if slug in named else roles.get(slug, role))
+            for slug, role in p.contact.networks
+        ]
+    else:
+        changes["networks"] = _union(before.networks, p.contact.networks, lambda n: n[0])
     if "phones" in changes:
         # The same number written another way (a phone's export reformats them): as stored.
         stored = {(ph.e164, ph.extension): ph.written for ph in before.phones if ph.e164}
@@ -241,9 +260,50 @@ def _merged(before: ContactIn, p: Prepared, organisation: str | None) -> Contact
     if "links" in changes:
         labels = dict(before.links)
         changes["links"] = [(url, label or labels.get(url)) for url, label in changes["links"]]
-    named = p.organisation_name or (not p.row.partial and "organisation" in given)
-    changes["organisation"] = organisation if named else before.organisation
+    named_org = p.organisation_name or "organisation" in given
+    changes["organisation"] = organisation if named_org else before.organisation
     return dataclasses.replace(before, **changes)
+
+
+def _added(before: ContactIn, card: ContactIn, organisation: str | None) -> ContactIn:
+    """A card's contact added to the stored one: what the contact lacks, nothing removed.
+
+    Names, a title in the card's language and an organisation fill only what is empty;
+    phones, addresses, links and networks the contact does not have are added.
+    """
+    return dataclasses.replace(
+        before,
+        given_name=before.given_name or card.given_name,
+        family_name=before.family_name or card.family_name,
+        titles=card.titles | before.titles,
+        organisation=before.organisation or organisation,
+        phones=_union(before.phones, card.phones, _phone_key),
+        emails=_union(before.emails, card.emails, str.casefold),
+        links=_union(before.links, card.links, lambda link: link[0]),
+        networks=_union(before.networks, card.networks, lambda n: n[0]),
+    )
+
+
+def _union(before: list[Any], more: list[Any], key: Callable[[Any], object]) -> list[Any]:
+    """`before`, then the items of `more` whose key none of them has."""
+    known = {key(item) for item in before}
+    return before + [item for item in more if key(item) not in known]
+
+
+def _phone_key(phone: Phone) -> tuple[str | None, str | None]:
+    return (phone.e164, phone.extension) if phone.e164 else (phone.written, None)
+
+
+def _full_name(contact: ContactIn) -> str:
+    return " ".join(p for p in (contact.given_name, contact.family_name) if p)
+
+
+def _slug_of(item: object) -> object:
+    return item.get("network") if isinstance(item, dict) else item
+
+
+def _has_role(item: object) -> bool:
+    return isinstance(item, dict) and item.get("role") is not None
 
 
 async def _organisation_ids(chunk: Chunk, slugs: list[str | None]) -> dict[str, int]:

@@ -205,7 +205,7 @@ class CsvReader:
             if column is None and cell.strip():
                 self.ignored.append(cell.strip())
             self.columns.append(column or "")
-        if not NAMES & set(self.columns):
+        if not (NAMES | {"uid"}) & set(self.columns):  # a uid finds a contact by itself
             raise BadRequest(
                 "The CSV needs a name column (given_name, family_name or display_name, or First "
                 "Name, Last Name, Name); its first row has: %(value)s.",
@@ -239,9 +239,8 @@ class CsvReader:
                 data["networks"] = [_membership(v) for v in _LIST.split(value) if v]
             elif column.startswith("title"):
                 lang = column.partition("_")[2] or self.lang
-                titles = data.setdefault("titles", {})
-                if value:
-                    titles[lang] = value
+                # An empty cell clears its language's title; other languages stay.
+                data.setdefault("titles", {})[lang] = value
             elif column == "organisation":
                 if _SLUG.match(value):
                     data["organisation"] = value
@@ -287,5 +286,6 @@ def _phones(value: str, kind: str | None) -> list[dict[str, str]]:
 
 
 def _membership(value: str) -> dict[str, str]:
+    """`lv:coordinator`, or `lv` (a new member; a member already keeps their role)."""
     slug, _, role = value.partition(":")
-    return {"network": slug.strip(), "role": role.strip() or "member"}
+    return {"network": slug.strip(), **({"role": role.strip()} if role.strip() else {})}

@@ -21,7 +21,7 @@ from typing import Any
 
 import asyncpg
 
-from services.directory.importing.apply import Chunk, Prepared, apply_chunk
+from services.directory.importing.apply import NAME_FIELDS, Chunk, Prepared, apply_chunk
 from services.directory.importing.checking import Checked, start_checking
 from services.directory.importing.others import apply_other
 from services.directory.importing.rows import Outcome, Report, Row
@@ -71,7 +71,7 @@ class Ready:
             contact,
             uid=self.uid,
             organisation_name=self.row.data.get("organisation_name"),
-            given={k for k in self.data if k != "revision"},
+            given={k for k in self.row.data if k != "revision"},  # as the row has them
         )
 
 
@@ -268,6 +268,10 @@ class Engine:
                 return Outcome(row, "rejected", errors=[FieldError("uid", "is not a UUID")])
         for key in _DROP_KEYS:
             data.pop(key, None)
+        if not row.partial and not NAME_FIELDS & row.data.keys():
+            # A row changing a stored contact need not repeat its name; a new one needs one
+            # (`apply_chunk`). Checked meanwhile under a name that is never stored.
+            data["display_name"] = "-"
         return Ready(row, data, region, uid)
 
     async def _networks(self, row: Row, data: dict[str, object]) -> list[str]:

@@ -74,12 +74,24 @@ KINDS = {
 async def _write(conn: Conn, q: Queries, row: Row) -> str:
     """Created, updated, or unchanged (the same as stored: not even a new revision)."""
     kind = KINDS[row.kind]
-    new = kind.read({k: v for k, v in row.data.items() if k in kind.keys})
-    current = await conn.fetchrow(q[kind.get], new.slug)
+    given = {k: v for k, v in row.data.items() if k in kind.keys}
+    slug = given.get("slug")
+    current = await conn.fetchrow(q[kind.get], slug) if isinstance(slug, str) else None
     if current is None:
-        await kind.create(conn, q, new)
+        await kind.create(conn, q, kind.read(given))
         return "created"
-    if new == kind.read({k: current[k] for k in kind.keys}):
+    stored = {k: current[k] for k in kind.keys}
+    new = kind.read(_over(stored, given))
+    if new == kind.read(stored):
         return "unchanged"
     await kind.update(conn, q, current, new)
     return "updated"
+
+
+def _over(stored: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The stored record with the fields the row has; of its names, the languages it has."""
+    merged = stored | given
+    names, before = given.get("names"), stored.get("names")
+    if isinstance(names, dict) and isinstance(before, dict):
+        merged["names"] = {k: v for k, v in (before | names).items() if v}
+    return merged

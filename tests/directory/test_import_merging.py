@@ -1,0 +1,272 @@
+"""What an import does to what is stored: a card adds, a CSV or JSON row changes only the
+fields (and, of a per-language map, the languages) it has."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+import pytest
+
+from tests.support.api import Api
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+VCARD = {"Content-Type": "text/vcard"}
+CSV = {"Content-Type": "text/csv"}
+JSON = {"Content-Type": "application/json"}
+# What the API shows that an import does not set.
+VOLATILE = ("revision", "updated_at", "created_at", "title", "has_email")
+
+
+def card(*lines: str) -> bytes:
+    """One vCard 3.0 as iPhones and Android write it."""
+    return ("\r\n".join(["BEGIN:VCARD", "VERSION:3.0", *lines, "END:VCARD"]) + "\r\n").encode()
+
+
+async def imported(api: Api, body: bytes, query: str, headers: dict[str, str]) -> dict[str, Any]:
+    """The report of an import that must be answered (never a 500)."""
+    reply = await api.post(f"/v1/contacts/import?{query}", data=body, headers=headers)
+    assert reply.status == 200, reply.text
+    report: dict[str, Any] = reply.json
+    return report
+
+
+def shown(contact: dict[str, Any]) -> dict[str, Any]:
+    """A contact as the API shows it, without what changes with every write."""
+    return {k: v for k, v in contact.items() if k not in VOLATILE}
+
+
+FULL = {
+    "given_name": "Aistė",
+    "family_name": "Kiseliūnienė",
+    "display_name": "Dr. Aistė Kiseliūnienė",
+    "titles": {"en": "Adviser", "lt": "Patarėja"},
+    "organisation": "ncm-lithuania",
+    "phones": [
+        {"number": "+370 5 200 0009", "kind": "work"},
+        {"number": "+370 612 34567", "kind": "fax"},
+    ],
+    "emails": ["aiste.k@example.lt"],
+    "links": ["https://aiste.example.lt"],
+    "networks": [{"network": "lt", "role": "coordinator"}, {"network": "lv", "role": "member"}],
+    "position": 7,
+    "published": False,
+}
+
+
+@pytest.fixture
+async def stored(directory: Api, admin_token: str) -> dict[str, Any]:
+    """A contact with every field the API has set to something not a default."""
+    reply = await directory.as_(admin_token).post("/v1/contacts", json=FULL)
+    assert reply.status == 201, reply.text
+    contact: dict[str, Any] = reply.json
+    return contact
+
+
+async def test_a_card_adds_to_the_contact_it_matches_and_removes_nothing(
+    directory: Api, admin_token: str, stored: dict[str, Any]
+) -> None:
+    api = directory.as_(admin_token)
+    url = f"/v1/contacts/{stored['id']}"
+    # A phone's card of the same person: another name, one number of the two, no link.
+    one_tel = card(
+        "FN:Aiste Kiseliuniene",
+        "N:Kiseliuniene;Aiste;;;",
+        "EMAIL;TYPE=INTERNET:AISTE.K@example.lt",
+        "TEL;TYPE=CELL:+370 612 00000",
+        "TEL;TYPE=WORK:+37052000009",
+        "ORG:Kita įmonė",
+        "TITLE:Direktorė",
+        "URL:https://other.example.lt",
+        "EMAIL:aiste.home@example.lt",
+    )
+    report = await imported(api, one_tel, "network=lt&lang=lt", VCARD)
+    assert [(i["status"], i["contact"]) for i in report["items"]] == [("updated", stored["id"])]
+    after = (await api.get(url)).json
+    expected = shown(stored)
+    expected["phones"] = stored["phones"] + [
+        {"e164": "+37061200000", "written": "+370 612 00000", "kind": "cell", "extension": None}
+    ]
+    expected["emails"] = ["aiste.k@example.lt", "aiste.home@example.lt"]
+    expected["links"] = stored["links"] + [{"url": "https://other.example.lt", "label": None}]
+    assert shown(after) == expected
+    # Cards without a number, a link, a title or an organisation take nothing away; nor does
+    # the same card again.
+    for body in (card("FN:Someone Else", "EMAIL:aiste.k@example.lt"), one_tel):
+        report = await imported(api, body, "network=lt&lang=lt", VCARD)
+        assert report["items"][0]["status"] == "unchanged"
+        assert shown((await api.get(url)).json) == expected
+    # A contact lacking a title in the card's language, or an organisation, gets the card's.
+    bare = await api.post("/v1/contacts", json={"given_name": "Ona", "networks": ["lt"]})
+    bare_card = card(
+        "FN:Ona Petraitė",
+        "N:Petraitė;Ona;;;",
+        "ORG:Vilniaus kolegija",
+        "TITLE:Patarėja",
+        f"UID:{bare.json['uid']}",
+    )
+    report = await imported(api, bare_card, "network=lt&lang=lt", VCARD)
+    filled = (await api.get(f"/v1/contacts/{bare.json['id']}")).json
+    assert (filled["given_name"], filled["family_name"], filled["display_name"]) == (
+        "Ona",
+        "Petraitė",
+        "Ona",
+    )
+    assert (filled["titles"], filled["organisation"]["name"]) == (
+        {"lt": "Patarėja"},
+        "Vilniaus kolegija",
+    )
+
+
+# Each field of Kontakt's own CSV columns: the column and a value unlike the stored one, and
+# what the contact shows after a row with only that column (and the uid).
+CHANGES: list[tuple[str, str, dict[str, Any]]] = [
+    ("given_name", "Ona", {"given_name": "Ona"}),
+    ("family_name", "Petraitė", {"family_name": "Petraitė"}),
+    ("display_name", "Ona P.", {"display_name": "Ona P."}),
+    ("title_en", "Director", {"titles": {"en": "Director", "lt": "Patarėja"}}),
+    ("title_lt", "", {"titles": {"en": "Director"}}),  # after the row before it
+    ("organisation", "ncm-latvia", {"organisation": "ncm-latvia"}),
+    (
+        "phones",
+        "cell:+370 699 11111",
+        {
+            "phones": [
+                {
+                    "e164": "+37069911111",
+                    "written": "+370 699 11111",
+                    "kind": "cell",
+                    "extension": None,
+                }
+            ]
+        },
+    ),
+    ("emails", "ona@example.lt", {"emails": ["ona@example.lt"]}),
+    ("links", "", {"links": []}),
+    # A network without a role keeps the member's role; one with a role takes it.
+    (
+        "networks",
+        "lt|lv:coordinator",
+        {
+            "networks": [
+                {"network": "lt", "role": "coordinator"},
+                {"network": "lv", "role": "coordinator"},
+            ]
+        },
+    ),
+    ("position", "3", {"position": 3}),
+    ("published", "true", {"published": True}),
+]
+
+
+def _expected(before: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    expected = shown(before) | change
+    if isinstance(change.get("organisation"), str):
+        expected["organisation"] = change["organisation"]
+    return expected
+
+
+def _comparable(contact: dict[str, Any]) -> dict[str, Any]:
+    out = shown(contact)
+    if isinstance(out.get("organisation"), dict):
+        out["organisation"] = out["organisation"]["slug"]
+    out["networks"] = sorted(out["networks"], key=lambda n: n["network"])  # in no order
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+async def test_a_row_changes_only_the_fields_it_has(
+    directory: Api, admin_token: str, stored: dict[str, Any], fmt: str
+) -> None:
+    api = directory.as_(admin_token)
+    url = f"/v1/contacts/{stored['id']}"
+    for column, value, change in CHANGES:
+        before = (await api.get(url)).json
+        if fmt == "csv":
+            body = f"uid,{column}\r\n{stored['uid']},{value}\r\n".encode()
+            headers = CSV
+        else:
+            item: dict[str, Any] = {"uid": stored["uid"]}
+            key = "titles" if column.startswith("title_") else column
+            if column.startswith("title_"):
+                item[key] = {column.removeprefix("title_"): value}
+            elif column == "networks":
+                item[key] = ["lt", {"network": "lv", "role": "coordinator"}]
+            elif key == "phones":
+                item[key] = [{"number": value.partition(":")[2], "kind": "cell"}]
+            elif key in {"emails", "links"}:
+                item[key] = [value] if value else []
+            elif column == "position":
+                item[key] = int(value)
+            elif column == "published":
+                item[key] = True
+            else:
+                item[key] = value
+            body, headers = json.dumps([item]).encode(), JSON
+        report = await imported(api, body, "network=lt", headers)
+        assert report["items"][0]["status"] == "updated", (column, report["items"][0]["errors"])
+        after = (await api.get(url)).json
+        assert _comparable(after) == _comparable(_expected(before, change)), column
+        if column == "given_name":  # a display name of its own does not follow the names
+            assert after["display_name"] == "Dr. Aistė Kiseliūnienė"
+    # With nothing but the names and a display name that was only them, it follows them.
+    fresh = await api.post(
+        "/v1/contacts",
+        json={
+            "given_name": "Mari",
+            "family_name": "Tamm",
+            "networks": [{"network": "ee", "role": "coordinator"}],
+        },
+    )
+    body = f"uid,family_name\r\n{fresh.json['uid']},Kask\r\n".encode()
+    report = await imported(api, body, "network=ee", CSV)
+    after = (await api.get(f"/v1/contacts/{fresh.json['id']}")).json
+    assert (after["display_name"], after["networks"]) == (
+        "Mari Kask",
+        [{"network": "ee", "role": "coordinator"}],
+    )
+
+
+NETWORK = {
+    "slug": "baltic-sea",
+    "parent": "for-in",
+    "country": "LT",
+    "default_lang": "lt",
+    "embed_origins": ["https://www.norden.lt"],
+    "is_private": False,
+    "names": {"en": "Baltic Sea", "lt": "Baltijos jūra"},
+    "position": 9,
+}
+ORGANISATION = {
+    "slug": "vilnius-forum",
+    "names": {"en": "Vilnius Forum", "lt": "Vilniaus forumas"},
+    "country": "LT",
+    "website": "https://forum.example.lt",
+}
+
+
+async def test_a_network_or_organisation_row_changes_only_what_it_has(
+    directory: Api, admin_token: str, conn: asyncpg.Connection
+) -> None:
+    api = directory.as_(admin_token)
+    doc = {"networks": [NETWORK], "organisations": [ORGANISATION]}
+    report = await imported(api, json.dumps(doc).encode(), "", JSON)
+    assert [i["status"] for i in report["items"]] == ["created", "created"]
+    partial = {
+        "networks": [{"slug": "baltic-sea", "names": {"en": "Baltic Sea Region"}}],
+        "organisations": [{"slug": "vilnius-forum", "names": {"en": "Vilnius Forum Ltd"}}],
+    }
+    report = await imported(api, json.dumps(partial).encode(), "", JSON)
+    assert [i["status"] for i in report["items"]] == ["updated", "updated"]
+    network = (await api.get("/v1/networks/baltic-sea")).json
+    assert {k: network[k] for k in NETWORK} == NETWORK | {
+        "names": {"en": "Baltic Sea Region", "lt": "Baltijos jūra"}
+    }
+    organisation = (await api.get("/v1/organisations/vilnius-forum")).json
+    assert {k: organisation[k] for k in ORGANISATION} == ORGANISATION | {
+        "names": {"en": "Vilnius Forum Ltd", "lt": "Vilniaus forumas"}
+    }
+    again = await imported(api, json.dumps(partial).encode(), "", JSON)
+    assert [i["status"] for i in again["items"]] == ["unchanged", "unchanged"]
