@@ -73,7 +73,9 @@ class OpenApi:
         schema = content[content_type].get("schema")
         if schema is None:
             return
-        data = json.loads(body)
+        # A JSON media type is checked as JSON; any other (a script, CSV) as the text it is.
+        is_json = content_type == "application/json" or content_type.endswith("+json")
+        data = json.loads(body) if is_json else body.decode("utf-8")
         ref = {"$ref": f"{BASE}#/{pointer}/content/{_pointer(content_type)}/schema"}
         validator = Draft202012Validator(ref, registry=self.registry)
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
