@@ -1,5 +1,5 @@
-"""Mailing, vcard and console: route modules export handlers only (import-linter's contracts in
-pyproject.toml keep domain modules from importing them; the directory: tests/directory)."""
+"""Every service's route modules export handlers only (import-linter's contracts in
+pyproject.toml keep domain modules from importing them)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from aiohttp import web
 
 pytestmark = pytest.mark.fast
 
-SERVICES = ("mailing", "vcard", "console")
+SERVICES = ("directory", "mailing", "vcard", "console")
 # CardDAV's methods are added to the router by one function (aiohttp's tables have no PROPFIND).
 ROUTE_ADDERS = {"add_routes"}
 
