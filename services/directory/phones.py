@@ -26,8 +26,15 @@ ITEM_FIELDS = {"number", "kind", "region", "e164", "extension"}
 _SPLIT = re.compile(r"\s*[,;]\s*(?=[+(0-9])")
 _MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 UNREADABLE = N_("%(part)r is kept as written: it is not a phone number that can be dialled")
-# Why a number cannot be read (ValueError's text): a msgid whose `%(part)r` is the number.
-NOT_A_NUMBER = N_("%(part)r is not a phone number; write it internationally, e.g. +372 7423 625")
+# Why a number cannot be read (ValueError's text): a msgid whose `%(part)r` is the number
+# (and `%(example)s`, when there is one, a number of the region it was read in).
+NOT_A_NUMBER = N_(
+    "%(part)r is not a phone number; write it as dialled in the country or internationally, "
+    "e.g. %(example)s"
+)
+NOT_A_NUMBER_ANYWHERE = N_(
+    "%(part)r is not a phone number; write it internationally, with + and the country code"
+)
 NOT_VALID = N_("%(part)r is not a valid phone number for its country")
 
 
@@ -81,7 +88,7 @@ def _read_number(raw: str, region: str | None) -> Number | str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        return NOT_A_NUMBER
+        return NOT_A_NUMBER if example(region) else NOT_A_NUMBER_ANYWHERE
     # number_type is UNKNOWN exactly when the number is not valid (libphonenumber's contract),
     # so one lookup gives both answers.
     kind = phonenumbers.number_type(number)
@@ -92,6 +99,17 @@ def _read_number(raw: str, region: str | None) -> Number | str:
         number.extension or None,
         kind in _MOBILE,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def example(region: str | None) -> str | None:
+    """A landline number of `region` as written internationally (`+371 63 123 456`), if known."""
+    if region is None:
+        return None
+    found = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.FIXED_LINE)
+    if found is None:
+        return None
+    return phonenumbers.format_number(found, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 class PhoneInput(TypedDict):
@@ -175,7 +193,12 @@ def read_phones(
                     number = read_number(part, own_region or region)
                 except ValueError as exc:
                     if not keep_unreadable:
-                        f.fail(f"{name}.number", str(exc), part=part)
+                        f.fail(
+                            f"{name}.number",
+                            str(exc),
+                            part=part,
+                            example=example(own_region or region) or "",
+                        )
                         continue
                     phone = Phone(None, shown, kind or "work")
                     notes.append(FieldError(f"{name}.number", UNREADABLE, {"part": shown}))

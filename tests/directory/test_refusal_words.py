@@ -28,22 +28,28 @@ async def test_a_bad_reveal_token_is_named_in_the_readers_language(
 
 
 @pytest.mark.parametrize(
-    ("lang", "said"),
+    ("network", "lang", "said"),
     [
-        ("en", "'helista Madisele' is not a phone number; write it internationally, "
-               "e.g. +372 7423 625"),
-        ("lv", "'helista Madisele' nav tālruņa numurs; rakstiet to starptautiskā formātā, "
-               "piem., +371 6721 1234"),
-        ("lt", "'+372 123' nėra tinkamas savo šalies telefono numeris"),
+        ("ee", "en", "'helista Madisele' is not a phone number; write it as dialled in the "
+                     "country or internationally, e.g. +372 321 2345"),
+        # The example is a number of the contact's own country, whatever the language.
+        ("lv", "lv", "'helista Madisele' nav tālruņa numurs; rakstiet to, kā zvana šajā "
+                     "valstī, vai starptautiskā formātā, piem., +371 63 123 456"),
+        ("lt", "et", "'helista Madisele' ei ole telefoninumber; kirjutage see nii, nagu riigis "
+                     "valitakse, või rahvusvahelisel kujul, nt +370 312 34567"),
+        # A network of several countries reads no national number: no country's example.
+        ("for-in", "en", "'helista Madisele' is not a phone number; write it internationally, "
+                         "with + and the country code"),
+        ("ee", "lt", "'+372 123' nėra tinkamas savo šalies telefono numeris"),
     ],
 )  # fmt: skip
 async def test_an_unreadable_phone_number_is_refused_in_the_readers_language(
-    directory: Api, admin_token: str, lang: str, said: str
+    directory: Api, admin_token: str, network: str, lang: str, said: str
 ) -> None:
     written = "+372 123" if lang == "lt" else "helista Madisele"
     refused = await directory.as_(admin_token).post(
         "/v1/contacts",
-        json={"given_name": "Madis", "networks": ["ee"], "phones": [written]},
+        json={"given_name": "Madis", "networks": [network], "phones": [written]},
         headers={"Accept-Language": lang},
     )
     assert refused.status == 422, refused.text

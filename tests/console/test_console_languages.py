@@ -1,0 +1,36 @@
+"""A Latvian coordinator's console in Latvian, in Chromium: the directory's refusals arrive in
+Latvian with a Latvian example, and a number as dialled in Latvia is read as Latvian."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.conftest import MakeAccount
+from tests.console.conftest import Stack, sign_in
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+async def test_a_latvian_console_refuses_a_phone_in_latvian_and_reads_a_latvian_number(
+    page_without_js: Page, stack: Stack, make_account: MakeAccount
+) -> None:
+    page = page_without_js
+    _, latvian = await make_account("daina@example.lv", permissions={"lv": ("edit_contacts",)})
+    await sign_in(page, stack, latvian, lang="lv")
+    await page.get_by_role("link", name="Daina Mežecka").click()
+    await page.locator("#phone-1").fill("zvaniet Dainai")
+    await page.get_by_role("button", name="Saglabāt").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Lūdzu, pārbaudiet atzīmētos laukus.")
+    error = page.locator("#phones-error")
+    await expect(error).to_contain_text("'zvaniet Dainai' nav tālruņa numurs")
+    await expect(error).to_contain_text("piem., +371 63 123 456")
+    assert "+372" not in await error.inner_text()
+    assert "not a phone number" not in await page.content()
+    # As dialled in Latvia, without +371: read as a Latvian number.
+    await page.locator("#phone-1").fill("6721 1234")
+    await page.get_by_role("button", name="Saglabāt").click()
+    await expect(page.get_by_role("status")).to_have_text("Saglabāts.")
+    shown = await page.request.get(f"{stack.directory}/v1/networks/lv/contacts?q=Mežecka")
+    (card,) = (await shown.json())["items"]
+    assert "+37167211234" in [p["e164"] for p in card["phones"]]
