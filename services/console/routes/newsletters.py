@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TypedDict
 from urllib.parse import quote, urlencode
 
@@ -219,9 +220,21 @@ async def campaign_page(request: web.Request) -> web.Response:
 
 
 async def _campaign_view(
-    request: web.Request, *, message: str = "", error: str = "", status: int = 200
+    request: web.Request,
+    *,
+    message: str = "",
+    error: str = "",
+    status: int = 200,
+    typed: Mapping[str, str] | None = None,
 ) -> web.Response:
+    """The campaign's page; after a refusal, what was typed (`typed`) in place of what is saved."""
     campaign = await _campaign(request)
+    typed = typed or {}
+    # A refused save shows the subject and text that were typed, not the last saved ones.
+    if "subject" in typed:
+        campaign["subject"] = typed["subject"]
+    if "body" in typed:
+        campaign["body"] = typed["body"]
     chart = None
     zones = await _zones(request, campaign)
     if campaign["status"] != "draft":
@@ -242,6 +255,7 @@ async def _campaign_view(
             "zone": zones[0],
             "message": message,
             "error": error,
+            "typed": typed,
         },
         status=status,
     )
@@ -412,11 +426,16 @@ async def campaign_action(request: web.Request) -> web.Response:
     else:
         raise web.HTTPBadRequest(text="unknown action")
     if request.headers.get("X-Requested-With") == "console":
-        return web.json_response({"ok": answer.ok, "detail": answer.detail})
+        # The editor's autosave shows the refusal beside the text (console.js reads it).
+        return web.json_response(
+            {"ok": answer.ok, "detail": "" if answer.ok else answer.reasons},
+            status=200 if answer.ok else answer.refusal_status,
+        )
     if answer.ok:
         done = {"test_me": "test", "send_confirm": "send"}.get(action, action)
         raise web.HTTPSeeOther(f"/campaigns/{campaign_id}?{urlencode({'m': done})}")
     # A refusal is shown on the page answering the form, not carried in a link.
+    shown = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
     return await _campaign_view(
-        request, error=answer.refusal or action, status=answer.refusal_status
+        request, error=answer.reasons or action, status=answer.refusal_status, typed=shown
     )

@@ -183,6 +183,7 @@ on("[data-progress]", function (section) {
 // The Markdown editor saves the draft as one types and refreshes the preview.
 on("form[data-editor]", function (form) {
   var frame = document.querySelector("iframe[data-preview]");
+  var shown = form.querySelector("[data-editor-error]");
   var timer = null;
   function save() {
     var data = new FormData(form);
@@ -190,7 +191,14 @@ on("form[data-editor]", function (form) {
     fetch(form.getAttribute("action"), {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "X-Requested-With": "console" }
-    }).then(function () { frame.src = frame.src; });
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        // A refused draft stays as typed; the reason shows beside it until it is fixed.
+        shown.textContent = answer.ok ? "" : answer.detail;
+        shown.hidden = answer.ok;
+        if (answer.ok) frame.src = frame.src;
+      });
+    });
   }
   form.querySelectorAll("input, textarea").forEach(function (field) {
     field.addEventListener("input", function () {
