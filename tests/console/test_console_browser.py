@@ -371,6 +371,11 @@ async def test_an_admin_creates_an_account_grants_a_network_and_issues_a_token(
     await expect(section.get_by_label("Manage newsletters: Latvia")).to_be_checked()
     await section.get_by_role("button", name="New token").click()
     token = await page.locator("#new-token").inner_text()
+    # Her tokens are named as hers (not "your tokens") on the admin's page.
+    section = page.locator("section.account", has_text="daina@example.lv")
+    await expect(section.locator("caption", has_text="Tokens")).to_have_text(
+        "Tokens: Daina Mežecka"
+    )
     await shot(page, "accounts")
     # The new coordinator signs in with it and sees Latvia's newsletters only.
     context = await browser.new_context(locale="en-GB")
