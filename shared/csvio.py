@@ -142,7 +142,9 @@ class Transcoder:
         head, self.head = self.head or b"", None
         found = wide_encoding(head)
         if found is not None:
-            self.text = codecs.getincrementaldecoder(found[0])()
+            # A cut or damaged file (an odd byte count, a lone surrogate) loses only the
+            # characters that are broken (U+FFFD), never the rest of the file.
+            self.text = codecs.getincrementaldecoder(found[0])(errors="replace")
         elif head.startswith(codecs.BOM_UTF8):
             head = head[len(codecs.BOM_UTF8) :]
         return head

@@ -270,3 +270,41 @@ async def test_a_network_or_organisation_row_changes_only_what_it_has(
     }
     again = await imported(api, json.dumps(partial).encode(), "", JSON)
     assert [i["status"] for i in again["items"]] == ["unchanged", "unchanged"]
+
+
+NDJSON = {"Accept": "application/x-ndjson"}
+
+
+async def test_lookups_and_readers_reject_a_row_never_the_file(
+    directory: Api, admin_token: str
+) -> None:
+    """An organisation named by a slug nobody has, a cell beyond the csv module's limit, a
+    wide file cut at an odd byte: each row or file is answered, the rest imported."""
+    api = directory.as_(admin_token)
+    company = "given_name,Company\r\nRūta,maxima\r\nJonas,no-such-org\r\n".encode()
+    report = await imported(api, company, "network=lt", CSV)
+    assert [i["status"] for i in report["items"]] == ["created", "created"]
+    contact = (await api.get(f"/v1/contacts/{report['items'][0]['contact']}")).json
+    assert (contact["organisation"]["slug"], contact["organisation"]["name"]) == ("maxima",) * 2
+    people = [{"given_name": "Ona", "organisation": "no-such-org-2", "networks": ["lt"]}]
+    export = {
+        "organisations": [{"slug": "brand-new", "names": {"lt": "Visai nauja"}}],
+        "contacts": [{"given_name": "Eglė", "organisation": {"slug": "brand-new"},
+                      "networks": ["lt"]}],
+    }  # fmt: skip
+    for query in ("network=lt&dry_run=true", "network=lt"):
+        for doc in (people, export):
+            report = await imported(api, json.dumps(doc).encode(), query, JSON)
+            assert report["rejected"] == 0, report["items"]
+    long_cell = f"given_name,family_name\r\nAistė,{'K' * 140_000}\r\nJonas,Jonaitis\r\n".encode()
+    reply = await api.post(
+        "/v1/contacts/import?network=lt", data=long_cell, headers={**CSV, **NDJSON}
+    )
+    assert reply.status == 200
+    last = json.loads(reply.body.splitlines()[-1])
+    items = last["report"]["items"]
+    assert [(i["line"], i["status"]) for i in items] == [(2, "rejected"), (3, "created")]
+    odd = "Vardas;Pavardė\r\nAistė;Kiseliūnienė\r\nJonas;Jonaitis".encode("utf-16")[:-1]
+    report = await imported(api, odd, "network=lt", CSV)
+    assert [i["status"] for i in report["items"]] == ["created", "created"]
+    assert report["items"][0]["name"] == "Aistė Kiseliūnienė"  # only the cut character is lost

@@ -88,6 +88,7 @@ class Chunk:
 
     async def unknown_slugs(self, slugs: Iterable[str]) -> set[str]:
         """Which of these organisation slugs name no organisation."""
+        slugs = set(slugs)  # read twice: a generator would be empty the second time
         wanted = {s for s in slugs if s not in self.known_slugs}
         if wanted:
             rows = await self.conn.fetch(self.q["organisation-ids"], sorted(wanted))

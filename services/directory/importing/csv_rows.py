@@ -35,6 +35,8 @@ from shared.text import nfc
 SEPARATOR = "|"
 # Google's export puts several values in one cell with " ::: ".
 _LIST = re.compile(r"\s*(?:\||:::)\s*")
+# The csv module's own limit on one cell (`csv.field_size_limit()`): a longer one is refused.
+CELL_LIMIT = csv.field_size_limit()
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 # Kontakt's own columns, then other programs' names for the same thing; phone columns name
@@ -184,15 +186,37 @@ class CsvReader:
         if self.columns is None:
             self.separator = sniff(records[0][1])
         rows: list[Row] = []
-        parsed = csv.reader([text for _, text in records], delimiter=self.separator)
-        for (line, _), cells in zip(records, parsed, strict=True):
+        texts = [text for _, text in records]
+        parsed: list[list[str] | None]
+        try:
+            parsed = list(csv.reader(texts, delimiter=self.separator))
+        except csv.Error:  # one record the csv module refuses (a cell over its limit)
+            parsed = [self._cells(text) for text in texts]
+        for (line, text), cells in zip(records, parsed, strict=True):
             if self.columns is None:
+                if cells is None:
+                    raise BadRequest(
+                        "The header row cannot be read as CSV: %(exc)s.",
+                        values={"exc": f"longer than {CELL_LIMIT} characters ({len(text)})"},
+                    )
                 self._header(cells)
                 continue
             self.number += 1
-            if any(c.strip() for c in cells):  # not a blank line, as spreadsheets leave
+            if cells is None:
+                problem = FieldError(
+                    "", "a cell is longer than %(limit)s characters", {"limit": CELL_LIMIT}
+                )
+                rows.append(Row(self.number, line, None, {}, errors=[problem]))
+            elif any(c.strip() for c in cells):  # not a blank line, as spreadsheets leave
                 rows.append(self._row(cells, line))
         return rows
+
+    def _cells(self, text: str) -> list[str] | None:
+        """One record's cells, or None when the csv module cannot read it."""
+        try:
+            return next(csv.reader([text], delimiter=self.separator), [])
+        except csv.Error:
+            return None
 
     def _header(self, cells: list[str]) -> None:
         keys = [header_key(cell) for cell in cells]

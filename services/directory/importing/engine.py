@@ -13,6 +13,7 @@ on), the next is checked in a worker process (`checking`) and the one after it i
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -34,6 +35,9 @@ from shared.queries import Queries
 CHUNK = 500
 # What the database may refuse in a chunk that one card at a time pins down.
 REFUSED = (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError, DomainError)
+# A fault of ours that one card brings out: that card is rejected (and logged), not the file.
+FAULTS = (LookupError, ValueError, TypeError, AttributeError)
+log = logging.getLogger(__name__)
 _DROP_KEYS = ("uid", "organisation_name", "categories")
 
 
@@ -211,7 +215,7 @@ class Engine:
             try:
                 async with self.conn.transaction():
                     outcomes, later = await self._apply(prepared)
-            except REFUSED:
+            except (*REFUSED, *FAULTS):
                 self.chunk.forget_created()
                 outcomes, later = [], []
                 for one in prepared:
@@ -234,8 +238,10 @@ class Engine:
         try:
             async with self.conn.transaction():
                 outcomes, later = await self._apply([one])
-        except REFUSED as exc:
+        except (*REFUSED, *FAULTS) as exc:
             self.chunk.forget_created()
+            if isinstance(exc, FAULTS):
+                log.exception("import row %s failed", one.row.number)
             return [Outcome(one.row, "rejected", errors=_reasons(exc))]
         assert not later  # one row meets no earlier row
         return outcomes
@@ -331,6 +337,8 @@ def _reasons(exc: BaseException) -> list[FieldError]:
         return exc.errors
     if isinstance(exc, DomainError):
         return [FieldError("", exc.detail)]
+    if isinstance(exc, FAULTS):
+        return [FieldError("", "this card could not be imported; the others were")]
     constraint = getattr(exc, "constraint_name", None)
     detail = f" ({constraint})" if constraint else ""
     return [FieldError("", "the database refused this card%(detail)s", {"detail": detail})]

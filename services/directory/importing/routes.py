@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from shared.identity import identify
 from shared.progress import NdjsonProgress, wants_progress
 
 routes = web.RouteTableDef()
+log = logging.getLogger(__name__)
 
 FORMATS = {
     "text/vcard": "vcard",
@@ -112,6 +114,14 @@ async def import_contacts(request: web.Request) -> web.StreamResponse:
             if progress is not None and progress.response is not None:
                 return await progress.fail(exc.detail)
             raise
+        except Exception:
+            if progress is None or progress.response is None:
+                raise  # the error middleware answers
+            # The status went out with the first line: the stream ends with a problem line.
+            log.exception("import failed after its first progress line")
+            return await progress.fail(
+                "Something went wrong on our side. Quote the request id if you report it."
+            )
     if progress is not None:
         return await progress.finish(report.as_json())
     return web.json_response(report.as_json(), dumps=lambda d: json.dumps(d, ensure_ascii=False))
