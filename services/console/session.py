@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -65,14 +65,21 @@ class Grant:
     expires_at: datetime
 
     @classmethod
-    def of(cls, made: dict[str, Any]) -> Grant:
-        """From the directory's answer (a token created, or a sign-in link redeemed)."""
-        return cls(
-            str(made["token"]),
-            int(made.get("token_id") or made["id"]),
-            int(made["account_id"]),
-            datetime.fromisoformat(str(made["expires_at"])),
-        )
+    def of(cls, made: Mapping[str, object]) -> Grant:
+        """From the directory's answer (a token created, or a sign-in link redeemed).
+
+        ValueError when the answer lacks the token, its id, the account or the expiry.
+        """
+        token, account, expires = made.get("token"), made.get("account_id"), made.get("expires_at")
+        token_id = made.get("token_id") or made.get("id")
+        if not (
+            isinstance(token, str)
+            and isinstance(token_id, int)
+            and isinstance(account, int)
+            and isinstance(expires, str)
+        ):
+            raise ValueError("the directory's answer is not a session token")
+        return cls(token, token_id, account, datetime.fromisoformat(expires))
 
 
 @dataclass(frozen=True)

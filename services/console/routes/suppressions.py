@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
@@ -19,6 +19,13 @@ routes = web.RouteTableDef()
 REASONS = ("hard-bounce", "complaint", "manual", "imported")
 # What `?m=` may say was just done: one of a fixed set, never text shown as it came.
 DONE = ("added", "already", "reinstated")
+
+
+class _Page(TypedDict):
+    """The mailing service's `GET /v1/suppressions`: entries (each given its page's link here)."""
+
+    items: list[dict[str, object]]
+    next: str | None
 
 
 def _admin(request: web.Request) -> None:
@@ -44,9 +51,9 @@ async def _list_view(
     query = {k: v for k, v in (("q", search), ("reason", reason), ("after", after)) if v}
     answer = await backend(request).call("mailing", "GET", f"/v1/suppressions?{urlencode(query)}")
     # A page link that no longer works (or was never ours) starts again from the top.
-    page: dict[str, Any] = answer.data if answer.ok else {"items": [], "next": None}
+    page: _Page = answer.data if answer.ok else {"items": [], "next": None}
     for item in page["items"]:
-        item["href"] = f"/suppressions/{quote(item['address'], safe='@')}"
+        item["href"] = f"/suppressions/{quote(str(item['address']), safe='@')}"
     following = None
     if page["next"]:
         following = "/suppressions?" + urlencode({**query, "after": page["next"]})
