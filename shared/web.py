@@ -98,6 +98,11 @@ def base_app(settings: Settings) -> web.Application:
     return app
 
 
+def utf8_json(data: object) -> str:
+    """JSON text with every character as it is (Kisevičienė, not `\\u010d`): `dumps=` of answers."""
+    return json.dumps(data, ensure_ascii=False)
+
+
 def frame_options(frame_ancestors: str) -> dict[str, str]:
     """X-Frame-Options to match a CSP `frame-ancestors` (RFC 7034), for browsers without CSP.
 

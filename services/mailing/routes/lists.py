@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from services.mailing.access import require
@@ -20,6 +18,7 @@ from services.mailing.pasted_forms import form_key
 from shared.errors import Conflict, FieldError, ValidationFailed, read_object
 from shared.identity import credential, identify
 from shared.validate import Fields
+from shared.web import utf8_json
 
 routes = web.RouteTableDef()
 
@@ -37,7 +36,7 @@ async def all_lists(request: web.Request) -> web.Response:
     mine = sorted(caller.networks_with("manage_lists"))
     async with request.app[POOL].acquire() as conn:
         rows = await conn.fetch(request.app[QUERIES]["list-lists"], caller.is_admin, mine)
-    return web.json_response({"items": [list_json(r) for r in rows]}, dumps=_dumps)
+    return web.json_response({"items": [list_json(r) for r in rows]}, dumps=utf8_json)
 
 
 @routes.post("/v1/lists")
@@ -69,7 +68,7 @@ async def create_list(request: web.Request) -> web.Response:
             fields["logo_url"],
         )
     return web.json_response(
-        list_json(await list_row(request, fields["slug"])), status=201, dumps=_dumps
+        list_json(await list_row(request, fields["slug"])), status=201, dumps=utf8_json
     )
 
 
@@ -83,7 +82,7 @@ async def get_list(request: web.Request) -> web.Response:
     body["counts"] = {s: 0 for s in STATUSES} | {r["status"]: r["n"] for r in counts}
     # For the subscribe form a list's managers paste into its website.
     body["form_key"] = form_key(request.app[SETTINGS], row["id"])
-    return web.json_response(body, dumps=_dumps)
+    return web.json_response(body, dumps=utf8_json)
 
 
 @routes.patch("/v1/lists/{slug}")
@@ -119,7 +118,9 @@ async def patch_list(request: web.Request) -> web.Response:
                 fields["logo_url"],
             )
         if written is not None:
-            return web.json_response(list_json(await list_row(request, row["slug"])), dumps=_dumps)
+            return web.json_response(
+                list_json(await list_row(request, row["slug"])), dumps=utf8_json
+            )
         row = await list_row(request, row["slug"])
         if expected is not None:
             break
@@ -166,8 +167,4 @@ async def members(request: web.Request) -> web.Response:
         for r in page
     ]
     following = page[-1]["email"] if len(rows) > limit else None
-    return web.json_response({"items": items, "next": following}, dumps=_dumps)
-
-
-def _dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False)
+    return web.json_response({"items": items, "next": following}, dumps=utf8_json)

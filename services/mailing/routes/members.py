@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -13,6 +12,7 @@ from services.mailing.mailinglist import managed_list
 from services.mailing.membership import ACTIONS, Action, event_json, iso, return_json, transition
 from shared.errors import NotFound, read_object
 from shared.validate import Fields, path_id
+from shared.web import utf8_json
 
 routes = web.RouteTableDef()
 
@@ -52,7 +52,7 @@ async def member(request: web.Request) -> web.Response:
         "returns": [return_json(r) for r in returns],
         "history": [event_json(h) for h in history],
     }
-    return web.json_response(body, dumps=_dumps)
+    return web.json_response(body, dumps=utf8_json)
 
 
 def _handler(action: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -84,7 +84,7 @@ def _handler(action: Action) -> Callable[[web.Request], Awaitable[web.Response]]
                 actor(caller),
             )
         assert event is not None
-        return web.json_response(event_json(event), dumps=_dumps)
+        return web.json_response(event_json(event), dumps=utf8_json)
 
     act.__doc__ = f"{action.capitalize()} one member, with the reason why (recorded)."
     return act
@@ -92,7 +92,3 @@ def _handler(action: Action) -> Callable[[web.Request], Awaitable[web.Response]]
 
 for _action in ACTIONS:
     routes.post(f"/v1/lists/{{slug}}/members/{{id}}/{_action}")(_handler(_action))
-
-
-def _dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False)

@@ -28,6 +28,7 @@ from shared.errors import FieldError, NotFound, ValidationFailed, read_object
 from shared.identity import identify
 from shared.progress import NdjsonProgress, wants_progress
 from shared.validate import Fields
+from shared.web import utf8_json
 
 routes = web.RouteTableDef()
 PAGE = 100
@@ -105,7 +106,7 @@ async def search(request: web.Request) -> web.Response:
         "items": [_entry_json(r) for r in rows],
         "next": _cursor(rows[-1]) if more else None,
     }
-    return web.json_response(body, dumps=_dumps)
+    return web.json_response(body, dumps=utf8_json)
 
 
 @routes.post("/v1/suppressions")
@@ -122,7 +123,7 @@ async def add(request: web.Request) -> web.Response:
         added = await suppress(conn, q, address, "manual", {"note": note}, by=actor(caller))
         row = await conn.fetchrow(q["suppression"], address)
     assert row is not None
-    return web.json_response(_entry_json(row), status=201 if added else 200, dumps=_dumps)
+    return web.json_response(_entry_json(row), status=201 if added else 200, dumps=utf8_json)
 
 
 @routes.post("/v1/suppressions/import")
@@ -167,7 +168,7 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
     }
     if progress is not None:
         return await progress.finish(report)
-    return web.json_response(report, dumps=_dumps)
+    return web.json_response(report, dumps=utf8_json)
 
 
 @routes.get("/v1/suppressions/{address}")
@@ -196,7 +197,7 @@ async def entry(request: web.Request) -> web.Response:
             for h in history
         ],
     }
-    return web.json_response(body, dumps=_dumps)
+    return web.json_response(body, dumps=utf8_json)
 
 
 @routes.post("/v1/suppressions/{address}/reinstate")
@@ -220,7 +221,3 @@ async def take_off(request: web.Request) -> web.Response:
     if resumed is None:
         raise NotFound("This address is not on the suppression list.")
     return web.json_response({"address": address, "reinstated": True, "resumed": resumed})
-
-
-def _dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -17,6 +16,7 @@ from shared.csvio import Cell, CsvWriter, stream_csv
 from shared.errors import FieldError, ValidationFailed
 from shared.i18n import word
 from shared.progress import NdjsonProgress, wants_progress
+from shared.web import utf8_json
 
 routes = web.RouteTableDef()
 
@@ -121,7 +121,7 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
     }
     if progress is not None:
         return await progress.finish(report)
-    return web.json_response(report, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+    return web.json_response(report, dumps=utf8_json)
 
 
 # `?dialect=excel`: what Excel opens by a double click where the list separator is `;`
