@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,7 @@ def sign_bytes(settings: Settings, data: bytes, domain: str) -> bytes:
     return signature + data
 
 
+PYTHON_STYLE = re.compile(r"%\([^()\s]{1,40}\)[sdif]")
 # What a coordinator may write in a subject or body, filled per recipient.
 OFFERED = {"name": "the subscriber's name, or a greeting word when there is none"}
 
@@ -113,8 +115,10 @@ def check_placeholders(f: Fields, subject: str | None, body: str | None) -> None
     offered = ", ".join(f"{{{name}}}" for name in OFFERED)
     for name, text in (("subject", subject), ("body", body)):
         unknown = sorted(placeholders(text or "") - OFFERED.keys())
+        # A Python-style `%(name)s` (as a translation shows them) would go out literally too.
+        unknown += sorted(set(PYTHON_STYLE.findall(text or "")))
         if unknown:
-            listed = ", ".join(f"{{{u}}}" for u in unknown)
+            listed = ", ".join(u if u.startswith("%") else f"{{{u}}}" for u in unknown)
             f.fail(
                 name,
                 "has unknown placeholders %(unknown)s; offered: %(offered)s",
@@ -199,6 +203,14 @@ class CampaignTemplate:
             else None
         )
         self.template = Template(campaign_draft(settings, campaign, lang, subject_prefix), sign)
+
+    def render_test(self, address: str, name: str, caps: Capabilities) -> Outgoing:
+        """A test send's message to `address` for a reader named `name`: the preview is this too.
+
+        Recipient id 0 in its links; the same reader for the preview and the test send, so the
+        mail received is the one the console showed.
+        """
+        return self.render({"id": 0, "email": address, "name": name}, caps)
 
     def render(self, recipient: Any, caps: Capabilities) -> Outgoing:
         """This recipient's message for a server with `caps` (`Undeliverable` if it cannot be)."""

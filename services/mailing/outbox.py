@@ -61,8 +61,7 @@ def composer(settings: Settings, pool: asyncpg.Pool, q: Queries) -> Compose:
                 if campaign is None:
                     raise Skip("the campaign is gone")
                 template = CampaignTemplate(settings, campaign, campaign["list_lang"], "[TEST] ")
-                recipient = {"id": 0, "email": row["address"], "name": ""}
-                return lambda caps: template.render(recipient, caps)
+                return lambda caps: template.render_test(row["address"], row["name"], caps)
             found = await conn.fetchrow(
                 q["outbox-confirmation"], row["list_id"], row["subscriber_id"]
             )

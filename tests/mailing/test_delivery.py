@@ -129,12 +129,16 @@ async def test_an_unknown_placeholder_is_refused_when_saved(
     for field, content in [
         ("subject", {"subject": "Sveiki, {vards}", "body": "x"}),
         ("body", {"subject": "S", "body": "Sveiki, {first_name}!"}),
+        # The placeholder as a translated help text once showed it: it would go out literally.
+        ("body", {"subject": "S", "body": "Sveiki, %(name)s!"}),
+        ("subject", {"subject": "%(name)s, ziņas", "body": "x"}),
     ]:
         refused = await mailing.api.as_(token).post("/v1/lists/lv-zinas/campaigns", json=content)
         assert refused.status == 422
         assert refused.problem_fields() == [field]
     # Braces that are not a placeholder are text.
     kept = await mailing.api.as_(token).post(
-        "/v1/lists/lv-zinas/campaigns", json={"subject": "{ 2026 }", "body": "{name} { x }"}
+        "/v1/lists/lv-zinas/campaigns",
+        json={"subject": "{ 2026 }", "body": "{name} { x } 50%(approx) off"},
     )
     assert kept.status == 201

@@ -329,9 +329,10 @@ async def progress(request: web.Request) -> web.Response:
 
 
 # The message's own HTML, shown as it is: its inline styles and its logo (any https image,
-# as in the reader's mail client), nothing else; the frame's sandbox also forbids scripts.
+# as in the reader's mail client, over http too: the mail shows them), nothing else; the
+# frame's sandbox also forbids scripts, and our Referrer-Policy tells image hosts nothing.
 PREVIEW_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+    "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
 
@@ -343,10 +344,15 @@ class _Preview(TypedDict):
     text: str
 
 
+# The reader the preview shows and every test send addresses: one reader for both, so a
+# test send delivers the very message the preview showed (`{name}` filled alike).
+READER = "Ieva"
+
+
 async def _preview(request: web.Request) -> _Preview:
-    """The mailing service's build of the message a test send delivers, for a reader Ieva."""
+    """The mailing service's build of the message a test send delivers, for `READER`."""
     found: _Preview = await backend(request).get(
-        "mailing", f"/v1/campaigns/{_id(request)}/preview?name=Ieva"
+        "mailing", f"/v1/campaigns/{_id(request)}/preview?{urlencode({'name': READER})}"
     )
     return found
 
@@ -405,7 +411,9 @@ async def campaign_action(request: web.Request) -> web.Response:
             if action == "test_me"
             else [a.strip() for a in text(form, "addresses").split(",") if a.strip()]
         )
-        answer = await api.call("mailing", "POST", f"{path}/test", json={"addresses": addresses})
+        answer = await api.call(
+            "mailing", "POST", f"{path}/test", json={"addresses": addresses, "name": READER}
+        )
     elif action in ("send", "schedule"):
         # Nothing goes before the coordinator has seen whom to, and when: a page to confirm.
         when = (

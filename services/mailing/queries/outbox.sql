@@ -10,8 +10,9 @@ SELECT l.id AS list_id, l.slug, l.names, l.lang AS list_lang, l.from_name, l.fro
  WHERE s.list_id = $1 AND s.subscriber_id = $2;
 
 -- name: queue-test-send
-INSERT INTO mailing.outbox (kind, campaign_id, address, lang, give_up_at)
-SELECT 'test', $1, a, $3, now() + interval '1 hour' FROM unnest($2::text[]) a;
+-- $4: the reader's name the preview showed, so the test is the mail the preview was.
+INSERT INTO mailing.outbox (kind, campaign_id, address, lang, name, give_up_at)
+SELECT 'test', $1, a, $3, $4, now() + interval '1 hour' FROM unnest($2::text[]) a;
 
 -- name: queue-preference-link
 -- A link to the whole preferences page, mailed to person $1 (from list $2's sender, if any).

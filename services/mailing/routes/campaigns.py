@@ -205,8 +205,10 @@ async def preview(request: web.Request) -> web.Response:
     row = await _campaign(request)
     require(caller, "manage_lists", row["network"])
     template = CampaignTemplate(request.app[SETTINGS], row, row["list_lang"])
-    recipient = {"id": 0, "email": row["from_address"], "name": request.query.get("name", "")}
-    sent = template.render(recipient, Capabilities(smtputf8=True, eightbitmime=True))
+    name = request.query.get("name", "")[:200]
+    sent = template.render_test(
+        row["from_address"], name, Capabilities(smtputf8=True, eightbitmime=True)
+    )
     message = email.message_from_bytes(sent.data, policy=email.policy.SMTPUTF8)
     assert isinstance(message, EmailMessage)
     parts = {kind: message.get_body((kind,)) for kind in ("plain", "html")}
@@ -222,7 +224,9 @@ async def test_send(request: web.Request) -> web.Response:
     require(caller, "send_campaigns", row["network"])
     body = await read_object(request)
     f = Fields(body)
-    f.unknown({"addresses"})
+    f.unknown({"addresses", "name"})
+    # The reader the preview showed (`?name=`), so the test is the mail the preview was.
+    name = " ".join(str(body.get("name") or "").split())[:200]
     addresses = []
     for index, raw in enumerate(f.items("addresses", max_items=10)):
         try:
@@ -235,7 +239,7 @@ async def test_send(request: web.Request) -> web.Response:
     # The outbox sends them as the worker would (template, DKIM), the subject marked.
     async with request.app[POOL].acquire() as conn:
         await conn.execute(
-            request.app[QUERIES]["queue-test-send"], row["id"], addresses, row["list_lang"]
+            request.app[QUERIES]["queue-test-send"], row["id"], addresses, row["list_lang"], name
         )
     return web.json_response({"queued": addresses}, status=202)
 
