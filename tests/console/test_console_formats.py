@@ -28,6 +28,13 @@ EXPIRY_UTC = {
     "lv": "2030. gada 1. dec. 08:30",
     "lt": "2030-12-01 08:30",
 }
+# A campaign scheduled for 4 March 2030, 13:05 UTC, said in Tallinn's time.
+SCHEDULED = {
+    "en": "Scheduled for Mar 4, 2030, 3:05\u202fPM (Europe/Tallinn).",
+    "et": "Ajastatud: 4. märts 2030 15:05 (Europe/Tallinn).",
+    "lv": "Ieplānota: 2030. gada 4. marts 15:05 (Europe/Tallinn).",
+    "lt": "Suplanuota: 2030-03-04 15:05 (Europe/Tallinn).",
+}
 # 1,235 confirmed subscribers: each language's digit grouping (a no-break space in et/lv/lt).
 GROUPED = {"en": "1,235", "et": "1\xa0235", "lv": "1\xa0235", "lt": "1\xa0235"}
 
@@ -72,5 +79,19 @@ async def test_console_pages_write_dates_and_numbers_the_languages_way(
         async with client.get(f"{stack.console}/tokens") as page:
             text = await page.text()
         assert EXPIRY_UTC[lang] in text
+
+        # A scheduled campaign says when, in the network's zone.
+        form = {"csrf": csrf.group(1), "subject": "Uudised"}
+        async with client.post(f"{stack.console}/lists/ee-uudised/campaigns", data=form) as made:
+            assert made.status == 200, await made.text()
+            campaign = made.url.path
+        await conn.execute(
+            "UPDATE mailing.campaigns SET status = 'scheduled', "
+            "scheduled_at = '2030-03-04T13:05:00Z' WHERE id = $1",
+            int(campaign.rsplit("/", 1)[1]),
+        )
+        async with client.get(f"{stack.console}{campaign}") as page:
+            text = await page.text()
+        assert SCHEDULED[lang] in text
     finally:
         await client.close()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing
+from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_subscriptions import form_fields, make_list
+from tests.support.dns import held_dns_as_default
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -64,3 +65,38 @@ async def test_a_refused_address_says_why_in_the_readers_language(
         assert form.status == 422, raw
         assert said[lang] in form.text.replace("&#39;", "'")
         assert "@-sign" not in form.text
+
+
+UNDELIVERABLE = {
+    "olematu.ee": {
+        "en": "The domain olematu.ee does not exist.",
+        "lv": "Domēns olematu.ee neeksistē.",
+        "lt": "Domeno olematu.ee nėra.",
+    },
+    "postita.ee": {
+        "en": "The domain postita.ee does not accept e-mail.",
+        "lv": "Domēns postita.ee nepieņem e-pastu.",
+        "lt": "Domenas postita.ee nepriima el. laiškų.",
+    },
+}
+
+
+async def test_an_undeliverable_domain_is_said_in_the_readers_language(
+    start_mailing: StartMailing, make_account: MakeAccount
+) -> None:
+    mailing = await start_mailing(mailing_worker=False, email_check_deliverability=True)
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await make_list(mailing, token)
+    with held_dns_as_default() as dns:
+        dns.release.set()  # a DNS server of our own, answering at once
+        dns.absent.add("olematu.ee")
+        dns.null_mx.add("postita.ee")
+        for domain, said in UNDELIVERABLE.items():
+            for lang, text in said.items():
+                refused = await mailing.api.post(
+                    "/v1/lists/ee-uudised/subscribe",
+                    json={"email": f"madis@{domain}"},
+                    headers={"Accept-Language": lang},
+                )
+                assert refused.status == 422, (domain, refused.text)
+                assert refused.json["errors"] == [{"field": "email", "message": text}]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dns.message
+import dns.rcode
 import dns.rdatatype
 import dns.resolver
 import dns.rrset
@@ -20,9 +21,11 @@ import dns.rrset
 class HeldDns:
     """A UDP DNS server on 127.0.0.1 that holds each answer until `release` is set.
 
-    Every MX question is answered `10 mx.<name>`, any other with no records. `asked` is set at
-    the first question; `answered` once an answer has gone out; a held answer goes out anyway
-    after `hold_at_most` seconds, so a blocked caller is not blocked for ever.
+    Every MX question is answered `10 mx.<name>`, any other with no records; a name in
+    `absent` does not exist (NXDOMAIN), one in `null_mx` accepts no mail (RFC 7505 `0 .`).
+    `asked` is set at the first question; `answered` once an answer has gone out; a held
+    answer goes out anyway after `hold_at_most` seconds, so a blocked caller is not blocked
+    for ever.
     """
 
     def __init__(self, hold_at_most: float = 10.0) -> None:
@@ -31,6 +34,8 @@ class HeldDns:
         self.port: int = self.sock.getsockname()[1]
         self.asked, self.release, self.answered = (threading.Event() for _ in range(3))
         self.hold_at_most = hold_at_most
+        self.absent: set[str] = set()
+        self.null_mx: set[str] = set()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
     def _serve(self) -> None:
@@ -44,7 +49,12 @@ class HeldDns:
             self.release.wait(self.hold_at_most)
             response = dns.message.make_response(query)
             question = query.question[0]
-            if question.rdtype == dns.rdatatype.MX:
+            name = question.name.to_text().rstrip(".").lower()
+            if name in self.absent:
+                response.set_rcode(dns.rcode.NXDOMAIN)
+            elif question.rdtype == dns.rdatatype.MX and name in self.null_mx:
+                response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "MX", "0 ."))
+            elif question.rdtype == dns.rdatatype.MX:
                 response.answer.append(
                     dns.rrset.from_text(question.name, 60, "IN", "MX", f"10 mx.{question.name}")
                 )
