@@ -92,9 +92,9 @@ async def test_a_card_adds_to_the_contact_it_matches_and_removes_nothing(
     expected["emails"] = ["aiste.k@example.lt", "aiste.home@example.lt"]
     expected["links"] = stored["links"] + [{"url": "https://other.example.lt", "label": None}]
     assert shown(after) == expected
-    # Cards without a number, a link, a title or an organisation take nothing away; nor does
-    # the same card again.
-    for body in (card("FN:Someone Else", "EMAIL:aiste.k@example.lt"), one_tel):
+    # Cards without a number, a link, a title or an organisation take nothing away (a phone's
+    # card with the first name only is the same person); nor does the same card again.
+    for body in (card("FN:Aistė", "EMAIL:aiste.k@example.lt"), one_tel):
         report = await imported(api, body, "network=lt&lang=lt", VCARD)
         assert report["items"][0]["status"] == "unchanged"
         assert shown((await api.get(url)).json) == expected
@@ -308,3 +308,81 @@ async def test_lookups_and_readers_reject_a_row_never_the_file(
     report = await imported(api, odd, "network=lt", CSV)
     assert [i["status"] for i in report["items"]] == ["created", "created"]
     assert report["items"][0]["name"] == "Aistė Kiseliūnienė"  # only the cut character is lost
+
+
+async def test_people_sharing_an_address_stay_different_people(
+    directory: Api, admin_token: str, conn: asyncpg.Connection
+) -> None:
+    api = directory.as_(admin_token)
+    shared = card(
+        "N:Kisevičienė;Lina;;;", "FN:Lina Kisevičienė", "TEL;TYPE=WORK:+37052000111",
+        "EMAIL:info@ministerija.lt",
+    ) + card(
+        "N:Žemaitė;Rūta;;;", "FN:Rūta Žemaitė", "TEL;TYPE=WORK:+37052000222",
+        "EMAIL:INFO@ministerija.lt",
+    )  # fmt: skip
+    first = await imported(api, shared, "network=lt", VCARD)
+    assert [i["status"] for i in first["items"]] == ["created", "created"]
+    lina, ruta = (i["contact"] for i in first["items"])
+    assert lina != ruta
+    again = await imported(api, shared, "network=lt", VCARD)
+    assert [(i["status"], i["contact"]) for i in again["items"]] == [
+        ("unchanged", lina),
+        ("unchanged", ruta),
+    ]
+    # Nor in one file (one chunk), nor a third in another file.
+    zemaite = card("FN:Rūta Žemaitė", "EMAIL:info@ministerija.lt", "TITLE:Patarėja")
+    other = card("N:Petraitis;Jonas;;;", "FN:Jonas Petraitis", "EMAIL:info@ministerija.lt")
+    report = await imported(api, zemaite + other, "network=lt&lang=lt", VCARD)
+    assert [(i["status"], i["contact"] == ruta) for i in report["items"]] == [
+        ("updated", True),
+        ("created", False),
+    ]
+    # The same person written another way (case, accents, order) is the same person.
+    variant = card("FN:KISEVICIENE Lina", "EMAIL:info@ministerija.lt", "TEL:+370 612 00001")
+    report = await imported(api, variant, "network=lt", VCARD)
+    assert [(i["status"], i["contact"]) for i in report["items"]] == [("updated", lina)]
+    # A row without a name is found by its address alone (the first who has it).
+    nameless = "emails,title_lt\r\ninfo@ministerija.lt,Patarėja\r\n".encode()
+    report = await imported(api, nameless, "network=lt", CSV)
+    assert [(i["status"], i["contact"]) for i in report["items"]] == [("updated", lina)]
+    rows = await conn.fetch(
+        "SELECT c.display_name FROM contacts c JOIN contact_emails e ON e.contact_id = c.id"
+        " WHERE lower(e.address) = 'info@ministerija.lt' ORDER BY c.id"
+    )
+    assert [r["display_name"] for r in rows] == [
+        "Lina Kisevičienė",
+        "Rūta Žemaitė",
+        "Jonas Petraitis",
+    ]
+
+
+async def test_a_uid_someone_else_has_reads_as_one_nobody_has(
+    directory: Api, make_account: Any, conn: asyncpg.Connection
+) -> None:
+    """Both become the importer's contact the first time and are found the next: no probing
+    UIDs, and an export of one's own imported again duplicates nothing."""
+    _, lv = await make_account("lv@example.org", permissions={"lv": ("edit_contacts",)})
+    api = directory.as_(lv)
+    taken = await conn.fetchval(
+        "SELECT c.uid::text FROM contacts c JOIN contact_emails e ON e.contact_id = c.id"
+        " WHERE e.address = 'madis.kanarbik@norden.ee'"
+    )
+    answers = []
+    for uid in (taken, "5b1f0c7e-0000-4000-8000-00000000a001"):
+        body = card("FN:Probe One", f"UID:{uid}")
+        reports = [await imported(api, body, "network=lv", VCARD) for _ in range(2)]
+        ids = {r["items"][0]["contact"] for r in reports}
+        assert len(ids) == 1
+        for report in reports:
+            report["items"][0].pop("contact")
+        answers.append([r["items"][0]["status"] for r in reports])
+        answers.append(reports)
+    assert answers[0] == ["created", "unchanged"]
+    assert answers[0] == answers[2]
+    assert answers[1] == answers[3]
+    # The export of the importer's network, imported again, finds every contact by its UID.
+    export = await api.get("/v1/networks/lv/contacts.csv")
+    assert export.status == 200
+    report = await imported(api, export.body, "network=lv", CSV)
+    assert {i["status"] for i in report["items"]} == {"unchanged"}, report["items"][:3]

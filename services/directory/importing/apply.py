@@ -1,11 +1,13 @@
 """One chunk of checked rows into the database: matched, merged, written in one go.
 
-A row matches a contact by UID, else by any of its addresses, else (a card with neither, as
-phones export them) by one of its numbers under the same name; but only a contact the
-importer may edit: a card that names a contact of someone else's network is imported as a
-new contact, exactly as an unknown one is, so an import tells no one what else is stored.
-A deleted contact (restorable for a while) is gone for an import too: a card with its UID
-becomes a new contact with a UID of its own.
+A row matches a contact by UID; else by one of its addresses under the same name (people
+sharing `info@` are different people; a row without a name, by its address alone); else (a
+card with neither, as phones export them) by one of its numbers under the same name; but
+only a contact the importer may edit. A card that names a contact of someone else's network
+is imported as a new contact, exactly as an unknown one is, so an import tells no one what
+else is stored: a UID that another's contact (or a deleted one) has gives the importer's
+contact a UID derived from it, the same each time, so the card is found again next time as
+a card with an unknown UID is.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+import asyncpg
 
 from services.directory.importing.rows import Outcome, Row
 from services.directory.phones import Phone
@@ -35,6 +39,8 @@ from shared.queries import Queries
 FIELDS = ("given_name", "family_name", "titles", "organisation", "position", "published")
 LISTS = ("phones", "emails", "links", "networks")
 NAME_FIELDS = {"given_name", "family_name", "display_name"}
+# A person's names (display name, given and family name) as sets of folded words.
+Names = frozenset[frozenset[str]]
 _NAMELESS = FieldError("display_name", "is required when there is no given or family name")
 
 
@@ -166,37 +172,56 @@ async def apply_chunk(
 async def _match(
     conn: Conn, q: Queries, rows: list[Prepared], may_edit: Callable[[Iterable[int]], bool]
 ) -> tuple[list[tuple[Prepared, int | None, str | None]], list[Prepared]]:
-    """Each row's contact (UID first, then addresses) among those the importer may edit."""
-    uids = [p.uid for p in rows if p.uid]
+    """Each row's contact among those the importer may edit: by UID; else by an address
+    under a name that could be the same person's (`_same_person`: people sharing `info@` are
+    different people), or by any of its addresses for a row without a name; else (a card
+    with neither) by a number under the same name. A UID another's contact has is the
+    importer's own UID for it (`_scoped`)."""
+    uids = [u for p in rows if p.uid for u in (p.uid, _scoped(p))]
     by_uid = {r["uid"]: r for r in await conn.fetch(q["import-by-uid"], uids)} if uids else {}
     addresses = sorted({e for p in rows for e in p.emails()})
-    by_email: dict[str, list[Any]] = {}
+    by_email: dict[str, list[asyncpg.Record]] = {}
     if addresses:
         for r in await conn.fetch(q["import-by-email"], addresses):
             by_email.setdefault(r["address"], []).append(r)
     numbers = sorted({e for r in rows if not r.uid and not r.emails() for e in _e164(r)})
-    by_phone: dict[str, list[Any]] = {}
+    by_phone: dict[str, list[asyncpg.Record]] = {}
     if numbers:
         for r in await conn.fetch(q["import-by-phone"], numbers):
             by_phone.setdefault(r["e164"], []).append(r)
+
+    def editable(found: asyncpg.Record | None) -> bool:
+        return found is not None and not found["deleted"] and may_edit(found["network_ids"])
+
     plan: list[tuple[Prepared, int | None, str | None]] = []
     later: list[Prepared] = []
     claimed: set[tuple[object, ...]] = set()
+    by_address: dict[str, list[Names | None]] = {}  # the names of this chunk's rows
     for p in rows:
         target, uid = None, p.uid
         if uid is not None and uid in by_uid:
-            found = by_uid[uid]
-            if not found["deleted"] and may_edit(found["network_ids"]):
-                target = found["id"]
+            if editable(by_uid[uid]):
+                target = by_uid[uid]["id"]
             else:
-                # Someone else's contact, or a deleted one (gone for every read, its UID kept
-                # for an undo): this card becomes a new contact with a UID of its own.
-                uid = None
+                # Someone else's contact, or a deleted one (its UID kept for an undo): the
+                # importer's contact for this card has a UID of its own, the same each time,
+                # so importing the card again finds it, exactly as for a UID nobody has.
+                uid = _scoped(p)
+                if editable(by_uid.get(uid)):
+                    target = by_uid[uid]["id"]
+                elif uid in by_uid:
+                    uid = None
+        names = _name_keys(p.contact) if NAME_FIELDS & p.given else None
         for address in p.emails():
             if target is not None:
                 break
             target = next(
-                (r["id"] for r in by_email.get(address, []) if may_edit(r["network_ids"])), None
+                (
+                    r["id"]
+                    for r in by_email.get(address, [])
+                    if may_edit(r["network_ids"]) and _same_person(names, _name_keys(r))
+                ),
+                None,
             )
         if target is None and not p.uid and not p.emails():
             name = p.contact.display_name.casefold()
@@ -209,16 +234,54 @@ async def _match(
                 ),
                 None,
             )
-        keys: set[tuple[object, ...]] = {("email", e) for e in p.emails()}
-        keys |= {("phone", e164, p.contact.display_name.casefold()) for e164 in _e164(p)}
+        # A row that could be an earlier row's person (the same UID or contact, number and
+        # name, or an address under a name that could be the same) waits for the next chunk.
+        keys: set[tuple[object, ...]] = {
+            ("phone", n, p.contact.display_name.casefold()) for n in _e164(p)
+        }
         keys |= {("uid", uid)} if uid else set()
         keys |= {("id", target)} if target is not None else set()
-        if keys & claimed:
+        if keys & claimed or any(
+            _same_person(names, other) for e in p.emails() for other in by_address.get(e, [])
+        ):
             later.append(p)
             continue
         claimed |= keys
+        for e in p.emails():
+            by_address.setdefault(e, []).append(names)
         plan.append((p, target, uid))
     return plan, later
+
+
+def _scoped(p: Prepared) -> str:
+    """The UID of the importer's own contact for a card whose UID is taken: per network."""
+    assert p.uid is not None
+    scope = p.contact.networks[0][0] if p.contact.networks else ""
+    return str(uuid.uuid5(uuid.UUID(p.uid), f"kontakt-import:{scope}"))
+
+
+def _name_keys(person: ContactIn | asyncpg.Record) -> Names | None:
+    """A person's names as compared: the words of each, folded (case, accents); None when
+    there are none."""
+    if isinstance(person, ContactIn):
+        names = (person.display_name, f"{person.given_name} {person.family_name}")
+    else:
+        names = (person["display_name"], f"{person['given_name']} {person['family_name']}")
+    keys = set()
+    for name in names:
+        plain = unicodedata.normalize("NFKD", name or "").casefold()
+        words = re.findall(r"\w+", "".join(c for c in plain if not unicodedata.combining(c)))
+        if words:
+            keys.add(frozenset(words))
+    return frozenset(keys) or None
+
+
+def _same_person(one: Names | None, other: Names | None) -> bool:
+    """Whether two names could be one person's: one's words all among the other's ("Lina"
+    and "Lina Kisevičienė"), in any order; a row without a name could be anyone's."""
+    if one is None or other is None:
+        return True
+    return any(a <= b or b <= a for a in one for b in other)
 
 
 def _e164(p: Prepared) -> list[str]:

@@ -229,7 +229,7 @@ class CsvReader:
             if column is None and cell.strip():
                 self.ignored.append(cell.strip())
             self.columns.append(column or "")
-        if not (NAMES | {"uid"}) & set(self.columns):  # a uid finds a contact by itself
+        if not (NAMES | {"uid", "emails"}) & set(self.columns):  # these find a contact alone
             raise BadRequest(
                 "The CSV needs a name column (given_name, family_name or display_name, or First "
                 "Name, Last Name, Name); its first row has: %(value)s.",

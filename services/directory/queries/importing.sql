@@ -11,7 +11,8 @@ SELECT c.id, c.uid::text AS uid, c.deleted_at IS NOT NULL AS deleted,
   FROM directory.contacts c WHERE c.uid = ANY($1::uuid[]);
 
 -- name: import-by-email
-SELECT e.contact_id AS id, lower(e.address) AS address,
+SELECT e.contact_id AS id, lower(e.address) AS address, c.display_name, c.given_name,
+       c.family_name,
        (SELECT coalesce(array_agg(m.network_id), '{}') FROM directory.memberships m
          WHERE m.contact_id = e.contact_id) AS network_ids
   FROM directory.contact_emails e JOIN directory.contacts c ON c.id = e.contact_id
