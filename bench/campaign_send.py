@@ -157,15 +157,20 @@ async def _naive_run(
         campaign = await conn.fetchrow(queries["get-campaign"], campaign_id)
         assert campaign is not None
         people = await conn.fetch("SELECT id, email, name, 'et' AS lang FROM mailing.subscribers")
-    size = len(CampaignTemplate(settings, campaign, "et").render(people[0], Capabilities()).data)
+    first = people[0]
+    template = CampaignTemplate(settings, campaign, "et")
+    size = len(template.render(first["id"], first["email"], first["name"], Capabilities()).data)
     semaphore = asyncio.Semaphore(settings.smtp_pool)
     config = SmtpConfig.from_settings(settings)
 
-    async def one(person: Any) -> None:
+    async def one(person: asyncpg.Record) -> None:
         async with semaphore:
             # Everything made again for each message: the template and the connection.
             template = CampaignTemplate(settings, campaign, "et")
-            await send_one(config, lambda caps: template.render(person, caps))
+            await send_one(
+                config,
+                lambda caps: template.render(person["id"], person["email"], person["name"], caps),
+            )
 
     started = time.perf_counter()
     await asyncio.gather(*(one(p) for p in people))

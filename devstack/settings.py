@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.settings import Setting, _bool, _port, markdown_table, read_env
+from shared.settings import Setting, _bool, _port, build, markdown_table
 
 # Every development setting. The README's second table is generated from (and tested against) this.
 DEV_SPEC: dict[str, Setting] = {
@@ -51,7 +51,7 @@ class DevSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DevSettings:
         """Read every development setting from `env` (default: the process environment)."""
-        return cls(**read_env(DEV_SPEC, os.environ if env is None else env))
+        return build(cls, DEV_SPEC, os.environ if env is None else env)
 
 
 if __name__ == "__main__":

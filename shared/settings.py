@@ -9,10 +9,11 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 PREFIX = "KONTAKT_"
+T = TypeVar("T")
 
 
 class SettingsError(ValueError):
@@ -151,8 +152,8 @@ class Setting:
     """How one field is read: its variable, parser, default and description for the README."""
 
     env: str
-    parse: Callable[[str], Any]
-    default: Any
+    parse: Callable[[str], object]
+    default: object
     doc: str
     alias: str | None = None
     # A secret may also be read from a file (`KONTAKT_…_FILE`, e.g. a mounted Secret).
@@ -588,9 +589,9 @@ SPEC: dict[str, Setting] = {
 }
 
 
-def read_env(spec: Mapping[str, Setting], env: Mapping[str, str]) -> dict[str, Any]:
+def read_env(spec: Mapping[str, Setting], env: Mapping[str, str]) -> dict[str, object]:
     """Every field of `spec` parsed from `env`; SettingsError names each unusable variable."""
-    values: dict[str, Any] = {}
+    values: dict[str, object] = {}
     problems: list[str] = []
     for name, setting in spec.items():
         raw = env.get(PREFIX + setting.env)
@@ -620,6 +621,20 @@ def read_env(spec: Mapping[str, Setting], env: Mapping[str, str]) -> dict[str, A
     if problems:
         raise SettingsError("; ".join(problems))
     return values
+
+
+def build(
+    kind: Callable[..., T],
+    spec: Mapping[str, Setting],
+    env: Mapping[str, str],
+    overrides: Mapping[str, object] | None = None,
+) -> T:
+    """`kind` made of every field of `spec` read from `env`, then `overrides`.
+
+    Each value is what its field's parser returned, of the field's type (each parser is
+    written for its field); the constructor, typed loosely here, takes them by name.
+    """
+    return kind(**(read_env(spec, env) | dict(overrides or {})))
 
 
 @dataclass(frozen=True, slots=True)
@@ -703,13 +718,11 @@ class Settings:
     outbox_days: float
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Read every setting from `env` (default: the process environment)."""
-        values = read_env(SPEC, os.environ if env is None else env)
-        values.update(overrides)
-        return cls(**values)
+        return build(cls, SPEC, os.environ if env is None else env, overrides)
 
-    def replace(self, **changes: Any) -> Settings:
+    def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed."""
         current = {f.name: getattr(self, f.name) for f in fields(self)}
         current.update(changes)

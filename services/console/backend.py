@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import AsyncIterable, Mapping
 from dataclasses import dataclass
+from json import loads
 from typing import Any
 
 import aiohttp
@@ -81,17 +82,34 @@ class Backend:
         self.lang = lang
 
     async def call(
-        self, service: str, method: str, path: str, *, strict: bool = True, **kwargs: Any
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        strict: bool = True,
+        json: object = None,
+        data: bytes | AsyncIterable[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
+        client_timeout: aiohttp.ClientTimeout | None = None,
     ) -> Answer:
-        """Call a service; 401 signs out, 403/404 show the 403 page when `strict`."""
-        headers = {
+        """Call a service with a `json` or raw `data` body; 401 signs out, 403/404 show the
+        403 page when `strict`."""
+        sent = {
             "Authorization": f"Bearer {self.token}",
             "Accept-Language": self.lang,
-            **kwargs.pop("headers", {}),
+            **(headers or {}),
         }
         url = f"{self.bases[service]}{path}"
         try:
-            async with self.session.request(method, url, headers=headers, **kwargs) as response:
+            async with self.session.request(
+                method,
+                url,
+                headers=sent,
+                json=json,
+                data=data,
+                timeout=client_timeout or self.session.timeout,
+            ) as response:
                 body = await response.read()
                 status = response.status
                 is_json = response.content_type.endswith("json")
@@ -100,7 +118,7 @@ class Backend:
                 "The %(service)s service cannot be reached. Try again shortly.",
                 values={"service": service},
             ) from exc
-        data: Any = json.loads(body) if body and is_json else body
+        found = loads(body) if body and is_json else body
         if status == 401:
             raise SignedOut()
         if strict and status in (403, 404):
@@ -109,11 +127,11 @@ class Backend:
             raise Unavailable(
                 "The %(service)s service is not answering properly.", values={"service": service}
             )
-        return Answer(status, data)
+        return Answer(status, found)
 
-    async def get(self, service: str, path: str, **kwargs: Any) -> Any:
+    async def get(self, service: str, path: str) -> Any:
         """GET JSON that must be there; a refusal (4xx) raises `Refused` with the problem."""
-        answer = await self.call(service, "GET", path, **kwargs)
+        answer = await self.call(service, "GET", path)
         if not answer.ok:
             raise Refused(answer)
         return answer.data

@@ -8,8 +8,6 @@ an account, or one that had a link within the minute, gets nothing.
 
 from __future__ import annotations
 
-from typing import Any
-
 import aiohttp
 import asyncpg
 
@@ -36,7 +34,7 @@ def composer(settings: Settings, session: aiohttp.ClientSession) -> Compose:
     """Asks the directory for a link for the row's address, and writes the mail around it."""
     directory = Backend(session, bases(settings), settings.service_token or "")
 
-    async def compose(row: Any) -> Maker:
+    async def compose(row: asyncpg.Record) -> Maker:
         made = await directory.call(
             "directory", "POST", "/v1/signin-links", strict=False, json={"email": row["address"]}
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import css_inline
@@ -210,20 +209,23 @@ class CampaignTemplate:
         Recipient id 0 in its links; the same reader for the preview and the test send, so the
         mail received is the one the console showed.
         """
-        return self.render({"id": 0, "email": address, "name": name}, caps)
+        return self.render(0, address, name, caps)
 
-    def render(self, recipient: Any, caps: Capabilities) -> Outgoing:
-        """This recipient's message for a server with `caps` (`Undeliverable` if it cannot be)."""
+    def render(
+        self, recipient: int, address: str, name: str | None, caps: Capabilities
+    ) -> Outgoing:
+        """Subscriber `recipient`'s message to `address` for a server with `caps`
+        (`Undeliverable` if it cannot be); `name` fills `{name}`, else a greeting."""
         settings = self.settings
-        ids = (self.campaign["id"], recipient["id"])
+        ids = (self.campaign["id"], recipient)
         values = {
-            "name": recipient["name"] or self.greeting,
-            "unsubscribe_url": unsubscribe_url(settings, self.campaign["list_id"], recipient["id"]),
-            "preferences_url": preferences_url(settings, self.campaign["list_id"], recipient["id"]),
+            "name": name or self.greeting,
+            "unsubscribe_url": unsubscribe_url(settings, self.campaign["list_id"], recipient),
+            "preferences_url": preferences_url(settings, self.campaign["list_id"], recipient),
             "unsubscribe_mailto": verp.address(settings, "unsubscribe", *ids, self.domain),
         }
         return self.template.render(
-            recipient["email"],
+            address,
             caps,
             values,
             envelope_from=verp.address(settings, "bounce", *ids, self.domain),

@@ -8,7 +8,6 @@ link" only record a row in `mailing.outbox`; `shared.mail.outbox.Outbox` sends i
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import asyncpg
 
@@ -46,7 +45,7 @@ def outbox(settings: Settings, pool: asyncpg.Pool, queries: Queries) -> Outbox:
 def composer(settings: Settings, pool: asyncpg.Pool, q: Queries) -> Compose:
     """Builds each outbox row's message from what the database says now."""
 
-    async def compose(row: Any) -> Maker:
+    async def compose(row: asyncpg.Record) -> Maker:
         async with pool.acquire() as conn:
             if row["kind"] == "preferences":
                 # The link is made now, as the mail goes (it expires unused if it never does).
@@ -72,7 +71,7 @@ def composer(settings: Settings, pool: asyncpg.Pool, q: Queries) -> Compose:
     return compose
 
 
-def _confirmation(settings: Settings, found: Any, name: str, lang: str) -> Maker:
+def _confirmation(settings: Settings, found: asyncpg.Record, name: str, lang: str) -> Maker:
     tr = translator(lang)
     list_name = pick(found["names"], lang, found["list_lang"]) or found["slug"]
     link = confirm_url(settings, found["list_id"], found["subscriber_id"], name, lang)

@@ -326,7 +326,14 @@ class Worker:
                 if campaign_id in halted:
                     return await self.ledger.record(Outcome.of(row, "release"))
                 # Rendering signs (DKIM: RSA per message): in a thread, off the event loop.
-                await conn.send(await asyncio.to_thread(template.render, recipient, conn.caps))
+                message = await asyncio.to_thread(
+                    template.render,
+                    recipient["id"],
+                    recipient["email"],
+                    recipient["name"],
+                    conn.caps,
+                )
+                await conn.send(message)
         except Undeliverable as exc:
             verdict, reason = (
                 (Verdict.PAUSE, exc.reason) if exc.about == "sender" else (Verdict.FAIL, exc.reason)

@@ -150,8 +150,8 @@ async def test_the_readme_says_what_a_harvester_gets_per_hour(
 ) -> None:
     """A scripted harvester with every token, from one address: what the README promises."""
     # The defaults, which the tests' settings leave as they are.
-    limit, window = SPEC["reveal_limit"].default, SPEC["reveal_window"].default
-    assert (limit, window) == (settings.reveal_limit, settings.reveal_window)
+    limit, window = settings.reveal_limit, settings.reveal_window
+    assert (limit, window) == (SPEC["reveal_limit"].default, SPEC["reveal_window"].default)
     listed = {"embed_origins": ["https://www.norden.ee"]}
     admin = behind_proxy.as_(admin_token)
     assert (await admin.patch("/v1/networks/for-in", json=listed)).status == 200

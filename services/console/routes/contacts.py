@@ -327,7 +327,7 @@ async def import_file(request: web.Request) -> web.StreamResponse:
         path,
         data=upload.chunks(),
         headers={"Content-Type": content_type},
-        timeout=UPLOAD_TIMEOUT,
+        client_timeout=UPLOAD_TIMEOUT,
     )
     return render(
         request,
