@@ -11,9 +11,29 @@ from services.console.organisation_names import slug_from
 from tests.conftest import MakeAccount
 from tests.console.conftest import Stack, sign_in
 from tests.console.test_console_browser import SPLIT_WORDS
+from tests.console.test_console_http import signed_in
 from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.usefixtures("demo")
+
+
+# An organisation's name is the name of a thing (lv "nosaukums", lt "pavadinimas"), never a
+# person's first name (lv "vārds", lt "vardas"), in the table's header as in its form.
+NAME_HEADER = {"en": "Name", "et": "Nimi", "lv": "Nosaukums", "lt": "Pavadinimas"}
+
+
+@pytest.mark.parametrize("lang", ["en", "et", "lv", "lt"])
+async def test_the_organisations_table_calls_their_names_names_of_things(
+    stack: Stack, coordinator: str, lang: str
+) -> None:
+    client = await signed_in(stack, coordinator, lang=lang)
+    try:
+        async with client.get(f"{stack.console}/organisations") as page:
+            assert page.status == 200
+            text = await page.text()
+    finally:
+        await client.close()
+    assert f'<thead><tr><th scope="col">{NAME_HEADER[lang]}</th>' in text
 
 
 def test_slugs_are_made_from_names_with_diacritics() -> None:
