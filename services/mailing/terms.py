@@ -30,3 +30,20 @@ TERMS: dict[str, dict[str, Term]] = {
         "done": N_("done"),
     },
 }
+
+# A subscription's state, said to its subscriber in a whole sentence (preferences pages):
+# a status name glued after "You receive ..." read "You receive News lv. subscribed."
+STATE_SENTENCES: dict[str, str] = {
+    "pending": N_(
+        "You asked to receive %(list)s. It starts when you confirm it with the link we mailed you."
+    ),
+    "confirmed": N_("You receive %(list)s."),
+    "unsubscribed": N_("You do not receive %(list)s: you have left it."),
+    "bounced": N_(
+        "%(list)s is not sent to you now: messages to your address could not be delivered."
+    ),
+    "complained": N_("You have left %(list)s: you reported a message as unwanted."),
+    "blocked": N_("The editors of %(list)s have stopped sending it to you."),
+}
+# What a leave button's page says once the person has left (its role=status message).
+LEFT: str = N_("You have left %(list)s. No further messages will be sent.")

@@ -18,6 +18,7 @@ from services.mailing.links import LINK_MAIL_EVERY, LINK_TTL, Entry, key_digest,
 from services.mailing.membership import return_json
 from services.mailing.optin import ask_to_confirm, client_over_limit
 from services.mailing.public_pages import own_page_form, page_lang, template_page
+from services.mailing.terms import LEFT, STATE_SENTENCES
 from shared.errors import read_form
 from shared.i18n import N_, pick, translator
 
@@ -60,13 +61,19 @@ async def _entry_form(
     return page_lang(form.get("lang"), "") or None, await _entry(request)
 
 
+def _state(lang: str, status: str, name: str | None) -> str:
+    """The whole sentence saying where this person stands with list `name`."""
+    return translator(lang).gettext(STATE_SENTENCES[status], list=name or "")
+
+
 def _entry_page(
     request: web.Request, row: asyncpg.Record, lang: str | None, message: str | None = None
 ) -> web.Response:
     lang = lang or row["lang"] or "en"
     shown = None
     if row["slug"] is not None:
-        shown = {"name": pick(row["names"], lang, row["list_lang"]), "status": row["status"]}
+        name = pick(row["names"], lang, row["list_lang"])
+        shown = {"status": row["status"], "sentence": _state(lang, row["status"], name)}
     return _page(
         lang,
         translator(lang).gettext("Your subscription"),
@@ -99,7 +106,15 @@ async def entry_leave(request: web.Request) -> web.Response:
         async with request.app[POOL].acquire() as conn:
             await conn.execute(request.app[QUERIES]["unsubscribe"], entry.list_id, entry.subscriber)
     left = await _entry(request)
-    return _entry_page(request, left[1], lang) if left else _expired(lang or "en")
+    if left is None:
+        return _expired(lang or "en")
+    row = left[1]
+    said = None
+    if row["slug"] is not None and row["status"] == "unsubscribed":
+        shown_in = lang or row["lang"] or "en"
+        name = pick(row["names"], shown_in, row["list_lang"])
+        said = translator(shown_in).gettext(LEFT, list=name)
+    return _entry_page(request, row, lang, said)
 
 
 @routes.post("/preferences/{token}/subscribe")
@@ -230,7 +245,11 @@ def _manage_page(
     request: web.Request, lang: str, rows: list[asyncpg.Record], message: str | None = None
 ) -> web.Response:
     subscriptions = [
-        {"slug": r["slug"], "status": r["status"], "name": pick(r["names"], lang, r["list_lang"])}
+        {
+            "slug": r["slug"],
+            "status": r["status"],
+            "sentence": _state(lang, r["status"], pick(r["names"], lang, r["list_lang"])),
+        }
         for r in rows
         if r["slug"]
     ]
@@ -264,11 +283,15 @@ async def leave(request: web.Request) -> web.Response:
     if isinstance(linked, web.Response):
         return linked
     subscriber, form, lang = linked
+    slug = form.get("list", "")
     async with request.app[POOL].acquire() as conn:
-        await conn.execute(
-            request.app[QUERIES]["unsubscribe-by-slug"], subscriber, form.get("list", "")
-        )
-    return _manage_page(request, lang, await _rows(request, subscriber))
+        await conn.execute(request.app[QUERIES]["unsubscribe-by-slug"], subscriber, slug)
+    rows = await _rows(request, subscriber)
+    said = None
+    for r in rows:
+        if r["slug"] == slug and r["status"] == "unsubscribed":
+            said = translator(lang).gettext(LEFT, list=pick(r["names"], lang, r["list_lang"]))
+    return _manage_page(request, lang, rows, said)
 
 
 @routes.post("/manage/{key}/subscribe")
