@@ -16,7 +16,7 @@ from pathlib import Path
 from services.directory.epoch import start_epoch
 from services.directory.export import contacts_to_csv, export_document
 from services.directory.importing.engine import Importer, Options
-from services.directory.importing.rows import Report, TooLarge
+from services.directory.importing.rows import STATUSES, Report, TooLarge
 from services.directory.importing.run import import_document, reader_for, run_import
 from services.directory.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from services.directory.token_records import expires_soon, issue_token
@@ -68,9 +68,9 @@ class ProgressBar:
 def print_report(report: Report) -> None:
     """Summarise an import on stdout: the counts, then a line per row that needs a look."""
     data = report.as_json()
-    counts = ("created", "updated", "unchanged", "rejected", "skipped")
+    counts = report.counts()
     prefix = "dry run: " if report.dry_run else ""
-    print(prefix + ", ".join(f"{k} {data[k]}" for k in counts))
+    print(prefix + ", ".join(f"{k} {counts[k]}" for k in STATUSES))
     for note in data["notes"]:
         print(f"  {note}")
     for item in data["items"]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.directory.importing.rows import Row, TooLarge
 from shared.errors import BadRequest, FieldError, parse_json
+from shared.payloads import JSON
 
 # What the API shows but does not take: dropped, so an export imports as it is.
 READ_ONLY = {"id", "title", "has_email", "created_at", "updated_at", "revision"}
@@ -29,7 +28,7 @@ class JsonReader:
 
     def close(self) -> list[Row]:
         """Networks first, then organisations, then contacts, as a document lists them."""
-        doc: Any = parse_json(bytes(self.data))
+        doc = parse_json(bytes(self.data))
         if isinstance(doc, list):
             doc = {"contacts": doc}
         if not isinstance(doc, dict):
@@ -46,14 +45,15 @@ class JsonReader:
         return rows
 
 
-def _row(number: int, kind: str, index: int, item: Any) -> Row:
+def _row(number: int, kind: str, index: int, item: JSON) -> Row:
     if not isinstance(item, dict):
         problem = FieldError(
             "", "%(kind)s %(index)s is not an object", {"kind": kind, "index": index}
         )
         return Row(number, 0, None, {}, kind=kind, errors=[problem])
     data = {k: v for k, v in item.items() if k not in READ_ONLY}
-    if kind == "contact" and isinstance(data.get("organisation"), dict):
-        data["organisation"] = data["organisation"].get("slug")
+    organisation = data.get("organisation")
+    if kind == "contact" and isinstance(organisation, dict):
+        data["organisation"] = organisation.get("slug")
     name = data.get("display_name") or data.get("slug")
     return Row(number, 0, name if isinstance(name, str) else None, data, kind=kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from shared.errors import FieldError
 
@@ -40,6 +40,34 @@ class Row:
     skipped: str | None = None
 
 
+class OutcomeLine(TypedDict):
+    """One row's line of the report (`ImportReport.items` in the directory's OpenAPI)."""
+
+    kind: str
+    row: int
+    line: int
+    name: str | None
+    status: str
+    contact: int | None
+    errors: list[dict[str, str]]
+    notes: list[dict[str, str]]
+    dropped: list[str]
+
+
+class ReportJSON(TypedDict):
+    """The report (`ImportReport` in the directory's OpenAPI): counts by status, then lines."""
+
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    skipped: int
+    notes: list[str]
+    items: list[OutcomeLine]
+
+
 def _fields(errors: list[FieldError]) -> list[dict[str, str]]:
     return [e.as_json() for e in errors]
 
@@ -54,7 +82,7 @@ class Outcome:
     errors: list[FieldError] = field(default_factory=list)
     notes: list[FieldError] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> OutcomeLine:
         """The row's line of the report."""
         return {
             "kind": self.row.kind,
@@ -81,13 +109,17 @@ class Report:
         """Rows by status."""
         return Counter(o.status for o in self.outcomes)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> ReportJSON:
         """The report as the API, the console and the CLI show it."""
         counts = self.counts()
         return {
             "dry_run": self.dry_run,
             "rows": len(self.outcomes),
-            **{status: counts[status] for status in STATUSES},
+            "created": counts["created"],
+            "updated": counts["updated"],
+            "unchanged": counts["unchanged"],
+            "rejected": counts["rejected"],
+            "skipped": counts["skipped"],
             "notes": self.notes,
             "items": [o.as_json() for o in self.outcomes],
         }
