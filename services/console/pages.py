@@ -14,7 +14,7 @@ from services.console.terms import TERMS
 from services.console.zones import zone_of
 from shared import i18n
 from shared.http import origin_of
-from shared.i18n import LANGUAGES
+from shared.i18n import LANGUAGES, negotiate
 from shared.payloads import Account, Network
 from shared.settings import Settings
 from shared.signing import Keys
@@ -120,6 +120,14 @@ def csrf_ok(request: web.Request, token: str) -> bool:
     return session_of(request).csrf_ok(Keys.of(request.app[SETTINGS]), token)
 
 
+def page_language(request: web.Request) -> str:
+    """The language of a page nobody is signed in to: `?lang=`, else the browser's."""
+    asked = request.query.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return negotiate(request.headers.get("Accept-Language"))
+
+
 def render(
     request: web.Request,
     template: str,
@@ -127,10 +135,12 @@ def render(
     *,
     status: int = 200,
     frame_ancestors: str = "'none'",
+    lang: str | None = None,
 ) -> web.Response:
-    """A console page in the coordinator's language."""
+    """A console page in the coordinator's language: the session's; before signing in, the one
+    chosen in the form (`lang`) or the link (`?lang=`), else the browser's (Accept-Language)."""
     session: Session | None = request.get(SESSION_KEY)
-    lang = session.lang if session else request.query.get("lang", "en")
+    lang = session.lang if session else lang or page_language(request)
     lang = lang if lang in LANGUAGES else "en"
     keys = Keys.of(request.app[SETTINGS])
     with i18n.speaking(lang):

@@ -237,3 +237,46 @@ async def test_a_campaign_paused_by_a_sender_refusal_shows_why(
         assert 'value="resume"' in html
     finally:
         await client.close()
+
+
+async def test_the_sign_in_pages_speak_the_browsers_language_until_one_is_chosen(
+    stack: Stack,
+) -> None:
+    """No cookie: the sign-in page is in the language Accept-Language prefers (Babel's
+    negotiation, as the APIs' problem details); a language chosen in a form or a link wins,
+    for the whole page (its title and header too), not only for the sentence it answers."""
+    own = {"Sec-Fetch-Site": "same-origin"}
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as client:
+        latvian = {"Accept-Language": "lv-LV,lv;q=0.9,en-US;q=0.8,en;q=0.7"}
+        async with client.get(f"{stack.console}/signin", headers=latvian) as page:
+            text = await page.text()
+        assert '<html lang="lv">' in text
+        assert "<h1>Pieteikties</h1>" in text
+        assert "Kontakt konsole</title>" in text
+        assert '<option value="lv" selected>' in text
+        # A language none of ours, then Lithuanian at a lower weight: Lithuanian.
+        async with client.get(
+            f"{stack.console}/signin", headers={"Accept-Language": "fr-CH, fr;q=0.9, lt;q=0.5"}
+        ) as page:
+            assert "<h1>Prisijungti</h1>" in await page.text()
+        # The link's ?lang= beats the browser's language.
+        async with client.get(
+            f"{stack.console}/signin/link?code=x&lang=et", headers=latvian
+        ) as page:
+            assert '<html lang="et">' in await page.text()
+        # The language chosen in the form is the whole answer's, whatever the browser says.
+        async with client.post(
+            f"{stack.console}/signin/email",
+            data={"email": "nobody@example.org", "lang": "lt"},
+            headers=own | latvian,
+        ) as page:
+            text = await page.text()
+        assert '<html lang="lt">' in text
+        assert "Kontakt konsolė</title>" in text
+        async with client.post(
+            f"{stack.console}/signin", data={"token": "kt_wrong", "lang": "et"}, headers=own
+        ) as page:
+            assert page.status == 401
+            text = await page.text()
+        assert '<html lang="et">' in text
+        assert "<h1>Logi sisse</h1>" in text

@@ -6,14 +6,14 @@ from aiohttp import web
 
 from services.console.backend import Backend, SignedOut
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
-from services.console.pages import HOME, bases, render, session_of
+from services.console.pages import HOME, bases, page_language, render, session_of
 from services.console.session import (
     Grant,
     clear_cookie,
     set_language,
 )
 from services.console.signing_in import close_session, new_session, same_origin
-from shared.i18n import LANGUAGES, negotiate
+from shared.i18n import LANGUAGES
 from shared.identity import IDENTITY, Kind
 from shared.redirects import local_path
 from shared.text import form_fields
@@ -51,7 +51,7 @@ async def home(_: web.Request) -> web.Response:
 @routes.get("/signin")
 async def signin_page(request: web.Request) -> web.Response:
     """The sign-in form, in the browser's language until the coordinator picks one."""
-    lang = request.query.get("lang") or negotiate(request.headers.get("Accept-Language"))
+    lang = page_language(request)
     return render(
         request,
         "signin.html",
@@ -71,7 +71,7 @@ async def signin(request: web.Request) -> web.Response:
     grant = await _grant_for(request, token) if token and len(token) <= 200 else None
     if grant is None:
         context = {"next": local_path(form.get("next"), HOME), "chosen": lang, "failed": True}
-        return render(request, "signin.html", context, status=401)
+        return render(request, "signin.html", context, status=401, lang=lang)
     raise await new_session(request, grant, lang, to=local_path(form.get("next"), HOME))
 
 

@@ -67,6 +67,7 @@ async def ask_for_link(request: web.Request) -> web.Response:
             "message.html",
             {"text": tr.gettext("Too many requests. Please try again later.")},
             status=429,
+            lang=lang,
         )
         page.headers["Retry-After"] = str(WINDOW_SECONDS)
         return page
@@ -87,6 +88,7 @@ async def ask_for_link(request: web.Request) -> web.Response:
             ),
             "ok": True,
         },
+        lang=lang,
     )
 
 
@@ -117,5 +119,6 @@ async def use_link(request: web.Request) -> web.Response:
                 )
             },
             status=403,
+            lang=lang,
         )
     raise await new_session(request, Grant.of(spent.data), lang)
