@@ -58,3 +58,33 @@ async def test_buttons_move_past_the_two_hundredth_contact_without_javascript(
     assert after[index + 1] == name
     assert after[index] == before[index + 1]
     assert sorted(after) == sorted(before)
+
+
+async def test_the_list_pages_through_every_contact_past_the_two_hundredth(
+    page: Page, stack: Stack, coordinator: str, conn: asyncpg.Connection
+) -> None:
+    await _fill(conn, "ee", 230)
+    every = await _order(conn, "ee")
+    assert len(every) > 200
+    await sign_in(page, stack, coordinator)
+    seen: list[str] = []
+    while True:
+        seen += await page.locator("tbody th").all_inner_texts()
+        following = page.get_by_role("link", name="Next page")
+        if not await following.count():
+            break
+        await following.click()
+        await expect(page.get_by_role("link", name="First page")).to_be_visible()
+    assert seen == every  # each contact once, in order, across pages of at most 200
+    # A row on a later page moves up past the page's top, and the page stays where it was.
+    first = page.locator("tbody tr").first
+    name = await first.locator("th").inner_text()
+    url = page.url
+    await first.get_by_role("button", name=f"Move up: {name}").click()
+    await expect(page.locator("tbody th").first).not_to_have_text(name)
+    assert "after=" in page.url
+    assert page.url.split("?")[1] == url.split("?")[1]
+    moved = await _order(conn, "ee")
+    assert moved.index(name) == every.index(name) - 1
+    await page.get_by_role("link", name="First page").click()
+    assert len(await page.locator("tbody th").all_inner_texts()) == 200

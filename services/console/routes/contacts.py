@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from aiohttp import web
 
@@ -43,6 +43,8 @@ from shared.text import form_fields
 routes = web.RouteTableDef()
 # How long the directory keeps a deleted contact restorable (its RESTORE_SECONDS), shown.
 RESTORE_MINUTES = 15
+# Contacts on one page of the list (the directory's largest page); `after` pages on.
+PAGE_SIZE = 200
 
 
 async def _chosen(request: web.Request) -> tuple[str, list[Network]]:
@@ -61,18 +63,23 @@ async def contacts_page(request: web.Request) -> web.Response:
     """The coordinator's contacts, searchable and filtered by member network."""
     chosen, networks = await _chosen(request)
     lang = session_of(request).lang
-    query = {"lang": lang, "limit": "200", "include_unpublished": "true"}
+    query = {"lang": lang, "limit": str(PAGE_SIZE), "include_unpublished": "true"}
     search = request.query.get("q", "").strip()[:100]
     member = request.query.get("member", "")
     members = subtree(networks, chosen)
+    shown = {"network": chosen}
     if search:
-        query["q"] = search
+        query["q"] = shown["q"] = search
     if member and member in {m["slug"] for m in members} and member != chosen:
-        query["member"] = member
+        query["member"] = shown["member"] = member
+    after = request.query.get("after", "")
+    if after:
+        query["after"] = after  # the directory's own cursor (keyset paging); it checks it
     data = await backend(request).get(
         "directory", f"/v1/networks/{chosen}/contacts?{urlencode(query)}"
     )
     mine = editable(request) or my_networks(request)
+    next_after = _cursor(data.get("next"))
     return render(
         request,
         "contacts.html",
@@ -80,6 +87,12 @@ async def contacts_page(request: web.Request) -> web.Response:
             "contacts": data["items"],
             # More contacts follow the ones shown: the last row can still move down.
             "more": bool(data.get("next")),
+            # This page (where a row's buttons come back to), the first and the next one.
+            "here": f"/contacts?{urlencode(shown | ({'after': after} if after else {}))}",
+            "first_page": f"/contacts?{urlencode(shown)}" if after else "",
+            "next_page": f"/contacts?{urlencode(shown | {'after': next_after})}"
+            if next_after
+            else "",
             "chosen": chosen,
             "mine": [n for n in networks if n["slug"] in mine],
             "members": members,
@@ -94,6 +107,13 @@ async def contacts_page(request: web.Request) -> web.Response:
             "restored": request.query.get("restored", ""),
         },
     )
+
+
+def _cursor(next_url: object) -> str:
+    """The `after` cursor of the directory's `next` link ("" on the last page)."""
+    if not isinstance(next_url, str):
+        return ""
+    return parse_qs(urlsplit(next_url).query).get("after", [""])[0]
 
 
 async def _contact(request: web.Request, contact_id: str) -> Contact:
