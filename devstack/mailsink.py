@@ -33,9 +33,15 @@ PART_CSP = (
     "style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 )
 STYLE = (
-    "body{font:15px/1.45 system-ui,sans-serif;margin:1rem;color:#1b1f23}"
-    "table{border-collapse:collapse}td,th{padding:.25rem .5rem;text-align:left;"
+    # Long words (addresses, links, header values) wrap anywhere: nothing widens the page.
+    "body{font:15px/1.45 system-ui,sans-serif;margin:1rem;color:#1b1f23;"
+    "overflow-wrap:anywhere}"
+    "table{border-collapse:collapse;width:100%}td,th{padding:.25rem .5rem;text-align:left;"
     "border-bottom:1px solid #d0d7de;vertical-align:top}"
+    # On a phone the list's rows are stacked cards: five columns never fit 375 px.
+    "@media (max-width:40rem){.list thead{display:none}.list tr{display:block;"
+    "border-bottom:1px solid #d0d7de;padding:.25rem 0}.list td{display:block;border:0;"
+    "padding:0 .5rem}}"
     ".message{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1rem}"
     "@media (max-width:50rem){.message{grid-template-columns:minmax(0,1fr)}}"
     "iframe{width:100%;height:70vh;border:1px solid #d0d7de}"
@@ -252,7 +258,7 @@ def sink_app(sink: Sink) -> web.Application:
         return _page(
             "Kontakt mail sink",
             "<h1>Kontakt development mail sink</h1><p>Nothing sent here leaves this machine.</p>"
-            "<table><thead><tr><th>#</th><th>Received</th><th>From</th><th>To</th>"
+            "<table class=list><thead><tr><th>#</th><th>Received</th><th>From</th><th>To</th>"
             f"<th>Subject</th></tr></thead><tbody>{rows}</tbody></table>",
         )
 

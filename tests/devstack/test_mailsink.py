@@ -108,3 +108,28 @@ async def test_a_message_shows_its_html_sandboxed_text_and_headers_with_decoded_
     listed = page.get_by_role("link", name=LINK)
     assert await listed.count() == 2  # in the text part and in the HTML part's links
     await page.close()
+
+
+async def test_the_sink_fits_a_phone_with_long_addresses_links_and_headers(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """At 375 px neither the list nor a message scrolls sideways, whatever a header holds."""
+    sink = Sink(tmp_path / "mail")
+    long = confirmation(3)
+    del long["To"]
+    long["To"] = "zydrune.kiseviciene.koordinatore.vilniaus.miesto.savivaldybe@example.lt"
+    long["List-Unsubscribe"] = f"<{LINK}{'x' * 120}>, <mailto:unsubscribe+{'y' * 80}@example.lt>"
+    long.replace_header("Subject", "Apstipriniet_abonementu_" + "garš" * 30)
+    await send(sink, long)
+    server = TestServer(sink_app(sink), host="127.0.0.1")
+    await server.start_server()
+    context = await browser.new_context(viewport={"width": 375, "height": 740})
+    try:
+        page = await context.new_page()
+        for path in ("/", "/messages/1"):
+            await page.goto(str(server.make_url(path)))
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, (path, width)
+    finally:
+        await context.close()
+        await server.close()
