@@ -280,3 +280,49 @@ async def test_the_sign_in_pages_speak_the_browsers_language_until_one_is_chosen
             text = await page.text()
         assert '<html lang="et">' in text
         assert "<h1>Logi sisse</h1>" in text
+
+
+# The banner over every page when tokens end soon, by each language's plural rule (CLDR).
+EXPIRING = {
+    1: {
+        "en": "1 token expires soon: phone 1. Make a new one",
+        "lv": "1 atslēgai drīz beigsies derīgums: phone 1. Izveidojiet jaunu",
+        "lt": "1 raktas netrukus baigs galioti: phone 1. Susikurkite naują",
+        "et": "1 võti aegub peagi: phone 1. Tehke uus",
+    },
+    2: {
+        "en": "2 tokens expire soon: ",
+        "lv": "2 atslēgām drīz beigsies derīgums: ",
+        "lt": "2 raktai netrukus baigs galioti: ",
+        "et": "2 võtit aegub peagi: ",
+    },
+    10: {"lv": "10 atslēgām drīz", "lt": "10 raktų netrukus", "en": "10 tokens expire soon"},
+}
+
+
+async def test_the_expiring_tokens_banner_counts_by_the_languages_plural_rule(
+    stack: Stack, coordinator: str
+) -> None:
+    bearer = {"Authorization": f"Bearer {coordinator}"}
+    async with aiohttp.ClientSession(headers=bearer) as api:
+        async with api.get(f"{stack.directory}/v1/me") as me:
+            path = f"{stack.directory}/v1/accounts/{(await me.json())['id']}/tokens"
+        made = 0
+        for count, expected in EXPIRING.items():
+            while made < count:
+                made += 1
+                body = {"kind": "read", "name": f"phone {made}", "expires_in_days": 3}
+                async with api.post(path, json=body) as answer:
+                    assert answer.status == 201
+            for lang, text in expected.items():
+                client = await signed_in(stack, coordinator, lang=lang)
+                try:
+                    async with client.get(f"{stack.console}/organisations") as page:
+                        banner = re.search(
+                            r'class="error expiring-tokens"[^>]*><a[^>]*>([^<]*)<',
+                            await page.text(),
+                        )
+                finally:
+                    await client.close()
+                assert banner is not None, (count, lang)
+                assert banner.group(1).startswith(text), (count, lang, banner.group(1))
