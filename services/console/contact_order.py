@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.console.forms import Form, text
+from services.console.forms import Form, number
 
 
 def moved(ids: list[int], contact_id: int, form: Form) -> list[int] | None:
@@ -14,11 +14,11 @@ def moved(ids: list[int], contact_id: int, form: Form) -> list[int] | None:
         return None
     order = [i for i in ids if i != contact_id]
     index = ids.index(contact_id)
-    before, after = text(form, "before"), text(form, "after")
-    if before.isdigit() and int(before) in order:
-        order.insert(order.index(int(before)), contact_id)
-    elif after.isdigit() and int(after) in order:
-        order.insert(order.index(int(after)) + 1, contact_id)
+    before, after = number(form, "before"), number(form, "after")
+    if before is not None and before in order:
+        order.insert(order.index(before), contact_id)
+    elif after is not None and after in order:
+        order.insert(order.index(after) + 1, contact_id)
     elif form.get("direction") in ("up", "down"):
         other = index - 1 if form.get("direction") == "up" else index + 1
         if not 0 <= other < len(ids):

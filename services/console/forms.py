@@ -10,6 +10,7 @@ from services.console.backend import Answer
 from shared.i18n import LANGUAGES
 from shared.payloads import Contact, Texts
 from shared.text import Field
+from shared.validate import parse_id
 
 # A posted form as aiohttp reads it: text, or a file (multipart).
 Form: TypeAlias = MultiDictProxy[Field]
@@ -60,6 +61,12 @@ def text(form: Form, name: str) -> str:
     """A form field as trimmed text ('' when missing or a file)."""
     value = form.get(name, "")
     return value.strip() if isinstance(value, str) else ""
+
+
+def number(form: Form, name: str) -> int | None:
+    """A form field holding an id or a revision (ASCII digits, `shared.validate.parse_id`),
+    else None: "²" or 5,000 digits are no number, not a 500."""
+    return parse_id(text(form, name))
 
 
 def lines(form: Form, name: str) -> list[str]:

@@ -16,6 +16,7 @@ from services.vcard.keys import LIBRARY
 from services.vcard.synctoken import directory_token, sync_token
 from shared.directory_client import UnknownSyncToken
 from shared.errors import NotFound
+from shared.validate import parse_id
 
 OpenBook = Callable[[web.Request, str | None], Awaitable[tuple[Book, Shelf, dict[str, Member]]]]
 ViewOf = Callable[[web.Request], Awaitable[View]]
@@ -75,7 +76,8 @@ async def _query(
 ) -> web.Response:
     limit_element = body.find(f"{tag(CARD, 'limit')}/{tag(CARD, 'nresults')}")
     count = limit_element.text if limit_element is not None else None
-    limit = int(count) if count and count.isdigit() else None
+    # ASCII digits (`shared.validate.parse_id`): "²" or 5,000 digits set no limit, not a 500.
+    limit = parse_id(count.strip()) if count else None
     filters = body.find(tag(CARD, "filter"))
     hits = [members[uid] for uid in shelf.contacts if _matches(members[uid], book, filters)]
     return multistatus([asked.of(m) for m in hits[:limit]])

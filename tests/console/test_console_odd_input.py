@@ -68,3 +68,42 @@ async def test_odd_ids_and_queries_get_a_page_in_the_coordinators_language(
         assert failures == [], failures
     finally:
         await client.close()
+
+
+# Digits `str.isdigit` admits and `int()` refuses ("²"), reads ("٣"), or cannot hold (5,000).
+ODD_NUMBERS = ("²", "٣", "9" * 5000)
+
+
+async def test_odd_numbers_in_forms_and_paths_get_a_page(stack: Stack, coordinator: str) -> None:
+    client = await signed_in(stack, coordinator, lang="lv")
+    try:
+        async with client.get(f"{stack.console}/contacts?network=ee") as page:
+            listing = await page.text()
+        found = re.search(r'name="csrf" value="([^"]+)"', listing)
+        contact = re.search(r'href="/contacts/(\d+)"', listing)
+        assert found is not None
+        assert contact is not None
+        csrf, contact_id = found.group(1), contact.group(1)
+        failures = []
+        for value in ODD_NUMBERS:
+            posts = {
+                f"/contacts/{contact_id}": {"revision": value, "family_name": "Tamm"},
+                f"/contacts/{contact_id}/move": {"network": "ee", "before": value},
+                f"/contacts/{contact_id}/move#after": {"network": "ee", "after": value},
+                "/organisations/no-such-org": {"revision": value},
+                "/lists/no-such-list/look": {"revision": value},
+            }
+            for path, form in posts.items():
+                url = stack.console + path.partition("#")[0]
+                data = {"csrf": csrf} | form
+                async with client.post(url, data=data, allow_redirects=False) as answer:
+                    if answer.status >= 500:
+                        failures.append((path, value[:9], answer.status))
+            for template in ("/campaigns/{v}", "/campaigns/{v}/preview", "/contacts/{v}"):
+                url = stack.console + template.replace("{v}", quote(value, safe=""))
+                async with client.get(url, allow_redirects=False) as answer:
+                    if answer.status >= 500:
+                        failures.append((template, value[:9], answer.status))
+        assert failures == [], failures
+    finally:
+        await client.close()

@@ -230,6 +230,10 @@ async def test_reveal_without_javascript_asks_a_question_in_the_page_language(
     assert wrong.status == 422
     assert "See polnud õige" in wrong.text
     assert "madis.kanarbik@norden.ee" not in wrong.text
+    # Digits `str.isdigit` admits but no person types as a sum are a wrong answer, not a 500.
+    for odd in ("²", "٣", "9" * 5000):
+        refused = await directory.post(contact_path, data=form.fields | {"answer": odd})
+        assert refused.status == 422, odd[:9]
     # The question is answered on the directory's own page: a form on another site is refused.
     elsewhere = await directory.post(
         contact_path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.mailing.returns.classify import classify
+from services.mailing.returns.status import verdict
 from tests.mailing.returns_corpus import CASES, MESSAGE_ID, Case
 
 pytestmark = pytest.mark.fast  # pure functions: `make test-fast`
@@ -34,3 +35,10 @@ def test_evidence_is_kept() -> None:
     assert found.action == "failed"
     assert report.reporting_mta == "AM0PR01MB0001.eurprd01.prod.outlook.example"
     assert report.format == "rfc3464"
+
+
+def test_a_status_in_other_digits_is_no_code() -> None:
+    # "²" passes `str.isdigit` and fails `int()`: such a Status is read as no code at all.
+    assert verdict("5.².1", "") == "soft"
+    assert verdict("4.٣.1", "") == "soft"
+    assert verdict("5.1.1", "") == "hard"

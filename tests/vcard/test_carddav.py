@@ -306,6 +306,16 @@ async def test_multiget_and_query(services: Pair) -> None:
     )
     assert root is not None
     assert len(root.findall(f"{D}response")) == 2
+    # A limit in ASCII digits is applied; digits `int()` refuses ("²") or cannot hold ask none.
+    for nresults, shown in (("1", 1), ("²", 2), ("9" * 5000, 2)):
+        limited = query("ORG", "providus").replace(
+            "</C:addressbook-query>",
+            f"<C:limit><C:nresults>{nresults}</C:nresults></C:limit></C:addressbook-query>",
+        )
+        status, root, _ = await dav(services.vcard, "REPORT", "/dav/addressbooks/for-in/", limited)
+        assert status == 207, nresults[:9]
+        assert root is not None
+        assert len(root.findall(f"{D}response")) == shown
     # Anonymous callers cannot use EMAIL queries to test whether an address is there.
     _, root, _ = await dav(
         services.vcard, "REPORT", "/dav/addressbooks/for-in/", query("EMAIL", "norden")

@@ -15,6 +15,7 @@ from services.console.forms import (
     chosen_of,
     contact_body,
     contact_form,
+    number,
     problems,
     text,
     typed,
@@ -39,6 +40,7 @@ from shared.payloads import Contact, Network
 from shared.progress import wants_progress
 from shared.redirects import local_path
 from shared.text import form_fields
+from shared.validate import parse_id
 
 routes = web.RouteTableDef()
 # How long the directory keeps a deleted contact restorable (its RESTORE_SECONDS), shown.
@@ -101,9 +103,7 @@ async def contacts_page(request: web.Request) -> web.Response:
             "saved": request.query.get("saved") == "1",
             "order_changed": request.query.get("moved") == "0",
             # Just deleted (offered an undo), or the undo's outcome.
-            "deleted": request.query.get("deleted", "")
-            if request.query.get("deleted", "").isdigit()
-            else "",
+            "deleted": parse_id(request.query.get("deleted", "")) or "",
             "restored": request.query.get("restored", ""),
         },
     )
@@ -219,9 +219,8 @@ async def edit_contact(request: web.Request) -> web.Response:
 async def save_contact(request: web.Request) -> web.Response:
     """Save the contact (409 when someone else saved it first: the form says so)."""
     form = await form_fields(request)
-    revision = text(form, "revision")
     body = await _body(request, form)
-    body["revision"] = int(revision) if revision.isdigit() else None
+    body["revision"] = number(form, "revision")
     contact_id = request.match_info["id"]
     answer = await backend(request).call(
         "directory", "PATCH", f"/v1/contacts/{contact_id}", json=body
@@ -246,8 +245,8 @@ async def delete(request: web.Request) -> web.Response:
     """Delete (the directory keeps it restorable); the list then offers Undo."""
     form = await form_fields(request)
     contact_id = request.match_info["id"]
-    revision = text(form, "revision")
-    headers = {"If-Match": f'"{revision}"'} if revision.isdigit() else {}
+    revision = number(form, "revision")
+    headers = {"If-Match": f'"{revision}"'} if revision is not None else {}
     await backend(request).call(
         "directory", "DELETE", f"/v1/contacts/{contact_id}", headers=headers
     )
@@ -285,7 +284,8 @@ async def move(request: web.Request) -> web.Response:
     network = quote(text(form, "network"), safe="")
     api = backend(request)
     current = await api.get("directory", f"/v1/networks/{network}/order")
-    order = moved(current["ids"], int(request.match_info["id"]), form)
+    contact_id = parse_id(request.match_info["id"])
+    order = None if contact_id is None else moved(current["ids"], contact_id, form)
     ok = True
     if order is not None:
         answer = await api.call(

@@ -8,8 +8,9 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
+from services.console.backend import Forbidden
 from services.console.campaign_progress import shown_progress
-from services.console.forms import FormValues, problems, text, typed
+from services.console.forms import FormValues, number, problems, text, typed
 from services.console.pages import (
     backend,
     me,
@@ -25,6 +26,7 @@ from shared.bodies import large_body
 from shared.i18n import translator
 from shared.payloads import Campaign, MailingList
 from shared.text import form_fields
+from shared.validate import parse_id
 from shared.web import frame_options
 
 routes = web.RouteTableDef()
@@ -140,11 +142,10 @@ async def list_look(request: web.Request) -> web.Response:
     """The newsletter's colour and logo (empty: the default colour, no logo)."""
     form = await form_fields(request)
     slug = _slug(request)
-    revision = text(form, "revision")
     body = {
         "colour": text(form, "colour") or None,
         "logo_url": text(form, "logo_url") or None,
-        "revision": int(revision) if revision.isdigit() else None,
+        "revision": number(form, "revision"),
     }
     answer = await backend(request).call("mailing", "PATCH", f"/v1/lists/{slug}", json=body)
     if answer.ok:
@@ -188,7 +189,11 @@ async def new_campaign(request: web.Request) -> web.Response:
 
 
 def _id(request: web.Request) -> int:
-    return int(request.match_info["id"])
+    # An id no campaign can have is answered as the mailing service's 404 is: the 403 page.
+    found = parse_id(request.match_info["id"])
+    if found is None:
+        raise Forbidden()
+    return found
 
 
 async def _campaign(request: web.Request) -> Campaign:

@@ -321,6 +321,8 @@ async def reveal_answer(request: web.Request) -> web.Response:
     given = answer.strip()
     right = (
         claims.get("c") == contact_id
+        # ASCII digits only: "²" passes `isdigit` and fails `int`.
+        and given.isascii()
         and given.isdigit()
         and keys.check_hex(
             "challenge-answer", f"{claims.get('n')}:{int(given[:3])}", str(claims.get("h")), 32

@@ -79,7 +79,7 @@ def find_code(text: str) -> str:
 def by_code(code: str) -> Verdict | None:
     """The verdict an RFC 3463 code gives by class and subject; None when it is unspecific."""
     parts = code.split(".")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
         return None
     klass, subject, detail = (int(p) for p in parts)
     if klass == 2:
