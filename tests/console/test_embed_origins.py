@@ -75,3 +75,31 @@ async def test_an_admin_lists_the_sites_and_a_coordinator_is_told_whom_to_ask(
         assert await _allowed(stack, "https://evil.example") is None
     finally:
         await estonian.close()
+
+
+# The iframe snippet's title, by the widget's language: the one chosen, else the shown
+# network's own default (FOR-IN's is English, its Latvian member network's Latvian).
+FRAME_TITLES = {
+    "/embed?network=for-in&member=lt&lang=et": ("Kontaktid", "et"),
+    "/embed?network=for-in&member=lv": ("Kontakti", "lv"),
+    "/embed?network=for-in&member=lt": ("Kontaktai", "lt"),
+    "/embed?network=for-in": ("Contacts", "en"),
+}
+
+
+@pytest.mark.parametrize("console_lang", ["en", "lv"])
+async def test_the_iframe_snippets_title_is_in_the_widgets_language(
+    stack: Stack, admin_token: str, console_lang: str
+) -> None:
+    admin = await signed_in(stack, admin_token, lang=console_lang)
+    try:
+        for path, (title, lang) in FRAME_TITLES.items():
+            async with admin.get(f"{stack.console}{path}") as page:
+                found = re.search(
+                    r'<code id="snippet-iframe">(.*?)</code>', await page.text(), re.S
+                )
+            assert found is not None, path
+            snippet = html.unescape(found[1])
+            assert f' title="{title}" lang="{lang}" ' in snippet, (path, snippet)
+    finally:
+        await admin.close()

@@ -11,7 +11,7 @@ from aiohttp import web
 from services.console.backend import Forbidden
 from services.console.keys import SETTINGS
 from services.console.pages import backend, me, my_networks, networks_of, render, subtree
-from shared.i18n import LANGUAGES
+from shared.i18n import LANGUAGES, translator
 from shared.payloads import MailingList, Network
 from shared.text import form_fields
 
@@ -50,12 +50,18 @@ async def _builder(
     params = {k: v for k, v in (("member", member), ("lang", lang)) if v}
     query = f"?{urlencode(params)}" if params else ""
     attributes = f' network="{network}"' + "".join(f' {k}="{v}"' for k, v in params.items())
+    # The frame's title is read out in the widget's language: the one chosen, else the shown
+    # network's own (the widget's choice too), so a screen reader never says English "Contacts".
+    shown = next((n for n in members if n["slug"] == (member or network)), chosen)
+    widget_lang = lang or (shown["default_lang"] if shown else "en")
+    title = escape(translator(widget_lang).gettext("Contacts"))
     snippets = {
         "js": f'<script src="{base}/widget.js" defer></script>\n'
         f"<kontakt-contacts{attributes}></kontakt-contacts>",
         # The script sizes the frame to its cards (600 px until it runs, or without it); the
         # referrer policy lets the no-JS reveal page link back to the very page it came from.
-        "iframe": f'<iframe src="{base}/embed/{network}{query}" title="Contacts" '
+        "iframe": f'<iframe src="{base}/embed/{network}{query}" title="{title}" '
+        f'lang="{widget_lang}" '
         'width="100%" height="600" loading="lazy" '
         'referrerpolicy="no-referrer-when-downgrade"></iframe>\n'
         f'<script src="{base}/widget.js" async></script>',
