@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import asyncpg
@@ -39,7 +40,10 @@ async def phone_check(
     try:
         page = await context.new_page()
         if method == "POST":
-            await page.goto("about:blank")
+            # Posted from a page of the service itself, as its own button posts (about:blank
+            # would send Origin: null, which every form refuses as a foreign page).
+            parts = urlsplit(url)
+            await page.goto(f"{parts.scheme}://{parts.netloc}/healthz")
             await page.set_content(_auto_post(url, form))
             async with page.expect_navigation():
                 await page.locator("form").evaluate("f => f.submit()")
