@@ -187,6 +187,25 @@ async def test_kontakt_columns_is_a_column_count(browser: Browser, start_site: S
     await page.locator("kontakt-contacts .kontakt-card").first.wait_for()
     await shot(page, "widget-desktop", page.locator("kontakt-contacts"))
     assert [await columns(page, n) for n in ("1", "2", "3")] == [1, 2, 3]
+    # A value that is no column count (README: an <integer> of at least 1) is ignored: the
+    # default (as many as fit) holds, never one column.
+    default = await columns(page, "12")
+    assert default > 3
+    for wrong in ("abc", "2.5", "0", "-3", "2px", "", "calc(1px)"):
+        assert await columns(page, wrong) == default, wrong
+    # So for the other typed properties: a card width or gap that is no length changes nothing.
+    await page.locator("kontakt-contacts").evaluate(
+        "el => { el.style.setProperty('--kontakt-card-width', 'wide');"
+        " el.style.setProperty('--kontakt-gap', 'red'); }"
+    )
+    assert await columns(page, "12") == default
+    await page.locator("kontakt-contacts").evaluate(
+        "el => el.style.setProperty('--kontakt-accent', 'not-a-colour')"
+    )
+    accent = await page.locator("kontakt-contacts .kontakt-card a").first.evaluate(
+        "a => getComputedStyle(a).color"
+    )
+    assert accent == "rgb(5, 80, 174)"  # the default #0550ae
     # On a phone, as many as fit: one.
     await page.set_viewport_size({"width": 375, "height": 700})
     assert await columns(page, "3") == 1

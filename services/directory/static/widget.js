@@ -245,6 +245,30 @@
       });
   }
 
+  /* The theming properties' types (README, "Theming"), registered once for the page: a value
+     that is not of its type (`--kontakt-columns: abc`) is then ignored and the default holds,
+     instead of invalidating the grid, which collapsed to one column. (An @property rule in
+     the shadow root's stylesheet would not count: those rules are read only in a document.)
+     Lengths' defaults are in px (registered initial values cannot be in rem): 16 px a rem. */
+  var THEME = [
+    ["--kontakt-columns", "<integer>", "12"],
+    ["--kontakt-card-width", "<length>", "256px"],
+    ["--kontakt-gap", "<length>", "12px"],
+    ["--kontakt-radius", "<length>", "8px"],
+    ["--kontakt-text", "<color>", "#1b1f23"],
+    ["--kontakt-muted", "<color>", "#57606a"],
+    ["--kontakt-accent", "<color>", "#0550ae"],
+    ["--kontakt-background", "<color>", "#fff"],
+    ["--kontakt-border", "<color>", "#d0d7de"]
+  ];
+  if (window.CSS && CSS.registerProperty) {
+    THEME.forEach(function (one) {
+      try {
+        CSS.registerProperty({ name: one[0], syntax: one[1], inherits: true, initialValue: one[2] });
+      } catch (e) { /* registered already (a second copy of this script, or the page did) */ }
+    });
+  }
+
   if (!customElements.get("kontakt-contacts")) {
     customElements.define("kontakt-contacts", KontaktContacts);
   }
