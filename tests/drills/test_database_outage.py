@@ -22,6 +22,7 @@ from tests.conftest import MakeAccount
 from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.observe import until
 from tests.support.postgres import StoppablePostgres, with_database
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -135,8 +136,7 @@ async def test_services_answer_503_while_postgres_is_down_and_recover_without_a_
         )
     ).json["id"]
     assert (await mailing.api.as_(sender).post(f"/v1/campaigns/{campaign}/send")).status == 202
-    while len(sink.messages) < 40:  # noqa: ASYNC110 (the worker sends in the background)
-        await asyncio.sleep(0.05)
+    await until(lambda: len(sink.messages) >= 40, within=60)  # the worker sends meanwhile
 
     directory = mailing.settings.directory_url
     urls = [

@@ -96,6 +96,18 @@ async def test_the_iframe_fits_its_cards_and_nothing_scrolls_sideways_on_a_phone
     await context.close()
 
 
+# Post a height message from the host page itself; resolve once the page's listeners had it.
+HANDLED_FORGED_HEIGHT = """() => new Promise((handled) => {
+  window.addEventListener("message", function heard(event) {
+    if (event.data && event.data.kontakt === "height" && event.data.height === 5) {
+      window.removeEventListener("message", heard);
+      handled();
+    }
+  });
+  window.postMessage({ kontakt: "height", height: 5 }, location.origin);
+})"""
+
+
 async def test_a_message_from_another_origin_does_not_resize_the_frame(
     browser: Browser, start_site: StartSite
 ) -> None:
@@ -106,9 +118,9 @@ async def test_a_message_from_another_origin_does_not_resize_the_frame(
     await frame.locator(".kontakt-card").first.wait_for()
     await page.wait_for_function("() => document.querySelector('iframe').clientHeight > 600")
     before = await page.locator("iframe").evaluate("f => f.clientHeight")
-    # The host page itself (not the directory) posting a height is ignored.
-    await page.evaluate("() => window.postMessage({kontakt: 'height', height: 5}, location.origin)")
-    await page.wait_for_timeout(200)
+    # The host page itself (not the directory) posting a height is ignored. A listener added
+    # now hears the message after widget.js's own (added at its start): then it was handled.
+    await page.evaluate(HANDLED_FORGED_HEIGHT)
     assert await page.locator("iframe").evaluate("f => f.clientHeight") == before
     await page.close()
 

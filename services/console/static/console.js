@@ -155,7 +155,9 @@ function report(out, data, labels) {
   table(out, ["row", "name", "status", "problem"], rows, labels);
 }
 
-// Campaign progress, polled every second until the campaign is over.
+// Campaign progress, polled every second until the campaign is over. Then the page reloads
+// once if it still shows the campaign as running; else it stays still, and says so on the
+// section (data-settled: the status it ended with).
 on("[data-progress]", function (section) {
   var bar = section.querySelector("progress");
   function poll() {
@@ -169,11 +171,14 @@ on("[data-progress]", function (section) {
           var value = key === "percent" ? p.percent : p.shown[key];
           node.textContent = value === null || value === undefined ? "–" : value;
         });
-        if (["done", "cancelled", "draft"].indexOf(p.status) < 0) setTimeout(poll, 1000);
-        else if (p.status !== "draft") {
-          var status = document.querySelector("[data-campaign-status]");
-          if (status && status.getAttribute("data-status") !== p.status) location.reload();
+        if (["done", "cancelled", "draft"].indexOf(p.status) < 0) {
+          setTimeout(poll, 1000);
+          return;
         }
+        var status = document.querySelector("[data-campaign-status]");
+        var stale = status && status.getAttribute("data-status") !== p.status;
+        if (p.status !== "draft" && stale) location.reload();
+        else section.setAttribute("data-settled", p.status);
       })
       .catch(function () { setTimeout(poll, 3000); });
   }
