@@ -258,7 +258,7 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     async def progress(done: int) -> None:
         bar(done, max(size, done))
 
-    reader = reader_for(fmt, settings.import_max_bytes, args.lang)
+    reader = reader_for(fmt, settings.import_max_bytes)
     try:
         async with connect(settings) as (conn, q):
             report = await run_import(
@@ -340,7 +340,9 @@ def parser() -> argparse.ArgumentParser:
         imp.add_argument("--format", choices=("vcard", "csv", "json"), default=fixed)
         imp.add_argument("--network", help="network for rows that name none (and every card)")
         imp.add_argument(
-            "--lang", default="en", choices=("en", "et", "lv", "lt"), help="language of titles"
+            "--lang",
+            choices=("en", "et", "lv", "lt"),
+            help="language of titles the file does not say (default: the network's)",
         )
         imp.add_argument("--dry-run", action="store_true", help="report, change nothing")
         imp.set_defaults(run=cmd_import)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from shared.i18n import pick
+from shared.i18n import FALLBACK, pick
 from shared.payloads import Contact
 
 PRODID = "-//Kontakt//Kontakt vCard 0.1//EN"
@@ -44,12 +44,18 @@ class Card:
     family: str
     display: str
     organisation: str | None
-    title: str | None
     phones: tuple[Tel, ...]
     urls: tuple[str, ...]
     categories: tuple[str, ...]
     revision: datetime
     emails: tuple[str, ...] = field(default=())
+    # Every title with its language, the one in the card's language (`title`) first.
+    titles: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def title(self) -> str | None:
+        """The title in the card's language (else the default's, English, any)."""
+        return self.titles[0][1] if self.titles else None
 
     @property
     def file_stem(self) -> str:
@@ -71,6 +77,7 @@ def card_from_contact(
     for membership in contact.get("networks", []):
         names = network_names.get(membership["network"])
         categories.append(pick(names, lang) if names else membership["network"])
+    titles = contact.get("titles") or {}
     updated = contact.get("updated_at")
     revision = datetime.fromisoformat(updated) if updated else datetime.now(UTC)
     return Card(
@@ -79,7 +86,7 @@ def card_from_contact(
         family=contact.get("family_name", ""),
         display=contact["display_name"],
         organisation=pick(organisation["names"], lang, default) if organisation else None,
-        title=pick(contact.get("titles"), lang, default),
+        titles=_titles(titles, lang, default),
         phones=tuple(
             Tel(p["e164"], p["kind"], p["written"], p.get("extension"))
             for p in contact.get("phones", [])
@@ -89,3 +96,11 @@ def card_from_contact(
         revision=revision.astimezone(UTC),
         emails=tuple(emails or ()),
     )
+
+
+def _titles(titles: dict[str, str], lang: str, default: str) -> tuple[tuple[str, str], ...]:
+    """Every title by language, the one `pick` chose first, so a writer can say each one's."""
+    chosen = pick(titles, lang, default)
+    first = next((k for k in (lang, default, FALLBACK, *titles) if titles.get(k) == chosen), None)
+    ordered = sorted(titles, key=lambda k: (k != first, k))
+    return tuple((k, titles[k]) for k in ordered if titles[k])

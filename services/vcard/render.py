@@ -80,8 +80,14 @@ def vcard(card: Card, version: str = "3.0", *, outlook: bool = False, compact: b
     lines.append(_line("FN", escape(card.display), charset))
     if card.organisation:
         lines.append(_line("ORG", escape(card.organisation), charset))
-    if card.title:
-        lines.append(_line("TITLE", escape(card.title), charset))
+    if version == "4.0" and len(card.titles) > 1 and not compact:
+        # Each language's title, as alternatives of one (RFC 6350 5.4): a reader that shows
+        # one shows the first, the card's language; an import keeps each in its language.
+        for lang, title in card.titles:
+            lines.append(_line("TITLE", escape(title), f";ALTID=1;LANGUAGE={lang}"))
+    elif card.titles:
+        lang, title = card.titles[0]
+        lines.append(_line("TITLE", escape(title), f";LANGUAGE={lang}{charset}"))
     for tel in card.phones:
         if version == "4.0" and tel.uri:
             lines.append(_line("TEL", tel.uri, f';VALUE=uri;TYPE="{TYPES_40[tel.kind]}"'))
@@ -118,8 +124,11 @@ def jcard(card: Card) -> JSON:
     ]
     if card.organisation:
         props.append(["org", {}, "text", card.organisation])
-    if card.title:
-        props.append(["title", {}, "text", card.title])
+    if len(card.titles) > 1:  # each language's, as alternatives of one (RFC 6350 5.4)
+        for lang, title in card.titles:
+            props.append(["title", {"altid": "1", "language": lang}, "text", title])
+    elif card.titles:
+        props.append(["title", {"language": card.titles[0][0]}, "text", card.titles[0][1]])
     for tel in card.phones:
         kinds: JSON = {"type": list[JSON](TYPES_40[tel.kind].split(","))}
         props.append(

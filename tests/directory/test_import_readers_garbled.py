@@ -56,7 +56,7 @@ def garbled(rng: random.Random, data: bytes) -> bytes:
 
 def read_all(fmt: str, data: bytes, rng: random.Random, limit: int = 1 << 24) -> list[Row]:
     """The rows of a file fed in pieces of random sizes."""
-    reader = reader_for(fmt, limit, "lt", rng.choice((None, "utf-8", "windows-1257", "x-bogus")))
+    reader = reader_for(fmt, limit, rng.choice((None, "utf-8", "windows-1257", "x-bogus")))
     rows: list[Row] = []
     at = 0
     while at < len(data):

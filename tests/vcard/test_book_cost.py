@@ -82,4 +82,4 @@ async def test_cards_cost_one_directory_request_whatever_the_book_size(
     assert f"uid={lina['uid']}" in calls[-1]
     _, root, _ = await dav(services.vcard, "REPORT", "/dav/addressbooks/lt/", multiget([target]))
     assert root is not None
-    assert "TITLE:Counsellor" in (root.findtext(f".//{C}address-data") or "")
+    assert "TITLE;LANGUAGE=en:Counsellor" in (root.findtext(f".//{C}address-data") or "")

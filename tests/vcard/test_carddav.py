@@ -102,7 +102,7 @@ async def test_a_real_client_discovers_syncs_edits_and_deletions(
     second = snapshot(folder)
     changed = {name for name in first if first[name] != second.get(name)}
     assert len(changed) == 1  # only the edited card was transferred anew
-    assert "TITLE:Senior Integration Officer" in second[changed.pop()]
+    assert "TITLE;LANGUAGE=en:Senior Integration Officer" in second[changed.pop()]
 
     assert (
         await services.directory.as_(admin_token).delete(f"/v1/contacts/{zibas['id']}")

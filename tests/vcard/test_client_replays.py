@@ -36,7 +36,7 @@ async def test_a_client_discovers_syncs_and_hears_of_an_edit(
     held = replay.cards()
     assert len(held) == size
     card = held[f"/dav/addressbooks/{book}/{contact['uid']}.vcf"]
-    assert f"TITLE:Edited for {name}" in card
+    assert f"TITLE;LANGUAGE=en:Edited for {name}" in card
     assert not any("EMAIL" in text for text in held.values())
     if "ctag" in replay.values:
         assert replay.values["ctag"] != replay.values["new_ctag"]

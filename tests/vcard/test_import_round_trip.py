@@ -37,10 +37,13 @@ CARD = "\r\n".join(
 CARRIED = ("uid", "given_name", "family_name", "display_name", "emails", "links")
 
 
-async def import_card(services: Pair, token: str, body: bytes) -> dict[str, Any]:
-    """The one item of an import's report."""
+async def import_card(
+    services: Pair, token: str, body: bytes, query: str = "network=lv"
+) -> dict[str, Any]:
+    """The one item of an import's report (no `lang`: titles the card says no language of
+    are in the network's default language, Latvian)."""
     reply = await services.directory.as_(token).post(
-        "/v1/contacts/import?network=lv&lang=lv",
+        f"/v1/contacts/import?{query}",
         data=body,
         headers={"Content-Type": "text/vcard"},
     )
@@ -97,7 +100,9 @@ async def test_round_trip_keeps_every_field(
         after = (await api.get(f"/v1/contacts/{fresh['contact']}")).json
         for key in CARRIED:
             assert after[key] == before[key], (fmt, key)
-        assert after["titles"] == {"lv": before["titles"]["lv"]}
+        # 4.0 carries every language's title (ALTID alternatives), 3.0 the card's language's.
+        titles = before["titles"] if fmt == "4.0" else {"lv": before["titles"]["lv"]}
+        assert after["titles"] == titles, fmt
         assert after["organisation"]["slug"] == "providus"
         assert [(p["e164"], p["kind"], p["extension"]) for p in after["phones"]] == [
             (p["e164"], p["kind"], p["extension"]) for p in before["phones"]
@@ -116,3 +121,81 @@ async def test_round_trip_keeps_every_field(
         )
         assert restored.status == 200, restored.text
         before = restored.json
+
+
+async def test_titles_keep_their_language_from_export_to_import(
+    services: Pair, admin_token: str, conn: asyncpg.Connection
+) -> None:
+    """Exported in any language, in 3.0 and 4.0, imported again without `lang`: each title
+    goes back to its own language; a title no file says the language of (an iPhone's card, a
+    "Job Title" column) is the network's default language's, not English."""
+    api = services.directory.as_(admin_token)
+    made = await api.post(
+        "/v1/contacts",
+        json={
+            "given_name": "Aistė",
+            "family_name": "Kiseliūnienė",
+            "titles": {"lt": "Vyriausioji patarėja", "en": "Chief Adviser"},
+            "emails": ["aiste.kiseliuniene@example.lt"],
+            "networks": ["lt"],
+        },
+    )
+    assert made.status == 201, made.text
+    before = made.json
+    for fmt, lang in (("3.0", "lt"), ("3.0", "en"), ("4.0", "lt"), ("4.0", "en")):
+        exported = await services.vcard.as_(admin_token).get(
+            f"/v1/contacts/{before['id']}.vcf?lang={lang}&format={fmt}"
+        )
+        check_wire_format(exported.body)
+        parsed = vobject.readOne(exported.text)
+        assert parsed.title.value == before["titles"][lang]  # what a phone shows: the first
+        assert parsed.title.params["LANGUAGE"] == [lang]
+        # Over the contact: nothing changes.
+        again = await import_card(services, admin_token, exported.body, "network=lt")
+        assert (again["status"], again["contact"]) == ("unchanged", before["id"]), again
+        # Into a directory without it: each title in its language.
+        await conn.execute("DELETE FROM contacts WHERE id = $1", before["id"])
+        fresh = await import_card(services, admin_token, exported.body, "network=lt")
+        assert fresh["status"] == "created", fresh
+        after = (await api.get(f"/v1/contacts/{fresh['contact']}")).json
+        assert after["titles"] == (
+            before["titles"] if fmt == "4.0" else {lang: before["titles"][lang]}
+        )
+        patched = await api.patch(
+            f"/v1/contacts/{fresh['contact']}", json={"titles": before["titles"]}
+        )
+        assert patched.status == 200, patched.text
+        before = patched.json
+    # A card and a CSV row that say no language: the network's (Lithuanian), or `lang`'s.
+    iphone = "\r\n".join(
+        ["BEGIN:VCARD", "VERSION:3.0", "N:Žemaitė;Rūta;;;", "FN:Rūta Žemaitė",
+         "TITLE:Patarėja", "EMAIL;type=INTERNET;type=WORK:ruta.zemaite@example.lt",
+         "END:VCARD", ""]
+    ).encode()  # fmt: skip
+    outlook = (
+        "First Name,Last Name,Job Title,E-mail Address\r\n"
+        "Jonas,Petraitis,Direktorius,jonas.p@example.lt\r\n"
+    )
+    for body, kind, query, titles in (
+        (iphone, "text/vcard", "network=lt", {"lt": "Patarėja"}),
+        (outlook.encode(), "text/csv", "network=lt", {"lt": "Direktorius"}),
+        (
+            iphone.replace(b"example.lt", b"example.ee"),
+            "text/vcard",
+            "network=ee&lang=lt",
+            {"lt": "Patarėja"},
+        ),
+        (
+            outlook.encode().replace(b"example.lt", b"example.ee"),
+            "text/csv",
+            "network=ee",
+            {"et": "Direktorius"},
+        ),
+    ):
+        reply = await api.post(
+            f"/v1/contacts/import?{query}", data=body, headers={"Content-Type": kind}
+        )
+        assert reply.status == 200, reply.text
+        item = reply.json["items"][0]
+        assert item["status"] == "created", item
+        assert (await api.get(f"/v1/contacts/{item['contact']}")).json["titles"] == titles, query

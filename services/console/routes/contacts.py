@@ -335,7 +335,9 @@ async def import_file(request: web.Request) -> web.StreamResponse:
     content_type = FORMATS.get(f".{suffix}", "text/vcard")
     if upload.content_type in FORMATS.values():
         content_type = upload.content_type
-    query = {"network": upload.fields.get("network", ""), "lang": session_of(request).lang}
+    # No `lang`: a title the file says no language of is the network's default language's
+    # (the coordinator's language is the console's, not the file's).
+    query = {"network": upload.fields.get("network", "")}
     if request.query.get("dry_run") == "true":
         query["dry_run"] = "true"
     path = f"/v1/contacts/import?{urlencode(query)}"

@@ -53,6 +53,7 @@ class Prepared:
     uid: str | None
     organisation_name: str | None
     given: set[str]
+    lang: str = "en"  # of a title or organisation name the file gave in no language
 
     def emails(self) -> list[str]:
         """Its addresses as they are matched (case-insensitively)."""
@@ -112,7 +113,6 @@ async def apply_chunk(
     chunk: Chunk,
     prepared: list[Prepared],
     networks: dict[str, int],
-    lang: str,
     dry_run: bool,
     may_edit: Callable[[Iterable[int]], bool],
 ) -> tuple[list[Outcome], list[Prepared]]:
@@ -136,7 +136,7 @@ async def apply_chunk(
         organisation = p.contact.organisation
         keeps = p.row.partial and target is not None and current[target]["organisation"]
         if p.organisation_name and not keeps:  # a card's ORG never replaces an organisation
-            organisation = await chunk.organisation(p.organisation_name, lang)
+            organisation = await chunk.organisation(p.organisation_name, p.lang)
         if target is None:
             if not p.row.partial and not NAME_FIELDS & p.given:
                 outcomes.append(Outcome(p.row, "rejected", errors=[_NAMELESS]))

@@ -16,7 +16,7 @@ from typing import Any
 
 from services.directory.importing.charsets import NAMES as CHARSETS
 from services.directory.importing.charsets import Decoder
-from services.directory.importing.rows import Row, TooLarge
+from services.directory.importing.rows import UNSAID, Row, TooLarge
 from services.directory.importing.values import label_kind, web_address
 from services.directory.phones import KINDS
 from shared.csvio import (
@@ -109,9 +109,8 @@ NAMES = {"given_name", "family_name", "display_name"}
 class CsvReader:
     """Feed a CSV file's bytes; get back a row per record (the header is row 1)."""
 
-    def __init__(self, limit: int, lang: str, http_charset: str | None = None) -> None:
+    def __init__(self, limit: int, http_charset: str | None = None) -> None:
         self.limit = limit
-        self.lang = lang
         self.decoder = Decoder(http_charset)
         self.transcoder = Transcoder()
         self.counted = 0
@@ -262,7 +261,7 @@ class CsvReader:
             elif column == "networks":
                 data["networks"] = [_membership(v) for v in _LIST.split(value) if v]
             elif column.startswith("title"):
-                lang = column.partition("_")[2] or self.lang
+                lang = column.partition("_")[2] or UNSAID
                 # An empty cell clears its language's title; other languages stay.
                 data.setdefault("titles", {})[lang] = value
             elif column == "organisation":

@@ -25,7 +25,7 @@ import asyncpg
 from services.directory.importing.apply import NAME_FIELDS, Chunk, Prepared, apply_chunk
 from services.directory.importing.checking import Checked, start_checking
 from services.directory.importing.others import apply_other
-from services.directory.importing.rows import Outcome, Report, Row
+from services.directory.importing.rows import UNSAID, Outcome, Report, Row
 from services.directory.validation import ContactIn
 from shared.conn import Conn
 from shared.errors import DomainError, FieldError, ValidationFailed
@@ -43,10 +43,15 @@ _DROP_KEYS = ("uid", "organisation_name", "categories")
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """How to import: the network cards go into, the cards' language, a dry run or not."""
+    """How to import: the network cards go into, the cards' language, a dry run or not.
+
+    `lang` is the language of what the file does not say the language of (a TITLE without
+    LANGUAGE, a "Job Title" column, a new organisation's name); None: each row's network's
+    default language (an export of a Lithuanian network says `lt` again on its way back).
+    """
 
     network: str | None = None
-    lang: str = "en"
+    lang: str | None = None
     dry_run: bool = False
     check_deliverability: bool = False
 
@@ -67,6 +72,7 @@ class Ready:
     data: dict[str, Any]
     region: str | None
     uid: str | None
+    lang: str
 
     def prepared(self, contact: ContactIn) -> Prepared:
         """The row with its checked contact, for the database."""
@@ -76,6 +82,7 @@ class Ready:
             uid=self.uid,
             organisation_name=self.row.data.get("organisation_name"),
             given={k for k in self.row.data if k != "revision"},  # as the row has them
+            lang=self.lang,
         )
 
 
@@ -94,6 +101,7 @@ class Networks:
     ids: dict[str, int]
     countries: dict[str, str]
     editable: set[str]
+    languages: dict[str, str] = field(default_factory=dict)
     by_name: dict[str, str | None] = field(default_factory=dict)
 
 
@@ -137,7 +145,8 @@ class Engine:
             for r in await self.conn.fetch(self.q["network-countries"], list(ids))
         }
         editable = {s for s, i in ids.items() if self.importer.may_edit([i])}
-        self.networks = Networks(ids, countries, editable)
+        languages = {r["slug"]: r["default_lang"] for r in rows}
+        self.networks = Networks(ids, countries, editable, languages)
 
     async def add(self, rows: list[Row]) -> None:
         """Take rows as a reader gives them; each full chunk goes to be checked, then applied."""
@@ -229,7 +238,6 @@ class Engine:
             self.chunk,
             prepared,
             self.networks.ids,
-            self.options.lang,
             self.options.dry_run,
             self.importer.may_edit,
         )
@@ -264,8 +272,15 @@ class Engine:
             slugs = await self._networks(row, data)
         except ValidationFailed as exc:
             return Outcome(row, "rejected", errors=exc.errors)
-        countries = self.networks.countries
+        countries, languages = self.networks.countries, self.networks.languages
         region = next((countries[s] for s in slugs if s in countries), None)
+        lang = self.options.lang or next((languages[s] for s in slugs if s in languages), "en")
+        titles = row.data.get("titles")
+        if isinstance(titles, dict) and UNSAID in titles:
+            # A title in no language said is the import's, unless the file gave that one too.
+            unsaid = titles.pop(UNSAID)
+            titles.setdefault(lang, unsaid)
+            data["titles"] = titles
         uid = row.data.get("uid")
         if uid is not None:
             try:
@@ -278,7 +293,7 @@ class Engine:
             # A row changing a stored contact need not repeat its name; a new one needs one
             # (`apply_chunk`). Checked meanwhile under a name that is never stored.
             data["display_name"] = "-"
-        return Ready(row, data, region, uid)
+        return Ready(row, data, region, uid, lang)
 
     async def _networks(self, row: Row, data: dict[str, object]) -> list[str]:
         """The row's networks, each one the importer edits; written into `data` with roles."""

@@ -35,8 +35,8 @@ PIECE = 64 * 1024
 
 
 def _options(request: web.Request) -> Options:
-    lang = request.query.get("lang", "en")
-    if lang not in LANGUAGES:
+    lang = request.query.get("lang") or None  # None: each network's default language
+    if lang is not None and lang not in LANGUAGES:
         raise ValidationFailed(
             [FieldError("lang", "must be one of %(choices)s", {"choices": ", ".join(LANGUAGES)})]
         )
@@ -86,7 +86,7 @@ async def import_contacts(request: web.Request) -> web.StreamResponse:
             raise BadRequest("Send the file as text/vcard, text/csv or application/json.")
         if fmt == "vcard" and options.network is None and not caller.is_admin:
             raise ValidationFailed([FieldError("network", "is required")])
-        reader = reader_for(fmt, limit, options.lang, request.charset)
+        reader = reader_for(fmt, limit, request.charset)
         progress = NdjsonProgress(request, every=PIECE) if wants_progress(request) else None
         total = request.content_length or 0
         importer = Importer(caller.is_admin, lambda ids: caller.can_all("edit_contacts", ids))

@@ -9,6 +9,10 @@ from typing import Any, TypedDict
 from shared.errors import FieldError
 
 STATUSES = ("created", "updated", "unchanged", "rejected", "skipped")
+# The key a reader gives a title whose language the file does not say (a TITLE without
+# LANGUAGE, a "Job Title" column): the engine puts it in the import's `lang`, else in the
+# default language of the row's network.
+UNSAID = ""
 
 
 class TooLarge(Exception):

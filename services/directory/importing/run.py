@@ -36,12 +36,12 @@ class Reader(Protocol):
         ...
 
 
-def reader_for(fmt: str, limit: int, lang: str, http_charset: str | None = None) -> Reader:
+def reader_for(fmt: str, limit: int, http_charset: str | None = None) -> Reader:
     """The reader of a format (`vcard`, `csv`, `json`); `limit` bytes, photos not counted."""
     if fmt == "vcard":
-        return VcardReader(limit, lang, http_charset)
+        return VcardReader(limit, http_charset)
     if fmt == "csv":
-        return CsvReader(limit, lang, http_charset)
+        return CsvReader(limit, http_charset)
     if fmt == "json":
         return JsonReader(limit)
     raise ValueError(f"unknown format {fmt!r}")

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.directory.importing.charsets import NAMES, Decoder
-from services.directory.importing.rows import Row
+from services.directory.importing.rows import UNSAID, Row
 from services.directory.importing.values import label_kind, one_line, web_address
 from services.directory.importing.vcard_lines import CardSplitter, RawCard
 from shared.errors import FieldError
+from shared.i18n import LANGUAGES
 from shared.text import nfc
 
 # Cards whose UID is not a UUID keep one all the same, derived from it, so the next import
@@ -227,10 +228,9 @@ def unescape(text: str, version: str, separator: str | None = None) -> list[str]
 class VcardReader:
     """Feed a .vcf file's bytes; get back a row per card."""
 
-    def __init__(self, limit: int, lang: str, http_charset: str | None = None) -> None:
+    def __init__(self, limit: int, http_charset: str | None = None) -> None:
         self.lines = CardSplitter(limit)
         self.decoder = Decoder(http_charset)
-        self.lang = lang
         self.count = 0
 
     @property
@@ -390,9 +390,13 @@ class CardReading:
             if any(parts[1:]):
                 self._drop("department")
         elif name == "TITLE":
+            # Each language's first title (`TITLE;LANGUAGE=lt`, 4.0's ALTID alternatives);
+            # one without LANGUAGE is the import's language (`UNSAID`).
             title = one_line(unescape(self.text(prop), self.version)[0])
-            if title and "titles" not in data:
-                data["titles"] = {self.reader.lang: title}
+            tag = (prop.param("LANGUAGE") or "").split("-")[0].strip().lower()
+            lang = tag if tag in LANGUAGES else UNSAID
+            if title and lang not in data.setdefault("titles", {}):
+                data["titles"][lang] = title
             elif title:
                 self._drop("second_title")
         elif name == "TEL":

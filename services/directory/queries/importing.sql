@@ -1,7 +1,7 @@
 -- Imports: what a chunk of rows matches, read in one query per kind of key.
 
 -- name: import-networks
-SELECT n.id, n.slug FROM directory.networks n ORDER BY n.id;
+SELECT n.id, n.slug, n.default_lang FROM directory.networks n ORDER BY n.id;
 
 -- name: import-by-uid
 -- Deleted ones too (their UID stays theirs until they are purged), flagged.
