@@ -354,8 +354,31 @@ async def test_embed_builder_shows_the_widget_live_and_the_three_snippets(
         button = buttons.nth(index)
         assert (await button.inner_text()).strip() == "Copy"
         await button.click()
-        code = await page.locator(f"#{await button.get_attribute('data-copy')}").inner_text()
+        copied = await button.get_attribute("data-copy")
+        # It says so, in a status line that screen readers announce.
+        status = page.locator(f"#{copied}-status")
+        await expect(status).to_have_text("Copied.")
+        assert await status.get_attribute("role") == "status"
+        code = await page.locator(f"#{copied}").inner_text()
         assert await page.evaluate("() => navigator.clipboard.readText()") == code
+
+
+async def test_without_the_clipboard_api_a_copy_button_selects_the_snippet_and_says_ctrl_c(
+    page: Page, stack: Stack, coordinator: str
+) -> None:
+    """A console not served over https has no navigator.clipboard: say what to do instead."""
+    await page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    await sign_in(page, stack, coordinator, lang="lv")
+    await page.goto(f"{stack.console}/embed")
+    buttons = page.locator("button[data-copy]")
+    assert await buttons.count() >= 3
+    for index in range(await buttons.count()):
+        button = buttons.nth(index)
+        await button.click()
+        copied = await button.get_attribute("data-copy")
+        await expect(page.locator(f"#{copied}-status")).to_contain_text("Ctrl+C")
+        selected = await page.evaluate("() => window.getSelection().toString()")
+        assert selected == await page.locator(f"#{copied}").inner_text()
 
 
 async def test_an_admin_creates_an_account_grants_a_network_and_issues_a_token(

@@ -213,12 +213,32 @@ on("form[data-editor]", function (form) {
   });
 });
 
-// Copy buttons next to the embed snippets.
+// Copy buttons next to the embed snippets: they say what happened (a status line, read out
+// by screen readers). Without the Clipboard API (a page not served over https, an older
+// browser) or when it refuses, the snippet is selected and the line says to press Ctrl+C.
 on("button[data-copy]", function (button) {
+  var id = button.getAttribute("data-copy");
+  var code = document.getElementById(id);
+  var status = document.getElementById(id + "-status");
   button.hidden = false;
+  function say(text) { if (status) status.textContent = text; }
+  function selectIt() {
+    var range = document.createRange();
+    range.selectNodeContents(code);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    say(button.getAttribute("data-manual"));
+  }
   button.addEventListener("click", function () {
-    var text = document.getElementById(button.getAttribute("data-copy")).textContent;
-    if (navigator.clipboard) navigator.clipboard.writeText(text);
+    say("");
+    if (!navigator.clipboard || !navigator.clipboard.writeText) {
+      selectIt();
+      return;
+    }
+    navigator.clipboard.writeText(code.textContent).then(function () {
+      say(button.getAttribute("data-copied"));
+    }, selectIt);
   });
 });
 
