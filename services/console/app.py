@@ -42,6 +42,7 @@ from shared.directory_client import DirectoryClient, remote_identity
 from shared.errors import FORM_TYPES, Unavailable, read_form
 from shared.housekeeping import housekeeping_ctx
 from shared.http import client_ctx
+from shared.i18n import translator
 from shared.identity import IDENTITY
 from shared.queries import Queries
 from shared.settings import Settings
@@ -97,6 +98,11 @@ async def console_session(request: web.Request, handler: Handler) -> web.StreamR
         raise again from None
     except Forbidden:
         return render(request, "forbidden.html", {}, status=403)
+    except web.HTTPBadRequest as exc:
+        # A form the console cannot act on: a page in the coordinator's language (its text a
+        # msgid), not the services' problem document in the browser's.
+        said = translator(session.lang).gettext(exc.text or "")
+        return render(request, "message.html", {"text": said}, status=400)
     except Refused as exc:
         # A service's problem (already in the coordinator's language), as a page of its own.
         answer = exc.answer

@@ -11,6 +11,7 @@ from aiohttp import BodyPartReader, web
 
 from services.console.backend import Answer, Forbidden, Refused
 from services.console.pages import backend, render
+from shared.i18n import N_
 from shared.progress import NDJSON, wants_progress
 from shared.text import form_fields, nfc
 
@@ -52,7 +53,7 @@ async def read_upload(request: web.Request) -> Upload:
             raw = await part.read_chunk(FIELD_LIMIT)
             fields[part.name or ""] = nfc(raw.decode("utf-8", "replace"))
     except (ValueError, AssertionError, KeyError) as exc:
-        raise web.HTTPBadRequest(text="The form cannot be read.") from exc
+        raise web.HTTPBadRequest(text=N_("The form cannot be read.")) from exc
     return Upload(fields, "", "", None)
 
 

@@ -15,18 +15,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from shared.errors import FieldError, ValidationFailed
 
 SUFFIX = re.compile(r"^(?P<local>[^\[\]]+)\[!?(?P<zone>[A-Za-z0-9_+\-/]+)\]$")
-EXAMPLE = "e.g. 2026-12-01T09:00[Europe/Riga]"
+# What a refusal shows as a time to write (not a text to translate: the format itself).
+EXAMPLE = "2026-12-01T09:00[Europe/Riga]"
 
 
-def _refuse(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed([FieldError(field, message)])
+def _refuse(error: FieldError) -> ValidationFailed:
+    """A refusal of one field; its message is a msgid, said in the reader's language."""
+    return ValidationFailed([error])
 
 
 def _zone(name: str, field: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise _refuse(field, f"{name!r} is not an IANA time zone") from exc
+        raise _refuse(
+            FieldError(field, "'%(value)s' is not an IANA time zone", {"value": name})
+        ) from exc
 
 
 def instant(at: object, zone: object = None, *, now: datetime | None = None) -> datetime:
@@ -34,35 +38,52 @@ def instant(at: object, zone: object = None, *, now: datetime | None = None) -> 
 
     Raises ValidationFailed naming `at` (or `zone`) when it names no instant, or a past one.
     """
+    example = {"example": EXAMPLE}
     if not isinstance(at, str) or not at.strip():
-        raise _refuse("at", f"must be a time, {EXAMPLE}")
+        raise _refuse(FieldError("at", "must be a time, e.g. %(example)s", example))
     if zone is not None and not isinstance(zone, str):
-        raise _refuse("zone", "must be an IANA zone name, e.g. Europe/Riga")
+        raise _refuse(FieldError("zone", "must be an IANA zone name, e.g. Europe/Riga"))
     text, named = at.strip(), zone
     suffix = SUFFIX.match(text)
     if suffix:
         text = suffix["local"]
         if named and named != suffix["zone"]:
-            raise _refuse("zone", f"differs from the zone in `at` ({suffix['zone']})")
+            raise _refuse(
+                FieldError(
+                    "zone", "differs from the zone in `at` (%(zone)s)", {"zone": suffix["zone"]}
+                )
+            )
         named = suffix["zone"]
     try:
         local = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise _refuse("at", f"must be an ISO 8601 time, {EXAMPLE}") from exc
+        raise _refuse(
+            FieldError("at", "must be an ISO 8601 time, e.g. %(example)s", example)
+        ) from exc
     if named:
         tz = _zone(named, "zone" if zone and not suffix else "at")
         wall = local.replace(tzinfo=None)
         placed = wall.replace(tzinfo=tz)
         if placed.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
-            shown = wall.isoformat(timespec="minutes")
-            raise _refuse("at", f"{shown} does not exist in {named} (the clocks skip it)")
+            shown = {"time": wall.isoformat(timespec="minutes"), "zone": named}
+            raise _refuse(
+                FieldError("at", "%(time)s does not exist in %(zone)s (the clocks skip it)", shown)
+            )
         if local.tzinfo is not None and local.utcoffset() != placed.utcoffset():
-            shown = placed.isoformat(timespec="minutes")
-            raise _refuse("at", f"its offset does not match {named} on that day ({shown})")
+            shown = {"time": placed.isoformat(timespec="minutes"), "zone": named}
+            raise _refuse(
+                FieldError("at", "its offset does not match %(zone)s on that day (%(time)s)", shown)
+            )
         local = placed
     elif local.tzinfo is None:
-        raise _refuse("at", "must name its time zone: an offset (+02:00) or a zone, " + EXAMPLE)
+        raise _refuse(
+            FieldError(
+                "at",
+                "must name its time zone: an offset (+02:00) or a zone, e.g. %(example)s",
+                example,
+            )
+        )
     if local <= (now or datetime.now(UTC)):
-        shown = local.isoformat(timespec="minutes")
-        raise _refuse("at", f"is in the past ({shown}); choose a later time")
+        shown = {"time": local.isoformat(timespec="minutes")}
+        raise _refuse(FieldError("at", "is in the past (%(time)s); choose a later time", shown))
     return local

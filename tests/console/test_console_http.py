@@ -326,3 +326,24 @@ async def test_the_expiring_tokens_banner_counts_by_the_languages_plural_rule(
                     await client.close()
                 assert banner is not None, (count, lang)
                 assert banner.group(1).startswith(text), (count, lang, banner.group(1))
+
+
+async def test_a_form_the_console_cannot_act_on_is_answered_in_the_coordinators_language(
+    stack: Stack, coordinator: str
+) -> None:
+    client = await signed_in(stack, coordinator, lang="lt")
+    try:
+        async with client.get(f"{stack.console}/lists") as page:
+            csrf = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+        assert csrf is not None
+        async with client.post(
+            f"{stack.console}/lists/ee-uudised/members/1",
+            data={"csrf": csrf[1], "action": "explode"},
+            headers={"Accept-Language": "en"},
+        ) as refused:
+            assert refused.status == 400
+            text = await refused.text()
+    finally:
+        await client.close()
+    assert '<html lang="lt">' in text
+    assert "Nežinomas veiksmas." in text

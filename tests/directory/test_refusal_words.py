@@ -28,6 +28,33 @@ async def test_a_bad_reveal_token_is_named_in_the_readers_language(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("et", "Aadressi näitamise tõend"),
+        ("lv", "Adreses parādīšanas žetons: bojāts; pārlādējiet lapu."),
+        ("lt", "Adreso rodymo žetonas: sugadintas; perkraukite puslapį."),
+    ],
+)
+async def test_the_widgets_reveal_is_refused_in_the_widgets_language_not_the_browsers(
+    directory: Api, lang: str, said: str
+) -> None:
+    """widget.js sends its own `lang`; the browser's Accept-Language may be English."""
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+    refused = await directory.post(
+        "/v1/reveal", json={"token": "garbage", "lang": lang}, headers=english
+    )
+    assert refused.status == 403
+    assert refused.json["detail"].startswith(said), refused.json
+    assert refused.headers["Content-Language"] == lang
+    missing = await directory.post("/v1/reveal", json={"lang": lang}, headers=english)
+    assert missing.status == 422
+    assert missing.json["errors"][0]["message"] != "is required", missing.json
+    # Without a language of its own, the browser's.
+    plain = await directory.post("/v1/reveal", json={"token": "garbage"}, headers=english)
+    assert plain.json["detail"] == "The reveal token is malformed; reload the page."
+
+
+@pytest.mark.parametrize(
     ("network", "lang", "said"),
     [
         ("ee", "en", "'helista Madisele' is not a phone number; write it as dialled in the "

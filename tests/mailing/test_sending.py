@@ -511,6 +511,52 @@ async def test_schedules_people_cannot_get_wrong(
     assert scheduled.json["scheduled_at"] == "2027-03-28T06:00:00+00:00"
 
 
+# Each refusal of a schedule, in each language: never the English sentence.
+SCHEDULE_REFUSALS = {
+    "2020-03-01T09:00:00+02:00": {
+        "lv": "ir pagātnē (2020-03-01T09:00+02:00); izvēlieties vēlāku laiku",
+        "lt": "yra praeityje (2020-03-01T09:00+02:00); pasirinkite vėlesnį laiką",
+    },
+    "2027-03-28T03:30[Europe/Riga]": {
+        "et": "2027-03-28T03:30 ei ole ajavööndis Europe/Riga olemas (kell hüppab sellest üle)",
+    },
+    "2027-11-30T09:00+03:00[Europe/Riga]": {},
+    "2027-01-01T09:00": {},
+    "2027-01-01T09:00[Europe/Atlantis]": {"lv": "'Europe/Atlantis' nav IANA laika josla"},
+    "tomorrow": {"lt": "turi būti ISO 8601 laikas, pvz., 2026-12-01T09:00[Europe/Riga]"},
+    "": {},
+}
+
+
+async def test_schedule_refusals_are_in_the_readers_language(
+    mailing: Mailing, make_account: MakeAccount
+) -> None:
+    editor, sender = await tokens(make_account)
+    await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
+    send = f"/v1/campaigns/{await campaign(mailing, editor)}/send"
+    for at, expected in SCHEDULE_REFUSALS.items():
+        said = {}
+        for lang in ("en", "et", "lv", "lt"):
+            refused = await mailing.api.as_(sender).post(
+                send, json={"at": at}, headers={"Accept-Language": lang}
+            )
+            assert refused.status == 422, (at, lang)
+            (error,) = refused.json["errors"]
+            said[lang] = error["message"]
+        assert len(set(said.values())) == 4, (at, said)  # none left in English
+        for lang, text in expected.items():
+            assert said[lang] == text, (at, lang, said)
+    zone = await mailing.api.as_(sender).post(
+        send, json={"at": "2027-01-01T09:00", "zone": 7}, headers={"Accept-Language": "lt"}
+    )
+    assert zone.json["errors"] == [
+        {
+            "field": "zone",
+            "message": "turi būti IANA laiko juostos pavadinimas, pvz., Europe/Vilnius",
+        }
+    ]
+
+
 async def test_a_relay_that_stays_down_pauses_the_campaign_and_costs_nobody_an_attempt(
     start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:

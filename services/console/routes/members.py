@@ -9,6 +9,7 @@ from aiohttp import web
 
 from services.console.forms import text
 from services.console.pages import backend, network_zone, render
+from shared.i18n import N_
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
@@ -63,7 +64,7 @@ async def member_action(request: web.Request) -> web.Response:
     form = await form_fields(request)
     action = text(form, "action")
     if action not in ACTIONS:
-        raise web.HTTPBadRequest(text="unknown action")
+        raise web.HTTPBadRequest(text=N_("This action is unknown."))
     slug, path = _paths(request)
     answer = await backend(request).call(
         "mailing", "POST", f"{path}/{action}", json={"reason": text(form, "reason")}

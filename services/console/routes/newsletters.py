@@ -23,7 +23,7 @@ from services.console.pages import (
 from services.console.streaming import download, relay_upload
 from services.console.zones import choices
 from shared.bodies import large_body
-from shared.i18n import translator
+from shared.i18n import N_, translator
 from shared.payloads import Campaign, MailingList
 from shared.text import form_fields
 from shared.validate import parse_id
@@ -437,7 +437,7 @@ async def campaign_action(request: web.Request) -> web.Response:
     elif action in ("pause", "resume", "cancel", "resend"):
         answer = await api.call("mailing", "POST", f"{path}/{action}")
     else:
-        raise web.HTTPBadRequest(text="unknown action")
+        raise web.HTTPBadRequest(text=N_("This action is unknown."))
     if request.headers.get("X-Requested-With") == "console":
         # The editor's autosave shows the refusal beside the text (console.js reads it).
         return web.json_response(

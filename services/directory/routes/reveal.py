@@ -16,17 +16,19 @@ from services.directory.texts import number_word
 from services.directory.visibility import sight_of
 from shared import metrics
 from shared.errors import (
+    DomainError,
     FieldError,
     Forbidden,
     RateLimited,
     ValidationFailed,
     domain_problem,
+    problem_lang_var,
     read_form,
     read_object,
 )
 from shared.http import origin_of, posted_from
 from shared.i18n import LANGUAGES, Translator, translator
-from shared.payloads import Lang, Redemption, is_lang
+from shared.payloads import JSON, Lang, Redemption, is_lang
 from shared.settings import Settings
 from shared.signing import BadToken, Keys
 from shared.validate import Fields, parse_id
@@ -119,12 +121,28 @@ async def reveal_preflight(request: web.Request) -> web.Response:
 
 @routes.post("/v1/reveal")
 async def reveal(request: web.Request) -> web.Response:
-    """A person pressed "show": the address, and a short-lived token for a full vCard."""
+    """A person pressed "show": the address, and a short-lived token for a full vCard.
+
+    A refusal speaks the widget's language (`lang` in the body), which is the one its reader
+    sees, rather than the browser's (Accept-Language): a Latvian widget on an English browser
+    is told in Latvian that its token is malformed.
+    """
     body = await read_object(request)
+    asked = body.get("lang")
+    widget_lang = asked if isinstance(asked, str) and asked in LANGUAGES else None
+    speaking = problem_lang_var.set(widget_lang or problem_lang_var.get())
+    try:
+        return await _reveal(request, body, widget_lang or "en")
+    except DomainError as exc:
+        return domain_problem(exc)
+    finally:
+        problem_lang_var.reset(speaking)
+
+
+async def _reveal(request: web.Request, body: dict[str, JSON], lang: str) -> web.Response:
     token = body.get("token")
     if not isinstance(token, str) or not token:
         raise ValidationFailed([FieldError("token", "is required")])
-    lang = body.get("lang") if body.get("lang") in LANGUAGES else "en"
     settings = request.app[SETTINGS]
     contact_id = _rendered(settings, token)
     name, emails, origins = await _addresses(request, contact_id)
