@@ -17,7 +17,15 @@ from services.mailing.links import preferences_url
 from services.mailing.plaintext import markdown_text
 from services.mailing.returns import verp
 from shared.i18n import pick, translator
-from shared.mail.message import Capabilities, Draft, Outgoing, Template, ascii_domain, placeholders
+from shared.mail.message import (
+    Capabilities,
+    Draft,
+    Outgoing,
+    Template,
+    ascii_domain,
+    literal,
+    placeholders,
+)
 from shared.settings import Settings
 from shared.signing import Keys
 from shared.templates import page_templates
@@ -159,8 +167,8 @@ def campaign_draft(
     list_name = pick(campaign["list_names"], lang, campaign["list_lang"]) or campaign["list_slug"]
     domain = ascii_domain(campaign["from_address"].rpartition("@")[2])
     tr = translator(lang)
-    # Braces in a list's name are text, not placeholders.
-    safe_name = list_name.replace("{", "(").replace("}", ")")
+    # Braces in a list's name are text, not placeholders: shown exactly as typed.
+    safe_name = literal(list_name)
     footer = tr.gettext(
         "You receive this because you subscribed to %(list)s. To unsubscribe, open: %(link)s",
         list=safe_name,

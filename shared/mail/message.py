@@ -102,11 +102,24 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
+# Text that must reach the reader exactly as written, braces and all (a list's name in a
+# campaign's footer, layout and List-Id), enters a draft through `literal`: its braces become
+# private-use characters that no placeholder matches, and `fill` writes them back as braces.
+_LITERAL = str.maketrans({"{": "\ue000", "}": "\ue001"})
+_WRITTEN = str.maketrans({"\ue000": "{", "\ue001": "}"})
+
+
+def literal(text: str) -> str:
+    """`text` as a draft carries it: never read as a placeholder, shown as written."""
+    return text.translate(_LITERAL)
+
+
 def fill(text: str, values: Mapping[str, str]) -> str:
-    """Each known `{placeholder}` replaced by its value, in one pass (values are not re-read)."""
-    if "{" not in text:
-        return text
-    return PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), text)
+    """Each known `{placeholder}` replaced by its value, in one pass (values are not re-read);
+    `literal` text back as it was written."""
+    if "{" in text:
+        text = PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), text)
+    return text.translate(_WRITTEN)
 
 
 def mailbox(address: str, caps: Capabilities, about: str = "recipient") -> str:
@@ -265,12 +278,12 @@ class Template:
             if placeholders(value):
                 personal.append((name, value))
             else:
-                head[name] = clean_header(value)
+                head[name] = clean_header(fill(value, {}))
         folded_head = head.as_string(policy=policy.clone(linesep="\r\n")).removesuffix("\r\n")
         subject = (
             None
             if placeholders(draft.subject)
-            else _fold("Subject", clean_header(draft.subject), policy)
+            else _fold("Subject", clean_header(fill(draft.subject, {})), policy)
         )
         body = EmailMessage(policy=policy)
         body.set_content(_SLOT.format(0), cte="7bit")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.console.conftest import Stack
+from tests.console.conftest import Stack, sign_in
 from tests.console.test_console_typed_kept import new_campaign
 from tests.mailing.test_newsletter import same_but_tokens
 
@@ -51,3 +53,39 @@ async def test_the_test_on_myself_delivers_the_previewed_greeting_and_images(
     assert "Sveiki, Ieva!" in received
     # Byte for byte but the link tokens and the subject's test mark.
     assert same_but_tokens(shown) == same_but_tokens(received.replace("[TEST] ", ""))
+
+
+async def test_braces_in_a_lists_name_show_as_typed_in_the_preview_and_the_mail(
+    page: Page, stack: Stack, coordinator: str
+) -> None:
+    """A list's name is text: `{{7*7}}` and `{name}` in it are neither templated nor rewritten."""
+    name = "Uudised {{7*7}} {name} {unsubscribe_url}"
+    await sign_in(page, stack, coordinator)
+    await page.get_by_role("link", name="Newsletters").click()
+    await page.get_by_label("Language").last.select_option("et")
+    await page.get_by_label("Short name for links").fill("ee-uudised")
+    await page.get_by_label("Name", exact=True).fill(name)
+    await page.get_by_label("Sender name").fill("Madis Kanarbik")
+    await page.get_by_label("Sender address").fill("uudised@example.ee")
+    await page.get_by_role("button", name="Create newsletter").click()
+    await page.wait_for_url("**/lists/ee-uudised")
+    await expect(page.get_by_role("heading", name=name)).to_be_visible()
+    await page.get_by_label("Subject").fill("Detsember")
+    await page.get_by_role("button", name="New campaign").click()
+    await page.wait_for_url(re.compile(r".*/campaigns/\d+$"))
+    preview = page.frame_locator("iframe[data-preview]")
+    await expect(preview.locator("body")).to_contain_text(name)
+    await expect(preview.locator("body")).not_to_contain_text("((7*7))")
+    await page.get_by_role("button", name="Test on myself").click()
+    deadline = time.monotonic() + 30
+    while not stack.sink.messages and time.monotonic() < deadline:
+        await page.wait_for_timeout(200)
+    (message,) = stack.sink.messages
+    parsed = message.parsed()
+    assert str(parsed["List-Id"]).startswith(f"{name} <")
+    for kind in ("plain", "html"):
+        part = parsed.get_body((kind,))
+        assert part is not None
+        text = html.unescape(part.get_content())
+        assert name in text, kind
+        assert "((7*7))" not in text
