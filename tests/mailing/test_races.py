@@ -80,3 +80,30 @@ async def test_two_edits_of_different_list_fields_both_stay(
     stored = (await api.get("/v1/lists/ee-uudised")).json
     assert stored["from_name"] == "Mari"
     assert stored["names"] == names
+
+
+async def test_two_edits_of_one_campaign_revision_one_wins_the_other_is_told(
+    mailing: Mailing, make_account: MakeAccount
+) -> None:
+    editor, _ = await tokens(make_account)
+    api = mailing.api.as_(editor)
+    await api.post("/v1/lists", json=EE_LIST)
+    created = await api.post(
+        "/v1/lists/ee-uudised/campaigns", json={"subject": "Kutse", "body": "Tere"}
+    )
+    campaign, revision = created.json["id"], created.json["revision"]
+    url = mailing.settings.database_url or ""
+    async with row_held(url, LOCK_CAMPAIGN, campaign) as wait:
+        first = asyncio.create_task(
+            api.patch(f"/v1/campaigns/{campaign}", json={"subject": "Mari", "revision": revision})
+        )
+        await wait(1)
+        second = asyncio.create_task(
+            api.patch(f"/v1/campaigns/{campaign}", json={"subject": "Jüri", "revision": revision})
+        )
+        await wait(2)
+    replies = {(await first).status: "Mari", (await second).status: "Jüri"}
+    assert sorted(replies) == [200, 409]
+    stored = (await api.get(f"/v1/campaigns/{campaign}")).json
+    assert stored["subject"] == replies[200]
+    assert stored["revision"] == revision + 1
