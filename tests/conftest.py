@@ -24,8 +24,16 @@ from tests.support.api import Api
 from tests.support.openapi import OpenApi
 from tests.support.postgres import server_url, unique_name, with_database
 
-# The directory-and-vcard pair, for every test folder.
-pytest_plugins = ["tests.support.services"]
+# The fixtures every test folder shares, in one layer (tests/support/): the directory-and-vcard
+# pair, the mailing service with its SMTP server, the console's whole stack, the example host
+# site, and one Chromium per test process. A folder's conftest.py holds only its own.
+pytest_plugins = [
+    "tests.support.services",
+    "tests.support.mailing",
+    "tests.support.stack",
+    "tests.support.site",
+    "tests.support.browser",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "services" / "directory" / "demo.json"

@@ -16,11 +16,11 @@ from playwright.async_api import Browser, Page, expect
 
 from shared.directory_client import INTROSPECTION_SECONDS
 from tests.conftest import MakeAccount
-from tests.console.conftest import Stack, axe_findings, axe_violations, sign_in
 from tests.console.test_console_http import signed_in
 from tests.console.test_sessions import assert_sent_to_signin, cookie_of, session_ended
-from tests.e2e.conftest import shot
+from tests.support.browser import axe_findings, axe_violations, shot
 from tests.support.observe import drained
+from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 

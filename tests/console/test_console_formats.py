@@ -7,9 +7,9 @@ import re
 import asyncpg
 import pytest
 
-from tests.console.conftest import Stack
 from tests.console.test_console_http import signed_in
 from tests.mailing.test_campaigns import readers
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -9,7 +9,7 @@ import pytest
 
 from services.console.app import create_app as create_console
 from tests.conftest import MakeAccount
-from tests.console.conftest import Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -10,8 +10,8 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.conftest import MakeAccount
-from tests.console.conftest import Stack, sign_in
 from tests.mailing.test_campaigns import people
+from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -10,11 +10,11 @@ import asyncpg
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.console.conftest import Stack, sign_in
 from tests.console.test_console_browser import open_new_list
-from tests.e2e.conftest import shot
 from tests.mailing.test_campaigns import people
 from tests.mailing.test_newsletter import BODY, LONG, same_but_tokens
+from tests.support.browser import shot
+from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.console.conftest import Stack
 from tests.console.test_console_http import signed_in
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
 

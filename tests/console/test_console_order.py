@@ -6,8 +6,8 @@ import asyncpg
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.console.conftest import Stack, sign_in
 from tests.directory.test_order import _fill
+from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -8,9 +8,9 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.conftest import MakeAccount
-from tests.console.conftest import Stack, sign_in
 from tests.console.test_console_browser import open_new_list
 from tests.console.test_console_newsletter import no_sideways_scroll
+from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 

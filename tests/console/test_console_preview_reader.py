@@ -9,9 +9,9 @@ import time
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.console.conftest import Stack, sign_in
 from tests.console.test_console_typed_kept import new_campaign
 from tests.mailing.test_newsletter import same_but_tokens
+from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -11,11 +11,11 @@ from playwright.async_api import Page, expect
 
 from services.console.campaign_progress import duration
 from shared.i18n import translator
-from tests.console.conftest import Stack, sign_in
 from tests.console.test_console_browser import open_new_list
-from tests.e2e.conftest import shot
 from tests.mailing.test_campaigns import people
+from tests.support.browser import shot
 from tests.support.observe import drained
+from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 

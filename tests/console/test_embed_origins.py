@@ -8,8 +8,8 @@ import re
 import aiohttp
 import pytest
 
-from tests.console.conftest import Stack
 from tests.console.test_console_http import signed_in
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
 

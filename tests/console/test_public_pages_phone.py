@@ -12,9 +12,9 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from services.mailing.links import preferences_url
-from tests.console.conftest import Stack, axe_findings
-from tests.e2e.conftest import shot
+from tests.support.browser import axe_findings, shot
 from tests.support.observe import drained
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -17,8 +17,8 @@ import pytest
 from playwright.async_api import Browser
 
 from tests.conftest import MakeAccount
-from tests.console.conftest import Stack
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
 

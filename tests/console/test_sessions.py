@@ -20,8 +20,8 @@ import pytest
 from yarl import URL
 
 from tests.conftest import SERVICE_TOKEN
-from tests.console.conftest import Stack
 from tests.console.test_console_http import signed_in
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -13,8 +13,8 @@ from playwright.async_api import Browser, Page, expect
 
 from services.mailing.links import preferences_url
 from tests.conftest import MakeAccount
-from tests.console.conftest import Stack
 from tests.support.observe import drained
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -14,9 +14,6 @@ from aiosmtpd.smtp import SMTP
 from playwright.async_api import Browser
 
 from devstack.mailsink import Sink, sink_app
-from tests.e2e.conftest import browser
-
-__all__ = ["browser"]
 
 # Long enough for quoted-printable to fold it, with '=' that it must encode as '=3D'.
 LINK = "http://127.0.0.1:8082/confirm/eyJsIjoxLCJzIjo0Mn0.c2lnbmF0dXJlLWxvbmctZW5vdWdo?lang=lv&x=1"

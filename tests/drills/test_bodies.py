@@ -28,9 +28,9 @@ from services.vcard.app import create_app as create_vcard
 from shared.settings import Settings
 from shared.web import IN_FLIGHT, load_openapi
 from tests.conftest import MakeAccount
-from tests.console.conftest import Stack
 from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.observe import until
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
 

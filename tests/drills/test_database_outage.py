@@ -19,9 +19,9 @@ from devstack.mailsink import Sink
 from services.directory.paths import MIGRATIONS, SCHEMA
 from shared.migrate import migrate
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import StartMailing
 from tests.support.observe import until
 from tests.support.postgres import StoppablePostgres, with_database
 

@@ -15,9 +15,9 @@ from services.console.app import create_app as create_console
 from services.directory.paths import OPENAPI as DIRECTORY_OPENAPI
 from services.mailing.paths import OPENAPI as MAILING_OPENAPI
 from shared.web import load_openapi
-from tests.console.conftest import Stack
 from tests.console.test_redirects_and_messages import signed_in
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
 

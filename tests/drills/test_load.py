@@ -13,9 +13,9 @@ import pytest
 
 from shared.http import origin_of
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import tokens
 from tests.mailing.test_subscriptions import EE_LIST, form_fields
+from tests.support.mailing import StartMailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.async_api import Browser, Route, expect
 
-from tests.e2e.conftest import StartSite
+from tests.support.site import StartSite
 
 pytestmark = pytest.mark.usefixtures("demo")
 

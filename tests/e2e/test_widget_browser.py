@@ -11,8 +11,8 @@ import vobject
 from playwright.async_api import Browser, Frame, Page, expect
 
 from tests.conftest import DEMO_EMAILS
-from tests.e2e.conftest import StartSite
 from tests.support.harvesters import harvest
+from tests.support.site import StartSite
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_subscriptions import form_fields, make_list
 from tests.support.dns import held_dns_as_default
+from tests.support.mailing import Mailing, StartMailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 

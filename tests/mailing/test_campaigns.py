@@ -18,8 +18,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from devstack.mailsink import Sink
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import Mailing, StartMailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 ROOT = Path(__file__).resolve().parents[2]

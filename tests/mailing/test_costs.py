@@ -9,9 +9,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from devstack.mailsink import Sink
 from services.mailing.keys import POOL
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import people, readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import StartMailing
 from tests.support.observe import statements_in_requests
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -11,9 +11,9 @@ import dkim
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import StartMailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -11,11 +11,11 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_dkim import key_pair
 from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.dns import held_dns_as_default
+from tests.support.mailing import StartMailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -9,13 +9,10 @@ from playwright.async_api import Browser, Request, expect
 from pytest_aiohttp import AiohttpServer
 
 from tests.conftest import MakeAccount
-from tests.e2e.conftest import browser
-from tests.mailing.conftest import Mailing
 from tests.mailing.test_preferences import newsletter_link, owner_link, states
 from tests.mailing.test_subscribe_forms import form_token
 from tests.mailing.test_subscriptions import make_list
-
-__all__ = ["browser"]
+from tests.support.mailing import Mailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing
 from tests.mailing.test_subscriptions import make_list
+from tests.support.mailing import Mailing
 from tests.test_fuzz import fuzz
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -14,9 +14,9 @@ import pytest
 from services.mailing.returns import verp
 from tests.conftest import SERVICE_TOKEN, MakeAccount
 from tests.mailing import returns_corpus as corpus
-from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import Mailing, StartMailing
 from tests.support.ports import Reserved
 
 pytestmark = pytest.mark.usefixtures("demo")

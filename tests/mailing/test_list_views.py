@@ -13,9 +13,9 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing
 from tests.mailing.test_campaigns import wait_done
 from tests.mailing.test_subscriptions import EE_LIST, form_fields
+from tests.support.mailing import Mailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -20,9 +20,9 @@ import pytest
 from services.mailing.returns.mailbox import Mailbox
 from tests.conftest import MakeAccount
 from tests.mailing import returns_corpus as corpus
-from tests.mailing.conftest import StartMailing
 from tests.mailing.test_inbound import about, campaign_sent, states, suppressed
 from tests.support.activation import activated
+from tests.support.mailing import StartMailing
 from tests.support.ports import Reserved
 
 pytestmark = pytest.mark.usefixtures("demo")

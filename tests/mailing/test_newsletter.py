@@ -10,9 +10,9 @@ import pytest
 
 from services.mailing.compose import colours
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import Mailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -21,10 +21,10 @@ import pytest
 
 from tests.conftest import MakeAccount
 from tests.mailing import returns_corpus as corpus
-from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_inbound import Sent, about, states, suppressed
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import StartMailing
 from tests.support.mta import postfix_mta
 from tests.support.ports import Reserved
 from tests.support.smtp import Recorder, smtp_server

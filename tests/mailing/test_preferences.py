@@ -14,9 +14,9 @@ import pytest
 from services.mailing.links import LEGACY_TTL, preferences_url
 from shared.signing import Keys
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import Mailing, StartMailing
 from tests.support.observe import drained
 
 pytestmark = pytest.mark.usefixtures("demo")

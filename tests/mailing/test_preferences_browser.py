@@ -9,11 +9,8 @@ from playwright.async_api import Browser, expect
 from services.mailing.terms import STATE_SENTENCES
 from shared.i18n import LANGUAGES, translator
 from tests.conftest import MakeAccount
-from tests.e2e.conftest import browser
-from tests.mailing.conftest import Mailing
 from tests.mailing.test_preferences import manage_link, newsletter_link
-
-__all__ = ["browser"]
+from tests.support.mailing import Mailing
 
 
 @pytest.mark.usefixtures("demo")

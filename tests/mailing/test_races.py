@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing
 from tests.mailing.test_campaigns import tokens
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import Mailing
 from tests.support.races import row_held
 
 pytestmark = pytest.mark.usefixtures("demo")

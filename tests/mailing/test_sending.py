@@ -21,9 +21,9 @@ import pytest
 
 from services.mailing.paths import QUERIES_DIR
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_campaigns import people, readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import Mailing, StartMailing
 from tests.support.ports import Reserved
 from tests.support.smtp import Recorder, Server, smtp_server
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import StartMailing
 from tests.mailing.test_campaigns import tokens
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import StartMailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -6,9 +6,9 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_subscriptions import EE_LIST, make_list
 from tests.support.api import Reply
+from tests.support.mailing import Mailing, StartMailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.e2e.conftest import browser
 from tests.e2e.test_script_texts import unreachable
-from tests.mailing.conftest import Mailing
-
-__all__ = ["browser"]
+from tests.support.mailing import Mailing
 
 FORM_NOT_LOADED = {"lv": "Veidlapu neizdevās ielādēt.", "lt": "Formos nepavyko įkelti."}
 

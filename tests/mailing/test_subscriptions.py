@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing
+from tests.support.mailing import Mailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 

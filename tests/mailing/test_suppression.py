@@ -15,9 +15,9 @@ from services.mailing.returns.suppression import (
 from shared.migrate import migrate
 from shared.queries import Queries
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
+from tests.support.mailing import Mailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 Q = Queries.load(QUERIES_DIR)

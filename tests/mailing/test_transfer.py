@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing
 from tests.mailing.test_campaigns import people
 from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.mailing import Mailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 IMPORT = "/v1/lists/ee-uudised/import?consent=signed+up+at+the+Tartu+seminar"

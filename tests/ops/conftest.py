@@ -14,9 +14,6 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-# The mailing service with the directory and an SMTP server, as its own tests start them.
-from tests.mailing.conftest import mailing, mailing_spec, start_mailing  # noqa: F401
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

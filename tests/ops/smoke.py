@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing
 from tests.mailing.test_campaigns import wait_done
 from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
+from tests.support.mailing import Mailing
 
 
 async def smoke_path(mailing: Mailing, make_account: MakeAccount) -> None:

@@ -12,9 +12,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.queries import Queries
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import Mailing, StartMailing
 from tests.mailing.test_subscriptions import make_list, subscribe_by_form
 from tests.ops.smoke import smoke_path
+from tests.support.mailing import Mailing, StartMailing
 
 pytestmark = pytest.mark.usefixtures("demo")
 

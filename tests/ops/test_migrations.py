@@ -12,9 +12,9 @@ from services.mailing.paths import MIGRATIONS as MAILING_MIGRATIONS
 from shared.migrate import MigrationError, discover, migrate
 from shared.settings import Settings
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import StartMailing
 from tests.ops.conftest import as_role, run_step
 from tests.ops.smoke import smoke_path
+from tests.support.mailing import StartMailing
 
 NEXT_RELEASE = "ALTER TABLE directory.contacts ADD COLUMN next_release_note text"
 

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.conftest import StartMailing
 from tests.ops.conftest import run_step
 from tests.ops.smoke import smoke_path
+from tests.support.mailing import StartMailing
 from tests.support.pgbouncer import pgbouncer
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -1,17 +1,13 @@
-"""A real Chromium (Debian's), the directory and an example host site on another origin."""
+"""The directory, the vcard service and an example host site embedding it, on three origins."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
-from PIL import Image
-from playwright.async_api import Browser, Locator, Page, async_playwright
 
 from devstack.example_site import example_app
 from services.directory.app import create_app
@@ -19,54 +15,6 @@ from services.vcard.app import create_app as create_vcard
 from shared.queries import Queries
 from shared.settings import Settings
 from tests.support.ports import Reserved
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_PRESENT = CHROMIUM.exists()
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-
-# `CONSOLE_SCREENSHOTS=docs/console make test` refreshes the README's pictures.
-SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
-
-
-async def shot(page: Page, name: str, part: Locator | None = None) -> None:
-    """Keep a screenshot for the README when asked to: the whole page, or only `part`."""
-    if not SHOTS:
-        return
-    path = Path(SHOTS) / f"{name}.png"  # Playwright creates the folder
-    if part is None:
-        await page.screenshot(path=str(path), full_page=True)
-    else:
-        await part.screenshot(path=str(path))
-    smaller(path)
-
-
-def smaller(path: Path) -> None:
-    """Rewrite a screenshot PNG with a 128-colour palette: a third of the bytes, text as sharp."""
-    with Image.open(path) as shown:
-        palette = shown.convert("RGB").quantize(
-            colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
-        )
-    palette.save(path, optimize=True)
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    """Headless Chromium; `.ci/run` installs Debian's package."""
-    assert CHROMIUM_PRESENT, "install Debian's chromium (apt-get install chromium)"
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        await launched.close()
 
 
 @dataclass
