@@ -2,19 +2,81 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Collection
 from urllib.parse import urlsplit
 
 import aiohttp
+import idna
 from aiohttp import web
 
 from shared.settings import Settings
 
+# An origin as browsers send it: a scheme, an ASCII host (A-labels), maybe a port.
+ASCII_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def ascii_host(host: str) -> str | None:
+    """`host` as browsers send it in `Origin` (IDNA 2008 A-labels, UTS 46 mapping: lower case),
+    from its Unicode (jõgeva.ee) or punycode (xn--jgeva-dua.ee) form; None when it is neither."""
+    try:
+        if host.isascii() and "xn--" not in host.lower():
+            return host.lower()
+        return idna.encode(idna.decode(host, uts46=True), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return None
+
+
+def web_origin(raw: str) -> str | None:
+    """`raw` (https://jõgeva.ee, https://xn--jgeva-dua.ee or HTTPS://Jõgeva.EE) as the one form
+    an `Origin` header has, https://xn--jgeva-dua.ee; None when it is not an http(s) origin."""
+    parts = urlsplit(raw.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or parts.path or parts.query or parts.fragment:
+        return None
+    if "@" in parts.netloc or parts.hostname is None or raw.strip().endswith(("?", "#")):
+        return None
+    host = ascii_host(parts.hostname)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    origin = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
+    return origin if host and ASCII_ORIGIN.match(origin) else None
+
+
+def unicode_origin(origin: str) -> str | None:
+    """An internationalised origin as a person writes it (https://jõgeva.ee), else None."""
+    parts = urlsplit(origin)
+    host = parts.hostname or ""
+    if "xn--" not in host:
+        return None
+    try:
+        shown = idna.decode(host)
+    except (idna.IDNAError, UnicodeError):
+        return None
+    return origin.replace(host, shown, 1)
+
+
+def _ascii_netloc(netloc: str) -> str:
+    """host[:port] with the host as browsers send it; userinfo or IPv6 literals left alone."""
+    if "@" in netloc or "[" in netloc:
+        return netloc
+    host, colon, port = netloc.partition(":")
+    return (ascii_host(host) or host) + colon + port
+
 
 def origin_of(url: str) -> str:
-    """scheme://host[:port] of a URL: what CORS, CSP and frame-ancestors speak of."""
+    """scheme://host[:port] of a URL: what CORS, CSP and frame-ancestors speak of (the host in
+    lower case and an IDN's A-labels, as browsers send it)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{_ascii_netloc(parts.netloc)}"
+
+
+def ascii_url(url: str) -> str:
+    """`url` with its host as browsers send it (what a Location header and an Origin carry)."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=_ascii_netloc(parts.netloc)).geturl()
 
 
 def posted_from(request: web.Request, allowed: Collection[str]) -> bool:

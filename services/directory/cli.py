@@ -20,10 +20,10 @@ from services.directory.importing.rows import STATUSES, Report, TooLarge
 from services.directory.importing.run import import_document, reader_for, run_import
 from services.directory.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from services.directory.token_records import expires_soon, issue_token
-from services.directory.validation import ORIGIN
 from shared.conn import Conn
 from shared.db import create_pool, prepare_schema
 from shared.errors import BadRequest
+from shared.http import web_origin
 from shared.migrate import MigrationError
 from shared.queries import Queries
 from shared.settings import Settings, SettingsError
@@ -275,9 +275,10 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _origin(raw: str) -> str:
-    if not ORIGIN.match(raw):
+    origin = web_origin(raw)
+    if origin is None:
         raise argparse.ArgumentTypeError(f"{raw!r} is not an origin such as https://www.norden.ee")
-    return raw
+    return origin
 
 
 def parser() -> argparse.ArgumentParser:

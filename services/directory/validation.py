@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from services.directory.phones import Phone, read_phones
 from shared.addresses import normalize_address
 from shared.errors import FieldError
+from shared.http import web_origin
 from shared.i18n import LANGUAGES, N_
 from shared.payloads import JSON
 from shared.validate import Fields
@@ -57,20 +58,20 @@ class NetworkIn:
     country: str | None = None
 
 
-ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
-
-
 def _origins(f: Fields) -> list[str] | None:
+    """The sites, each kept in the one form browsers send (an IDN's A-labels, lower case)."""
     if not f.has("embed_origins") or f.data["embed_origins"] is None:
         return None
     origins: list[str] = []
     for index, item in enumerate(f.items("embed_origins")):
-        if not isinstance(item, str) or not (item == "*" or ORIGIN.match(item)):
+        origin = item if item == "*" else web_origin(item) if isinstance(item, str) else None
+        if origin is None:
             f.fail(
                 f"embed_origins[{index}]", "must be * or an origin such as https://www.norden.ee"
             )
             continue
-        origins.append(item)
+        if origin not in origins:
+            origins.append(origin)
     if not origins and not f.errors:
         f.fail("embed_origins", "must list at least one origin, or be null to inherit")
     return origins

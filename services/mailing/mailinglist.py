@@ -15,6 +15,7 @@ from services.mailing.access import require
 from services.mailing.keys import POOL, QUERIES
 from shared.addresses import normalize_address
 from shared.errors import NotFound
+from shared.http import ascii_url, origin_of, web_origin
 from shared.i18n import LANGUAGES, pick
 from shared.identity import Caller, identify
 from shared.payloads import MailingList, Texts
@@ -86,6 +87,16 @@ def _address(f: Fields, name: str, *, required: bool) -> str | None:
         return None
 
 
+def _thank_you(f: Fields) -> str | None:
+    url = f.url("thank_you_url")
+    if not url:
+        return None
+    if web_origin(origin_of(url)) is None:
+        f.fail("thank_you_url", "must be an http:// or https:// URL")
+        return None
+    return ascii_url(url)
+
+
 def _colour(f: Fields) -> str | None:
     """The newsletter's colour: `#rrggbb` (lower case kept), or none for the default."""
     raw = f.text("colour", max_length=7)
@@ -126,7 +137,9 @@ def list_fields(
         "from_name": f.text("from_name", required=True, max_length=200) or "",
         "from_address": _address(f, "from_address", required=True) or "",
         "reply_to": _address(f, "reply_to", required=False),
-        "thank_you_url": f.url("thank_you_url") or None,
+        # Kept with its host as browsers send it (an IDN's A-labels): the pasted forms' Origin
+        # check and their redirect compare and carry that form.
+        "thank_you_url": _thank_you(f),
         "colour": _colour(f),
         "logo_url": _logo(f),
     }

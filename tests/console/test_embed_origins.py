@@ -7,9 +7,10 @@ import re
 
 import aiohttp
 import pytest
+from playwright.async_api import Page, expect
 
 from tests.console.test_console_http import signed_in
-from tests.support.stack import Stack
+from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -103,3 +104,40 @@ async def test_the_iframe_snippets_title_is_in_the_widgets_language(
             assert f' title="{title}" lang="{lang}" ' in snippet, (path, snippet)
     finally:
         await admin.close()
+
+
+async def test_an_internationalised_site_is_taken_written_either_way_and_kept_in_one_form(
+    page: Page, stack: Stack, admin_token: str
+) -> None:
+    """https://jõgeva.ee and https://xn--jgeva-dua.ee are one site: kept as browsers send it."""
+    await sign_in(page, stack, admin_token)
+    await page.goto(f"{stack.console}/embed?network=for-in")
+    sites = page.get_by_label("Sites (one a line; empty: as the network above)")
+    await sites.fill("https://jõgeva.ee\nhttps://xn--jgeva-dua.ee/\nHTTPS://Pärnu.EE")
+    await page.get_by_role("button", name="Save sites").click()
+    listed = page.locator("section[aria-labelledby=origins-h] li")
+    await expect(listed).to_have_text(
+        [
+            "https://xn--jgeva-dua.ee (https://jõgeva.ee)",
+            "https://xn--prnu-loa.ee (https://pärnu.ee)",
+        ]
+    )
+    # A page on that site (its browser sends the A-label form) may show the contacts.
+    assert await _allowed(stack, "https://xn--jgeva-dua.ee") == "https://xn--jgeva-dua.ee"
+    # The thank-you page of a newsletter on such a site is kept the same way.
+    async with aiohttp.ClientSession() as http:
+        made = await http.post(
+            f"{stack.mailing}/v1/lists",
+            json={
+                "slug": "ee-uudised",
+                "network": "ee",
+                "lang": "et",
+                "names": {"et": "Uudised"},
+                "from_name": "Madis",
+                "from_address": "uudised@example.ee",
+                "thank_you_url": "https://Jõgeva.ee/aitäh",
+            },
+            headers={"Authorization": f"Bearer {admin_token}"},
+        )
+        assert made.status == 201, await made.text()
+        assert (await made.json())["thank_you_url"].startswith("https://xn--jgeva-dua.ee/")

@@ -11,6 +11,7 @@ from aiohttp import web
 from services.console.backend import Forbidden
 from services.console.keys import SETTINGS
 from services.console.pages import backend, me, my_networks, networks_of, render, subtree
+from shared.http import unicode_origin
 from shared.i18n import LANGUAGES, translator
 from shared.payloads import MailingList, Network
 from shared.text import form_fields
@@ -86,6 +87,14 @@ async def _builder(
             # The sites that may show the chosen network's contacts and reveal addresses.
             "origins": chosen.get("embed_origins") if chosen else None,
             "inherited": _inherited(networks, network),
+            # An internationalised site as a person writes it, beside the form browsers send.
+            "written": {
+                o: unicode_origin(o)
+                for o in [
+                    *((chosen.get("embed_origins") or []) if chosen else []),
+                    *_inherited(networks, network),
+                ]
+            },
             "origins_typed": typed,
             "error": error,
         },
