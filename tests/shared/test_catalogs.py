@@ -215,3 +215,23 @@ def test_the_glossarys_words_and_the_formal_register(lang: str) -> None:
         if re.search(r"suppress", english, re.IGNORECASE):
             assert SUPPRESSION[lang] in text.lower(), (lang, msgid, text)
             assert not re.search(r"blok|bloķ", text, re.IGNORECASE), (lang, msgid, text)
+
+
+def test_english_left_under_another_language_is_found_from_the_catalog() -> None:
+    """The check of tests/console/test_no_english_left.py: the catalog's English, whole or a
+    run of its words, is found; the translation, data and a word both languages share are not."""
+    from tests.support.english import english, html_texts
+
+    lv = english("lv")
+    assert lv.found_in("Sign in") == ["Sign in"]
+    assert lv.found_in("  Pieteikties ") == []
+    assert lv.found_in("Oops. The address could not be shown. Please reload the page.")
+    assert lv.found_in("Adresi nevarēja parādīt. Lūdzu, pārlādējiet lapu.") == []
+    assert lv.found_in("Daina Mežecka, Rīgas dome") == []
+    page = (
+        '<html lang="lv"><title>Pieteikties</title><p title="Sign in">Pieteikties</p>'
+        '<span lang="en">Riga City Council</span><script>var x = "Sign in";</script>'
+        '<button aria-label="Remove from the list">X</button></html>'
+    )
+    found = [t for t in html_texts(page, "lv") if lv.found_in(t)]
+    assert found == ["Sign in", "Remove from the list"]

@@ -13,7 +13,7 @@ from services.console.session import (
     set_language,
 )
 from services.console.signing_in import close_session, new_session, same_origin
-from shared.i18n import LANGUAGES
+from shared.i18n import LANGUAGES, N_
 from shared.identity import IDENTITY, Kind
 from shared.redirects import local_path
 from shared.text import form_fields
@@ -33,7 +33,7 @@ async def _grant_for(request: web.Request, token: str) -> Grant | None:
             "POST",
             f"/v1/accounts/{caller.account_id}/tokens",
             strict=False,
-            json={"name": "console sign-in", "session": True},
+            json={"name": N_("console sign-in"), "session": True},  # shown translated
         )
     except SignedOut:
         return None

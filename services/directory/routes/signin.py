@@ -11,6 +11,7 @@ from services.directory.auth import hash_token
 from services.directory.keys import POOL, QUERIES, SETTINGS
 from services.directory.token_records import issue_token, lifetime
 from shared.errors import Forbidden, read_object
+from shared.i18n import N_
 from shared.validate import Fields
 
 routes = web.RouteTableDef()
@@ -66,7 +67,8 @@ async def redeem_link(request: web.Request) -> web.Response:
             q,
             account_id,
             kind="api",
-            name="console sign-in link",
+            # Named in English, shown translated: the console reads it as a msgid.
+            name=N_("console sign-in link"),
             expires_at=expires,
             session=True,
         )
