@@ -10,7 +10,7 @@ from aiohttp.typedefs import Handler
 
 from services.console.backend import Backend, Forbidden, Refused, SignedOut
 from services.console.housekeeping import CHORES
-from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
+from services.console.keys import POOL, QUERIES, SESSION, SETTINGS, SIGNIN_ASKED
 from services.console.outbox import outbox
 from services.console.pages import (
     BACKEND_KEY,
@@ -132,6 +132,7 @@ def create_app(settings: Settings) -> web.Application:
     queries = Queries.load(*QUERY_FOLDERS, schema=SCHEMA)
     app[SETTINGS] = settings
     app[QUERIES] = queries
+    app[SIGNIN_ASKED] = {}
     app.cleanup_ctx.append(database_ctx(SCHEMA, MIGRATIONS, queries, POOL, SETTINGS))
     app.cleanup_ctx.append(housekeeping_ctx(CHORES, POOL, QUERIES, SETTINGS))
     app.cleanup_ctx.append(client_ctx(SESSION, SETTINGS))

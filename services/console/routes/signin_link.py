@@ -9,7 +9,7 @@ from collections import deque
 from aiohttp import web
 
 from services.console.backend import Answer, Backend
-from services.console.keys import POOL, QUERIES, SESSION, SETTINGS
+from services.console.keys import POOL, QUERIES, SESSION, SETTINGS, SIGNIN_ASKED
 from services.console.outbox import GIVE_UP_SECONDS
 from services.console.pages import bases, render
 from services.console.session import Grant
@@ -24,19 +24,18 @@ log = logging.getLogger("kontakt.console")
 # Per client address, in this process: the directory also allows one link per account a minute.
 REQUESTS_PER_WINDOW = 5
 WINDOW_SECONDS = 600
-_recent: dict[str, deque[float]] = {}
 
 
-def _over_limit(client: str) -> bool:
+def _over_limit(recent: dict[str, deque[float]], client: str) -> bool:
     now = time.monotonic()
-    times = _recent.setdefault(client, deque())
+    times = recent.setdefault(client, deque())
     while times and now - times[0] > WINDOW_SECONDS:
         times.popleft()
     if len(times) >= REQUESTS_PER_WINDOW:
         return True
     times.append(now)
-    if len(_recent) > 10_000:
-        _recent.clear()
+    if len(recent) > 10_000:
+        recent.clear()
     return False
 
 
@@ -61,7 +60,8 @@ async def ask_for_link(request: web.Request) -> web.Response:
         raise web.HTTPForbidden()
     settings = request.app[SETTINGS]
     address = str(form.get("email", "")).strip()[:254]
-    if _over_limit(client_budget(request, settings.trusted_proxies, settings.budget_ipv6_prefix)):
+    client = client_budget(request, settings.trusted_proxies, settings.budget_ipv6_prefix)
+    if _over_limit(request.app[SIGNIN_ASKED], client):
         page = render(
             request,
             "message.html",
