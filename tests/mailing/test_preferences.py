@@ -240,3 +240,36 @@ async def test_a_person_who_left_subscribes_again_from_either_page_with_a_confir
         "JOIN mailing.lists l ON l.id = s.list_id WHERE l.slug = 'ee-teabepaevad'"
     )
     assert consent == "preferences"
+
+
+async def test_erasing_a_reader_keeps_the_counts_of_the_campaigns_they_received(
+    mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    """The person's rows go; a sent campaign still says it was sent to them (a count only)."""
+    entry = await newsletter_link(mailing, make_account, conn)
+    _, auditor = await make_account(
+        "auditor@example.ee", permissions={"ee": ("manage_lists", "send_campaigns")}
+    )
+    campaign = await conn.fetchval("SELECT id FROM mailing.campaigns")
+    before = (await mailing.api.as_(auditor).get(f"/v1/campaigns/{campaign}")).json
+    assert before["progress"]["sent"] == 1
+    # A second campaign still on its way to her when she erases herself: nothing is sent.
+    await conn.execute(
+        "INSERT INTO mailing.campaigns (list_id, subject, body, status) "
+        "SELECT list_id, 'Later', 'x', 'paused' FROM mailing.campaigns WHERE id = $1",
+        campaign,
+    )
+    later = await conn.fetchval("SELECT max(id) FROM mailing.campaigns")
+    await conn.execute(
+        "INSERT INTO mailing.deliveries (campaign_id, subscriber_id) "
+        "SELECT $1, id FROM mailing.subscribers",
+        later,
+    )
+    link = await manage_link(mailing, entry)
+    erased = await mailing.api.post(link + "/erase", data={"lang": "et", "confirm": "yes"})
+    assert "Teie andmed on kustutatud." in erased.text
+    assert await conn.fetchval("SELECT count(*) FROM mailing.deliveries") == 0
+    after = (await mailing.api.as_(auditor).get(f"/v1/campaigns/{campaign}")).json
+    assert after["progress"] == before["progress"]
+    waiting = (await mailing.api.as_(auditor).get(f"/v1/campaigns/{later}")).json["progress"]
+    assert (waiting["queued"], waiting["skipped"], waiting["sent"]) == (0, 1, 0)
