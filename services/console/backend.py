@@ -10,14 +10,67 @@ from typing import Any
 import aiohttp
 
 from shared.errors import Unavailable
+from shared.i18n import N_, NC_, Term, translator
+
+# The API's field names as the console's forms label them: a refusal names the field a person
+# sees, in their language, never `subject` or `embed_origins[0]`. A field not here is named
+# by nothing: its message alone.
+FIELD_LABELS: dict[str, Term] = {
+    "given_name": N_("Given name"),
+    "family_name": N_("Family name"),
+    "display_name": N_("Display name"),
+    "titles": NC_("a thing's name", "Name"),
+    "organisation": N_("Organisation"),
+    "phones": N_("Phone numbers"),
+    "emails": N_("E-mail addresses"),
+    "links": N_("Web links"),
+    "networks": N_("Networks"),
+    "network": N_("Network"),
+    "names": NC_("a thing's name", "Name"),
+    "name": N_("Name"),
+    "country": N_("Country"),
+    "website": N_("Website"),
+    "email": N_("E-mail"),
+    "address": N_("Address"),
+    "lang": N_("Language"),
+    "permissions": N_("Permissions"),
+    "expires": N_("Expires"),
+    "from_name": N_("Sender name"),
+    "from_address": N_("Sender address"),
+    "thank_you_url": N_("Thank-you page (the full address of a page on your site)"),
+    "embed_origins": N_("Sites (one a line; empty: as the network above)"),
+    "colour": N_("Colour"),
+    "logo_url": N_("Logo"),
+    "subject": N_("Subject"),
+    "body": N_("Text (Markdown)"),
+    "addresses": N_("Test addresses (comma-separated)"),
+    "at": N_("Date"),
+    "zone": N_("Time zone"),
+    "reason": N_("Reason"),
+    "status": N_("Status"),
+}
+
+
+def field_label(path: str, lang: str) -> str | None:
+    """The label a person sees for API field `path` (`phones[1].number`: its list's label)."""
+    head = path.split("[", 1)[0].split(".", 1)[0]
+    found = FIELD_LABELS.get(head)
+    return translator(lang).term(found) if found is not None else None
+
+
+def sentence(message: str) -> str:
+    """A message that followed a field name (`must be …`), standing alone: capitalised."""
+    return message[:1].upper() + message[1:]
 
 
 @dataclass
 class Answer:
-    """What a service said: status and JSON (or a problem document)."""
+    """What a service said: status and JSON (or a problem document), in the coordinator's
+    language `lang` (the services write their messages in it; the console its labels)."""
 
     status: int
     data: Any
+    lang: str = "en"
 
     @property
     def ok(self) -> bool:
@@ -32,13 +85,19 @@ class Answer:
 
     @property
     def refusal(self) -> str:
-        """Why a form was refused, for the page answering it: each field's reason, else detail."""
-        return "; ".join(f"{k}: {v}" for k, v in self.field_errors().items()) or self.detail
+        """Why a form was refused, for the page answering it: each field's reason after the
+        label a person sees (no label: the reason alone), else the detail."""
+        said = []
+        for path, message in self.field_errors().items():
+            label = field_label(path, self.lang)
+            said.append(f"{label}: {message}" if label else sentence(message))
+        return " ".join(s if s.endswith(".") else f"{s}." for s in said) or self.detail
 
     @property
     def reasons(self) -> str:
         """Why a read was refused, in the coordinator's words: the messages, no field names."""
-        return " ".join(v for v in self.field_errors().values() if v) or self.detail
+        said = [sentence(v) for v in self.field_errors().values() if v]
+        return " ".join(s if s.endswith(".") else f"{s}." for s in said) or self.detail
 
     @property
     def refusal_status(self) -> int:
@@ -127,7 +186,7 @@ class Backend:
             raise Unavailable(
                 "The %(service)s service is not answering properly.", values={"service": service}
             )
-        return Answer(status, found)
+        return Answer(status, found, self.lang)
 
     async def get(self, service: str, path: str) -> Any:
         """GET JSON that must be there; a refusal (4xx) raises `Refused` with the problem."""

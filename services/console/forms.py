@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import NotRequired, TypeAlias, TypedDict
 
 from multidict import MultiDictProxy
 
-from services.console.backend import Answer
+from services.console.backend import Answer, field_label, sentence
 from shared.i18n import LANGUAGES
 from shared.payloads import Contact, Texts
 from shared.text import Field
@@ -156,17 +157,22 @@ def _rows(form: Form, first: str, second: str) -> list[tuple[str, str]]:
 
 def problems(answer: Answer) -> dict[str, list[str]]:
     """A refusal's reasons by input, or its detail at the top of the form."""
-    return errors_by_field(answer.field_errors()) or {"form": [answer.detail]}
+    return errors_by_field(answer.field_errors(), answer.lang) or {"form": [answer.detail]}
 
 
-def errors_by_field(errors: dict[str, str]) -> dict[str, list[str]]:
-    """API field paths (`phones[1].number`, `titles.et`) grouped under the form's inputs."""
+def errors_by_field(errors: dict[str, str], lang: str = "en") -> dict[str, list[str]]:
+    """API field paths (`phones[1].number`, `titles.et`) grouped under the form's inputs, each
+    reason in a person's words: beside its input, the reason alone; one of a list's inputs
+    (`phones[1]`) says which, by its label and number ("Phone numbers 2: …"), never the path."""
     grouped: dict[str, list[str]] = {}
     for path, message in errors.items():
         head = path.split("[", 1)[0].split(".", 1)[0]
         if head == "titles" and "." in path:
             head = f"title_{path.split('.', 1)[1]}"
-        grouped.setdefault(head or "form", []).append(
-            f"{path}: {message}" if path != head else message
-        )
+        said = sentence(message)
+        item = re.match(r"^[a-z_]+\[(\d+)\]", path)
+        label = field_label(path, lang)
+        if item and label:
+            said = f"{label} {int(item[1]) + 1}: {message}"
+        grouped.setdefault(head or "form", []).append(said)
     return grouped

@@ -104,7 +104,7 @@ async def download(
         if 400 <= upstream.status < 500:
             problem = await upstream.read()
             is_json = upstream.content_type.endswith("json") and problem
-            raise Refused(Answer(upstream.status, json.loads(problem) if is_json else {}))
+            raise Refused(Answer(upstream.status, json.loads(problem) if is_json else {}, api.lang))
         if upstream.status != 200:
             raise web.HTTPBadGateway()
         response = web.StreamResponse(
@@ -138,7 +138,7 @@ async def relay_upload(
         "import_report.html",
         {
             "report": answer.data if answer.ok else None,
-            "error": None if answer.ok else answer.detail,
+            "error": None if answer.ok else answer.refusal,
             "back": back,
         },
         status=200 if answer.ok else 422,

@@ -51,7 +51,7 @@ async def create_account(request: web.Request) -> web.Response:
     body = {"email": text(form, "email"), "name": text(form, "name")}
     answer = await backend(request).call("directory", "POST", "/v1/accounts", json=body)
     if not answer.ok:
-        return await _page(request, error=answer.detail or str(answer.field_errors()))
+        return await _page(request, error=answer.refusal)
     raise web.HTTPSeeOther("/accounts")
 
 
@@ -71,7 +71,7 @@ async def set_permissions(request: web.Request) -> web.Response:
         "directory", "PATCH", f"/v1/accounts/{account}", json={"permissions": granted}
     )
     if not answer.ok:
-        return await _page(request, error=answer.detail)
+        return await _page(request, error=answer.refusal)
     raise web.HTTPSeeOther("/accounts")
 
 
@@ -86,5 +86,5 @@ async def new_token(request: web.Request) -> web.Response:
         "directory", "POST", f"/v1/accounts/{account}/tokens", json=body
     )
     if not answer.ok:
-        return await _page(request, error=answer.detail)
+        return await _page(request, error=answer.refusal)
     return await _page(request, new_token=answer.data["token"])

@@ -356,7 +356,7 @@ async def import_file(request: web.Request) -> web.StreamResponse:
         "import_report.html",
         {
             "report": answer.data if answer.ok else None,
-            "error": None if answer.ok else answer.detail,
+            "error": None if answer.ok else answer.refusal,
             "back": "/contacts/import",
         },
         status=200 if answer.ok else 422,

@@ -184,7 +184,7 @@ async def new_campaign(request: web.Request) -> web.Response:
         "mailing", "POST", f"/v1/lists/{_slug(request)}/campaigns", json=body
     )
     if not answer.ok:
-        return render(request, "message.html", {"text": answer.detail}, status=422)
+        return render(request, "message.html", {"text": answer.refusal}, status=422)
     raise web.HTTPSeeOther(f"/campaigns/{answer.data['id']}")
 
 
