@@ -21,6 +21,8 @@ from collections.abc import AsyncIterable, Iterable, Sequence
 
 from aiohttp import web
 
+from shared.web import start_download
+
 # Separators spreadsheets write: `,`; `;` as Excel does where `,` is the decimal mark (the
 # Baltic locales); tab for "Unicode text".
 SEPARATORS = ",;\t"
@@ -186,14 +188,7 @@ async def stream_csv(
     filename: str,
 ) -> web.StreamResponse:
     """Stream `rows` as a CSV download, in pieces, never holding the whole file."""
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": CONTENT_TYPE,
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        }
-    )
-    await response.prepare(request)
+    response = await start_download(request, CONTENT_TYPE, filename)
     pending = [writer.header()]
     size = 0
     async for cells in rows:

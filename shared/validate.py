@@ -34,6 +34,12 @@ def parse_id(raw: str) -> int | None:
     return value if value <= MAX_ID else None
 
 
+def whole_number(value: JSON) -> int | None:
+    """`value` when JSON holds an integer there, else None (`true` is no revision, though
+    Python counts a bool as an int)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def path_id(request: web.Request, what: str, key: str = "id") -> int:
     """The id in the path's `{key}`; 404 naming `what` for one that cannot be an id."""
     raw = request.match_info[key]

@@ -7,10 +7,13 @@ import contextlib
 import functools
 import json
 import logging
+import re
 import time
+import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 import yaml
@@ -101,6 +104,41 @@ def base_app(settings: Settings) -> web.Application:
 def utf8_json(data: object) -> str:
     """JSON text with every character as it is (Kisevičienė, not `\\u010d`): `dumps=` of answers."""
     return json.dumps(data, ensure_ascii=False)
+
+
+def ascii_name(name: str) -> str:
+    """A plain-ASCII file name for clients that ignore `filename*`."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^A-Za-z0-9 ._()-]+", "_", folded).strip(" ._") or "contact"
+    return cleaned[:120]
+
+
+def safe_name(name: str) -> str:
+    """The name as a file name: no path separators or control characters."""
+    cleaned = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", name).strip(" .") or "contact"
+    return cleaned[:120]
+
+
+def disposition(filename: str) -> str:
+    """Content-Disposition with an ASCII fallback and an RFC 6266 `filename*`."""
+    stem, dot, ext = filename.rpartition(".")
+    fallback = ascii_name(stem) + dot + ext if dot else ascii_name(filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(safe_name(filename))}"
+
+
+async def start_download(
+    request: web.Request, content_type: str, filename: str
+) -> web.StreamResponse:
+    """A download's answer, started: written in pieces, named `filename`, never cached."""
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": content_type,
+            "Content-Disposition": disposition(filename),
+            "Cache-Control": "no-store",
+        }
+    )
+    await response.prepare(request)
+    return response
 
 
 def frame_options(frame_ancestors: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from services.console.backend import Backend
+from services.console.backend import Backend, Forbidden
 from services.console.keys import SETTINGS
 from services.console.session import Session
 from services.console.terms import TERMS
@@ -66,6 +66,12 @@ def backend(request: web.Request) -> Backend:
 def me(request: web.Request) -> Account:
     """The signed-in coordinator's account."""
     return request[ME_KEY]
+
+
+def require_admin(request: web.Request) -> None:
+    """The 403 page unless the signed-in coordinator is an admin."""
+    if not me(request).get("is_admin"):
+        raise Forbidden()
 
 
 def my_networks(request: web.Request, permission: str | None = None) -> list[str]:

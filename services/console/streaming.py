@@ -14,6 +14,7 @@ from services.console.pages import backend, render
 from shared.i18n import N_
 from shared.progress import NDJSON, wants_progress
 from shared.text import form_fields, nfc
+from shared.web import start_download
 
 # An upload is passed on as it arrives: the service at the other end may take minutes over a
 # large file, and sends a progress line at least every piece it reads.
@@ -107,14 +108,7 @@ async def download(
             raise Refused(Answer(upstream.status, json.loads(problem) if is_json else {}, api.lang))
         if upstream.status != 200:
             raise web.HTTPBadGateway()
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": content_type,
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Cache-Control": "no-store",
-            }
-        )
-        await response.prepare(request)
+        response = await start_download(request, content_type, filename)
         async for piece in upstream.content.iter_chunked(65536):
             await response.write(piece)
     await response.write_eof()

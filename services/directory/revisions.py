@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from shared.payloads import JSON
-from shared.validate import parse_id
+from shared.validate import parse_id, whole_number
 
 
 def if_match_tag(request: web.Request) -> str:
@@ -20,5 +20,4 @@ def if_match(request: web.Request, body: Mapping[str, JSON]) -> int | None:
     header = parse_id(if_match_tag(request))
     if header is not None:
         return header
-    value = body.get("revision")
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return whole_number(body.get("revision"))

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from urllib.parse import quote
-
 from aiohttp import web
 
 from shared.errors import FieldError, ValidationFailed
@@ -51,23 +47,3 @@ def wanted_lang(request: web.Request) -> str:
             [FieldError("lang", "must be one of %(choices)s", {"choices": ", ".join(LANGUAGES)})]
         )
     return lang
-
-
-def ascii_name(name: str) -> str:
-    """A plain-ASCII file name for clients that ignore `filename*`."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^A-Za-z0-9 ._()-]+", "_", folded).strip(" ._") or "contact"
-    return cleaned[:120]
-
-
-def safe_name(name: str) -> str:
-    """The name as a file name: no path separators or control characters."""
-    cleaned = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", name).strip(" .") or "contact"
-    return cleaned[:120]
-
-
-def disposition(filename: str) -> str:
-    """Content-Disposition with an ASCII fallback and an RFC 6266 `filename*`."""
-    stem, dot, ext = filename.rpartition(".")
-    fallback = ascii_name(stem) + dot + ext if dot else ascii_name(filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(safe_name(filename))}"

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from shared.payloads import JSON, Introspection, IntrospectionDetails, Permission
+from shared.validate import whole_number
 
 PERMISSIONS: tuple[Permission, ...] = ("edit_contacts", "manage_lists", "send_campaigns")
 
@@ -170,7 +171,7 @@ def _object(value: JSON) -> dict[str, JSON]:
 
 
 def _whole(value: JSON) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    return whole_number(value) or 0
 
 
 def _text(value: JSON) -> str:

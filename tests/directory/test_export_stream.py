@@ -45,6 +45,10 @@ async def test_an_export_of_several_pages_has_every_contact_once_in_order(
     # Written as it is read: no length announced before the last row.
     assert "Content-Length" not in export.headers
     assert export.headers.get("Transfer-Encoding") == "chunked"
+    # Named as every download is (shared.web.disposition: an ASCII name and RFC 6266's).
+    assert export.headers["Content-Disposition"] == (
+        "attachment; filename=\"ee-contacts.csv\"; filename*=UTF-8''ee-contacts.csv"
+    )
     rows = list(csv.DictReader(io.StringIO(export.body.decode("utf-8-sig"))))
     names = [r["display_name"] for r in rows]
     assert len(names) == len(expected) >= MANY

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.errors import ValidationFailed
-from shared.validate import MAX_ID, Fields, parse_id
+from shared.validate import MAX_ID, Fields, parse_id, whole_number
 
 pytestmark = pytest.mark.fast
 
@@ -43,3 +43,17 @@ def test_whole_numbers_from_a_query_string_or_json() -> None:
     with pytest.raises(ValidationFailed) as failed:
         f.done()
     assert [e.field for e in failed.value.errors] == ["d", "e", "g", "h"]
+
+
+def test_a_whole_number_is_a_json_integer_and_no_bool() -> None:
+    # One rule for every revision a body carries (directory, lists, campaigns) and the
+    # introspection answer's numbers.
+    assert [whole_number(v) for v in (3, 0, True, False, 3.0, "3", None)] == [
+        3,
+        0,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]

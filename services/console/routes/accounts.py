@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.console.backend import Forbidden
 from services.console.forms import text
-from services.console.pages import backend, me, networks_of, render, session_of
+from services.console.pages import backend, networks_of, render, require_admin, session_of
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
 PERMISSIONS = ("edit_contacts", "manage_lists", "send_campaigns")
-
-
-def _admin(request: web.Request) -> None:
-    if not me(request).get("is_admin"):
-        raise Forbidden()
 
 
 async def _page(request: web.Request, **extra: object) -> web.Response:
@@ -39,14 +33,14 @@ async def _page(request: web.Request, **extra: object) -> web.Response:
 @routes.get("/accounts")
 async def accounts_page(request: web.Request) -> web.Response:
     """Every account, its permissions and tokens."""
-    _admin(request)
+    require_admin(request)
     return await _page(request)
 
 
 @routes.post("/accounts")
 async def create_account(request: web.Request) -> web.Response:
     """A new coordinator (no permissions until given)."""
-    _admin(request)
+    require_admin(request)
     form = await form_fields(request)
     body = {"email": text(form, "email"), "name": text(form, "name")}
     answer = await backend(request).call("directory", "POST", "/v1/accounts", json=body)
@@ -58,7 +52,7 @@ async def create_account(request: web.Request) -> web.Response:
 @routes.post("/accounts/{id:\\d+}/permissions")
 async def set_permissions(request: web.Request) -> web.Response:
     """Replace an account's permissions with the ticked boxes."""
-    _admin(request)
+    require_admin(request)
     form = await form_fields(request)
     networks = await networks_of(request)
     granted = []
@@ -78,7 +72,7 @@ async def set_permissions(request: web.Request) -> web.Response:
 @routes.post("/accounts/{id:\\d+}/tokens")
 async def new_token(request: web.Request) -> web.Response:
     """Issue a token and show it this once."""
-    _admin(request)
+    require_admin(request)
     form = await form_fields(request)
     body = {"name": text(form, "name") or "console", "kind": text(form, "kind") or "api"}
     account = request.match_info["id"]

@@ -8,9 +8,15 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from services.console.backend import Forbidden
 from services.console.keys import SETTINGS
-from services.console.pages import backend, me, my_networks, networks_of, render, subtree
+from services.console.pages import (
+    backend,
+    my_networks,
+    networks_of,
+    render,
+    require_admin,
+    subtree,
+)
 from shared.http import unicode_origin
 from shared.i18n import LANGUAGES, translator
 from shared.payloads import MailingList, Network
@@ -220,8 +226,7 @@ def _inherited(networks: list[Network], slug: str) -> list[str]:
 @routes.post("/embed/origins")
 async def save_origins(request: web.Request) -> web.Response:
     """An admin lists the sites (one origin a line) that may embed a network; empty: inherit."""
-    if not me(request).get("is_admin"):
-        raise Forbidden()
+    require_admin(request)
     form = await form_fields(request)
     network = str(form.get("network", ""))
     typed = str(form.get("origins", ""))[:5000]

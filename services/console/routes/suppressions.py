@@ -9,7 +9,7 @@ from aiohttp import web
 
 from services.console.backend import Forbidden
 from services.console.forms import text
-from services.console.pages import backend, me, render
+from services.console.pages import backend, render, require_admin
 from services.console.streaming import relay_upload
 from shared.bodies import large_body
 from shared.text import form_fields
@@ -26,11 +26,6 @@ class _Page(TypedDict):
 
     items: list[dict[str, object]]
     next: str | None
-
-
-def _admin(request: web.Request) -> None:
-    if not me(request).get("is_admin"):
-        raise Forbidden()
 
 
 def _address(request: web.Request) -> str:
@@ -72,14 +67,14 @@ async def _list_view(
 @routes.get("/suppressions")
 async def suppressions_page(request: web.Request) -> web.Response:
     """Suppressed addresses, newest first, with a search; forms to add and import."""
-    _admin(request)
+    require_admin(request)
     return await _list_view(request)
 
 
 @routes.post("/suppressions")
 async def add(request: web.Request) -> web.Response:
     """Suppress one address by hand, then show it."""
-    _admin(request)
+    require_admin(request)
     form = await form_fields(request)
     body = {"address": text(form, "address"), "note": text(form, "note")}
     answer = await backend(request).call("mailing", "POST", "/v1/suppressions", json=body)
@@ -94,7 +89,7 @@ async def add(request: web.Request) -> web.Response:
 @large_body
 async def import_addresses(request: web.Request) -> web.StreamResponse:
     """Send the uploaded CSV to the mailing service; stream its progress to a script if asked."""
-    _admin(request)
+    require_admin(request)
     form = await form_fields(request)
     path = f"/v1/suppressions/import?{urlencode({'note': text(form, 'note')})}"
     return await relay_upload(request, "mailing", path, "/suppressions")
@@ -120,14 +115,14 @@ async def _entry_view(request: web.Request, *, error: str = "", status: int = 20
 @routes.get("/suppressions/{address}")
 async def entry_page(request: web.Request) -> web.Response:
     """One address: its evidence, its history, and a form to take it off the list."""
-    _admin(request)
+    require_admin(request)
     return await _entry_view(request)
 
 
 @routes.post("/suppressions/{address}/reinstate")
 async def take_off(request: web.Request) -> web.Response:
     """Take the address off the list with the admin's reason."""
-    _admin(request)
+    require_admin(request)
     form = await form_fields(request)
     answer = await backend(request).call(
         "mailing",

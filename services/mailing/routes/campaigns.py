@@ -26,7 +26,7 @@ from shared.i18n import N_, word
 from shared.identity import identify
 from shared.mail.message import Capabilities
 from shared.payloads import Campaign, CampaignProgress
-from shared.validate import Fields, path_id
+from shared.validate import Fields, path_id, whole_number
 
 routes = web.RouteTableDef()
 log = logging.getLogger("kontakt.mailing.campaigns")
@@ -176,8 +176,7 @@ async def patch(request: web.Request) -> web.Response:
     require(caller, "manage_lists", row["network"])
     given = await read_object(request)
     subject, body = _content(given, {"subject": row["subject"], "body": row["body"]})
-    revision = given.get("revision")
-    expected = revision if isinstance(revision, int) and not isinstance(revision, bool) else None
+    expected = whole_number(given.get("revision"))
     async with request.app[POOL].acquire() as conn:
         written = await conn.fetchval(
             request.app[QUERIES]["update-campaign"],

@@ -17,7 +17,7 @@ from services.mailing.mailinglist import (
 from services.mailing.pasted_forms import form_key
 from shared.errors import Conflict, FieldError, ValidationFailed, read_object
 from shared.identity import credential, identify
-from shared.validate import Fields
+from shared.validate import Fields, whole_number
 from shared.web import utf8_json
 
 routes = web.RouteTableDef()
@@ -95,8 +95,7 @@ async def patch_list(request: web.Request) -> web.Response:
     _, row = await managed_list(request)
     body = await read_object(request)
     given = {k: v for k, v in body.items() if k not in {"slug", "network"}}
-    revision = body.get("revision")
-    expected = revision if isinstance(revision, int) and not isinstance(revision, bool) else None
+    expected = whole_number(body.get("revision"))
     for _ in range(_PATCH_TRIES):
         current = list_json(row)
         fields = list_fields(given, {k: v for k, v in current.items() if k in EDITABLE})

@@ -21,6 +21,7 @@ from services.mailing.public_pages import own_page_form, page_lang, template_pag
 from services.mailing.terms import LEFT, STATE_SENTENCES
 from shared.errors import read_form
 from shared.i18n import N_, pick, translator
+from shared.web import disposition
 
 routes = web.RouteTableDef()
 
@@ -372,7 +373,7 @@ async def export(request: web.Request) -> web.Response:
         text=json.dumps(data, ensure_ascii=False, indent=2),
         content_type="application/json",
         headers={
-            "Content-Disposition": 'attachment; filename="my-kontakt-data.json"',
+            "Content-Disposition": disposition("my-kontakt-data.json"),
             "Cache-Control": "no-store",
         },
     )

@@ -14,18 +14,13 @@ from aiohttp import web
 from services.vcard.access import View, view_of
 from services.vcard.cards import Card, card_from_contact
 from services.vcard.keys import DIRECTORY, SETTINGS
-from services.vcard.negotiation import (
-    CONTENT_TYPES,
-    disposition,
-    safe_name,
-    wanted_format,
-    wanted_lang,
-)
+from services.vcard.negotiation import CONTENT_TYPES, wanted_format, wanted_lang
 from services.vcard.render import jcard_text, vcard
 from shared.conditional import conditional
 from shared.errors import NotFound
 from shared.payloads import Contact
 from shared.validate import path_id
+from shared.web import disposition, safe_name
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
