@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 EXISTING = 20_000
 # Tables whose size grows with the directory.
-LARGE = ("contact_emails", "contact_phones")
+LARGE = ("contacts", "contact_emails", "contact_phones", "memberships", "contact_changes")
 
 
 async def _fill(conn: asyncpg.Connection) -> None:
