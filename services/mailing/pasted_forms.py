@@ -12,6 +12,7 @@ import asyncpg
 from aiohttp import web
 
 from shared.http import origin_of, posted_from
+from shared.i18n import N_
 from shared.settings import Settings
 from shared.signing import Keys
 
@@ -21,18 +22,43 @@ def form_key(settings: Settings, list_id: int) -> str:
     return Keys.of(settings).mac_hex("list-form", str(list_id), 24)
 
 
-def pasted_form_accepted(
+def pasted_form_refusal(
     request: web.Request, settings: Settings, lst: asyncpg.Record, key: str
-) -> bool:
-    """Whether a post carrying form key `key` may subscribe to `lst` from the page it came from.
+) -> str | None:
+    """Why a post carrying form key `key` may not subscribe to `lst` from the page it came
+    from (a msgid naming what is wrong and what the site's owner can do), else None.
 
     A pasted form works only on the site of the list's registered thank-you page (or our own
     hosted form), so another site's page cannot make its visitors subscribe anyone
     (`shared.http.posted_from` says which origins count).
     """
-    if not lst["thank_you_url"] or not key:
-        return False
+    if not key:
+        return NO_KEY
+    if not lst["thank_you_url"]:
+        return N_(
+            "This form cannot subscribe anyone yet: %(list)s has no thank-you page. The "
+            "website's owner can register one in the Kontakt console (Embed on a website, "
+            "Subscribe form for a newsletter)."
+        )
     own = origin_of(settings.public_mailing_base)
     if not posted_from(request, {own, origin_of(lst["thank_you_url"])}):
-        return False
-    return Keys.of(settings).check_hex("list-form", str(lst["id"]), key, 24)
+        return N_(
+            "This form works only on the pages of %(site)s, where the thank-you page of "
+            "%(list)s is. The website's owner can register this site's thank-you page in the "
+            "Kontakt console (Embed on a website, Subscribe form for a newsletter)."
+        )
+    if not Keys.of(settings).check_hex("list-form", str(lst["id"]), key, 24):
+        return N_(
+            "This form's key is not the key of %(list)s. The website's owner can copy the "
+            "form again from the Kontakt console (Embed on a website, Subscribe form for a "
+            "newsletter)."
+        )
+    return None
+
+
+# A form pasted without its list's key (and with no hosted form's token either).
+NO_KEY = N_(
+    "This form has no key for %(list)s (the hidden form_key field), so it cannot subscribe "
+    "anyone. The website's owner can copy the whole form from the Kontakt console (Embed on a "
+    "website, Subscribe form for a newsletter)."
+)

@@ -56,6 +56,7 @@ def template_page(
         "slug": "",
         "form_token": "",
         "email": "",
+        "name": "",
         "view": None,
         **context,
     }

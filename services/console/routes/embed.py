@@ -199,7 +199,8 @@ async def _change(
     answer = await backend(request).call(service, "PATCH", path, json=body, strict=False)
     if answer.ok:
         raise web.HTTPSeeOther(done)
-    thank_you = None if thank_you_typed is None else (thank_you_typed, answer.refusal)
+    # Beside its own field: the reason alone (the field says what it is).
+    thank_you = None if thank_you_typed is None else (thank_you_typed, answer.reasons)
     return await _builder(
         request,
         chosen_slug=network,

@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError
 
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.optin import client_over_limit, subscribe
-from services.mailing.pasted_forms import pasted_form_accepted
+from services.mailing.pasted_forms import NO_KEY, pasted_form_refusal
 from services.mailing.public_pages import link_expired, own_page_form, page, page_lang
 from shared import metrics
 from shared.addresses import checked_address
@@ -62,12 +62,14 @@ async def form_post(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     # A form pasted into the list's site: its key and that site's origin; the answer is the
     # registered thank-you page, whatever the address's state.
-    pasted = "form_key" in fields
+    # A form with neither the hosted form's token nor a key is a pasted one without its key.
+    pasted = "form_key" in fields or "form_token" not in fields
+    list_name = pick(lst["names"], lang, lst["lang"])
     if pasted:
-        accepted = pasted_form_accepted(request, settings, lst, str(fields.get("form_key")))
+        why = pasted_form_refusal(request, settings, lst, str(fields.get("form_key", "")))
+        accepted = why is None
         refusal = tr.gettext(
-            "This form cannot subscribe anyone from this page. The website's owner can copy "
-            "the form again from the Kontakt console."
+            why or NO_KEY, list=list_name, site=origin_of(lst["thank_you_url"] or "")
         )
     else:
         try:
@@ -133,6 +135,7 @@ async def form_post(request: web.Request) -> web.Response:
             if pasted
             else fields.get("form_token", ""),
             email=str(fields.get("email", ""))[:254],
+            name=str(fields.get("name", ""))[:200],
         )
     name = " ".join(fields.get("name", "").split())[:200]
     await subscribe(request, lst, address, name, lang, "form")
