@@ -41,6 +41,7 @@ LISTS = ("phones", "emails", "links", "networks")
 NAME_FIELDS = {"given_name", "family_name", "display_name"}
 # A person's names (display name, given and family name) as sets of folded words.
 Names = frozenset[frozenset[str]]
+WORDS = 6  # of a name's words, how many take part in matching (`_parts`)
 _NAMELESS = FieldError("display_name", "is required when there is no given or family name")
 
 
@@ -116,7 +117,12 @@ async def apply_chunk(
     dry_run: bool,
     may_edit: Callable[[Iterable[int]], bool],
 ) -> tuple[list[Outcome], list[Prepared]]:
-    """Write the rows; their outcomes, and the rows that must wait for the next chunk."""
+    """Write the rows; their outcomes, and the rows that must wait for the next chunk.
+
+    Rows of one person (the same UID, contact, address under the same name...) are merged
+    here in order, each reported as the next one saw it, and the person written once: a
+    file holding someone a thousand times costs what a thousand people cost.
+    """
     conn, q = chunk.conn, chunk.q
     chunk.created.clear()
     outcomes: list[Outcome] = []
@@ -127,31 +133,43 @@ async def apply_chunk(
         if p.contact.organisation in missing:
             # A spreadsheet's company in the organisation column: found or created by name.
             p.organisation_name = p.contact.organisation
-    plan, later = await _match(conn, q, prepared, may_edit)
-    targets = sorted({t for _, t, _ in plan if t is not None})
+    plan, later = await _match(chunk, prepared, may_edit)
+    targets = sorted({g.target for g in plan if g.target is not None})
     current = await contacts_as_input(conn, q, targets) if targets else {}
-    new: list[tuple[str, ContactIn, Prepared]] = []
-    changed: list[tuple[int, ContactIn, Prepared]] = []
-    for p, target, uid in plan:
-        organisation = p.contact.organisation
-        keeps = p.row.partial and target is not None and current[target]["organisation"]
-        if p.organisation_name and not keeps:  # a card's ORG never replaces an organisation
-            organisation = await chunk.organisation(p.organisation_name, p.lang)
-        if target is None:
-            if not p.row.partial and not NAME_FIELDS & p.given:
-                outcomes.append(Outcome(p.row, "rejected", errors=[_NAMELESS]))
+    new: list[tuple[str, ContactIn, Group]] = []
+    changed: list[tuple[int, ContactIn, Group]] = []
+    for group in plan:
+        state: ContactIn | None = None
+        if group.target is not None:
+            stored = current[group.target]
+            state = contact_in(stored, known_phones=stored_phones(stored["phones"]))
+        before = state
+        for p in group.rows:
+            organisation = p.contact.organisation
+            keeps = p.row.partial and state is not None and state.organisation
+            if p.organisation_name and not keeps:  # a card's ORG never replaces one
+                organisation = await chunk.organisation(p.organisation_name, p.lang)
+            if state is None:
+                if not p.row.partial and not NAME_FIELDS & p.given:
+                    outcomes.append(Outcome(p.row, "rejected", errors=[_NAMELESS]))
+                    continue
+                state = p.contact
+                if organisation != state.organisation:
+                    state = dataclasses.replace(state, organisation=organisation)
+                group.statuses.append((p, "created"))
                 continue
-            contact = p.contact
-            if organisation != contact.organisation:
-                contact = dataclasses.replace(contact, organisation=organisation)
-            new.append((uid or str(uuid.uuid4()), contact, p))
+            after = _merged(state, p, organisation)
+            group.statuses.append((p, "unchanged" if after.same_as(state) else "updated"))
+            state = after
+        if state is None:
             continue
-        before = contact_in(current[target], known_phones=stored_phones(current[target]["phones"]))
-        after = _merged(before, p, organisation)
-        if after.same_as(before):
-            outcomes.append(Outcome(p.row, "unchanged", target, notes=p.contact.notes))
+        if before is None:
+            new.append((group.uid or str(uuid.uuid4()), state, group))
+        elif not state.same_as(before):
+            assert group.target is not None
+            changed.append((group.target, state, group))
         else:
-            changed.append((target, after, p))
+            outcomes.extend(_outcomes(group, group.target))
     organisations = await _organisation_ids(chunk, [c.organisation for _, c, _ in new + changed])
     created, _ = await write_contacts(
         conn,
@@ -161,29 +179,89 @@ async def apply_chunk(
         networks,
         organisations,
     )
-    for contact_id, (_, _, p) in zip(created, new, strict=True):
-        shown = None if dry_run else contact_id  # a dry run's new ids are rolled back
-        outcomes.append(Outcome(p.row, "created", shown, notes=p.contact.notes))
-    for contact_id, _, p in changed:
-        outcomes.append(Outcome(p.row, "updated", contact_id, notes=p.contact.notes))
+    for contact_id, (_, _, group) in zip(created, new, strict=True):
+        # A dry run's new ids are rolled back: shown as none.
+        outcomes.extend(_outcomes(group, None if dry_run else contact_id))
+    for contact_id, _, group in changed:
+        outcomes.extend(_outcomes(group, contact_id))
     return outcomes, later
 
 
+def _outcomes(group: Group, contact_id: int | None) -> list[Outcome]:
+    return [Outcome(p.row, s, contact_id, notes=p.contact.notes) for p, s in group.statuses]
+
+
+@dataclass
+class Group:
+    """The rows of a chunk that are one person, in the file's order, and the contact they
+    match (None: a new one, with `uid` if one is known)."""
+
+    target: int | None
+    uid: str | None
+    rows: list[Prepared]
+    statuses: list[tuple[Prepared, str]] = dataclasses.field(default_factory=list)
+
+
+class Seen:
+    """Who a chunk's rows are, by address and name, for finding a row's person in constant
+    time. Two names could be one person's when one's words are all among the other's, in
+    any order ("Lina" and "Kisevičienė Lina"; not "Lina Kisevičienė" and "Rūta Žemaitė",
+    who share `info@`); a row without a name could be anyone's with its address."""
+
+    def __init__(self) -> None:
+        self.exact: dict[tuple[str, frozenset[str]], int] = {}
+        self.within: dict[tuple[str, frozenset[str]], int] = {}
+        self.any: dict[str, int] = {}
+        self.nameless: dict[str, int] = {}
+
+    def add(self, address: str, names: Names | None, index: int) -> None:
+        """Row `index` has this address under these names."""
+        self.any.setdefault(address, index)
+        if names is None:
+            self.nameless.setdefault(address, index)
+        for name in names or ():
+            self.exact.setdefault((address, name), index)
+            for part in _parts(name):
+                self.within.setdefault((address, part), index)
+
+    def find(self, address: str, names: Names | None) -> set[int]:
+        """The rows whose person a row with this address and these names could be."""
+        if names is None:
+            found = self.any.get(address)
+            return set() if found is None else {found}
+        hits = {self.nameless.get(address)}
+        for name in names:
+            hits.add(self.within.get((address, name)))  # a name that has all of its words
+            hits |= {self.exact.get((address, part)) for part in _parts(name)}  # or some
+        return {h for h in hits if h is not None}
+
+
+def _parts(name: frozenset[str]) -> list[frozenset[str]]:
+    """A name's words, each combination (of its first `WORDS`): at most 63 of them."""
+    words = sorted(name)[:WORDS]
+    return [
+        frozenset(w for bit, w in enumerate(words) if mask >> bit & 1)
+        for mask in range(1, 1 << len(words))
+    ]
+
+
 async def _match(
-    conn: Conn, q: Queries, rows: list[Prepared], may_edit: Callable[[Iterable[int]], bool]
-) -> tuple[list[tuple[Prepared, int | None, str | None]], list[Prepared]]:
+    chunk: Chunk, rows: list[Prepared], may_edit: Callable[[Iterable[int]], bool]
+) -> tuple[list[Group], list[Prepared]]:
     """Each row's contact among those the importer may edit: by UID; else by an address
-    under a name that could be the same person's (`_same_person`: people sharing `info@` are
+    under a name that could be the same person's (`Seen`: people sharing `info@` are
     different people), or by any of its addresses for a row without a name; else (a card
     with neither) by a number under the same name. A UID another's contact has is the
-    importer's own UID for it (`_scoped`)."""
+    importer's own UID for it (`_scoped`). Rows of one person join the first one's group;
+    a row that could be two earlier rows' person waits for the next chunk."""
+    conn, q = chunk.conn, chunk.q
     uids = [u for p in rows if p.uid for u in (p.uid, _scoped(p))]
     by_uid = {r["uid"]: r for r in await conn.fetch(q["import-by-uid"], uids)} if uids else {}
     addresses = sorted({e for p in rows for e in p.emails()})
-    by_email: dict[str, list[asyncpg.Record]] = {}
+    stored = Stored()
     if addresses:
         for r in await conn.fetch(q["import-by-email"], addresses):
-            by_email.setdefault(r["address"], []).append(r)
+            stored.add(r)
     numbers = sorted({e for r in rows if not r.uid and not r.emails() for e in _e164(r)})
     by_phone: dict[str, list[asyncpg.Record]] = {}
     if numbers:
@@ -193,10 +271,10 @@ async def _match(
     def editable(found: asyncpg.Record | None) -> bool:
         return found is not None and not found["deleted"] and may_edit(found["network_ids"])
 
-    plan: list[tuple[Prepared, int | None, str | None]] = []
+    plan: list[Group] = []
     later: list[Prepared] = []
-    claimed: set[tuple[object, ...]] = set()
-    by_address: dict[str, list[Names | None]] = {}  # the names of this chunk's rows
+    claimed: dict[tuple[object, ...], int] = {}
+    seen = Seen()
     for p in rows:
         target, uid = None, p.uid
         if uid is not None and uid in by_uid:
@@ -215,14 +293,7 @@ async def _match(
         for address in p.emails():
             if target is not None:
                 break
-            target = next(
-                (
-                    r["id"]
-                    for r in by_email.get(address, [])
-                    if may_edit(r["network_ids"]) and _same_person(names, _name_keys(r))
-                ),
-                None,
-            )
+            target = stored.first(address, names, may_edit)
         if target is None and not p.uid and not p.emails():
             name = p.contact.display_name.casefold()
             target = next(
@@ -234,23 +305,67 @@ async def _match(
                 ),
                 None,
             )
-        # A row that could be an earlier row's person (the same UID or contact, number and
-        # name, or an address under a name that could be the same) waits for the next chunk.
         keys: set[tuple[object, ...]] = {
             ("phone", n, p.contact.display_name.casefold()) for n in _e164(p)
         }
         keys |= {("uid", uid)} if uid else set()
         keys |= {("id", target)} if target is not None else set()
-        if keys & claimed or any(
-            _same_person(names, other) for e in p.emails() for other in by_address.get(e, [])
-        ):
+        meets = {claimed[k] for k in keys if k in claimed}
+        for address in p.emails():
+            meets |= seen.find(address, names)
+        index = meets.pop() if len(meets) == 1 else len(plan)
+        if not meets and index == len(plan):
+            plan.append(Group(target, uid, [p]))
+        elif not meets and target in {None, plan[index].target}:
+            # The same person again: merged into the group's contact, in the file's order.
+            plan[index].rows.append(p)
+        else:
+            # Two people's rows, or a stored contact while the group makes a new one: the
+            # row waits until they are written.
             later.append(p)
             continue
-        claimed |= keys
-        for e in p.emails():
-            by_address.setdefault(e, []).append(names)
-        plan.append((p, target, uid))
+        for key in keys:
+            claimed.setdefault(key, index)
+        for address in p.emails():
+            seen.add(address, names, index)
     return plan, later
+
+
+class Stored:
+    """The stored contacts with a chunk's addresses, found by address and name (`Seen`'s
+    rule) without comparing a row with each of them."""
+
+    def __init__(self) -> None:
+        self.exact: dict[tuple[str, frozenset[str]], list[asyncpg.Record]] = {}
+        self.within: dict[tuple[str, frozenset[str]], list[asyncpg.Record]] = {}
+        self.any: dict[str, list[asyncpg.Record]] = {}
+        self.nameless: dict[str, list[asyncpg.Record]] = {}
+
+    def add(self, r: asyncpg.Record) -> None:
+        """A contact with an address (`import-by-email`)."""
+        address, names = r["address"], _name_keys(r)
+        self.any.setdefault(address, []).append(r)
+        if names is None:
+            self.nameless.setdefault(address, []).append(r)
+        for name in names or ():
+            self.exact.setdefault((address, name), []).append(r)
+            for part in _parts(name):
+                self.within.setdefault((address, part), []).append(r)
+
+    def first(
+        self, address: str, names: Names | None, may_edit: Callable[[Iterable[int]], bool]
+    ) -> int | None:
+        """The first (oldest) contact the importer may edit with the address, under a name
+        that could be this one's."""
+        if names is None:
+            lists = [self.any.get(address, [])]
+        else:
+            lists = [self.nameless.get(address, [])]
+            for name in names:
+                lists.append(self.within.get((address, name), []))
+                lists += [self.exact.get((address, part), []) for part in _parts(name)]
+        found = [next((r["id"] for r in rs if may_edit(r["network_ids"])), None) for rs in lists]
+        return min((f for f in found if f is not None), default=None)
 
 
 def _scoped(p: Prepared) -> str:
@@ -274,14 +389,6 @@ def _name_keys(person: ContactIn | asyncpg.Record) -> Names | None:
         if words:
             keys.add(frozenset(words))
     return frozenset(keys) or None
-
-
-def _same_person(one: Names | None, other: Names | None) -> bool:
-    """Whether two names could be one person's: one's words all among the other's ("Lina"
-    and "Lina Kisevičienė"), in any order; a row without a name could be anyone's."""
-    if one is None or other is None:
-        return True
-    return any(a <= b or b <= a for a in one for b in other)
 
 
 def _e164(p: Prepared) -> list[str]:
