@@ -106,10 +106,20 @@ class Translator:
         return _fill(text, {"num": self.number(num), **self._words(values)})
 
     def _words(self, values: Mapping[str, object]) -> Mapping[str, object]:
-        """`values` with each `Word` in this language."""
-        if not any(isinstance(v, Word) for v in values.values()):
+        """`values` with each `Word` in this language, and each date or time written its way
+        (CLDR, by Babel): a message is given a `datetime`, never a date already written."""
+        if not any(isinstance(v, Word | dt.date) for v in values.values()):
             return values
-        return {k: self.term(v.term) if isinstance(v, Word) else v for k, v in values.items()}
+        return {k: self._word(v) for k, v in values.items()}
+
+    def _word(self, value: object) -> object:
+        if isinstance(value, Word):
+            return self.term(value.term)
+        if isinstance(value, dt.datetime):
+            return self.moment(value)
+        if isinstance(value, dt.date):
+            return self.date(value)
+        return value
 
     def message(self, message: Message, values: Mapping[str, object]) -> str:
         """An error's text: a msgid, or a `Plural` whose count is `values["num"]`."""
@@ -148,6 +158,23 @@ class Translator:
             .replace("{1}", self.date(local.date(), width))
             .replace("{0}", self.time(local.time(), "short"))
         )
+
+    def moment(self, value: dt.datetime, width: Width = "medium") -> str:
+        """`value` as it stands, in its own zone or offset, and which that is: "2026. gada
+        4. marts 15:05 Europe/Riga", "Mar 4, 2026, 3:05 PM GMT+02:00"; naive, without."""
+        pattern = babel.dates.get_datetime_format(width, locale=self.locale)
+        text = (
+            str(pattern)
+            .replace("{1}", self.date(value.date(), width))
+            .replace("{0}", self.time(value.time(), "short"))
+        )
+        if value.tzinfo is None:
+            return text
+        key = getattr(value.tzinfo, "key", None)
+        zone = (
+            key if isinstance(key, str) else babel.dates.get_timezone_gmt(value, locale=self.locale)
+        )
+        return f"{text} {zone}"
 
     def time(self, value: dt.datetime | dt.time, width: Width = "short") -> str:
         """`value` as a time of day in this language."""

@@ -65,12 +65,12 @@ def instant(at: object, zone: object = None, *, now: datetime | None = None) -> 
         wall = local.replace(tzinfo=None)
         placed = wall.replace(tzinfo=tz)
         if placed.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
-            shown = {"time": wall.isoformat(timespec="minutes"), "zone": named}
+            shown = {"time": wall, "zone": named}
             raise _refuse(
                 FieldError("at", "%(time)s does not exist in %(zone)s (the clocks skip it)", shown)
             )
         if local.tzinfo is not None and local.utcoffset() != placed.utcoffset():
-            shown = {"time": placed.isoformat(timespec="minutes"), "zone": named}
+            shown = {"time": placed, "zone": named}
             raise _refuse(
                 FieldError("at", "its offset does not match %(zone)s on that day (%(time)s)", shown)
             )
@@ -84,6 +84,6 @@ def instant(at: object, zone: object = None, *, now: datetime | None = None) -> 
             )
         )
     if local <= (now or datetime.now(UTC)):
-        shown = {"time": local.isoformat(timespec="minutes")}
+        shown = {"time": local}
         raise _refuse(FieldError("at", "is in the past (%(time)s); choose a later time", shown))
     return local

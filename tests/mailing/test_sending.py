@@ -511,14 +511,16 @@ async def test_schedules_people_cannot_get_wrong(
     assert scheduled.json["scheduled_at"] == "2027-03-28T06:00:00+00:00"
 
 
-# Each refusal of a schedule, in each language: never the English sentence.
+# Each refusal of a schedule, in each language: never the English sentence, and its time
+# written the language's way (CLDR's medium date and short time, written here by hand).
 SCHEDULE_REFUSALS = {
     "2020-03-01T09:00:00+02:00": {
-        "lv": "ir pagātnē (2020-03-01T09:00+02:00); izvēlieties vēlāku laiku",
-        "lt": "yra praeityje (2020-03-01T09:00+02:00); pasirinkite vėlesnį laiką",
+        "lv": "ir pagātnē (2020. gada 1. marts 09:00 GMT+02:00); izvēlieties vēlāku laiku",
+        "lt": "yra praeityje (2020-03-01 09:00 GMT+02:00); pasirinkite vėlesnį laiką",
+        "en": "is in the past (Mar 1, 2020, 9:00\u202fAM GMT+02:00); choose a later time",
     },
     "2027-03-28T03:30[Europe/Riga]": {
-        "et": "2027-03-28T03:30 ei ole ajavööndis Europe/Riga olemas (kell hüppab sellest üle)",
+        "et": "28. märts 2027 03:30 ei ole ajavööndis Europe/Riga olemas (kell hüppab sellest üle)",
     },
     "2027-11-30T09:00+03:00[Europe/Riga]": {},
     "2027-01-01T09:00": {},

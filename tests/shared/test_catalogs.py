@@ -235,3 +235,22 @@ def test_english_left_under_another_language_is_found_from_the_catalog() -> None
     )
     found = [t for t in html_texts(page, "lv") if lv.found_in(t)]
     assert found == ["Sign in", "Remove from the list"]
+
+
+def test_a_date_given_to_a_message_is_written_the_languages_way() -> None:
+    """Messages (pages, mails, problem details) are given datetimes, never dates already
+    written: each language writes them by CLDR, in the value's own zone, naming it."""
+    from zoneinfo import ZoneInfo
+
+    riga = datetime.datetime(2026, 3, 4, 15, 5, tzinfo=ZoneInfo("Europe/Riga"))
+    past = "is in the past (%(time)s); choose a later time"
+    assert i18n.translator("lv").gettext(past, time=riga) == (
+        "ir pagātnē (2026. gada 4. marts 15:05 Europe/Riga); izvēlieties vēlāku laiku"
+    )
+    assert i18n.translator("et").gettext(past, time=riga.replace(tzinfo=None)) == (
+        "on minevikus (4. märts 2026 15:05); valige hilisem aeg"
+    )
+    offset = riga.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
+    assert i18n.translator("lt").gettext(past, time=offset) == (
+        "yra praeityje (2026-03-04 15:05 GMT+02:00); pasirinkite vėlesnį laiką"
+    )
