@@ -38,6 +38,25 @@ class ContactIn:
     # What was accepted with a remark (a number kept as written, a duplicate merged).
     notes: list[FieldError] = field(default_factory=list, compare=False)
 
+    def __reduce__(self) -> tuple[type[ContactIn], tuple[object, ...]]:
+        # Pickled back from the import's checking workers, a chunk at a time: as one tuple
+        # (a slots dataclass's own state functions go field by field in Python: 2 to 2.6 us
+        # a contact to send and 1.8 to 3.3 to receive, against 1 and 1.1 to 1.3).
+        return ContactIn, (
+            self.given_name,
+            self.family_name,
+            self.display_name,
+            self.titles,
+            self.organisation,
+            self.position,
+            self.published,
+            self.phones,
+            self.emails,
+            self.links,
+            self.networks,
+            self.notes,
+        )
+
     def same_as(self, other: ContactIn) -> bool:
         """Whether saving `other` over this would change nothing (memberships have no order)."""
         mine = dataclasses.replace(self, networks=sorted(self.networks))
