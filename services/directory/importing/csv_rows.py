@@ -272,7 +272,9 @@ class CsvReader:
                 else:
                     data["organisation"] = None
             elif column == "position":
-                if value and not value.lstrip("-").isdigit():
+                # ASCII digits ("²" passes isdigit and fails int); the range is checked later.
+                digits = value.removeprefix("-")
+                if value and not (digits.isascii() and digits.isdigit() and len(digits) <= 12):
                     errors.append(FieldError("position", "must be a whole number"))
                 elif value:
                     data["position"] = int(value)
