@@ -59,7 +59,9 @@ def composer(settings: Settings, pool: asyncpg.Pool, q: Queries) -> Compose:
                 campaign = await conn.fetchrow(q["get-campaign"], row["campaign_id"])
                 if campaign is None:
                     raise Skip("the campaign is gone")
-                template = CampaignTemplate(settings, campaign, campaign["list_lang"], "[TEST] ")
+                # The subject says it is a test, in the newsletter's language.
+                test = translator(campaign["list_lang"]).gettext("[TEST]")
+                template = CampaignTemplate(settings, campaign, campaign["list_lang"], f"{test} ")
                 return lambda caps: template.render_test(row["address"], row["name"], caps)
             found = await conn.fetchrow(
                 q["outbox-confirmation"], row["list_id"], row["subscriber_id"]

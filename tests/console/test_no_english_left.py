@@ -150,10 +150,12 @@ def plain(message: EmailMessage) -> str:
     return text
 
 
-async def wait_for_mail(stack: Stack, to: str, count: int = 1) -> list[EmailMessage]:
-    """The mail `to` has, once it has `count` (the outbox and the campaign worker send it)."""
+async def wait_for_mail(
+    stack: Stack, to: str, count: int = 1, outbox: str = "mailing.outbox"
+) -> list[EmailMessage]:
+    """The mail `to` has, once it has `count` (an outbox or the campaign worker sends it)."""
     for _ in range(600):
-        await drained(stack.settings.database_url or "", "mailing.outbox")
+        await drained(stack.settings.database_url or "", outbox)
         got = [m.parsed() for m in stack.sink.messages if to in m.rcpt_to]
         if len(got) >= count:
             return got
@@ -175,7 +177,9 @@ async def test_no_english_is_left_on_any_page_mail_or_problem(
     reader = f"lugeja-{lang}@example.lt"
     m, d = stack.mailing, stack.directory
     async with aiohttp.ClientSession(headers=admin) as api:
-        async with api.post(f"{m}/v1/lists", json=LIST) as made:
+        # The newsletter speaks the language too (its test sends are in its language).
+        newsletter = LIST | {"lang": lang, "names": {lang: "FOR-IN naujienos"}}
+        async with api.post(f"{m}/v1/lists", json=newsletter) as made:
             assert made.status == 201, await made.text()
         draft_body = {"subject": "Gruodis", "body": "Sveiki, {name}!"}
         async with api.post(f"{m}/v1/lists/lt-naujienos/campaigns", json=draft_body) as made:
@@ -274,7 +278,7 @@ async def test_no_english_is_left_on_any_page_mail_or_problem(
             data={"email": "admin@example.org", "lang": lang},
             headers={"Sec-Fetch-Site": "same-origin"},
         )
-        (signin,) = await wait_for_mail_console(stack, "admin@example.org")
+        (signin,) = await wait_for_mail(stack, "admin@example.org", outbox="console.outbox")
         findings.mail("sign-in link mail", signin)
 
         # Problem details of every service, in the language asked.
@@ -344,11 +348,24 @@ async def test_no_english_is_left_on_any_page_mail_or_problem(
         csrf = re.search(r'name="csrf" value="([^"]+)"', page)
         assert csrf is not None
         past = {"action": "schedule", "date": "2020-01-01", "time": "09:00", "zone": "UTC"}
-        for fields in ({"action": "send"}, past, {"action": "explode"}):
+        test_me = {"action": "test_me"}
+        for fields in ({"action": "send"}, past, {"action": "explode"}, test_me):
             url = f"{c}/campaigns/{draft}"
             await fetch(console, findings, "POST", url, data={"csrf": csrf[1]} | fields)
         bad_contact = {"csrf": csrf[1], "phone_number": "zvaniet", "emails": "@", "networks": "lt"}
         await fetch(console, findings, "POST", f"{c}/contacts/new", data=bad_contact)
+    finally:
+        await console.close()
+    tested = await wait_for_mail(stack, "admin@example.org", 2)
+    findings.mail("test send", tested[-1])
+    # A coordinator's console: what an admin's pages are to them (their refusals).
+    _, coordinator = await make_account(
+        "vida@example.lt", permissions={"lt": ("edit_contacts", "manage_lists")}
+    )
+    console = await signed_in(stack, coordinator, lang=lang)
+    try:
+        for path in ("/accounts", "/suppressions", "/contacts", "/lists", "/embed"):
+            await fetch(console, findings, "GET", f"{c}{path}")
     finally:
         await console.close()
     # Before signing in: the browser's language.
@@ -359,14 +376,3 @@ async def test_no_english_is_left_on_any_page_mail_or_problem(
     assert findings.found == [], "\n".join(
         f"{where}: {text!r} holds {hits}" for where, text, hits in findings.found
     )
-
-
-async def wait_for_mail_console(stack: Stack, to: str) -> list[EmailMessage]:
-    """The console's sign-in mail (its own outbox) to `to`."""
-    for _ in range(600):
-        await drained(stack.settings.database_url or "", "console.outbox")
-        got = [m.parsed() for m in stack.sink.messages if to in m.rcpt_to]
-        if got:
-            return got
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no mail to {to}")
