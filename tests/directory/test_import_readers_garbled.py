@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from services.directory.importing.rows import Row, TooLarge
+from services.directory.importing.csv_rows import CsvReader
+from services.directory.importing.rows import LINE_LIMIT, Row, TooLarge
 from services.directory.importing.run import reader_for
+from services.directory.importing.vcard import VcardReader
 from shared.errors import BadRequest
 
 CORPUS = Path(__file__).resolve().parents[1] / "samples" / "imports"
@@ -101,3 +103,51 @@ def test_a_wide_file_with_an_odd_byte_count_keeps_its_rows(encoding: str) -> Non
     rows = read_all("csv", body, random.Random(2))
     assert [r.data.get("given_name") for r in rows] == ["Aistė", "Jonas"]
     assert not rows[0].errors
+
+
+ENDLESS = 60 * 2**20  # one line of 60 MB, as a broken export (or a hostile file) has it
+
+
+@pytest.mark.parametrize(
+    ("fmt", "head", "tail", "rejected"),
+    [
+        (
+            "vcard",
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Aistė Kiseliūnienė\r\nEND:VCARD\r\n".encode()
+            + b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jonas Jonaitis\r\nNOTE:",
+            "\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Eglė\r\nEND:VCARD\r\n".encode(),
+            8,
+        ),
+        (
+            "csv",
+            "First Name,Last Name,E-mail Address\r\nAistė,K,a@example.lt\r\nJonas,".encode(),
+            ",j@example.lt\r\nEglė,P,e@example.lt\r\n".encode(),
+            3,
+        ),
+    ],
+)
+def test_an_endless_line_rejects_its_card_and_the_rest_is_read(
+    fmt: str, head: bytes, tail: bytes, rejected: int
+) -> None:
+    """The line is dropped as it arrives (never gathered: each piece costs what a piece
+    costs, so the service goes on answering), its card or row rejected with its line."""
+    reader = reader_for(fmt, 1 << 27)
+    piece = 64 * 1024
+    rows = reader.feed(head)
+    filler = b"x" * piece
+    for _ in range(ENDLESS // piece):
+        rows += reader.feed(filler)
+        if isinstance(reader, VcardReader):
+            held = reader.lines.carry
+        else:
+            assert isinstance(reader, CsvReader)
+            held = reader.carry
+        assert len(held) <= LINE_LIMIT + piece, len(held)
+    rows += reader.feed(tail)
+    rows += reader.close()
+    assert [(r.line, [e.field for e in r.errors]) for r in rows] == [
+        (rows[0].line, []),
+        (rows[1].line, [f"line {rejected}"]),
+        (rows[2].line, []),
+    ]
+    assert rows[1].errors[0].values == {"limit": LINE_LIMIT}

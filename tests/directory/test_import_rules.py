@@ -240,6 +240,27 @@ async def test_photos_never_count_against_the_limit(small_limit: Api, admin_toke
     assert refused.json["detail"].startswith("The file is larger than 97 kB without its photos")
 
 
+async def test_an_endless_line_rejects_only_its_card_over_http(
+    directory: Api, admin_token: str
+) -> None:
+    """A NOTE of 3 MB on one line (a broken export): that card is rejected with its line, the
+    cards around it are imported, and the file is never held whole."""
+    api = directory.as_(admin_token)
+    body = (
+        card("FN:Aistė Kiseliūnienė", "EMAIL:aiste.k@example.lt")
+        + card("FN:Jonas Jonaitis", "NOTE:" + "x" * 3_000_000)
+        + card("FN:Eglė Petraitė", "EMAIL:egle.p@example.lt")
+    )
+    report = await imported(api, body, "network=lt")
+    assert [
+        (i["status"], i["name"], [e["field"] for e in i["errors"]]) for i in report["items"]
+    ] == [
+        ("created", "Aistė Kiseliūnienė", []),
+        ("rejected", "Jonas Jonaitis", ["line 9"]),
+        ("created", "Eglė Petraitė", []),
+    ]
+
+
 def kept(contact: dict[str, Any]) -> dict[str, Any]:
     """What a CSV test compares of a stored contact."""
     return {

@@ -16,7 +16,7 @@ from typing import Any
 
 from services.directory.importing.charsets import NAMES as CHARSETS
 from services.directory.importing.charsets import Decoder
-from services.directory.importing.rows import UNSAID, Row, TooLarge
+from services.directory.importing.rows import LINE_LIMIT, UNSAID, Row, TooLarge
 from services.directory.importing.values import label_kind, web_address
 from services.directory.phones import KINDS
 from shared.csvio import (
@@ -123,6 +123,7 @@ class CsvReader:
         self.columns: list[str] | None = None
         self.separator = ","
         self.ignored: list[str] = []
+        self.skipping = False  # the rest of an over-long line is being dropped
 
     @property
     def notes(self) -> list[str]:
@@ -141,6 +142,8 @@ class CsvReader:
         end = data.rfind(b"\n")
         if end < 0:
             self.carry = data
+            if len(data) > LINE_LIMIT:
+                return self._overlong()
             self._count(0)
             return []
         self.carry = data[end + 1 :]
@@ -157,6 +160,27 @@ class CsvReader:
             raise BadRequest("The CSV is empty: it needs a header row naming its columns.")
         return rows
 
+    def _overlong(self) -> list[Row]:
+        """An endless line: its row is rejected naming it, the line dropped as it comes
+        (counted against the limit), and the rows after it read."""
+        self._count(len(self.carry))
+        self.carry = b""
+        if self.skipping:
+            return []
+        self.skipping = True
+        line = self.record_line if self.record else self.line + 1
+        self.record = []
+        if self.columns is None:
+            raise BadRequest(
+                "The header row is longer than %(limit)s bytes.", values={"limit": LINE_LIMIT}
+            )
+        self.number += 1
+        problem = FieldError(
+            f"line {line}", "is longer than %(limit)s bytes: the row is not imported",
+            {"limit": LINE_LIMIT},
+        )  # fmt: skip
+        return [Row(self.number, line, None, {}, errors=[problem])]
+
     def _count(self, size: int) -> None:
         self.counted += size
         if self.counted + len(self.carry) > self.limit:
@@ -167,6 +191,9 @@ class CsvReader:
         for raw in lines:
             self.line += 1
             self._count(len(raw) + 1)
+            if self.skipping:
+                self.skipping = False  # the end of an over-long line
+                continue
             text, _ = self.decoder.decode(raw.rstrip(b"\r"))
             if not self.record:
                 self.record_line = self.line

@@ -13,6 +13,9 @@ STATUSES = ("created", "updated", "unchanged", "rejected", "skipped")
 # LANGUAGE, a "Job Title" column): the engine puts it in the import's `lang`, else in the
 # default language of the row's network.
 UNSAID = ""
+# A text line longer than this (no CSV row or vCard property is near it; a photo's line is
+# skipped, not read) rejects its row or card, and is dropped as it arrives, never gathered.
+LINE_LIMIT = 256 * 1024
 
 
 class TooLarge(Exception):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.directory.importing.charsets import NAMES, Decoder
-from services.directory.importing.rows import UNSAID, Row
+from services.directory.importing.rows import LINE_LIMIT, UNSAID, Row
 from services.directory.importing.values import label_kind, one_line, web_address
 from services.directory.importing.vcard_lines import CardSplitter, RawCard
 from shared.errors import FieldError
@@ -318,6 +318,13 @@ class CardReading:
         """The card in the API's shape."""
         card = self.card
         number = self.reader.count
+        if card.overlong:
+            problem = FieldError(
+                f"line {card.overlong[0]}",
+                "is longer than %(limit)s bytes: the card is not imported",
+                {"limit": LINE_LIMIT},
+            )
+            return Row(number, card.line, self._name_for_report(), {}, errors=[problem])
         if not card.complete:
             name = self._name_for_report()
             return Row(

@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from services.directory.importing.rows import TooLarge
+from services.directory.importing.rows import LINE_LIMIT, TooLarge
 from shared.csvio import Transcoder
 
 # Outlook's business-card picture is a photo too (base64 lines in 2.1, like PHOTO's).
 BINARY = {b"PHOTO", b"LOGO", b"SOUND", b"KEY", b"X-MS-CARDPICTURE"}
 # A binary value's physical line beyond this is dropped as it arrives (a photo written
 # unfolded can be megabytes on one line).
-LONG_LINE = 256 * 1024
+LONG_LINE = LINE_LIMIT
 _NAME = re.compile(rb"^(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)[;:]")
 # A line that starts a binary property: what `property_name(line) in BINARY` says, in one match.
 _BINARY_START = re.compile(
@@ -44,6 +44,8 @@ class RawCard:
     lines: list[tuple[int, bytes]] = field(default_factory=list)
     binaries: list[Binary] = field(default_factory=list)
     complete: bool = False
+    # Lines longer than LINE_LIMIT, dropped unread: the card is rejected, naming them.
+    overlong: list[int] = field(default_factory=list)
 
 
 def property_name(line: bytes) -> bytes | None:
@@ -63,6 +65,7 @@ class CardSplitter:
         self.card: RawCard | None = None
         self.binary: Binary | None = None  # the binary property being skipped
         self.dropping = False  # the rest of an over-long binary line is being dropped
+        self.skipping = False  # the rest of an over-long text line is being dropped
         self.transcoder = Transcoder()
 
     def feed(self, chunk: bytes) -> list[RawCard]:
@@ -103,8 +106,13 @@ class CardSplitter:
         if not self.dropping and self._starts_binary(self.carry):
             self._begin_binary(self.carry, self.line + 1)
         elif not (self.dropping or self._continues_binary(self.carry)):
-            if self.counted + len(self.carry) > self.limit:
-                raise TooLarge(self.limit)  # one endless text line: refused before it fills memory
+            # One endless text line: its card is rejected naming it, the line dropped as it
+            # comes (counted against the limit), and the cards after it read.
+            if not self.skipping and self.card is not None:
+                self.card.overlong.append(self.line + 1)
+            self.skipping = True
+            self._count(len(self.carry))
+            self.carry = b""
             return
         assert self.binary is not None
         self.binary.size += len(self.carry)
@@ -138,6 +146,10 @@ class CardSplitter:
 
     def _line(self, physical: bytes, done: list[RawCard]) -> None:
         self.line += 1
+        if self.skipping:
+            self.skipping = False  # the end of an over-long text line
+            self._count(len(physical) + 1)
+            return
         if self.dropping:
             # The tail of an over-long binary line that was dropped as it came.
             self.dropping = False
