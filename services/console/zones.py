@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.resources import files
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @functools.cache
@@ -28,3 +31,37 @@ def choices(first: str, countries: Iterable[str | None]) -> list[str]:
     """`first`, then the zones of the other networks' countries, then UTC: each once."""
     zones = [first, *(zone_of(c) for c in countries), "UTC"]
     return list(dict.fromkeys(zones))
+
+
+@dataclass(frozen=True, slots=True)
+class WallTime:
+    """What a date and time typed in a zone name: one instant, two (the clocks go back: the
+    first and the second, their UTC offsets as +03:00), or none (the clocks skip it: `later`
+    is the same time an hour on, which exists)."""
+
+    instants: tuple[datetime, ...]
+    later: datetime | None = None
+
+
+def offset_of(moment: datetime) -> str:
+    """`moment`'s UTC offset as ISO 8601 writes it: +03:00."""
+    return moment.isoformat(timespec="minutes")[-6:]
+
+
+def wall_time(date: str, time: str, zone: str) -> WallTime | None:
+    """The instants `date` (YYYY-MM-DD) at `time` (HH:MM) in IANA `zone` names; None when the
+    date, time or zone cannot be read (the mailing service then says why)."""
+    try:
+        wall = datetime.fromisoformat(f"{date}T{time}")
+        tz = ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+    if wall.tzinfo is not None:
+        return None
+    first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+        # In the gap: fold=0 reads it with the offset before the jump, so it lands after it.
+        return WallTime((), first.astimezone(UTC).astimezone(tz))
+    if first.utcoffset() != second.utcoffset():
+        return WallTime((first, second))
+    return WallTime((first,))

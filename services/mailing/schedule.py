@@ -3,7 +3,8 @@
 `at` is an ISO 8601 local time with an offset (`2026-12-01T09:00+02:00`), with a zone in the
 RFC 9557 suffix (`2026-12-01T09:00[Europe/Riga]`), or without either and a `zone` beside
 it. With a zone, an offset must agree with it on that day (RFC 9557 calls a disagreement
-inconsistent), and a local time the clocks skip is refused rather than guessed.
+inconsistent), a local time the clocks skip is refused rather than guessed, and so is one
+they pass twice (going back) unless its offset says which.
 """
 
 from __future__ import annotations
@@ -65,14 +66,39 @@ def instant(at: object, zone: object = None, *, now: datetime | None = None) -> 
         wall = local.replace(tzinfo=None)
         placed = wall.replace(tzinfo=tz)
         if placed.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
-            shown = {"time": wall, "zone": named}
+            later = placed.astimezone(UTC).astimezone(tz)
+            shown = {"time": wall, "zone": named, "later": later}
             raise _refuse(
-                FieldError("at", "%(time)s does not exist in %(zone)s (the clocks skip it)", shown)
+                FieldError(
+                    "at",
+                    "%(time)s does not exist in %(zone)s: the clocks go forward an hour then. "
+                    "Choose another time, such as %(later)s",
+                    shown,
+                )
             )
-        if local.tzinfo is not None and local.utcoffset() != placed.utcoffset():
-            shown = {"time": placed, "zone": named}
+        # When the clocks go back, a wall time happens twice: its offset says which.
+        both = [wall.replace(tzinfo=tz, fold=fold) for fold in (0, 1)]
+        if local.tzinfo is not None:
+            matching = [b for b in both if b.utcoffset() == local.utcoffset()]
+            if not matching:
+                shown = {"time": placed, "zone": named}
+                raise _refuse(
+                    FieldError(
+                        "at", "its offset does not match %(zone)s on that day (%(time)s)", shown
+                    )
+                )
+            placed = matching[0]
+        elif both[0].utcoffset() != both[1].utcoffset():
+            # The two offsets (+03:00, +02:00): a written time would show the zone's name twice.
+            first, second = (b.isoformat(timespec="minutes")[-6:] for b in both)
+            shown = {"time": wall, "zone": named, "first": first, "second": second}
             raise _refuse(
-                FieldError("at", "its offset does not match %(zone)s on that day (%(time)s)", shown)
+                FieldError(
+                    "at",
+                    "%(time)s happens twice in %(zone)s: the clocks go back an hour then. Give "
+                    "its offset: %(first)s is the first, %(second)s an hour later",
+                    shown,
+                )
             )
         local = placed
     elif local.tzinfo is None:

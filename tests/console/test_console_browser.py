@@ -657,3 +657,43 @@ async def test_saving_a_contact_unchanged_changes_nothing_and_roles_and_kinds_ar
         ("voice", None),
     ]
     assert data["revision"] == stored["revision"] + 1
+
+
+async def test_scheduling_asks_which_of_a_doubled_hour_and_refuses_a_skipped_one_in_words(
+    page: Page, stack: Stack, coordinator: str
+) -> None:
+    """Clocks going back pass 03:30 twice (Tallinn, 25 Oct 2099), going forward skip it
+    (29 Mar 2099); an empty date is said in a person's words, not the API's."""
+    await sign_in(page, stack, coordinator)
+    await open_new_list(page, "ee-kell")
+    await page.get_by_label("Subject").fill("Kellakiri")
+    await page.get_by_role("button", name="New campaign").click()
+    await page.wait_for_url(re.compile(r".*/campaigns/\d+$"))
+    status = page.locator("[data-campaign-status]")
+    alert = page.get_by_role("alert").first
+    # No date: what to do, never "must be an ISO 8601 time" nor a field name.
+    await page.get_by_label("Time", exact=True).fill("09:00")
+    await page.get_by_role("button", name="Schedule").click()
+    await expect(alert).to_have_text("Choose the date and the time to send it at.")
+    # The hour the clocks skip: a clear refusal with a time that exists.
+    await page.get_by_label("Date").fill("2099-03-29")
+    await page.get_by_label("Time", exact=True).fill("03:30")
+    await page.get_by_role("button", name="Schedule").click()
+    await expect(alert).to_contain_text("There is no 03:30 on March 29, 2099 in Europe/Tallinn")
+    await expect(alert).to_contain_text("such as 04:30")
+    await expect(status).to_have_text("draft")
+    # The hour the clocks pass twice: asked which, never the first taken silently.
+    await page.get_by_label("Date").fill("2099-10-25")
+    await page.get_by_label("Time", exact=True).fill("03:30")
+    await page.get_by_role("button", name="Schedule").click()
+    await expect(alert).to_contain_text("03:30 happens twice on October 25, 2099")
+    await expect(page.get_by_label("Date")).to_have_value("2099-10-25")
+    second = page.get_by_label("The second 03:30 (UTC+02:00), an hour later")
+    await expect(page.get_by_label("The first 03:30 (UTC+03:00)")).not_to_be_checked()
+    await second.check()
+    await page.get_by_role("button", name="Schedule").click()
+    when = page.locator("[data-when]")
+    await expect(when).to_contain_text("which is Oct 25, 2099, 1:30 AM UTC")
+    await expect(page.locator("[data-which]")).to_contain_text("The second 03:30")
+    await page.get_by_role("button", name="Schedule at this time").click()
+    await expect(status).to_have_text("scheduled")

@@ -484,6 +484,7 @@ async def test_schedules_people_cannot_get_wrong(
         {"at": "2026-01-10T09:00[Europe/Riga]"},  # past, with a zone
         {"at": "2027-11-30T09:00+03:00[Europe/Riga]"},  # summer offset in November
         {"at": "2027-03-28T03:30[Europe/Riga]"},  # the hour the clocks skip
+        {"at": "2027-10-31T03:30[Europe/Riga]"},  # the hour they pass twice: which one?
         {"at": "2027-01-01T09:00"},  # no zone at all
         {"at": "2027-01-01T09:00[Europe/Atlantis]"},
         {"at": "tomorrow"},
@@ -509,6 +510,14 @@ async def test_schedules_people_cannot_get_wrong(
     assert scheduled.status == 202
     assert scheduled.json["status"] == "scheduled"
     assert scheduled.json["scheduled_at"] == "2027-03-28T06:00:00+00:00"
+    # The hour the clocks pass twice (31 October 2027): its offset says which, either one.
+    for offset, utc in (("+03:00", "00:30"), ("+02:00", "01:30")):
+        twice = await mailing.api.as_(sender).post(
+            send,
+            json={"at": f"2027-10-31T03:30{offset}[Europe/Riga]", "check": True},
+        )
+        assert twice.status == 200, twice.text
+        assert twice.json["at"] == f"2027-10-31T{utc}:00+00:00"
 
 
 # Each refusal of a schedule, in each language: never the English sentence, and its time
@@ -520,7 +529,12 @@ SCHEDULE_REFUSALS = {
         "en": "is in the past (Mar 1, 2020, 9:00\u202fAM GMT+02:00); choose a later time",
     },
     "2027-03-28T03:30[Europe/Riga]": {
-        "et": "28. märts 2027 03:30 ei ole ajavööndis Europe/Riga olemas (kell hüppab sellest üle)",
+        "et": "28. märts 2027 03:30 ei ole ajavööndis Europe/Riga olemas: siis keeratakse kell "
+        "tunni võrra edasi. Valige muu aeg, näiteks 28. märts 2027 04:30 Europe/Riga",
+    },
+    "2027-10-31T03:30[Europe/Riga]": {
+        "en": "Oct 31, 2027, 3:30\u202fAM happens twice in Europe/Riga: the clocks go back an "
+        "hour then. Give its offset: +03:00 is the first, +02:00 an hour later",
     },
     "2027-11-30T09:00+03:00[Europe/Riga]": {},
     "2027-01-01T09:00": {},

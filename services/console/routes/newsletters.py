@@ -10,7 +10,7 @@ from aiohttp import web
 
 from services.console.backend import Forbidden
 from services.console.campaign_progress import shown_progress
-from services.console.forms import FormValues, number, problems, text, typed
+from services.console.forms import Form, FormValues, number, problems, text, typed
 from services.console.pages import (
     backend,
     me,
@@ -21,9 +21,9 @@ from services.console.pages import (
     session_of,
 )
 from services.console.streaming import download, relay_upload
-from services.console.zones import choices
+from services.console.zones import WallTime, choices, offset_of, wall_time
 from shared.bodies import large_body
-from shared.i18n import N_, translator
+from shared.i18n import N_, Translator, translator
 from shared.payloads import Campaign, MailingList
 from shared.text import form_fields
 from shared.validate import parse_id
@@ -231,8 +231,10 @@ async def _campaign_view(
     error: str = "",
     status: int = 200,
     typed: Mapping[str, str] | None = None,
+    twice: list[tuple[str, str]] | None = None,
 ) -> web.Response:
-    """The campaign's page; after a refusal, what was typed (`typed`) in place of what is saved."""
+    """The campaign's page; after a refusal, what was typed (`typed`) in place of what is saved
+    (`twice`: the two readings of a time the clocks pass twice, to choose from)."""
     campaign = await _campaign(request)
     typed = typed or {}
     # A refused save shows the subject and text that were typed, not the last saved ones.
@@ -261,6 +263,7 @@ async def _campaign_view(
             "message": message,
             "error": error,
             "typed": typed,
+            "twice": twice or [],
         },
         status=status,
     )
@@ -395,8 +398,80 @@ async def _confirm(
         "list_name": lst["names"].get(lang) or lst["name"] or lst["slug"],
         "when": when,
         "found": found,
+        "which": _which(translator(lang), when),
     }
     return render(request, "send_confirm.html", context)
+
+
+def _twice_labels(tr: Translator, found: WallTime, time: str) -> list[tuple[str, str]]:
+    """The two readings of a time the clocks pass twice, as choices: offset and words."""
+    first, second = (offset_of(i) for i in found.instants)
+    return [
+        (
+            first,
+            tr.gettext(
+                "The first %(time)s (UTC%(offset)s), before the clocks go back",
+                time=time,
+                offset=first,
+            ),
+        ),
+        (
+            second,
+            tr.gettext(
+                "The second %(time)s (UTC%(offset)s), an hour later, after the clocks go back",
+                time=time,
+                offset=second,
+            ),
+        ),
+    ]
+
+
+def _which(tr: Translator, when: Mapping[str, str]) -> str:
+    """Of a time the clocks pass twice, the one chosen, in words ("" for any other time)."""
+    at, zone = when.get("at", ""), when.get("zone", "")
+    date, time, offset = at[:10], at[11:16], at[16:]
+    found = wall_time(date, time, zone) if offset else None
+    if found is None or len(found.instants) != 2:
+        return ""
+    return dict(_twice_labels(tr, found, time)).get(offset, "")
+
+
+async def _schedule_time(request: web.Request, form: Form) -> dict[str, str] | web.Response:
+    """The schedule form's time for the mailing service (`at`, `zone`), or the campaign's page
+    again saying, in a person's words, what to fix: no date or time, a time the clocks skip,
+    or one they pass twice (then: which one, asked with a choice of the two)."""
+    tr = translator(session_of(request).lang)
+    date, time, zone = text(form, "date"), text(form, "time"), text(form, "zone")
+    kept = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+    if not date or not time:
+        error = tr.gettext("Choose the date and the time to send it at.")
+        return await _campaign_view(request, error=error, status=422, typed=kept)
+    found = wall_time(date, time, zone)
+    at = f"{date}T{time}"
+    if found is not None and found.later is not None:
+        error = tr.gettext(
+            "There is no %(time)s on %(date)s in %(zone)s: the clocks go forward an hour then. "
+            "Choose another time, such as %(later)s.",
+            time=time,
+            date=tr.date(found.later.date(), "long"),
+            zone=zone,
+            later=found.later.strftime("%H:%M"),
+        )
+        return await _campaign_view(request, error=error, status=422, typed=kept)
+    if found is not None and len(found.instants) == 2:
+        twice = _twice_labels(tr, found, time)
+        chosen = text(form, "offset")
+        if chosen not in {offset for offset, _ in twice}:
+            error = tr.gettext(
+                "%(time)s happens twice on %(date)s in %(zone)s: the clocks go back an hour "
+                "then. Choose which one.",
+                time=time,
+                date=tr.date(found.instants[0].date(), "long"),
+                zone=zone,
+            )
+            return await _campaign_view(request, error=error, status=422, typed=kept, twice=twice)
+        at += chosen
+    return {"at": at, "zone": zone}
 
 
 @routes.post("/campaigns/{id:\\d+}")
@@ -421,11 +496,12 @@ async def campaign_action(request: web.Request) -> web.Response:
         )
     elif action in ("send", "schedule"):
         # Nothing goes before the coordinator has seen whom to, and when: a page to confirm.
-        when = (
-            {"at": f"{text(form, 'date')}T{text(form, 'time')}", "zone": text(form, "zone")}
-            if action == "schedule"
-            else {}
-        )
+        when: dict[str, str] = {}
+        if action == "schedule":
+            asked = await _schedule_time(request, form)
+            if isinstance(asked, web.Response):
+                return asked
+            when = asked
         answer = await api.call("mailing", "POST", f"{path}/send", json=when | {"check": True})
         if answer.ok:
             return await _confirm(request, when, answer.data)
