@@ -64,9 +64,11 @@ lock: $(STAMP)
 # then run it again; tests/shared/test_catalogs.py fails while one is missing.
 LOCALE := shared/locale
 # Besides gettext's own names: N_/NC_ (marked, translated later) and the errors whose detail or
-# message is a msgid translated per request (shared/errors.py).
+# message is a msgid translated per request (shared/errors.py). Not ValidationFailed: Babel reads
+# no call inside a keyword's call, so `ValidationFailed([FieldError(f, "msg")])` lost "msg"; its
+# own detail, when given, is marked with N_ (tests/shared/test_catalogs.py reads every call).
 BABEL_KEYWORDS := N_ NC_:1c,2 NP_:1,2 BadRequest Unauthenticated Forbidden NotFound Conflict TooLarge \
-	RateLimited Unavailable Gone ValidationFailed:2 FieldError:2 fail:2 problem:2
+	RateLimited Unavailable Gone FieldError:2 fail:2 problem:2
 messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) --no-location --sort-output \
 		--width 100 --project Kontakt --msgid-bugs-address i18n@kontakt.invalid -o $(LOCALE)/kontakt.pot .

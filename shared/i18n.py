@@ -171,10 +171,11 @@ class Translator:
         if value.tzinfo is None:
             return text
         key = getattr(value.tzinfo, "key", None)
-        zone = (
-            key if isinstance(key, str) else babel.dates.get_timezone_gmt(value, locale=self.locale)
-        )
-        return f"{text} {zone}"
+        if isinstance(key, str):
+            return f"{text} {key}"
+        if value.utcoffset() == dt.timedelta(0):
+            return f"{text} UTC"
+        return f"{text} {babel.dates.get_timezone_gmt(value, locale=self.locale)}"
 
     def time(self, value: dt.datetime | dt.time, width: Width = "short") -> str:
         """`value` as a time of day in this language."""

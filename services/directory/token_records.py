@@ -13,6 +13,7 @@ from shared.errors import (
     FieldError,
     ValidationFailed,
 )
+from shared.i18n import N_
 from shared.payloads import Token
 from shared.queries import Queries
 from shared.settings import Settings
@@ -73,21 +74,28 @@ def lifetime(
     now = datetime.now(UTC)
     limits: list[tuple[datetime, str]] = []
     if session:
-        limits.append((now + timedelta(hours=settings.console_session_hours), "a session's"))
+        limits.append(
+            (
+                now + timedelta(hours=settings.console_session_hours),
+                N_("may not end after the session it is made for (%(value)s)"),
+            )
+        )
     if kind == "read" and settings.read_token_days:
-        limits.append((now + timedelta(days=settings.read_token_days), "a read token's"))
+        limits.append(
+            (
+                now + timedelta(days=settings.read_token_days),
+                N_("may not end after the longest a read token lives here (%(value)s)"),
+            )
+        )
     if maker_expires is not None:
-        limits.append((maker_expires, "the token that makes it,"))
+        limits.append((maker_expires, N_("may not end after the token that makes it (%(value)s)")))
     ceiling = min(limits) if limits else None
     asked = now + timedelta(days=days) if days else None
     if asked is not None and ceiling is not None and asked > ceiling[0]:
         raise ValidationFailed(
             [
-                FieldError(
-                    "expires_in_days",
-                    "a token may not outlive %(ceiling)s end (%(value)s)",
-                    {"ceiling": ceiling[1], "value": ceiling[0].isoformat()},
-                )
+                # The end written in the reader's language when the refusal is (a datetime).
+                FieldError("expires_in_days", ceiling[1], {"value": ceiling[0]})
             ]
         )
     return asked or (ceiling[0] if ceiling else None)

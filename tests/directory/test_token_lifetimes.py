@@ -6,6 +6,7 @@ on the same day, with nothing telling anyone.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -57,9 +58,18 @@ async def test_the_operator_sets_the_longest_life_of_a_read_token(
         assert phone.status == 201
         ends = datetime.fromisoformat(phone.json["expires_at"])
         assert abs(ends - (datetime.now(UTC) + timedelta(days=30))) < timedelta(minutes=1)
-        longer = await me.post(path, json={"kind": "read", "expires_in_days": 60})
+        longer = await me.post(
+            path, json={"kind": "read", "expires_in_days": 60}, headers={"Accept-Language": "lt"}
+        )
         assert longer.status == 422
         assert longer.problem_fields() == ["expires_in_days"]
+        # Said in the reader's language, the end written its way (not "a read token's", ISO).
+        (said,) = [e["message"] for e in longer.json["errors"]]
+        assert said.startswith(
+            "negali baigtis vėliau, nei čia ilgiausiai galioja skaitymo raktas ("
+        )
+        # CLDR's Lithuanian medium date and short time, in UTC (the request's own instant).
+        assert re.search(r"\(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)$", said), said
         # API tokens are not phones' credentials: the limit is not theirs.
         api = await me.post(path, json={"kind": "api"})
         assert api.json["expires_at"] is None

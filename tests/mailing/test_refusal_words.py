@@ -73,3 +73,16 @@ async def test_an_import_report_names_each_rejected_row_in_the_readers_language(
          "vards@example.lv."},
         {"row": 6, "field": "lang", "message": "jābūt vienam no šiem: en, et, lv, lt"},
     ]  # fmt: skip
+
+
+async def test_a_field_refused_inside_a_validation_failure_is_in_the_readers_language(
+    mailing: Mailing, admin_token: str
+) -> None:
+    """`ValidationFailed([FieldError(...)])`: Babel never extracted the field's message, so it
+    was English in every language."""
+    body = EE_LIST | {"network": "nowhere", "slug": "nowhere-news"}
+    refused = await mailing.api.as_(admin_token).post(
+        "/v1/lists", json=body, headers={"Accept-Language": "lv"}
+    )
+    assert refused.status == 422
+    assert refused.json["errors"] == [{"field": "network", "message": "katalogā nav šāda tīkla"}]
