@@ -108,6 +108,13 @@ async def test_legacy_code_pages_by_declaration_by_http_or_by_guess(
     assert guessed["notes"] == ["Text that was not UTF-8 was read as Windows-1257."]
     contact = (await api.get(f"/v1/contacts/{guessed['items'][0]['contact']}")).json
     assert contact["organisation"]["name"] == "Šiaulių universitetas"
+    # The report speaks the reader's language: the file's note and a card's unknown CHARSET.
+    odd = windows_1257.replace(b"FN:", b"FN;CHARSET=x-klingon:Prof ")
+    said = await imported(api, odd, "network=lt", **{"Accept-Language": "lt"})
+    assert said["notes"] == ["Tekstas, kuris nebuvo UTF-8, perskaitytas kaip Windows-1257."]
+    assert [n["message"] for n in said["items"][0]["notes"]] == [
+        "CHARSET=x-klingon nėra žinoma koduotė; perskaityta kaip Windows-1257"
+    ]
 
 
 async def test_one_character_split_by_a_fold_garbles_nothing_else(

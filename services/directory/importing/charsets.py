@@ -15,6 +15,8 @@ import codecs
 import unicodedata
 from dataclasses import dataclass, field
 
+from shared.i18n import N_
+
 # The code pages Baltic, Nordic and Western programs write; ties go to the first.
 LEGACY = (
     "cp1257",
@@ -106,32 +108,30 @@ class Decoder:
         if self.http == "utf-8":
             self.http = None  # UTF-8 is tried anyway, and then the legacy code pages
 
-    def decode(self, raw: bytes, declared: str | None = None) -> tuple[str, str | None]:
+    def decode(self, raw: bytes, declared: str | None = None) -> tuple[str, Note | None]:
         """The value's text, and a note when its declared charset could not be used."""
         if raw.isascii():
             return raw.decode("ascii"), None
-        note = None
+        problem = None
         if declared:
             own = codec_of(declared)
             if own is not None:
                 try:
                     return raw.decode(own), None
                 except UnicodeDecodeError:
-                    note = f"CHARSET={declared} does not match the text"
+                    problem = "mismatch"
             else:
-                note = f"CHARSET={declared} is not a known charset"
+                problem = "unknown"
         for tried in filter(None, (self.http, "utf-8")):
             try:
                 text = raw.decode(tried)
             except UnicodeDecodeError:
                 continue
-            return text, _read_as(note, tried)
+            return text, _note(problem, False, declared, tried)
         legacy = self._legacy(raw)
         self.used_legacy.add(legacy)
         text = raw.decode(legacy, errors="replace")
-        if "\ufffd" in text:
-            note = (note + "; " if note else "") + "some characters could not be read"
-        return text, _read_as(note, legacy)
+        return text, _note(problem, "\ufffd" in text, declared, legacy)
 
     def _legacy(self, raw: bytes) -> str:
         for candidate in self.candidates:
@@ -143,5 +143,29 @@ class Decoder:
         return max(self.candidates, key=lambda c: self.evidence[c])
 
 
-def _read_as(note: str | None, codec: str) -> str | None:
-    return f"{note}; read as {NAMES.get(codec, codec)}" if note else None
+# What a value's decoding says, a whole sentence each (a msgid: the coordinator reads it in
+# their language), keyed by (what was wrong with CHARSET, whether characters were lost).
+NOTES = {
+    ("mismatch", False): N_("CHARSET=%(declared)s does not match the text; read as %(codec)s"),
+    ("unknown", False): N_("CHARSET=%(declared)s is not a known charset; read as %(codec)s"),
+    (None, True): N_("some characters could not be read; read as %(codec)s"),
+    ("mismatch", True): N_(
+        "CHARSET=%(declared)s does not match the text; some characters could not be read; "
+        "read as %(codec)s"
+    ),
+    ("unknown", True): N_(
+        "CHARSET=%(declared)s is not a known charset; some characters could not be read; "
+        "read as %(codec)s"
+    ),
+}
+# The report's note on a file whose text was read in a legacy code page.
+READ_AS = N_("Text that was not UTF-8 was read as %(charset)s.")
+# A note: its msgid and the values that fill it.
+Note = tuple[str, dict[str, object]]
+
+
+def _note(problem: str | None, lost: bool, declared: str | None, codec: str) -> Note | None:
+    message = NOTES.get((problem, lost))
+    if message is None:
+        return None
+    return message, {"declared": declared or "", "codec": NAMES.get(codec, codec)}

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from services.directory.importing.charsets import NAMES as CHARSETS
-from services.directory.importing.charsets import Decoder
+from services.directory.importing.charsets import READ_AS, Decoder
 from services.directory.importing.rows import LINE_LIMIT, UNSAID, Row, TooLarge
 from services.directory.importing.values import label_kind, web_address
 from services.directory.phones import KINDS
@@ -29,7 +29,7 @@ from shared.csvio import (
     sniff,
 )
 from shared.errors import BadRequest, FieldError
-from shared.i18n import LANGUAGES
+from shared.i18n import LANGUAGES, N_
 from shared.text import nfc
 
 SEPARATOR = "|"
@@ -126,13 +126,16 @@ class CsvReader:
         self.skipping = False  # the rest of an over-long line is being dropped
 
     @property
-    def notes(self) -> list[str]:
+    def notes(self) -> list[FieldError]:
         """File-level remarks: columns not kept, the legacy code page text was read in."""
+        columns = {"columns": ", ".join(self.ignored)}
         notes = (
-            [f"Columns Kontakt does not keep: {', '.join(self.ignored)}."] if self.ignored else []
+            [FieldError("", N_("Columns Kontakt does not keep: %(columns)s."), columns)]
+            if self.ignored
+            else []
         )
         return notes + [
-            f"Text that was not UTF-8 was read as {CHARSETS.get(c, c)}."
+            FieldError("", READ_AS, {"charset": CHARSETS.get(c, c)})
             for c in sorted(self.decoder.used_legacy)
         ]
 
@@ -218,12 +221,13 @@ class CsvReader:
             parsed = list(csv.reader(texts, delimiter=self.separator))
         except csv.Error:  # one record the csv module refuses (a cell over its limit)
             parsed = [self._cells(text) for text in texts]
-        for (line, text), cells in zip(records, parsed, strict=True):
+        for (line, _text), cells in zip(records, parsed, strict=True):
             if self.columns is None:
                 if cells is None:
                     raise BadRequest(
-                        "The header row cannot be read as CSV: %(exc)s.",
-                        values={"exc": f"longer than {CELL_LIMIT} characters ({len(text)})"},
+                        "The header row cannot be read as CSV: a cell is longer than %(limit)s "
+                        "characters.",
+                        values={"limit": CELL_LIMIT},
                     )
                 self._header(cells)
                 continue

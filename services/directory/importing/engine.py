@@ -154,7 +154,7 @@ class Engine:
         while len(self.pending) >= CHUNK:
             await self._submit(self.pending[:CHUNK])
 
-    async def finish(self, notes: list[str]) -> Report:
+    async def finish(self, notes: list[FieldError]) -> Report:
         """Apply what is left; the report, with the reader's file-level notes."""
         if self.pending:
             await self._submit(self.pending[:])

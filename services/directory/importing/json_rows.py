@@ -15,7 +15,7 @@ class JsonReader:
     """Feed a JSON file's bytes; all rows come at the end (JSON is read whole, within the limit)."""
 
     def __init__(self, limit: int) -> None:
-        self.notes: list[str] = []
+        self.notes: list[FieldError] = []
         self.limit = limit
         self.data = bytearray()
 

@@ -110,7 +110,7 @@ class Report:
 
     dry_run: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[FieldError] = field(default_factory=list)  # file-level: msgids and values
 
     def counts(self) -> Counter[str]:
         """Rows by status."""
@@ -127,6 +127,6 @@ class Report:
             "unchanged": counts["unchanged"],
             "rejected": counts["rejected"],
             "skipped": counts["skipped"],
-            "notes": self.notes,
+            "notes": [note.text() for note in self.notes],
             "items": [o.as_json() for o in self.outcomes],
         }

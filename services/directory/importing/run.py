@@ -13,6 +13,7 @@ from services.directory.importing.json_rows import JsonReader
 from services.directory.importing.rows import Report, Row
 from services.directory.importing.vcard import VcardReader
 from shared.conn import Conn
+from shared.errors import FieldError
 from shared.queries import Queries
 
 FORMATS = ("vcard", "csv", "json")
@@ -23,8 +24,8 @@ class Reader(Protocol):
     """What every format's reader does: bytes in, rows out, remarks about the whole file."""
 
     @property
-    def notes(self) -> list[str]:
-        """File-level remarks for the report."""
+    def notes(self) -> list[FieldError]:
+        """File-level remarks for the report (messages, said in the reader's language)."""
         ...
 
     def feed(self, chunk: bytes) -> list[Row]:

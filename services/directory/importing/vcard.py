@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from services.directory.importing.charsets import NAMES, Decoder
+from services.directory.importing.charsets import NAMES, READ_AS, Decoder
 from services.directory.importing.rows import LINE_LIMIT, UNSAID, Row
 from services.directory.importing.values import label_kind, one_line, web_address
 from services.directory.importing.vcard_lines import CardSplitter, RawCard
@@ -234,10 +234,10 @@ class VcardReader:
         self.count = 0
 
     @property
-    def notes(self) -> list[str]:
+    def notes(self) -> list[FieldError]:
         """File-level remarks: which legacy code page text was read in."""
         return [
-            f"Text that was not UTF-8 was read as {NAMES.get(c, c)}."
+            FieldError("", READ_AS, {"charset": NAMES.get(c, c)})
             for c in sorted(self.decoder.used_legacy)
         ]
 
@@ -311,7 +311,7 @@ class CardReading:
                 self.notes.append(FieldError(f"line {prop.line}", "is not valid base64"))
         text, note = self.reader.decoder.decode(raw, prop.param("CHARSET"))
         if note:
-            self.notes.append(FieldError(f"line {prop.line}", note))
+            self.notes.append(FieldError(f"line {prop.line}", *note))
         return nfc(text)
 
     def row(self) -> Row:
