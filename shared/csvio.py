@@ -21,6 +21,7 @@ from collections.abc import AsyncIterable, Iterable, Sequence
 
 from aiohttp import web
 
+from shared.i18n import N_, Word
 from shared.web import start_download
 
 # Separators spreadsheets write: `,`; `;` as Excel does where `,` is the decimal mark (the
@@ -201,3 +202,22 @@ async def stream_csv(
     await response.write("".join(pending).encode("utf-8"))
     await response.write_eof()
     return response
+
+
+# What the csv module's refusals (English) mean, said in the reader's language when they fill
+# a message ("Row %(number)s cannot be read as CSV: %(exc)s."): by how each begins.
+CSV_FAULTS = {
+    "field larger than field limit": N_(
+        "a cell is longer than the limit, perhaps a quote left open"
+    ),
+    "unexpected end of data": N_("the file ends inside a quoted cell"),
+    "line contains NUL": N_("a line holds a NUL character"),
+    "new-line character seen in unquoted field": N_("a line break is inside a cell without quotes"),
+}
+
+
+def csv_fault(exc: csv.Error) -> str:
+    """The csv module's refusal as a person reads it: a `Word`, translated with its message."""
+    said = str(exc)
+    found = next((term for start, term in CSV_FAULTS.items() if said.startswith(start)), None)
+    return Word(found) if found is not None else said

@@ -29,6 +29,7 @@ from shared.csvio import (
     FAMILY_NAME_HEADERS,
     GIVEN_NAME_HEADERS,
     SEPARATORS,
+    csv_fault,
     header_key,
     restore,
     wide_encoding,
@@ -149,7 +150,7 @@ def _table(text: str) -> tuple[list[str], Iterator[list[str]], int]:
         return next(reader, []), reader, above + 1
     except csv.Error as exc:
         raise BadRequest(
-            "The header row cannot be read as CSV: %(exc)s.", values={"exc": exc}
+            "The header row cannot be read as CSV: %(exc)s.", values={"exc": csv_fault(exc)}
         ) from exc
 
 
@@ -196,7 +197,7 @@ def read(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     except csv.Error as exc:
         raise BadRequest(
             "Row %(number)s cannot be read as CSV: %(exc)s.",
-            values={"number": number + 1, "exc": exc},
+            values={"number": number + 1, "exc": csv_fault(exc)},
         ) from exc
 
 

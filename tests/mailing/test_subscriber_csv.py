@@ -125,3 +125,18 @@ def test_a_row_the_csv_module_cannot_read_is_named() -> None:
     text = 'email,name\r\nx@example.ee,X\r\ny@example.ee,"' + "z" * 200_000 + "\r\n"
     with pytest.raises(BadRequest, match="Row 3 cannot be read as CSV"):
         list(read(text))
+
+
+def test_the_csv_modules_refusal_is_said_in_the_readers_language() -> None:
+    """The csv module speaks English ("field larger than field limit (131072)"): what it means
+    fills the refusal as a translated word."""
+    from shared import i18n
+
+    text = 'email,name\r\nx@example.ee,X\r\ny@example.ee,"' + "z" * 200_000 + "\r\n"
+    with pytest.raises(BadRequest) as refused:
+        list(read(text))
+    said = refused.value.detail_in(i18n.translator("lv"))
+    assert said == (
+        "3. rindu nevar nolasīt kā CSV: šūna ir garāka par atļauto, iespējams, nav aizvērtas "
+        "pēdiņas."
+    )
