@@ -10,7 +10,9 @@ styles) are not searched.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
@@ -80,8 +82,17 @@ def english(lang: str) -> English:
     return English(frozenset(whole), tuple(sorted(runs, key=len, reverse=True)))
 
 
-# What a person reads besides text: these attributes, and a button's value.
-READ_ATTRIBUTES = ("title", "aria-label", "alt", "placeholder")
+# What a person reads besides text: these attributes (the last ones, what console.js says),
+# a button's value, and the texts of a script's `data-labels` (JSON).
+READ_ATTRIBUTES = (
+    "title",
+    "aria-label",
+    "alt",
+    "placeholder",
+    "data-message",
+    "data-copied",
+    "data-manual",
+)
 SILENT = {"script", "style", "template"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}  # fmt: skip
@@ -114,6 +125,9 @@ class Reader(HTMLParser):
         own = lang is None or lang == self.page_lang
         if self._ours() and own:
             self.texts.extend(v for k, v in attrs if k in READ_ATTRIBUTES and v)
+            labels = found.get("data-labels")
+            if labels:
+                self.texts.extend(_strings(json.loads(labels)))
             if tag == "input" and found.get("type") in {"submit", "button"} and found.get("value"):
                 self.texts.append(found["value"] or "")
 
@@ -138,3 +152,15 @@ def html_texts(page: str, lang: str) -> list[str]:
     reader.feed(page)
     reader.close()
     return reader.texts
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string in a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
