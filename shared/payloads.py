@@ -229,6 +229,20 @@ class Redemption(TypedDict):
     emails: list[str]
 
 
+class DeletedContact(TypedDict):
+    """One of `#/components/schemas/DeletedContacts`: a deleted contact an Undo can restore."""
+
+    id: int
+    display_name: str
+    restore_until: str
+
+
+class DeletedContacts(TypedDict):
+    """`#/components/schemas/DeletedContacts`: a network's restorable deletions."""
+
+    items: list[DeletedContact]
+
+
 class ContactOrder(TypedDict):
     """`#/components/schemas/ContactOrder`: a network's contacts in order, and its revision."""
 

@@ -45,3 +45,30 @@ async def test_delete_asks_then_undo_brings_the_contact_back(
         form={"csrf": csrf or "", "back": "/contacts"},
     )
     assert again.url.endswith("/contacts?restored=0")
+
+
+async def test_undo_is_offered_for_every_restorable_deletion_and_never_for_a_forged_link(
+    page_without_js: Page, stack: Stack, coordinator: str
+) -> None:
+    page = page_without_js
+    await sign_in(page, stack, coordinator)
+    madis = page.get_by_role("link", name="Madis Kanarbik", exact=True)
+    contact = await madis.get_attribute("href")
+    assert contact is not None
+    madis_id = contact.rsplit("/", 1)[1]
+    # A link saying a contact was deleted, when it was not: no banner, no Undo.
+    await page.goto(f"{stack.console}/contacts?network=ee&deleted={madis_id}")
+    await expect(madis).to_be_visible()
+    await expect(page.get_by_text("The contact is deleted.")).to_have_count(0)
+    await expect(page.get_by_role("button", name="Undo")).to_have_count(0)
+    # Deleted, then the list opened afresh (another visit, no ?deleted=): the Undo is there.
+    await page.get_by_role("button", name="Delete: Madis Kanarbik").click()
+    await page.get_by_role("button", name="Delete the contact").click()
+    await expect(page.get_by_role("status")).to_contain_text("You can undo it until")
+    await page.goto(f"{stack.console}/contacts?network=ee")
+    recent = page.locator("section", has=page.get_by_role("heading", name="Deleted recently"))
+    await expect(recent).to_contain_text("Madis Kanarbik: can be brought back until")
+    await recent.get_by_role("button", name="Undo: Madis Kanarbik").click()
+    await expect(page.get_by_role("status")).to_have_text("The contact is back, as it was.")
+    await expect(madis).to_be_visible()
+    await expect(page.get_by_role("heading", name="Deleted recently")).to_have_count(0)

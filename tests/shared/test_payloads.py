@@ -168,6 +168,7 @@ DECLARED: list[tuple[Any, str, str]] = [
     (payloads.SyncPoint, "directory", _response("/v1/sync")),
     (payloads.Redemption, "directory", _response("/v1/reveal/redeem", "post")),
     (payloads.ContactOrder, "directory", "#/components/schemas/ContactOrder"),
+    (payloads.DeletedContacts, "directory", "#/components/schemas/DeletedContacts"),
     (payloads.Widget, "directory", _response("/v1/widget/{network}")),
     (payloads.Campaign, "mailing", "#/components/schemas/Campaign"),
     (payloads.MailingList, "mailing", "#/components/schemas/List"),
@@ -187,7 +188,7 @@ def test_every_payload_is_checked() -> None:
     nested = {
         payloads.Workplace, payloads.Link, payloads.Membership, payloads.TokenInUse,
         payloads.IntrospectionDetails, payloads.WidgetPhone, payloads.WidgetLink,
-        payloads.WidgetCard, payloads.CampaignProgress,
+        payloads.WidgetCard, payloads.CampaignProgress, payloads.DeletedContact,
     }  # fmt: skip
     declared = {v for v in vars(payloads).values() if is_typeddict(v)}
     assert declared == {t for t, _, _ in DECLARED} | nested

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TypedDict
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -28,6 +31,7 @@ from services.console.pages import (
     editable,
     editable_networks,
     my_networks,
+    network_zone,
     networks_of,
     render,
     session_of,
@@ -36,13 +40,23 @@ from services.console.pages import (
 from services.console.streaming import UPLOAD_TIMEOUT, download, read_upload, stream_progress
 from shared.bodies import large_body
 from shared.i18n import translator
-from shared.payloads import Contact, Network
+from shared.payloads import Contact, DeletedContacts, Network
 from shared.progress import wants_progress
 from shared.redirects import local_path
 from shared.text import form_fields
 from shared.validate import parse_id
 
 routes = web.RouteTableDef()
+
+
+class _Restorable(TypedDict):
+    """A deleted contact on the list page: an Undo offered until `until` (a time shown)."""
+
+    id: int
+    display_name: str
+    until: str
+
+
 # How long the directory keeps a deleted contact restorable (its RESTORE_SECONDS), shown.
 RESTORE_MINUTES = 15
 # Contacts on one page of the list (the directory's largest page); `after` pages on.
@@ -82,6 +96,11 @@ async def contacts_page(request: web.Request) -> web.Response:
     )
     mine = editable(request) or my_networks(request)
     next_after = _cursor(data.get("next"))
+    # What an Undo can still bring back, as the directory says now: `?deleted=` only says
+    # which of them was just deleted, and shows nothing for a contact that is not one.
+    restorable = await _restorable(request, chosen)
+    just = parse_id(request.query.get("deleted", ""))
+    just_deleted = next((d for d in restorable if d["id"] == just), None)
     return render(
         request,
         "contacts.html",
@@ -102,11 +121,32 @@ async def contacts_page(request: web.Request) -> web.Response:
             "search": search,
             "saved": request.query.get("saved") == "1",
             "order_changed": request.query.get("moved") == "0",
-            # Just deleted (offered an undo), or the undo's outcome.
-            "deleted": parse_id(request.query.get("deleted", "")) or "",
+            # Just deleted (offered an undo), the others still restorable, or the undo's outcome.
+            "deleted": just_deleted,
+            "restorable": [d for d in restorable if d is not just_deleted],
             "restored": request.query.get("restored", ""),
         },
     )
+
+
+async def _restorable(request: web.Request, network: str) -> list[_Restorable]:
+    """The network's deleted contacts an Undo can restore, each with until when (its time)."""
+    answer = await backend(request).call(
+        "directory", "GET", f"/v1/networks/{quote(network, safe='')}/deleted", strict=False
+    )
+    if not answer.ok:
+        return []  # a coordinator who only reads this network deletes nothing in it
+    found: DeletedContacts = answer.data
+    tr = translator(session_of(request).lang)
+    tz = ZoneInfo(await network_zone(request, network))
+    return [
+        {
+            "id": d["id"],
+            "display_name": d["display_name"],
+            "until": tr.time(datetime.fromisoformat(d["restore_until"]).astimezone(tz)),
+        }
+        for d in found["items"]
+    ]
 
 
 def _cursor(next_url: object) -> str:

@@ -53,6 +53,17 @@ SELECT c.id, c.revision,
  WHERE c.id = $1 AND c.deleted_at IS NOT NULL AND c.restore_until >= now()
    FOR UPDATE OF c;
 
+-- name: deleted-contacts
+-- The deleted contacts of these networks ($1) whose time to restore lasts, newest first:
+-- what an Undo may still bring back.
+SELECT c.id, c.display_name, c.restore_until
+  FROM directory.contacts c
+ WHERE c.deleted_at IS NOT NULL AND c.restore_until >= now()
+   AND EXISTS (SELECT 1 FROM directory.memberships m
+                WHERE m.contact_id = c.id AND m.network_id = ANY($1::bigint[]))
+ ORDER BY c.deleted_at DESC, c.id
+ LIMIT 200;
+
 -- name: restore-contact
 UPDATE directory.contacts
    SET deleted_at = NULL, restore_until = NULL, revision = revision + 1, updated_at = now()

@@ -24,7 +24,7 @@ from services.directory.phones import Phone
 from services.directory.reading import conditional_json, dumps, requested_lang
 from services.directory.render import shown
 from services.directory.revisions import if_match
-from services.directory.scope import resolve_scope
+from services.directory.scope import get_network_row, resolve_scope
 from services.directory.store import (
     RESTORE_SECONDS,
     check_revision,
@@ -40,7 +40,7 @@ from services.directory.visibility import Sight, emails_for, sight_of
 from shared.conn import Conn
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed, read_object
 from shared.identity import Caller, identify
-from shared.payloads import Contact, ContactPage
+from shared.payloads import Contact, ContactPage, DeletedContact, DeletedContacts
 from shared.queries import Queries
 from shared.validate import Fields, path_id
 
@@ -249,6 +249,31 @@ async def delete(request: web.Request) -> web.Response:
         await _lock_for_edit(conn, q, contact_id, caller, if_match(request, {}))
         until = await conn.fetchval(q["delete-contact"], contact_id, RESTORE_SECONDS)
     return web.Response(status=204, headers={"Restore-Until": until.isoformat()})
+
+
+@routes.get("/v1/networks/{slug}/deleted")
+async def deleted(request: web.Request) -> web.Response:
+    """The network's deleted contacts that can still be restored (for its editors): each one's
+    id, display name and `restore_until`, newest first; a contact never deleted is not here."""
+    caller = await identify(request)
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn:
+        sight = await sight_of(conn, q, caller)
+        network = await get_network_row(conn, q, request.match_info["slug"], sight)
+        if not caller.can("edit_contacts", network["id"]):
+            raise Forbidden("You may see deleted contacts only in your own networks.")
+        scope: list[int] = await conn.fetchval(q["network-subtree"], network["id"])
+        rows = await conn.fetch(q["deleted-contacts"], scope)
+    items: list[DeletedContact] = [
+        {
+            "id": r["id"],
+            "display_name": r["display_name"],
+            "restore_until": r["restore_until"].isoformat(),
+        }
+        for r in rows
+    ]
+    answer: DeletedContacts = {"items": items}
+    return web.json_response(answer, headers={"Cache-Control": "no-store"})
 
 
 @routes.post("/v1/contacts/{id}/restore")
