@@ -18,6 +18,7 @@ from shared.directory_client import INTROSPECTION_SECONDS
 from tests.conftest import MakeAccount
 from tests.console.test_console_http import signed_in
 from tests.console.test_sessions import assert_sent_to_signin, cookie_of, session_ended
+from tests.directory.test_order import _fill
 from tests.support.browser import axe_findings, shot
 from tests.support.observe import drained
 from tests.support.stack import Stack, sign_in
@@ -699,3 +700,32 @@ async def test_scheduling_asks_which_of_a_doubled_hour_and_refuses_a_skipped_one
     await expect(page.locator("[data-which]")).to_contain_text("The second 03:30")
     await page.get_by_role("button", name="Schedule at this time").click()
     await expect(status).to_have_text("scheduled")
+
+
+async def test_the_new_states_pass_axe_paging_undo_and_the_doubled_hour(
+    browser: Browser, stack: Stack, coordinator: str, conn: asyncpg.Connection
+) -> None:
+    """The pages' states this round added: pages of contacts with a deletion to undo, and the
+    schedule form asking which of a doubled hour."""
+    await _fill(conn, "ee", 230)
+    context = await browser.new_context(bypass_csp=True, locale="en-GB")
+    try:
+        page = await context.new_page()
+        await sign_in(page, stack, coordinator)
+        await page.get_by_role("button", name="Delete: Madis Kanarbik").click()
+        await page.get_by_role("button", name="Delete the contact").click()
+        await page.goto(f"{stack.console}/contacts?network=ee")
+        await expect(page.get_by_role("heading", name="Deleted recently")).to_be_visible()
+        await expect(page.get_by_role("link", name="Next page")).to_be_visible()
+        assert not await axe_findings(page)
+        await open_new_list(page, "ee-axe-kell")
+        await page.get_by_label("Subject").fill("Kell")
+        await page.get_by_role("button", name="New campaign").click()
+        await page.wait_for_url(re.compile(r".*/campaigns/\d+$"))
+        await page.get_by_label("Date").fill("2099-10-25")
+        await page.get_by_label("Time", exact=True).fill("03:30")
+        await page.get_by_role("button", name="Schedule").click()
+        await expect(page.locator("[data-twice]")).to_be_visible()
+        assert not await axe_findings(page)
+    finally:
+        await context.close()
