@@ -253,6 +253,8 @@ async def test_erasing_a_reader_keeps_the_counts_of_the_campaigns_they_received(
     campaign = await conn.fetchval("SELECT id FROM mailing.campaigns")
     before = (await mailing.api.as_(auditor).get(f"/v1/campaigns/{campaign}")).json
     assert before["progress"]["sent"] == 1
+    timeline = (await mailing.api.as_(auditor).get(f"/v1/campaigns/{campaign}/timeline")).json
+    assert sum(timeline["slices"]) == 1
     # A second campaign still on its way to her when she erases herself: nothing is sent.
     await conn.execute(
         "INSERT INTO mailing.campaigns (list_id, subject, body, status) "
@@ -271,5 +273,8 @@ async def test_erasing_a_reader_keeps_the_counts_of_the_campaigns_they_received(
     assert await conn.fetchval("SELECT count(*) FROM mailing.deliveries") == 0
     after = (await mailing.api.as_(auditor).get(f"/v1/campaigns/{campaign}")).json
     assert after["progress"] == before["progress"]
+    # Its chart of deliveries over time still counts her message, at the time it went.
+    kept = await mailing.api.as_(auditor).get(f"/v1/campaigns/{campaign}/timeline")
+    assert kept.json == timeline
     waiting = (await mailing.api.as_(auditor).get(f"/v1/campaigns/{later}")).json["progress"]
     assert (waiting["queued"], waiting["skipped"], waiting["sent"]) == (0, 1, 0)

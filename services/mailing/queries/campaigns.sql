@@ -123,17 +123,19 @@ SELECT c.*, l.slug AS list_slug, l.network, l.lang AS list_lang, l.names AS list
  ORDER BY c.id DESC LIMIT 100;
 
 -- name: campaign-timeline
--- Messages sent over time, in $2 equal slices between the first and the last.
-WITH span AS (
-    SELECT min(sent_at) AS first, max(sent_at) AS last
-      FROM mailing.deliveries WHERE campaign_id = $1 AND sent_at IS NOT NULL)
+-- Messages sent over time, in $2 equal slices between the first and the last (those to
+-- people since erased too, by their time alone).
+WITH sends AS (
+    SELECT sent_at FROM mailing.deliveries WHERE campaign_id = $1 AND sent_at IS NOT NULL
+    UNION ALL
+    SELECT sent_at FROM mailing.erased_sends WHERE campaign_id = $1),
+span AS (SELECT min(sent_at) AS first, max(sent_at) AS last FROM sends)
 SELECT span.first, span.last,
        width_bucket(extract(epoch FROM d.sent_at),
                     extract(epoch FROM span.first),
                     extract(epoch FROM span.last) + 0.001, $2) AS slice,
        count(*)::int AS sent
-  FROM mailing.deliveries d, span
- WHERE d.campaign_id = $1 AND d.sent_at IS NOT NULL
+  FROM sends d, span
  GROUP BY span.first, span.last, slice
  ORDER BY slice;
 

@@ -100,13 +100,17 @@ UPDATE mailing.subscriptions s
 
 -- name: erase-subscriber
 -- The person and every row about them go; their deliveries are first tallied into each
--- campaign's counts (a row not sent yet as skipped), so past campaigns keep their figures.
+-- campaign's counts (a row not sent yet as skipped) and its sent times into its timeline, so
+-- past campaigns keep their figures.
 WITH gone AS (
     DELETE FROM mailing.deliveries WHERE subscriber_id = $1
-    RETURNING campaign_id, CASE WHEN status IN ('queued', 'sending') THEN 'skipped'
-                                ELSE status END AS status),
+    RETURNING campaign_id, sent_at, CASE WHEN status IN ('queued', 'sending') THEN 'skipped'
+                                         ELSE status END AS status),
 tallied AS (
     INSERT INTO mailing.erased_deliveries AS t (campaign_id, status, n)
     SELECT campaign_id, status, count(*) FROM gone GROUP BY campaign_id, status
-    ON CONFLICT (campaign_id, status) DO UPDATE SET n = t.n + excluded.n)
+    ON CONFLICT (campaign_id, status) DO UPDATE SET n = t.n + excluded.n),
+timed AS (
+    INSERT INTO mailing.erased_sends (campaign_id, sent_at)
+    SELECT campaign_id, sent_at FROM gone WHERE sent_at IS NOT NULL)
 DELETE FROM mailing.subscribers WHERE id = $1;
