@@ -20,6 +20,7 @@ from shared.errors import (
     RateLimited,
     Unauthenticated,
     Unavailable,
+    problem_lang_var,
 )
 from shared.identity import Caller, Identity
 from shared.payloads import JSON, Contact, ContactPage, Network, NetworkPage, SyncPoint
@@ -73,13 +74,18 @@ class DirectoryClient:
         form: Mapping[str, str] | None = None,
         body: JSON = None,
     ) -> tuple[int, dict[str, JSON] | None, CIMultiDictProxy[str]]:
-        """Status, the answer's JSON object (None for none or another JSON value) and headers."""
+        """Status, the answer's JSON object (None for none or another JSON value) and headers.
+
+        Asked in the language of the request being answered, so a refusal of the directory's
+        that is handed on (a contact that is not there) is already in the reader's language.
+        """
+        asked = {"Accept-Language": problem_lang_var.get(), **(headers or {})}
         try:
             async with self.session.request(
                 method,
                 f"{self.base}{path}",
                 params=params,
-                headers=headers,
+                headers=asked,
                 data=form,
                 json=body,
             ) as response:

@@ -300,6 +300,8 @@ async def test_no_english_is_left_on_any_page_mail_or_problem(
             ("POST", f"{m}/v1/lists/lt-naujienos/subscribe", {"email": "not an address"}, ""),
             ("POST", f"{m}/v1/campaigns/{draft}/send", {"at": "tomorrow"}, "admin"),
             ("GET", f"{stack.vcard}/v1/contacts/999999.vcf", None, ""),
+            ("GET", f"{stack.vcard}/v1/contacts/999999/qr.svg", None, ""),
+            ("GET", f"{stack.vcard}/v1/networks/nowhere.vcf", None, ""),
             ("GET", f"{stack.vcard}/v1/no-such-thing", None, ""),
         ]
         for method, url, asked, sent_as in problems:

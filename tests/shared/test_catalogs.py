@@ -237,6 +237,8 @@ def test_english_left_under_another_language_is_found_from_the_catalog() -> None
     assert lv.found_in("Oops. The address could not be shown. Please reload the page.")
     assert lv.found_in("Adresi nevarēja parādīt. Lūdzu, pārlādējiet lapu.") == []
     assert lv.found_in("Daina Mežecka, Rīgas dome") == []
+    assert lv.found_in("No contact 999999.") == ["No contact 999999."]  # a msgid, filled
+    assert lv.found_in("Kontakta 999999 nav.") == []
     page = (
         '<html lang="lv"><title>Pieteikties</title><p title="Sign in">Pieteikties</p>'
         '<span lang="en">Riga City Council</span><script>var x = "Sign in";</script>'

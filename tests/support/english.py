@@ -31,14 +31,25 @@ class English:
 
     whole: frozenset[str]  # msgids without placeholders: a text node that is one of them
     runs: tuple[str, ...]  # three words or more of a msgid, its translation not holding them
+    # A text that is a whole msgid with placeholders, filled ("No contact 999999.").
+    filled: re.Pattern[str]
 
     def found_in(self, text: str) -> list[str]:
         said = " ".join(text.split())
         if not said:
             return []
-        if said.strip(TRIM) in self.whole:
+        if said.strip(TRIM) in self.whole or self.filled.fullmatch(said.strip()):
             return [said]
         return [run for run in self.runs if _contains(said, run)]
+
+
+def _pattern(msgid: str) -> str | None:
+    """A msgid with placeholders as a pattern of its filled text, when its own words say
+    enough (a word of three letters or more; "%(num)s s" does not)."""
+    pieces = PLACEHOLDER.split(" ".join(msgid.split()))
+    if len(pieces) < 2 or not re.search(r"[^\W\d_]{3}", "".join(pieces)):
+        return None
+    return ".+?".join(re.escape(piece) for piece in pieces)
 
 
 def _contains(text: str, run: str) -> bool:
@@ -60,6 +71,7 @@ def english(lang: str) -> English:
         catalog = read_po(fh, locale=lang)
     whole: set[str] = set()
     runs: set[str] = set()
+    patterns: set[str] = set()
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
@@ -77,9 +89,15 @@ def english(lang: str) -> English:
             for piece in pieces:
                 if len(piece.split()) >= 3 and not any(piece in s for s in strings):
                     runs.add(piece)
+            pattern = _pattern(msgid)
+            written = [PLACEHOLDER.sub("X", " ".join(s.split())) for s in strings]
+            if pattern and not any(re.fullmatch(pattern, t) for t in written):
+                patterns.add(pattern)
     assert len(whole) > 200, (lang, len(whole))
     assert len(runs) > 300, (lang, len(runs))
-    return English(frozenset(whole), tuple(sorted(runs, key=len, reverse=True)))
+    assert len(patterns) > 100, (lang, len(patterns))
+    filled = re.compile("|".join(f"(?:{p})" for p in sorted(patterns)))
+    return English(frozenset(whole), tuple(sorted(runs, key=len, reverse=True)), filled)
 
 
 # What a person reads besides text: these attributes (the last ones, what console.js says),
