@@ -303,6 +303,24 @@ async def test_no_english_is_left_on_any_page_mail_or_problem(
             ("GET", f"{stack.vcard}/v1/contacts/999999/qr.svg", None, ""),
             ("GET", f"{stack.vcard}/v1/networks/nowhere.vcf", None, ""),
             ("GET", f"{stack.vcard}/v1/no-such-thing", None, ""),
+            # Each resource's refusals of a body that is wrong every way it can be.
+            ("POST", f"{d}/v1/networks", {"slug": "ee", "parent": "nowhere", "x": 1}, "admin"),
+            ("POST", f"{d}/v1/organisations", {"names": {"xx": ""}, "country": "XX"}, "admin"),
+            ("PATCH", f"{d}/v1/contacts/{contact}", {"networks": ["nowhere"]}, "admin"),
+            ("PUT", f"{d}/v1/networks/lt/order", {"ids": ["x"]}, "admin"),
+            ("POST", f"{d}/v1/accounts", {"email": "@", "is_admin": "yes"}, "admin"),
+            ("POST", f"{d}/v1/accounts/1/tokens", {"kind": "x", "expires_in_days": -1}, "admin"),
+            ("GET", f"{d}/v1/networks/lt/contacts?after=garbage&limit=0", None, ""),
+            ("GET", f"{d}/v1/contacts/999999", None, ""),
+            ("GET", f"{d}/v1/organisations/nowhere", None, ""),
+            ("PATCH", f"{m}/v1/lists/lt-naujienos", {"lang": "xx", "from_address": "@"}, "admin"),
+            ("POST", f"{m}/v1/lists/lt-naujienos/campaigns", {"subject": "", "body": 5}, "admin"),
+            ("PATCH", f"{m}/v1/campaigns/{draft}", {"body": "Sveiki, {foo}!"}, "admin"),
+            ("POST", f"{m}/v1/campaigns/{draft}/pause", None, "admin"),
+            ("POST", f"{m}/v1/campaigns/{draft}/test", {"addresses": ["@"]}, "admin"),
+            ("POST", f"{m}/v1/suppressions", {"address": "not an address"}, "admin"),
+            ("GET", f"{m}/v1/lists/lt-naujienos/members?status=xx", None, "admin"),
+            ("GET", f"{m}/v1/lists/nowhere", None, "admin"),
         ]
         for method, url, asked, sent_as in problems:
             await fetch(
