@@ -75,7 +75,7 @@ async def test_a_token_older_than_the_pruned_change_log_is_403_and_the_client_sy
     cards = replay.cards()
     assert len(cards) == 5
     card = cards[f"/dav/addressbooks/ee/{kanarbik['uid']}.vcf"]
-    assert "TITLE:Second edit" in card
+    assert "TITLE;LANGUAGE=en:Second edit" in card  # the edit gave it in English
     assert replay.values["fetch"] == []
     # The vcard service's own book was older than the change log too: read again, not a
     # restore (nothing else dropped).
