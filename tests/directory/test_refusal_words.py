@@ -81,3 +81,9 @@ async def test_an_unreadable_phone_number_is_refused_in_the_readers_language(
     )
     assert refused.status == 422, refused.text
     assert refused.json["errors"] == [{"field": "phones[0].number", "message": said}]
+
+
+async def test_a_reveal_link_without_a_language_speaks_the_browsers(directory: Api) -> None:
+    page = await directory.get("/reveal/1?t=garbage", headers={"Accept-Language": "lt-LT,lt"})
+    assert page.status == 403
+    assert '<html lang="lt">' in page.text

@@ -27,7 +27,7 @@ from shared.errors import (
     read_object,
 )
 from shared.http import origin_of, posted_from
-from shared.i18n import LANGUAGES, Translator, translator
+from shared.i18n import LANGUAGES, Translator, negotiate, translator
 from shared.payloads import JSON, Lang, Redemption, is_lang
 from shared.settings import Settings
 from shared.signing import BadToken, Keys
@@ -278,7 +278,9 @@ def _contact_id(request: web.Request) -> int:
 @routes.get("/reveal/{id}")
 async def reveal_page(request: web.Request) -> web.Response:
     """Without JavaScript: a page with one simple question in the page's language."""
-    lang = _page_lang(request.query.get("lang"))
+    # The widget's link names its language; a link without one speaks the browser's.
+    asked = request.query.get("lang")
+    lang = _page_lang(asked if asked else negotiate(request.headers.get("Accept-Language")))
     contact_id = _contact_id(request)
     token = request.query.get("t", "")
     try:
