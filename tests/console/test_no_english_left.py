@@ -101,7 +101,7 @@ async def fetch(
     method: str,
     url: str,
     *,
-    data: dict[str, str] | bytes | None = None,
+    data: dict[str, str] | bytes | aiohttp.FormData | None = None,
     body: JSON = None,
     headers: dict[str, str] | None = None,
 ) -> str:
@@ -372,6 +372,19 @@ async def test_no_english_is_left_on_any_page_mail_or_problem(
         for fields in ({"action": "send"}, past, {"action": "explode"}, test_me):
             url = f"{c}/campaigns/{draft}"
             await fetch(console, findings, "POST", url, data={"csrf": csrf[1]} | fields)
+        # An import's report (a dry run): a file note, a card's charset note, a refused card.
+        cards = (
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Kiseliūnienė;Aistė;;;\r\n"
+            "FN;CHARSET=x-klingon:Aistė Kiseliūnienė\r\nTEL:skambinkite\r\nEND:VCARD\r\n"
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nEMAIL:be.vardo@example.lt\r\nEND:VCARD\r\n"
+        ).encode("cp1257")
+        upload = aiohttp.FormData()
+        upload.add_field("csrf", csrf[1])
+        upload.add_field("network", "lt")
+        upload.add_field("file", cards, filename="kortos.vcf", content_type="text/vcard")
+        url = f"{c}/contacts/import?dry_run=true"
+        report = await fetch(console, findings, "POST", url, data=upload)
+        assert "x-klingon" in report
         bad_contact = {"csrf": csrf[1], "phone_number": "zvaniet", "emails": "@", "networks": "lt"}
         await fetch(console, findings, "POST", f"{c}/contacts/new", data=bad_contact)
     finally:
