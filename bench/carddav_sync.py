@@ -14,6 +14,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -223,7 +224,10 @@ def measure(ours: Dav, theirs: Dav, db_url: str, radicale_card: Path) -> dict[st
         assert len(changed) == 1, changed
         figures["ours_incremental"].append(seconds)
         text = radicale_card.read_text(encoding="utf-8")
-        radicale_card.write_text(text.replace("TITLE:", f"TITLE:Edited {run} "), encoding="utf-8")
+        # Every TITLE line, whatever its parameters (TITLE;LANGUAGE=en:…): one card changed.
+        edited = re.sub(r"^(TITLE(?:;[^:\n]*)?:)", rf"\g<1>Edited {run} ", text, flags=re.M)
+        assert edited != text, "the card has no TITLE to edit"
+        radicale_card.write_text(edited, encoding="utf-8")
         seconds, (changed, their_token) = timed(theirs.incremental_sync, their_token)
         assert len(changed) == 1, changed
         figures["radicale_incremental"].append(seconds)
