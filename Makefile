@@ -25,7 +25,7 @@ install: $(STAMP) $(AXE)
 run: $(STAMP)
 	$(BIN)/python -m devstack
 
-# Two processes, a file each (662 tests in about 14 min on two cores); TEST_WORKERS=1 for one.
+# Two processes, a file each (README, Tests: the tiers and their times); TEST_WORKERS=1 for one.
 TEST_WORKERS ?= 2
 
 test: install
