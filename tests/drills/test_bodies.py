@@ -222,19 +222,23 @@ async def hung_up(
 async def test_a_head_that_never_ends_or_never_starts_is_hung_up(
     service: str, targets: dict[str, Target]
 ) -> None:
-    """Slowloris on the head: a header line now and then, or an open connection and nothing."""
+    """Slowloris on the head: a header line now and then, or an open connection and nothing.
+
+    Both at once, each on its own connection: each waits out the idle timeout by itself.
+    """
     url = urlsplit(targets[service].base)
-    for trickle in (True, False):
+
+    async def attempt(trickle: bool) -> bool:
         reader, writer = await asyncio.open_connection(url.hostname, url.port)
         try:
             if trickle:
                 writer.write(f"GET /healthz HTTP/1.1\r\nHost: {url.netloc}\r\n".encode())
-            assert await hung_up(reader, writer, trickle), (
-                service,
-                "slow" if trickle else "silent",
-            )
+            return await hung_up(reader, writer, trickle)
         finally:
             writer.close()
+
+    slow, silent = await asyncio.gather(attempt(True), attempt(False))
+    assert (slow, silent) == (True, True), service
 
 
 # Where each service reads a body before anything else, and the app factory that makes it.
