@@ -677,7 +677,7 @@ async def test_scheduling_asks_which_of_a_doubled_hour_and_refuses_a_skipped_one
     # No date: what to do, never "must be an ISO 8601 time" nor a field name.
     await page.get_by_label("Time", exact=True).fill("09:00")
     await page.get_by_role("button", name="Schedule").click()
-    await expect(alert).to_have_text("Choose the date and the time to send it at.")
+    await expect(alert).to_have_text("Choose the date and the time for sending it.")
     # The hour the clocks skip: a clear refusal with a time that exists.
     await page.get_by_label("Date").fill("2099-03-29")
     await page.get_by_label("Time", exact=True).fill("03:30")

@@ -444,7 +444,7 @@ async def _schedule_time(request: web.Request, form: Form) -> dict[str, str] | w
     date, time, zone = text(form, "date"), text(form, "time"), text(form, "zone")
     kept = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
     if not date or not time:
-        error = tr.gettext("Choose the date and the time to send it at.")
+        error = tr.gettext("Choose the date and the time for sending it.")
         return await _campaign_view(request, error=error, status=422, typed=kept)
     found = wall_time(date, time, zone)
     at = f"{date}T{time}"
