@@ -266,6 +266,16 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "sam
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def _refused(request: web.Request, exc: asyncpg.IntegrityConstraintViolationError) -> None:
+    """A rule of the database's own refused a write: which one is logged (with the request
+    id), never answered (a constraint's name tells a person nothing, and a prober the schema).
+    """
+    log.info(
+        "database rule refused a write",
+        extra={"path": request.path, "method": request.method, "constraint": exc.constraint_name},
+    )
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Give every request an id and the security headers; turn every failure into a problem."""
@@ -331,17 +341,16 @@ async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
         # Text PostgreSQL cannot store (a NUL byte, say) came in a parameter or path.
         return problem(400, "The request contains characters that are not allowed in text.")
     except asyncpg.UniqueViolationError as exc:
-        return problem(409, "This already exists.", constraint=exc.constraint_name)
+        _refused(request, exc)
+        return problem(409, "This already exists.")
     except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
+        _refused(request, exc)
         return problem(
-            409,
-            "This refers to something that does not exist, or is still referred to.",
-            constraint=exc.constraint_name,
+            409, "This refers to something that does not exist, or is still referred to."
         )
     except (asyncpg.CheckViolationError, asyncpg.NotNullViolationError) as exc:
-        return problem(
-            422, "A value breaks a rule of the data model.", constraint=exc.constraint_name
-        )
+        _refused(request, exc)
+        return problem(422, "A value breaks a rule of the data model.")
     except ConnectionResetError:
         if request.transport is not None:
             raise

@@ -3,12 +3,15 @@ problem about the whole file (BadRequest, TooLarge), never any other exception."
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
 
+from services.directory.importing.apply import _numbered, slugify
 from services.directory.importing.csv_rows import CsvReader
 from services.directory.importing.rows import LINE_LIMIT, Row, TooLarge
 from services.directory.importing.run import reader_for
@@ -151,3 +154,21 @@ def test_an_endless_line_rejects_its_card_and_the_rest_is_read(
         (rows[2].line, []),
     ]
     assert rows[1].errors[0].values == {"limit": LINE_LIMIT}
+
+
+@pytest.mark.fast
+def test_every_organisation_slug_and_its_numbered_forms_keep_the_rule() -> None:
+    rng = random.Random("slugs")
+    words = ["Vilniaus", "miesto", "savivaldybės", "Socialinės", "paramos", "skyrius", "-",
+             "Ł", "ß", "Ø", "&", "Рига", "A", "SIA", "„Tėvynė“", "1", "22", " ", "---"]  # fmt: skip
+    rule = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+    for _ in range(3000):
+        name = " ".join(rng.choice(words) for _ in range(rng.randint(1, 14)))
+        base = slugify(name)
+        forms = [*itertools.islice(_numbered(base), 12)]
+        forms.append(next(itertools.islice(_numbered(base), 12345, None)))
+        for slug in forms:
+            assert rule.fullmatch(slug), (name, slug)
+            assert len(slug) <= 64, (name, slug)
+        assert len(set(forms)) == len(forms), name
+    assert slugify("Straße Łódź Ørsted") == "strasse-lodz-orsted"

@@ -4,6 +4,7 @@ no address oracle, dry runs, the size limit without photos, spreadsheets and JSO
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -552,7 +553,7 @@ async def test_chunks_written_while_the_next_are_read_keep_every_rule(
         + ["created"] * 11
     )
     assert report["items"][7]["errors"] == [
-        {"field": "", "message": "the database refused this card (no_refused)"}
+        {"field": "", "message": "the database refused this card"}
     ]
     names = await conn.fetch("SELECT display_name FROM contacts WHERE display_name LIKE 'Person%'")
     assert len(names) == 17
@@ -587,3 +588,44 @@ async def test_a_uid_of_a_deleted_contact_imports_a_new_contact(
     assert new["emails"] == ["aiste@example.lt"]
     assert (await api.post(f"/v1/contacts/{first['contact']}/restore")).status in {200, 204}
     assert (await api.get(f"/v1/contacts/{first['contact']}")).json["uid"] == uid
+
+
+async def test_organisations_from_long_names_get_slugs_the_database_takes(
+    directory: Api, admin_token: str, conn: asyncpg.Connection
+) -> None:
+    """Company names whose slug, cut at 48 characters, ended in a hyphen (the database
+    refused the card and the answer named its constraint), names alike in their first 48,
+    and names with no Latin letter: every row imported, no rule of the database named."""
+    api = directory.as_(admin_token)
+    companies = [
+        "Vilniaus miesto savivaldybės Socialinės paramos skyrius",
+        "Vilniaus miesto savivaldybės Socialinės paramos tarnyba",
+        "Vilniaus miesto savivaldybės Socialinės paramos centras",
+        "Šiaulių miesto savivaldybės Socialinių paslaugų skyrius",
+        "Посольство Украины в Литве",
+        "Посольство Беларуси в Литве",
+    ]
+    rows = "".join(
+        f'Vardas{i},Pavardė{i},"{company}",asmuo{i}@example.lt\r\n'
+        for i, company in enumerate(companies)
+    )
+    body = ("First Name,Last Name,Company,E-mail Address\r\n" + rows).encode()
+    reply = await api.post(
+        "/v1/contacts/import?network=lt", data=body, headers={"Content-Type": "text/csv"}
+    )
+    assert reply.status == 200, reply.text
+    items = reply.json["items"]
+    assert [(i["status"], i["errors"]) for i in items] == [("created", [])] * len(companies)
+    assert "constraint" not in reply.text
+    assert "_check" not in reply.text
+    slugs = [
+        (await api.get(f"/v1/contacts/{i['contact']}")).json["organisation"]["slug"] for i in items
+    ]
+    assert len(set(slugs)) == len(companies)
+    for slug in slugs:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug), slug
+        assert len(slug) <= 64, slug
+    assert slugs[:2] == [
+        "vilniaus-miesto-savivaldybes-socialines-paramos",
+        "vilniaus-miesto-savivaldybes-socialines-paramos-2",
+    ]

@@ -13,10 +13,11 @@ a card with an unknown UID is.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,10 +84,10 @@ class Chunk:
             found = await self.conn.fetchval(self.q["organisation-by-name"], name)
             if found is None:
                 base = slugify(name)
-                found, counter = base, 1
-                while await self.conn.fetchval(self.q["organisation-id"], found):
-                    counter += 1
-                    found = f"{base[:44]}-{counter}"
+                taken = {
+                    r["slug"] for r in await self.conn.fetch(self.q["organisation-slugs"], base)
+                }
+                found = next(s for s in _numbered(base) if s not in taken)
                 await create_organisation(
                     self.conn, self.q, OrganisationIn(found, {lang: name}, None, None)
                 )
@@ -104,10 +105,27 @@ class Chunk:
         return {s for s in slugs if s not in self.known_slugs}
 
 
+# Latin letters that do not decompose into a letter and accents (NFKD keeps them whole).
+_LETTERS = str.maketrans(
+    {"ł": "l", "đ": "d", "ø": "o", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ı": "i", "ħ": "h"}
+)
+SLUG_LENGTH = 48
+
+
 def slugify(name: str) -> str:
-    """A slug for a new organisation."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:48] or "organisation"
+    """A slug for a new organisation: always one the database's rule takes (letters and
+    digits in words joined by single hyphens, none at either end, at most 64 characters)."""
+    plain = unicodedata.normalize("NFKD", name.casefold().translate(_LETTERS))
+    folded = plain.encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    return words[:SLUG_LENGTH].strip("-") or "organisation"
+
+
+def _numbered(base: str) -> Iterator[str]:
+    """`base`, then `base-2`, `base-3`... (within the rule's 64 characters: a base has 48)."""
+    yield base
+    for counter in itertools.count(2):
+        yield f"{base}-{counter}"
 
 
 async def apply_chunk(

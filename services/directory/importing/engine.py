@@ -354,6 +354,10 @@ def _reasons(exc: BaseException) -> list[FieldError]:
         return [FieldError("", exc.detail)]
     if isinstance(exc, FAULTS):
         return [FieldError("", "this card could not be imported; the others were")]
-    constraint = getattr(exc, "constraint_name", None)
-    detail = f" ({constraint})" if constraint else ""
-    return [FieldError("", "the database refused this card%(detail)s", {"detail": detail})]
+    # Which rule of the data model it broke is for the log (with the request id), never
+    # for the answer: a constraint's name says nothing to a person, and much to a prober.
+    log.warning(
+        "import card refused by the database",
+        extra={"constraint": getattr(exc, "constraint_name", None), "error": type(exc).__name__},
+    )
+    return [FieldError("", "the database refused this card")]

@@ -3,6 +3,11 @@
 -- name: import-networks
 SELECT n.id, n.slug, n.default_lang FROM directory.networks n ORDER BY n.id;
 
+-- name: organisation-slugs
+-- The slugs a new organisation's slug ($1) or its numbered forms ($1-2, $1-3...) would meet.
+-- ($1 is letters, digits and hyphens: nothing in it is special to a regular expression.)
+SELECT slug FROM directory.organisations WHERE slug = $1 OR slug ~ ('^' || $1 || '-[0-9]+$');
+
 -- name: import-by-uid
 -- Deleted ones too (their UID stays theirs until they are purged), flagged.
 SELECT c.id, c.uid::text AS uid, c.deleted_at IS NOT NULL AS deleted,
