@@ -172,3 +172,25 @@ def test_every_organisation_slug_and_its_numbered_forms_keep_the_rule() -> None:
             assert len(slug) <= 64, (name, slug)
         assert len(set(forms)) == len(forms), name
     assert slugify("Straße Łódź Ørsted") == "strasse-lodz-orsted"
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize(
+    "preamble",
+    [
+        "sep=;\r\n",  # Excel's own first line, so that Excel opens it with the right separator
+        '"sep=;"\r\n',
+        "Kontaktai 2026-12\r\n\r\n",  # a title row (and a blank one) above the header
+        "sep=;\r\nFOR-IN kontaktai;;;\r\n",
+    ],
+)
+def test_excel_sep_line_and_a_title_row_above_the_header(preamble: str) -> None:
+    body = (
+        preamble + "Vardas;Pavardė;El. paštas\r\n"
+        "Aistė;Kiseliūnienė;aiste@example.lt\r\nJonas;Jonaitis;jonas@example.lt\r\n"
+    ).encode()
+    rows = read_all("csv", body, random.Random(3))
+    assert [(r.data.get("given_name"), r.data.get("emails"), r.errors) for r in rows] == [
+        ("Aistė", ["aiste@example.lt"], []),
+        ("Jonas", ["jonas@example.lt"], []),
+    ]

@@ -194,6 +194,30 @@ async def test_an_importer_cannot_learn_whether_an_address_exists(
     assert after["revision"] == kanarbik["revision"]  # untouched
 
 
+async def test_a_network_one_may_not_see_answers_as_one_nobody_has(
+    directory: Api, make_account: MakeAccount, admin_token: str
+) -> None:
+    """Importing into a private network of someone else's, or into a slug nobody has, gets
+    the same answer: an import cannot probe which private networks exist."""
+    made = await directory.as_(admin_token).post(
+        "/v1/networks",
+        json={"slug": "lt-vidaus", "names": {"lt": "Vidaus tinklas"}, "default_lang": "lt",
+              "is_private": True, "parent": "lt"},
+    )  # fmt: skip
+    assert made.status == 201, made.text
+    _, lv = await make_account("lv@example.org", permissions={"lv": ("edit_contacts",)})
+    api = directory.as_(lv)
+    body = card("FN:Probe One", "EMAIL:probe@example.lt")
+    answers = []
+    for slug in ("lt-vidaus", "lt-nera"):
+        reply = await api.post(f"/v1/contacts/import?network={slug}", data=body, headers=VCARD)
+        problem = dict(reply.json)
+        problem.pop("request_id", None)
+        answers.append((reply.status, problem))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 403
+
+
 async def test_who_may_import_where(directory: Api, make_account: MakeAccount) -> None:
     _, lv = await make_account("lv@example.org", permissions={"lv": ("edit_contacts",)})
     api = directory.as_(lv)

@@ -37,6 +37,7 @@ SEPARATOR = "|"
 _LIST = re.compile(r"\s*(?:\||:::)\s*")
 # The csv module's own limit on one cell (`csv.field_size_limit()`): a longer one is refused.
 CELL_LIMIT = csv.field_size_limit()
+_SEP = re.compile(r'"?sep=([,;\t|])"?[,;\t]*', re.IGNORECASE)
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 # Kontakt's own columns, then other programs' names for the same thing; phone columns name
@@ -124,6 +125,8 @@ class CsvReader:
         self.separator = ","
         self.ignored: list[str] = []
         self.skipping = False  # the rest of an over-long line is being dropped
+        self.separator_said: str | None = None  # by Excel's `sep=;` first line
+        self.titles = 0  # title rows above the header, skipped
 
     @property
     def notes(self) -> list[FieldError]:
@@ -213,7 +216,10 @@ class CsvReader:
         if not records:
             return []
         if self.columns is None:
-            self.separator = sniff(records[0][1])
+            records = self._preamble(records)
+            if not records:
+                return []
+            self.separator = self.separator_said or sniff(records[0][1])
         rows: list[Row] = []
         texts = [text for _, text in records]
         parsed: list[list[str] | None]
@@ -240,6 +246,30 @@ class CsvReader:
             elif any(c.strip() for c in cells):  # not a blank line, as spreadsheets leave
                 rows.append(self._row(cells, line))
         return rows
+
+    def _preamble(self, records: list[tuple[int, str]]) -> list[tuple[int, str]]:
+        """The records from the header on: Excel's `sep=;` line sets the separator, and
+        blank lines and a title row (one cell, naming no column) above the header go."""
+        while records:
+            text = records[0][1].strip()
+            said = _SEP.fullmatch(text)
+            if said:
+                self.separator_said = said.group(1)
+            elif text and self.titles < 3:
+                separator = self.separator_said or sniff(text)
+                try:
+                    cells = next(csv.reader([text], delimiter=separator), [])
+                except csv.Error:
+                    return records  # the header's own problem, said there
+                filled = [c for c in cells if c.strip()]
+                known = any(ALIASES.get(header_key(c)) or _numbered(header_key(c)) for c in filled)
+                if len(filled) > 1 or known:
+                    return records
+                self.titles += 1
+            elif text:
+                return records
+            records = records[1:]
+        return records
 
     def _cells(self, text: str) -> list[str] | None:
         """One record's cells, or None when the csv module cannot read it."""
