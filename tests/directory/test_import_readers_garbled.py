@@ -194,3 +194,29 @@ def test_excel_sep_line_and_a_title_row_above_the_header(preamble: str) -> None:
         ("Aistė", ["aiste@example.lt"], []),
         ("Jonas", ["jonas@example.lt"], []),
     ]
+
+
+@pytest.mark.fast
+def test_an_agent_card_inside_a_21_card_and_names_listed_with_commas() -> None:
+    """Windows Contacts' 2.1 AGENT holds the assistant's whole card: the outer card is read
+    (AGENT noted as dropped), the inner one is no card of its own; 3.0 and 4.0 N components
+    list several names with commas (RFC 6350 6.2.2), an escaped comma is kept."""
+    agent = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Kiseliūnienė;Aistė\r\nFN:Aistė Kiseliūnienė\r\n"
+        "AGENT:\r\nBEGIN:VCARD\r\nVERSION:2.1\r\nN:Jonaitis;Jonas\r\nFN:Jonas Jonaitis\r\n"
+        "TEL;WORK:+370 5 200 0009\r\nEND:VCARD\r\n"
+        "EMAIL;INTERNET:aiste@example.lt\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nN:Kisevičienė-Mežecka;Žydrūnė,Ieva;;;\r\n"
+        "FN:Žydrūnė Ieva Kisevičienė-Mežecka\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:O\\;Brien;Ann\\, Marie;;;\r\nFN:Ann O'Brien\r\n"
+        "END:VCARD\r\n"
+    ).encode()
+    rows = read_all("vcard", agent, random.Random(4))
+    assert [(r.data.get("family_name"), r.data.get("given_name"), r.errors) for r in rows] == [
+        ("Kiseliūnienė", "Aistė", []),
+        ("Kisevičienė-Mežecka", "Žydrūnė Ieva", []),
+        ("O;Brien", "Ann, Marie", []),
+    ]
+    assert rows[0].data["emails"] == ["aiste@example.lt"]
+    assert rows[0].data["phones"] == []
+    assert rows[0].dropped == ["related_people"]

@@ -192,6 +192,26 @@ def parse_line(number: int, logical: bytes) -> Prop | None:
     return Prop(number, group or None, name.upper(), params, logical[colon + 1 :])
 
 
+def _raw_parts(text: str) -> list[str]:
+    """A structured value's components, split on unescaped `;`, escapes still in them."""
+    parts = re.split(r"(?<!\\)((?:\\\\)*);", text)
+    # re.split keeps the captured even runs of backslashes: glue them back to their part.
+    joined = [parts[0]]
+    for index in range(1, len(parts) - 1, 2):
+        joined[-1] += parts[index]
+        joined.append(parts[index + 1])
+    return joined + [""] * (2 - len(joined))
+
+
+def _listed(parts: list[str], version: str) -> tuple[str, str]:
+    """Each component's comma-separated names, unescaped and joined by spaces."""
+    names = [
+        " ".join(n for n in (one_line(v).strip() for v in unescape(p, version, ",")) if n)
+        for p in parts
+    ]
+    return names[0], names[1]
+
+
 def _bare(value: str) -> str:
     upper = value.upper()
     if upper in {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}:
@@ -385,6 +405,11 @@ class CardReading:
             # Commas inside a component (RFC 6350's lists of additional names) stay as written.
             parts = [one_line(p) for p in unescape(self.text(prop), self.version, ";")]
             parts += [""] * (5 - len(parts))
+            if self.version != "2.1":
+                # 3.0 and 4.0 list several names in a component with commas (RFC 6350
+                # 6.2.2: `N:Kisevičienė;Žydrūnė,Ieva;;;`); an escaped comma stays one.
+                family, given = _listed(_raw_parts(self.text(prop))[:2], self.version)
+                parts[0], parts[1] = family, given
             data["family_name"], data["given_name"] = parts[0], parts[1]
             if any(parts[2:5]):
                 self._drop("name_parts")

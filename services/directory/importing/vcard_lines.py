@@ -25,6 +25,8 @@ _BINARY_START = re.compile(
     rb"(?:[A-Za-z0-9-]+\.)?(?:" + b"|".join(sorted(BINARY)) + rb")[;:]", re.IGNORECASE
 )
 _BREAK = re.compile(rb"\r\n|\r|\n")
+# A 2.1 AGENT whose value is a whole card on the lines after it (`AGENT:` then BEGIN:VCARD).
+_AGENT = re.compile(rb"^(?:[A-Za-z0-9-]+\.)?AGENT(?:;[^:]*)?:\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -66,6 +68,7 @@ class CardSplitter:
         self.binary: Binary | None = None  # the binary property being skipped
         self.dropping = False  # the rest of an over-long binary line is being dropped
         self.skipping = False  # the rest of an over-long text line is being dropped
+        self.agent = 0  # depth inside a vCard 2.1 AGENT's embedded card (skipped whole)
         self.transcoder = Transcoder()
 
     def feed(self, chunk: bytes) -> list[RawCard]:
@@ -171,6 +174,15 @@ class CardSplitter:
         self._end_binary()
         self._count(len(physical) + 1)
         upper = physical.strip().upper() if len(physical) < 32 else b""
+        if self.agent:
+            # The card inside a 2.1 AGENT (its person's assistant, say): not this card's data.
+            self.agent += {b"BEGIN:VCARD": 1, b"END:VCARD": -1}.get(upper, 0)
+            return
+        card = self.card
+        if upper == b"BEGIN:VCARD" and card is not None and card.lines:
+            self.agent = 1 if _AGENT.match(card.lines[-1][1]) else 0
+            if self.agent:
+                return
         if upper == b"BEGIN:VCARD":
             if self.card is not None:
                 done.append(self.card)  # cut off: a new card began before END:VCARD
