@@ -653,3 +653,36 @@ async def test_organisations_from_long_names_get_slugs_the_database_takes(
         "vilniaus-miesto-savivaldybes-socialines-paramos",
         "vilniaus-miesto-savivaldybes-socialines-paramos-2",
     ]
+
+
+async def test_a_phone_that_cannot_be_kept_leaves_only_itself_out(
+    directory: Api, admin_token: str
+) -> None:
+    """An empty TEL (as phones leave a blank field) and one longer than any number: those two
+    are left out with a remark each; the card, its name, address and other number come in."""
+    api = directory.as_(admin_token)
+    body = card(
+        "N:Kiseliūnienė;Aistė;;;",
+        "FN:Aistė Kiseliūnienė",
+        "TEL;TYPE=CELL:",
+        "TEL;TYPE=WORK:+370 5 200 0009 " + "9" * 300,
+        "TEL;TYPE=CELL:+370 612 34567",
+        "EMAIL:aiste.k@example.lt",
+    )
+    report = await imported(api, body, "network=lt")
+    item = report["items"][0]
+    assert (item["status"], item["errors"]) == ("created", []), item
+    assert [n["field"] for n in item["notes"]] == ["phones[0].number"]  # the empty TEL: none
+    stored = (await api.get(f"/v1/contacts/{item['contact']}")).json
+    assert [p["e164"] for p in stored["phones"]] == ["+37061234567"]
+    assert stored["emails"] == ["aiste.k@example.lt"]
+    # A spreadsheet's phones cell with an empty piece ("cell:" with no number).
+    rows = "given_name,family_name,phones\r\nJonas,Jonaitis,cell:| work:+370 5 200 0009\r\n"
+    report = await imported(api, rows.encode(), "network=lt", **{"Content-Type": "text/csv"})
+    item = report["items"][0]
+    assert (item["status"], [n["field"] for n in item["notes"]]) == (
+        "created",
+        ["phones[0].number"],
+    ), item
+    stored = (await api.get(f"/v1/contacts/{item['contact']}")).json
+    assert [p["e164"] for p in stored["phones"]] == ["+37052000009"]

@@ -9,7 +9,9 @@ first use with `KONTAKT_IMPORT_WORKERS` processes (0: check in the importing pro
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import multiprocessing
+import re
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -28,18 +30,45 @@ def check_rows(items: list[Item], check_deliverability: bool) -> list[Checked]:
     """Each row as a contact, or the fields at fault; unreadable numbers kept as written."""
     found: list[Checked] = []
     for data, region in items:
-        try:
-            contact = contact_in(
-                data,
-                check_deliverability=check_deliverability,
-                region=region,
-                keep_unreadable=True,
-            )
-        except ValidationFailed as exc:
-            found.append(exc.errors)
-        else:
-            found.append(contact)
+        found.append(_checked(data, region, check_deliverability))
     return found
+
+
+def _checked(data: dict[str, Any], region: str | None, check_deliverability: bool) -> Checked:
+    """The row as a contact; a phone that cannot be kept even as written (empty, longer than
+    a number can be) is left out with a remark, never taking the row with it."""
+    try:
+        return contact_in(
+            data, check_deliverability=check_deliverability, region=region, keep_unreadable=True
+        )
+    except ValidationFailed as exc:
+        bad = {_phone_index(e.field) for e in exc.errors}
+        phones = data.get("phones")
+        if None in bad or not isinstance(phones, list):
+            return exc.errors
+        left = [i for i in range(len(phones)) if i not in bad]
+        contact = _checked(
+            dict(data, phones=[phones[i] for i in left]), region, check_deliverability
+        )
+        if isinstance(contact, ContactIn):
+            # The remarks name each phone by its place in the row, as the row has them.
+            contact.notes[:] = [_renumbered(note, left) for note in contact.notes]
+            contact.notes.extend(exc.errors)
+        return contact
+
+
+def _renumbered(note: FieldError, left: list[int]) -> FieldError:
+    index = _phone_index(note.field)
+    if index is None:
+        return note
+    field = note.field.replace(f"phones[{index}]", f"phones[{left[index]}]", 1)
+    return dataclasses.replace(note, field=field)
+
+
+def _phone_index(field: str) -> int | None:
+    """Which phone a field error is about (`phones[2].number`), None when it is no phone's."""
+    found = re.match(r"phones\[(\d+)\]", field)
+    return int(found.group(1)) if found else None
 
 
 def _executor(workers: int) -> ProcessPoolExecutor:
