@@ -220,3 +220,14 @@ def test_an_agent_card_inside_a_21_card_and_names_listed_with_commas() -> None:
     assert rows[0].data["emails"] == ["aiste@example.lt"]
     assert rows[0].data["phones"] == []
     assert rows[0].dropped == ["related_people"]
+
+
+@pytest.mark.fast
+def test_json_items_are_named_as_people_see_them() -> None:
+    """A contact given only its names (as an API client writes it) is named in the report."""
+    body = json.dumps(
+        [{"given_name": "Aistė", "family_name": "Kiseliūnienė", "networks": ["lt"]}, {"x": 1}],
+        ensure_ascii=False,
+    ).encode()
+    rows = read_all("json", body, random.Random(5))
+    assert [r.name for r in rows] == ["Aistė Kiseliūnienė", None]

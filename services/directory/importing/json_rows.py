@@ -55,5 +55,14 @@ def _row(number: int, kind: str, index: int, item: JSON) -> Row:
     organisation = data.get("organisation")
     if kind == "contact" and isinstance(organisation, dict):
         data["organisation"] = organisation.get("slug")
-    name = data.get("display_name") or data.get("slug")
+    names = [data.get(k) for k in ("given_name", "family_name")]
+    full = " ".join(n for n in names if isinstance(n, str) and n)
+    name = data.get("display_name") or full or data.get("slug") or _first_name(data.get("names"))
     return Row(number, 0, name if isinstance(name, str) else None, data, kind=kind)
+
+
+def _first_name(names: object) -> str | None:
+    """A network's or organisation's name in any language (`names`), for the report."""
+    if isinstance(names, dict):
+        return next((v for v in names.values() if isinstance(v, str) and v), None)
+    return None
