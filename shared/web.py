@@ -113,17 +113,34 @@ def ascii_name(name: str) -> str:
     return cleaned[:120]
 
 
+# What must not reach a file name: controls (C0, C1), format characters (the bidi overrides
+# and isolates U+202A-202E and U+2066-2069, marks, joiners: "\u202etxt.exe" shows as
+# "exe.txt"), line and paragraph separators, and what paths and shells read.
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+
+
 def safe_name(name: str) -> str:
-    """The name as a file name: no path separators or control characters."""
-    cleaned = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", name).strip(" .") or "contact"
-    return cleaned[:120]
+    """The name as a file name: no path separators, control, bidi or other invisible
+    formatting characters; at most 120 characters."""
+    visible = "".join(
+        "_" if unicodedata.category(c) in _UNSAFE_CATEGORIES else c
+        for c in unicodedata.normalize("NFC", name)
+    )
+    cleaned = re.sub(r'[/\\:*?"<>|_]*_[/\\:*?"<>|_]*|[/\\:*?"<>|]+', "_", visible)
+    return cleaned.strip(" ._")[:120].strip(" .") or "contact"
 
 
 def disposition(filename: str) -> str:
-    """Content-Disposition with an ASCII fallback and an RFC 6266 `filename*`."""
+    """Content-Disposition with an ASCII fallback and an RFC 6266 `filename*` (the stem made
+    safe and cut, the extension kept)."""
     stem, dot, ext = filename.rpartition(".")
-    fallback = ascii_name(stem) + dot + ext if dot else ascii_name(filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(safe_name(filename))}"
+    if not dot:
+        stem, ext = filename, ""
+    suffix = f".{ext}" if ext else ""
+    fallback = ascii_name(stem) + suffix
+    return (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(safe_name(stem) + suffix)}"
+    )
 
 
 async def start_download(
