@@ -76,6 +76,8 @@ async def stream_progress(
             "Authorization": f"Bearer {api.token}",
             "Content-Type": content_type,
             "Accept": NDJSON,
+            # The report's notes and refusals are written in the reader's language.
+            "Accept-Language": api.lang,
         },
         timeout=UPLOAD_TIMEOUT,
     ) as upstream:

@@ -71,3 +71,47 @@ async def test_a_latvian_campaign_to_one_reader_says_so_in_the_singular(
     await expect(page.locator("p.help", has_text="nosūtīta")).to_contain_text(
         "1 vēstule nosūtīta laikā no", timeout=30_000
     )
+
+
+CONTACT_ROWS = (
+    "given_name,family_name,emails,networks\r\n"
+    "Alda,Sebre,alda.sebre@example.lv,lv\r\n"
+    "Vale,Adrese,bez-zimes.example.lv,lv\r\n"
+)
+READER_ROWS = (
+    "email,name,lang\r\nieva@example.lv,Ieva Raubiško,lv\r\nbez-zimes.example.lv,Vale,lv\r\n"
+)
+
+
+async def test_a_latvian_console_streams_both_imports_reports_in_latvian(
+    page: Page, stack: Stack, make_account: MakeAccount
+) -> None:
+    """With JavaScript the console streams an import's progress lines from the service; the
+    report they end with is in the reader's language, as without JavaScript (it was English,
+    with the Estonian example address, for both imports)."""
+    _, latvian = await make_account(
+        "daina@example.lv", permissions={"lv": ("edit_contacts", "manage_lists")}
+    )
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {latvian}"}) as http:
+        async with http.post(f"{stack.mailing}/v1/lists", json=LIST) as created:
+            assert created.status == 201
+    await sign_in(page, stack, latvian, lang="lv")
+    await page.goto(f"{stack.console}/contacts/import?network=lv")
+    await page.locator("#file").set_input_files(
+        {"name": "kontakti.csv", "mimeType": "text/csv", "buffer": CONTACT_ROWS.encode()}
+    )
+    await page.locator("form[data-import] button:not(.secondary)").click()
+    report = page.locator(".report")
+    await expect(report.locator('[data-count="rejected"]')).to_have_text("1", timeout=30_000)
+    await expect(report).to_contain_text("Adresē jābūt @ zīmei, piemēram, vards@example.lv.")
+    assert "name@example.ee" not in await report.inner_text()
+
+    await page.goto(f"{stack.console}/lists/lv-jaunumi")
+    await page.locator("#file").set_input_files(
+        {"name": "lasitaji.csv", "mimeType": "text/csv", "buffer": READER_ROWS.encode()}
+    )
+    await page.locator("#consent").fill("Rīgas seminārs, 2026")
+    await page.locator("form[data-import] button[type=submit]").last.click()
+    await expect(report.locator('[data-count="rejected"]')).to_have_text("1", timeout=30_000)
+    await expect(report).to_contain_text("vards@example.lv")
+    assert "name@example.ee" not in await report.inner_text()
