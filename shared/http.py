@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import idna
+import yarl
 from aiohttp import web
 
 from shared.settings import Settings
@@ -74,9 +75,14 @@ def origin_of(url: str) -> str:
 
 
 def ascii_url(url: str) -> str:
-    """`url` with its host as browsers send it (what a Location header and an Origin carry)."""
+    """`url` as a Location header carries it: the host as browsers send it in `Origin`
+    (A-labels, lower case) and the rest percent-encoded (yarl), so no header holds non-ASCII."""
     parts = urlsplit(url)
-    return parts._replace(netloc=_ascii_netloc(parts.netloc)).geturl()
+    with_host = parts._replace(netloc=_ascii_netloc(parts.netloc)).geturl()
+    try:
+        return str(yarl.URL(with_host))
+    except ValueError:
+        return with_host
 
 
 def posted_from(request: web.Request, allowed: Collection[str]) -> bool:
