@@ -66,6 +66,23 @@ async def test_search_folds_letters_without_a_decomposition(
         assert [c["id"] for c in found.json["items"]] == [created.json["id"]], query
 
 
+async def test_search_folds_sharp_s_as_ss_not_as_any_s(directory: Api, admin_token: str) -> None:
+    """ß folds to "ss" (as casefold writes it): "Straße" is found as strasse or straße, and a
+    search for ß finds no one whose name merely has an s (it found every one)."""
+    api = directory.as_(admin_token)
+    created = await api.post(
+        "/v1/contacts",
+        json={"given_name": "Jürgen", "family_name": "Großmann-Straße", "networks": ["lt"]},
+    )
+    assert created.status == 201, created.text
+    for query in ("ß", "grossmann", "GROẞMANN", "straße", "strasse"):
+        found = await directory.get(f"/v1/networks/lt/contacts?q={quote(query)}")
+        assert [c["id"] for c in found.json["items"]] == [created.json["id"]], query
+    for query in ("grosmann", "strase"):
+        found = await directory.get(f"/v1/networks/lt/contacts?q={quote(query)}")
+        assert found.json["items"] == [], query
+
+
 async def test_phones_national_extension_and_duplicates(directory: Api, admin_token: str) -> None:
     api = directory.as_(admin_token)
     created = await api.post(
