@@ -92,9 +92,12 @@ async def test_a_latvian_console_streams_both_imports_reports_in_latvian(
     _, latvian = await make_account(
         "daina@example.lv", permissions={"lv": ("edit_contacts", "manage_lists")}
     )
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {latvian}"}) as http:
-        async with http.post(f"{stack.mailing}/v1/lists", json=LIST) as created:
-            assert created.status == 201
+    api = {"Authorization": f"Bearer {latvian}"}
+    async with (
+        aiohttp.ClientSession(headers=api) as http,
+        http.post(f"{stack.mailing}/v1/lists", json=LIST) as created,
+    ):
+        assert created.status == 201
     await sign_in(page, stack, latvian, lang="lv")
     await page.goto(f"{stack.console}/contacts/import?network=lv")
     await page.locator("#file").set_input_files(
