@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 import asyncpg
@@ -11,6 +12,7 @@ from shared.http import client_session
 from shared.settings import Settings
 from tests.conftest import SERVICE_TOKEN, MakeAccount
 from tests.support.api import Api
+from tests.support.races import row_held
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -97,6 +99,30 @@ async def test_only_admins_manage_accounts(
     disabled = await admin_api.patch(f"/v1/accounts/{account_id}", json={"disabled": True})
     assert disabled.json["disabled"] is True
     assert (await api.get("/v1/me")).status == 401
+
+
+async def test_two_edits_of_different_account_fields_both_stay(
+    directory: Api, admin_token: str, make_account: MakeAccount, settings: Settings
+) -> None:
+    """Each PATCH reads what it reads, then both write: a disable and a rename both stay."""
+    account_id, token = await make_account("leaving@example.org")
+    api = directory.as_(admin_token)
+    missing = await api.patch("/v1/accounts/999999", json={"name": "Nobody"})
+    assert missing.status == 404, missing.text
+    held = "SELECT 1 FROM directory.accounts WHERE id = $1 FOR UPDATE"
+    async with row_held(settings.database_url or "", held, account_id) as wait:
+        disable = asyncio.create_task(
+            api.patch(f"/v1/accounts/{account_id}", json={"disabled": True})
+        )
+        await wait(1)  # the first edit waits to write
+        rename = asyncio.create_task(
+            api.patch(f"/v1/accounts/{account_id}", json={"name": "Liis Lahkuja"})
+        )
+        await wait(2)  # the second has read what it reads before writing
+    assert [(await disable).status, (await rename).status] == [200, 200]
+    stored = (await api.get(f"/v1/accounts/{account_id}")).json
+    assert (stored["disabled"], stored["name"]) == (True, "Liis Lahkuja")
+    assert (await directory.as_(token).get("/v1/me")).status == 401
 
 
 async def test_introspection_for_services_only(directory: Api, make_account: MakeAccount) -> None:

@@ -38,7 +38,10 @@ SELECT a.id, a.email, a.name, a.is_admin, a.disabled, a.created_at, a.updated_at
 INSERT INTO directory.accounts (email, name, is_admin) VALUES ($1, $2, $3) RETURNING id;
 
 -- name: update-account
-UPDATE directory.accounts SET name = $2, is_admin = $3, disabled = $4, updated_at = now()
+-- Each field NULL is left as it is (read here, under the row lock, not before).
+UPDATE directory.accounts
+   SET name = coalesce($2, name), is_admin = coalesce($3, is_admin),
+       disabled = coalesce($4, disabled), updated_at = now()
  WHERE id = $1 RETURNING id;
 
 -- name: account-by-email

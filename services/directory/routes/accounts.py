@@ -16,6 +16,7 @@ from services.directory.keys import POOL, QUERIES
 from shared.addresses import normalize_address
 from shared.errors import (
     Conflict,
+    NotFound,
     read_object,
 )
 from shared.identity import identify
@@ -75,19 +76,21 @@ async def patch_account(request: web.Request) -> web.Response:
     caller = await identify(request)
     account_id = path_id(request, "account")
     body = await read_object(request)
+    f = Fields(body)
+    f.unknown({"name", "is_admin", "disabled", "permissions"})
+    name = f.text("name", allow_empty=True, max_length=200)
+    is_admin = f.boolean("is_admin")
+    disabled = f.boolean("disabled")
+    permissions = permissions_in(f) if f.has("permissions") else None
+    if account_id == caller.account_id and (disabled or is_admin is False):
+        f.fail("is_admin" if is_admin is False else "disabled", "you cannot lock yourself out")
+    f.done()
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        current = await account_row(conn, q, account_id)
-        f = Fields(body)
-        f.unknown({"name", "is_admin", "disabled", "permissions"})
-        name = f.text("name", default=current["name"], allow_empty=True, max_length=200)
-        is_admin = f.boolean("is_admin", current["is_admin"])
-        disabled = f.boolean("disabled", current["disabled"])
-        permissions = permissions_in(f) if f.has("permissions") else None
-        if account_id == caller.account_id and (disabled or not is_admin):
-            f.fail("is_admin" if not is_admin else "disabled", "you cannot lock yourself out")
-        f.done()
-        await conn.execute(q["update-account"], account_id, name or "", is_admin, disabled)
+        # Only the fields sent are written, in the statement that writes, so two edits of
+        # different fields both stay; the row lock it takes orders the permission writes too.
+        if await conn.fetchval(q["update-account"], account_id, name, is_admin, disabled) is None:
+            raise NotFound("No account %(account_id)s.", values={"account_id": account_id})
         if permissions is not None:
             await write_permissions(conn, q, account_id, permissions)
         result = await account_row(conn, q, account_id)
