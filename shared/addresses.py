@@ -9,9 +9,13 @@ reads why in their own language; what we cannot tell apart is "not a valid e-mai
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from typing import ParamSpec, TypeVar
 
 from email_validator import EmailNotValidError, EmailUndeliverableError, validate_email
 
@@ -50,15 +54,33 @@ def normalize_address(raw: str) -> str:
     return str(validate_email(raw, check_deliverability=False).normalized)
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+# A deliverability check is a blocking DNS query that may wait up to 15 s on another machine.
+# Such checks get these few threads of their own: never the loop's default executor, which
+# rendering and DKIM signing (the mailing worker, previews, the outbox) need meanwhile.
+# A slow resolver makes the checks queue here, and nothing else waits for them.
+DNS_THREADS = 4
+DNS_EXECUTOR = ThreadPoolExecutor(max_workers=DNS_THREADS, thread_name_prefix="kontakt-dns")
+
+
+async def in_dns_thread(fn: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """`fn(*args, **kwargs)` (work that asks DNS) in one of the DNS checks' own threads."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(DNS_EXECUTOR, functools.partial(fn, *args, **kwargs))
+
+
 async def checked_address(raw: str, *, deliverable: bool) -> str:
     """The normalised address, or EmailNotValidError; with `deliverable`, its domain's DNS too.
 
-    The deliverability check is a blocking DNS query (up to 15 s): it runs in a thread, so a
-    slow resolver holds up this one request, not the event loop with every other one.
+    The deliverability check is a blocking DNS query (up to 15 s): it runs in a DNS thread
+    (`DNS_EXECUTOR`), so a slow resolver holds up this one request, neither the event loop
+    nor the threads that render and sign mail.
     """
     if not deliverable:
         return str(validate_email(raw, check_deliverability=False).normalized)
-    checked = await asyncio.to_thread(validate_email, raw, check_deliverability=True)
+    checked = await in_dns_thread(validate_email, raw, check_deliverability=True)
     return str(checked.normalized)
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from shared.addresses import DNS_THREADS
 from tests.conftest import MakeAccount
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_dkim import key_pair
 from tests.mailing.test_subscriptions import EE_LIST
-from tests.support.dns import held_dns_as_default
+from tests.support.dns import held_dns_as_default, threads_asking_dns
 from tests.support.mailing import StartMailing
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -40,6 +42,92 @@ async def test_the_service_answers_while_a_deliverability_lookup_waits_for_dns(
         assert not subscribing.done()
         dns.release.set()
         assert (await subscribing).status == 202
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait (the loop free) until `condition` holds; a minute at most."""
+    for _ in range(6000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")
+
+
+async def test_held_dns_lookups_leave_the_signing_threads_free(
+    start_mailing: StartMailing,
+    make_account: MakeAccount,
+    conn: asyncpg.Connection,
+    tmp_path: Path,
+) -> None:
+    """More held lookups than the default executor has threads: a signed preview still comes.
+
+    Before, each lookup took one of the loop's default threads (6 on 2 cores), which
+    rendering and DKIM signing share: 8 held subscribes stopped the first newsletter.
+    """
+    key, _ = key_pair(tmp_path)
+    mailing = await start_mailing(
+        mailing_worker=False,
+        email_check_deliverability=True,
+        subscribe_limit=1000,
+        dkim_key_file=str(key),
+        dkim_selector="for-in",
+    )
+    editor, _ = await tokens(make_account)
+    api = mailing.api.as_(editor)
+    await api.post("/v1/lists", json=EE_LIST)
+    made = await api.post(
+        "/v1/lists/ee-uudised/campaigns", json={"subject": "Ümbrik", "body": "Tere, {name}!"}
+    )
+    default_threads = min(32, (os.cpu_count() or 1) + 4)  # ThreadPoolExecutor's default
+    with held_dns_as_default() as dns:
+        subscribing = [
+            asyncio.create_task(
+                mailing.api.post(
+                    "/v1/lists/ee-uudised/subscribe", json={"email": f"held{n}@kisevičienė.lt"}
+                )
+            )
+            for n in range(default_threads + 2)
+        ]
+        # Each lookup is asked in a thread of the DNS checks' own, never the loop's default.
+        await until(lambda: len(threads_asking_dns()) >= DNS_THREADS)
+        asking = threads_asking_dns()
+        assert all(name.startswith("kontakt-dns") for name in asking), asking
+        preview = await api.get(f"/v1/campaigns/{made.json['id']}/preview")
+        assert preview.status == 200
+        assert not dns.answered.is_set(), "the preview came only once DNS had answered"
+        assert not any(task.done() for task in subscribing)
+        dns.release.set()
+        assert {(await task).status for task in subscribing} == {202}
+
+
+async def test_a_client_over_its_budget_causes_no_dns_lookup(
+    start_mailing: StartMailing, make_account: MakeAccount
+) -> None:
+    """The API's subscribe counts the client's budget before it asks DNS about the address."""
+    mailing = await start_mailing(
+        mailing_worker=False, email_check_deliverability=True, subscribe_limit=1
+    )
+    editor, _ = await tokens(make_account)
+    await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
+    with held_dns_as_default() as dns:
+        dns.release.set()  # answered at once
+        first = await mailing.api.post(
+            "/v1/lists/ee-uudised/subscribe", json={"email": "first@kisevičienė.lt"}
+        )
+        assert first.status == 202
+        assert dns.asked.is_set()
+        dns.asked.clear()
+        second = await mailing.api.post(
+            "/v1/lists/ee-uudised/subscribe", json={"email": "second@kisevičienė.lt"}
+        )
+        assert second.status == 429
+        assert not dns.asked.is_set(), "DNS was asked for a client over its budget"
+        # An address whose form is wrong is still refused by name, before any budget or DNS.
+        wrong = await mailing.api.post(
+            "/v1/lists/ee-uudised/subscribe", json={"email": "no-at-sign"}
+        )
+        assert wrong.status == 422
+        assert not dns.asked.is_set()
 
 
 class HeldKey:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import uuid
 from collections.abc import Mapping
@@ -37,6 +36,7 @@ from services.directory.store import (
 )
 from services.directory.validation import ContactIn, contact_in, network_slugs
 from services.directory.visibility import Sight, emails_for, sight_of
+from shared.addresses import in_dns_thread
 from shared.conn import Conn
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed, read_object
 from shared.identity import Caller, identify
@@ -181,10 +181,10 @@ async def _validated(
     region: str | None,
     known_phones: Mapping[str, Phone] | None = None,
 ) -> ContactIn:
-    """`contact_in`; with the deliverability check on, in a thread (its DNS queries block)."""
+    """`contact_in`; with the deliverability check on, in a DNS thread (its queries block)."""
     check = functools.partial(contact_in, data, region=region, known_phones=known_phones)
     if request.app[SETTINGS].email_check_deliverability:
-        return await asyncio.to_thread(check, check_deliverability=True)
+        return await in_dns_thread(check, check_deliverability=True)
     return check()
 
 

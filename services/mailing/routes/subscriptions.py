@@ -153,12 +153,10 @@ async def api_subscribe(request: web.Request) -> web.Response:
     raw = f.text("email", required=True, max_length=254)
     name = f.text("name", default="", max_length=200) or ""
     lang = f.choice("lang", LANGUAGES, default=lst["lang"]) or lst["lang"]
-    address = None
+    address = ""
     if raw:
-        try:
-            address = await checked_address(
-                raw, deliverable=request.app[SETTINGS].email_check_deliverability
-            )
+        try:  # the address's form only: no DNS before the client's budget is known
+            address = await checked_address(raw, deliverable=False)
         except EmailNotValidError as exc:
             metrics.SUBSCRIBES.labels("api", "invalid_address").inc()
             f.refused_address("email", exc)
@@ -167,6 +165,13 @@ async def api_subscribe(request: web.Request) -> web.Response:
     if wait is not None:
         metrics.SUBSCRIBES.labels("api", "rate_limited").inc()
         raise RateLimited("Too many subscribe requests from this client.", retry_after=wait)
+    if request.app[SETTINGS].email_check_deliverability:
+        try:  # the DNS lookup, only for a client within its budget
+            address = await checked_address(raw or "", deliverable=True)
+        except EmailNotValidError as exc:
+            metrics.SUBSCRIBES.labels("api", "invalid_address").inc()
+            f.refused_address("email", exc)
+            f.done()
     assert address
     await subscribe(request, lst, address, name, lang, "api")
     metrics.SUBSCRIBES.labels("api", "accepted").inc()
