@@ -231,3 +231,19 @@ def test_json_items_are_named_as_people_see_them() -> None:
     ).encode()
     rows = read_all("json", body, random.Random(5))
     assert [r.name for r in rows] == ["Aistė Kiseliūnienė", None]
+
+
+@pytest.mark.fast
+def test_escapes_no_version_defines_are_the_character_itself() -> None:
+    """3.0 and 4.0 define `\\\\`, `\\,`, `\\;` and `\\n`; a writer escaping more (`\\"`, `\\/`)
+    means the character, stored without a backslash; 2.1 knows only `\\;`: a backslash stays."""
+    body = (
+        'BEGIN:VCARD\r\nVERSION:3.0\r\nN:Jonaitis;Jonas \\"Joe\\";;;\r\n'
+        'FN:Jonas \\"Joe\\" Jonaitis\r\nTITLE:Vadovas\\/direktorius\\, LT\r\nEND:VCARD\r\n'
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Aistė\r\nTITLE:Skyrius A\\B\r\nEND:VCARD\r\n"
+    ).encode()
+    rows = read_all("vcard", body, random.Random(6))
+    assert [(r.data.get("given_name"), r.data["display_name"], r.data["titles"]) for r in rows] == [
+        ('Jonas "Joe"', 'Jonas "Joe" Jonaitis', {"": "Vadovas/direktorius, LT"}),
+        (None, "Aistė", {"": "Skyrius A\\B"}),
+    ]

@@ -235,6 +235,12 @@ def unescape(text: str, version: str, separator: str | None = None) -> list[str]
             current.append(escapes[text[index + 1]])
             index += 2
             continue
+        if char == "\\" and version != "2.1" and index + 1 < len(text):
+            # An escape 3.0 and 4.0 do not define (`\"`, `\/`, `\t` as some writers escape
+            # whatever they please): the character itself, not a backslash before it.
+            current.append(text[index + 1])
+            index += 2
+            continue
         if separator is not None and char == separator:
             parts.append("".join(current))
             current = []
