@@ -54,8 +54,8 @@ class ListFields(TypedDict):
     logo_url: str | None
 
 
-def list_json(row: asyncpg.Record) -> MailingList:
-    """A list as the API shows it."""
+def list_json(row: asyncpg.Record, confirmed: int) -> MailingList:
+    """A list as the API shows it, with its `confirmed` subscribers counted by the caller."""
     return {
         "slug": row["slug"],
         "network": row["network"],
@@ -69,7 +69,7 @@ def list_json(row: asyncpg.Record) -> MailingList:
         "thank_you_url": row["thank_you_url"],
         "colour": row["colour"],
         "logo_url": row["logo_url"],
-        "confirmed": row["confirmed"],
+        "confirmed": confirmed,
         "revision": row["revision"],
         "created_at": row["created_at"].isoformat(),
         "updated_at": row["updated_at"].isoformat(),
@@ -147,10 +147,12 @@ def list_fields(
     return fields
 
 
-async def list_row(request: web.Request, slug: str) -> asyncpg.Record:
-    """The `get-list` row of list `slug`; NotFound (404) when there is none."""
+async def list_row(request: web.Request, slug: str, *, counted: bool = False) -> asyncpg.Record:
+    """The `get-list` row of list `slug` (`get-list-counted`, with `confirmed`, when `counted`);
+    NotFound (404) when there is none."""
+    query = request.app[QUERIES]["get-list-counted" if counted else "get-list"]
     async with request.app[POOL].acquire() as conn:
-        row: asyncpg.Record | None = await conn.fetchrow(request.app[QUERIES]["get-list"], slug)
+        row: asyncpg.Record | None = await conn.fetchrow(query, slug)
     if row is None:
         raise NotFound("No list %(slug)r.", values={"slug": slug})
     return row

@@ -10,7 +10,7 @@ from devstack.mailsink import Sink
 from services.mailing.keys import POOL
 from tests.conftest import MakeAccount
 from tests.mailing.test_campaigns import people, readers, tokens, wait_done
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
 from tests.support.mailing import StartMailing
 from tests.support.observe import statements_in_requests
 
@@ -129,3 +129,27 @@ async def test_the_worker_builds_a_campaign_again_once_its_sender_changed(
     froms = {m.rcpt_to[0]: m.summary()["from"] for m in refusing.messages}
     assert "Madis Kanarbik" in froms["fine@example.ee"]
     assert "Aistė Kisevičienė" in froms["moved@example.ee"], froms
+
+
+async def test_the_public_pages_of_a_list_never_count_its_subscribers(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    """The subscribe form and its POST read the list without counting who is on it (a count
+    per public request grows with the list); the coordinator's view still shows the count."""
+    mailing = await start_mailing()
+    editor, _ = await tokens(make_account)
+    api = mailing.api.as_(editor)
+    await api.post("/v1/lists", json=EE_LIST)
+    await readers(conn, "ee-uudised", [f"r{n:03d}@example.ee" for n in range(20)], "Lugeja")
+    pool = mailing.api.client.app[POOL]
+    async with statements_in_requests(pool) as statements:
+        await subscribe_by_form(mailing, "ee-uudised", "uus@example.ee")
+    assert statements, "the form's requests ran no statement at all?"
+    counting = [s for s in statements if "count(" in s.lower()]
+    assert not counting, counting
+
+    shown = await api.get("/v1/lists/ee-uudised")
+    assert (shown.json["confirmed"], shown.json["counts"]["confirmed"]) == (20, 20)
+    assert shown.json["counts"]["pending"] == 1
+    listed = await api.get("/v1/lists")
+    assert [x["confirmed"] for x in listed.json["items"] if x["slug"] == "ee-uudised"] == [20]

@@ -6,6 +6,11 @@ SELECT l.*, (SELECT count(*) FROM mailing.subscriptions s
  ORDER BY l.network, l.slug;
 
 -- name: get-list
+-- A list without its counts: every list-scoped request reads it, the public ones too, so it
+-- never counts the list's subscribers (get-list-counted does, for the pages that show it).
+SELECT l.* FROM mailing.lists l WHERE l.slug = $1;
+
+-- name: get-list-counted
 SELECT l.*, (SELECT count(*) FROM mailing.subscriptions s
               WHERE s.list_id = l.id AND s.status = 'confirmed') AS confirmed
   FROM mailing.lists l WHERE l.slug = $1;

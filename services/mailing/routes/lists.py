@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 from aiohttp import web
 
 from services.mailing.access import require
@@ -17,6 +18,7 @@ from services.mailing.mailinglist import (
 from services.mailing.pasted_forms import form_key
 from shared.errors import Conflict, FieldError, ValidationFailed, read_object
 from shared.identity import credential, identify
+from shared.payloads import MailingList
 from shared.validate import Fields, whole_number
 from shared.web import utf8_json
 
@@ -36,7 +38,9 @@ async def all_lists(request: web.Request) -> web.Response:
     mine = sorted(caller.networks_with("manage_lists"))
     async with request.app[POOL].acquire() as conn:
         rows = await conn.fetch(request.app[QUERIES]["list-lists"], caller.is_admin, mine)
-    return web.json_response({"items": [list_json(r) for r in rows]}, dumps=utf8_json)
+    return web.json_response(
+        {"items": [list_json(r, r["confirmed"]) for r in rows]}, dumps=utf8_json
+    )
 
 
 @routes.post("/v1/lists")
@@ -68,8 +72,15 @@ async def create_list(request: web.Request) -> web.Response:
             fields["logo_url"],
         )
     return web.json_response(
-        list_json(await list_row(request, fields["slug"])), status=201, dumps=utf8_json
+        _counted_json(await list_row(request, fields["slug"], counted=True)),
+        status=201,
+        dumps=utf8_json,
     )
+
+
+def _counted_json(row: asyncpg.Record) -> MailingList:
+    """A `get-list-counted` row as the API shows it."""
+    return list_json(row, row["confirmed"])
 
 
 @routes.get("/v1/lists/{slug}")
@@ -78,8 +89,9 @@ async def get_list(request: web.Request) -> web.Response:
     _, row = await managed_list(request)
     async with request.app[POOL].acquire() as conn:
         counts = await conn.fetch(request.app[QUERIES]["status-counts"], row["id"])
-    body = list_json(row)
-    body["counts"] = {s: 0 for s in STATUSES} | {r["status"]: r["n"] for r in counts}
+    by_status = {s: 0 for s in STATUSES} | {r["status"]: r["n"] for r in counts}
+    body = list_json(row, by_status["confirmed"])
+    body["counts"] = by_status
     # For the subscribe form a list's managers paste into its website.
     body["form_key"] = form_key(request.app[SETTINGS], row["id"])
     return web.json_response(body, dumps=utf8_json)
@@ -97,7 +109,7 @@ async def patch_list(request: web.Request) -> web.Response:
     given = {k: v for k, v in body.items() if k not in {"slug", "network"}}
     expected = whole_number(body.get("revision"))
     for _ in range(_PATCH_TRIES):
-        current = list_json(row)
+        current = list_json(row, 0)
         fields = list_fields(given, {k: v for k, v in current.items() if k in EDITABLE})
         async with request.app[POOL].acquire() as conn:
             # The revision is checked by the writing statement: of two edits of one revision,
@@ -118,7 +130,8 @@ async def patch_list(request: web.Request) -> web.Response:
             )
         if written is not None:
             return web.json_response(
-                list_json(await list_row(request, row["slug"])), dumps=utf8_json
+                _counted_json(await list_row(request, row["slug"], counted=True)),
+                dumps=utf8_json,
             )
         row = await list_row(request, row["slug"])
         if expected is not None:
