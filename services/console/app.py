@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from services.console.backend import Backend, Forbidden, Refused, SignedOut
+from services.console.forms import MissingField
 from services.console.housekeeping import CHORES
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS, SIGNIN_ASKED
 from services.console.outbox import outbox
@@ -42,7 +43,7 @@ from shared.directory_client import DirectoryClient, remote_identity
 from shared.errors import FORM_TYPES, Unavailable, read_form
 from shared.housekeeping import housekeeping_ctx
 from shared.http import client_ctx
-from shared.i18n import translator
+from shared.i18n import N_, translator
 from shared.identity import IDENTITY
 from shared.queries import Queries
 from shared.settings import Settings
@@ -103,6 +104,12 @@ async def console_session(request: web.Request, handler: Handler) -> web.StreamR
         # msgid), not the services' problem document in the browser's.
         said = translator(session.lang).gettext(exc.text or "")
         return render(request, "message.html", {"text": said}, status=400)
+    except MissingField as exc:
+        # A form without a field its page always sends (or a revision that is no number).
+        said = translator(session.lang).gettext(
+            N_("The form came without a usable field '%(field)s'. Reload the page and try again.")
+        ) % {"field": exc.name}
+        return render(request, "message.html", {"text": said}, status=422)
     except Refused as exc:
         # A service's problem (already in the coordinator's language), as a page of its own.
         answer = exc.answer

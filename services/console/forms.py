@@ -58,6 +58,33 @@ class ContactBody(TypedDict):
 FormValues: TypeAlias = dict[str, str | list[tuple[str, str]] | dict[str, str]]
 
 
+class MissingField(Exception):
+    """A form came without a field its page always sends, or with one its page could not have
+    written (a revision that is no number): the console answers a 422 page naming the field,
+    never a 500 and never a save that skips a check."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def needed(form: Form, name: str) -> str:
+    """A field the form always sends (it may be empty), trimmed; `MissingField` when absent."""
+    value = form.get(name)
+    if not isinstance(value, str):
+        raise MissingField(name)
+    return value.strip()
+
+
+def revision(form: Form) -> int:
+    """The revision the form was read at: the stale-edit check depends on it, so a missing or
+    unreadable one (`abc`) is refused, not sent as null (which skips the check)."""
+    found = parse_id(needed(form, "revision"))
+    if found is None:
+        raise MissingField("revision")
+    return found
+
+
 def text(form: Form, name: str) -> str:
     """A form field as trimmed text ('' when missing or a file)."""
     value = form.get(name, "")

@@ -18,8 +18,8 @@ from services.console.forms import (
     chosen_of,
     contact_body,
     contact_form,
-    number,
     problems,
+    revision,
     text,
     typed,
 )
@@ -260,7 +260,7 @@ async def save_contact(request: web.Request) -> web.Response:
     """Save the contact (409 when someone else saved it first: the form says so)."""
     form = await form_fields(request)
     body = await _body(request, form)
-    body["revision"] = number(form, "revision")
+    body["revision"] = revision(form)
     contact_id = request.match_info["id"]
     answer = await backend(request).call(
         "directory", "PATCH", f"/v1/contacts/{contact_id}", json=body
@@ -285,8 +285,7 @@ async def delete(request: web.Request) -> web.Response:
     """Delete (the directory keeps it restorable); the list then offers Undo."""
     form = await form_fields(request)
     contact_id = request.match_info["id"]
-    revision = number(form, "revision")
-    headers = {"If-Match": f'"{revision}"'} if revision is not None else {}
+    headers = {"If-Match": f'"{revision(form)}"'}
     await backend(request).call(
         "directory", "DELETE", f"/v1/contacts/{contact_id}", headers=headers
     )

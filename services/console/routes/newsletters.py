@@ -10,7 +10,7 @@ from aiohttp import web
 
 from services.console.backend import Forbidden
 from services.console.campaign_progress import shown_progress
-from services.console.forms import Form, FormValues, number, problems, text, typed
+from services.console.forms import Form, FormValues, needed, problems, revision, text, typed
 from services.console.pages import (
     backend,
     me,
@@ -143,9 +143,9 @@ async def list_look(request: web.Request) -> web.Response:
     form = await form_fields(request)
     slug = _slug(request)
     body = {
-        "colour": text(form, "colour") or None,
-        "logo_url": text(form, "logo_url") or None,
-        "revision": number(form, "revision"),
+        "colour": needed(form, "colour") or None,
+        "logo_url": needed(form, "logo_url") or None,
+        "revision": revision(form),
     }
     answer = await backend(request).call("mailing", "PATCH", f"/v1/lists/{slug}", json=body)
     if answer.ok:

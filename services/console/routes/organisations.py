@@ -7,7 +7,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from services.console.backend import Answer
-from services.console.forms import Form, FormValues, number, problems, text, typed
+from services.console.forms import Form, FormValues, problems, revision, text, typed
 from services.console.organisation_names import all_organisations, slug_from
 from services.console.pages import backend, me, my_networks, render, session_of
 from shared.i18n import LANGUAGES
@@ -115,7 +115,7 @@ async def rename(request: web.Request) -> web.Response:
         "names": _names(form),
         "country": text(form, "country") or None,
         "website": text(form, "website") or None,
-        "revision": number(form, "revision"),
+        "revision": revision(form),
     }
     # A refusal (not every contact working there is the coordinator's) shows beside the form.
     answer = await backend(request).call(
