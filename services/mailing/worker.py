@@ -63,6 +63,20 @@ AHEAD_SECONDS = 1.0
 DATABASE_TROUBLE = (*DB_DOWN, asyncpg.PostgresError)
 
 
+async def finish_campaigns(conn: Conn, q: Queries) -> list[asyncpg.Record]:
+    """End the sending campaigns with nothing queued or being sent; their rows, with counts.
+
+    Each is locked before "nothing queued" is checked, in a later statement: a resend that
+    requeued failed deliveries under the campaign's lock has committed by then (its campaign
+    was skipped, or the check sees its deliveries), so no campaign ends with work queued.
+    """
+    async with conn.transaction():
+        locked = [r["id"] for r in await conn.fetch(q["lock-sending-campaigns"])]
+        if not locked:
+            return []
+        return list(await conn.fetch(q["finish-campaigns"], locked))
+
+
 @dataclass(slots=True)
 class Cached:
     """A campaign as read at `stamp` (its and its list's revisions); its templates by language."""
@@ -196,7 +210,7 @@ class Worker:
                 self.may_take_over(),
             )
             if not claimed:
-                for row in await conn.fetch(q["finish-campaigns"]):
+                for row in await finish_campaigns(conn, q):
                     log.info(
                         "campaign finished",
                         extra={"campaign": row["id"], "sent": row["sent"], "failed": row["failed"]},

@@ -78,9 +78,15 @@ SELECT b.id, b.email, coalesce(s.name, b.name) AS name, s.lang, s.status
   FROM mailing.subscribers b JOIN mailing.subscriptions s ON s.subscriber_id = b.id
  WHERE b.id = $2 AND s.list_id = $1;
 
+-- name: lock-sending-campaigns
+-- The campaigns finish-campaigns may end, locked first (one that a resend, pause or cancel
+-- holds is left for the next round); checked in a later statement, so with a fresh snapshot.
+SELECT id FROM mailing.campaigns WHERE status = 'sending' ORDER BY id FOR UPDATE SKIP LOCKED;
+
 -- name: finish-campaigns
+-- Of the campaigns $1 (locked by lock-sending-campaigns), those with nothing left to send.
 UPDATE mailing.campaigns c SET status = 'done', finished_at = now(), updated_at = now()
- WHERE c.status = 'sending'
+ WHERE c.id = ANY($1::bigint[]) AND c.status = 'sending'
    AND NOT EXISTS (SELECT 1 FROM mailing.deliveries d
                     WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
 RETURNING id,
