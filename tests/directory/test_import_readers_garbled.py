@@ -231,6 +231,25 @@ def test_json_items_are_named_as_people_see_them() -> None:
     ).encode()
     rows = read_all("json", body, random.Random(5))
     assert [r.name for r in rows] == ["Aistė Kiseliūnienė", None]
+    # Each item with the line it starts on, as in `kontakt export`'s indented document.
+    export = json.dumps(
+        {
+            "networks": [{"slug": "lt", "names": {"lt": "Lietuva"}}],
+            "contacts": [
+                {"given_name": "Aistė", "titles": {"lt": "a, [b]"}},
+                {"given_name": "Jonas"},
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    ).encode()
+    rows = read_all("json", export, random.Random(5))
+    text = export.decode()
+    assert [(r.name, r.line) for r in rows] == [
+        ("lt", text[: text.index('"slug"')].count("\n")),
+        ("Aistė", text[: text.index('"given_name": "Aistė"')].count("\n")),
+        ("Jonas", text[: text.index('"given_name": "Jonas"')].count("\n")),
+    ]
 
 
 @pytest.mark.fast

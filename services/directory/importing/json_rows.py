@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from services.directory.importing.rows import Row, TooLarge
 from shared.errors import BadRequest, FieldError, parse_json
 from shared.payloads import JSON
@@ -35,14 +37,77 @@ class JsonReader:
             raise BadRequest(
                 "Send a list of contacts, or an object with networks, organisations, contacts."
             )
+        lines = _item_lines(bytes(self.data))
         rows: list[Row] = []
         for key, kind in KINDS:
             items = doc.get(key) or []
             if not isinstance(items, list):
                 raise BadRequest("`%(key)s` must be a list.", values={"key": key})
+            found = lines.get(key, [])
             for index, item in enumerate(items, start=1):
-                rows.append(_row(len(rows) + 1, kind, index, item))
+                row = _row(len(rows) + 1, kind, index, item)
+                row.line = found[index - 1] if index <= len(found) else 0
+                rows.append(row)
         return rows
+
+
+_SPACE = " \t\r\n"
+
+
+def _item_lines(raw: bytes) -> dict[str, list[int]]:
+    """The line each item of the document's lists starts on, by list (`contacts` for a bare
+    list); what cannot be placed (the document was already read: a shape it does not have)
+    is left out, its items on line 0."""
+    text = raw.decode("utf-8-sig", "replace")
+    decoder = json.JSONDecoder()
+    found: dict[str, list[int]] = {}
+
+    def items(at: int, key: str) -> int:
+        # `at` is at a list's "[": each element's start, skipped by decoding it.
+        at += 1
+        starts: list[int] = []
+        while True:
+            while at < len(text) and text[at] in _SPACE + ",":
+                at += 1
+            if at >= len(text) or text[at] == "]":
+                break
+            starts.append(at)
+            _, at = decoder.raw_decode(text, at)
+        found[key] = _lines(text, starts)
+        return at + 1
+
+    try:
+        at = len(text) - len(text.lstrip(_SPACE))
+        if text[at : at + 1] == "[":
+            items(at, "contacts")
+        elif text[at : at + 1] == "{":
+            at += 1
+            while True:
+                while at < len(text) and text[at] in _SPACE + ",":
+                    at += 1
+                if at >= len(text) or text[at] == "}":
+                    break
+                key, at = decoder.raw_decode(text, at)
+                at = text.index(":", at) + 1
+                while text[at] in _SPACE:
+                    at += 1
+                if isinstance(key, str) and text[at] == "[":
+                    at = items(at, key)
+                else:
+                    _, at = decoder.raw_decode(text, at)
+    except (ValueError, IndexError, RecursionError):
+        pass  # parse_json said what is wrong, or it is a shape `close` refuses
+    return found
+
+
+def _lines(text: str, starts: list[int]) -> list[int]:
+    """1-based line numbers of these ascending offsets, counted in one pass."""
+    lines, line, last = [], 1, 0
+    for start in starts:
+        line += text.count("\n", last, start)
+        last = start
+        lines.append(line)
+    return lines
 
 
 def _row(number: int, kind: str, index: int, item: JSON) -> Row:
