@@ -73,11 +73,6 @@ UPDATE mailing.deliveries d
  WHERE d.campaign_id = due.campaign_id AND d.subscriber_id = due.subscriber_id
 RETURNING d.campaign_id, d.subscriber_id, d.attempts;
 
--- name: recipient
-SELECT b.id, b.email, coalesce(s.name, b.name) AS name, s.lang, s.status
-  FROM mailing.subscribers b JOIN mailing.subscriptions s ON s.subscriber_id = b.id
- WHERE b.id = $2 AND s.list_id = $1;
-
 -- name: lock-sending-campaigns
 -- The campaigns finish-campaigns may end, locked first (one that a resend, pause or cancel
 -- holds is left for the next round); checked in a later statement, so with a fresh snapshot.
