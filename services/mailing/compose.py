@@ -18,13 +18,15 @@ from services.mailing.plaintext import markdown_text
 from services.mailing.returns import verp
 from shared.i18n import pick, translator
 from shared.mail.message import (
+    WRITTEN_PLACEHOLDER,
     Capabilities,
     Draft,
     Outgoing,
     Template,
     ascii_domain,
     literal,
-    placeholders,
+    stray_braces,
+    written,
 )
 from shared.settings import Settings
 from shared.signing import Keys
@@ -113,24 +115,28 @@ def sign_bytes(settings: Settings, data: bytes, domain: str) -> bytes:
 
 
 PYTHON_STYLE = re.compile(r"%\([^()\s]{1,40}\)[sdif]")
-# What a coordinator may write in a subject or body, filled per recipient.
-OFFERED = {"name": "the subscriber's name, or a greeting word when there is none"}
 
 
 def check_placeholders(f: Fields, subject: str | None, body: str | None) -> None:
-    """An unknown `{placeholder}` is refused when the campaign is saved, not sent literally."""
-    offered = ", ".join(f"{{{name}}}" for name in OFFERED)
+    """Braces hold `{name}` and nothing else (`stray_braces`, the rule the renderer keeps):
+    anything else is refused when the campaign is saved, not sent literally. The body is
+    read as written and as the reader sees it (`&#123;x&#125;` or `\\{x\\}` shows braces)."""
     for name, text in (("subject", subject), ("body", body)):
-        unknown = sorted(placeholders(text or "") - OFFERED.keys())
+        shown = [text or ""]
+        if name == "body" and text:
+            shown.append(markdown_text(MARKDOWN, text, ""))
+        found: list[str] = []
+        for part in shown:
+            found += [piece for piece in stray_braces(part) if piece not in found]
         # A Python-style `%(name)s` (as a translation shows them) would go out literally too.
-        unknown += sorted(set(PYTHON_STYLE.findall(text or "")))
-        if unknown:
-            listed = ", ".join(u if u.startswith("%") else f"{{{u}}}" for u in unknown)
+        found += [p for p in dict.fromkeys(PYTHON_STYLE.findall(text or "")) if p not in found]
+        if found:
             f.fail(
                 name,
-                "has unknown placeholders %(unknown)s; offered: %(offered)s",
-                unknown=listed,
-                offered=offered,
+                "must not contain %(found)s: %(only)s is the only placeholder, and braces "
+                "have no other use",
+                found=", ".join(found),
+                only=WRITTEN_PLACEHOLDER,
             )
 
 
@@ -150,7 +156,8 @@ def newsletter_html(campaign: asyncpg.Record, lang: str, list_name: str, subject
             list_name=list_name,
             logo=campaign["list_logo_url"],
             # markdown-it with html off escapes raw HTML and refuses unsafe link schemes.
-            body=Markup(MARKDOWN.render(campaign["body"])),  # noqa: S704
+            # Only `{name}` is filled in what the coordinator wrote (`written`).
+            body=Markup(written(MARKDOWN.render(campaign["body"]))),  # noqa: S704
             why=tr.gettext("You receive this because you subscribed to %(list)s.", list=list_name),
             unsubscribe=tr.gettext("Unsubscribe"),
             manage=tr.gettext("Manage your subscriptions"),
@@ -175,8 +182,8 @@ def campaign_draft(
         link="{unsubscribe_url}",
     )
     manage = tr.gettext("Manage your subscriptions: %(link)s", link="{preferences_url}")
-    subject = subject_prefix + campaign["subject"]
-    body_text = markdown_text(MARKDOWN, campaign["body"], tr.gettext("Links"))
+    subject = literal(subject_prefix) + written(campaign["subject"])
+    body_text = written(markdown_text(MARKDOWN, campaign["body"], tr.gettext("Links")))
     return Draft(
         from_name=campaign["from_name"],
         from_address=campaign["from_address"],

@@ -102,6 +102,32 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
+# What a person writes into a message (a campaign's subject and body) may hold one
+# placeholder, exactly `{name}`; braces have no other use there. Each piece in braces, and
+# each brace left open or closed alone (with the word beside it), is found by `BRACED`:
+# the API's validation refuses what is not `{name}`, the console's editor names `{name}`
+# from `WRITTEN_PLACEHOLDER`, and the renderer (`written`) fills nothing else.
+WRITTEN_PLACEHOLDER = "{name}"
+BRACED = re.compile(r"\{+[^{}\n]{0,60}\}+|\{+[^{}\s]{0,30}|[^{}\s]{0,30}\}+")
+
+
+def stray_braces(text: str) -> list[str]:
+    """What `text` holds in braces (or a lone brace, with its word) other than `{name}`:
+    each piece once, in the order written."""
+    found: list[str] = []
+    for match in BRACED.finditer(text):
+        if match[0] != WRITTEN_PLACEHOLDER and match[0] not in found:
+            found.append(match[0])
+    return found
+
+
+def written(text: str) -> str:
+    """A person's text as a draft carries it: `{name}` stays the placeholder, every other
+    brace is `literal` (a campaign saved before the rule goes out as it was written, with
+    nothing else filled)."""
+    return BRACED.sub(lambda m: m[0] if m[0] == WRITTEN_PLACEHOLDER else literal(m[0]), text)
+
+
 # Text that must reach the reader exactly as written, braces and all (a list's name in a
 # campaign's footer, layout and List-Id), enters a draft through `literal`: its braces become
 # private-use characters that no placeholder matches, and `fill` writes them back as braces.

@@ -159,7 +159,9 @@ async def test_import_subscribers_then_send_a_campaign_and_watch_it_finish(
     preview = page.frame_locator("iframe[data-preview]")
     await expect(preview.get_by_role("heading", name="Tere, Ieva!")).to_be_visible()
     # The help names the placeholder as it is typed.
-    await expect(page.locator("#body-help")).to_have_text("{name} becomes each reader's name.")
+    await expect(page.locator("#body-help")).to_have_text(
+        "{name} becomes each reader's name. It is the only placeholder: braces have no other use."
+    )
     await shot(page, "campaign-editor")
     await page.get_by_label("Test addresses").fill("proov@example.ee")
     await page.get_by_role("button", name="Send a test").click()

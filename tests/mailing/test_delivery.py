@@ -5,6 +5,7 @@ through a relay without SMTPUTF8 or 8BITMIME, for campaigns, test sends and conf
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import Any
 
@@ -122,14 +123,51 @@ async def test_a_test_send_and_a_confirmation_reach_an_idn_address_without_smtpu
         assert test_mail.parsed()["Subject"] == "[TESTS] Ziņas"
 
 
-async def test_an_unknown_placeholder_is_refused_when_saved(
+async def test_braces_hold_name_and_nothing_else(
     mailing: Mailing, make_account: MakeAccount
 ) -> None:
+    """Anything in braces but exactly `{name}` is refused, naming what was found; what is
+    accepted goes out with every brace filled (subject, text and HTML)."""
     token = await lv_tokens(make_account)
     await mailing.api.as_(token).post("/v1/lists", json=LV_LIST)
+    refused_pieces = [
+        "{vārds}",  # Unicode letters
+        "{Vārds}",
+        "{Name}",  # case
+        "{x_1}",  # digits and underscores
+        "{ vards }",  # spaces
+        "{ name }",
+        "{{name}}",  # doubled braces
+        "{name}}",
+        "{}",
+        "{ 2026 }",
+        "&#123;vards&#125;",  # braces the reader would see
+        "\\{vards\\}",
+    ]
+    for piece in refused_pieces:
+        for field in ("subject", "body"):
+            content = {"subject": "Ziņas", "body": "Sveiki!", field: f"Sveiki, {piece}!"}
+            refused = await mailing.api.as_(token).post(
+                "/v1/lists/lv-zinas/campaigns", json=content
+            )
+            if field == "subject" and piece.startswith("&"):
+                assert refused.status == 201, (piece, refused.json)  # a subject is not Markdown
+                continue
+            assert refused.status == 422, (piece, field)
+            assert refused.problem_fields() == [field]
+            [error] = refused.json["errors"]
+            assert "{name} is the only placeholder" in error["message"], error
+            shown = piece.replace("&#123;", "{").replace("&#125;", "}").replace("\\", "")
+            # Named as written, or (in the body) as the reader would see it.
+            assert shown in error["message"] or piece.lstrip("\\") in error["message"], error
+    # Unclosed braces: named with the word beside them.
+    for body, found in [("Sveiki, {name!", "{name!"), ("Sveiki, name}!", "name}"), ("{", "{")]:
+        refused = await mailing.api.as_(token).post(
+            "/v1/lists/lv-zinas/campaigns", json={"subject": "S", "body": body}
+        )
+        assert refused.status == 422, body
+        assert found in refused.json["errors"][0]["message"]
     for field, content in [
-        ("subject", {"subject": "Sveiki, {vards}", "body": "x"}),
-        ("body", {"subject": "S", "body": "Sveiki, {first_name}!"}),
         # The placeholder as a translated help text once showed it: it would go out literally.
         ("body", {"subject": "S", "body": "Sveiki, %(name)s!"}),
         ("subject", {"subject": "%(name)s, ziņas", "body": "x"}),
@@ -137,9 +175,26 @@ async def test_an_unknown_placeholder_is_refused_when_saved(
         refused = await mailing.api.as_(token).post("/v1/lists/lv-zinas/campaigns", json=content)
         assert refused.status == 422
         assert refused.problem_fields() == [field]
-    # Braces that are not a placeholder are text.
+    # In Latvian, with the piece named as written.
+    latvian = await mailing.api.as_(token).post(
+        "/v1/lists/lv-zinas/campaigns",
+        json={"subject": "Sveiki, {Vārds}", "body": "x"},
+        headers={"Accept-Language": "lv"},
+    )
+    assert "{Vārds}" in latvian.json["errors"][0]["message"]
+    assert "{name}" in latvian.json["errors"][0]["message"]
+    assert "placeholder" not in latvian.json["errors"][0]["message"]
     kept = await mailing.api.as_(token).post(
         "/v1/lists/lv-zinas/campaigns",
-        json={"subject": "{ 2026 }", "body": "{name} { x } 50%(approx) off"},
+        json={
+            "subject": "{name}, ziņas",
+            "body": "# Sveiki, {name}!\n\n*{name}*, `{name}` 50%(approx) off",
+        },
     )
     assert kept.status == 201
+    preview = await mailing.api.as_(token).get(f"/v1/campaigns/{kept.json['id']}/preview?name=Līga")
+    html = re.sub(r"<style.*?</style>", "", preview.json["html"], flags=re.S)
+    for part in (preview.json["subject"], preview.json["text"], html):
+        assert "{" not in part, part
+        assert "}" not in part, part
+        assert "Līga" in part
