@@ -8,7 +8,7 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from services.console.backend import Backend, Forbidden, Refused, SignedOut
+from services.console.backend import Backend, Forbidden, NotFound, Refused, SignedOut
 from services.console.forms import MissingField
 from services.console.housekeeping import CHORES
 from services.console.keys import POOL, QUERIES, SESSION, SETTINGS, SIGNIN_ASKED
@@ -99,6 +99,10 @@ async def console_session(request: web.Request, handler: Handler) -> web.StreamR
         raise again from None
     except Forbidden:
         return render(request, "forbidden.html", {}, status=403)
+    except (NotFound, web.HTTPNotFound):
+        # A service's 404 (an unknown or erased item) and a console address nothing answers:
+        # a page in the coordinator's language, not the 403 page's wording nor English JSON.
+        return render(request, "not_found.html", {}, status=404)
     except web.HTTPBadRequest as exc:
         # A form the console cannot act on: a page in the coordinator's language (its text a
         # msgid), not the services' problem document in the browser's.

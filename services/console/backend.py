@@ -116,6 +116,11 @@ class Forbidden(Exception):
     """The coordinator may not see or do this: the console shows its 403 page."""
 
 
+class NotFound(Exception):
+    """What was asked for does not exist (the service's 404, or an id no item can have): the
+    console shows its not-found page, not the 403 page's "not yours"."""
+
+
 class Refused(Exception):
     """A service refused a read (4xx problem): the console shows its message, never a 500."""
 
@@ -152,8 +157,8 @@ class Backend:
         headers: Mapping[str, str] | None = None,
         client_timeout: aiohttp.ClientTimeout | None = None,
     ) -> Answer:
-        """Call a service with a `json` or raw `data` body; 401 signs out, 403/404 show the
-        403 page when `strict`."""
+        """Call a service with a `json` or raw `data` body; 401 signs out; when `strict`, 403 shows
+        the 403 page and 404 the not-found page."""
         sent = {
             "Authorization": f"Bearer {self.token}",
             "Accept-Language": self.lang,
@@ -180,8 +185,10 @@ class Backend:
         found = loads(body) if body and is_json else body
         if status == 401:
             raise SignedOut()
-        if strict and status in (403, 404):
+        if strict and status == 403:
             raise Forbidden()
+        if strict and status == 404:
+            raise NotFound()
         if status >= 500:
             raise Unavailable(
                 "The %(service)s service is not answering properly.", values={"service": service}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import BodyPartReader, web
 
-from services.console.backend import Answer, Forbidden, Refused
+from services.console.backend import Answer, Forbidden, NotFound, Refused
 from services.console.pages import backend, render
 from shared.i18n import N_
 from shared.progress import NDJSON, wants_progress
@@ -96,14 +96,16 @@ async def stream_progress(
 async def download(
     request: web.Request, service: str, path: str, content_type: str, filename: str
 ) -> web.StreamResponse:
-    """A service's file, streamed to the browser as an attachment (403 page when refused)."""
+    """A service's file, streamed to the browser as an attachment (403 or not-found page if not)."""
     api = backend(request)
     async with api.session.get(
         f"{api.bases[service]}{path}",
         headers={"Authorization": f"Bearer {api.token}", "Accept-Language": api.lang},
     ) as upstream:
-        if upstream.status in (403, 404):
+        if upstream.status == 403:
             raise Forbidden()
+        if upstream.status == 404:
+            raise NotFound()
         if 400 <= upstream.status < 500:
             problem = await upstream.read()
             is_json = upstream.content_type.endswith("json") and problem

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from services.console.backend import Forbidden
+from services.console.backend import NotFound
 from services.console.campaign_progress import shown_progress
 from services.console.forms import Form, FormValues, needed, problems, revision, text, typed
 from services.console.pages import (
@@ -190,10 +190,10 @@ async def new_campaign(request: web.Request) -> web.Response:
 
 
 def _id(request: web.Request) -> int:
-    # An id no campaign can have is answered as the mailing service's 404 is: the 403 page.
+    # An id no campaign can have is answered as the mailing service's 404 is: not found.
     found = parse_id(request.match_info["id"])
     if found is None:
-        raise Forbidden()
+        raise NotFound()
     return found
 
 
