@@ -122,12 +122,12 @@ async def issue_token(
     assert row is not None
     if session or parent is not None:
         await conn.execute(q["set-token-origin"], row["id"], session, parent)
-    listed = [r for r in await conn.fetch(q["list-tokens"], account_id) if r["id"] == row["id"]]
-    return token, listed[0]
+    listed = await conn.fetchrow(q["token-row"], row["id"])
+    assert listed is not None
+    return token, listed
 
 
 async def expiring_tokens(conn: Conn, q: Queries, account_id: int, warn_days: int) -> list[Token]:
     """The account's working tokens that expire within `warn_days` (for /v1/me), soonest first."""
-    rows = [r for r in await conn.fetch(q["list-tokens"], account_id) if expires_soon(r, warn_days)]
-    rows.sort(key=lambda r: r["expires_at"])
+    rows = await conn.fetch(q["expiring-tokens"], account_id, warn_days)
     return [token_json(r, warn_days) for r in rows]

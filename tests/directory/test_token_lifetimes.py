@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.directory.app import create_app
+from shared.queries import Queries
 from shared.settings import Settings
 from tests.conftest import MakeAccount
 from tests.support.api import Api
@@ -105,3 +107,31 @@ async def test_tokens_that_expire_soon_are_flagged(
     # Revoked, it is no longer worth a warning.
     assert (await me.delete(f"/v1/tokens/{soon.json['id']}")).status == 204
     assert (await me.get("/v1/me")).json["expiring_tokens"] == []
+
+
+async def test_only_the_tokens_worth_a_warning_are_read_for_me_and_on_issue(
+    directory: Api, make_account: MakeAccount, conn: asyncpg.Connection, queries: Queries
+) -> None:
+    """/v1/me (on every console page) reads the expiring tokens alone, not every session's."""
+    account, token = await make_account("ee@example.ee", permissions={"ee": ("edit_contacts",)})
+    me = directory.as_(token)
+    path = f"/v1/accounts/{account}/tokens"
+    soon = (await me.post(path, json={"kind": "read", "name": "phone", "expires_in_days": 3})).json
+    await me.post(path, json={"kind": "read", "name": "tablet", "expires_in_days": 90})
+    gone = (await me.post(path, json={"kind": "read", "name": "old", "expires_in_days": 2})).json
+    assert (await me.delete(f"/v1/tokens/{gone['id']}")).status == 204
+    # Console sign-ins pile up session tokens, each ending within hours.
+    await conn.execute(
+        "INSERT INTO tokens (account_id, kind, name, prefix, hash, expires_at, session)"
+        " SELECT $1, 'api', 'console', 'kx_' || i, sha256(i::text::bytea),"
+        "        now() + interval '8 hours', true FROM generate_series(1, 50) i",
+        account,
+    )
+    read = await conn.fetch(queries["expiring-tokens"], account, 14)
+    assert [r["id"] for r in read] == [soon["id"]]
+    assert [t["id"] for t in (await me.get("/v1/me")).json["expiring_tokens"]] == [soon["id"]]
+    issued = await me.post(path, json={"kind": "read", "name": "new"})
+    assert issued.status == 201
+    row = await conn.fetchrow(queries["token-row"], issued.json["id"])
+    assert row is not None
+    assert (row["name"], row["account_email"]) == ("new", "ee@example.ee")

@@ -68,6 +68,23 @@ SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t
  WHERE $1::bigint IS NULL OR t.account_id = $1
  ORDER BY t.id;
 
+-- name: token-row
+-- One token as list-tokens lists it.
+SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
+       t.expires_at, t.revoked_at, t.last_used_at, t.session
+  FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
+ WHERE t.id = $1;
+
+-- name: expiring-tokens
+-- Account $1's working tokens (not revoked, not a console session's) that end within $2
+-- days, soonest first: what /v1/me warns of (token_records.expires_soon says the same).
+SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
+       t.expires_at, t.revoked_at, t.last_used_at, t.session
+  FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
+ WHERE t.account_id = $1 AND t.revoked_at IS NULL AND NOT t.session
+   AND t.expires_at > now() AND t.expires_at <= now() + make_interval(days => $2)
+ ORDER BY t.expires_at, t.id;
+
 -- name: set-token-origin
 -- Whether the token is a console session's, and the token that made it.
 UPDATE directory.tokens SET session = $2, parent_id = $3 WHERE id = $1;
