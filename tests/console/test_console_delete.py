@@ -36,7 +36,8 @@ async def test_delete_asks_then_undo_brings_the_contact_back(
     await expect(madis).to_be_visible()
     public = await page.request.get(f"{stack.directory}/v1/networks/ee/contacts")
     assert "Kanarbik" in await public.text()
-    # A second undo is too late (nothing is deleted any more), and says so.
+    # A second undo (pressed twice, or in another tab) finds it already back, and says so:
+    # not "too late, gone for good" about a contact that is there.
     contact = await madis.get_attribute("href")
     assert contact is not None
     csrf = await page.locator("input[name=csrf]").first.get_attribute("value")
@@ -44,7 +45,12 @@ async def test_delete_asks_then_undo_brings_the_contact_back(
         f"{stack.console}{contact}/restore",
         form={"csrf": csrf or "", "back": "/contacts"},
     )
-    assert again.url.endswith("/contacts?restored=0")
+    assert again.url.endswith("/contacts?restored=already")
+    await page.goto(again.url)
+    await expect(page.get_by_role("status")).to_have_text(
+        "The contact is not deleted: it was already brought back."
+    )
+    await expect(page.get_by_text("Too late to undo")).to_have_count(0)
 
 
 async def test_undo_is_offered_for_every_restorable_deletion_and_never_for_a_forged_link(

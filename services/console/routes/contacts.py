@@ -303,6 +303,13 @@ async def restore(request: web.Request) -> web.Response:
     )
     back = local_path(form.get("back"), HOME)
     outcome = "restored=1" if answer.ok else "restored=0"
+    if not answer.ok:
+        # Nothing to restore: it may already be back (an Undo pressed twice, or in another
+        # tab), which is not "gone for good".
+        there = await backend(request).call(
+            "directory", "GET", f"/v1/contacts/{contact_id}", strict=False
+        )
+        outcome = "restored=already" if there.ok else outcome
     raise web.HTTPSeeOther(back + ("&" if "?" in back else "?") + outcome)
 
 
