@@ -100,6 +100,10 @@ class VersionedCache(Generic[V]):
         """Drop everything (the data went back: a restore or a failover)."""
         self._items.clear()
 
+    def drop(self, key: str) -> None:
+        """Forget one value (it turned out wrong: a failed computation)."""
+        self._items.pop(key, None)
+
     def put(self, key: str, value: V) -> None:
         """Store a value, dropping the oldest beyond the size."""
         self._items[key] = value

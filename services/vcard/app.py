@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.vcard.books import Library
-from services.vcard.keys import DIRECTORY, LIBRARY, SESSION, SETTINGS
+from services.vcard.keys import DIRECTORY, LIBRARY, QR_CODES, SESSION, SETTINGS
 from services.vcard.paths import OPENAPI
+from services.vcard.qr import QrCodes
 from services.vcard.routes import carddav, downloads
 from shared.directory_client import DirectoryClient, remote_identity, wait_for
 from shared.http import client_ctx
@@ -21,6 +22,7 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     """The directory client, over the app's one client session, and the address books."""
     app[DIRECTORY] = DirectoryClient(app[SESSION], app[SETTINGS].directory_base)
     app[LIBRARY] = Library(app[DIRECTORY])
+    app[QR_CODES] = QrCodes()
     app[IDENTITY] = remote_identity(app[DIRECTORY], app[SETTINGS].service_token)
     yield
 

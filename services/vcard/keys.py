@@ -4,6 +4,7 @@ import aiohttp
 from aiohttp import web
 
 from services.vcard.books import Library
+from services.vcard.qr import QrCodes
 from shared.directory_client import DirectoryClient
 from shared.settings import Settings
 
@@ -11,3 +12,4 @@ SETTINGS = web.AppKey("settings", Settings)
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 DIRECTORY = web.AppKey("directory", DirectoryClient)
 LIBRARY = web.AppKey("library", Library)
+QR_CODES = web.AppKey("qr_codes", QrCodes)

@@ -89,15 +89,20 @@ def held_dns_as_default() -> Iterator[HeldDns]:
         server.sock.close()
 
 
-def threads_asking_dns() -> list[str]:
-    """The names of the threads inside email-validator's deliverability check (asking DNS)."""
+def threads_in(module_path: str) -> list[str]:
+    """The names of the threads running code from a file whose path holds `module_path`."""
     names = {thread.ident: thread.name for thread in threading.enumerate()}
-    asking = []
+    found = []
     for ident, frame in sys._current_frames().items():
         walk: FrameType | None = frame
         while walk is not None:
-            if walk.f_code.co_filename.endswith("email_validator/deliverability.py"):
-                asking.append(names.get(ident, "?"))
+            if module_path in walk.f_code.co_filename:
+                found.append(names.get(ident, "?"))
                 break
             walk = walk.f_back
-    return asking
+    return found
+
+
+def threads_asking_dns() -> list[str]:
+    """The names of the threads inside email-validator's deliverability check (asking DNS)."""
+    return threads_in("email_validator/deliverability.py")

@@ -8,13 +8,13 @@ import zipfile
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-import segno
 from aiohttp import web
 
 from services.vcard.access import View, view_of
 from services.vcard.cards import Card, card_from_contact
-from services.vcard.keys import DIRECTORY, SETTINGS
+from services.vcard.keys import DIRECTORY, QR_CODES, SETTINGS
 from services.vcard.negotiation import CONTENT_TYPES, wanted_format, wanted_lang
+from services.vcard.qr import Kind, etag_of
 from services.vcard.render import jcard_text, vcard
 from shared.conditional import conditional
 from shared.errors import NotFound
@@ -175,20 +175,19 @@ async def bulk_zip(request: web.Request) -> web.StreamResponse:
 @routes.get(r"/v1/contacts/{id:\d+}/qr.svg")
 @routes.get(r"/v1/contacts/{id:\d+}/qr.png")
 async def qr(request: web.Request) -> web.Response:
-    """A QR code holding a compact vCard (with e-mail only for an entitled caller)."""
+    """A QR code holding a compact vCard (with e-mail only for an entitled caller).
+
+    Drawn in a QR thread and kept by its ETag (services/vcard/qr.py), never on the loop.
+    """
     card, view, _ = await _card(request, reveal_ok=True)
-    # Always UTF-8 with an ECI marker (ISO/IEC 18004 §7.4.2): left to itself, segno writes
-    # Latin-1 when the text fits, which phones that assume UTF-8 misread (Estonian õ, ä).
-    code = segno.make(
-        vcard(card, "3.0", compact=True), error="m", micro=False, encoding="utf-8", eci=True
-    )
-    buffer = io.BytesIO()
-    if request.path.endswith(".png"):
-        code.save(buffer, kind="png", scale=6, border=4)
-        content_type = "image/png"
-    else:
-        code.save(buffer, kind="svg", scale=4, border=4, xmldecl=False)
-        content_type = "image/svg+xml"
+    kind: Kind = "png" if request.path.endswith(".png") else "svg"
+    text = vcard(card, "3.0", compact=True)
+    headers = _caching(view)
+    answered = conditional(request, etag_of(text, kind), headers)
+    if answered is not None:
+        return answered
+    image = await request.app[QR_CODES].image(text, kind)
     return web.Response(
-        body=buffer.getvalue(), headers=_caching(view) | {"Content-Type": content_type}
+        body=image.body,
+        headers=headers | {"Content-Type": image.content_type, "ETag": image.etag},
     )
