@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import asyncpg
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from devstack.mailsink import Sink
-from services.mailing.keys import POOL
+from services.mailing.keys import POOL, QUERIES
 from tests.conftest import MakeAccount
 from tests.mailing.test_campaigns import people, readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
@@ -153,3 +155,84 @@ async def test_the_public_pages_of_a_list_never_count_its_subscribers(
     assert shown.json["counts"]["pending"] == 1
     listed = await api.get("/v1/lists")
     assert [x["confirmed"] for x in listed.json["items"] if x["slug"] == "ee-uudised"] == [20]
+
+
+def _reads(plan: dict[str, object], table: str) -> tuple[float, list[str]]:
+    """Rows the scans of `table` in an EXPLAIN ANALYZE plan returned, and those scans' kinds."""
+    rows: float = 0
+    kinds: list[str] = []
+    if plan.get("Relation Name") == table:
+        kinds.append(str(plan["Node Type"]))
+        loops = plan.get("Actual Loops", 1)
+        assert isinstance(loops, int | float)
+        actual = plan.get("Actual Rows", 0)
+        assert isinstance(actual, int | float)
+        rows += actual * loops
+    children = plan.get("Plans", [])
+    assert isinstance(children, list)
+    for child in children:
+        more, named = _reads(child, table)
+        rows, kinds = rows + more, kinds + named
+    return rows, kinds
+
+
+async def test_a_members_page_reads_a_page_of_its_own_list_beside_a_big_one(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    """The first page of a small list, a middle page of a big one and a search read about a
+    page of subscriptions through the list's own index (no Seq Scan), counted with EXPLAIN
+    ANALYZE: before, the small list's first page walked every subscriber's address."""
+    mailing = await start_mailing(mailing_worker=False)
+    editor, _ = await tokens(make_account)
+    api = mailing.api.as_(editor)
+    await api.post("/v1/lists", json=EE_LIST)
+    await api.post("/v1/lists", json=EE_LIST | {"slug": "ee-vaike"})
+    # The big list's addresses sort before the small list's: walking all addresses in order
+    # reaches the small list's only after every one of them.
+    await readers(conn, "ee-uudised", [f"a{n:05d}@example.ee" for n in range(4000)], "Lugeja")
+    await readers(conn, "ee-vaike", [f"z{n:02d}_x@example.ee" for n in range(30)], "Mari Jõemets")
+    await conn.execute("ANALYZE mailing.subscriptions")
+    await conn.execute("ANALYZE mailing.subscribers")
+    queries = mailing.api.client.app[QUERIES]
+    small, big = [
+        await conn.fetchval("SELECT id FROM mailing.lists WHERE slug = $1", slug)
+        for slug in ("ee-vaike", "ee-uudised")
+    ]
+    asked = [
+        ("list-members", small, None, None, None),
+        ("list-members", small, "confirmed", None, None),
+        ("list-members", big, None, None, "a02000@example.ee"),
+        ("list-members", big, "confirmed", None, "a03000@example.ee"),
+        ("search-members", small, None, "%jõemets%", None),
+    ]
+    for name, list_id, status, pattern, after in asked:
+        async with conn.transaction():
+            await conn.execute(queries["plan-each-time"])
+            explained = await conn.fetchval(
+                f"EXPLAIN (ANALYZE, FORMAT JSON) {queries[name]}",
+                list_id,
+                status,
+                pattern,
+                after,
+                11,
+            )
+        plan = json.loads(explained)[0]["Plan"]
+        rows, kinds = _reads(plan, "subscriptions")
+        assert "Seq Scan" not in kinds, (name, status, after, kinds)
+        assert rows <= 40, (name, status, after, rows)
+
+    # The pages themselves: a small list's members by address, a text with LIKE's own
+    # characters ('_', '%') matched as itself.
+    first = await api.get("/v1/lists/ee-vaike/members", params={"limit": "5"})
+    assert [m["email"] for m in first.json["items"]] == [f"z{n:02d}_x@example.ee" for n in range(5)]
+    underscored = await api.get("/v1/lists/ee-vaike/members", params={"q": "0_X", "limit": "50"})
+    assert [m["email"] for m in underscored.json["items"]] == [
+        "z00_x@example.ee",
+        "z10_x@example.ee",
+        "z20_x@example.ee",
+    ]
+    percent = await api.get("/v1/lists/ee-vaike/members", params={"q": "%"})
+    assert percent.json["items"] == []
+    named = await api.get("/v1/lists/ee-vaike/members", params={"q": "JÕEMETS", "limit": "2"})
+    assert len(named.json["items"]) == 2
+    assert named.json["next"] == "z01_x@example.ee"

@@ -30,18 +30,36 @@ UPDATE mailing.lists
 RETURNING revision;
 
 -- name: list-members
--- One page of a list's members by address ($5 of them), after the address $4 (keyset: the
--- unique index on lower(email) walks to it), of status $2 and containing the text $3
--- (lower case) in the address or the name; each NULL means any.
+-- One page of a list's members by address ($5 of them), after the address $4 (lower case;
+-- keyset over the list's own index on (list_id, email_key), so a page reads about a page of
+-- rows whatever the list's or the installation's size), of status $2 (NULL: any); $3 is
+-- search-members' pattern, always NULL here.
 SELECT b.id, s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, b.email,
        coalesce(s.name, b.name) AS name, x.reason AS suppressed
   FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
-  LEFT JOIN mailing.suppressions x ON lower(x.address) = lower(b.email)
- WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2)
-   AND ($3::text IS NULL OR strpos(lower(b.email || ' ' || coalesce(s.name, b.name, '')), $3) > 0)
-   AND ($4::text IS NULL OR lower(b.email) > $4)
- ORDER BY lower(b.email)
+  LEFT JOIN mailing.suppressions x ON lower(x.address) = s.email_key
+ WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2) AND $3::text IS NULL
+   AND s.email_key > coalesce($4::text, '')
+ ORDER BY s.email_key
  LIMIT $5;
+
+-- name: search-members
+-- As list-members, of the members whose address or name (lower case) matches the LIKE
+-- pattern $3 ('%text%', its % _ and \ escaped): the trigram index on `search` finds a rare
+-- text's rows, the address index pages a common one.
+SELECT b.id, s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, b.email,
+       coalesce(s.name, b.name) AS name, x.reason AS suppressed
+  FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
+  LEFT JOIN mailing.suppressions x ON lower(x.address) = s.email_key
+ WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2) AND s.search LIKE $3
+   AND s.email_key > coalesce($4::text, '')
+ ORDER BY s.email_key
+ LIMIT $5;
+
+-- name: plan-each-time
+-- For the rest of the transaction, a statement is planned for its parameters each time: which
+-- index pages a list's members depends on the list, the status and the text searched.
+SET LOCAL plan_cache_mode = force_custom_plan;
 
 -- name: status-counts
 SELECT status, count(*)::int AS n FROM mailing.subscriptions WHERE list_id = $1 GROUP BY status;

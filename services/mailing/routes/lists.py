@@ -139,6 +139,11 @@ async def patch_list(request: web.Request) -> web.Response:
     raise Conflict("The list changed since you read it.", revision=row["revision"])
 
 
+def _like_escaped(text: str) -> str:
+    """`text` matched as itself inside a LIKE pattern (backslash is LIKE's escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 @routes.get("/v1/lists/{slug}/members")
 async def members(request: web.Request) -> web.Response:
     """A page of the list's subscribers by address: `?status=`, `?q=`, `?limit=`, `?after=`.
@@ -154,12 +159,14 @@ async def members(request: web.Request) -> web.Response:
     limit = f.whole("limit", low=1, high=MEMBER_PAGE_MAX, default=MEMBER_PAGE)
     f.done()
     assert limit is not None
-    async with request.app[POOL].acquire() as conn:
+    q = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        await conn.execute(q["plan-each-time"])
         rows = await conn.fetch(
-            request.app[QUERIES]["list-members"],
+            q["list-members"] if search is None else q["search-members"],
             row["id"],
             status,
-            search,
+            None if search is None else f"%{_like_escaped(search)}%",
             after.lower() if after else None,
             limit + 1,
         )
