@@ -209,6 +209,9 @@ class CampaignTemplate:
     ) -> None:
         self.settings = settings
         self.campaign = campaign
+        # The reader's language rides on their links: a page that cannot find them (an
+        # ended or erased link) still answers in it.
+        self.lang_query = f"?lang={lang}"
         self.domain = ascii_domain(campaign["from_address"].rpartition("@")[2])
         self.greeting = translator(lang).gettext("Hello")
         sign = (
@@ -235,8 +238,10 @@ class CampaignTemplate:
         ids = (self.campaign["id"], recipient)
         values = {
             "name": name or self.greeting,
-            "unsubscribe_url": unsubscribe_url(settings, self.campaign["list_id"], recipient),
-            "preferences_url": preferences_url(settings, self.campaign["list_id"], recipient),
+            "unsubscribe_url": unsubscribe_url(settings, self.campaign["list_id"], recipient)
+            + self.lang_query,
+            "preferences_url": preferences_url(settings, self.campaign["list_id"], recipient)
+            + self.lang_query,
             "unsubscribe_mailto": verp.address(settings, "unsubscribe", *ids, self.domain),
         }
         return self.template.render(

@@ -74,6 +74,17 @@ def page_lang(raw: str | None, default: str) -> str:
     return raw if raw in LANGUAGES else default
 
 
+def person_lang(request: web.Request, asked: str | None = None, known: str | None = None) -> str:
+    """The language of a person's page: what the page asks for (a form's `lang`, else the
+    link's `?lang=`), else what is known of them (`known`: their subscription's), else their
+    browser's Accept-Language. Every public page of a link negotiates through this."""
+    for lang in (asked, request.query.get("lang"), known):
+        if lang in LANGUAGES:
+            assert lang is not None
+            return lang
+    return negotiate(request.headers.get("Accept-Language"))
+
+
 def link_expired(lang: str, title: str, *, status: int = 404) -> web.Response:
     """The page a forged, expired (404) or used (410) confirm or unsubscribe link answers."""
     return page(
@@ -100,9 +111,7 @@ def own_page_form(handler: Handler) -> Handler:
     async def guarded(request: web.Request) -> web.Response:
         if posted_from(request, {origin_of(request.app[SETTINGS].public_mailing_base)}):
             return await handler(request)
-        lang = page_lang(
-            request.query.get("lang"), negotiate(request.headers.get("Accept-Language"))
-        )
+        lang = person_lang(request)
         tr = translator(lang)
         return page(
             lang,

@@ -67,8 +67,11 @@ async def newsletter_link(
     assert "Hallake oma tellimusi:" in text
     found = re.search(r"https?://[^/\s]+(/preferences/\S+)", text)
     assert found is not None
+    # The link carries the reader's language (a page that cannot find them still speaks it).
+    path, _, query = found.group(1).partition("?")
+    assert query == "lang=et"
     mailing.sink.messages.clear()
-    return found.group(1)
+    return path
 
 
 async def states(conn: asyncpg.Connection) -> dict[str, str]:

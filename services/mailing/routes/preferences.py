@@ -17,7 +17,7 @@ from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.links import LINK_MAIL_EVERY, LINK_TTL, Entry, key_digest, read_entry
 from services.mailing.membership import return_json
 from services.mailing.optin import ask_to_confirm, client_over_limit
-from services.mailing.public_pages import own_page_form, page_lang, template_page
+from services.mailing.public_pages import own_page_form, page_lang, person_lang, template_page
 from services.mailing.terms import LEFT, STATE_SENTENCES
 from shared.errors import read_form
 from shared.i18n import N_, pick, translator
@@ -70,7 +70,7 @@ def _state(lang: str, status: str, name: str | None) -> str:
 def _entry_page(
     request: web.Request, row: asyncpg.Record, lang: str | None, message: str | None = None
 ) -> web.Response:
-    lang = lang or row["lang"] or "en"
+    lang = person_lang(request, lang, row["lang"])
     shown = None
     if row["slug"] is not None:
         name = pick(row["names"], lang, row["list_lang"])
@@ -91,7 +91,7 @@ async def entry_page(request: web.Request) -> web.Response:
     found = await _entry(request)
     asked = request.query.get("lang")
     if found is None:
-        return _expired(page_lang(asked, "en"))
+        return _expired(person_lang(request, asked))
     return _entry_page(request, found[1], page_lang(asked, "") or None)
 
 
@@ -101,18 +101,18 @@ async def entry_leave(request: web.Request) -> web.Response:
     """Leave the list the newsletter came from (and only that one)."""
     lang, found = await _entry_form(request)
     if found is None:
-        return _expired(lang or "en")
+        return _expired(person_lang(request, lang))
     entry = found[0]
     if entry.list_id is not None:
         async with request.app[POOL].acquire() as conn:
             await conn.execute(request.app[QUERIES]["unsubscribe"], entry.list_id, entry.subscriber)
     left = await _entry(request)
     if left is None:
-        return _expired(lang or "en")
+        return _expired(person_lang(request, lang))
     row = left[1]
     said = None
     if row["slug"] is not None and row["status"] == "unsubscribed":
-        shown_in = lang or row["lang"] or "en"
+        shown_in = person_lang(request, lang, row["lang"])
         name = pick(row["names"], shown_in, row["list_lang"])
         said = translator(shown_in).gettext(LEFT, list=name)
     return _entry_page(request, row, lang, said)
@@ -151,9 +151,9 @@ async def _entry_action(
     """
     asked, found = await _entry_form(request)
     if found is None:
-        return _expired(asked or "en")
+        return _expired(person_lang(request, asked))
     entry, row = found
-    lang = asked or row["lang"] or "en"
+    lang = person_lang(request, asked, row["lang"])
     refused = await _limited(request, lang, action, title)
     return (entry, row, lang) if refused is None else refused
 
@@ -231,7 +231,7 @@ async def _linked_form(request: web.Request) -> tuple[int, dict[str, str], str] 
     """A form on the mailed link's page: subscriber, fields and language, else the expired page."""
     subscriber = await _linked(request)
     form = await read_form(request)
-    lang = page_lang(form.get("lang"), "en")
+    lang = person_lang(request, form.get("lang"))
     if subscriber is None:
         return _expired(lang)
     return subscriber, form, lang
@@ -272,8 +272,8 @@ async def manage(request: web.Request) -> web.Response:
     rows = await _rows(request, subscriber) if subscriber is not None else []
     asked = request.query.get("lang")
     if not rows:
-        return _expired(page_lang(asked, "en"))
-    return _manage_page(request, page_lang(asked, rows[0]["lang"] or "en"), rows)
+        return _expired(person_lang(request, asked))
+    return _manage_page(request, person_lang(request, asked, rows[0]["lang"]), rows)
 
 
 @routes.post("/manage/{key}/unsubscribe")
@@ -323,7 +323,7 @@ async def export(request: web.Request) -> web.Response:
     subscriber = await _linked(request)
     rows = await _rows(request, subscriber) if subscriber is not None else []
     if subscriber is None or not rows:
-        return _expired("en")
+        return _expired(person_lang(request))
     async with request.app[POOL].acquire() as conn:
         deliveries = await conn.fetch(request.app[QUERIES]["subscriber-deliveries"], subscriber)
         returns = await conn.fetch(request.app[QUERIES]["subscriber-returns"], subscriber, None)
@@ -385,8 +385,8 @@ async def erase(request: web.Request) -> web.Response:
     """Ask once more; then delete the address with every subscription and delivery record."""
     subscriber = await _linked(request)
     form = await read_form(request)
-    lang = page_lang(form.get("lang"), "en")
     rows = await _rows(request, subscriber) if subscriber is not None else []
+    lang = person_lang(request, form.get("lang"), rows[0]["lang"] if rows else None)
     if subscriber is None or not rows:
         return _expired(lang)
     tr = translator(lang)

@@ -13,7 +13,13 @@ from email_validator import EmailNotValidError
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.optin import client_over_limit, subscribe
 from services.mailing.pasted_forms import NO_KEY, pasted_form_refusal
-from services.mailing.public_pages import link_expired, own_page_form, page, page_lang
+from services.mailing.public_pages import (
+    link_expired,
+    own_page_form,
+    page,
+    page_lang,
+    person_lang,
+)
 from shared import metrics
 from shared.addresses import checked_address
 from shared.addresses import refusal as address_refusal
@@ -219,7 +225,7 @@ async def confirm_page(request: web.Request) -> web.Response:
     """A page with one button: link scanners only GET, so they never confirm anyone."""
     claims = _claims(request, "confirm")
     view = await _view(request, claims) if claims else None
-    lang = page_lang(request.query.get("lang"), view["lang"] if view else "en")
+    lang = person_lang(request, request.query.get("lang"), view["lang"] if view else None)
     tr = translator(lang)
     if view is None:
         return link_expired(lang, tr.gettext("Confirm your subscription"))
@@ -278,7 +284,7 @@ async def confirm(request: web.Request) -> web.Response:
     claims = _claims(request, "confirm")
     fields = await read_form(request) if request.can_read_body else {}
     view = await _view(request, claims) if claims else None
-    lang = page_lang(fields.get("lang"), view["lang"] if view else "en")
+    lang = person_lang(request, fields.get("lang"), view["lang"] if view else None)
     tr = translator(lang)
     if claims is None or view is None:
         return link_expired(lang, tr.gettext("Confirm your subscription"))
@@ -318,7 +324,7 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
     """A GET only shows a page: unsubscribing takes a POST."""
     claims = _claims(request, "unsubscribe")
     view = await _view(request, claims) if claims else None
-    lang = page_lang(request.query.get("lang"), view["lang"] if view else "en")
+    lang = person_lang(request, request.query.get("lang"), view["lang"] if view else None)
     tr = translator(lang)
     if view is None:
         return link_expired(lang, tr.pgettext("page title", "Unsubscribe"))
@@ -353,7 +359,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
         if request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}
         else {}
     )
-    lang = page_lang(fields.get("lang"), view["lang"] if view else "en")
+    lang = person_lang(request, fields.get("lang"), view["lang"] if view else None)
     tr = translator(lang)
     if claims is None or view is None:
         return link_expired(lang, tr.pgettext("page title", "Unsubscribe"))
