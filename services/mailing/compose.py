@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 
@@ -95,9 +96,18 @@ SIGNED_HEADERS = [
 ]
 
 
-@functools.cache
-def _dkim_key(path: str) -> bytes:
+@functools.lru_cache(maxsize=8)
+def _key_bytes(path: str, _inode: int, _mtime_ns: int, _size: int) -> bytes:
     return Path(path).read_bytes()
+
+
+def _dkim_key(path: str) -> bytes:
+    """The key file's bytes, read again once it changed (a rotated key needs no restart).
+
+    Kept by the file's identity, modification time and size: one stat a message, no read.
+    """
+    found = os.stat(path)
+    return _key_bytes(path, found.st_ino, found.st_mtime_ns, found.st_size)
 
 
 def sign_bytes(settings: Settings, data: bytes, domain: str) -> bytes:

@@ -104,6 +104,14 @@ def member_of(contact: Contact, book: Book, names: dict[str, dict[str, str]]) ->
     return Member(contact["uid"], href, f'"{digest}"', contact, card, text)
 
 
+@dataclass
+class _Users:
+    """One book and view's lock, and how many readers hold or wait for it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    count: int = 0
+
+
 class Library:
     """Every address book this process keeps, and the directory's latest networks.
 
@@ -115,7 +123,8 @@ class Library:
     def __init__(self, directory: DirectoryClient) -> None:
         self.directory = directory
         self._shelves: OrderedDict[tuple[str, str], Shelf] = OrderedDict()
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        # A lock per book and view while someone reads it, forgotten with its last user.
+        self._locks: dict[tuple[str, str], _Users] = {}
         self._networks: dict[str, tuple[str, dict[str, Network]]] = {}
 
     def drop(self) -> None:
@@ -151,18 +160,31 @@ class Library:
     async def shelf(self, book: Book, version: str) -> Shelf:
         """The book's contacts for its view, at least as new as data version `version`."""
         key = (book.slug, book.view.key)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            shelf = self._shelves.get(key)
-            if shelf is not None and shelf.version != version:
-                shelf = await self._catch_up(book, shelf)
-            if shelf is None:
-                shelf = await self._load(book)
-            self._shelves[key] = shelf
-            self._shelves.move_to_end(key)
-            while len(self._shelves) > SHELVES:
-                self._shelves.popitem(last=False)
-            return shelf
+        users = self._locks.get(key)
+        if users is None:
+            users = self._locks[key] = _Users()
+        users.count += 1
+        try:
+            async with users.lock:
+                shelf = self._shelves.get(key)
+                if shelf is not None and shelf.version != version:
+                    shelf = await self._catch_up(book, shelf)
+                if shelf is None:
+                    shelf = await self._load(book)
+                self._shelves[key] = shelf
+                self._shelves.move_to_end(key)
+                while len(self._shelves) > SHELVES:
+                    self._shelves.popitem(last=False)
+                return shelf
+        finally:
+            users.count -= 1
+            if users.count == 0:
+                del self._locks[key]
+
+    @property
+    def locks(self) -> int:
+        """How many locks are kept now: one per book and view being read at this moment."""
+        return len(self._locks)
 
     async def _load(self, book: Book) -> Shelf:
         # The token first: whatever changes while the book is read is reported next time.

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
 import dkim
 import pytest
 
+from services.mailing.compose import sign_bytes
+from shared.settings import Settings
 from tests.conftest import MakeAccount
 from tests.mailing.test_campaigns import people, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST
@@ -64,3 +68,37 @@ async def test_campaign_mail_is_dkim_signed_and_verifies(
         b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: nothing"
     )
     assert not dkim.verify(tampered, dnsfunc=dns)
+
+
+def test_a_rotated_dkim_key_signs_without_a_restart(settings: Settings, tmp_path: Path) -> None:
+    """The key file is read again once it changed (renamed over, or rewritten in place)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, first_record = key_pair(tmp_path / "a")
+    second, second_record = key_pair(tmp_path / "b")
+    path = tmp_path / "dkim.pem"
+    path.write_bytes(first.read_bytes())
+    configured = settings.replace(dkim_key_file=str(path), dkim_selector="for-in")
+    message = (
+        b"From: uudised@example.ee\r\nTo: lugeja@example.ee\r\nSubject: Tere\r\n"
+        b"Message-ID: <1@example.ee>\r\n\r\nTere, Zydrune!\r\n"
+    )
+
+    def published(record: bytes) -> Callable[..., bytes]:
+        return lambda name, timeout=5: record
+
+    signed = sign_bytes(configured, message, "example.ee")
+    assert dkim.verify(signed, dnsfunc=published(first_record))
+    # Rotated as a deploy does it: the new file renamed over the old one.
+    fresh = tmp_path / "fresh.pem"
+    fresh.write_bytes(second.read_bytes())
+    os.replace(fresh, path)
+    signed = sign_bytes(configured, message, "example.ee")
+    assert dkim.verify(signed, dnsfunc=published(second_record))
+    assert not dkim.verify(signed, dnsfunc=published(first_record))
+    # Rewritten in place (the same file), a moment later: read again too.
+    path.write_bytes(first.read_bytes())
+    later = path.stat().st_mtime_ns + 1_000_000_000
+    os.utime(path, ns=(later, later))
+    signed = sign_bytes(configured, message, "example.ee")
+    assert dkim.verify(signed, dnsfunc=published(first_record))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 
+from services.vcard.keys import LIBRARY
 from tests.support.services import Pair
 from tests.vcard.test_carddav import C, D, dav
 
@@ -83,3 +86,33 @@ async def test_cards_cost_one_directory_request_whatever_the_book_size(
     _, root, _ = await dav(services.vcard, "REPORT", "/dav/addressbooks/lt/", multiget([target]))
     assert root is not None
     assert "TITLE;LANGUAGE=en:Counsellor" in (root.findtext(f".//{C}address-data") or "")
+
+
+async def test_a_whole_book_is_streamed_and_keeps_no_lock(
+    services: Pair, conn: asyncpg.Connection, admin_token: str
+) -> None:
+    """GET of a book sends its cards a piece at a time (chunked, no one joined string), and
+    the per-book locks are forgotten once nobody reads the book (they never were before)."""
+    await grow(conn, "lt", MANY)
+    path = "/dav/addressbooks/lt/"
+    async with services.vcard.client.get(path) as got:
+        assert got.status == 200
+        assert got.headers.get("Transfer-Encoding") == "chunked"
+        assert "Content-Length" not in got.headers
+        pieces = [piece async for piece in got.content.iter_chunks()]
+        etag = got.headers["ETag"]
+    body = b"".join(piece for piece, _ in pieces).decode()
+    assert body.count("BEGIN:VCARD\r\n") == body.count("END:VCARD\r\n") == MANY + 2
+    assert len(pieces) > 1
+    async with services.vcard.client.get(path, headers={"If-None-Match": etag}) as again:
+        assert again.status == 304
+    # Many readers of many books in several views at once; afterwards no lock is kept.
+    library = services.vcard.client.app[LIBRARY]
+    readers = [
+        services.vcard.as_(token).get(f"/dav/addressbooks/{book}/")
+        for book in ("ee", "lv", "lt", "nordic-baltic")
+        for token in (None, admin_token)
+        for _ in range(3)
+    ]
+    assert {reply.status for reply in await asyncio.gather(*readers)} == {200}
+    assert library.locks == 0
