@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import asyncpg
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from asyncpg.connection import LoggedQuery
 
 from devstack.mailsink import Sink
 from services.mailing.keys import POOL, QUERIES
+from services.mailing.worker import QUEUE_GAUGE_SECONDS, Worker
 from tests.conftest import MakeAccount
 from tests.mailing.test_campaigns import people, readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
@@ -236,3 +239,39 @@ async def test_a_members_page_reads_a_page_of_its_own_list_beside_a_big_one(
     named = await api.get("/v1/lists/ee-vaike/members", params={"q": "JÕEMETS", "limit": "2"})
     assert len(named.json["items"]) == 2
     assert named.json["next"] == "z01_x@example.ee"
+
+
+async def test_the_worker_counts_its_queues_rarely_not_at_every_step(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    """The queue-depth gauge reads every waiting delivery of the sending and paused campaigns:
+    a worker counts it at its first step and when a campaign starts or finishes, else every
+    QUEUE_GAUGE_SECONDS, not at each of its five steps a second."""
+    mailing = await start_mailing(mailing_worker=False)
+    editor, sender = await tokens(make_account)
+    api = mailing.api.as_(sender)
+    await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
+    await readers(conn, "ee-uudised", [f"r{n:03d}@example.ee" for n in range(30)], "Lugeja")
+    paused = await api.post("/v1/lists/ee-uudised/campaigns", json={"subject": "S", "body": "B"})
+    assert (await api.post(f"/v1/campaigns/{paused.json['id']}/send")).status == 202
+    assert (await api.post(f"/v1/campaigns/{paused.json['id']}/pause")).status == 200
+    app = mailing.api.client.app
+    pool, queries = app[POOL], app[QUERIES]
+    counted: list[str] = []
+
+    def note(record: LoggedQuery) -> None:
+        if record.query == queries["queue-depth"]:
+            counted.append(record.query)
+
+    held = [await pool.acquire() for _ in range(pool.get_max_size())]
+    for each in held:
+        each.add_query_logger(note)
+    for each in held:
+        await pool.release(each)
+    worker = Worker(mailing.settings, pool, queries)
+    for _ in range(5):
+        await worker.step(asyncio.Event())
+    assert len(counted) == 1
+    worker.gauged_at -= QUEUE_GAUGE_SECONDS  # as if that much time had passed
+    await worker.step(asyncio.Event())
+    assert len(counted) == 2
