@@ -181,7 +181,7 @@ async def cmd_tokens_list(settings: Settings, args: argparse.Namespace) -> int:
             if account_id is None:
                 print(f"no account {args.account}", file=sys.stderr)
                 return 1
-        rows = await conn.fetch(q["list-tokens"], account_id)
+        rows = await conn.fetch(q["list-tokens"], [account_id] if account_id is not None else None)
     print(
         f"{'id':>5}  {'prefix':<10}  {'kind':<4}  {'state':<8}  {'expires':<10}  "
         f"{'last used':<16}  {'account':<30}  name"

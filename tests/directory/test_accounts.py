@@ -125,6 +125,28 @@ async def test_two_edits_of_different_account_fields_both_stay(
     assert (await directory.as_(token).get("/v1/me")).status == 401
 
 
+async def test_accounts_page_by_id_and_their_tokens_come_in_one_request(
+    directory: Api, admin_token: str, make_account: MakeAccount
+) -> None:
+    api = directory.as_(admin_token)
+    made = [(await make_account(f"leht{n}@example.org"))[0] for n in range(5)]
+    first = await api.get("/v1/accounts?limit=3")
+    assert first.status == 200, first.text
+    assert len(first.json["items"]) == 3
+    rest = await api.get(first.json["next"])
+    listed = [a["id"] for a in first.json["items"] + rest.json["items"]]
+    assert rest.json["next"] is None
+    assert set(made) <= set(listed)
+    assert listed == sorted(listed)
+    tokens = await api.get(f"/v1/tokens?account={made[0]}&account={made[1]}")
+    assert sorted(t["account_id"] for t in tokens.json["items"]) == made[:2]
+    assert len((await api.get("/v1/tokens")).json["items"]) >= 6
+    assert (await api.get("/v1/tokens?account=x")).problem_fields() == ["account"]
+    assert (await api.get("/v1/accounts?after=-1")).problem_fields() == ["after"]
+    _, plain = await make_account("plain@example.org")
+    assert (await directory.as_(plain).get("/v1/tokens")).status == 403
+
+
 async def test_introspection_for_services_only(directory: Api, make_account: MakeAccount) -> None:
     _, token = await make_account(
         "lv-coord@example.org", permissions={"lv": ("manage_lists", "send_campaigns")}

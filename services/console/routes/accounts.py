@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from services.console.forms import text
@@ -10,17 +12,31 @@ from shared.text import form_fields
 
 routes = web.RouteTableDef()
 PERMISSIONS = ("edit_contacts", "manage_lists", "send_campaigns")
+PAGE = 50  # accounts a page shows
 
 
 async def _page(request: web.Request, **extra: object) -> web.Response:
+    """A page of accounts with their tokens: two directory requests however many there are."""
     api = backend(request)
-    accounts = (await api.get("directory", "/v1/accounts"))["items"]
+    after = request.query.get("after", "")
+    query = urlencode(
+        {"limit": PAGE} | ({"after": after} if after.isascii() and after.isdigit() else {})
+    )
+    listed = await api.get("directory", f"/v1/accounts?{query}")
+    accounts = listed["items"]
+    owned: dict[int, list[object]] = {a["id"]: [] for a in accounts}
+    if accounts:
+        asked = urlencode([("account", a["id"]) for a in accounts])
+        for token in (await api.get("directory", f"/v1/tokens?{asked}"))["items"]:
+            owned[token["account_id"]].append(token)
     for account in accounts:
-        account["tokens"] = (await api.get("directory", f"/v1/accounts/{account['id']}/tokens"))[
-            "items"
-        ]
+        account["tokens"] = owned[account["id"]]
+    following = None
+    if listed.get("next") and accounts:
+        following = "/accounts?" + urlencode({"after": accounts[-1]["id"]})
     context = {
         "accounts": accounts,
+        "next_page": following,
         "networks": await networks_of(request),
         "permissions": PERMISSIONS,
         "new_token": None,

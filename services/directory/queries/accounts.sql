@@ -34,6 +34,20 @@ SELECT a.id, a.email, a.name, a.is_admin, a.disabled, a.created_at, a.updated_at
  WHERE $1::bigint IS NULL OR a.id = $1
  ORDER BY a.id;
 
+-- name: page-accounts
+-- Accounts after id $1, $2 at most, in the shape of list-accounts (keyset paging).
+SELECT a.id, a.email, a.name, a.is_admin, a.disabled, a.created_at, a.updated_at,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'network', n.slug, 'edit_contacts', p.edit_contacts,
+                   'manage_lists', p.manage_lists, 'send_campaigns', p.send_campaigns)
+                   ORDER BY n.slug), '[]')
+          FROM directory.permissions p JOIN directory.networks n ON n.id = p.network_id
+         WHERE p.account_id = a.id) AS permissions
+  FROM directory.accounts a
+ WHERE a.id > $1
+ ORDER BY a.id
+ LIMIT $2;
+
 -- name: insert-account
 INSERT INTO directory.accounts (email, name, is_admin) VALUES ($1, $2, $3) RETURNING id;
 
@@ -62,10 +76,11 @@ VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id, created_at;
 
 -- name: list-tokens
+-- The tokens of the accounts $1 (every account's when NULL), in one statement.
 SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
        t.expires_at, t.revoked_at, t.last_used_at, t.session
   FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
- WHERE $1::bigint IS NULL OR t.account_id = $1
+ WHERE $1::bigint[] IS NULL OR t.account_id = ANY($1)
  ORDER BY t.id;
 
 -- name: token-row

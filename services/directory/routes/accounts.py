@@ -25,12 +25,27 @@ from shared.validate import Fields, path_id
 routes = web.RouteTableDef()
 
 
+# Accounts a page lists unless `limit` says otherwise, and at most.
+ACCOUNTS_PAGE = 100
+MAX_ACCOUNTS_PAGE = 500
+
+
 @routes.get("/v1/accounts")
 async def list_accounts(request: web.Request) -> web.Response:
-    """Every account (admins)."""
+    """Accounts by id, a page at a time (admins); `next` links to the following page."""
+    f = Fields(dict(request.query))
+    after = f.whole("after", low=0, high=2**63 - 1, default=0)
+    limit = f.whole("limit", low=1, high=MAX_ACCOUNTS_PAGE, default=ACCOUNTS_PAGE)
+    f.done()
+    assert after is not None
+    assert limit is not None
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(request.app[QUERIES]["list-accounts"], None)
-    return web.json_response({"items": [account_json(r) for r in rows]})
+        rows = await conn.fetch(request.app[QUERIES]["page-accounts"], after, limit + 1)
+    page = rows[:limit]
+    following = None
+    if len(rows) > limit:
+        following = str(request.rel_url.update_query(after=page[-1]["id"]))
+    return web.json_response({"items": [account_json(r) for r in page], "next": following})
 
 
 @routes.post("/v1/accounts")
