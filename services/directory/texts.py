@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.i18n import N_, translator
+from shared.ratelimit import TRY_AGAIN
 
 # widget.js fills %(name)s and %(minutes)s itself.
 SCRIPT_TEXTS = {
@@ -15,7 +16,7 @@ SCRIPT_TEXTS = {
     "phone": N_("Phone"),
     "web": N_("Website"),
     "email_shown": N_("E-mail address of %(name)s shown"),
-    "too_many": N_("Too many requests. Please try again in %(minutes)s min."),
+    "too_many": TRY_AGAIN,
     "failed": N_("The address could not be shown. Please reload the page."),
     "no_contacts": N_("No contacts yet."),
     "qr_code": N_("QR code"),

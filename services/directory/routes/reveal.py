@@ -29,6 +29,7 @@ from shared.errors import (
 from shared.http import origin_of, posted_from
 from shared.i18n import LANGUAGES, Translator, negotiate, translator
 from shared.payloads import JSON, Lang, Redemption, is_lang
+from shared.ratelimit import try_again
 from shared.settings import Settings
 from shared.signing import BadToken, Keys
 from shared.validate import Fields, parse_id
@@ -152,10 +153,7 @@ async def _reveal(request: web.Request, body: dict[str, JSON], lang: str) -> web
     except RateLimited as exc:
         metrics.REVEALS.labels("rate_limited").inc()
         # The widget on another site must be able to read this answer to explain it.
-        minutes = max(1, (exc.retry_after + 59) // 60)
-        exc.extra["message"] = translator(str(lang)).gettext(
-            "Too many requests. Please try again in %(minutes)s min.", minutes=minutes
-        )
+        exc.extra["message"] = try_again(translator(str(lang)), exc.retry_after)
         limited = domain_problem(exc)
         limited.headers.update(cors)
         return limited
@@ -328,12 +326,9 @@ async def reveal_answer(request: web.Request) -> web.Response:
         await spend(request)
     except RateLimited as exc:
         metrics.REVEALS.labels("rate_limited").inc()
-        minutes = max(1, (exc.retry_after + 59) // 60)
         page = _error_page(
             lang,
-            translator(lang).gettext(
-                "Too many requests. Please try again in %(minutes)s min.", minutes=minutes
-            ),
+            try_again(translator(lang), exc.retry_after),
             429,
         )
         page.headers["Retry-After"] = str(exc.retry_after)

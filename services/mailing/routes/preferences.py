@@ -21,6 +21,7 @@ from services.mailing.public_pages import own_page_form, page_lang, person_lang,
 from services.mailing.terms import LEFT, STATE_SENTENCES
 from shared.errors import read_form
 from shared.i18n import N_, pick, translator
+from shared.ratelimit import try_again
 from shared.web import disposition
 
 routes = web.RouteTableDef()
@@ -173,10 +174,7 @@ async def _limited(
         lang,
         tr.gettext(title),
         status=429,
-        error=tr.gettext(
-            "Too many requests. Please try again in %(minutes)s min.",
-            minutes=max(1, (wait + 59) // 60),
-        ),
+        error=try_again(tr, wait),
     )
     refused.headers["Retry-After"] = str(wait)
     return refused

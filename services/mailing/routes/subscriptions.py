@@ -27,6 +27,7 @@ from shared.clientip import client_address
 from shared.errors import NotFound, RateLimited, read_form, read_object
 from shared.http import origin_of, posted_from
 from shared.i18n import LANGUAGES, Translator, pick, translator
+from shared.ratelimit import try_again
 from shared.signing import BadToken, Keys
 from shared.validate import Fields
 
@@ -115,10 +116,7 @@ async def form_post(request: web.Request) -> web.Response:
             title,
             frameable=True,
             status=429,
-            error=tr.gettext(
-                "Too many requests. Please try again in %(minutes)s min.",
-                minutes=max(1, (wait + 59) // 60),
-            ),
+            error=try_again(tr, wait),
         )
         response.headers["Retry-After"] = str(wait)
         return response
