@@ -74,9 +74,15 @@ UPDATE mailing.deliveries d
 RETURNING d.campaign_id, d.subscriber_id, d.attempts;
 
 -- name: lock-sending-campaigns
--- The campaigns finish-campaigns may end, locked first (one that a resend, pause or cancel
--- holds is left for the next round); checked in a later statement, so with a fresh snapshot.
-SELECT id FROM mailing.campaigns WHERE status = 'sending' ORDER BY id FOR UPDATE SKIP LOCKED;
+-- The campaigns finish-campaigns may end (sending, nothing queued or being sent as this
+-- statement sees it), locked first: one that a resend, pause or cancel holds is left for the
+-- next round. finish-campaigns checks again in a later statement, so with a fresh snapshot.
+SELECT c.id FROM mailing.campaigns c
+ WHERE c.status = 'sending'
+   AND NOT EXISTS (SELECT 1 FROM mailing.deliveries d
+                    WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
+ ORDER BY c.id
+   FOR UPDATE SKIP LOCKED;
 
 -- name: finish-campaigns
 -- Of the campaigns $1 (locked by lock-sending-campaigns), those with nothing left to send.
