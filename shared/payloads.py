@@ -296,6 +296,15 @@ class Widget(TypedDict):
 # Mailing (services/mailing/openapi.yaml), read by the console.
 
 CampaignStatus = Literal["draft", "scheduled", "sending", "paused", "done", "cancelled"]
+CAMPAIGN_STATUSES: tuple[CampaignStatus, ...] = get_args(CampaignStatus)
+# A subscription's status (`#/components/schemas/Member`), and why an address is suppressed
+# (`#/components/schemas/Suppression`): the mailing service's values, the console's choices.
+SubscriptionStatus = Literal[
+    "pending", "confirmed", "unsubscribed", "bounced", "complained", "blocked"
+]
+SUBSCRIPTION_STATUSES: tuple[SubscriptionStatus, ...] = get_args(SubscriptionStatus)
+SuppressionReason = Literal["hard-bounce", "complaint", "manual", "imported"]
+SUPPRESSION_REASONS: tuple[SuppressionReason, ...] = get_args(SuppressionReason)
 
 
 class CampaignProgress(TypedDict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.i18n import N_, NC_, Term
+from shared.terms import CAMPAIGN_STATUS_TERMS, SUPPRESSION_REASON_TERMS
 
 # group -> API value -> English text; (context, text) where one English word means two things
 TERMS: dict[str, dict[str, Term]] = {
@@ -14,20 +15,8 @@ TERMS: dict[str, dict[str, Term]] = {
         "complained": N_("Complained"),
         "blocked": N_("Blocked"),
     },
-    "campaign_status": {
-        "draft": N_("draft"),
-        "scheduled": N_("scheduled"),
-        "sending": N_("sending"),
-        "paused": N_("paused"),
-        "cancelled": N_("cancelled"),
-        "done": N_("done"),
-    },
-    "reason": {
-        "hard_bounce": N_("Hard bounce"),
-        "complaint": N_("Complaint"),
-        "manual": N_("Added by hand"),
-        "imported": N_("Imported"),
-    },
+    "campaign_status": CAMPAIGN_STATUS_TERMS,
+    "reason": SUPPRESSION_REASON_TERMS,
     "token_kind": {
         "api": N_("API token"),
         "read": N_("read token (address books)"),

@@ -35,7 +35,6 @@ EDITABLE = (
     "logo_url",
 )
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained", "blocked")
 
 
 class ListFields(TypedDict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.i18n import N_, Term
+from shared.terms import CAMPAIGN_STATUS_TERMS, SUPPRESSION_REASON_TERMS
 
 TERMS: dict[str, dict[str, Term]] = {
     "status": {
@@ -14,21 +15,9 @@ TERMS: dict[str, dict[str, Term]] = {
         "blocked": N_("stopped by the newsletter's editors"),
     },
     # Why an address is on the suppression list (the console's names).
-    "reason": {
-        "hard-bounce": N_("Hard bounce"),
-        "complaint": N_("Complaint"),
-        "manual": N_("Added by hand"),
-        "imported": N_("Imported"),
-    },
+    "reason": SUPPRESSION_REASON_TERMS,
     # A campaign's status, named inside the API's refusals (the console's names, lower case).
-    "campaign_status": {
-        "draft": N_("draft"),
-        "scheduled": N_("scheduled"),
-        "sending": N_("sending"),
-        "paused": N_("paused"),
-        "cancelled": N_("cancelled"),
-        "done": N_("done"),
-    },
+    "campaign_status": CAMPAIGN_STATUS_TERMS,
 }
 
 # A subscription's state, said to its subscriber in a whole sentence (preferences pages):

@@ -25,7 +25,7 @@ from services.console.zones import WallTime, choices, offset_of, wall_time
 from shared.bodies import large_body
 from shared.i18n import N_, Translator, translator
 from shared.mail.message import WRITTEN_PLACEHOLDER
-from shared.payloads import Campaign, MailingList
+from shared.payloads import SUBSCRIPTION_STATUSES, Campaign, MailingList
 from shared.text import form_fields
 from shared.validate import parse_id
 from shared.web import frame_options
@@ -36,7 +36,6 @@ SHOWN = 50
 
 # What `?m=` on a newsletter's page may say was just done (never text shown as it came).
 SHOWN_MESSAGES = ("removed", "look")
-STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained", "blocked")
 
 
 @routes.get("/lists")
@@ -103,7 +102,7 @@ async def _list_view(
     search = request.query.get("q", "").strip()[:254]
     # Only a status the page offers is passed on; anything else means every status.
     status = request.query.get("status", "")
-    status = status if status in STATUSES else ""
+    status = status if status in SUBSCRIPTION_STATUSES else ""
     after = request.query.get("after", "")[:320]
     found, following = None, None
     if search or status or after:
@@ -117,7 +116,7 @@ async def _list_view(
         "list.html",
         {
             "list": lst,
-            "statuses": STATUSES,
+            "statuses": SUBSCRIPTION_STATUSES,
             "search": search,
             "status": status,
             "found": found,

@@ -12,11 +12,11 @@ from services.console.forms import text
 from services.console.pages import backend, render, require_admin
 from services.console.streaming import relay_upload
 from shared.bodies import large_body
+from shared.payloads import SUPPRESSION_REASONS
 from shared.text import form_fields
 
 routes = web.RouteTableDef()
 
-REASONS = ("hard-bounce", "complaint", "manual", "imported")
 # What `?m=` may say was just done: one of a fixed set, never text shown as it came.
 DONE = ("added", "already", "reinstated")
 
@@ -41,7 +41,7 @@ async def _list_view(
 ) -> web.Response:
     search = request.query.get("q", "").strip()[:254]
     reason = request.query.get("reason", "")
-    reason = reason if reason in REASONS else ""
+    reason = reason if reason in SUPPRESSION_REASONS else ""
     after = request.query.get("after", "")
     query = {k: v for k, v in (("q", search), ("reason", reason), ("after", after)) if v}
     answer = await backend(request).call("mailing", "GET", f"/v1/suppressions?{urlencode(query)}")
@@ -57,7 +57,7 @@ async def _list_view(
         "following": following,
         "search": search,
         "reason": reason,
-        "reasons": REASONS,
+        "reasons": SUPPRESSION_REASONS,
         "values": values or {},
         "error": error,
     }

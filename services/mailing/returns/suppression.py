@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal
 
 from shared.conn import Conn
+from shared.payloads import SUPPRESSION_REASONS, SuppressionReason
 from shared.queries import Queries
 
-Reason = Literal["hard-bounce", "complaint", "manual", "imported"]
-REASONS: tuple[Reason, ...] = ("hard-bounce", "complaint", "manual", "imported")
+Reason = SuppressionReason
+REASONS = SUPPRESSION_REASONS
 
 
 async def suppress(

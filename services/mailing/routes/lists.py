@@ -9,7 +9,6 @@ from services.mailing.access import require
 from services.mailing.keys import DIRECTORY, POOL, QUERIES, SETTINGS
 from services.mailing.mailinglist import (
     EDITABLE,
-    STATUSES,
     list_fields,
     list_json,
     list_row,
@@ -18,7 +17,7 @@ from services.mailing.mailinglist import (
 from services.mailing.pasted_forms import form_key
 from shared.errors import Conflict, FieldError, ValidationFailed, read_object
 from shared.identity import credential, identify
-from shared.payloads import MailingList
+from shared.payloads import SUBSCRIPTION_STATUSES, MailingList
 from shared.validate import Fields, whole_number
 from shared.web import utf8_json
 
@@ -89,7 +88,7 @@ async def get_list(request: web.Request) -> web.Response:
     _, row = await managed_list(request)
     async with request.app[POOL].acquire() as conn:
         counts = await conn.fetch(request.app[QUERIES]["status-counts"], row["id"])
-    by_status = {s: 0 for s in STATUSES} | {r["status"]: r["n"] for r in counts}
+    by_status = {s: 0 for s in SUBSCRIPTION_STATUSES} | {r["status"]: r["n"] for r in counts}
     body = list_json(row, by_status["confirmed"])
     body["counts"] = by_status
     # For the subscribe form a list's managers paste into its website.
@@ -153,7 +152,7 @@ async def members(request: web.Request) -> web.Response:
     """
     _, row = await managed_list(request)
     f = Fields(dict(request.query))
-    status = f.choice("status", STATUSES)
+    status = f.choice("status", SUBSCRIPTION_STATUSES)
     search = (f.text("q", max_length=254) or "").lower() or None
     after = f.text("after", max_length=320)
     limit = f.whole("limit", low=1, high=MEMBER_PAGE_MAX, default=MEMBER_PAGE)
