@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import NotRequired, TypeAlias, TypedDict
 
 from multidict import MultiDictProxy
@@ -182,9 +183,30 @@ def _rows(form: Form, first: str, second: str) -> list[tuple[str, str]]:
     return [(a, b) for a, b in pairs if isinstance(a, str) and isinstance(b, str)]
 
 
-def problems(answer: Answer) -> dict[str, list[str]]:
-    """A refusal's reasons by input, or its detail at the top of the form."""
-    return errors_by_field(answer.field_errors(), answer.lang) or {"form": [answer.detail]}
+def problems(answer: Answer, inputs: Collection[str] | None = None) -> dict[str, list[str]]:
+    """A refusal's reasons by input, or its detail at the top of the form. With the form's
+    `inputs`, a reason for a field the form has no input for goes to the top too, after the
+    field's label: never "check the marked fields" with nothing marked."""
+    grouped = errors_by_field(answer.field_errors(), answer.lang) or {"form": [answer.detail]}
+    if inputs is None:
+        return grouped
+    kept: dict[str, list[str]] = {}
+    for name, said in grouped.items():
+        if name in inputs or name == "form":
+            kept.setdefault(name, []).extend(said)
+            continue
+        label = field_label(name, answer.lang)
+        kept.setdefault("form", []).extend(f"{label}: {m}" if label else m for m in said)
+    return kept
+
+
+def input_of(path: str) -> str:
+    """The form input an API field path is shown beside: `names.lv` -> `name_lv`, `titles.et`
+    -> `title_et`, a list's item (`phones[0].number`, `emails[0]`) -> its list (`phones`)."""
+    head = path.split("[", 1)[0].split(".", 1)[0]
+    if head in ("titles", "names") and "." in path:
+        return f"{head[:-1]}_{path.split('.', 1)[1]}"
+    return head or "form"
 
 
 def errors_by_field(errors: dict[str, str], lang: str = "en") -> dict[str, list[str]]:
@@ -193,13 +215,11 @@ def errors_by_field(errors: dict[str, str], lang: str = "en") -> dict[str, list[
     (`phones[1]`) says which, by its label and number ("Phone numbers 2: …"), never the path."""
     grouped: dict[str, list[str]] = {}
     for path, message in errors.items():
-        head = path.split("[", 1)[0].split(".", 1)[0]
-        if head == "titles" and "." in path:
-            head = f"title_{path.split('.', 1)[1]}"
+        head = input_of(path)
         said = sentence(message)
         item = re.match(r"^[a-z_]+\[(\d+)\]", path)
         label = field_label(path, lang)
         if item and label:
             said = f"{label} {int(item[1]) + 1}: {message}"
-        grouped.setdefault(head or "form", []).append(said)
+        grouped.setdefault(head, []).append(said)
     return grouped

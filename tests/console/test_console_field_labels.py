@@ -20,14 +20,13 @@ async def test_refusals_name_the_label_a_person_sees_never_the_api_field(
     _, admin = await make_account("admin@example.lv", admin=True)
     await sign_in(page, stack, admin, lang="lv")
     lv = translator("lv")
-    # The embed builder's sites: the label of the box, in Latvian.
+    # The embed builder's sites: beside the box (its label names it), the site refused.
     await page.goto(f"{stack.console}/embed?network=for-in")
     await page.locator("#origins").fill("javascript:alert(1)")
     await page.locator("form[action='/embed/origins'] button[type=submit]").click()
     alert = page.locator("section[aria-labelledby=origins-h] [role=alert]")
-    await expect(alert).to_contain_text(
-        lv.gettext("Sites (one a line; empty: as the network above)") + ":"
-    )
+    await expect(alert).to_contain_text("javascript:alert(1): Jābūt * vai izcelsmei")
+    await expect(page.locator("#origins")).to_have_attribute("aria-invalid", "true")
     for name in API_NAMES:
         await expect(alert).not_to_contain_text(name)
     # A contact's second e-mail address: the list's label and which one, not emails[1].

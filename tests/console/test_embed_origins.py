@@ -47,11 +47,10 @@ async def test_an_admin_lists_the_sites_and_a_coordinator_is_told_whom_to_ask(
         ) as refused:
             assert refused.status == 422
             shown = await refused.text()
-        # The reason names the field as the form labels it, not the API's embed_origins[0].
+        # The reason, beside the sites, names the site refused, not the API's embed_origins[0].
         assert "embed_origins" not in shown
-        assert "Sites (one a line; empty: as the network above): must be * or an origin" in (
-            html.unescape(shown)
-        )
+        assert "javascript:alert(1): Must be * or an origin" in html.unescape(shown)
+        assert 'aria-describedby="origins-error"' in shown
         assert html.escape(bad) in shown  # what was typed stays in the form
         assert await _allowed(stack, NORDEN) is None
         good = f"{NORDEN}/\n  https://norden.lv\n"

@@ -39,7 +39,7 @@ from services.console.pages import (
 )
 from services.console.streaming import UPLOAD_TIMEOUT, download, read_upload, stream_progress
 from shared.bodies import large_body
-from shared.i18n import translator
+from shared.i18n import LANGUAGES, translator
 from shared.payloads import Contact, DeletedContacts, Network
 from shared.progress import wants_progress
 from shared.redirects import local_path
@@ -217,6 +217,20 @@ async def create_contact(request: web.Request) -> web.Response:
     return await _refused(request, form, answer, None, chosen_of(body))
 
 
+# The contact form's inputs a refusal can be shown beside (contact_form.html).
+CONTACT_INPUTS = {
+    "given_name",
+    "family_name",
+    "display_name",
+    "organisation",
+    "phones",
+    "emails",
+    "links",
+    "networks",
+    *(f"title_{lang}" for lang in LANGUAGES),
+}
+
+
 async def _refused(
     request: web.Request,
     form: Form,
@@ -225,7 +239,7 @@ async def _refused(
     chosen: list[str],
 ) -> web.Response:
     """The form again, as typed, with the directory's reasons beside the fields."""
-    errors = problems(answer)
+    errors = problems(answer, CONTACT_INPUTS)
     written = text(form, "organisation")
     if "organisation" in errors and written not in {
         o["slug"] for o in await all_organisations(request)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from html import escape
 from typing import TypedDict
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from aiohttp import web
 
+from services.console.backend import sentence
 from services.console.keys import SETTINGS
 from services.console.pages import (
     backend,
@@ -38,6 +39,7 @@ async def _builder(
     typed: str | None = None,
     error: str = "",
     thank_you: tuple[str, str] | None = None,
+    origins_error: list[str] | None = None,
     status: int = 200,
 ) -> web.Response:
     networks = await networks_of(request)
@@ -103,6 +105,7 @@ async def _builder(
             },
             "origins_typed": typed,
             "error": error,
+            "origins_error": origins_error or [],
         },
         status=status,
     )
@@ -201,14 +204,41 @@ async def _change(
         raise web.HTTPSeeOther(done)
     # Beside its own field: the reason alone (the field says what it is).
     thank_you = None if thank_you_typed is None else (thank_you_typed, answer.reasons)
+    # A site refused: beside the sites, which one (as sent) and why; never `embed_origins[2]`.
+    sent = body.get("embed_origins")
+    origins_error = None
+    if origins_typed is not None and isinstance(sent, list):
+        origins_error = []
+        for path, message in answer.field_errors().items():
+            index = path.removeprefix("embed_origins[").removesuffix("]")
+            site = sent[int(index)] if index.isdigit() and int(index) < len(sent) else None
+            said = sentence(message)
+            origins_error.append(f"{site}: {said}" if site else said)
+        origins_error = origins_error or [answer.detail]
     return await _builder(
         request,
         chosen_slug=network,
         typed=origins_typed,
-        error="" if thank_you else answer.refusal,
+        error="" if thank_you or origins_error else answer.refusal,
         thank_you=thank_you,
+        origins_error=origins_error,
         status=answer.refusal_status,
     )
+
+
+def site_of(line: str) -> str:
+    """A typed site as an origin: a page's address (`http://x.example/path?q=1`) is reduced to
+    its site (`http://x.example`), as browsers send it; anything else is sent as typed."""
+    if line == "*":
+        return line
+    try:
+        parts = urlsplit(line)
+        port = parts.port
+    except ValueError:
+        return line
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return line
+    return f"{parts.scheme.lower()}://{parts.hostname}" + (f":{port}" if port else "")
 
 
 def _inherited(networks: list[Network], slug: str) -> list[str]:
@@ -231,7 +261,7 @@ async def save_origins(request: web.Request) -> web.Response:
     form = await form_fields(request)
     network = str(form.get("network", ""))
     typed = str(form.get("origins", ""))[:5000]
-    origins = [line.strip().rstrip("/") for line in typed.split() if line.strip()]
+    origins = [site_of(line.strip().rstrip("/")) for line in typed.split() if line.strip()]
     return await _change(
         request,
         (

@@ -36,6 +36,8 @@ SHOWN = 50
 
 # What `?m=` on a newsletter's page may say was just done (never text shown as it came).
 SHOWN_MESSAGES = ("removed", "look")
+# The new-list form's inputs a refusal can be shown beside (lists.html).
+LIST_INPUTS = {"slug", "name", "from_name", "from_address"}
 
 
 @routes.get("/lists")
@@ -76,7 +78,11 @@ async def create_list(request: web.Request) -> web.Response:
     if answer.ok:
         raise web.HTTPSeeOther(f"/lists/{quote(text(form, 'slug'), safe='')}")
     data = await backend(request).get("mailing", "/v1/lists")
-    return await _lists(request, data["items"], typed(form), problems(answer), status=422)
+    # The API's `names.{lang}` is the form's one `name` (in the list's language).
+    errors: dict[str, list[str]] = {}
+    for name, said in problems(answer, LIST_INPUTS | {f"name_{lang}"}).items():
+        errors.setdefault("name" if name.startswith("name_") else name, []).extend(said)
+    return await _lists(request, data["items"], typed(form), errors, status=422)
 
 
 def _slug(request: web.Request) -> str:
@@ -150,7 +156,8 @@ async def list_look(request: web.Request) -> web.Response:
     answer = await backend(request).call("mailing", "PATCH", f"/v1/lists/{slug}", json=body)
     if answer.ok:
         raise web.HTTPSeeOther(f"/lists/{slug}?m=look")
-    return await _list_view(request, look=typed(form), errors=problems(answer), code=422)
+    errors = problems(answer, {"colour", "logo_url"})
+    return await _list_view(request, look=typed(form), errors=errors, code=422)
 
 
 @routes.post("/lists/{slug}/import")

@@ -67,11 +67,9 @@ async def create(request: web.Request) -> web.Response:
 
 
 def _errors(answer: Answer) -> dict[str, list[str]]:
-    """Problems by input: the API's `names.lv` is the form's `name_lv`."""
-    found = problems(answer)
-    return {
-        (f"name_{k.split('.', 1)[1]}" if k.startswith("names.") else k): v for k, v in found.items()
-    }
+    """Problems by input (the API's `names.lv` beside the form's `name_lv`); a field with no
+    input of its own (the country) at the top, named."""
+    return problems(answer, {"slug", "website", *(f"name_{lang}" for lang in LANGUAGES)})
 
 
 @routes.get("/organisations/{slug}")
