@@ -15,6 +15,13 @@ from aiohttp import web
 from email_validator import EmailNotValidError
 
 from services.mailing.access import require
+from services.mailing.campaign_states import (
+    MOVES,
+    Action,
+    check_resendable,
+    check_sendable,
+    moved,
+)
 from services.mailing.compose import CampaignTemplate, check_placeholders
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.mailinglist import managed_list
@@ -22,7 +29,7 @@ from services.mailing.schedule import instant
 from services.mailing.terms import TERMS
 from shared.addresses import normalize_address
 from shared.errors import Conflict, NotFound, read_object
-from shared.i18n import N_, word
+from shared.i18n import word
 from shared.identity import identify
 from shared.mail.message import Capabilities
 from shared.payloads import Campaign, CampaignProgress
@@ -30,19 +37,6 @@ from shared.validate import Fields, path_id, whole_number
 
 routes = web.RouteTableDef()
 log = logging.getLogger("kontakt.mailing.campaigns")
-
-# What each action needs the campaign to be in, and what it becomes.
-MOVES = {
-    "pause": ({"sending", "scheduled"}, "paused"),
-    "resume": ({"paused"}, "sending"),
-    "cancel": ({"draft", "scheduled", "sending", "paused"}, "cancelled"),
-}
-# Why an action was refused: a sentence per action (no English verb built from its name).
-MOVE_REFUSED = {
-    "pause": N_("A campaign whose status is %(status)s cannot be paused."),
-    "resume": N_("A campaign whose status is %(status)s cannot be resumed."),
-    "cancel": N_("A campaign whose status is %(status)s cannot be cancelled."),
-}
 
 
 def _content(
@@ -282,11 +276,7 @@ async def send_campaign(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         locked = await conn.fetchrow(q["lock-campaign"], row["id"])
         assert locked is not None
-        if locked["status"] != "draft":
-            raise Conflict(
-                "This campaign is %(status)s; only a draft can be sent.",
-                values={"status": word(TERMS["campaign_status"], locked["status"])},
-            )
+        check_sendable(locked["status"])
         if at is not None:
             await conn.execute(q["set-campaign-status"], row["id"], "scheduled", at)
             event = "scheduled"
@@ -298,26 +288,27 @@ async def send_campaign(request: web.Request) -> web.Response:
     return web.json_response(await _campaign_json(request, await _campaign(request)), status=202)
 
 
-async def _move(request: web.Request, action: str) -> web.Response:
+async def _move(request: web.Request, action: Action) -> web.Response:
     caller = await identify(request)
     row = await _campaign(request)
     require(caller, "send_campaigns", row["network"])
-    allowed, target = MOVES[action]
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         locked = await conn.fetchrow(q["lock-campaign"], row["id"])
         assert locked is not None
-        if locked["status"] not in allowed:
-            raise Conflict(
-                MOVE_REFUSED[action],
-                values={"status": word(TERMS["campaign_status"], locked["status"])},
-            )
-        if action == "resume" and locked["scheduled_at"] and locked["started_at"] is None:
-            target = "scheduled"
+        target = moved(
+            action,
+            locked["status"],
+            started=locked["started_at"] is not None,
+            scheduled=locked["scheduled_at"] is not None,
+        )
         await conn.execute(q["set-campaign-status"], row["id"], target, None)
     # Start and finish are logged by the worker; the coordinators' moves here.
-    done = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action]
-    log.info("campaign %s", done, extra={"campaign": row["id"], "account": caller.account_id})
+    log.info(
+        "campaign %s",
+        MOVES[action].logged,
+        extra={"campaign": row["id"], "account": caller.account_id},
+    )
     return web.json_response(await _campaign_json(request, await _campaign(request)))
 
 
@@ -331,11 +322,7 @@ async def resend(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn, conn.transaction():
         locked = await conn.fetchrow(q["lock-campaign"], row["id"])
         assert locked is not None
-        if locked["status"] not in {"sending", "paused", "done"}:
-            raise Conflict(
-                "A campaign whose status is %(status)s has no failed deliveries to send again.",
-                values={"status": word(TERMS["campaign_status"], locked["status"])},
-            )
+        check_resendable(locked["status"])
         again = await conn.fetchval(q["requeue-failed"], row["id"])
         if not again:
             raise Conflict("No delivery of this campaign failed.")
