@@ -3,6 +3,7 @@ whole (ContactIn pickles as one tuple); the report is built under the import's c
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gc
 import pickle
@@ -15,6 +16,7 @@ from services.directory.importing.checking import check_rows, start_checking
 from services.directory.importing.rows import Report
 from services.directory.validation import ContactIn
 from tests.support.api import Api
+from tests.support.dns import held_dns_as_default, threads_asking_dns
 
 ROW = {
     "given_name": "Žydrūnė",
@@ -79,3 +81,19 @@ async def test_the_report_is_built_without_a_young_collection_every_700_containe
     assert reply.status == 200, reply.text
     assert reply.json["created"] == 3000
     assert all(young >= collector.YOUNG for young in thresholds), thresholds
+
+
+async def test_rows_checked_in_process_with_deliverability_wait_for_dns_off_the_loop() -> None:
+    """IMPORT_WORKERS=0 with the deliverability check: the rows' DNS queries run in the DNS
+    threads, so a slow resolver holds up the import, not the directory's event loop."""
+    with held_dns_as_default() as dns:
+        checking = start_checking([(ROW, "LT")], check_deliverability=True, workers=0)
+        # Back at once, before any answer: the check did not run here, on the loop.
+        assert not dns.answered.is_set(), "the rows were checked on the event loop"
+        assert await asyncio.to_thread(dns.asked.wait, 30)
+        assert all(name.startswith("kontakt-dns") for name in threads_asking_dns())
+        assert not checking.done()
+        dns.release.set()
+        [checked] = await checking
+    assert isinstance(checked, ContactIn)
+    assert checked.emails == ["zydrune@example.lt"]

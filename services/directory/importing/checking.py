@@ -17,6 +17,7 @@ from typing import Any
 
 from services.directory.importing.collector import settle_worker
 from services.directory.validation import ContactIn, contact_in
+from shared.addresses import DNS_EXECUTOR
 from shared.errors import FieldError, ValidationFailed
 
 Checked = ContactIn | list[FieldError]
@@ -88,6 +89,9 @@ def start_checking(
 ) -> asyncio.Future[list[Checked]]:
     """The rows' check, under way (in a worker when there are workers) until awaited."""
     loop = asyncio.get_running_loop()
+    if workers <= 0 and items and check_deliverability:
+        # In this process, yet never on the loop: the DNS queries wait in the DNS threads.
+        return loop.run_in_executor(DNS_EXECUTOR, check_rows, items, check_deliverability)
     if workers <= 0 or not items:
         done: asyncio.Future[list[Checked]] = loop.create_future()
         done.set_result(check_rows(items, check_deliverability))
