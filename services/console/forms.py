@@ -200,6 +200,20 @@ def problems(answer: Answer, inputs: Collection[str] | None = None) -> dict[str,
     return kept
 
 
+def marked_rows(answer: Answer, rows: dict[str, list[tuple[str, str]]]) -> dict[str, list[int]]:
+    """The form's rows (1-based, as shown) a refusal names, by list: `phones[1].number` is the
+    second *filled* row of the form's phone rows, since empty rows are not sent."""
+    marked: dict[str, list[int]] = {}
+    for path in answer.field_errors():
+        item = re.match(r"^([a-z_]+)\[(\d+)\]", path)
+        if item is None or item[1] not in rows:
+            continue
+        filled = [at for at, (first, _) in enumerate(rows[item[1]], 1) if first.strip()]
+        if int(item[2]) < len(filled):
+            marked.setdefault(item[1], []).append(filled[int(item[2])])
+    return marked
+
+
 def input_of(path: str) -> str:
     """The form input an API field path is shown beside: `names.lv` -> `name_lv`, `titles.et`
     -> `title_et`, a list's item (`phones[0].number`, `emails[0]`) -> its list (`phones`)."""

@@ -55,3 +55,27 @@ async def test_a_page_address_is_taken_as_its_site_and_a_refused_site_is_marked(
     error = page.locator("#origins-error")
     await expect(error).to_contain_text("norden: Must be * or an origin")
     assert "embed_origins" not in await page.locator("main").inner_text()
+
+
+async def test_a_refused_phone_link_and_address_are_marked_in_their_own_row(
+    page: Page, stack: Stack, coordinator: str
+) -> None:
+    await sign_in(page, stack, coordinator)
+    await page.goto(f"{stack.console}/contacts/new?network=ee")
+    await page.locator("#given_name").fill("Kadri")
+    await page.locator("#family_name").fill("Mežecka")
+    # The first phone row left empty: the refused number is the API's phones[0], the 2nd row.
+    await page.locator("#phone-2").fill("helista Kadrile")
+    await page.locator("#emails").fill("kadri@")
+    await page.locator("#link-1").fill("javascript:alert(1)")
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_role("alert")).to_contain_text("Please check the marked fields.")
+    await expect(page.locator("#phone-2")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#phone-1")).not_to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#emails")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#link-1")).to_have_attribute("aria-invalid", "true")
+    for box in ("#phones-error", "#emails-error", "#links-error"):
+        await expect(page.locator(box)).to_be_visible()
+    shown = await page.locator("main").inner_text()
+    for path in ("phones[0]", "emails[0]", "links[0]"):
+        assert path not in shown

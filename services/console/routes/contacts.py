@@ -18,6 +18,7 @@ from services.console.forms import (
     chosen_of,
     contact_body,
     contact_form,
+    marked_rows,
     problems,
     revision,
     text,
@@ -172,6 +173,7 @@ async def _editor(
     chosen_networks: list[str],
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
+    marked: dict[str, list[int]] | None = None,
 ) -> web.Response:
     return render(
         request,
@@ -183,6 +185,8 @@ async def _editor(
             "organisations": await all_organisations(request),
             "chosen_networks": chosen_networks,
             "errors": errors or {},
+            # The rows of phones and links a refusal names (1-based), marked invalid.
+            "marked": marked or {},
             "request_saved": request.query.get("saved") == "1",
         },
         status=status,
@@ -253,9 +257,23 @@ async def _refused(
                 name=written,
             )
         ]
+    values = typed(form)
+    rows = {"phones": _rows_of(values, "phones"), "links": _rows_of(values, "links")}
     return await _editor(
-        request, await networks_of(request), contact, typed(form), chosen, errors, status=422
+        request,
+        await networks_of(request),
+        contact,
+        values,
+        chosen,
+        errors,
+        status=422,
+        marked=marked_rows(answer, rows),
     )
+
+
+def _rows_of(values: FormValues, name: str) -> list[tuple[str, str]]:
+    found = values.get(name)
+    return found if isinstance(found, list) else []
 
 
 @routes.get("/contacts/{id:\\d+}")
