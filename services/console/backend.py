@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterable, Mapping
 from dataclasses import dataclass
 from json import loads
@@ -56,6 +57,22 @@ def field_label(path: str, lang: str) -> str | None:
     head = path.split("[", 1)[0].split(".", 1)[0]
     found = FIELD_LABELS.get(head)
     return translator(lang).term(found) if found is not None else None
+
+
+def field_name(path: str, lang: str) -> str:
+    """API field `path` as a person reads it: its label, and which of a list's items
+    (`emails[0]` -> "E-mail addresses 1"); '' for a field with no label."""
+    label = field_label(path, lang)
+    item = re.match(r"^[a-z_]+\[(\d+)\]", path)
+    if label and item:
+        return f"{label} {int(item[1]) + 1}"
+    return label or ""
+
+
+def field_labels(lang: str) -> dict[str, str]:
+    """Every field's label in `lang`, by API name (for scripts naming a report's fields)."""
+    tr = translator(lang)
+    return {name: tr.term(term) for name, term in FIELD_LABELS.items()}
 
 
 def sentence(message: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from services.console.backend import Backend, Forbidden
+from services.console.backend import Backend, Forbidden, field_labels, field_name
 from services.console.keys import SETTINGS
 from services.console.session import Session
 from services.console.terms import TERMS
@@ -157,6 +157,9 @@ def render(
             session_token=session.token_id if session else None,  # which token is this sign-in
             account=request.get(ME_KEY),
             path=request.path,
+            # An API field path in a report (`emails[0]`) in the person's words, and all labels.
+            field_name=lambda field: field_name(field, lang),
+            field_labels=field_labels(lang),
             **context,
         )
     return html_page(

@@ -108,6 +108,8 @@ async def test_a_latvian_console_streams_both_imports_reports_in_latvian(
     await expect(report.locator('[data-count="rejected"]')).to_have_text("1", timeout=30_000)
     await expect(report).to_contain_text("Adresē jābūt @ zīmei, piemēram, vards@example.lv.")
     assert "name@example.ee" not in await report.inner_text()
+    # The field in the person's words, not the API's path.
+    assert "emails[0]" not in await report.inner_text()
 
     await page.goto(f"{stack.console}/lists/lv-jaunumi")
     await page.locator("#file").set_input_files(
@@ -118,3 +120,19 @@ async def test_a_latvian_console_streams_both_imports_reports_in_latvian(
     await expect(report.locator('[data-count="rejected"]')).to_have_text("1", timeout=30_000)
     await expect(report).to_contain_text("vards@example.lv")
     assert "name@example.ee" not in await report.inner_text()
+
+
+async def test_without_javascript_the_contact_import_report_names_fields_in_words(
+    page_without_js: Page, stack: Stack, make_account: MakeAccount
+) -> None:
+    page = page_without_js
+    _, latvian = await make_account("daina@example.lv", permissions={"lv": ("edit_contacts",)})
+    await sign_in(page, stack, latvian, lang="lv")
+    await page.goto(f"{stack.console}/contacts/import?network=lv")
+    await page.locator("#file").set_input_files(
+        {"name": "kontakti.csv", "mimeType": "text/csv", "buffer": CONTACT_ROWS.encode()}
+    )
+    await page.locator("form[data-import] button:not(.secondary)").click()
+    row = page.get_by_role("row", name="3 Vale Adrese")
+    await expect(row).to_contain_text("E-pasta adreses 1: Adresē jābūt @ zīmei")
+    assert "emails[0]" not in await page.locator("main").inner_text()

@@ -117,6 +117,15 @@ function table(out, heads, rows, labels) {
   out.append(node);
 }
 
+// An API field path (`emails[0]`) as the person reads it: its label and which item
+// ("E-mail addresses 1"); nothing for a field without a label (the message alone).
+function fieldName(path, fields) {
+  var label = fields[path.split(/[[.]/)[0]];
+  var item = /^[a-z_]+\[(\d+)\]/.exec(path);
+  if (!label) return "";
+  return item ? label + " " + (Number(item[1]) + 1) : label;
+}
+
 // The report of an import: contacts (a line per row) or subscribers (the rejected rows).
 function report(out, data, labels) {
   if (data.items === undefined) {
@@ -143,7 +152,8 @@ function report(out, data, labels) {
     return i.status === "rejected" || i.status === "skipped" || i.notes.length || i.dropped.length;
   }).map(function (i) {
     var remarks = i.errors.concat(i.notes).map(function (e) {
-      return (e.field ? e.field + ": " : "") + e.message;
+      var name = fieldName(e.field || "", labels.fields || {});
+      return (name ? name + ": " : "") + e.message;
     });
     if (i.dropped.length) {
       remarks.push(labels.not_kept + ": " + i.dropped.map(function (d) {
