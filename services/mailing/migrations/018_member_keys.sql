@@ -33,8 +33,8 @@ CREATE TRIGGER subscriber_keys AFTER UPDATE OF email, name ON mailing.subscriber
 UPDATE mailing.subscriptions s
    SET email_key = lower(b.email), search = lower(b.email || ' ' || coalesce(s.name, b.name, ''))
   FROM mailing.subscribers b WHERE b.id = s.subscriber_id;
-ALTER TABLE mailing.subscriptions ALTER COLUMN email_key SET NOT NULL,
-                                  ALTER COLUMN search SET NOT NULL;
+-- Not declared NOT NULL (the previous release's INSERTs name neither column): the trigger
+-- fills both on every write.
 
 CREATE INDEX subscriptions_list_email ON mailing.subscriptions (list_id, email_key);
 CREATE INDEX subscriptions_list_status_email ON mailing.subscriptions (list_id, status, email_key);
