@@ -18,6 +18,8 @@ PRUNES = (
     Prune("mailing.preference_links", "prune-preference-links", lambda s: s.link_days * DAY),
     Prune("mailing.rate_limits", "prune-rate-limits", ratelimit.retention),
     Prune("mailing.outbox", "prune-outbox", lambda s: s.outbox_days * DAY),
+    # Not a prune: each list's delta rows of its subscriber counts folded into one per status.
+    Prune("mailing.subscription_counts", "compact-subscription-counts"),
 )
 
 CHORES = Chores(SCHEMA, QUERY_FOLDERS, PRUNES)

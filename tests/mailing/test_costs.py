@@ -11,8 +11,10 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from asyncpg.connection import LoggedQuery
 
 from devstack.mailsink import Sink
+from services.mailing.housekeeping import CHORES
 from services.mailing.keys import POOL, QUERIES
 from services.mailing.worker import QUEUE_GAUGE_SECONDS, Worker
+from shared.housekeeping import prune
 from tests.conftest import MakeAccount
 from tests.mailing.test_campaigns import people, readers, tokens, wait_done
 from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
@@ -275,3 +277,59 @@ async def test_the_worker_counts_its_queues_rarely_not_at_every_step(
     worker.gauged_at -= QUEUE_GAUGE_SECONDS  # as if that much time had passed
     await worker.step(asyncio.Event())
     assert len(counted) == 2
+
+
+async def test_the_kept_subscriber_counts_equal_a_count_after_every_kind_of_change(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    """The delta rows kept by migration 019's triggers sum to a real COUNT after subscribing,
+    confirming, an import, unsubscribing, blocking, an erasure and a list's deletion, and again
+    after housekeeping folded them into one row per list and status."""
+    mailing = await start_mailing()
+    editor, _ = await tokens(make_account)
+    api = mailing.api.as_(editor)
+    await api.post("/v1/lists", json=EE_LIST)
+    await api.post("/v1/lists", json=EE_LIST | {"slug": "ee-teine"})
+    await api.post("/v1/lists", json=EE_LIST | {"slug": "ee-kaob"})
+    for n in range(3):
+        await subscribe_by_form(mailing, "ee-uudised", f"vorm{n}@example.ee")
+    assert (await mailing.api.post(mailing.links("/confirm/")[-1].split("?")[0])).status == 200
+    csv = "email,name,status\n" + "".join(f"i{n}@example.ee,Ivo,confirmed\n" for n in range(7))
+    imported = await api.post(
+        "/v1/lists/ee-teine/import?consent=signed+up+at+the+Tartu+seminar",
+        data=(csv + "vorm0@example.ee,Vorm,unsubscribed\n").encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert imported.status == 200, imported.text
+    await readers(conn, "ee-kaob", [f"k{n}@example.ee" for n in range(5)], "Kaob")
+    await conn.execute(
+        "UPDATE mailing.subscriptions SET status = 'unsubscribed' WHERE subscriber_id IN "
+        "(SELECT id FROM mailing.subscribers WHERE email IN ('i1@example.ee', 'i2@example.ee'))"
+    )
+    await conn.execute(
+        "UPDATE mailing.subscriptions SET status = 'blocked' WHERE subscriber_id = "
+        "(SELECT id FROM mailing.subscribers WHERE email = 'i3@example.ee')"
+    )
+    await conn.execute("UPDATE mailing.subscriptions SET lang = 'lv'")  # no status changed
+    await conn.execute("DELETE FROM mailing.subscribers WHERE email = 'i4@example.ee'")  # erased
+    await conn.execute("DELETE FROM mailing.lists WHERE slug = 'ee-kaob'")
+
+    counted = (
+        "SELECT list_id, status, count(*)::int AS n FROM mailing.subscriptions "
+        "GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+    kept = (
+        "SELECT list_id, status, sum(n)::int AS n FROM mailing.subscription_counts "
+        "GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2"
+    )
+    real = [tuple(r) for r in await conn.fetch(counted)]
+    assert len(real) >= 4
+    assert [tuple(r) for r in await conn.fetch(kept)] == real
+    shown = await api.get("/v1/lists/ee-teine")
+    assert shown.json["counts"]["confirmed"] == shown.json["confirmed"] == 3
+
+    app = mailing.api.client.app
+    await prune(app[POOL], app[QUERIES], mailing.settings, CHORES.steps)
+    assert [tuple(r) for r in await conn.fetch(kept)] == real
+    rows = await conn.fetchval("SELECT count(*) FROM mailing.subscription_counts")
+    assert rows == len(real)  # one row per list and status; the deleted list's none

@@ -20,3 +20,19 @@ WITH gone AS (
          LIMIT $1 FOR UPDATE SKIP LOCKED)
     RETURNING 1)
 SELECT count(*)::int FROM gone;
+
+-- name: compact-subscription-counts
+-- Up to $1 lists' statuses with more than one delta row folded into one row (none when they
+-- sum to zero); answers how many were folded. Rows added meanwhile stay for the next time.
+WITH picked AS (
+    SELECT list_id, status FROM mailing.subscription_counts
+     GROUP BY list_id, status HAVING count(*) > 1 LIMIT $1),
+gone AS (
+    DELETE FROM mailing.subscription_counts c USING picked p
+     WHERE c.list_id = p.list_id AND c.status = p.status
+    RETURNING c.list_id, c.status, c.n),
+kept AS (
+    INSERT INTO mailing.subscription_counts (list_id, status, n)
+    SELECT list_id, status, sum(n) FROM gone GROUP BY list_id, status HAVING sum(n) <> 0
+    RETURNING 1)
+SELECT count(*)::int FROM picked;
