@@ -175,16 +175,19 @@ def html_page(
     sources: Mapping[str, str],
     frame_ancestors: str = "'none'",
     status: int = 200,
+    form_goes_on_to: str | None = None,
 ) -> web.Response:
     """A page for a person: a strict CSP, X-Frame-Options to match, never cached, its language.
 
     The policy allows nothing but the `sources` given (`{"style-src": "'self'"}`), no inline
-    code, forms posting only here, and framing by `frame_ancestors` alone. Pages carry
-    per-view tokens (forms, CSRF), so they are `no-store`.
+    code, forms posting only here (and redirected on only to the origin `form_goes_on_to`, if
+    given: CSP's form-action covers a form's redirects too), and framing by `frame_ancestors`
+    alone. Pages carry per-view tokens (forms, CSRF), so they are `no-store`.
     """
     allowed = "; ".join(f"{directive} {value}" for directive, value in sources.items())
+    action = "'self'" + (f" {form_goes_on_to}" if form_goes_on_to else "")
     policy = (
-        f"default-src 'none'; {allowed}; form-action 'self'; base-uri 'none'; "
+        f"default-src 'none'; {allowed}; form-action {action}; base-uri 'none'; "
         f"frame-ancestors {frame_ancestors}"
     )
     return web.Response(

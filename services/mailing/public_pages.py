@@ -26,10 +26,19 @@ def page(
     *,
     status: int = 200,
     frameable: bool = False,
+    form_goes_on_to: str | None = None,
     **context: object,
 ) -> web.Response:
     """A person's page (page.html) in their language: the words and form that `context` says."""
-    return template_page("page.html", lang, title, context, status=status, frameable=frameable)
+    return template_page(
+        "page.html",
+        lang,
+        title,
+        context,
+        status=status,
+        frameable=frameable,
+        form_goes_on_to=form_goes_on_to,
+    )
 
 
 def template_page(
@@ -40,8 +49,10 @@ def template_page(
     *,
     status: int = 200,
     frameable: bool = False,
+    form_goes_on_to: str | None = None,
 ) -> web.Response:
-    """A page for a person (`template`), in their language, under a strict CSP.
+    """A page for a person (`template`), in their language, under a strict CSP (its form may
+    be redirected on to the origin `form_goes_on_to`, a list's thank-you site).
 
     No framing but for the embeddable form: a page that acts on a person's link (confirm,
     unsubscribe, preferences) in a frame could be clickjacked.
@@ -58,6 +69,7 @@ def template_page(
         "email": "",
         "name": "",
         "view": None,
+        "back": None,
         **context,
     }
     return html_page(
@@ -66,6 +78,7 @@ def template_page(
         sources=SOURCES,
         frame_ancestors="*" if frameable else "'none'",
         status=status,
+        form_goes_on_to=form_goes_on_to,
     )
 
 
@@ -117,7 +130,12 @@ def own_page_form(handler: Handler) -> Handler:
             lang,
             tr.gettext("Your subscriptions"),
             status=403,
-            error=tr.gettext("The form has expired. Please load the page again."),
+            # Another page sent it: reloading would not help, the link's own page would.
+            error=tr.gettext(
+                "This form can only be sent from its own page on %(site)s. Open the link "
+                "from your e-mail and use the form there.",
+                site=origin_of(request.app[SETTINGS].public_mailing_base),
+            ),
         )
 
     return guarded

@@ -166,7 +166,9 @@ async def test_a_form_pasted_without_its_key_says_so_and_a_mistyped_address_keep
     await expect(phone.get_by_label("Nimi")).to_have_value("Mari Jõemets")
     await phone.get_by_label("E-post").fill("mari@example.ee")
     await phone.get_by_role("button", name="Telli").click()
-    await expect(phone.get_by_role("status")).to_be_visible()
+    # Corrected, the person goes on to the list's thank-you page, as the form would have.
+    await expect(phone.get_by_role("heading", name="Aitäh!")).to_be_visible()
+    assert phone.url == f"{host.url}/aitah"
     await visitor.close()
     await drained(stack.settings.database_url or "", "mailing.outbox")
     assert [m.rcpt_to[0] for m in stack.sink.messages] == ["mari@example.ee"]

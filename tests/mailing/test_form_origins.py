@@ -44,7 +44,11 @@ async def test_a_sandboxed_frame_on_any_site_cannot_subscribe_but_our_own_form_c
         server = await aiohttp_server(site)  # another site (another port: another origin)
         await page.goto(str(server.make_url("/")))
         frame = page.frame_locator("iframe")
-        await expect(frame.locator("body")).to_contain_text("The form has expired")
+        # What is wrong (the page it came from), not "expired, reload", which never helps.
+        await expect(frame.locator("body")).to_contain_text(
+            f"This form must be sent from the page of FOR-IN Estonia newsletter on {mailing.base}"
+        )
+        await expect(frame.locator("body")).not_to_contain_text("load the page again")
         # Our own hosted form, in the same browser, posts with our origin and is taken.
         await page.goto(f"{mailing.base}/subscribe/ee-uudised?lang=en")
         await page.fill("input[name=email]", "lugeja@example.ee")
@@ -55,6 +59,33 @@ async def test_a_sandboxed_frame_on_any_site_cannot_subscribe_but_our_own_form_c
         await page.close()
     await mailing.settle()
     assert [m.rcpt_to for m in mailing.sink.messages] == [["lugeja@example.ee"]]
+
+
+async def test_the_hosted_form_sent_from_another_page_says_where_it_works(
+    mailing: Mailing, make_account: MakeAccount
+) -> None:
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await make_list(mailing, token)
+    for lang, words in [("en", "must be sent from the page of"), ("et", "")]:
+        hosted = await mailing.api.get(f"/subscribe/ee-uudised?lang={lang}")
+        for origin in ("https://evil.example", "null"):
+            refused = await mailing.api.post(
+                "/subscribe/ee-uudised",
+                data={"form_token": form_token(hosted.text), "email": "a@example.ee", "lang": lang},
+                headers={"Origin": origin},
+            )
+            assert refused.status == 403
+            assert mailing.base in refused.text
+            assert words in refused.text
+            for reload in ("load the page again", "Palun laadige leht uuesti"):
+                assert reload not in refused.text
+    # A token that is not good (expired, forged) still asks for a reload: that does help.
+    stale = await mailing.api.post(
+        "/subscribe/ee-uudised",
+        data={"form_token": "x.y", "email": "a@example.ee", "lang": "en"},
+        headers={"Origin": mailing.base},
+    )
+    assert "load the page again" in stale.text
 
 
 async def test_a_persons_forms_are_taken_only_from_our_pages_or_from_no_browser(
@@ -68,7 +99,8 @@ async def test_a_persons_forms_are_taken_only_from_our_pages_or_from_no_browser(
                 path, data={"confirm": "1", "lang": "en"}, headers={"Origin": origin}
             )
             assert refused.status == 403, (origin, path)
-            assert "load the page again" in refused.text
+            assert "load the page again" not in refused.text
+            assert f"can only be sent from its own page on {mailing.base}" in refused.text
     assert await states(conn) == {"ee-uudised": "confirmed", "ee-teabepaevad": "confirmed"}
     # A client that is not a browser sends no Origin (and could send any): taken, as before.
     left = await mailing.api.post(f"{entry}/unsubscribe", data={})

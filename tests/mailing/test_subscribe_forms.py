@@ -102,17 +102,32 @@ async def test_a_mistyped_address_is_corrected_on_our_page_without_a_form_expire
     mailing: Mailing, make_account: MakeAccount
 ) -> None:
     _, key = await pasted_form(mailing, make_account)
-    wrong = await post(mailing, SITE, form_key=key, email="lugeja@example", lang="et")
+    wrong = await post(
+        mailing, SITE, form_key=key, email="lugeja@example", name="Jaan Jõemets", lang="et"
+    )
     assert wrong.status == 422
     assert 'value="lugeja@example"' in wrong.text
-    # Corrected on our own page (its own token): accepted, no "form expired".
+    assert 'value="Jaan Jõemets"' in wrong.text
+    # Corrected on our own page (its own token): accepted, no "form expired", and on to the
+    # list's thank-you page as the pasted form would have gone.
     fixed = await mailing.api.post(
         "/subscribe/ee-uudised",
         data={"form_token": form_token(wrong.text), "email": "lugeja@example.ee", "lang": "et"},
         headers={"Origin": mailing.base},
+        allow_redirects=False,
     )
-    assert fixed.status == 200
-    assert "Aitäh!" in fixed.text
+    assert fixed.status == 303
+    assert fixed.headers["Location"] == THANKS
+    # The hosted form itself (not sent on from a pasted one) thanks on its own page.
+    hosted = await mailing.api.get("/subscribe/ee-uudised?lang=et")
+    own = await mailing.api.post(
+        "/subscribe/ee-uudised",
+        data={"form_token": form_token(hosted.text), "email": "teine@example.ee", "lang": "et"},
+        headers={"Origin": mailing.base},
+        allow_redirects=False,
+    )
+    assert own.status == 200
+    assert "Aitäh!" in own.text
 
 
 def form_token(page: str) -> str:
@@ -151,6 +166,9 @@ async def test_pasted_forms_count_against_the_same_limit(
     _, key = await pasted_form(mailing, make_account)
     for n in range(2):
         assert (await post(mailing, SITE, form_key=key, email=f"a{n}@example.ee")).status == 303
-    limited = await post(mailing, SITE, form_key=key, email="a3@example.ee")
+    limited = await post(mailing, SITE, form_key=key, email="a3@example.ee", lang="et")
     assert limited.status == 429
     assert "Retry-After" in limited.headers
+    # A way back to the site the person came from.
+    assert f'<a href="{SITE}/">' in limited.text
+    assert "Tagasi" in limited.text

@@ -27,6 +27,7 @@ from shared.clientip import client_address
 from shared.errors import NotFound, RateLimited, read_form, read_object
 from shared.http import origin_of, posted_from
 from shared.i18n import LANGUAGES, Translator, pick, translator
+from shared.payloads import JSON
 from shared.ratelimit import try_again
 from shared.signing import BadToken, Keys
 from shared.validate import Fields
@@ -72,6 +73,7 @@ async def form_post(request: web.Request) -> web.Response:
     # A form with neither the hosted form's token nor a key is a pasted one without its key.
     pasted = "form_key" in fields or "form_token" not in fields
     list_name = pick(lst["names"], lang, lst["lang"])
+    claims: dict[str, JSON] = {}
     if pasted:
         why = pasted_form_refusal(request, settings, lst, str(fields.get("form_key", "")))
         accepted = why is None
@@ -83,18 +85,33 @@ async def form_post(request: web.Request) -> web.Response:
             claims = Keys.of(settings).verify("form", fields.get("form_token", ""))
         except BadToken:
             claims = {}
-        accepted = claims.get("l") == lst["id"] and posted_from(
-            request, {origin_of(settings.public_mailing_base)}
-        )
-        refusal = tr.gettext("The form has expired. Please load the page again.")
+        own = origin_of(settings.public_mailing_base)
+        accepted = claims.get("l") == lst["id"] and posted_from(request, {own})
+        if claims.get("l") == lst["id"] and not accepted:
+            # A good token from another page (or Origin: null): reloading would not help.
+            sites = [own, *([origin_of(lst["thank_you_url"])] if lst["thank_you_url"] else [])]
+            refusal = tr.gettext(
+                "This form must be sent from the page of %(list)s on %(sites)s. Reloading "
+                "will not help: open the newsletter's own page, or the site it is registered "
+                "for, and subscribe there.",
+                list=list_name,
+                sites=", ".join(sites),
+            )
+        else:
+            refusal = tr.gettext("The form has expired. Please load the page again.")
     if not accepted:
         metrics.SUBSCRIBES.labels("form", "refused").inc()
         return page(lang, title, frameable=True, status=403, error=refusal)
+    # A pasted form (or the hosted form it sent a mistyped address to, its token marked "t")
+    # ends on the list's registered thank-you page.
+    thanked = bool(lst["thank_you_url"]) and (pasted or bool(claims.get("t")))
+    # ...and a refusal on our page there links back to that site.
+    back = origin_of(lst["thank_you_url"]) + "/" if thanked else None
     done = (
         web.Response(
             status=303, headers={"Location": lst["thank_you_url"], "Cache-Control": "no-store"}
         )
-        if pasted
+        if thanked
         else page(
             lang,
             title,
@@ -117,6 +134,7 @@ async def form_post(request: web.Request) -> web.Response:
             frameable=True,
             status=429,
             error=try_again(tr, wait),
+            back=back,
         )
         response.headers["Retry-After"] = str(wait)
         return response
@@ -132,10 +150,12 @@ async def form_post(request: web.Request) -> web.Response:
             frameable=True,
             status=422,
             error=tr.message(*address_refusal(exc)),
+            form_goes_on_to=origin_of(lst["thank_you_url"]) if thanked else None,
             form="subscribe",
             slug=lst["slug"],
-            # Corrected here, on our own page: the pasted form's retry is our hosted form.
-            form_token=Keys.of(settings).sign("form", {"l": lst["id"]}, FORM_TTL)
+            # Corrected here, on our own page: the pasted form's retry is our hosted form,
+            # whose token says to go on to the thank-you page after.
+            form_token=Keys.of(settings).sign("form", {"l": lst["id"], "t": 1}, FORM_TTL)
             if pasted
             else fields.get("form_token", ""),
             email=str(fields.get("email", ""))[:254],
