@@ -141,3 +141,19 @@ async def test_a_confirmation_link_posted_from_another_page_confirms_nothing(
     confirmed = await mailing.api.post(link, data={}, headers={"Origin": mailing.base})
     assert confirmed.status == 200
     assert await conn.fetchval("SELECT status FROM mailing.subscriptions") == "confirmed"
+
+
+async def test_an_unknown_list_in_a_frame_is_a_page_in_the_readers_language(
+    mailing: Mailing,
+) -> None:
+    page = await mailing.api.get(
+        "/subscribe/ee-uudsed",
+        headers={"Accept": "text/html,application/xhtml+xml", "Accept-Language": "lv-LV,lv"},
+    )
+    assert page.status == 404
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert '<html lang="lv"' in page.text
+    assert "ee-uudsed" in page.text
+    api = await mailing.api.get("/subscribe/ee-uudsed", headers={"Accept": "application/json"})
+    assert api.status == 404
+    assert api.headers["Content-Type"].startswith("application/problem+json")

@@ -50,7 +50,26 @@ async def _list(request: web.Request) -> asyncpg.Record:
 @routes.get("/subscribe/{slug}")
 async def form(request: web.Request) -> web.Response:
     """The public, embeddable subscribe form in the list's (or the asked) language."""
-    lst = await _list(request)
+    if "text/html" in request.headers.get("Accept", ""):
+        try:
+            lst = await _list(request)
+        except NotFound:
+            # A typo in a pasted iframe: a page a person can read inside the frame.
+            lang = person_lang(request)
+            tr = translator(lang)
+            return page(
+                lang,
+                tr.gettext("Subscribe"),
+                status=404,
+                frameable=True,
+                error=tr.gettext(
+                    "There is no newsletter %(slug)s here. The website's owner can copy the "
+                    "form again from the Kontakt console (Embed on a website).",
+                    slug=request.match_info["slug"],
+                ),
+            )
+    else:
+        lst = await _list(request)
     lang = page_lang(request.query.get("lang"), lst["lang"])
     token = Keys.of(request.app[SETTINGS]).sign("form", {"l": lst["id"]}, FORM_TTL)
     title = translator(lang).gettext(
