@@ -468,3 +468,23 @@ async def test_one_address_many_times_costs_what_many_addresses_cost(
     assert costs["one person"] <= costs["different addresses"] + 10, costs
     assert costs["people on one address"] <= costs["different addresses"] + 10, costs
     assert costs["different addresses"] < 100, costs
+
+
+async def test_rows_meeting_nothing_are_never_folded(
+    conn: asyncpg.Connection, queries: Queries
+) -> None:
+    """A row's names are folded only when its address meets a stored contact or an earlier
+    row: a file of new people on new addresses folds no name (every named row cost ~12 µs of
+    folding before), importing it again folds each row's names and each stored contact's."""
+    header = "First Name,Last Name,E-mail Address\r\n"
+    rows = "".join(f"Aistė,Kiselė-{i},fold{i}@example.lt\r\n" for i in range(1200))
+    body = (header + rows).encode()
+    _, compared, report = await counted_import(conn, queries, body, False)
+    assert (report["created"], report["rejected"]) == (1200, 0), report["items"][:3]
+    assert compared == 0, compared
+    # The same addresses again (each now stored) and one repeated within the file: folded.
+    again = body + b"Aiste,Kisele-0,fold0@example.lt\r\n"
+    _, compared, report = await counted_import(conn, queries, again, False)
+    assert (report["created"], report["rejected"]) == (0, 0), report["items"][:3]
+    assert report["updated"] + report["unchanged"] == 1201, report
+    assert 1201 <= compared <= 3 * 1201, compared

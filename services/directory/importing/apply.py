@@ -231,9 +231,27 @@ class Seen:
         self.within: dict[tuple[str, frozenset[str]], int] = {}
         self.any: dict[str, int] = {}
         self.nameless: dict[str, int] = {}
+        self.unfolded: dict[str, list[tuple[ContactIn, int]]] = {}
 
-    def add(self, address: str, names: Names | None, index: int) -> None:
-        """Row `index` has this address under these names."""
+    def add(self, address: str, names: Names | ContactIn | None, index: int) -> None:
+        """Row `index` has this address under these names (a contact's, folded only when a
+        later row meets the address)."""
+        if isinstance(names, ContactIn):
+            if address not in self.any:
+                self.any[address] = index
+                self.unfolded[address] = [(names, index)]
+            else:
+                self._fold(address)
+                self._add(address, _name_keys(names), index)
+            return
+        self._fold(address)
+        self._add(address, names, index)
+
+    def _fold(self, address: str) -> None:
+        for contact, index in self.unfolded.pop(address, ()):
+            self._add(address, _name_keys(contact), index)
+
+    def _add(self, address: str, names: Names | None, index: int) -> None:
         self.any.setdefault(address, index)
         if names is None:
             self.nameless.setdefault(address, index)
@@ -244,6 +262,7 @@ class Seen:
 
     def find(self, address: str, names: Names | None) -> set[int]:
         """The rows whose person a row with this address and these names could be."""
+        self._fold(address)
         if names is None:
             found = self.any.get(address)
             return set() if found is None else {found}
@@ -307,7 +326,11 @@ async def _match(
                     target = by_uid[uid]["id"]
                 elif uid in by_uid:
                     uid = None
-        names = _name_keys(p.contact) if NAME_FIELDS & p.given else None
+        # Folded only when an address meets a stored contact or an earlier row: most rows
+        # of an import meet nothing, and `Seen` folds theirs if a later row meets them.
+        named = bool(NAME_FIELDS & p.given)
+        met = named and any(a in stored.any or a in seen.any for a in p.emails())
+        names = _name_keys(p.contact) if met else None
         for address in p.emails():
             if target is not None:
                 break
@@ -345,7 +368,7 @@ async def _match(
         for key in keys:
             claimed.setdefault(key, index)
         for address in p.emails():
-            seen.add(address, names, index)
+            seen.add(address, names if met or not named else p.contact, index)
     return plan, later
 
 
