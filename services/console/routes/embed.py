@@ -211,7 +211,8 @@ async def _change(
         origins_error = []
         for path, message in answer.field_errors().items():
             index = path.removeprefix("embed_origins[").removesuffix("]")
-            site = sent[int(index)] if index.isdigit() and int(index) < len(sent) else None
+            known = index.isascii() and index.isdigit() and int(index) < len(sent)
+            site = sent[int(index)] if known else None
             said = sentence(message)
             origins_error.append(f"{site}: {said}" if site else said)
         origins_error = origins_error or [answer.detail]
@@ -226,7 +227,7 @@ async def _change(
     )
 
 
-def site_of(line: str) -> str:
+def _site_of(line: str) -> str:
     """A typed site as an origin: a page's address (`http://x.example/path?q=1`) is reduced to
     its site (`http://x.example`), as browsers send it; anything else is sent as typed."""
     if line == "*":
@@ -261,7 +262,7 @@ async def save_origins(request: web.Request) -> web.Response:
     form = await form_fields(request)
     network = str(form.get("network", ""))
     typed = str(form.get("origins", ""))[:5000]
-    origins = [site_of(line.strip().rstrip("/")) for line in typed.split() if line.strip()]
+    origins = [_site_of(line.strip().rstrip("/")) for line in typed.split() if line.strip()]
     return await _change(
         request,
         (
