@@ -63,13 +63,9 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[bytes, Any]:
         return response.read(), response.headers
 
 
-def main() -> int:
-    """Run every benchmark row."""
-    from devstack.embedded import start_postgres, stop_postgres
-
-    data = Path(tempfile.mkdtemp(prefix="kontakt-bench-"))
-    server, db_url = start_postgres(data)
-    env = dict(
+def bench_env(db_url: str, data: Path) -> dict[str, str]:
+    """The services' environment for a bench run: its own database, data folder and secrets."""
+    return dict(
         os.environ,
         KONTAKT_DATABASE_URL=db_url,
         KONTAKT_LOG_LEVEL="WARNING",
@@ -78,6 +74,15 @@ def main() -> int:
         KONTAKT_SECRET_KEY=secrets.token_urlsafe(32),
         KONTAKT_SERVICE_TOKEN=secrets.token_urlsafe(32),
     )
+
+
+def main() -> int:
+    """Run every benchmark row."""
+    from devstack.embedded import start_postgres, stop_postgres
+
+    data = Path(tempfile.mkdtemp(prefix="kontakt-bench-"))
+    server, db_url = start_postgres(data)
+    env = bench_env(db_url, data)
     processes: list[subprocess.Popen[bytes]] = []
     rows: list[dict[str, Any]] = []
     try:

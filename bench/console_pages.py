@@ -185,24 +185,15 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
 
 def main() -> int:
     """`python -m bench.console_pages`: these rows alone, on a system of their own."""
-    import secrets
     import tempfile
     from pathlib import Path
 
-    from bench.__main__ import ROOT, start, wait_for
+    from bench.__main__ import ROOT, bench_env, start, wait_for
     from devstack.embedded import start_postgres, stop_postgres
 
     data = Path(tempfile.mkdtemp(prefix="kontakt-bench-"))
     server, db_url = start_postgres(data)
-    env = dict(
-        os.environ,
-        KONTAKT_DATABASE_URL=db_url,
-        KONTAKT_LOG_LEVEL="WARNING",
-        KONTAKT_DATA_DIR=str(data),
-        KONTAKT_DB_POOL_MAX="10",
-        KONTAKT_SECRET_KEY=secrets.token_urlsafe(32),
-        KONTAKT_SERVICE_TOKEN=secrets.token_urlsafe(32),
-    )
+    env = bench_env(db_url, data)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         cli = [sys.executable, "-m", "services.directory.cli"]

@@ -159,26 +159,17 @@ def run(
 
 def main() -> int:
     """`python -m bench.contact_import`: only these rows, on their own database and directory."""
-    import secrets
     import subprocess
     import sys
     import tempfile
     from pathlib import Path
 
-    from bench.__main__ import ROOT, _print_units, start, wait_for
+    from bench.__main__ import ROOT, _print_units, bench_env, start, wait_for
     from devstack.embedded import start_postgres, stop_postgres
 
     data = Path(tempfile.mkdtemp(prefix="kontakt-bench-import-"))
     server, db_url = start_postgres(data)
-    env = dict(
-        os.environ,
-        KONTAKT_DATABASE_URL=db_url,
-        KONTAKT_LOG_LEVEL="WARNING",
-        KONTAKT_DATA_DIR=str(data),
-        KONTAKT_DB_POOL_MAX="10",
-        KONTAKT_SECRET_KEY=secrets.token_urlsafe(32),
-        KONTAKT_SERVICE_TOKEN=secrets.token_urlsafe(32),
-    )
+    env = bench_env(db_url, data)
     directory: subprocess.Popen[bytes] | None = None
     try:
         cli = [sys.executable, "-m", "services.directory.cli"]
