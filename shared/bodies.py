@@ -54,7 +54,7 @@ class _Pace:
         return now - self.start - busy
 
 
-_PACE = "kontakt.body_pace"
+_PACE = web.RequestKey("kontakt.body_pace", _Pace)
 
 
 def large_body(handler: Handler) -> Handler:

@@ -545,9 +545,9 @@ async def test_a_coordinator_sees_their_phone_token_expire_and_revokes_it(
         body = {"kind": "read", "name": "Jõemets iPhone", "expires_in_days": 3}
         async with api.post(f"{stack.directory}/v1/accounts/{account}/tokens", json=body) as made:
             phone = (await made.json())["token"]
-    basic = aiohttp.BasicAuth("madis", phone)
+    basic = {"Authorization": aiohttp.encode_basic_auth("madis", phone)}
     async with (
-        aiohttp.ClientSession(auth=basic) as dav,
+        aiohttp.ClientSession(headers=basic) as dav,
         dav.request("PROPFIND", f"{stack.vcard}/dav/addressbooks/ee/", headers={"Depth": "0"}) as r,
     ):
         assert r.status == 207
@@ -570,7 +570,7 @@ async def test_a_coordinator_sees_their_phone_token_expire_and_revokes_it(
     await expect(page.locator(".expiring-tokens")).to_have_count(0)
     # The vcard service trusts an introspection answer for INTROSPECTION_SECONDS, no longer.
     statuses = []
-    async with aiohttp.ClientSession(auth=basic) as dav:
+    async with aiohttp.ClientSession(headers=basic) as dav:
         for _ in range(int(INTROSPECTION_SECONDS) + 5):
             url = f"{stack.vcard}/dav/addressbooks/ee/"
             async with dav.request("PROPFIND", url, headers={"Depth": "0"}) as r:
