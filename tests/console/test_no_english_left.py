@@ -335,6 +335,9 @@ async def test_no_english_is_left_on_any_page_mail_or_problem(
 
     # Every page of the console, signed in as an admin speaking the language.
     member = ids["subscriber_id"]
+    admin_id = await conn.fetchval(
+        "SELECT id FROM directory.accounts WHERE email = 'admin@example.org'"
+    )
     concrete = {
         "/accounts": "/accounts",
         "/signin": "/signin",
@@ -356,6 +359,7 @@ async def test_no_english_is_left_on_any_page_mail_or_problem(
         "/suppressions": "/suppressions",
         "/suppressions/{address}": f"/suppressions/{quote(suppressed)}",
         "/tokens": "/tokens",
+        "/accounts/{id:\\d+}/tokens": f"/accounts/{admin_id}/tokens?all=1",
     }
     assert console_get_routes() - set(NOT_PAGES) == set(concrete), "a console page to crawl"
     console = await signed_in(stack, admin_token, lang=lang)

@@ -83,6 +83,32 @@ SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t
  WHERE $1::bigint[] IS NULL OR t.account_id = ANY($1)
  ORDER BY t.id;
 
+-- name: page-account-tokens
+-- Account $1's tokens after id $2, $4 at most (keyset paging); with $3 only the live ones
+-- (not revoked, not expired), in the shape of list-tokens.
+SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
+       t.expires_at, t.revoked_at, t.last_used_at, t.session
+  FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
+ WHERE t.account_id = $1 AND t.id > $2
+   AND (NOT $3::boolean OR (t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())))
+ ORDER BY t.id
+ LIMIT $4;
+
+-- name: first-tokens
+-- The first $3 tokens (all when NULL) of each of the accounts $1 (every account when NULL),
+-- with $2 only the live ones: a page of accounts lists a bounded number of tokens each.
+SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
+       t.expires_at, t.revoked_at, t.last_used_at, t.session
+  FROM directory.accounts a
+ CROSS JOIN LATERAL (
+       SELECT * FROM directory.tokens t
+        WHERE t.account_id = a.id
+          AND (NOT $2::boolean OR (t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())))
+        ORDER BY t.id
+        LIMIT $3) t
+ WHERE $1::bigint[] IS NULL OR a.id = ANY($1)
+ ORDER BY t.id;
+
 -- name: token-row
 -- One token as list-tokens lists it.
 SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,

@@ -89,21 +89,40 @@ async def create_token(request: web.Request) -> web.Response:
     return web.json_response(body, status=201, headers={"Cache-Control": "no-store"})
 
 
+# Tokens a page lists unless `limit` says otherwise, and at most (as the accounts' pages).
+TOKENS_PAGE = 100
+MAX_TOKENS_PAGE = 500
+
+
 @routes.get("/v1/accounts/{id}/tokens")
 async def list_tokens(request: web.Request) -> web.Response:
-    """An account's tokens with their last use and expiry, without the secrets."""
+    """An account's tokens by id, a page at a time (`?live=true`: usable ones only)."""
     caller = await identify(request)
     account_id = path_id(request, "account")
     self_or_admin(caller, account_id)
+    f = Fields(dict(request.query))
+    after = f.whole("after", low=0, high=2**63 - 1, default=0)
+    limit = f.whole("limit", low=1, high=MAX_TOKENS_PAGE, default=TOKENS_PAGE)
+    live = f.choice("live", ("true", "false"), default="false") == "true"
+    f.done()
+    assert after is not None
+    assert limit is not None
     warn = request.app[SETTINGS].token_warn_days
+    q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
-        await account_row(conn, request.app[QUERIES], account_id)
-        rows = await conn.fetch(request.app[QUERIES]["list-tokens"], [account_id])
-    return web.json_response({"items": [token_json(r, warn) for r in rows]})
+        await account_row(conn, q, account_id)
+        rows = await conn.fetch(q["page-account-tokens"], account_id, after, live, limit + 1)
+    page = rows[:limit]
+    following = None
+    if len(rows) > limit:
+        following = str(request.rel_url.update_query(after=page[-1]["id"]))
+    return web.json_response({"items": [token_json(r, warn) for r in page], "next": following})
 
 
 # `?account=` at most this often (a page of the console's accounts list is 50).
 MAX_ACCOUNTS = 200
+# `?per_account=` at most: the console shows a few per account and links to the rest.
+MAX_PER_ACCOUNT = 100
 
 
 @routes.get("/v1/tokens")
@@ -117,9 +136,15 @@ async def list_all_tokens(request: web.Request) -> web.Response:
     if not all(v.isascii() and v.isdigit() and len(v) <= 18 for v in given):
         raise ValidationFailed([FieldError("account", "must be a whole number")])
     ids = [int(v) for v in given]
+    f = Fields({k: v for k, v in request.query.items() if k != "account"})
+    live = f.choice("live", ("true", "false"), default="false") == "true"
+    each = f.whole("per_account", low=1, high=MAX_PER_ACCOUNT)
+    f.done()
     warn = request.app[SETTINGS].token_warn_days
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(request.app[QUERIES]["list-tokens"], ids if given else None)
+        rows = await conn.fetch(
+            request.app[QUERIES]["first-tokens"], ids if given else None, live, each
+        )
     return web.json_response({"items": [token_json(r, warn) for r in rows]})
 
 
