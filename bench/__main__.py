@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,15 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[bytes, Any]:
         return response.read(), response.headers
 
 
+def stop_system(server: Any, data: Path) -> None:
+    """Stop a run's embedded PostgreSQL and remove its folder (~250 MB); BENCH_KEEP=1 keeps it."""
+    from devstack.embedded import stop_postgres
+
+    stop_postgres(server)
+    if os.environ.get("BENCH_KEEP") != "1":
+        shutil.rmtree(data, ignore_errors=True)
+
+
 def bench_env(db_url: str, data: Path) -> dict[str, str]:
     """The services' environment for a bench run: its own database, data folder and secrets."""
     return dict(
@@ -78,7 +88,7 @@ def bench_env(db_url: str, data: Path) -> dict[str, str]:
 
 def main() -> int:
     """Run every benchmark row."""
-    from devstack.embedded import start_postgres, stop_postgres
+    from devstack.embedded import start_postgres
 
     data = Path(tempfile.mkdtemp(prefix="kontakt-bench-"))
     server, db_url = start_postgres(data)
@@ -132,7 +142,7 @@ def main() -> int:
         for process in processes:
             process.terminate()
             process.wait(10)
-        stop_postgres(server)
+        stop_system(server, data)
     _print(rows)
     _print(searches)
     rows += searches

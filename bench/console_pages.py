@@ -188,8 +188,8 @@ def main() -> int:
     import tempfile
     from pathlib import Path
 
-    from bench.__main__ import ROOT, bench_env, start, wait_for
-    from devstack.embedded import start_postgres, stop_postgres
+    from bench.__main__ import ROOT, bench_env, start, stop_system, wait_for
+    from devstack.embedded import start_postgres
 
     data = Path(tempfile.mkdtemp(prefix="kontakt-bench-"))
     server, db_url = start_postgres(data)
@@ -222,7 +222,7 @@ def main() -> int:
         for process in processes:
             process.terminate()
             process.wait(10)
-        stop_postgres(server)
+        stop_system(server, data)
     print_rows(rows)
     return 0
 

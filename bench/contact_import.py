@@ -164,8 +164,8 @@ def main() -> int:
     import tempfile
     from pathlib import Path
 
-    from bench.__main__ import ROOT, _print_units, bench_env, start, wait_for
-    from devstack.embedded import start_postgres, stop_postgres
+    from bench.__main__ import ROOT, _print_units, bench_env, start, stop_system, wait_for
+    from devstack.embedded import start_postgres
 
     data = Path(tempfile.mkdtemp(prefix="kontakt-bench-import-"))
     server, db_url = start_postgres(data)
@@ -192,7 +192,7 @@ def main() -> int:
         if directory is not None:
             directory.terminate()
             directory.wait(10)
-        stop_postgres(server)
+        stop_system(server, data)
     _print_units(rows, "rows/s", "rows_per_s")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0

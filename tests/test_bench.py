@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ def test_bench_runs_and_writes_its_table() -> None:
     env["BENCH_CONTACT_ROWS"] = "300"
     env["BENCH_MEMBER_SIZES"] = "100,1000"
     env["BENCH_CONSOLE_SIZES"] = "100"
+    before = set(Path(tempfile.gettempdir()).glob("kontakt-bench-*"))
     run = subprocess.run(
         [sys.executable, "-m", "bench"],
         cwd=ROOT,
@@ -37,6 +39,8 @@ def test_bench_runs_and_writes_its_table() -> None:
         check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
+    # Each run's PostgreSQL folder (~250 MB) is removed when the run ends.
+    assert set(Path(tempfile.gettempdir()).glob("kontakt-bench-*")) == before
     assert "baseline: bare aiohttp" in run.stdout
     assert "vobject (baseline)" in run.stdout
     assert "GET widget fragment" in run.stdout
