@@ -21,6 +21,9 @@ from shared.i18n import N_, word
 from shared.payloads import JSON
 from shared.settings import Settings, SettingsError
 
+# 128 bits at the least (NIST SP 800-107: an HMAC key as long as the strength it must give).
+MIN_KEY_BYTES = 16
+
 
 class BadToken(ValueError):
     """A token that is malformed, forged, of another purpose, or expired (`str` says which)."""
@@ -65,6 +68,12 @@ class Keys:
         """The installation's keys; SettingsError naming KONTAKT_SECRET_KEY when it is unset."""
         if not settings.secret_key:
             raise SettingsError("KONTAKT_SECRET_KEY is required: it signs links and tokens")
+        if len(settings.secret_key.encode()) < MIN_KEY_BYTES:
+            # A short key is guessed offline from any one link: every token would be forged.
+            raise SettingsError(
+                f"KONTAKT_SECRET_KEY is too short: at least {MIN_KEY_BYTES} bytes "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
         former = tuple(k for k in settings.verification_keys if k != settings.secret_key)
         return cls(settings.secret_key, former)
 

@@ -9,7 +9,9 @@ from shared.settings import Settings
 
 pytestmark = pytest.mark.fast  # pure functions: `make test-fast`
 
-SETTINGS = Settings.from_env({}, database_url="postgresql://kontakt@localhost/k", secret_key="k1")
+SETTINGS = Settings.from_env(
+    {}, database_url="postgresql://kontakt@localhost/k", secret_key="verp-key-of-this-year"
+)
 BOUNCE = verp.address(SETTINGS, "bounce", 12, 345, "example.ee")
 UNSUBSCRIBE = verp.address(SETTINGS, "unsubscribe", 12, 345, "example.ee")
 MAC = BOUNCE.split("@")[0].rsplit(".", 1)[1]
@@ -57,7 +59,7 @@ def test_a_tampered_address_is_nobody(address: str) -> None:
 
 
 def test_another_installation_s_tokens_are_nobody() -> None:
-    other = SETTINGS.replace(secret_key="k2")
+    other = SETTINGS.replace(secret_key="verp-key-of-next-year")
     assert verp.read_address(other, BOUNCE) is None
     message_id = verp.message_id(SETTINGS, 12, 345, "example.ee")
     assert verp.read_message_ids(other, message_id) == []

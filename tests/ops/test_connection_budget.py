@@ -42,7 +42,11 @@ async def small_db(small_postgres: StoppablePostgres) -> str:
 async def start_directory(url: str, caplog: pytest.LogCaptureFixture) -> tuple[list[str], str]:
     """Start a directory with a pool of 4 and its listener; (budget warnings, /metrics text)."""
     settings = Settings.from_env(
-        {}, database_url=url, service_token=SERVICE_TOKEN, secret_key="k", db_pool_max=4
+        {},
+        database_url=url,
+        service_token=SERVICE_TOKEN,
+        secret_key="connection-budget-key",
+        db_pool_max=4,
     )
     caplog.clear()
     client = TestClient(TestServer(create_app(settings)))

@@ -85,7 +85,9 @@ def settings_of(env: dict[str, str]) -> Settings:
     """The settings a container makes: the image's environment, then the pod's (secrets
     aside: they are files there)."""
     plain = {k: v for k, v in {**stages()[-1].env, **env}.items() if not k.endswith("_FILE")}
-    return Settings.from_env(plain | {"KONTAKT_SECRET_KEY": "x", "KONTAKT_SERVICE_TOKEN": "x"})
+    return Settings.from_env(
+        plain | {"KONTAKT_SECRET_KEY": "a-key-of-16-bytes", "KONTAKT_SERVICE_TOKEN": "x"}
+    )
 
 
 @pytest.mark.parametrize("overlay", ["base", "overlays/example"])

@@ -47,7 +47,11 @@ def test_services_that_mail_links_refuse_to_start_with_links_to_nowhere() -> Non
     from services.mailing.app import create_app as create_mailing
 
     listening_everywhere = Settings.from_env(
-        {"KONTAKT_HOST": "0.0.0.0", "KONTAKT_SECRET_KEY": "k", "KONTAKT_SERVICE_TOKEN": "t"},  # noqa: S104
+        {
+            "KONTAKT_HOST": "0.0.0.0",  # noqa: S104
+            "KONTAKT_SECRET_KEY": "a-key-of-16-bytes",
+            "KONTAKT_SERVICE_TOKEN": "t",
+        },
         smtp_url="smtp://mail.example.org:25",
     )
     with pytest.raises(SettingsError, match=r"KONTAKT_PUBLIC_MAILING_URL.*http://0\.0\.0\.0:8082"):

@@ -51,8 +51,13 @@ def test_keys_come_from_the_settings_and_their_files(tmp_path: Path) -> None:
         {"KONTAKT_SECRET_KEY": "key-of-this-year", "KONTAKT_VERIFICATION_KEYS_FILE": str(former)}
     )
     assert Keys.of(settings) == Keys("key-of-this-year", ("key-of-last-year", "key-of-2024"))
-    listed = Settings.from_env({"KONTAKT_SECRET_KEY": "k", "KONTAKT_VERIFICATION_KEYS": "a, b,k"})
-    assert Keys.of(listed) == Keys("k", ("a", "b"))  # the signing key is not listed twice
+    listed = Settings.from_env(
+        {
+            "KONTAKT_SECRET_KEY": "key-of-this-year",
+            "KONTAKT_VERIFICATION_KEYS": "a, b,key-of-this-year",
+        }
+    )
+    assert Keys.of(listed) == Keys("key-of-this-year", ("a", "b"))  # signing key not listed twice
     with pytest.raises(SettingsError, match="KONTAKT_SECRET_KEY"):
         Keys.of(Settings.from_env({}))
     # An empty variable beside its file (compose's `${KONTAKT_SECRET_KEY:-}`) reads the file.
@@ -60,6 +65,14 @@ def test_keys_come_from_the_settings_and_their_files(tmp_path: Path) -> None:
     key.write_text("key-from-the-mounted-secret\n")
     both = Settings.from_env({"KONTAKT_SECRET_KEY": "", "KONTAKT_SECRET_KEY_FILE": str(key)})
     assert Keys.of(both) == Keys("key-from-the-mounted-secret")
+
+
+@pytest.mark.parametrize("key", ["k", "changeme", "fifteen-bytes!!", "Jõemets-2026"])
+def test_a_key_shorter_than_16_bytes_stops_the_start(key: str) -> None:
+    """A short key is guessed offline from one signed link; 16 bytes (UTF-8) at the least."""
+    with pytest.raises(SettingsError, match="KONTAKT_SECRET_KEY is too short: at least 16 bytes"):
+        Keys.of(Settings.from_env({"KONTAKT_SECRET_KEY": key}))
+    assert Keys.of(Settings.from_env({"KONTAKT_SECRET_KEY": key + "x" * (16 - len(key.encode()))}))
 
 
 def test_no_code_but_shared_signing_uses_the_secret_key() -> None:
