@@ -71,7 +71,11 @@ BABEL_KEYWORDS := N_ NC_:1c,2 NP_:1,2 BadRequest Unauthenticated Forbidden NotFo
 	RateLimited Unavailable Gone FieldError:2 fail:2 problem:2
 messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) --no-location --sort-output \
-		--width 100 --project Kontakt --msgid-bugs-address i18n@kontakt.invalid -o $(LOCALE)/kontakt.pot .
+		--width 100 --project Kontakt --msgid-bugs-address i18n@kontakt.invalid -o $(LOCALE)/kontakt.pot.new .
+	# Kept when only POT-Creation-Date changed: a run that changes no text changes no file.
+	if [ "$$(grep -v '^"POT-Creation-Date' $(LOCALE)/kontakt.pot.new)" = \
+		"$$(grep -sv '^"POT-Creation-Date' $(LOCALE)/kontakt.pot)" ]; then \
+		rm $(LOCALE)/kontakt.pot.new; else mv $(LOCALE)/kontakt.pot.new $(LOCALE)/kontakt.pot; fi
 	for lang in et lv lt; do \
 		$(BIN)/pybabel -q update -D kontakt -i $(LOCALE)/kontakt.pot -d $(LOCALE) -l $$lang \
 			--width 100 --ignore-obsolete || exit 1; \
