@@ -1,5 +1,5 @@
 """What the mailing service prunes: used confirmation links, expired preferences links,
-rate-limit windows and mail its outbox is done with."""
+rate-limit windows and mail its outbox is done with; and it folds the kept counts."""
 
 from services.mailing.outbox import CONFIRM_TTL
 from services.mailing.paths import QUERY_FOLDERS, SCHEMA
@@ -20,6 +20,8 @@ PRUNES = (
     Prune("mailing.outbox", "prune-outbox", lambda s: s.outbox_days * DAY),
     # Not a prune: each list's delta rows of its subscriber counts folded into one per status.
     Prune("mailing.subscription_counts", "compact-subscription-counts"),
+    # Nor this: each campaign's delta rows of its delivery counts, the same way.
+    Prune("mailing.delivery_counts", "compact-delivery-counts"),
 )
 
 CHORES = Chores(SCHEMA, QUERY_FOLDERS, PRUNES)

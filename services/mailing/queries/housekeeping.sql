@@ -36,3 +36,24 @@ kept AS (
     SELECT list_id, status, sum(n) FROM gone GROUP BY list_id, status HAVING sum(n) <> 0
     RETURNING 1)
 SELECT count(*)::int FROM picked;
+
+-- name: compact-delivery-counts
+-- Up to $1 campaigns' statuses with more than one delta row folded into one row (none when
+-- they sum to zero), keeping the first and last send; answers how many were folded. Rows of
+-- sends within the last minute stay as written: the rate while sending is read from them
+-- (campaign_progress). Rows added meanwhile stay for the next time.
+WITH picked AS (
+    SELECT campaign_id, status FROM mailing.delivery_counts
+     WHERE last_sent IS NULL OR last_sent <= now() - interval '60 seconds'
+     GROUP BY campaign_id, status HAVING count(*) > 1 LIMIT $1),
+gone AS (
+    DELETE FROM mailing.delivery_counts c USING picked p
+     WHERE c.campaign_id = p.campaign_id AND c.status = p.status
+       AND (c.last_sent IS NULL OR c.last_sent <= now() - interval '60 seconds')
+    RETURNING c.campaign_id, c.status, c.n, c.first_sent, c.last_sent),
+kept AS (
+    INSERT INTO mailing.delivery_counts (campaign_id, status, n, first_sent, last_sent)
+    SELECT campaign_id, status, sum(n), min(first_sent), max(last_sent) FROM gone
+     GROUP BY campaign_id, status HAVING sum(n) <> 0
+    RETURNING 1)
+SELECT count(*)::int FROM picked;
