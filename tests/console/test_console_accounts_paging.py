@@ -10,7 +10,7 @@ import pytest
 
 from shared import metrics
 from tests.conftest import MakeAccount
-from tests.console.test_console_http import signed_in
+from tests.support.sessions import signed_in
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")

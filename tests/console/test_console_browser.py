@@ -16,11 +16,11 @@ from playwright.async_api import Browser, Page, expect
 
 from shared.directory_client import INTROSPECTION_SECONDS
 from tests.conftest import MakeAccount
-from tests.console.test_console_http import signed_in
-from tests.console.test_sessions import assert_sent_to_signin, cookie_of, session_ended
-from tests.directory.test_order import _fill
 from tests.support.browser import axe_findings, shot
+from tests.support.console_pages import SPLIT_WORDS, open_new_list
+from tests.support.contacts import more_contacts
 from tests.support.observe import drained
+from tests.support.sessions import assert_sent_to_signin, cookie_of, session_ended, signed_in
 from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -32,22 +32,6 @@ SUBSCRIBERS = (
     "jmk@example.ee,Jaan Jõemets,et,Tartu\r\n"
     "not-an-address,Broken Row,et,\r\n"
 )
-
-
-# Single words in column headings and status cells that the browser split over two lines.
-SPLIT_WORDS = """() => [...document.querySelectorAll('th[scope=col], td.status')]
-  .filter(cell => cell.textContent.trim() && !/\\s/.test(cell.textContent.trim()))
-  .filter(cell => {
-    const lines = new Set();
-    const texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-    while (texts.nextNode()) {
-      const range = document.createRange();
-      range.selectNodeContents(texts.currentNode);
-      for (const r of range.getClientRects()) lines.add(Math.round(r.top));
-    }
-    return lines.size > 1;
-  })
-  .map(cell => cell.textContent.trim())"""
 
 
 async def test_sign_in_and_see_only_my_networks(page: Page, stack: Stack, coordinator: str) -> None:
@@ -107,18 +91,6 @@ async def test_reorder_and_unpublish(page: Page, stack: Stack, coordinator: str)
         shown = [c["display_name"] for c in (await public.json())["items"]]
     assert names[1] not in shown
     assert names[0] in shown
-
-
-async def open_new_list(page: Page, slug: str) -> None:
-    """Create a newsletter for Estonia through the console."""
-    await page.get_by_role("link", name="Newsletters").click()
-    await page.get_by_label("Language").last.select_option("et")
-    await page.get_by_label("Short name for links").fill(slug)
-    await page.get_by_label("Name", exact=True).fill("FOR-IN Eesti uudiskiri")
-    await page.get_by_label("Sender name").fill("Madis Kanarbik")
-    await page.get_by_label("Sender address").fill("uudised@example.ee")
-    await page.get_by_role("button", name="Create newsletter").click()
-    await page.wait_for_url(f"**/lists/{slug}")
 
 
 async def test_import_subscribers_then_send_a_campaign_and_watch_it_finish(
@@ -709,7 +681,7 @@ async def test_the_new_states_pass_axe_paging_undo_and_the_doubled_hour(
 ) -> None:
     """The pages' states this round added: pages of contacts with a deletion to undo, and the
     schedule form asking which of a doubled hour."""
-    await _fill(conn, "ee", 230)
+    await more_contacts(conn, "ee", 230)
     context = await browser.new_context(bypass_csp=True, locale="en-GB")
     try:
         page = await context.new_page()

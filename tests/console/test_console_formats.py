@@ -7,8 +7,8 @@ import re
 import asyncpg
 import pytest
 
-from tests.console.test_console_http import signed_in
-from tests.mailing.test_campaigns import readers
+from tests.support.newsletters import readers
+from tests.support.sessions import signed_in
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")

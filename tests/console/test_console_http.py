@@ -9,22 +9,10 @@ import pytest
 
 from services.console.app import create_app as create_console
 from tests.conftest import MakeAccount
+from tests.support.sessions import signed_in
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-
-async def signed_in(stack: Stack, token: str, lang: str = "en") -> aiohttp.ClientSession:
-    """A client holding a console session cookie."""
-    client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    async with client.post(
-        f"{stack.console}/signin",
-        data={"token": token, "lang": lang},
-        headers={"Sec-Fetch-Site": "same-origin"},
-        allow_redirects=False,
-    ) as response:
-        assert response.status == 303
-    return client
 
 
 async def test_forms_without_the_csrf_token_change_nothing(stack: Stack, coordinator: str) -> None:

@@ -12,8 +12,8 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.console.test_console_http import signed_in
-from tests.mailing.test_campaigns import people
+from tests.support.newsletters import people
+from tests.support.sessions import signed_in
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")

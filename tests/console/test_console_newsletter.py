@@ -10,10 +10,10 @@ import asyncpg
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.console.test_console_browser import open_new_list
-from tests.mailing.test_campaigns import people
-from tests.mailing.test_newsletter import BODY, LONG, same_but_tokens
 from tests.support.browser import shot
+from tests.support.campaigns import BODY, LONG, same_but_tokens
+from tests.support.console_pages import no_sideways_scroll, open_new_list
+from tests.support.newsletters import people
 from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -24,19 +24,6 @@ LOGO = (
     'font-family="sans-serif" fill="#0b6e4f">FOR-IN</text></svg>'
 )
 WIDTHS = (375, 1000)
-
-
-async def no_sideways_scroll(page: Page) -> None:
-    """The page is no wider than the window."""
-    wide = await page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    widest = await page.evaluate(
-        "w => [...document.querySelectorAll('body *')].filter("
-        "e => e.getBoundingClientRect().right > w).map(e => e.outerHTML.slice(0, 120))",
-        wide[1],
-    )
-    assert wide[0] <= wide[1], f"{wide[0]} px wide in a {wide[1]} px window: {widest[:3]}"
 
 
 async def test_the_newsletter_looks_the_same_in_preview_and_mailbox_at_any_width(

@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people
+from tests.support.newsletters import people
 from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")

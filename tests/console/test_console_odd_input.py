@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.console.test_console_http import signed_in
+from tests.support.sessions import signed_in
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")

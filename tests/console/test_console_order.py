@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.directory.test_order import _fill
+from tests.support.contacts import more_contacts
 from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -46,7 +46,7 @@ async def test_buttons_move_past_the_two_hundredth_contact_without_javascript(
     page_without_js: Page, stack: Stack, coordinator: str, conn: asyncpg.Connection
 ) -> None:
     page = page_without_js
-    await _fill(conn, "ee", 230)
+    await more_contacts(conn, "ee", 230)
     before = await _order(conn, "ee")
     await sign_in(page, stack, coordinator)
     # The page shows the first 200; the last of them moves down past the 200th into the rest.
@@ -63,7 +63,7 @@ async def test_buttons_move_past_the_two_hundredth_contact_without_javascript(
 async def test_the_list_pages_through_every_contact_past_the_two_hundredth(
     page: Page, stack: Stack, coordinator: str, conn: asyncpg.Connection
 ) -> None:
-    await _fill(conn, "ee", 230)
+    await more_contacts(conn, "ee", 230)
     every = await _order(conn, "ee")
     assert len(every) > 200
     await sign_in(page, stack, coordinator)

@@ -9,9 +9,9 @@ from playwright.async_api import Page, expect
 
 from services.console.organisation_names import slug_from
 from tests.conftest import MakeAccount
-from tests.console.test_console_browser import SPLIT_WORDS
-from tests.console.test_console_http import signed_in
 from tests.support.browser import shot
+from tests.support.console_pages import SPLIT_WORDS
+from tests.support.sessions import signed_in
 from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")

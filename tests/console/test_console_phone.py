@@ -8,8 +8,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.conftest import MakeAccount
-from tests.console.test_console_browser import open_new_list
-from tests.console.test_console_newsletter import no_sideways_scroll
+from tests.support.console_pages import no_sideways_scroll, open_new_list
 from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")

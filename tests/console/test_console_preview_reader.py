@@ -9,8 +9,8 @@ import time
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.console.test_console_typed_kept import new_campaign
-from tests.mailing.test_newsletter import same_but_tokens
+from tests.support.campaigns import same_but_tokens
+from tests.support.console_pages import new_campaign
 from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")

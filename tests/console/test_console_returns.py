@@ -10,9 +10,9 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import MakeAccount
-from tests.console.test_console_browser import open_new_list
-from tests.mailing.test_campaigns import people
 from tests.support.browser import axe_violations
+from tests.support.console_pages import open_new_list
+from tests.support.newsletters import people
 from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -11,9 +11,9 @@ from playwright.async_api import Page, expect
 
 from services.console.campaign_progress import duration
 from shared.i18n import translator
-from tests.console.test_console_browser import open_new_list
-from tests.mailing.test_campaigns import people
 from tests.support.browser import shot
+from tests.support.console_pages import open_new_list
+from tests.support.newsletters import people
 from tests.support.observe import drained
 from tests.support.stack import Stack, sign_in
 

@@ -12,9 +12,9 @@ import pytest
 from services.console.routes.accounts import TOKENS_SHOWN
 from services.console.routes.tokens import SHOWN
 from tests.conftest import MakeAccount
-from tests.console.test_console_http import signed_in
-from tests.directory.test_token_paging import MANY
+from tests.support.sessions import signed_in
 from tests.support.stack import Stack
+from tests.support.tokens import MANY_TOKENS
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -26,7 +26,7 @@ async def test_tokens_come_live_and_paged_with_the_ended_ones_on_asking(
     stack: Stack, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
     account_id, admin = await make_account("haldur@example.ee", admin=True)
-    await conn.execute(MANY, account_id, SHOWN + 20)
+    await conn.execute(MANY_TOKENS, account_id, SHOWN + 20)
     await conn.execute(
         "UPDATE directory.tokens SET revoked_at = now() WHERE account_id = $1 AND name LIKE 'old %'"
         " AND substr(name, 5)::int % 3 = 0",

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.console.test_console_browser import open_new_list
-from tests.support.stack import Stack, sign_in
+from tests.support.console_pages import new_campaign
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-
-async def new_campaign(page: Page, stack: Stack, coordinator: str) -> str:
-    """A draft "Detsember" on a new list; its editor's address."""
-    await sign_in(page, stack, coordinator)
-    await open_new_list(page, "ee-uudised")
-    await page.get_by_label("Subject").fill("Detsember")
-    await page.get_by_role("button", name="New campaign").click()
-    await page.wait_for_url(re.compile(r".*/campaigns/\d+$"))
-    return page.url
 
 
 async def test_the_editor_keeps_a_refused_placeholder_and_says_why(

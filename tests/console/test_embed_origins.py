@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.console.test_console_http import signed_in
+from tests.support.sessions import signed_in
 from tests.support.stack import Stack, sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")

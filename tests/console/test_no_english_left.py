@@ -26,9 +26,9 @@ import services.console.routes
 from services.mailing.links import preferences_url
 from shared.payloads import JSON
 from tests.conftest import MakeAccount
-from tests.console.test_console_http import signed_in
 from tests.support.english import english, html_texts
 from tests.support.observe import drained
+from tests.support.sessions import signed_in
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")

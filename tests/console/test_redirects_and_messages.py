@@ -17,7 +17,8 @@ import pytest
 from playwright.async_api import Browser
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.newsletters import EE_LIST
+from tests.support.sessions import hidden, signed_in_with_csrf
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -44,27 +45,10 @@ VECTORS = [
 MARKER = "Xq7echo"
 
 
-def hidden(html: str, name: str) -> str:
-    """A hidden input's value."""
-    found = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert found, name
-    return found.group(1)
-
-
-async def signed_in(stack: Stack, token: str) -> tuple[aiohttp.ClientSession, str]:
-    """A client session with the console's cookie, and the session's CSRF token."""
-    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    async with http.post(f"{stack.console}/signin", data={"token": token, "lang": "en"}) as r:
-        assert r.status == 200, await r.text()
-    async with http.get(f"{stack.console}/contacts") as r:
-        csrf = hidden(await r.text(), "csrf")
-    return http, csrf
-
-
 async def test_redirects_go_only_to_our_own_pages(
     stack: Stack, coordinator: str, browser: Browser
 ) -> None:
-    http, csrf = await signed_in(stack, coordinator)
+    http, csrf = await signed_in_with_csrf(stack, coordinator)
     async with http.get(f"{stack.directory}/v1/networks/ee/contacts") as r:
         contact = (await r.json())["items"][0]["id"]
     page = await browser.new_page()
@@ -146,7 +130,7 @@ async def test_no_page_shows_its_query_as_a_message(
     )
     assert {"m", "next", "q"} <= keys
     query = dict.fromkeys(keys | {"e", "error", "message", "text", "msg"}, MARKER)
-    http, _ = await signed_in(stack, coordinator)
+    http, _ = await signed_in_with_csrf(stack, coordinator)
     async with http.post(
         f"{stack.mailing}/v1/lists",
         json=EE_LIST,

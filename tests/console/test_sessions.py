@@ -15,20 +15,20 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
-import asyncpg
 import pytest
-from yarl import URL
 
 from tests.conftest import SERVICE_TOKEN
-from tests.console.test_console_http import signed_in
+from tests.support.sessions import (
+    assert_sent_to_signin,
+    console_db,
+    cookie_of,
+    in_console_db,
+    session_ended,
+    signed_in,
+)
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-
-def cookie_of(client: aiohttp.ClientSession, stack: Stack) -> str:
-    """The console's session cookie as the browser keeps it."""
-    return client.cookie_jar.filter_cookies(URL(stack.console))["kontakt_console"].value
 
 
 def readable_parts(value: str) -> list[bytes]:
@@ -67,37 +67,6 @@ async def csrf_of(client: aiohttp.ClientSession, stack: Stack) -> str:
         found = re.search(r'name="csrf" value="([0-9a-f]+)"', await page.text())
     assert found is not None
     return found.group(1)
-
-
-async def console_db(stack: Stack) -> asyncpg.Connection:
-    """A connection to the database the console keeps its sessions in."""
-    return await asyncpg.connect(stack.settings.database_url)
-
-
-async def in_console_db(stack: Stack, sql: str, *args: object) -> object:
-    """One statement on the console's sessions, as someone with the database would run it."""
-    db = await console_db(stack)
-    try:
-        return await db.fetchval(sql, *args)
-    finally:
-        await db.close()
-
-
-async def session_ended(stack: Stack, cookie: str) -> bool:
-    """Whether the server ended the session of this cookie (not merely forgot the cookie)."""
-    ended = await in_console_db(
-        stack,
-        "SELECT ended_at FROM console.sessions WHERE cookie_hash = $1",
-        hashlib.sha256(cookie.encode()).digest(),
-    )
-    return ended is not None
-
-
-async def assert_sent_to_signin(client: aiohttp.ClientSession, stack: Stack) -> None:
-    """The client's next page is the sign-in form: its cookie opens nothing."""
-    async with client.get(f"{stack.console}/contacts", allow_redirects=False) as page:
-        assert page.status == 303
-        assert page.headers["Location"].startswith("/signin")
 
 
 async def test_the_cookie_is_an_opaque_id_and_no_token(stack: Stack, coordinator: str) -> None:

@@ -11,8 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page, expect
 
-from tests.console.test_console_browser import open_new_list
 from tests.support.browser import shot
+from tests.support.console_pages import open_new_list
 from tests.support.observe import drained
 from tests.support.ports import Reserved
 from tests.support.stack import Stack, sign_in

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import asyncpg
 import pytest
@@ -11,20 +10,10 @@ import pytest
 from shared.settings import Settings
 from tests.conftest import MakeAccount, demo_contact_id
 from tests.support.api import Api
+from tests.support.contacts import NEW_CONTACT
 from tests.support.races import row_held
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-NEW_CONTACT: dict[str, Any] = {
-    "given_name": "Test",
-    "family_name": "Jõemets-Mežecka",
-    "titles": {"en": "Adviser", "et": "Nõunik", "lv": "Padomniece", "lt": "Patarėja"},
-    "organisation": "providus",
-    "phones": ["+371 293 94399", {"number": "7 300 541", "region": "EE", "kind": "work"}],
-    "emails": ["Test.Person@Example.ORG"],
-    "links": ["https://providus.lv"],
-    "networks": [{"network": "lv", "role": "member"}],
-}
 
 
 async def test_admin_creates_updates_and_deletes_a_contact(

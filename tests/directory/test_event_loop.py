@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.directory.app import create_app
 from shared.settings import Settings
-from tests.directory.test_admin import NEW_CONTACT
+from tests.support.contacts import NEW_CONTACT
 from tests.support.dns import held_dns_as_default
 
 pytestmark = pytest.mark.usefixtures("demo")

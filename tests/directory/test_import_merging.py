@@ -17,11 +17,11 @@ from services.directory.importing.rows import ReportJSON
 from services.directory.importing.run import pieces, reader_for, run_import
 from shared.queries import Queries
 from tests.support.api import Api
+from tests.support.contact_import import CSV, imported
 
 pytestmark = pytest.mark.usefixtures("demo")
 
 VCARD = {"Content-Type": "text/vcard"}
-CSV = {"Content-Type": "text/csv"}
 JSON = {"Content-Type": "application/json"}
 # What the API shows that an import does not set.
 VOLATILE = ("revision", "updated_at", "created_at", "title", "has_email")
@@ -30,14 +30,6 @@ VOLATILE = ("revision", "updated_at", "created_at", "title", "has_email")
 def card(*lines: str) -> bytes:
     """One vCard 3.0 as iPhones and Android write it."""
     return ("\r\n".join(["BEGIN:VCARD", "VERSION:3.0", *lines, "END:VCARD"]) + "\r\n").encode()
-
-
-async def imported(api: Api, body: bytes, query: str, headers: dict[str, str]) -> dict[str, Any]:
-    """The report of an import that must be answered (never a 500)."""
-    reply = await api.post(f"/v1/contacts/import?{query}", data=body, headers=headers)
-    assert reply.status == 200, reply.text
-    report: dict[str, Any] = reply.json
-    return report
 
 
 def shown(contact: dict[str, Any]) -> dict[str, Any]:

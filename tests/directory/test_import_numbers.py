@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.directory.test_import_merging import CSV, imported
 from tests.support.api import Api
+from tests.support.contact_import import CSV, imported
 
 pytestmark = pytest.mark.usefixtures("demo")
 

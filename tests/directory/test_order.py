@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import MakeAccount
 from tests.support.api import Api
+from tests.support.contacts import more_contacts
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -14,27 +15,10 @@ pytestmark = pytest.mark.usefixtures("demo")
 MANY = 260
 
 
-async def _fill(conn: asyncpg.Connection, slug: str, count: int) -> None:
-    """`count` extra contacts in the network `slug`, after the demo's."""
-    await conn.execute(
-        """
-        WITH made AS (
-          INSERT INTO contacts (uid, given_name, family_name, display_name, titles, position)
-          SELECT gen_random_uuid(), 'Ieva', 'Mežecka ' || n, 'Ieva Mežecka ' || n, '{}', 1000 + n
-            FROM generate_series(1, $2::int) n
-          RETURNING id)
-        INSERT INTO memberships (contact_id, network_id, role)
-        SELECT id, (SELECT id FROM networks WHERE slug = $1), 'member' FROM made
-        """,
-        slug,
-        count,
-    )
-
-
 async def test_whole_order_replaced_in_one_request(
     directory: Api, conn: asyncpg.Connection, make_account: MakeAccount
 ) -> None:
-    await _fill(conn, "lv", MANY)
+    await more_contacts(conn, "lv", MANY)
     _, token = await make_account("koordinatore@example.lv", permissions={"lv": ("edit_contacts",)})
     api = directory.as_(token)
     read = await api.get("/v1/networks/lv/order")

@@ -13,9 +13,9 @@ from services.directory.store import RESTORE_SECONDS
 from shared.housekeeping import prune
 from shared.settings import Settings
 from tests.conftest import MakeAccount
-from tests.directory.test_admin import NEW_CONTACT
+from tests.support.contacts import NEW_CONTACT
+from tests.support.dav import sync_report
 from tests.support.services import Pair
-from tests.vcard.test_sync_visibility import sync
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -26,7 +26,7 @@ async def test_a_deleted_contact_is_gone_from_every_read_until_restored(
     admin = services.directory.as_(admin_token)
     created = (await admin.post("/v1/contacts", json=NEW_CONTACT)).json
     contact, uid = created["id"], created["uid"]
-    _, start = await sync(services, "for-in")
+    _, start = await sync_report(services, "for-in")
     order = (await admin.get("/v1/networks/lv/order")).json["ids"]
     assert contact in order
 
@@ -50,7 +50,7 @@ async def test_a_deleted_contact_is_gone_from_every_read_until_restored(
     assert (await services.vcard.get(f"/v1/contacts/{contact}.vcf")).status == 404
     book = await services.vcard.get("/v1/networks/lv.vcf")
     assert "Jõemets-Mežecka" not in book.text
-    entries, after_delete = await sync(services, "for-in", start)
+    entries, after_delete = await sync_report(services, "for-in", start)
     assert entries[uid] == "HTTP/1.1 404 Not Found"
     # Nor can it be changed, or deleted twice.
     assert (await admin.patch(f"/v1/contacts/{contact}", json={"given_name": "X"})).status == 404
@@ -67,7 +67,7 @@ async def test_a_deleted_contact_is_gone_from_every_read_until_restored(
     assert [p["e164"] for p in restored.json["phones"]] == ["+37129394399", "+3727300541"]
     assert (await admin.get("/v1/networks/lv/order")).json["ids"] == order
     assert "Jõemets-Mežecka" in (await services.directory.get("/v1/widget/lv?lang=lv")).text
-    entries, _ = await sync(services, "for-in", after_delete)
+    entries, _ = await sync_report(services, "for-in", after_delete)
     assert entries[uid] != "HTTP/1.1 404 Not Found"
     assert (await admin.post(f"/v1/contacts/{contact}/restore")).status == 404
 

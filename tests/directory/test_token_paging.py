@@ -9,22 +9,16 @@ import pytest
 from services.directory.routes.tokens import TOKENS_PAGE
 from tests.conftest import MakeAccount
 from tests.support.api import Api
+from tests.support.tokens import MANY_TOKENS
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-# An account's tokens in bulk, as years of sessions and phones leave them (secrets unused).
-MANY = """
-INSERT INTO directory.tokens (account_id, kind, name, prefix, hash)
-SELECT $1::bigint, 'api', 'old ' || n, 'p' || n, sha256(gen_random_uuid()::text::bytea)
-  FROM generate_series(1, $2) n
-"""
 
 
 async def test_an_accounts_tokens_are_paged_by_id_and_live_ones_picked(
     directory: Api, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
     account_id, token = await make_account("sahtel@example.ee")
-    await conn.execute(MANY, account_id, TOKENS_PAGE + 30)
+    await conn.execute(MANY_TOKENS, account_id, TOKENS_PAGE + 30)
     every = [
         r["id"]
         for r in await conn.fetch(
@@ -96,7 +90,7 @@ async def test_a_page_of_accounts_lists_a_few_live_tokens_of_each(
     api = directory.as_(admin_token)
     busy, _ = await make_account("tihe@example.ee")
     quiet, _ = await make_account("vaikne@example.ee")
-    await conn.execute(MANY, busy, 40)
+    await conn.execute(MANY_TOKENS, busy, 40)
     await conn.execute(
         "UPDATE directory.tokens SET revoked_at = now() WHERE account_id = $1 AND id % 2 = 0",
         busy,

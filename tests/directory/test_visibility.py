@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import SERVICE_TOKEN, MakeAccount
+from tests.support.dav import SYNC, basic, dav
 from tests.support.harvesters import harvest
 from tests.support.services import Pair
-from tests.vcard.test_carddav import SYNC, basic, dav
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -28,7 +28,7 @@ from services.vcard.app import create_app as create_vcard
 from shared.settings import Settings
 from shared.web import IN_FLIGHT, load_openapi
 from tests.conftest import MakeAccount
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.newsletters import EE_LIST
 from tests.support.observe import until
 from tests.support.stack import Stack
 

@@ -17,9 +17,10 @@ from services.mailing.paths import OPENAPI as MAILING_OPENAPI
 from services.vcard.paths import OPENAPI as VCARD_OPENAPI
 from shared.web import load_openapi
 from tests.conftest import MakeAccount
-from tests.mailing.test_subscriptions import EE_LIST, form_fields
 from tests.support.api import Api
+from tests.support.forms import form_fields
 from tests.support.mailing import Mailing, StartMailing
+from tests.support.newsletters import EE_LIST
 from tests.support.spreadsheets import HOSTILE, assert_safe
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -19,11 +19,12 @@ from devstack.mailsink import Sink
 from services.directory.paths import MIGRATIONS, SCHEMA
 from shared.migrate import migrate
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import readers, tokens, wait_done
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.campaigns import wait_done
 from tests.support.mailing import StartMailing
+from tests.support.newsletters import EE_LIST, readers, tokens
 from tests.support.observe import until
 from tests.support.postgres import StoppablePostgres, with_database
+from tests.support.workers import start_worker, stop_worker
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -226,8 +227,6 @@ async def test_an_outage_twice_the_lease_makes_no_worker_send_what_another_sent(
     conn: asyncpg.Connection,
     own_postgres: StoppablePostgres,
 ) -> None:
-    from tests.mailing.test_sending import start_worker, stop_worker
-
     lease = 2
     # PostgreSQL stops while a message is at the server and stays away for twice the lease;
     # that message is answered only after it is back, when every claim's lease has run out.

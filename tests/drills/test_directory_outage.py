@@ -10,9 +10,8 @@ from services.mailing.compose import unsubscribe_url
 from services.mailing.links import preferences_url
 from services.vcard.app import create_app as create_vcard
 from tests.conftest import MakeAccount, demo_contact_id
-from tests.mailing.test_campaigns import people, tokens
-from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.mailing import StartMailing
+from tests.support.newsletters import EE_LIST, people, tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
 

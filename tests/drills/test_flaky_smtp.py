@@ -12,9 +12,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from devstack.mailsink import Sink
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import readers, tokens, wait_done
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.campaigns import wait_done
 from tests.support.mailing import StartMailing
+from tests.support.newsletters import EE_LIST, readers, tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -15,8 +15,8 @@ from services.console.app import create_app as create_console
 from services.directory.paths import OPENAPI as DIRECTORY_OPENAPI
 from services.mailing.paths import OPENAPI as MAILING_OPENAPI
 from shared.web import load_openapi
-from tests.console.test_redirects_and_messages import signed_in
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.newsletters import EE_LIST
+from tests.support.sessions import signed_in_with_csrf
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -60,7 +60,7 @@ def console_pages(stack: Stack) -> list[str]:
 async def test_no_page_can_be_framed_but_the_embeddable_ones(
     stack: Stack, coordinator: str
 ) -> None:
-    http, _ = await signed_in(stack, coordinator)
+    http, _ = await signed_in_with_csrf(stack, coordinator)
     auth = {"Authorization": f"Bearer {coordinator}"}
     async with http.post(f"{stack.mailing}/v1/lists", json=EE_LIST, headers=auth) as r:
         assert r.status == 201

@@ -13,9 +13,9 @@ import pytest
 
 from shared.http import origin_of
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import tokens
-from tests.mailing.test_subscriptions import EE_LIST, form_fields
+from tests.support.forms import form_fields
 from tests.support.mailing import StartMailing
+from tests.support.newsletters import EE_LIST, tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -19,9 +19,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.vcard.app import create_app as create_vcard
 from shared.web import load_openapi
 from tests.conftest import SERVICE_TOKEN, MakeAccount
-from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.api import Api, Reply
 from tests.support.mailing import Mailing, StartMailing
+from tests.support.newsletters import EE_LIST
 from tests.support.openapi import OpenApi
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_subscriptions import make_list
 from tests.support.mailing import Mailing, StartMailing
+from tests.support.newsletters import make_list
 
 pytestmark = pytest.mark.usefixtures("demo")
 ALL = ("edit_contacts", "manage_lists", "send_campaigns")

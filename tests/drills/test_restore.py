@@ -21,9 +21,9 @@ import pytest
 
 from services.directory.paths import MIGRATIONS, SCHEMA
 from shared.migrate import migrate
+from tests.support.dav import SYNC, C, D, client_sync, dav, snapshot
 from tests.support.postgres import StoppablePostgres, with_database
 from tests.support.services import Pair
-from tests.vcard.test_carddav import SYNC, C, D, client_sync, dav, snapshot
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -30,9 +30,9 @@ from shared.settings import Settings
 from shared.web import load_openapi
 from tests.conftest import SERVICE_TOKEN, MakeAccount
 from tests.support.api import Api
+from tests.support.dav import SYNC, basic
 from tests.support.openapi import OpenApi
 from tests.support.services import Pair
-from tests.vcard.test_carddav import SYNC, basic
 
 pytestmark = [pytest.mark.usefixtures("demo"), pytest.mark.timeout(600)]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import Browser, Route, expect
+from playwright.async_api import Browser, expect
 
 from tests.support.site import StartSite
+from tests.support.visitors import unreachable
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -21,11 +22,6 @@ SPENT = {
     "lv": re.compile(r"^Pārāk daudz pieprasījumu\. Lūdzu, mēģiniet vēlreiz pēc \d+ min\.$"),
     "lt": re.compile(r"^Per daug užklausų\. Bandykite dar kartą po \d+ min\.$"),
 }
-
-
-async def unreachable(route: Route) -> None:
-    """The network between the visitor and Kontakt is down."""
-    await route.abort("internetdisconnected")
 
 
 @pytest.mark.parametrize("lang", ["lv", "lt"])

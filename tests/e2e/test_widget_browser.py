@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import aiohttp
 import asyncpg
 import pytest
@@ -13,6 +11,7 @@ from playwright.async_api import Browser, Frame, Page, expect
 from tests.conftest import DEMO_EMAILS
 from tests.support.harvesters import harvest
 from tests.support.site import StartSite
+from tests.support.visitors import answer_in_latvian
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -129,17 +128,6 @@ async def test_without_javascript_a_question_page_gives_the_address(
     assert await link.get_attribute("href") == "mailto:daina@norden.lv"
     assert await page.get_by_text("Pievienot kontaktiem (ar e-pastu)").count() == 1
     await context.close()
-
-
-async def answer_in_latvian(page: Page) -> None:
-    """Answer the no-JS reveal page's question, asked in Latvian words."""
-    question = await page.locator("label[for=answer]").text_content()
-    assert question is not None
-    assert "cik ir" in question
-    words = ("viens", "divi", "trīs", "četri", "pieci", "seši", "septiņi", "astoņi", "deviņi")
-    a, b = re.findall(r"cik ir (\S+) plus (\S+)\?", question)[0]
-    await page.fill("#answer", str(words.index(a) + words.index(b) + 2))
-    await page.get_by_role("button", name="Rādīt adresi").click()
 
 
 async def test_past_the_limit_the_widget_says_so_in_the_page_language(

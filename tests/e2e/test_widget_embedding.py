@@ -10,10 +10,10 @@ import vobject
 from playwright.async_api import Browser, Page
 
 from tests.conftest import DEMO_EMAILS
-from tests.e2e.test_widget_browser import answer_in_latvian
 from tests.support.browser import axe_findings, shot
 from tests.support.harvesters import harvest
 from tests.support.site import StartSite
+from tests.support.visitors import answer_in_latvian
 
 pytestmark = pytest.mark.usefixtures("demo")
 

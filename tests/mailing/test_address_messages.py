@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_subscriptions import form_fields, make_list
 from tests.support.dns import held_dns_as_default
+from tests.support.forms import form_fields
 from tests.support.mailing import Mailing, StartMailing
+from tests.support.newsletters import make_list
 
 pytestmark = pytest.mark.usefixtures("demo")
 

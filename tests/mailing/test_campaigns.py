@@ -10,7 +10,6 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
@@ -18,8 +17,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from devstack.mailsink import Sink
 from tests.conftest import MakeAccount
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.campaigns import wait_done
 from tests.support.mailing import Mailing, StartMailing
+from tests.support.newsletters import EE_LIST, people, tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,64 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BODY = (
     "# Tere, {name}!\n\n<script>alert(1)</script>\n\n[Loe edasi](https://for-in.example/uudised)\n"
 )
-
-
-async def people(
-    conn: asyncpg.Connection, list_slug: str, rows: list[tuple[str, str, str]]
-) -> None:
-    """Subscribers in given states, straight into the tables (set-up, not the path under test)."""
-    list_id = await conn.fetchval("SELECT id FROM mailing.lists WHERE slug = $1", list_slug)
-    for address, name, status in rows:
-        subscriber = await conn.fetchval(
-            "INSERT INTO mailing.subscribers (email, name) VALUES ($1, $2) RETURNING id",
-            address,
-            name,
-        )
-        await conn.execute(
-            "INSERT INTO mailing.subscriptions (list_id, subscriber_id, status, lang) "
-            "VALUES ($1, $2, $3, 'et')",
-            list_id,
-            subscriber,
-            status,
-        )
-
-
-async def readers(
-    conn: asyncpg.Connection, list_slug: str, addresses: list[str], name: str
-) -> None:
-    """Many confirmed subscribers in one statement (set-up for the larger campaigns)."""
-    await conn.execute(
-        "WITH s AS (INSERT INTO mailing.subscribers (email, name) "
-        "SELECT a, $3 FROM unnest($1::text[]) a RETURNING id) "
-        "INSERT INTO mailing.subscriptions (list_id, subscriber_id, status, lang) "
-        "SELECT (SELECT id FROM mailing.lists WHERE slug = $2), id, 'confirmed', 'et' FROM s",
-        addresses,
-        list_slug,
-        name,
-    )
-
-
-async def tokens(make_account: MakeAccount) -> tuple[str, str]:
-    """An editor (manage_lists) and a sender (send_campaigns) of the Estonian network."""
-    _, editor = await make_account("editor@example.ee", permissions={"ee": ("manage_lists",)})
-    _, sender = await make_account(
-        "sender@example.ee", permissions={"ee": ("manage_lists", "send_campaigns")}
-    )
-    return editor, sender
-
-
-async def wait_done(
-    mailing: Mailing, token: str, campaign: int, seconds: float = 60
-) -> dict[str, Any]:
-    """Poll the campaign until it is done."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        reply = await mailing.api.as_(token).get(f"/v1/campaigns/{campaign}")
-        if reply.json["status"] == "done":
-            result: dict[str, Any] = reply.json
-            return result
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"campaign {campaign} did not finish: {reply.json}")
 
 
 async def test_campaign_reaches_each_confirmed_subscriber_once_with_list_headers(

@@ -6,10 +6,10 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people
-from tests.mailing.test_preferences import owner_link
-from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
+from tests.support.forms import subscribe_by_form
 from tests.support.mailing import Mailing
+from tests.support.newsletters import EE_LIST, people
+from tests.support.preferences import owner_link
 
 pytestmark = pytest.mark.usefixtures("demo")
 CSV = {"Content-Type": "text/csv"}

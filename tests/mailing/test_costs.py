@@ -16,10 +16,12 @@ from services.mailing.keys import POOL, QUERIES
 from services.mailing.worker import QUEUE_GAUGE_SECONDS, Worker
 from shared.housekeeping import prune
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people, readers, tokens, wait_done
-from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
+from tests.support.campaigns import wait_done
+from tests.support.forms import subscribe_by_form
 from tests.support.mailing import StartMailing
+from tests.support.newsletters import EE_LIST, people, readers, tokens
 from tests.support.observe import statements_in_requests
+from tests.support.plans import rows_read
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -162,25 +164,6 @@ async def test_the_public_pages_of_a_list_never_count_its_subscribers(
     assert [x["confirmed"] for x in listed.json["items"] if x["slug"] == "ee-uudised"] == [20]
 
 
-def _reads(plan: dict[str, object], table: str) -> tuple[float, list[str]]:
-    """Rows the scans of `table` in an EXPLAIN ANALYZE plan returned, and those scans' kinds."""
-    rows: float = 0
-    kinds: list[str] = []
-    if plan.get("Relation Name") == table:
-        kinds.append(str(plan["Node Type"]))
-        loops = plan.get("Actual Loops", 1)
-        assert isinstance(loops, int | float)
-        actual = plan.get("Actual Rows", 0)
-        assert isinstance(actual, int | float)
-        rows += actual * loops
-    children = plan.get("Plans", [])
-    assert isinstance(children, list)
-    for child in children:
-        more, named = _reads(child, table)
-        rows, kinds = rows + more, kinds + named
-    return rows, kinds
-
-
 async def test_a_members_page_reads_a_page_of_its_own_list_beside_a_big_one(
     start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
@@ -222,7 +205,7 @@ async def test_a_members_page_reads_a_page_of_its_own_list_beside_a_big_one(
                 11,
             )
         plan = json.loads(explained)[0]["Plan"]
-        rows, kinds = _reads(plan, "subscriptions")
+        rows, kinds = rows_read(plan, "subscriptions")
         assert "Seq Scan" not in kinds, (name, status, after, kinds)
         assert rows <= 40, (name, status, after, rows)
 

@@ -13,8 +13,9 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people, wait_done
+from tests.support.campaigns import wait_done
 from tests.support.mailing import Mailing, StartMailing
+from tests.support.newsletters import people
 from tests.support.smtp import Received, Recorder, smtp_server
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -24,11 +24,10 @@ from shared.housekeeping import prune
 from shared.queries import Queries
 from tests.conftest import SERVICE_TOKEN, MakeAccount
 from tests.mailing import returns_corpus as corpus
-from tests.mailing.test_campaigns import people, readers, tokens
-from tests.mailing.test_costs import _reads
-from tests.mailing.test_subscriptions import EE_LIST
 from tests.ops.previous_release import HERE as PREVIOUS_RELEASE
 from tests.support.mailing import Mailing, StartMailing
+from tests.support.newsletters import EE_LIST, people, readers, tokens
+from tests.support.plans import rows_read
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -277,8 +276,8 @@ async def test_progress_and_the_queue_gauge_read_no_delivery(
     for name, args in asked:
         explained = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {queries[name]}", *args)
         plan = json.loads(explained)[0]["Plan"]
-        deliveries, _ = _reads(plan, "deliveries")
-        kept, _ = _reads(plan, "delivery_counts")
+        deliveries, _ = rows_read(plan, "deliveries")
+        kept, _ = rows_read(plan, "delivery_counts")
         assert deliveries == 0, (name, deliveries)
         assert kept <= 20, (name, kept)
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,25 +13,12 @@ import pytest
 from services.mailing.compose import sign_bytes
 from shared.settings import Settings
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people, tokens, wait_done
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.campaigns import wait_done
+from tests.support.dkim import key_pair
 from tests.support.mailing import StartMailing
+from tests.support.newsletters import EE_LIST, people, tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-
-def key_pair(folder: Path) -> tuple[Path, bytes]:
-    """A fresh RSA key (made with openssl) and its public half as DNS would publish it."""
-    private = folder / "dkim.pem"
-    subprocess.run(
-        ["openssl", "genrsa", "-out", str(private), "2048"], check=True, capture_output=True
-    )
-    public = subprocess.run(
-        ["openssl", "rsa", "-in", str(private), "-pubout", "-outform", "DER"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    return private, b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
 
 
 async def test_campaign_mail_is_dkim_signed_and_verifies(

@@ -13,11 +13,11 @@ import pytest
 
 from shared.addresses import DNS_THREADS
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people, tokens, wait_done
-from tests.mailing.test_dkim import key_pair
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.campaigns import wait_done
+from tests.support.dkim import key_pair
 from tests.support.dns import held_dns_as_default, threads_asking_dns
 from tests.support.mailing import StartMailing
+from tests.support.newsletters import EE_LIST, people, tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -9,10 +9,10 @@ from playwright.async_api import Browser, Request, expect
 from pytest_aiohttp import AiohttpServer
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_preferences import newsletter_link, owner_link, states
-from tests.mailing.test_subscribe_forms import form_token
-from tests.mailing.test_subscriptions import make_list
+from tests.support.forms import form_token
 from tests.support.mailing import Mailing
+from tests.support.newsletters import make_list
+from tests.support.preferences import newsletter_link, owner_link, states
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_subscriptions import make_list
+from tests.support.fuzzing import fuzz
 from tests.support.mailing import Mailing
-from tests.test_fuzz import fuzz
+from tests.support.newsletters import make_list
 
 pytestmark = pytest.mark.usefixtures("demo")
 

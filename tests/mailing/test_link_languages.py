@@ -9,9 +9,9 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people, tokens, wait_done
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.campaigns import wait_done
 from tests.support.mailing import Mailing
+from tests.support.newsletters import EE_LIST, people, tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
 

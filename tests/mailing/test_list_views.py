@@ -13,9 +13,10 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import wait_done
-from tests.mailing.test_subscriptions import EE_LIST, form_fields
+from tests.support.campaigns import wait_done
+from tests.support.forms import form_fields
 from tests.support.mailing import Mailing
+from tests.support.newsletters import EE_LIST
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -20,10 +20,10 @@ import pytest
 from services.mailing.returns.mailbox import Mailbox
 from tests.conftest import MakeAccount
 from tests.mailing import returns_corpus as corpus
-from tests.mailing.test_inbound import about, campaign_sent, states, suppressed
 from tests.support.activation import activated
 from tests.support.mailing import StartMailing
 from tests.support.ports import Reserved
+from tests.support.returns import about, campaign_sent, states, suppressed
 
 pytestmark = pytest.mark.usefixtures("demo")
 USER, PASSWORD = "bounces@example.ee", "mailbox-secret"

@@ -11,10 +11,10 @@ from services.mailing.paths import QUERIES_DIR
 from services.mailing.returns.suppression import suppress
 from shared.queries import Queries
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people
-from tests.mailing.test_preferences import owner_link
-from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
+from tests.support.forms import subscribe_by_form
 from tests.support.mailing import Mailing
+from tests.support.newsletters import EE_LIST, people
+from tests.support.preferences import owner_link
 
 pytestmark = pytest.mark.usefixtures("demo")
 Q = Queries.load(QUERIES_DIR)

@@ -10,27 +10,11 @@ import pytest
 
 from services.mailing.compose import colours
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people, tokens, wait_done
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.campaigns import BODY, LONG, same_but_tokens, wait_done
 from tests.support.mailing import Mailing
+from tests.support.newsletters import EE_LIST, people, tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-LONG = "https://for-in.example/uudised/2026/detsember/loimumine-ja-kogukonnad?utm_source=kiri&x=1"
-BODY = (
-    "# Tere, {name}!\n\n"
-    "Detsembri uudised: [kogukonnad ja lõimumine](" + LONG + ") ning <https://for-in.example>.\n\n"
-    "- Rīga: [kohtumine](https://for-in.example/riga)\n"
-    "- Vilnius: [seminar](" + LONG + ")\n\n"
-    "> Kisevičienė: „Tere tulemast!”\n"
-)
-# The links a message carries per recipient, made when it is built (signed, time-stamped).
-TOKENS = re.compile(r"/(unsubscribe|preferences)/[A-Za-z0-9._~-]+")
-
-
-def same_but_tokens(text: str) -> str:
-    """A part with its per-recipient link tokens blanked."""
-    return TOKENS.sub(r"/\1/TOKEN", text)
 
 
 async def test_list_colour_and_logo_are_checked_and_kept(

@@ -22,9 +22,9 @@ from shared.mail.transport import SmtpConfig, send_one
 from shared.queries import Queries
 from shared.ratelimit import RATE_LIMITS
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people
-from tests.mailing.test_subscriptions import EE_LIST, form_fields
+from tests.support.forms import form_fields
 from tests.support.mailing import StartMailing
+from tests.support.newsletters import EE_LIST, people
 from tests.support.observe import drained, statements_in_requests
 from tests.support.ports import Reserved
 from tests.support.smtp import smtp_server

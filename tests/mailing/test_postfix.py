@@ -21,12 +21,12 @@ import pytest
 
 from tests.conftest import MakeAccount
 from tests.mailing import returns_corpus as corpus
-from tests.mailing.test_campaigns import people, tokens, wait_done
-from tests.mailing.test_inbound import Sent, about, states, suppressed
-from tests.mailing.test_subscriptions import EE_LIST
+from tests.support.campaigns import wait_done
 from tests.support.mailing import StartMailing
 from tests.support.mta import postfix_mta
+from tests.support.newsletters import EE_LIST, people, tokens
 from tests.support.ports import Reserved
+from tests.support.returns import Sent, about, states, suppressed
 from tests.support.smtp import Recorder, smtp_server
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -9,8 +9,8 @@ from playwright.async_api import Browser, expect
 from services.mailing.terms import STATE_SENTENCES
 from shared.i18n import LANGUAGES, translator
 from tests.conftest import MakeAccount
-from tests.mailing.test_preferences import manage_link, newsletter_link
 from tests.support.mailing import Mailing
+from tests.support.preferences import manage_link, newsletter_link
 
 
 @pytest.mark.usefixtures("demo")

@@ -12,9 +12,8 @@ from services.mailing.paths import QUERY_FOLDERS, SCHEMA
 from services.mailing.worker import finish_campaigns
 from shared.queries import Queries
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import tokens
-from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.mailing import Mailing, StartMailing
+from tests.support.newsletters import EE_LIST, tokens
 from tests.support.races import row_held
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -6,9 +6,8 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import tokens
-from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.mailing import Mailing
+from tests.support.newsletters import EE_LIST, tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
 

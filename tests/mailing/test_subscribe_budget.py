@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import tokens
-from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.mailing import StartMailing
+from tests.support.newsletters import EE_LIST, tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -6,9 +6,10 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_subscriptions import EE_LIST, make_list
 from tests.support.api import Reply
+from tests.support.forms import form_token
 from tests.support.mailing import Mailing, StartMailing
+from tests.support.newsletters import EE_LIST, make_list
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -128,13 +129,6 @@ async def test_a_mistyped_address_is_corrected_on_our_page_without_a_form_expire
     )
     assert own.status == 200
     assert "Aitäh!" in own.text
-
-
-def form_token(page: str) -> str:
-    """The hosted form's token in a page."""
-    marker = 'name="form_token" value="'
-    start = page.index(marker) + len(marker)
-    return page[start : page.index('"', start)]
 
 
 async def test_the_thank_you_page_must_be_a_web_page(

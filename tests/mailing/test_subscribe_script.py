@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.e2e.test_script_texts import unreachable
 from tests.support.mailing import Mailing
+from tests.support.visitors import unreachable
 
 FORM_NOT_LOADED = {"lv": "Veidlapu neizdevās ielādēt.", "lt": "Formos nepavyko įkelti."}
 

@@ -3,48 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
+from tests.support.forms import form_fields, subscribe_by_form
 from tests.support.mailing import Mailing
+from tests.support.newsletters import EE_LIST, make_list
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-EE_LIST: dict[str, Any] = {
-    "slug": "ee-uudised",
-    "network": "ee",
-    "lang": "et",
-    "names": {"et": "FOR-IN Eesti uudiskiri", "en": "FOR-IN Estonia newsletter"},
-    "from_name": "Madis Kanarbik",
-    "from_address": "uudised@example.ee",
-}
-
-
-def form_fields(html: str) -> dict[str, str]:
-    """The hidden fields of a page's form."""
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
-
-
-async def make_list(mailing: Mailing, token: str, data: dict[str, Any] = EE_LIST) -> dict[str, Any]:
-    """Create a list through the API."""
-    reply = await mailing.api.as_(token).post("/v1/lists", json=data)
-    assert reply.status == 201, reply.text
-    created: dict[str, Any] = reply.json
-    return created
-
-
-async def subscribe_by_form(mailing: Mailing, slug: str, email: str, lang: str = "et") -> str:
-    """Fill in and send the public form, as a person does."""
-    page = await mailing.api.get(f"/subscribe/{slug}?lang={lang}")
-    assert page.status == 200
-    fields = form_fields(page.text) | {"email": email, "name": "Žydrūnė Jõemets", "website": ""}
-    answer = await mailing.api.post(f"/subscribe/{slug}", data=fields)
-    assert answer.status == 200
-    await mailing.settle()  # the confirmation, if one is owed, leaves through the outbox
-    return answer.text
 
 
 async def test_a_person_subscribes_confirms_and_unsubscribes(

@@ -15,9 +15,10 @@ from services.mailing.returns.suppression import (
 from shared.migrate import migrate
 from shared.queries import Queries
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people, tokens, wait_done
-from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
+from tests.support.campaigns import wait_done
+from tests.support.forms import subscribe_by_form
 from tests.support.mailing import Mailing
+from tests.support.newsletters import EE_LIST, people, tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
 Q = Queries.load(QUERIES_DIR)

@@ -10,9 +10,8 @@ import asyncpg
 import pytest
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import people
-from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.mailing import Mailing
+from tests.support.newsletters import EE_LIST, people
 
 pytestmark = pytest.mark.usefixtures("demo")
 IMPORT = "/v1/lists/ee-uudised/import?consent=signed+up+at+the+Tartu+seminar"

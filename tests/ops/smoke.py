@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from tests.conftest import MakeAccount
-from tests.mailing.test_campaigns import wait_done
-from tests.mailing.test_subscriptions import EE_LIST, subscribe_by_form
+from tests.support.campaigns import wait_done
+from tests.support.forms import subscribe_by_form
 from tests.support.mailing import Mailing
+from tests.support.newsletters import EE_LIST
 
 
 async def smoke_path(mailing: Mailing, make_account: MakeAccount) -> None:

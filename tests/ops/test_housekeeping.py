@@ -16,9 +16,9 @@ from shared.housekeeping import prune
 from shared.migrate import migrate
 from shared.settings import Settings
 from tests.ops.conftest import run_step
+from tests.support.dav import inner
 from tests.support.replay import Replay, load, run
 from tests.support.services import Pair
-from tests.vcard.test_sync_tokens import inner
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -12,9 +12,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.queries import Queries
 from tests.conftest import MakeAccount
-from tests.mailing.test_subscriptions import make_list, subscribe_by_form
 from tests.ops.smoke import smoke_path
+from tests.support.forms import subscribe_by_form
 from tests.support.mailing import Mailing, StartMailing
+from tests.support.newsletters import make_list
 
 pytestmark = pytest.mark.usefixtures("demo")
 

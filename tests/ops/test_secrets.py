@@ -8,8 +8,9 @@ import pytest
 
 from shared.settings import SPEC, Settings, SettingsError
 from tests.conftest import MakeAccount
-from tests.mailing.test_subscriptions import make_list, subscribe_by_form
+from tests.support.forms import subscribe_by_form
 from tests.support.mailing import StartMailing
+from tests.support.newsletters import make_list
 
 SECRETS = {"database_url", "smtp_url", "service_token", "secret_key", "db_listen_url"}
 # Lists of secrets: one a line in the file.

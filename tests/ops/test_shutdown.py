@@ -18,10 +18,10 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from devstack.mailsink import Sink
 from tests.conftest import SERVICE_TOKEN, MakeAccount
-from tests.mailing.test_campaigns import people, tokens, wait_done
-from tests.mailing.test_subscriptions import EE_LIST
 from tests.support.activation import activated
+from tests.support.campaigns import wait_done
 from tests.support.mailing import StartMailing
+from tests.support.newsletters import EE_LIST, people, tokens
 from tests.support.ports import Reserved
 
 ROOT = Path(__file__).resolve().parents[2]

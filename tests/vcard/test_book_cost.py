@@ -8,8 +8,8 @@ import asyncpg
 import pytest
 
 from services.vcard.keys import LIBRARY
+from tests.support.dav import C, D, dav
 from tests.support.services import Pair
-from tests.vcard.test_carddav import C, D, dav
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -13,67 +11,16 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from vdirsyncer.storage.dav import CardDAVStorage
-from vdirsyncer.storage.filesystem import FilesystemStorage
-from vdirsyncer.sync import sync
-from vdirsyncer.sync.status import SqliteStatus
 
 from services.vcard.app import create_app as create_vcard
 from shared.settings import Settings
 from tests.conftest import DEMO_EMAILS, MakeAccount
 from tests.support.api import Api
+from tests.support.dav import SYNC, C, D, basic, client_sync, dav, snapshot
 from tests.support.harvesters import harvest
 from tests.support.services import Pair
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-D, C = "{DAV:}", "{urn:ietf:params:xml:ns:carddav}"
-
-
-def basic(token: str) -> dict[str, str]:
-    """Basic auth as a phone sends it: any user name, the read token as password."""
-    return {"Authorization": "Basic " + base64.b64encode(f"me:{token}".encode()).decode()}
-
-
-async def dav(
-    api: Api, method: str, path: str, body: str = "", **headers: str
-) -> tuple[int, ET.Element | None, Any]:
-    """A WebDAV request; the 207 body parsed and checked for the multistatus shape."""
-    async with api.client.request(method, path, data=body.encode(), headers=headers) as response:
-        raw = await response.read()
-        status, head = response.status, response.headers
-    root = None
-    if raw and head.get("Content-Type", "").startswith("application/xml"):
-        root = ET.fromstring(raw)  # noqa: S314 (our own answer)
-    if status == 207:
-        assert root is not None
-        assert root.tag == f"{D}multistatus"
-        for item in root.findall(f"{D}response"):
-            assert item.find(f"{D}href") is not None
-            statuses = [s.text for s in item.iter(f"{D}status")]
-            assert statuses
-            assert all(s and s.startswith("HTTP/1.1 ") for s in statuses)
-    return status, root, head
-
-
-async def client_sync(base: str, folder: Path, collection: str, **auth: str) -> FilesystemStorage:
-    """vdirsyncer's own sync of one address book into a folder."""
-    connector = aiohttp.TCPConnector()
-    remote = CardDAVStorage(
-        url=f"{base}/dav/addressbooks/{collection}/", connector=connector, read_only=True, **auth
-    )
-    await asyncio.to_thread(folder.mkdir, exist_ok=True)
-    local = FilesystemStorage(str(folder), ".vcf")
-    status = SqliteStatus(str(folder.parent / f"{folder.name}.status"))
-    try:
-        await sync(remote, local, status, conflict_resolution="a wins", partial_sync="ignore")
-    finally:
-        await connector.close()
-    return local
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """The folder's cards by file name."""
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.vcf"))}
 
 
 async def test_a_real_client_discovers_syncs_edits_and_deletions(
@@ -187,12 +134,6 @@ async def test_discovery_and_collection_properties_follow_rfc_6352(services: Pai
         services.vcard, "PROPFIND", "/dav/addressbooks/ee/", "", Depth="infinity"
     )
     assert status == 403
-
-
-SYNC = """<?xml version="1.0"?>
-<D:sync-collection xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">
-  <D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>
-  <D:prop><D:getetag/><C:address-data/></D:prop></D:sync-collection>"""
 
 
 async def test_sync_collection_reports_changes_and_deletions_across_restarts(

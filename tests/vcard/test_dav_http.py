@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.support.dav import D, dav
 from tests.support.services import Pair
-from tests.vcard.test_carddav import D, dav
 
 pytestmark = pytest.mark.usefixtures("demo")
 

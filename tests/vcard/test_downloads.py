@@ -16,10 +16,10 @@ import vobject
 import zxingcpp
 from PIL import Image
 from pythonvCard4.vcard import Contact
-from vcard.vcard_validator import VCard as StrictVCard
 
 from shared.settings import Settings
 from tests.conftest import DEMO_EMAILS, MakeAccount
+from tests.support.cards import check_wire_format, contact_ids, strict_values
 from tests.support.harvesters import harvest
 from tests.support.openapi import OpenApi
 from tests.support.services import Pair, start_pair
@@ -27,44 +27,9 @@ from tests.support.services import Pair, start_pair
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-async def contact_ids(services: Pair) -> dict[str, int]:
-    """Demo contact ids by family name."""
-    listing = await services.directory.get("/v1/networks/for-in/contacts?limit=200")
-    return {c["family_name"] or c["display_name"]: c["id"] for c in listing.json["items"]}
-
-
 def split_cards(text: str) -> list[str]:
     """The cards of a .vcf, each with its CRLFs."""
     return [c + "END:VCARD\r\n" for c in text.split("END:VCARD\r\n") if c.strip()]
-
-
-def strict(text: str) -> StrictVCard:
-    """The independent RFC 2426 parser; its grammar is over octets, so it gets the octets."""
-    return StrictVCard(text.encode("utf-8").decode("latin-1"))
-
-
-def unescape(value: str) -> str:
-    """Undo RFC 2426 text escaping."""
-    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], value)
-
-
-def strict_values(text: str) -> dict[str, list[str]]:
-    """Property values as the independent parser reads them, back in UTF-8."""
-    found: dict[str, list[str]] = {}
-    for prop in strict(text).properties:
-        value = ";".join(",".join(unescape(v) for v in part) for part in prop.values)
-        found.setdefault(prop.name, []).append(value.encode("latin-1").decode("utf-8"))
-    return found
-
-
-def check_wire_format(body: bytes) -> None:
-    """CRLF only, no byte-order mark, no line over 75 octets, no split UTF-8 character."""
-    assert not body.startswith(b"\xef\xbb\xbf")
-    assert body.endswith(b"\r\n")
-    assert b"\n" not in body.replace(b"\r\n", b"")
-    for line in body.split(b"\r\n"):
-        assert len(line) <= 75, line
-        line.decode("utf-8")  # each physical line is valid UTF-8 on its own
 
 
 async def test_anonymous_card_is_complete_but_has_no_email(services: Pair) -> None:

@@ -9,8 +9,8 @@ import pytest
 import vobject
 from pythonvCard4.vcard import Contact
 
+from tests.support.cards import check_wire_format, strict_values
 from tests.support.services import Pair
-from tests.vcard.test_downloads import check_wire_format, strict_values
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -11,9 +11,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.vcard.qr import draw
+from tests.support.cards import contact_ids
 from tests.support.dns import threads_in
 from tests.support.services import Pair
-from tests.vcard.test_downloads import contact_ids
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from tests.conftest import SERVICE_TOKEN
+from tests.support.dav import SYNC, D, dav, inner
 from tests.support.services import Pair
-from tests.vcard.test_carddav import SYNC, D, dav
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -32,12 +32,6 @@ async def first_token(services: Pair, book: str = "lv") -> str:
     token = root.findtext(f"{D}sync-token")
     assert token
     return token
-
-
-def inner(token: str) -> str:
-    """The directory's token inside a vcard sync token."""
-    part = token.rpartition(":")[2]
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)).decode()
 
 
 def forged(services_token: str, snapshot: str) -> str:

@@ -5,27 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeAccount
+from tests.support.dav import SYNC, basic, dav, sync_report
 from tests.support.services import Pair
-from tests.vcard.test_carddav import SYNC, basic, dav
 
 pytestmark = pytest.mark.usefixtures("demo")
 
-D = "{DAV:}"
 HIDDEN = {"given_name": "Ülle", "family_name": "Varjatud", "emails": ["ulle@salajane.ee"]}
-
-
-async def sync(pair: Pair, book: str, token: str = "", **auth: str) -> tuple[dict[str, str], str]:
-    """One sync-collection REPORT: {uid: status line} and the next sync token."""
-    path = f"/dav/addressbooks/{book}/"
-    status, root, _ = await dav(pair.vcard, "REPORT", path, SYNC.format(token=token), **auth)
-    assert status == 207
-    assert root is not None
-    entries = {}
-    for item in root.findall(f"{D}response"):
-        href = item.findtext(f"{D}href") or ""
-        uid = href.rsplit("/", 1)[-1].removesuffix(".vcf")
-        entries[uid] = item.findtext(f"{D}status") or item.findtext(f".//{D}status") or ""
-    return entries, root.findtext(f"{D}sync-token") or ""
 
 
 def uid_of(items: list[dict[str, object]], family_name: str) -> str:
@@ -45,7 +30,7 @@ async def test_an_anonymous_sync_hears_of_leaving_contacts_once_and_of_hidden_on
     items = (await admin.get("/v1/networks/for-in/contacts?limit=200")).json["items"]
     zibas, hango, reimaa = (uid_of(items, n) for n in ("Zibas", "Hango", "Reimaa"))
     ids = {c["uid"]: c["id"] for c in items}
-    _, start = await sync(services, "for-in")
+    _, start = await sync_report(services, "for-in")
 
     # Contacts nobody anonymous ever saw: created private, created unpublished, in a public
     # child of a private parent; and one of them edited and deleted.
@@ -71,7 +56,7 @@ async def test_an_anonymous_sync_hears_of_leaving_contacts_once_and_of_hidden_on
     ).status == 200
     assert (await admin.delete(f"/v1/contacts/{ids[reimaa]}")).status == 204
 
-    entries, after = await sync(services, "for-in", start)
+    entries, after = await sync_report(services, "for-in", start)
     assert not never_seen & entries.keys()
     assert {zibas, hango, reimaa} <= entries.keys()
     # Gone, the same way whatever the reason.
@@ -84,13 +69,13 @@ async def test_an_anonymous_sync_hears_of_leaving_contacts_once_and_of_hidden_on
     assert (
         await admin.patch(f"/v1/contacts/{ids[hango]}", json={"given_name": "Jaana"})
     ).status == 200
-    entries, again = await sync(services, "for-in", after)
+    entries, again = await sync_report(services, "for-in", after)
     assert entries == {}
     # Back in view: a full entry, with its card.
     assert (
         await admin.patch("/v1/networks/nordic-baltic", json={"is_private": False})
     ).status == 200
-    entries, _ = await sync(services, "for-in", again)
+    entries, _ = await sync_report(services, "for-in", again)
     assert entries == {zibas: "HTTP/1.1 200 OK"}
 
 
@@ -106,31 +91,31 @@ async def test_a_read_token_sync_follows_what_its_account_sees(
     )
     items = (await admin.get("/v1/networks/ee/contacts")).json["items"]
     kanarbik = next(c for c in items if c["family_name"] == "Kanarbik")
-    _, ee_start = await sync(services, "for-in", **basic(ee_phone))
-    _, lv_start = await sync(services, "for-in", **basic(lv_phone))
-    _, anonymous_start = await sync(services, "for-in")
+    _, ee_start = await sync_report(services, "for-in", **basic(ee_phone))
+    _, lv_start = await sync_report(services, "for-in", **basic(lv_phone))
+    _, anonymous_start = await sync_report(services, "for-in")
 
     assert (await admin.patch("/v1/networks/ee", json={"is_private": True})).status == 200
     assert (
         await admin.patch(f"/v1/contacts/{kanarbik['id']}", json={"given_name": "Madis-Jaan"})
     ).status == 200
 
-    ee_entries, _ = await sync(services, "for-in", ee_start, **basic(ee_phone))
+    ee_entries, _ = await sync_report(services, "for-in", ee_start, **basic(ee_phone))
     assert ee_entries[kanarbik["uid"]] == "HTTP/1.1 200 OK"  # still theirs: the new card
-    lv_entries, _ = await sync(services, "for-in", lv_start, **basic(lv_phone))
-    anonymous, _ = await sync(services, "for-in", anonymous_start)
+    lv_entries, _ = await sync_report(services, "for-in", lv_start, **basic(lv_phone))
+    anonymous, _ = await sync_report(services, "for-in", anonymous_start)
     estonians = {c["uid"] for c in items}
     for entries in (lv_entries, anonymous):
         assert estonians <= entries.keys()
         assert {entries[u] for u in estonians} == {"HTTP/1.1 404 Not Found"}
 
     # A contact created in the private network reaches its own people only.
-    _, ee_point = await sync(services, "ee", **basic(ee_phone))
-    _, lv_point = await sync(services, "for-in", **basic(lv_phone))
+    _, ee_point = await sync_report(services, "ee", **basic(ee_phone))
+    _, lv_point = await sync_report(services, "for-in", **basic(lv_phone))
     new = await admin.post("/v1/contacts", json=HIDDEN | {"networks": ["ee"]})
-    ee_entries, _ = await sync(services, "ee", ee_point, **basic(ee_phone))
+    ee_entries, _ = await sync_report(services, "ee", ee_point, **basic(ee_phone))
     assert ee_entries == {new.json["uid"]: "HTTP/1.1 200 OK"}
-    lv_entries, _ = await sync(services, "for-in", lv_point, **basic(lv_phone))
+    lv_entries, _ = await sync_report(services, "for-in", lv_point, **basic(lv_phone))
     assert lv_entries == {}
     status, _, _ = await dav(
         services.vcard, "REPORT", "/dav/addressbooks/ee/", SYNC.format(token=""), **basic(lv_phone)
