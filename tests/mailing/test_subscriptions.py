@@ -33,6 +33,7 @@ async def test_a_person_subscribes_confirms_and_unsubscribes(
     scanned = await mailing.api.get(confirm)
     assert scanned.status == 200
     assert "Kinnita tellimus" in scanned.text
+    assert "<h1>Kinnitage tellimus</h1>" in scanned.text
     members = await mailing.api.as_(token).get("/v1/lists/ee-uudised/members")
     assert [m["status"] for m in members.json["items"]] == ["pending"]
 
@@ -40,10 +41,13 @@ async def test_a_person_subscribes_confirms_and_unsubscribes(
     confirmed = await mailing.api.post(path, data={"lang": "et"})
     assert confirmed.status == 200
     assert "tellimus on kinnitatud" in confirmed.text
+    # Its heading says what happened, no longer what to do.
+    assert "<h1>Tellimus on kinnitatud</h1>" in confirmed.text
     # The link clicked again (and its button pressed again) says the person is subscribed.
     clicked = await mailing.api.get(confirm)
     assert clicked.status == 200
     assert "tellimus kehtib" in clicked.text
+    assert "<h1>Tellimus on kinnitatud</h1>" in clicked.text
     assert "<button" not in clicked.text
     again = await mailing.api.post(path, data={"lang": "et"})
     assert again.status == 200

@@ -307,7 +307,7 @@ def _subscribed(lang: str, view: asyncpg.Record) -> web.Response:
     list_name = pick(view["names"], lang, view["list_lang"])
     return page(
         lang,
-        tr.gettext("Confirm your subscription"),
+        tr.pgettext("page title", "Subscription confirmed"),
         message=tr.gettext(
             "You are subscribed to %(list)s. There is nothing more to do.", list=list_name
         ),
@@ -349,7 +349,7 @@ async def confirm(request: web.Request) -> web.Response:
     list_name = pick(view["names"], lang, view["list_lang"])
     return page(
         lang,
-        tr.gettext("Confirm your subscription"),
+        tr.pgettext("page title", "Subscription confirmed"),
         message=tr.gettext(
             "Thank you, your subscription to %(list)s is confirmed.", list=list_name
         ),
