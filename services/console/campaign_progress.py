@@ -27,6 +27,8 @@ def shown_progress(p: CampaignProgress, tr: Translator) -> dict[str, str]:
         "skipped": tr.number(p["skipped"]),
     }
     shown["queued"] = tr.number(p["queued"] + p["sending"])
-    shown["per_second"] = tr.gettext("%(n)s /s", n=tr.number(p["per_second"]))
+    # No rate is measured from fewer than two sends: "0 /s" would say sending had stalled.
+    rate = p["per_second"]
+    shown["per_second"] = tr.gettext("%(n)s /s", n=tr.number(rate)) if rate else "–"
     shown["eta_seconds"] = duration(p["eta_seconds"], tr) if p["eta_seconds"] else "–"
     return shown

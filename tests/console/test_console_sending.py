@@ -9,8 +9,9 @@ import asyncpg
 import pytest
 from playwright.async_api import Page, expect
 
-from services.console.campaign_progress import duration
+from services.console.campaign_progress import duration, shown_progress
 from shared.i18n import translator
+from shared.payloads import CampaignProgress
 from tests.support.browser import shot
 from tests.support.console_pages import open_new_list
 from tests.support.newsletters import people
@@ -74,12 +75,33 @@ async def test_send_asks_first_with_the_list_the_recipients_and_the_time(
         await page.wait_for_timeout(500)
     # Every figure carries its unit.
     await expect(page.locator('[data-field="sent"]')).to_have_text("2")
-    await expect(page.locator('[data-field="per_second"]')).to_have_text(re.compile(r" /s$"))
+    # Two sends within the same instant measure no rate ("–"), never "0 /s".
+    per_second = page.locator('[data-field="per_second"]')
+    await expect(per_second).to_have_text(re.compile(r"(\d /s|–)$"))
     readers = sorted(m.rcpt_to[0] for m in stack.sink.messages[1:])
     assert readers == ["ieva@example.lv", "jaan@example.ee"]
     shown = (await (await page.request.get(f"{campaign}/progress.json")).json())["shown"]
-    assert shown["per_second"].endswith(" /s")
+    assert re.search(r"(\d /s|–)$", shown["per_second"])
     assert shown["sent"] == "2"
+
+
+def test_a_send_without_a_measured_rate_shows_a_dash_not_zero() -> None:
+    """One message sent (or none yet) measures no rate: the page says "–", not "0 /s"."""
+
+    def progress(per_second: float) -> CampaignProgress:
+        return CampaignProgress(
+            queued=0,
+            sending=0,
+            sent=1,
+            failed=0,
+            bounced=0,
+            skipped=0,
+            per_second=per_second,
+            eta_seconds=None,
+        )
+
+    assert shown_progress(progress(0), translator("et"))["per_second"] == "–"
+    assert shown_progress(progress(2.5), translator("lt"))["per_second"] == "2,5 /s"
 
 
 def test_time_left_has_units() -> None:
