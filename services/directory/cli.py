@@ -12,15 +12,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
 from services.directory.epoch import start_epoch
-from services.directory.export import contacts_to_csv, export_document
+from services.directory.export import Tally, export_csv, export_json
 from services.directory.importing.engine import Importer, Options
 from services.directory.importing.rows import STATUSES, Report, TooLarge
 from services.directory.importing.run import import_document, reader_for, run_import
 from services.directory.paths import MIGRATIONS, QUERIES_DIR, SCHEMA
 from services.directory.token_records import expires_soon, issue_token
 from shared.conn import Conn
+from shared.csvio import FLUSH_BYTES
 from shared.db import create_pool, prepare_schema
 from shared.errors import BadRequest
 from shared.http import web_origin
@@ -218,18 +220,36 @@ async def cmd_tokens_revoke(settings: Settings, args: argparse.Namespace) -> int
 
 
 async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    """Export the directory as JSON (everything) or CSV (contacts)."""
-    async with connect(settings) as (conn, q):
-        doc = await export_document(conn, q)
-    if args.format == "csv":
-        text = contacts_to_csv(doc["contacts"])
-    else:
-        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-    if args.output and args.output != "-":
-        await asyncio.to_thread(Path(args.output).write_text, text, "utf-8", None, "")
-        print(f"exported {len(doc['contacts'])} contacts to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    """Export the directory as JSON (everything) or CSV (contacts), streamed a page at a time."""
+    to_file = bool(args.output) and args.output != "-"
+    out: TextIO = (
+        await asyncio.to_thread(Path(args.output).open, "w", encoding="utf-8", newline="")
+        if to_file
+        else sys.stdout
+    )
+    pending: list[str] = []
+    size = 0
+    tally = Tally()
+    try:
+        async with (
+            connect(settings) as (conn, q),
+            # The pages are one snapshot: a contact moved meanwhile is written once.
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            write = export_csv if args.format == "csv" else export_json
+            pieces = write(conn, q, tally)
+            async for piece in pieces:
+                pending.append(piece)
+                size += len(piece)
+                if size >= FLUSH_BYTES:
+                    await asyncio.to_thread(out.write, "".join(pending))
+                    pending, size = [], 0
+        await asyncio.to_thread(out.write, "".join(pending))
+    finally:
+        if to_file:
+            await asyncio.to_thread(out.close)
+    if to_file:
+        print(f"exported {tally.contacts} contacts to {args.output}", file=sys.stderr)
     return 0
 
 

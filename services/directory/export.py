@@ -6,7 +6,10 @@ lists joined with `|`, phones as `kind:number as written`, networks as `network:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import textwrap
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import TypedDict
 
 import asyncpg
@@ -15,7 +18,7 @@ from services.directory.phones import PhoneInput, phone_input
 from shared.conn import Conn
 from shared.csvio import Cell, CsvWriter
 from shared.i18n import LANGUAGES
-from shared.payloads import JSON, Link, Membership, Texts
+from shared.payloads import Link, Membership, Texts
 from shared.queries import Queries
 
 CSV_COLUMNS = [
@@ -72,28 +75,70 @@ class ExportedContact(TypedDict):
     published: bool
 
 
-class ExportDocument(TypedDict):
-    """The whole directory (`kontakt export`): networks, organisations and contacts."""
+async def exported_contacts(
+    conn: Conn, q: Queries, scope: list[int] | None
+) -> AsyncIterator[tuple[asyncpg.Record, ExportedContact]]:
+    """Contacts in order, unpublished too (of the networks `scope`, or all), with their rows.
 
-    networks: list[dict[str, JSON]]
-    organisations: list[dict[str, JSON]]
-    contacts: list[ExportedContact]
+    A keyset page (PAGE) at a time, so memory holds one page however large the directory is;
+    run it in a repeatable-read transaction for the pages to be one snapshot.
+    """
+    after: tuple[int, int] = (-(2**31), 0)
+    while True:
+        if scope is None:
+            page = await conn.fetch(q["page-all-contacts"], *after, PAGE)
+        else:
+            page = await conn.fetch(q["list-contacts"], scope, None, *after, PAGE, True, None)
+        if not page:
+            return
+        emails = {
+            r["contact_id"]: list(r["emails"])
+            for r in await conn.fetch(q["contact-emails"], [c["id"] for c in page])
+        }
+        after = (page[-1]["position"], page[-1]["id"])
+        for r in page:
+            yield r, contact_export(r, emails.get(r["id"], []))
+        # Let go of this page before the next arrives: one page in memory, not two.
+        del page, emails, r
 
 
-async def export_document(conn: Conn, q: Queries) -> ExportDocument:
-    """The whole directory, e-mail addresses included (for operators and entitled callers)."""
+@dataclass
+class Tally:
+    """How many contacts an export has written so far (for the command's last line)."""
+
+    contacts: int = 0
+
+
+async def export_json(conn: Conn, q: Queries, tally: Tally) -> AsyncIterator[str]:
+    """The whole directory, e-mail addresses included, as `kontakt export` writes it: the
+    text of `json.dumps(document, indent=2)` in pieces, one contact at a time."""
     networks = await conn.fetch(q["list-networks"])
     organisations = await conn.fetch(q["list-organisations"])
-    contacts = await conn.fetch(q["all-contacts"])
-    emails = {
-        r["contact_id"]: list(r["emails"])
-        for r in await conn.fetch(q["contact-emails"], [c["id"] for c in contacts])
-    }
-    return {
+    head = {
         "networks": [{k: r[k] for k in NETWORK_KEYS} for r in networks],
         "organisations": [{k: r[k] for k in ORGANISATION_KEYS} for r in organisations],
-        "contacts": [contact_export(c, emails.get(c["id"], [])) for c in contacts],
     }
+    # The document without its closing brace, then the contacts' list written as it goes.
+    yield _dumps(head).removesuffix("\n}") + ',\n  "contacts": ['
+    separator = "\n"
+    async for _, contact in exported_contacts(conn, q, None):
+        yield separator + textwrap.indent(_dumps(contact), "    ")
+        separator = ",\n"
+        tally.contacts += 1
+    yield ("]" if separator == "\n" else "\n  ]") + "\n}\n"
+
+
+async def export_csv(conn: Conn, q: Queries, tally: Tally) -> AsyncIterator[str]:
+    """Every contact as `CSV_COLUMNS` rows, the header first (`kontakt export --format csv`)."""
+    writer = CsvWriter(CSV_COLUMNS)
+    yield writer.header()
+    async for _, contact in exported_contacts(conn, q, None):
+        yield writer.row(contact_cells(contact))
+        tally.contacts += 1
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 def contact_export(row: asyncpg.Record, emails: list[str]) -> ExportedContact:
@@ -130,8 +175,3 @@ def contact_cells(c: ExportedContact) -> list[Cell]:
         c["position"],
         c["published"],
     ]
-
-
-def contacts_to_csv(contacts: Iterable[ExportedContact]) -> str:
-    """Exported contacts as one CSV text (the command line's export)."""
-    return CsvWriter(CSV_COLUMNS).text(contact_cells(c) for c in contacts)

@@ -81,13 +81,14 @@ async def test_the_service_refuses_to_start_with_a_broken_query(
     sql = folder / "contacts.sql"
     sql.write_text(
         sql.read_text().replace(
-            "FROM directory.contact_cards c ORDER BY", "FROM directory.contact_kards c ORDER BY"
+            "FROM directory.contact_cards c\n WHERE (c.position",
+            "FROM directory.contact_kards c\n WHERE (c.position",
         )
     )
     folders = (folder, *QUERY_FOLDERS[1:])
     monkeypatch.setattr("services.directory.app.QUERY_FOLDERS", folders)
     server = TestServer(create_app(settings))
-    with pytest.raises(QueryError, match="all-contacts"):
+    with pytest.raises(QueryError, match="page-all-contacts"):
         await server.start_server()
     await server.close()
 

@@ -10,8 +10,13 @@ SELECT * FROM directory.contact_cards c
  ORDER BY c.position, c.id
  LIMIT $5;
 
--- name: all-contacts
-SELECT * FROM directory.contact_cards c ORDER BY c.position, c.id;
+-- name: page-all-contacts
+-- Every contact after ($1, $2) in (position, id) order, $3 at most: the whole directory a
+-- keyset page at a time (`kontakt export`), never all of it at once.
+SELECT * FROM directory.contact_cards c
+ WHERE (c.position, c.id) > ($1::integer, $2::bigint)
+ ORDER BY c.position, c.id
+ LIMIT $3;
 
 -- name: get-contact
 SELECT * FROM directory.contact_cards c WHERE c.id = $1 AND (c.published OR $2);

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from services.directory.export import CSV_COLUMNS, PAGE, contact_cells, contact_export
+from services.directory.export import CSV_COLUMNS, contact_cells, exported_contacts
 from services.directory.keys import POOL, QUERIES
 from services.directory.scope import resolve_scope
 from services.directory.visibility import sight_of
@@ -38,19 +38,9 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
             request.app[POOL].acquire() as conn,
             conn.transaction(isolation="repeatable_read"),
         ):
-            after: tuple[int, int] = (-(2**31), 0)
-            while page := await conn.fetch(
-                q["list-contacts"], scope, None, *after, PAGE, True, None
-            ):
-                emails = {
-                    r["contact_id"]: list(r["emails"])
-                    for r in await conn.fetch(q["contact-emails"], [c["id"] for c in page])
-                }
-                for r in page:
-                    shown = contact_export(r, emails.get(r["id"], []))
-                    shown["networks"] = sight.memberships(r["networks"])
-                    yield contact_cells(shown)
-                after = (page[-1]["position"], page[-1]["id"])
+            async for r, shown in exported_contacts(conn, q, scope):
+                shown["networks"] = sight.memberships(r["networks"])
+                yield contact_cells(shown)
 
     return await stream_csv(
         request, CsvWriter(CSV_COLUMNS), rows(), f"{network['slug']}-contacts.csv"
