@@ -6,6 +6,7 @@ import functools
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import css_inline
@@ -122,6 +123,31 @@ def sign_bytes(settings: Settings, data: bytes, domain: str) -> bytes:
         include_headers=SIGNED_HEADERS,
     )
     return signature + data
+
+
+# A mail has no page of its own: a link or image it holds must name its scheme to lead anywhere.
+LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+
+def check_links(f: Fields, body: str | None) -> None:
+    """Every link and image in the body is absolute (http, https, mailto, tel); a relative one
+    (`[site](www.example.ee)`, `(/about)`, `(#top)`) is refused when the campaign is saved,
+    where a reader's mail program would open nothing (CommonMark: link destinations)."""
+    relative: list[str] = []
+    for block in MARKDOWN.parse(body or ""):
+        for token in block.children or []:
+            target = token.attrs.get("href" if token.type == "link_open" else "src")
+            if token.type not in ("link_open", "image") or not isinstance(target, str):
+                continue
+            if urlsplit(target).scheme.lower() not in LINK_SCHEMES and target not in relative:
+                relative.append(target)
+    if relative:
+        f.fail(
+            "body",
+            "links must be whole addresses (https://…, mailto:…): %(links)s would lead "
+            "nowhere from a mail",
+            links=", ".join(t or "()" for t in relative[:5]),
+        )
 
 
 PYTHON_STYLE = re.compile(r"%\([^()\s]{1,40}\)[sdif]")

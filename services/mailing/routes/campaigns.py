@@ -22,7 +22,7 @@ from services.mailing.campaign_states import (
     check_sendable,
     moved,
 )
-from services.mailing.compose import CampaignTemplate, check_placeholders
+from services.mailing.compose import CampaignTemplate, check_links, check_placeholders
 from services.mailing.keys import POOL, QUERIES, SETTINGS
 from services.mailing.mailinglist import managed_list
 from services.mailing.schedule import instant
@@ -51,6 +51,7 @@ def _content(
     elif len(text) > 200_000:
         f.fail("body", "must be at most 200,000 characters")
     check_placeholders(f, subject, text if isinstance(text, str) else None)
+    check_links(f, text if isinstance(text, str) else None)
     f.done()
     assert subject is not None
     return subject, str(text)
