@@ -79,11 +79,17 @@ class Message:
             "received_at": self.received_at,
             "mail_from": self.mail_from,
             "rcpt_to": self.rcpt_to,
-            "subject": str(parsed.get("Subject", "")),
-            "from": str(parsed.get("From", "")),
-            "to": str(parsed.get("To", "")),
+            "subject": header(parsed, "Subject"),
+            "from": header(parsed, "From"),
+            "to": header(parsed, "To"),
             "text": body.get_content() if body is not None else "",
         }
+
+
+def header(parsed: EmailMessage, name: str) -> str:
+    """A header's decoded value without the white space a fold right after its name leaves
+    (RFC 5322 2.2.3: `Subject:` CRLF SP `=?utf-8?…` is the same subject, unfolded)."""
+    return str(parsed.get(name, "")).strip()
 
 
 class Sink:
@@ -208,7 +214,7 @@ def _page(title: str, body: str) -> web.Response:
 
 def _message_page(message: Message) -> web.Response:
     parsed = message.parsed()
-    subject = str(parsed.get("Subject", "")) or "(no subject)"
+    subject = header(parsed, "Subject") or "(no subject)"
     headers = "".join(
         f"<tr><th scope='row'>{html.escape(name)}</th><td>{html.escape(str(value))}</td></tr>"
         for name, value in parsed.items()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.message
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import aiosmtplib
 import pytest
 from aiohttp.test_utils import TestServer
@@ -130,3 +132,40 @@ async def test_the_sink_fits_a_phone_with_long_addresses_links_and_headers(
     finally:
         await context.close()
         await server.close()
+
+
+async def test_a_subject_folded_right_after_its_name_shows_without_a_leading_space(
+    tmp_path: Path,
+) -> None:
+    """Some senders fold before the first encoded word (RFC 5322 2.2.3); unfolded, it is the
+    same subject, and the list and the page show it so."""
+    sink = Sink(tmp_path / "mail")
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    subject = "Kisevičienė, Jõemets"
+    raw = (
+        b"From: daina@example.lv\r\nTo: lina@example.lt\r\nSubject:\r\n =?utf-8?b?"
+        + base64.b64encode(subject.encode())
+        + b"?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTere!\r\n"
+    )
+    try:
+        await aiosmtplib.send(
+            raw,
+            sender="daina@example.lv",
+            recipients=["lina@example.lt"],
+            hostname="127.0.0.1",
+            port=port,
+        )
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert sink.messages[-1].summary()["subject"] == subject
+    app = TestServer(sink_app(sink), host="127.0.0.1")
+    await app.start_server()
+    try:
+        url = app.make_url(f"/messages/{sink.messages[-1].id}")
+        async with aiohttp.ClientSession() as http, http.get(url) as page:
+            assert f"<h1>{subject}</h1>" in await page.text()
+    finally:
+        await app.close()
