@@ -30,10 +30,13 @@ def ascii_host(host: str) -> str | None:
 
 def web_origin(raw: str) -> str | None:
     """`raw` (https://jõgeva.ee, https://xn--jgeva-dua.ee or HTTPS://Jõgeva.EE) as the one form
-    an `Origin` header has, https://xn--jgeva-dua.ee; None when it is not an http(s) origin."""
+    an `Origin` header has, https://xn--jgeva-dua.ee; None when it is not an http(s) origin.
+    A lone trailing "/" (https://www.norden.ee/, as an address bar copies a site) is the site."""
     parts = urlsplit(raw.strip())
     scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or parts.path or parts.query or parts.fragment:
+    if scheme not in ("http", "https") or parts.path not in ("", "/"):
+        return None
+    if parts.query or parts.fragment:
         return None
     if "@" in parts.netloc or parts.hostname is None or raw.strip().endswith(("?", "#")):
         return None

@@ -86,7 +86,9 @@ def _origins(f: Fields) -> list[str] | None:
         origin = item if item == "*" else web_origin(item) if isinstance(item, str) else None
         if origin is None:
             f.fail(
-                f"embed_origins[{index}]", "must be * or an origin such as https://www.norden.ee"
+                f"embed_origins[{index}]",
+                "must be * (every site) or a site's address such as https://www.norden.ee, "
+                "without a page's path",
             )
             continue
         if origin not in origins:

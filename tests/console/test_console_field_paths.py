@@ -47,13 +47,13 @@ async def test_a_page_address_is_taken_as_its_site_and_a_refused_site_is_marked(
     await expect(page.locator("main code", has_text="http://x.example")).to_have_text(
         "http://x.example"
     )
-    await expect(page.get_by_text("must be * or an origin")).to_have_count(0)
+    await expect(page.get_by_text("must be * (every site)")).to_have_count(0)
 
     await sites.fill("https://www.norden.ee\nnorden punkts lv")
     await page.get_by_role("button", name="Save sites").click()
     await expect(sites).to_have_attribute("aria-invalid", "true")
     error = page.locator("#origins-error")
-    await expect(error).to_contain_text("norden: Must be * or an origin")
+    await expect(error).to_contain_text("norden: Must be * (every site) or a site's address")
     assert "embed_origins" not in await page.locator("main").inner_text()
 
 

@@ -49,7 +49,9 @@ async def test_an_admin_lists_the_sites_and_a_coordinator_is_told_whom_to_ask(
             shown = await refused.text()
         # The reason, beside the sites, names the site refused, not the API's embed_origins[0].
         assert "embed_origins" not in shown
-        assert "javascript:alert(1): Must be * or an origin" in html.unescape(shown)
+        assert "javascript:alert(1): Must be * (every site) or a site's address" in html.unescape(
+            shown
+        )
         assert 'aria-describedby="origins-error"' in shown
         assert html.escape(bad) in shown  # what was typed stays in the form
         assert await _allowed(stack, NORDEN) is None
