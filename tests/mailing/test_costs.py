@@ -191,16 +191,16 @@ async def test_a_members_page_reads_a_page_of_its_own_list_beside_a_big_one(
         ("list-members", small, "confirmed", None, None),
         ("list-members", big, None, None, "a02000@example.ee"),
         ("list-members", big, "confirmed", None, "a03000@example.ee"),
-        ("search-members", small, None, "%jõemets%", None),
+        ("search-members", small, None, "jõemets", None),
     ]
-    for name, list_id, status, pattern, after in asked:
+    for name, list_id, status, typed, after in asked:
         async with conn.transaction():
             await conn.execute(queries["plan-each-time"])
             explained = await conn.fetchval(
                 f"EXPLAIN (ANALYZE, FORMAT JSON) {queries[name]}",
                 list_id,
                 status,
-                pattern,
+                typed,
                 after,
                 11,
             )
@@ -209,15 +209,14 @@ async def test_a_members_page_reads_a_page_of_its_own_list_beside_a_big_one(
         assert "Seq Scan" not in kinds, (name, status, after, kinds)
         assert rows <= 40, (name, status, after, rows)
 
-    # The pages themselves: a small list's members by address, a text with LIKE's own
-    # characters ('_', '%') matched as itself.
+    # The pages themselves: a small list's members by address; a search's words split at
+    # punctuation as the addresses' are, each beginning a word (since 021: before, '0_X'
+    # matched inside 'z00_x' as a substring, its '_' escaped from LIKE).
     first = await api.get("/v1/lists/ee-vaike/members", params={"limit": "5"})
     assert [m["email"] for m in first.json["items"]] == [f"z{n:02d}_x@example.ee" for n in range(5)]
-    underscored = await api.get("/v1/lists/ee-vaike/members", params={"q": "0_X", "limit": "50"})
+    underscored = await api.get("/v1/lists/ee-vaike/members", params={"q": "Z2_X", "limit": "50"})
     assert [m["email"] for m in underscored.json["items"]] == [
-        "z00_x@example.ee",
-        "z10_x@example.ee",
-        "z20_x@example.ee",
+        f"z2{n}_x@example.ee" for n in range(10)
     ]
     percent = await api.get("/v1/lists/ee-vaike/members", params={"q": "%"})
     assert percent.json["items"] == []

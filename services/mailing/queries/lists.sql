@@ -33,7 +33,7 @@ RETURNING revision;
 -- One page of a list's members by address ($5 of them), after the address $4 (lower case;
 -- keyset over the list's own index on (list_id, email_key), so a page reads about a page of
 -- rows whatever the list's or the installation's size), of status $2 (NULL: any); $3 is
--- search-members' pattern, always NULL here.
+-- search-members' typed text, always NULL here.
 SELECT b.id, s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, b.email,
        coalesce(s.name, b.name) AS name, x.reason AS suppressed
   FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
@@ -44,17 +44,44 @@ SELECT b.id, s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, 
  LIMIT $5;
 
 -- name: search-members
--- As list-members, of the members whose address or name (lower case) matches the LIKE
--- pattern $3 ('%text%', its % _ and \ escaped): the trigram index on `search` finds a rare
--- text's rows, the address index pages a common one.
-SELECT b.id, s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, b.email,
-       coalesce(s.name, b.name) AS name, x.reason AS suppressed
-  FROM mailing.subscriptions s JOIN mailing.subscribers b ON b.id = s.subscriber_id
-  LEFT JOIN mailing.suppressions x ON lower(x.address) = s.email_key
- WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2) AND s.search LIKE $3
-   AND s.email_key > coalesce($4::text, '')
- ORDER BY s.email_key
- LIMIT $5;
+-- As list-members, of the members of whom every word typed in $3 begins a word of the address
+-- or the name, any case and accent (mailing.member_query, migration 021; nobody when $3 holds
+-- only punctuation). Two ways to a page, chosen by what the list holds rather than by the
+-- planner's guess (prefix matches are estimated from too few statistics to tell a common
+-- text from a rare one): the list is walked in address order, at most 2,000 subscriptions,
+-- and a text that fills the page there is answered from them; a rarer one is looked up in
+-- the GIN index on `words`, whose '#<list>' lexeme keeps the lookup to this list. Either
+-- way a page reads a bounded number of rows, whatever the list's size.
+WITH walked AS MATERIALIZED (
+    SELECT s.subscriber_id, s.email_key, s.status, s.lang, s.name, s.created_at,
+           s.confirmed_at, s.unsubscribed_at, s.words @@ mailing.member_query($1, $3::text) AS hit
+      FROM mailing.subscriptions s
+     WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2)
+       AND s.email_key > coalesce($4::text, '') AND mailing.member_query($1, $3::text) IS NOT NULL
+     ORDER BY s.email_key
+     LIMIT 2000),
+-- The walk answers when it found the page, or reached the end of the list.
+walk_answers AS (SELECT count(*) FILTER (WHERE hit) >= $5 OR count(*) < 2000 AS yes FROM walked),
+found AS (
+    SELECT subscriber_id, email_key, status, lang, name, created_at, confirmed_at, unsubscribed_at
+      FROM walked WHERE hit AND (SELECT yes FROM walk_answers)
+    UNION ALL
+    -- No list_id condition here, so no index but the GIN one can serve it ('#<list>' scopes);
+    -- the query is a sub-select so the planner does not weigh it by the installation's words
+    -- (a name common in other lists made it read the whole table): this branch only runs for
+    -- a text the walk found rare in this list.
+    SELECT s.subscriber_id, s.email_key, s.status, s.lang, s.name, s.created_at, s.confirmed_at,
+           s.unsubscribed_at
+      FROM mailing.subscriptions s
+     WHERE NOT (SELECT yes FROM walk_answers)
+       AND s.words @@ (SELECT mailing.member_query($1, $3::text))
+       AND ($2::text IS NULL OR s.status = $2) AND s.email_key > coalesce($4::text, ''))
+SELECT b.id, f.status, f.lang, f.created_at, f.confirmed_at, f.unsubscribed_at, b.email,
+       coalesce(f.name, b.name) AS name, x.reason AS suppressed
+  FROM (SELECT * FROM found ORDER BY email_key LIMIT $5) f
+  JOIN mailing.subscribers b ON b.id = f.subscriber_id
+  LEFT JOIN mailing.suppressions x ON lower(x.address) = f.email_key
+ ORDER BY f.email_key;
 
 -- name: plan-each-time
 -- For the rest of the transaction, a statement is planned for its parameters each time: which

@@ -138,11 +138,6 @@ async def patch_list(request: web.Request) -> web.Response:
     raise Conflict("The list changed since you read it.", revision=row["revision"])
 
 
-def _like_escaped(text: str) -> str:
-    """`text` matched as itself inside a LIKE pattern (backslash is LIKE's escape)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 @routes.get("/v1/lists/{slug}/members")
 async def members(request: web.Request) -> web.Response:
     """A page of the list's subscribers by address: `?status=`, `?q=`, `?limit=`, `?after=`.
@@ -153,7 +148,8 @@ async def members(request: web.Request) -> web.Response:
     _, row = await managed_list(request)
     f = Fields(dict(request.query))
     status = f.choice("status", SUBSCRIPTION_STATUSES)
-    search = (f.text("q", max_length=254) or "").lower() or None
+    # Folded and split into words by the database (mailing.member_query), as the stored words.
+    search = f.text("q", max_length=254) or None
     after = f.text("after", max_length=320)
     limit = f.whole("limit", low=1, high=MEMBER_PAGE_MAX, default=MEMBER_PAGE)
     f.done()
@@ -165,7 +161,7 @@ async def members(request: web.Request) -> web.Response:
             q["list-members"] if search is None else q["search-members"],
             row["id"],
             status,
-            None if search is None else f"%{_like_escaped(search)}%",
+            search,
             after.lower() if after else None,
             limit + 1,
         )
