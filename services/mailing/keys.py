@@ -1,5 +1,7 @@
 """Typed application state of the mailing service, declared in one place."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import aiohttp
 import asyncpg
 from aiohttp import web
@@ -13,3 +15,5 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 QUERIES = web.AppKey("queries", Queries)
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 DIRECTORY = web.AppKey("directory", DirectoryClient)
+# The IMAP poller's own threads (returns/mailbox.py), apart from the ones signing runs in.
+IMAP_EXECUTOR = web.AppKey("imap_executor", ThreadPoolExecutor)

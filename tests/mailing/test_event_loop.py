@@ -11,11 +11,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from services.mailing.keys import IMAP_EXECUTOR
 from shared.addresses import DNS_THREADS
 from tests.conftest import MakeAccount
 from tests.support.campaigns import wait_done
 from tests.support.dkim import key_pair
-from tests.support.dns import held_dns_as_default, threads_asking_dns
+from tests.support.dns import held_dns_as_default, threads_asking_dns, threads_in
 from tests.support.mailing import StartMailing
 from tests.support.newsletters import EE_LIST, people, tokens
 
@@ -190,3 +191,85 @@ async def test_dkim_signing_leaves_the_loop_free(
     if what == "worker":
         await wait_done(mailing, sender, campaign)
         assert mailing.sink.messages[-1].raw.startswith(b"DKIM-Signature:")
+
+
+class StalledImap:
+    """An IMAP server that accepts a connection and never says a word (not even its greeting)
+    until `release`: a hosted mailbox that has stopped answering."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.open: list[asyncio.StreamWriter] = []
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._hold, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def _hold(self, _: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
+        self.open.append(writer)
+
+    def release(self) -> None:
+        """Stop listening and hang up: the held poll fails at once, a new one is refused."""
+        assert self.server is not None
+        self.server.close()
+        for writer in self.open:
+            writer.close()
+
+
+async def test_a_stalled_mailbox_leaves_the_signing_threads_free(
+    start_mailing: StartMailing,
+    make_account: MakeAccount,
+    conn: asyncpg.Connection,
+    tmp_path: Path,
+) -> None:
+    """The returned-mail poll waits on a mailbox that never answers in a thread of its own:
+    all of the loop's default threads still sign at once, and a campaign goes out, signed.
+
+    Before, imaplib's calls took one of the default threads (which rendering and DKIM
+    signing share) for as long as the mailbox kept them waiting.
+    """
+    stalled = StalledImap()
+    port = await stalled.start()
+    key, _ = key_pair(tmp_path)
+    mailing = await start_mailing(
+        dkim_key_file=str(key),
+        dkim_selector="for-in",
+        imap_url=f"imap://bounces%40example.ee:secret@127.0.0.1:{port}/INBOX",
+        imap_interval=0.1,
+        # imaplib gives up on the silent server only after twice this: never during the test.
+        http_timeout=300,
+    )
+    try:
+        await until(lambda: stalled.accepted >= 1 and bool(threads_in("imaplib.py")))
+        waiting = threads_in("imaplib.py")
+        assert all(name.startswith("kontakt-imap") for name in waiting), waiting
+        # Every one of the default executor's threads at once (each waits for all the others):
+        # one of them held by the mailbox, the last would never start and the barrier breaks.
+        default_threads = min(32, (os.cpu_count() or 1) + 4)  # ThreadPoolExecutor's default
+        together = threading.Barrier(default_threads, timeout=60)
+        await asyncio.gather(*(asyncio.to_thread(together.wait) for _ in range(default_threads)))
+        # And a campaign is signed and sent while the mailbox still says nothing.
+        editor, sender = await tokens(make_account)
+        await mailing.api.as_(editor).post("/v1/lists", json=EE_LIST)
+        await people(conn, "ee-uudised", [("signed@example.ee", "Žydrūnė", "confirmed")])
+        made = await mailing.api.as_(editor).post(
+            "/v1/lists/ee-uudised/campaigns", json={"subject": "Ümbrik", "body": "Tere, {name}!"}
+        )
+        campaign = made.json["id"]
+        sent = await mailing.api.as_(sender).post(f"/v1/campaigns/{campaign}/send")
+        assert sent.status == 202, sent.text
+        await wait_done(mailing, sender, campaign)
+        assert mailing.sink.messages[-1].raw.startswith(b"DKIM-Signature:")
+        assert stalled.accepted == 1  # the one poll is still held: nothing waited for it
+        assert threads_in("imaplib.py") == waiting
+    finally:
+        stalled.release()
+    # Stopped, the service closes the poller's threads: nothing more can be run in them.
+    app = mailing.api.client.app
+    assert app is not None
+    executor = app[IMAP_EXECUTOR]
+    await mailing.api.client.close()
+    with pytest.raises(RuntimeError, match="shutdown"):
+        executor.submit(print)

@@ -19,6 +19,7 @@ import imaplib
 import logging
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
@@ -27,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 import asyncpg
 from aiohttp import web
 
+from services.mailing.keys import IMAP_EXECUTOR
 from services.mailing.returns import verp
 from services.mailing.returns.intake import Intake
 from shared.errors import DB_DOWN
@@ -34,6 +36,10 @@ from shared.web import background_ctx
 
 log = logging.getLogger("kontakt.mailing.imap")
 BATCH = 200
+# imaplib blocks; its calls run in threads of the poller's own (one poll at a time), so a
+# mailbox that answers slowly, or not at all until the timeout, holds one of these and never
+# one of the loop's default threads, which rendering and DKIM signing share.
+IMAP_THREADS = 1
 # IMAP flags (RFC 9051 §2.3.2) per disposition: reports and auto-replies about our mail go;
 # anything else stays for a person, seen so it is not read again.
 DELETE, KEEP, UNREADABLE = r"(\Deleted)", r"(\Seen)", r"(\Seen \Flagged)"
@@ -132,10 +138,11 @@ def delivered_to(raw: bytes, intake: Intake) -> str:
     return seen[0] if seen else ""
 
 
-async def poll_once(intake: Intake, mailbox: Mailbox) -> int:
+async def poll_once(intake: Intake, mailbox: Mailbox, executor: Executor) -> int:
     """One poll: read, hand over, delete what was ours, keep the rest; the number handled."""
     timeout = intake.settings.http_timeout * 2
-    messages = await asyncio.to_thread(mailbox.fetch, timeout)
+    loop = asyncio.get_running_loop()
+    messages = await loop.run_in_executor(executor, mailbox.fetch, timeout)
     handled: dict[bytes, str] = {}
     for uid, raw in messages:
         try:
@@ -149,23 +156,38 @@ async def poll_once(intake: Intake, mailbox: Mailbox) -> int:
             continue
         ours = not (outcome.action == "ignored" and outcome.reason in NOT_OURS)
         handled[uid] = DELETE if ours else KEEP
-    await asyncio.to_thread(mailbox.settle, handled, timeout)
+    await loop.run_in_executor(executor, mailbox.settle, handled, timeout)
     return len(handled)
 
 
 def mailbox_ctx(
     intake_of: Callable[[web.Application], Intake], url: str, interval: float
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A cleanup_ctx polling `url` every `interval` seconds for the app's life."""
+    """A cleanup_ctx polling `url` every `interval` seconds for the app's life, in threads of
+    its own (`IMAP_EXECUTOR`), closed when the app stops."""
     mailbox = Mailbox.from_url(url)
 
-    async def run(intake: Intake, stop: asyncio.Event) -> None:
+    async def run(intake: Intake, executor: Executor, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await poll_once(intake, mailbox)
+                await poll_once(intake, mailbox, executor)
             except (OSError, imaplib.IMAP4.error, TimeoutError) as exc:
                 log.warning("mailbox poll failed: %s", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
 
-    return background_ctx(lambda app, stop: run(intake_of(app), stop))
+    polling = contextlib.asynccontextmanager(
+        background_ctx(lambda app, stop: run(intake_of(app), app[IMAP_EXECUTOR], stop))
+    )
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        executor = ThreadPoolExecutor(max_workers=IMAP_THREADS, thread_name_prefix="kontakt-imap")
+        app[IMAP_EXECUTOR] = executor
+        try:
+            async with polling(app):
+                yield
+        finally:
+            # Not waited for: a call a stalled mailbox holds ends at its socket's timeout.
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    return ctx
