@@ -320,6 +320,15 @@ async def test_embed_builder_shows_the_widget_live_and_the_three_snippets(
     assert await page.locator("#snippet-fragment").inner_text() == (
         f"{stack.directory}/fragment/ee?lang=et"
     )
+    # The fragment is bare cards: the lines its page needs (styles, one-click reveal) beside it.
+    assert await page.locator("#snippet-fragment-head").inner_text() == (
+        f'<link rel="stylesheet" href="{stack.directory}/widget.css">\n'
+        f'<script src="{stack.directory}/widget.js" defer></script>'
+    )
+    # A heading never says "no script" above a snippet that holds one.
+    iframe = page.locator("section", has=page.locator("#snippet-iframe"))
+    assert "<script" in await page.locator("#snippet-iframe").inner_text()
+    await expect(iframe.get_by_role("heading")).not_to_contain_text("no script")
     # The live widget, from the directory, inside the console's strict CSP.
     widget = page.locator("kontakt-contacts")
     await expect(widget.get_by_text("Madis Kanarbik")).to_be_visible()

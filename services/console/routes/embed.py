@@ -75,6 +75,9 @@ async def _builder(
         'referrerpolicy="no-referrer-when-downgrade"></iframe>\n'
         f'<script src="{base}/widget.js" async></script>',
         "fragment": f"{base}/fragment/{network}{query}",
+        # The fragment is bare cards: the page brings their styles and the one-click reveal.
+        "fragment-head": f'<link rel="stylesheet" href="{base}/widget.css">\n'
+        f'<script src="{base}/widget.js" defer></script>',
     }
     subscribe = await _subscribe_form(request, members, lang)
     return render(
