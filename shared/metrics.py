@@ -55,8 +55,8 @@ REVEALS = Counter(
 SUBSCRIBES = Counter(
     "kontakt_subscribe_requests",
     "Subscribe requests by channel (form, api) and outcome (accepted, refused: a bad form "
-    "token or origin, honeypot, rate_limited, invalid_address). `accepted` whatever the "
-    "address's state, as the answer.",
+    "token or origin, honeypot, rate_limited, invalid_address, invalid_name). `accepted` "
+    "whatever the address's state, as the answer.",
     ["channel", "outcome"],
 )
 RETURNS = Counter(

@@ -68,6 +68,7 @@ def template_page(
         "form_token": "",
         "email": "",
         "name": "",
+        "name_error": None,
         "view": None,
         "back": None,
         **context,

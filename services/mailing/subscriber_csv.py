@@ -37,6 +37,7 @@ from shared.csvio import (
 from shared.csvio import sniff as most_used
 from shared.errors import BadRequest, FieldError
 from shared.i18n import LANGUAGES
+from shared.validate import person_name
 
 TITLE_ROWS = 5  # rows a spreadsheet may have above its header (a title, a date, a blank)
 UPLOAD_TYPES = {"text/csv", "text/plain", "application/octet-stream"}
@@ -272,10 +273,15 @@ def parse_rows(text: str, default_lang: str) -> tuple[list[Row], list[Rejection]
                 rejection(number, FieldError("status", "must be one of %(choices)s", choices))
             )
             continue
+        # The one name rule: a name the API would refuse is this row's rejection, not the file's
+        # (checked before the address, which a later row may not repeat).
+        name, refused = person_name(row.get("name", ""))
+        if refused is not None:
+            bad.append(rejection(number, refused))
+            continue
         found = address(number, row, seen)
         if not isinstance(found, str):
             bad.append(found)
             continue
-        name = " ".join("".join(ch for ch in row.get("name", "") if ch.isprintable()).split())[:200]
         good.append((number, found, name, lang, status))
     return good, bad

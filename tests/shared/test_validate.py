@@ -1,11 +1,11 @@
-"""The one id parser and the whole-number field: pure functions, in the fast tier."""
+"""The one id parser, the whole-number field and the one name rule: pure functions, fast tier."""
 
 from __future__ import annotations
 
 import pytest
 
 from shared.errors import ValidationFailed
-from shared.validate import MAX_ID, Fields, parse_id, whole_number
+from shared.validate import MAX_ID, NAME_INVISIBLE, Fields, parse_id, person_name, whole_number
 
 pytestmark = pytest.mark.fast
 
@@ -56,4 +56,81 @@ def test_a_whole_number_is_a_json_integer_and_no_bool() -> None:
         None,
         None,
         None,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        ("Ona Kisevičienė", "Ona Kisevičienė"),
+        ("Daina Mežecka", "Daina Mežecka"),
+        ("Madis Jõemets", "Madis Jõemets"),
+        ("Kisevic\u030ciene\u0307", "Kisevičienė"),  # decomposed, as a Mac may send it
+        ("  Madis \u00a0 Jõemets ", "Madis Jõemets"),  # any spaces, folded into one
+        ("فاطمه\u200cزهرا", "فاطمه\u200cزهرا"),  # ZWNJ spells a Persian name
+        ("Mari \U0001f469\u200d\U0001f4bb", "Mari \U0001f469\u200d\U0001f4bb"),  # ZWJ emoji
+        ("", ""),
+    ],
+)
+def test_a_name_keeps_its_letters_diacritics_and_joiners(raw: str, kept: str) -> None:
+    assert person_name(raw) == (kept, None)
+
+
+@pytest.mark.parametrize(
+    "char",
+    [
+        "\x00",
+        "\x07",
+        "\t",
+        "\n",
+        "\r",
+        "\x1b",
+        "\x7f",
+        "\x85",
+        "\x9b",
+        "\u2028",
+        "\u2029",
+        "\u200b",
+        "\u200e",
+        "\u200f",
+        "\u202a",
+        "\u202b",
+        "\u202c",
+        "\u202d",
+        "\u202e",
+        "\u2066",
+        "\u2067",
+        "\u2068",
+        "\u2069",
+        "\u061c",
+        "\ufeff",
+        "\ud800",
+    ],
+)
+def test_a_name_with_a_control_or_invisible_character_is_refused(char: str) -> None:
+    shown, refused = person_name(f"Anna {char}Kisevičienė")
+    assert refused is not None
+    assert (refused.field, refused.message) == ("name", NAME_INVISIBLE)
+    # What a form shows again: the name without it (a line break or tab was a space).
+    assert shown == "Anna Kisevičienė"
+
+
+def test_a_name_is_at_most_200_characters_counted_after_folding() -> None:
+    assert person_name("Ž" * 200) == ("Ž" * 200, None)
+    assert person_name("Ž" * 100 + "  " + "Ž" * 99)[1] is None
+    refused = person_name("Ž" * 201)[1]
+    assert refused is not None
+    assert refused.values == {"num": 200}
+
+
+def test_fields_name_names_the_field_it_refuses() -> None:
+    f = Fields({"given_name": "Ona\u202e", "family_name": "  Kisevičienė ", "bad": 3})
+    assert f.name("given_name") is None
+    assert f.name("family_name") == "Kisevičienė"
+    assert f.name("bad") is None
+    assert f.name("missing", required=True) is None
+    assert [(e.field, e.message) for e in f.errors] == [
+        ("given_name", NAME_INVISIBLE),
+        ("bad", "must be a string"),
+        ("missing", "is required"),
     ]

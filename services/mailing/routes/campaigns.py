@@ -28,12 +28,12 @@ from services.mailing.mailinglist import managed_list
 from services.mailing.schedule import instant
 from services.mailing.terms import TERMS
 from shared.addresses import normalize_address
-from shared.errors import Conflict, NotFound, read_object
+from shared.errors import Conflict, NotFound, ValidationFailed, read_object
 from shared.i18n import word
 from shared.identity import identify
 from shared.mail.message import Capabilities
 from shared.payloads import Campaign, CampaignProgress
-from shared.validate import Fields, path_id, whole_number
+from shared.validate import Fields, path_id, person_name, whole_number
 
 routes = web.RouteTableDef()
 log = logging.getLogger("kontakt.mailing.campaigns")
@@ -200,7 +200,10 @@ async def preview(request: web.Request) -> web.Response:
     row = await _campaign(request)
     require(caller, "manage_lists", row["network"])
     template = CampaignTemplate(request.app[SETTINGS], row, row["list_lang"])
-    name = request.query.get("name", "")[:200]
+    # The reader the preview is for, by the same name rule as a subscriber's.
+    name, refused = person_name(request.query.get("name", ""))
+    if refused is not None:
+        raise ValidationFailed([refused])
     # Rendering signs (DKIM: RSA, and the key's first read): in a thread, off the event loop.
     sent = await asyncio.to_thread(
         template.render_test,
@@ -225,7 +228,7 @@ async def test_send(request: web.Request) -> web.Response:
     f = Fields(body)
     f.unknown({"addresses", "name"})
     # The reader the preview showed (`?name=`), so the test is the mail the preview was.
-    name = " ".join(str(body.get("name") or "").split())[:200]
+    name = f.name("name", default="") or ""
     addresses = []
     for index, raw in enumerate(f.items("addresses", max_items=10)):
         try:

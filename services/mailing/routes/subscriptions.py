@@ -24,13 +24,13 @@ from shared import metrics
 from shared.addresses import checked_address
 from shared.addresses import refusal as address_refusal
 from shared.clientip import client_address
-from shared.errors import NotFound, RateLimited, read_form, read_object
+from shared.errors import FieldError, NotFound, RateLimited, read_form, read_object
 from shared.http import origin_of, posted_from
 from shared.i18n import LANGUAGES, Translator, pick, translator
 from shared.payloads import JSON
 from shared.ratelimit import try_again
 from shared.signing import BadToken, Keys
-from shared.validate import Fields
+from shared.validate import Fields, person_name
 
 log = logging.getLogger("kontakt.mailing.subscriptions")
 routes = web.RouteTableDef()
@@ -157,18 +157,26 @@ async def form_post(request: web.Request) -> web.Response:
         )
         response.headers["Retry-After"] = str(wait)
         return response
+    # The one name rule (shared.validate), checked with the address: a page with both wrong
+    # says both at once.
+    name, name_refused = person_name(str(fields.get("name", "")))
+    address_error = None
     try:
         address = await checked_address(
             fields.get("email", ""), deliverable=settings.email_check_deliverability
         )
     except EmailNotValidError as exc:
         metrics.SUBSCRIBES.labels("form", "invalid_address").inc()
+        address_error = tr.message(*address_refusal(exc))
+    if name_refused is not None:
+        metrics.SUBSCRIBES.labels("form", "invalid_name").inc()
+    if address_error is not None or name_refused is not None:
         return page(
             lang,
             title,
             frameable=True,
             status=422,
-            error=tr.message(*address_refusal(exc)),
+            error=address_error,
             form_goes_on_to=origin_of(lst["thank_you_url"]) if thanked else None,
             form="subscribe",
             slug=lst["slug"],
@@ -178,12 +186,30 @@ async def form_post(request: web.Request) -> web.Response:
             if pasted
             else fields.get("form_token", ""),
             email=str(fields.get("email", ""))[:254],
-            name=str(fields.get("name", ""))[:200],
+            # Shown again without what it may not hold: those characters are invisible, so a
+            # person could not find them to delete; sending again sends what they see.
+            name=name,
+            name_error=None if name_refused is None else _name_error(tr, name_refused),
         )
-    name = " ".join(fields.get("name", "").split())[:200]
     await subscribe(request, lst, address, name, lang, "form")
     metrics.SUBSCRIBES.labels("form", "accepted").inc()
     return done
+
+
+def _name_error(tr: Translator, refused: FieldError) -> str:
+    """What the form says beside the name field, in the reader's language."""
+    if "num" in refused.values:
+        num = refused.values["num"]
+        assert isinstance(num, int)
+        return tr.ngettext(
+            "The name can be at most %(num)s character long.",
+            "The name can be at most %(num)s characters long.",
+            num,
+        )
+    return tr.gettext(
+        "A name cannot contain control characters, line breaks or invisible characters such "
+        "as text-direction marks. We took them out: check the name and send the form again."
+    )
 
 
 @routes.post("/v1/lists/{slug}/subscribe")
@@ -194,7 +220,9 @@ async def api_subscribe(request: web.Request) -> web.Response:
     f = Fields(body)
     f.unknown({"email", "name", "lang"})
     raw = f.text("email", required=True, max_length=254)
-    name = f.text("name", default="", max_length=200) or ""
+    name = f.name("name", default="") or ""
+    if any(e.field == "name" for e in f.errors):
+        metrics.SUBSCRIBES.labels("api", "invalid_name").inc()
     lang = f.choice("lang", LANGUAGES, default=lst["lang"]) or lst["lang"]
     address = ""
     if raw:
