@@ -62,6 +62,9 @@ def field_label(path: str, lang: str) -> str | None:
 def field_name(path: str, lang: str) -> str:
     """API field `path` as a person reads it: its label, and which of a list's items
     (`emails[0]` -> "E-mail addresses 1"); '' for a field with no label."""
+    line = re.fullmatch(r"line (\d+)", path)  # an import's place in its file
+    if line:
+        return translator(lang).gettext("line %(number)s", number=int(line[1]))
     label = field_label(path, lang)
     item = re.match(r"^[a-z_]+\[(\d+)\]", path)
     if label and item:
@@ -72,7 +75,9 @@ def field_name(path: str, lang: str) -> str:
 def field_labels(lang: str) -> dict[str, str]:
     """Every field's label in `lang`, by API name (for scripts naming a report's fields)."""
     tr = translator(lang)
-    return {name: tr.term(term) for name, term in FIELD_LABELS.items()}
+    labels = {name: tr.term(term) for name, term in FIELD_LABELS.items()}
+    # An import's place in its file (`line 12`): the script fills in the number.
+    return labels | {"line %(number)s": tr.gettext("line %(number)s")}
 
 
 def sentence(message: str) -> str:

@@ -108,7 +108,7 @@ async def test_import_subscribers_then_send_a_campaign_and_watch_it_finish(
     await expect(report.locator('[data-count="rejected"]')).to_have_text("1")
     # A column the import gives no meaning is named, not silently dropped.
     await expect(report.locator('[data-count="ignored_columns"]')).to_have_text("Märkus")
-    await expect(report.locator("td").nth(1)).to_have_text("email")
+    await expect(report.locator("td").nth(1)).to_have_text("E-mail")
     assert await page.locator("form[data-import] progress").evaluate("p => p.value === p.max")
     await page.reload()
     await expect(page.locator('[data-status="confirmed"]')).to_have_text("3")
@@ -179,7 +179,7 @@ async def test_import_works_without_javascript(
         await page.get_by_label("How did the people without a status").fill("Tartu, 2025")
         await page.get_by_role("button", name="Upload").click()
         await expect(page.get_by_role("heading", name="Import report")).to_be_visible()
-        await expect(page.get_by_role("cell", name="email", exact=True)).to_be_visible()
+        await expect(page.get_by_role("cell", name="E-mail", exact=True)).to_be_visible()
         await expect(page.locator('[data-count="ignored_columns"]')).to_have_text("Märkus")
     finally:
         await context.close()

@@ -120,6 +120,8 @@ async def test_a_latvian_console_streams_both_imports_reports_in_latvian(
     await expect(report.locator('[data-count="rejected"]')).to_have_text("1", timeout=30_000)
     await expect(report).to_contain_text("vards@example.lv")
     assert "name@example.ee" not in await report.inner_text()
+    # The rejected row's field in Latvian, not the API's `email`.
+    await expect(report.locator("td").nth(1)).to_have_text("E-pasts")
 
 
 async def test_without_javascript_the_contact_import_report_names_fields_in_words(

@@ -120,6 +120,8 @@ function table(out, heads, rows, labels) {
 // An API field path (`emails[0]`) as the person reads it: its label and which item
 // ("E-mail addresses 1"); nothing for a field without a label (the message alone).
 function fieldName(path, fields) {
+  var line = /^line (\d+)$/.exec(path);
+  if (line && fields["line %(number)s"]) return fields["line %(number)s"].replace("%(number)s", line[1]);
   var label = fields[path.split(/[[.]/)[0]];
   var item = /^[a-z_]+\[(\d+)\]/.exec(path);
   if (!label) return "";
@@ -140,7 +142,9 @@ function report(out, data, labels) {
     }
     counts(out, pairs, labels);
     table(out, ["row", "field", "problem"],
-          data.rejected.map(function (r) { return [r.row, r.field, r.message]; }), labels);
+          data.rejected.map(function (r) {
+            return [r.row, fieldName(r.field || "", labels.fields || {}) || r.field, r.message];
+          }), labels);
     return;
   }
   if (data.dry_run) cell(out, "p", labels.dry_run_done);
