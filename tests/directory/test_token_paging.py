@@ -104,3 +104,31 @@ async def test_a_page_of_accounts_lists_a_few_live_tokens_of_each(
     assert len((await api.get(asked)).json["items"]) == 42  # unasked: every one, as before
     assert (await api.get(f"{asked}&per_account=0")).problem_fields() == ["per_account"]
     assert (await api.get(f"{asked}&live=1")).problem_fields() == ["live"]
+
+
+async def test_every_accounts_tokens_come_a_page_at_a_time(
+    directory: Api, admin_token: str, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    api = directory.as_(admin_token)
+    busy, _ = await make_account("tihe@example.ee")
+    await conn.execute(MANY_TOKENS, busy, TOKENS_PAGE + 10)
+    every = [r["id"] for r in await conn.fetch("SELECT id FROM directory.tokens ORDER BY id")]
+    first = await api.get("/v1/tokens")
+    assert [t["id"] for t in first.json["items"]] == every[:TOKENS_PAGE]
+    seen, following = [], "/v1/tokens?limit=40"
+    while following:
+        page = await api.get(following)
+        assert len(page.json["items"]) <= 40
+        seen += [t["id"] for t in page.json["items"]]
+        following = page.json["next"]
+    assert seen == every
+    # A few of each named account's, paged as well; not of every account (each page would
+    # read every account's first tokens).
+    few = await api.get(f"/v1/tokens?account={busy}&per_account=30&limit=20")
+    rest = await api.get(few.json["next"])
+    busy_ones = await conn.fetch(
+        "SELECT id FROM directory.tokens WHERE account_id = $1 ORDER BY id LIMIT 30", busy
+    )
+    assert [t["id"] for t in few.json["items"] + rest.json["items"]] == [r["id"] for r in busy_ones]
+    assert rest.json["next"] is None
+    assert (await api.get("/v1/tokens?per_account=3")).problem_fields() == ["per_account"]

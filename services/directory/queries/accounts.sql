@@ -95,8 +95,8 @@ SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t
  LIMIT $4;
 
 -- name: first-tokens
--- The first $3 tokens (all when NULL) of each of the accounts $1 (every account when NULL),
--- with $2 only the live ones: a page of accounts lists a bounded number of tokens each.
+-- The first $3 tokens of each of the accounts $1 (with $2 only the live ones), then of those
+-- the ones after id $4, $5 at most: a page of accounts lists a bounded number of tokens each.
 SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
        t.expires_at, t.revoked_at, t.last_used_at, t.session
   FROM directory.accounts a
@@ -106,8 +106,21 @@ SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t
           AND (NOT $2::boolean OR (t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())))
         ORDER BY t.id
         LIMIT $3) t
- WHERE $1::bigint[] IS NULL OR a.id = ANY($1)
- ORDER BY t.id;
+ WHERE a.id = ANY($1::bigint[]) AND t.id > $4
+ ORDER BY t.id
+ LIMIT $5;
+
+-- name: page-tokens
+-- The tokens of the accounts $1 (every account's when NULL) after id $3, $4 at most, with $2
+-- only the live ones (keyset paging over the primary key), in the shape of list-tokens.
+SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
+       t.expires_at, t.revoked_at, t.last_used_at, t.session
+  FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
+ WHERE ($1::bigint[] IS NULL OR t.account_id = ANY($1))
+   AND (NOT $2::boolean OR (t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())))
+   AND t.id > $3
+ ORDER BY t.id
+ LIMIT $4;
 
 -- name: token-row
 -- One token as list-tokens lists it.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+import asyncpg
 from aiohttp import web
 
 from services.directory.account_records import account_row, iso, self_or_admin
@@ -94,6 +95,26 @@ TOKENS_PAGE = 100
 MAX_TOKENS_PAGE = 500
 
 
+def _paging(f: Fields) -> tuple[int, int, bool]:
+    """`after`, `limit` and `live` from the query string (422 naming the field)."""
+    after = f.whole("after", low=0, high=2**63 - 1, default=0)
+    limit = f.whole("limit", low=1, high=MAX_TOKENS_PAGE, default=TOKENS_PAGE)
+    live = f.choice("live", ("true", "false"), default="false") == "true"
+    assert after is not None
+    assert limit is not None
+    return after, limit, live
+
+
+def _page(request: web.Request, rows: list[asyncpg.Record], limit: int) -> web.Response:
+    """The first `limit` rows, and the link to the page after them when there are more."""
+    warn = request.app[SETTINGS].token_warn_days
+    page = rows[:limit]
+    following = None
+    if len(rows) > limit:
+        following = str(request.rel_url.update_query(after=page[-1]["id"]))
+    return web.json_response({"items": [token_json(r, warn) for r in page], "next": following})
+
+
 @routes.get("/v1/accounts/{id}/tokens")
 async def list_tokens(request: web.Request) -> web.Response:
     """An account's tokens by id, a page at a time (`?live=true`: usable ones only)."""
@@ -101,22 +122,13 @@ async def list_tokens(request: web.Request) -> web.Response:
     account_id = path_id(request, "account")
     self_or_admin(caller, account_id)
     f = Fields(dict(request.query))
-    after = f.whole("after", low=0, high=2**63 - 1, default=0)
-    limit = f.whole("limit", low=1, high=MAX_TOKENS_PAGE, default=TOKENS_PAGE)
-    live = f.choice("live", ("true", "false"), default="false") == "true"
+    after, limit, live = _paging(f)
     f.done()
-    assert after is not None
-    assert limit is not None
-    warn = request.app[SETTINGS].token_warn_days
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
         await account_row(conn, q, account_id)
         rows = await conn.fetch(q["page-account-tokens"], account_id, after, live, limit + 1)
-    page = rows[:limit]
-    following = None
-    if len(rows) > limit:
-        following = str(request.rel_url.update_query(after=page[-1]["id"]))
-    return web.json_response({"items": [token_json(r, warn) for r in page], "next": following})
+    return _page(request, rows, limit)
 
 
 # `?account=` at most this often (a page of the console's accounts list is 50).
@@ -127,7 +139,8 @@ MAX_PER_ACCOUNT = 100
 
 @routes.get("/v1/tokens")
 async def list_all_tokens(request: web.Request) -> web.Response:
-    """The tokens of the accounts `?account=` names (repeated), or of every account (admins)."""
+    """The tokens of the accounts `?account=` names (repeated), or of every account (admins),
+    by id a page at a time; `?per_account=` keeps each named account's first few."""
     given = request.query.getall("account", [])
     if len(given) > MAX_ACCOUNTS:
         raise ValidationFailed(
@@ -137,15 +150,21 @@ async def list_all_tokens(request: web.Request) -> web.Response:
         raise ValidationFailed([FieldError("account", "must be a whole number")])
     ids = [int(v) for v in given]
     f = Fields({k: v for k, v in request.query.items() if k != "account"})
-    live = f.choice("live", ("true", "false"), default="false") == "true"
+    after, limit, live = _paging(f)
     each = f.whole("per_account", low=1, high=MAX_PER_ACCOUNT)
+    if each is not None and not given:
+        # Each of every account's first tokens would be read for every page.
+        f.fail("per_account", "only with the accounts named (`account`)")
     f.done()
-    warn = request.app[SETTINGS].token_warn_days
+    q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(
-            request.app[QUERIES]["first-tokens"], ids if given else None, live, each
-        )
-    return web.json_response({"items": [token_json(r, warn) for r in rows]})
+        if each is None:
+            rows = await conn.fetch(
+                q["page-tokens"], ids if given else None, live, after, limit + 1
+            )
+        else:
+            rows = await conn.fetch(q["first-tokens"], ids, live, each, after, limit + 1)
+    return _page(request, rows, limit)
 
 
 @routes.delete("/v1/tokens/{id}")
