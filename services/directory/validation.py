@@ -15,9 +15,10 @@ from shared.errors import FieldError
 from shared.http import web_origin
 from shared.i18n import LANGUAGES, N_
 from shared.payloads import JSON
-from shared.validate import Fields
+from shared.validate import Fields, person_name
 
 ROLES = ("member", "coordinator")
+NAME_LIMITS = {"given_name": 100, "family_name": 100, "display_name": 200}
 
 
 @dataclass(slots=True)
@@ -196,6 +197,18 @@ def network_slugs(data: Mapping[str, object]) -> list[str]:
     return [s for s in slugs if isinstance(s, str)]
 
 
+def names_kept(stored: Mapping[str, object]) -> dict[str, object]:
+    """A stored contact with its names as the name rule keeps them, read before a change."""
+    # A name stored before the rule (an invisible mark from a pasted address book) is taken
+    # out here, never refused: a contact must stay editable, and its other fields importable.
+    kept = dict(stored)
+    for key, limit in NAME_LIMITS.items():
+        value = stored.get(key)
+        if isinstance(value, str):
+            kept[key] = person_name(value, max_length=limit)[0][:limit]
+    return kept
+
+
 def contact_in(
     data: Mapping[str, object],
     *,
@@ -215,9 +228,12 @@ def contact_in(
     phones, phone_notes = read_phones(f, region, keep_unreadable, known_phones or {})
     notes.extend(phone_notes)
     f.unknown(CONTACT_FIELDS)
-    given = f.text("given_name", default="", max_length=100) or ""
-    family = f.text("family_name", default="", max_length=100) or ""
-    display = f.text("display_name", max_length=200) or " ".join(p for p in (given, family) if p)
+    # A contact's names by the one name rule (shared.validate.person_name), as a subscriber's.
+    given = f.name("given_name", default="", max_length=NAME_LIMITS["given_name"]) or ""
+    family = f.name("family_name", default="", max_length=NAME_LIMITS["family_name"]) or ""
+    display = f.name("display_name", max_length=NAME_LIMITS["display_name"]) or " ".join(
+        p for p in (given, family) if p
+    )
     if not display and not any(e.field.startswith(("given_name", "family_name")) for e in f.errors):
         f.fail("display_name", "is required when there is no given or family name")
     contact = ContactIn(

@@ -47,6 +47,16 @@ def test_first_admin_token_then_list_and_revoke(db_url: str) -> None:
     assert kontakt(db_url, "tokens", "revoke", "99999").returncode == 1
 
 
+def test_an_admins_name_follows_the_one_name_rule(db_url: str) -> None:
+    refused = kontakt(db_url, "admin", "create", "ops@for-in.example", "--name", "Ona\u202e")
+    assert refused.returncode == 2
+    assert "--name must not contain control characters" in refused.stderr
+    assert refused.stdout == ""  # no token for an account that was not made
+    assert "ops@for-in.example" not in kontakt(db_url, "tokens", "list").stdout
+    made = kontakt(db_url, "admin", "create", "ops@for-in.example", "--name", "Ona  Kisevičienė")
+    assert made.returncode == 0, made.stderr
+
+
 def test_tokens_list_warns_of_a_token_about_to_expire(db_url: str) -> None:
     """Issue 17 item 6: the operator's listing warns, as the API and the console do."""
     soon = kontakt(db_url, "admin", "create", "ops@for-in.example", "--token-name", "Jõemets")

@@ -31,7 +31,7 @@ from services.directory.store import (
     stored_phones,
     write_contacts,
 )
-from services.directory.validation import ContactIn, OrganisationIn, contact_in
+from services.directory.validation import ContactIn, OrganisationIn, contact_in, names_kept
 from shared.conn import Conn
 from shared.errors import FieldError
 from shared.queries import Queries
@@ -160,7 +160,7 @@ async def apply_chunk(
         state: ContactIn | None = None
         if group.target is not None:
             stored = current[group.target]
-            state = contact_in(stored, known_phones=stored_phones(stored["phones"]))
+            state = contact_in(names_kept(stored), known_phones=stored_phones(stored["phones"]))
         before = state
         for p in group.rows:
             organisation = p.contact.organisation

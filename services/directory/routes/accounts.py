@@ -61,7 +61,7 @@ async def create_account(request: web.Request) -> web.Response:
             email = normalize_address(raw_email)
         except EmailNotValidError as exc:
             f.refused_address("email", exc)
-    name = f.text("name", default="", max_length=200) or ""
+    name = f.name("name", default="") or ""
     is_admin = bool(f.boolean("is_admin", False))
     permissions = permissions_in(f)
     f.done()
@@ -93,7 +93,7 @@ async def patch_account(request: web.Request) -> web.Response:
     body = await read_object(request)
     f = Fields(body)
     f.unknown({"name", "is_admin", "disabled", "permissions"})
-    name = f.text("name", allow_empty=True, max_length=200)
+    name = f.name("name", allow_empty=True)
     is_admin = f.boolean("is_admin")
     disabled = f.boolean("disabled")
     permissions = permissions_in(f) if f.has("permissions") else None

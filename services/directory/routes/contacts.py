@@ -34,7 +34,7 @@ from services.directory.store import (
     replace_contact,
     stored_phones,
 )
-from services.directory.validation import ContactIn, contact_in, network_slugs
+from services.directory.validation import ContactIn, contact_in, names_kept, network_slugs
 from services.directory.visibility import Sight, emails_for, sight_of
 from shared.addresses import in_dns_thread
 from shared.conn import Conn
@@ -224,9 +224,10 @@ async def patch(request: web.Request) -> web.Response:
     q = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():
         row = await _lock_for_edit(conn, q, contact_id, caller, if_match(request, body))
-        current = await contact_as_input(conn, q, row)
+        stored = await contact_as_input(conn, q, row)
+        current = names_kept(stored)
         merged: dict[str, object] = {**current, **body}
-        known = stored_phones(current["phones"])
+        known = stored_phones(stored["phones"])
         region = await region_of(conn, q, network_slugs(merged))
         contact = await _validated(request, merged, region=region, known_phones=known)
         await _check_networks(conn, q, caller, [s for s, _ in contact.networks])
