@@ -12,7 +12,7 @@ from services.console.backend import Answer, field_label, sentence
 from shared.i18n import LANGUAGES
 from shared.payloads import Contact, Texts
 from shared.text import Field
-from shared.validate import parse_id
+from shared.validate import parse_id, person_name
 
 # A posted form as aiohttp reads it: text, or a file (multipart).
 Form: TypeAlias = MultiDictProxy[Field]
@@ -143,6 +143,18 @@ def chosen_of(body: ContactBody) -> list[str]:
     return [n["network"] for n in body["networks"]]
 
 
+# A contact's names as its form shows them: by the one name rule (shared.validate), with what
+# no one can see taken out, so saving the form saves what the coordinator sees (and a name
+# stored before the rule is cleaned by the next save instead of refused by it).
+NAME_INPUTS = ("given_name", "family_name", "display_name")
+
+
+def shown_names(values: FormValues) -> FormValues:
+    """The form's values with a contact's names as the name rule keeps them."""
+    names = {k: v for k in NAME_INPUTS if isinstance(v := values.get(k), str)}
+    return values | {k: person_name(v)[0] for k, v in names.items()}
+
+
 def contact_form(contact: Contact | None) -> FormValues:
     """The edit form's values for an existing contact (empty for a new one)."""
     if contact is None:
@@ -161,7 +173,7 @@ def contact_form(contact: Contact | None) -> FormValues:
     }
     for lang in LANGUAGES:
         values[f"title_{lang}"] = (contact.get("titles") or {}).get(lang, "")
-    return values
+    return shown_names(values)
 
 
 def typed(form: Form) -> FormValues:

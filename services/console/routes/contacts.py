@@ -21,6 +21,7 @@ from services.console.forms import (
     marked_rows,
     problems,
     revision,
+    shown_names,
     text,
     typed,
 )
@@ -257,7 +258,7 @@ async def _refused(
                 name=written,
             )
         ]
-    values = typed(form)
+    values = shown_names(typed(form))
     rows = {"phones": _rows_of(values, "phones"), "links": _rows_of(values, "links")}
     return await _editor(
         request,

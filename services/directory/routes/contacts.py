@@ -231,8 +231,12 @@ async def patch(request: web.Request) -> web.Response:
         region = await region_of(conn, q, network_slugs(merged))
         contact = await _validated(request, merged, region=region, known_phones=known)
         await _check_networks(conn, q, caller, [s for s, _ in contact.networks])
-        # Saving what is stored changes nothing: no write, no new revision.
-        if not contact.same_as(contact_in(current, region=region, known_phones=known)):
+        # Saving what is stored changes nothing: no write, no new revision; but a name stored
+        # before the name rule is written again by it (names_kept took something out).
+        before_rule = current != stored
+        if before_rule or not contact.same_as(
+            contact_in(current, region=region, known_phones=known)
+        ):
             await replace_contact(conn, q, contact_id, contact)
         return await _written(conn, q, contact_id, caller, 200)
 
