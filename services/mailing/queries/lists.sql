@@ -49,32 +49,48 @@ SELECT b.id, s.status, s.lang, s.created_at, s.confirmed_at, s.unsubscribed_at, 
 -- only punctuation). Two ways to a page, chosen by what the list holds rather than by the
 -- planner's guess (prefix matches are estimated from too few statistics to tell a common
 -- text from a rare one): the list is walked in address order, at most 2,000 subscriptions,
--- and a text that fills the page there is answered from them; a rarer one is looked up in
--- the GIN index on `words`, whose '#<list>' lexeme keeps the lookup to this list. Either
--- way a page reads a bounded number of rows, whatever the list's size.
-WITH walked AS MATERIALIZED (
-    SELECT s.subscriber_id, s.email_key, s.status, s.lang, s.name, s.created_at,
-           s.confirmed_at, s.unsubscribed_at, s.words @@ mailing.member_query($1, $3::text) AS hit
-      FROM mailing.subscriptions s
-     WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2)
-       AND s.email_key > coalesce($4::text, '') AND mailing.member_query($1, $3::text) IS NOT NULL
-     ORDER BY s.email_key
-     LIMIT 2000),
--- The walk answers when it found the page, or reached the end of the list.
-walk_answers AS (SELECT count(*) FILTER (WHERE hit) >= $5 OR count(*) < 2000 AS yes FROM walked),
+-- stopping at the page's last match, and a text that fills the page there is answered from
+-- them; a rarer one is looked up in the GIN index on `words`, whose '#<list>' lexeme keeps
+-- the lookup to this list. Either way a page reads a bounded number of rows, whatever the
+-- list's size.
+-- The typed text as a query, built once (each sub-select below reads it when the statement
+-- runs: built where it is written, it was built again for each place while planning).
+WITH typed AS (SELECT mailing.member_query($1, $3::text) AS query),
+walked AS MATERIALIZED (
+    -- The walk's matches up to a page, and its 2,000th subscription whatever it holds: seen,
+    -- it says the list goes on past the walk (unseen with fewer matches than a page, the walk
+    -- reached the list's end and holds every match).
+    SELECT w.subscriber_id, w.email_key, w.status, w.lang, w.name, w.created_at,
+           w.confirmed_at, w.unsubscribed_at, w.words @@ (SELECT query FROM typed) AS hit,
+           w.n = 2000 AS last
+      FROM (SELECT s.*, row_number() OVER (ORDER BY s.email_key) AS n
+              FROM mailing.subscriptions s
+             WHERE s.list_id = $1 AND ($2::text IS NULL OR s.status = $2)
+               AND s.email_key > coalesce($4::text, '')
+               AND (SELECT query FROM typed) IS NOT NULL
+             ORDER BY s.email_key
+             LIMIT 2000) w
+     WHERE w.words @@ (SELECT query FROM typed) OR w.n = 2000
+     LIMIT $5),
+-- The walk answers when there is nothing to look for, when it found the page, or when it
+-- reached the end of the list.
+walk_answers AS (
+    SELECT (SELECT query FROM typed) IS NULL
+           OR count(*) FILTER (WHERE hit) >= $5 OR NOT coalesce(bool_or(last), false) AS yes
+      FROM walked),
 found AS (
-    SELECT subscriber_id, email_key, status, lang, name, created_at, confirmed_at, unsubscribed_at
+    SELECT subscriber_id, email_key, status, lang, name, created_at, confirmed_at,
+           unsubscribed_at
       FROM walked WHERE hit AND (SELECT yes FROM walk_answers)
     UNION ALL
-    -- No list_id condition here, so no index but the GIN one can serve it ('#<list>' scopes);
-    -- the query is a sub-select so the planner does not weigh it by the installation's words
-    -- (a name common in other lists made it read the whole table): this branch only runs for
-    -- a text the walk found rare in this list.
+    -- No list_id condition here, so no index but the GIN one can serve it ('#<list>' scopes),
+    -- whatever the planner would guess of the text: this branch only runs for a text the
+    -- walk found rare in this list.
     SELECT s.subscriber_id, s.email_key, s.status, s.lang, s.name, s.created_at, s.confirmed_at,
            s.unsubscribed_at
       FROM mailing.subscriptions s
      WHERE NOT (SELECT yes FROM walk_answers)
-       AND s.words @@ (SELECT mailing.member_query($1, $3::text))
+       AND s.words @@ (SELECT query FROM typed)
        AND ($2::text IS NULL OR s.status = $2) AND s.email_key > coalesce($4::text, ''))
 SELECT b.id, f.status, f.lang, f.created_at, f.confirmed_at, f.unsubscribed_at, b.email,
        coalesce(f.name, b.name) AS name, x.reason AS suppressed
