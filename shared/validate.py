@@ -22,13 +22,13 @@ URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 # Control characters and line breaks: nothing that could break a header or a card.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # A person's name, wherever it enters (the subscribe API and forms, the subscriber import, a
-# campaign's test reader, a contact's names by API or import, an account's): visible text on one
-# line. Refused: control characters (C0, C1, DEL: tabs and line breaks too), line and paragraph
-# separators, lone surrogates, and invisible format characters, among them the bidi controls that
-# reorder what a reader sees (U+202E shows "Kisevičienė" backwards in a greeting, a list or a card),
-# the marks U+200E/F, the isolates U+2066-2069, the BOM and the zero-width space. Kept, as format
-# characters, only the joiners a name can need: ZWNJ (Persian names) and ZWJ (Indic scripts, emoji
-# sequences). Diacritics are letters and combining marks: never touched.
+# campaign's test reader, a contact's names by API or import, an account's, a list's sender):
+# visible text on one line. Refused: control characters (C0, C1, DEL: tabs and line breaks too),
+# line and paragraph separators, lone surrogates, and invisible format characters, among them the
+# bidi controls that reorder what a reader sees (U+202E shows "Kisevičienė" backwards in a greeting,
+# a list or a card), the marks U+200E/F, the isolates U+2066-2069, the BOM and the zero-width space.
+# Kept, as format characters, only the joiners a name can need: ZWNJ (Persian names) and ZWJ (Indic
+# scripts, emoji sequences). Diacritics are letters and combining marks: never touched.
 NAME_MAX = 200
 _NAME_REFUSED = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _NAME_JOINERS = frozenset("\u200c\u200d")

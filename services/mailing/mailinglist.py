@@ -19,7 +19,7 @@ from shared.http import ascii_url, origin_of, web_origin
 from shared.i18n import LANGUAGES, pick
 from shared.identity import Caller, identify
 from shared.payloads import MailingList, Texts
-from shared.validate import Fields
+from shared.validate import Fields, person_name
 
 EDITABLE = (
     "slug",
@@ -123,7 +123,12 @@ def list_fields(
     body: Mapping[str, object], current: Mapping[str, object] | None = None
 ) -> ListFields:
     """A list's fields from JSON (over `current`'s), every bad one named; ValidationFailed."""
-    data = {**(current or {}), **body}
+    stored = dict(current or {})
+    if isinstance(stored.get("from_name"), str):
+        # A sender's name stored before the one name rule: cleaned, never refused, so a change
+        # to another field is not blocked by a character no one can see (and writes it clean).
+        stored["from_name"] = person_name(str(stored["from_name"]))[0]
+    data = {**stored, **body}
     f = Fields(data)
     f.unknown({*EDITABLE, "revision"})
     # A required field left out is named by f.done(); "" only stands in until then.
@@ -133,7 +138,9 @@ def list_fields(
         "lang": f.choice("lang", LANGUAGES, default="en") or "en",
         "names": f.texts("names", required=True, max_length=200),
         "descriptions": f.texts("descriptions", max_length=2000),
-        "from_name": f.text("from_name", required=True, max_length=200) or "",
+        # The From header's name, read in every inbox: a person's name, by the one name rule
+        # (a bidi override there shows the sender's name reordered, a phisher's old trick).
+        "from_name": f.name("from_name", required=True) or "",
         "from_address": _address(f, "from_address", required=True) or "",
         "reply_to": _address(f, "reply_to", required=False),
         # Kept with its host as browsers send it (an IDN's A-labels): the pasted forms' Origin

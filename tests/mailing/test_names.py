@@ -247,3 +247,21 @@ async def test_a_campaigns_test_reader_follows_the_same_rule(
         f"/v1/campaigns/{campaign}/preview?name={quote('Ona Kisevičienė')}"
     )
     assert "Tere, Ona Kisevičienė!" in kept.json["text"]
+
+
+async def test_a_lists_sender_name_follows_it_and_one_stored_before_never_blocks_a_change(
+    mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    api = mailing.api.as_(token)
+    # The From header's name: reordered by an override, it reads as another sender.
+    refused = await api.post("/v1/lists", json=EE_LIST | {"from_name": "Madis \u202eKanarbik"})
+    assert refused.status == 422
+    assert refused.json["errors"] == [{"field": "from_name", "message": FIELD_SAID["en"]}]
+    await make_list(mailing, token)
+    await conn.execute(
+        "UPDATE mailing.lists SET from_name = $1 WHERE slug = 'ee-uudised'", "Madis\u200e Kanarbik"
+    )
+    changed = await api.patch("/v1/lists/ee-uudised", json={"colour": "#0b5394"})
+    assert changed.status == 200, changed.text
+    assert changed.json["from_name"] == "Madis Kanarbik"

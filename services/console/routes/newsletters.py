@@ -27,7 +27,7 @@ from shared.i18n import N_, Translator, translator
 from shared.mail.message import WRITTEN_PLACEHOLDER
 from shared.payloads import SUBSCRIPTION_STATUSES, Campaign, MailingList
 from shared.text import form_fields
-from shared.validate import parse_id
+from shared.validate import parse_id, person_name
 from shared.web import frame_options
 
 routes = web.RouteTableDef()
@@ -82,7 +82,9 @@ async def create_list(request: web.Request) -> web.Response:
     errors: dict[str, list[str]] = {}
     for name, said in problems(answer, LIST_INPUTS | {f"name_{lang}"}).items():
         errors.setdefault("name" if name.startswith("name_") else name, []).extend(said)
-    return await _lists(request, data["items"], typed(form), errors, status=422)
+    # The sender's name shown again by the one name rule: without what no one could see.
+    values = typed(form) | {"from_name": person_name(text(form, "from_name"))[0]}
+    return await _lists(request, data["items"], values, errors, status=422)
 
 
 def _slug(request: web.Request) -> str:
