@@ -9,6 +9,7 @@ from urllib.parse import quote
 import asyncpg
 import pytest
 
+from shared.signing import Keys
 from tests.conftest import MakeAccount
 from tests.support.api import Reply
 from tests.support.forms import form_fields, form_token
@@ -265,3 +266,26 @@ async def test_a_lists_sender_name_follows_it_and_one_stored_before_never_blocks
     changed = await api.patch("/v1/lists/ee-uudised", json={"colour": "#0b5394"})
     assert changed.status == 200, changed.text
     assert changed.json["from_name"] == "Madis Kanarbik"
+
+
+async def test_a_confirmation_link_mailed_before_the_rule_confirms_its_name_cleaned(
+    mailing: Mailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    _, token = await make_account("ee@example.ee", permissions={"ee": ("manage_lists",)})
+    await make_list(mailing, token)
+    asked = await mailing.api.post(
+        "/v1/lists/ee-uudised/subscribe", json={"email": "anna@example.lt", "name": "Anna"}
+    )
+    assert asked.status == 202
+    await mailing.settle()
+    mailed = mailing.links("/confirm/")[0].split("?")[0].rsplit("/", 1)[1]
+    # The same link as the old form handler had it signed: the name with an override in it.
+    keys = Keys.of(mailing.settings)
+    claims = keys.verify("confirm", mailed)
+    expires = claims.pop("exp")
+    assert isinstance(expires, int)
+    old = keys.sign_until("confirm", claims | {"name": "Anna \u202eKisevičienė"}, expires)
+    confirmed = await mailing.api.post(f"/confirm/{old}", data={"lang": "et"})
+    assert confirmed.status == 200, confirmed.text
+    stored = await conn.fetchval("SELECT name FROM mailing.subscriptions")
+    assert stored == "Anna Kisevičienė"

@@ -272,7 +272,8 @@ def _claims(request: web.Request, purpose: str) -> _Claims | None:
         list_id,
         subscriber,
         str(raw.get("n")),
-        name if isinstance(name, str) else None,
+        # A link mailed before the one name rule may carry what it refuses: taken out here.
+        person_name(name)[0] if isinstance(name, str) else None,
         lang if isinstance(lang, str) and lang in LANGUAGES else None,
     )
 
