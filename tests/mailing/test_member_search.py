@@ -145,6 +145,19 @@ async def test_tsquery_syntax_and_punctuation_typed_never_fail(
     ]
 
 
+async def test_a_word_longer_than_an_index_entry_is_stored_and_found(
+    start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
+) -> None:
+    """A GIN entry holds about 2,700 bytes: a longer word (a pasted blob as a name, written by
+    any release's code) is cut to 255 letters, never refused, and its beginning still finds it."""
+    api = await _editor(start_mailing, make_account)
+    blob = "Ž" + "x" * 3000
+    await people(conn, "ee-uudised", [("blob@example.ee", f"Mari {blob}", "confirmed")])
+    await people(conn, "ee-uudised", [("short@example.ee", "Mari Zxx", "confirmed")])
+    assert await _found(api, "mari zxxxx") == ["blob@example.ee"]
+    assert await _found(api, blob[:254]) == ["blob@example.ee"]
+
+
 async def test_paging_a_search_shows_every_match_once(
     start_mailing: StartMailing, make_account: MakeAccount, conn: asyncpg.Connection
 ) -> None:
