@@ -17,6 +17,7 @@ from tests.conftest import MakeAccount
 from tests.support.campaigns import wait_done
 from tests.support.dkim import key_pair
 from tests.support.dns import held_dns_as_default, threads_asking_dns, threads_in
+from tests.support.imap import QuietImap
 from tests.support.mailing import StartMailing
 from tests.support.newsletters import EE_LIST, people, tokens
 
@@ -193,31 +194,6 @@ async def test_dkim_signing_leaves_the_loop_free(
         assert mailing.sink.messages[-1].raw.startswith(b"DKIM-Signature:")
 
 
-class StalledImap:
-    """An IMAP server that accepts a connection and never says a word (not even its greeting)
-    until `release`: a hosted mailbox that has stopped answering."""
-
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.open: list[asyncio.StreamWriter] = []
-        self.server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._hold, "127.0.0.1", 0)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def _hold(self, _: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.accepted += 1
-        self.open.append(writer)
-
-    def release(self) -> None:
-        """Stop listening and hang up: the held poll fails at once, a new one is refused."""
-        assert self.server is not None
-        self.server.close()
-        for writer in self.open:
-            writer.close()
-
-
 async def test_a_stalled_mailbox_leaves_the_signing_threads_free(
     start_mailing: StartMailing,
     make_account: MakeAccount,
@@ -230,7 +206,7 @@ async def test_a_stalled_mailbox_leaves_the_signing_threads_free(
     Before, imaplib's calls took one of the default threads (which rendering and DKIM
     signing share) for as long as the mailbox kept them waiting.
     """
-    stalled = StalledImap()
+    stalled = QuietImap()
     port = await stalled.start()
     key, _ = key_pair(tmp_path)
     mailing = await start_mailing(

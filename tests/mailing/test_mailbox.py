@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,10 @@ from services.mailing.returns.mailbox import Mailbox
 from tests.conftest import MakeAccount
 from tests.mailing import returns_corpus as corpus
 from tests.support.activation import activated
+from tests.support.dns import threads_in
+from tests.support.imap import QuietImap
 from tests.support.mailing import StartMailing
+from tests.support.observe import until
 from tests.support.ports import Reserved
 from tests.support.returns import about, campaign_sent, states, suppressed
 
@@ -125,3 +129,67 @@ async def test_reports_in_a_hosted_mailbox_are_polled_and_removed(
     kept = next(p for p in parts if isinstance(p, tuple))
     assert b"\\Seen" in kept[0]
     assert kept[1].endswith(b"Thanks for the news!\r\n")
+
+
+@pytest.mark.parametrize(
+    ("scheme", "trickle"),
+    [("imap", None), ("imaps", None), ("imap", 0.2)],
+    ids=["silent", "silent-tls-handshake", "trickling"],
+)
+async def test_stopping_hangs_up_on_a_mailbox_that_never_answers(
+    start_mailing: StartMailing, scheme: str, trickle: float | None
+) -> None:
+    """The service stops at once while its poll waits on the mailbox, and the poll's thread
+    is gone: nothing is left for the process to wait for at exit.
+
+    Before, the stop waited for the poll (30 s) and left its thread blocked in imaplib until
+    the socket's timeout (here a minute), or for ever when the server trickles a byte at a
+    time within it.
+    """
+    quiet = QuietImap(trickle)
+    port = await quiet.start()
+    mailing = await start_mailing(
+        mailing_worker=False,
+        imap_url=f"{scheme}://bounces%40example.ee:secret@127.0.0.1:{port}/INBOX",
+        imap_interval=0.1,
+        http_timeout=30,  # a read times out after a minute: never during the test
+    )
+    try:
+        await until(lambda: quiet.accepted >= 1 and bool(threads_in("imaplib.py")))
+        if trickle is not None:
+            await until(lambda: quiet.sent >= 3)  # the greeting has begun, and goes on
+        polling = [t for t in threading.enumerate() if t.name.startswith("kontakt-imap")]
+        assert polling
+        started = time.monotonic()
+        await mailing.api.client.close()
+        took = time.monotonic() - started
+    finally:
+        quiet.release()
+    assert took < 5, f"stopping took {took:.1f} s"
+    assert not [t.name for t in polling if t.is_alive()]
+    assert quiet.accepted == 1
+
+
+async def test_a_mailbox_that_trickles_is_hung_up_when_a_read_outlasts_the_timeout(
+    start_mailing: StartMailing,
+) -> None:
+    """A byte every 0.2 s never reaches the socket's timeout (5 s a recv); the read's own
+    deadline (5 s for the whole greeting) hangs up and the next poll connects again.
+
+    Before, one trickling connection held the poll for as long as the server kept it up.
+    """
+    quiet = QuietImap(trickle=0.2)
+    port = await quiet.start()
+    await start_mailing(
+        mailing_worker=False,
+        imap_url=f"imap://bounces%40example.ee:secret@127.0.0.1:{port}/INBOX",
+        imap_interval=0.1,
+        http_timeout=2.5,
+    )
+    try:
+        await until(lambda: quiet.accepted >= 2, within=60)
+    finally:
+        quiet.release()
+    # The first connection was still being fed when it was hung up: a read's deadline, not
+    # its socket's timeout, ended it.
+    assert quiet.sent >= 5
