@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+import asyncpg
+
 from services.directory.epoch import start_epoch
 from services.directory.export import Tally, export_csv, export_json
 from services.directory.importing.engine import Importer, Options
@@ -32,6 +34,8 @@ from shared.settings import Settings, SettingsError
 from shared.validate import person_name
 
 DEMO = Path(__file__).with_name("demo.json")
+# Tokens `kontakt tokens list` reads at once: the API's largest page.
+TOKENS_PAGE = 500
 
 
 @asynccontextmanager
@@ -181,37 +185,49 @@ async def cmd_admin_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_tokens_list(settings: Settings, args: argparse.Namespace) -> int:
-    """List tokens (never the secrets)."""
+    """List tokens (never the secrets), a page at a time as they are read."""
     async with connect(settings) as (conn, q):
-        account_id = None
+        accounts = None
         if args.account:
             account_id = await conn.fetchval(q["account-by-email"], args.account)
             if account_id is None:
                 print(f"no account {args.account}", file=sys.stderr)
                 return 1
-        rows = await conn.fetch(q["list-tokens"], [account_id] if account_id is not None else None)
-    print(
-        f"{'id':>5}  {'prefix':<10}  {'kind':<4}  {'state':<8}  {'expires':<10}  "
-        f"{'last used':<16}  {'account':<30}  name"
-    )
-    now = datetime.now(UTC)
-    for r in rows:
-        state = (
-            "revoked"
-            if r["revoked_at"]
-            else "expired"
-            if r["expires_at"] and r["expires_at"] < now
-            else "expiring"
-            if expires_soon(r, settings.token_warn_days)
-            else "active"
-        )
-        expires = f"{r['expires_at']:%Y-%m-%d}" if r["expires_at"] else "never"
-        used = f"{r['last_used_at']:%Y-%m-%d %H:%M}" if r["last_used_at"] else "never"
+            accounts = [account_id]
         print(
-            f"{r['id']:>5}  {r['prefix']:<10}  {r['kind']:<4}  {state:<8}  {expires:<10}  "
-            f"{used:<16}  {r['account_email']:<30}  {r['name']}"
+            f"{'id':>5}  {'prefix':<10}  {'kind':<4}  {'state':<8}  {'expires':<10}  "
+            f"{'last used':<16}  {'account':<30}  name"
         )
-    return 0
+        after = 0
+        while True:
+            # The API's keyset query: one page is held, however many tokens there are.
+            rows = await conn.fetch(q["page-tokens"], accounts, False, after, TOKENS_PAGE)
+            now = datetime.now(UTC)
+            for r in rows:
+                print(_token_line(r, now, settings.token_warn_days))
+            if len(rows) < TOKENS_PAGE:
+                return 0
+            after = rows[-1]["id"]
+            del rows  # let go before the next page is read: one page held, not two
+
+
+def _token_line(r: asyncpg.Record, now: datetime, warn_days: int) -> str:
+    """One token's line of `kontakt tokens list`."""
+    state = (
+        "revoked"
+        if r["revoked_at"]
+        else "expired"
+        if r["expires_at"] and r["expires_at"] < now
+        else "expiring"
+        if expires_soon(r, warn_days)
+        else "active"
+    )
+    expires = f"{r['expires_at']:%Y-%m-%d}" if r["expires_at"] else "never"
+    used = f"{r['last_used_at']:%Y-%m-%d %H:%M}" if r["last_used_at"] else "never"
+    return (
+        f"{r['id']:>5}  {r['prefix']:<10}  {r['kind']:<4}  {state:<8}  {expires:<10}  "
+        f"{used:<16}  {r['account_email']:<30}  {r['name']}"
+    )
 
 
 async def cmd_tokens_revoke(settings: Settings, args: argparse.Namespace) -> int:

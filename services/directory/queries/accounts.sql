@@ -75,17 +75,9 @@ INSERT INTO directory.tokens (account_id, kind, name, prefix, hash, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id, created_at;
 
--- name: list-tokens
--- The tokens of the accounts $1 (every account's when NULL), in one statement.
-SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
-       t.expires_at, t.revoked_at, t.last_used_at, t.session
-  FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
- WHERE $1::bigint[] IS NULL OR t.account_id = ANY($1)
- ORDER BY t.id;
-
 -- name: page-account-tokens
 -- Account $1's tokens after id $2, $4 at most (keyset paging); with $3 only the live ones
--- (not revoked, not expired), in the shape of list-tokens.
+-- (not revoked, not expired), in the shape of page-tokens.
 SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
        t.expires_at, t.revoked_at, t.last_used_at, t.session
   FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
@@ -112,7 +104,7 @@ SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t
 
 -- name: page-tokens
 -- The tokens of the accounts $1 (every account's when NULL) after id $3, $4 at most, with $2
--- only the live ones (keyset paging over the primary key), in the shape of list-tokens.
+-- only the live ones (keyset paging over the primary key; `kontakt tokens list` too).
 SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
        t.expires_at, t.revoked_at, t.last_used_at, t.session
   FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
@@ -123,7 +115,7 @@ SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t
  LIMIT $4;
 
 -- name: token-row
--- One token as list-tokens lists it.
+-- One token as page-tokens lists it.
 SELECT t.id, t.account_id, a.email AS account_email, t.kind, t.name, t.prefix, t.created_at,
        t.expires_at, t.revoked_at, t.last_used_at, t.session
   FROM directory.tokens t JOIN directory.accounts a ON a.id = t.account_id
